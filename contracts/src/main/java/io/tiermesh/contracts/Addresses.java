@@ -1,0 +1,36 @@
+package io.tiermesh.contracts;
+
+/**
+ * Event-bus addresses. Each carries a version so that a rolling upgrade can run two message
+ * shapes side by side.
+ */
+public final class Addresses {
+
+  private static final String PREFIX = "mesh.v1.";
+
+  /** {@link RouteRequest} → {@link RouteOutcome}. */
+  public static final String ROUTER_ROUTE = PREFIX + "router.route";
+  /** {@link RouteRequest} → {@link RoutePlanView}: the decision without executing it. */
+  public static final String ROUTER_EXPLAIN = PREFIX + "router.explain";
+  /** Empty body → {@link HealthReport} from the budget role. */
+  public static final String BUDGET_HEALTH = PREFIX + "budget.health";
+  /** Published {@link ProviderStatus} whenever a provider instance changes state. */
+  public static final String PROVIDER_STATUS = PREFIX + "provider.status";
+
+  private Addresses() {}
+
+  /** {@link ProviderCall} → {@link ProviderResult}, served by every instance of the provider. */
+  public static String providerChat(String providerId) {
+    return PREFIX + "provider." + providerId + ".chat";
+  }
+
+  /** Where the gateway that owns a streaming request receives its {@link StreamChunk}s. */
+  public static String stream(String nodeId, String requestId) {
+    return PREFIX + "stream." + nodeId + "." + requestId;
+  }
+
+  /** Where the router that dispatched an attempt learns which node took it. */
+  public static String ack(String nodeId) {
+    return PREFIX + "ack." + nodeId;
+  }
+}

@@ -1,0 +1,24 @@
+package io.tiermesh.contracts;
+
+import java.util.List;
+
+/**
+ * Router → gateway. On success {@code failure} is null and {@code route} names the target that
+ * answered; {@code response} is null for streams (the chunks went to the stream address). On
+ * failure {@code attempts} lists every target tried and why it failed.
+ *
+ * @param chunksSent chunks the successful (or last) attempt delivered to the stream address
+ */
+public record RouteOutcome(
+    String requestId,
+    RouteInfo route,
+    ChatResponse response,
+    Usage usage,
+    long chunksSent,
+    List<Attempt> attempts,
+    Failure failure) {
+
+  public boolean ok() {
+    return failure == null;
+  }
+}

@@ -1,0 +1,22 @@
+package io.tiermesh.contracts;
+
+import java.util.List;
+
+/**
+ * Provider → gateway: one piece of a streamed answer.
+ *
+ * @param seq        0-based position within the attempt; the gateway drops anything out of order
+ * @param route      set on the first chunk only, so the gateway can write its headers
+ * @param toolCalls  tool-call deltas (OpenAI streaming semantics: index-addressed fragments)
+ * @param end        the last chunk of a successful stream; carries usage and finish reason
+ */
+public record StreamChunk(
+    String requestId,
+    int attempt,
+    long seq,
+    RouteInfo route,
+    String text,
+    List<ToolCallDelta> toolCalls,
+    boolean end,
+    String finishReason,
+    Usage usage) {}

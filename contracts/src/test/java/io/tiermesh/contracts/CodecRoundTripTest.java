@@ -1,0 +1,109 @@
+package io.tiermesh.contracts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class CodecRoundTripTest {
+
+  static final ChatRequest CHAT = new ChatRequest("auto",
+      List.of(ChatMessage.of("system", "be brief"),
+          new ChatMessage("assistant", null, null, null,
+              List.of(new ToolCall("call_1", "lookup", "{\"q\":\"ünïcödé\"}"))),
+          new ChatMessage("tool", "42", "lookup", "call_1", null)),
+      64, 0.2, 1.0, List.of("\n\n"),
+      List.of(new ToolDef("lookup", "find things", "{\"type\":\"object\"}")),
+      "\"auto\"", "{\"type\":\"json_object\"}", 7L, true);
+  static final RouteInfo ROUTE = new RouteInfo(2, "hosted", "gpt-4o-mini", "quality-high");
+  static final Usage USAGE = new Usage(12, 34, true);
+  static final Failure FAIL = new Failure(FailureCode.UPSTREAM_TIMEOUT, "no first token in 5s");
+
+  /** One fully populated example of every bus message type. */
+  static Stream<Object> samples() {
+    ChatResponse resp = new ChatResponse("chatcmpl-1", 1700000000L, "gpt-4o-mini",
+        ChatMessage.of("assistant", "hi"), "stop", USAGE);
+    return Stream.of(
+        new RouteRequest("r1", "acme", CHAT,
+            new RoutingHints("pii", "chat", "high", "low", 3), "mesh.v1.stream.n.r1", 123L),
+        new RouteOutcome("r1", ROUTE, resp, USAGE, 5,
+            List.of(new Attempt("premium", 3, "node-a", FAIL, 17)), null),
+        new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL),
+        new RoutePlanView("default", true, List.of(ROUTE), List.of("rule 1: no"), null),
+        new ProviderCall("r1", 2, CHAT, ROUTE, true, "ack", "stream", 99L),
+        new ProviderAck("r1", 2, "node-b"),
+        new ProviderResult("r1", 2, "node-b", resp, USAGE, 0, null),
+        new ProviderResult("r1", 2, "node-b", null, null, 3, FAIL),
+        new StreamChunk("r1", 1, 0, ROUTE, "Hel",
+            List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),
+        new StreamChunk("r1", 1, 9, null, null, null, true, "stop", USAGE),
+        new HealthReport("budget", "node-a", false, "redis unreachable"),
+        new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L));
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void wireRoundTripPreservesEveryField(Object sample) {
+    RecordCodec codec = new RecordCodec(sample.getClass());
+    Buffer buffer = Buffer.buffer("prefix");
+    codec.encodeToWire(buffer, sample);
+    assertEquals(sample, codec.decodeFromWire("prefix".length(), buffer));
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void localTransformSharesTheImmutableRecord(Object sample) {
+    assertSame(sample, new RecordCodec(sample.getClass()).transform(sample));
+  }
+
+  @Test
+  void everySampledTypeIsRegistered() {
+    assertEquals(Codecs.MESSAGE_TYPES.size(),
+        samples().map(Object::getClass).distinct().count());
+  }
+
+  @Test
+  void readerToleratesFieldsFromANewerPeer() {
+    RecordCodec<ProviderAck> codec = new RecordCodec<>(ProviderAck.class);
+    byte[] json = "{\"requestId\":\"r\",\"attempt\":1,\"nodeId\":\"n\",\"addedLater\":[1,2]}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertEquals(new ProviderAck("r", 1, "n"), codec.fromBytes(json));
+  }
+
+  @Test
+  void localDeliveryThroughTheBusUsesTheRegisteredCodec() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      EventBus bus = vertx.eventBus();
+      Codecs.register(bus);
+      Codecs.register(bus); // idempotent
+      bus.<ProviderAck>consumer("t", m -> m.reply(new ProviderAck(m.body().requestId(), 2, "x")));
+      ProviderAck reply = bus.<ProviderAck>request("t", new ProviderAck("r", 1, "n"))
+          .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+      assertEquals(new ProviderAck("r", 2, "x"), reply);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void failureCodesSurviveTheWireAndMapToHttp() {
+    for (FailureCode code : FailureCode.values()) {
+      assertEquals(code, FailureCode.ofWire(code.wireCode()));
+    }
+    assertEquals(FailureCode.INTERNAL, FailureCode.ofWire(9999));
+    assertEquals(503, FailureCode.NO_PROVIDER_AVAILABLE.httpStatus());
+    assertEquals(403, FailureCode.POLICY_VIOLATION.httpStatus());
+  }
+}
