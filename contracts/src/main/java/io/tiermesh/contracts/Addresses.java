@@ -12,7 +12,9 @@ public final class Addresses {
   public static final String ROUTER_ROUTE = PREFIX + "router.route";
   /** {@link RouteRequest} → {@link RoutePlanView}: the decision without executing it. */
   public static final String ROUTER_EXPLAIN = PREFIX + "router.explain";
-  /** Empty body → {@link HealthReport} from the budget role. */
+  /** Any body → {@link HealthReport} from the router: ready once providers have announced. */
+  public static final String ROUTER_HEALTH = PREFIX + "router.health";
+  /** Any body → {@link HealthReport} from the budget role. */
   public static final String BUDGET_HEALTH = PREFIX + "budget.health";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
@@ -24,9 +26,13 @@ public final class Addresses {
     return PREFIX + "provider." + providerId + ".chat";
   }
 
-  /** Where the gateway that owns a streaming request receives its {@link StreamChunk}s. */
-  public static String stream(String nodeId, String requestId) {
-    return PREFIX + "stream." + nodeId + "." + requestId;
+  /**
+   * Where one gateway instance receives the {@link StreamChunk}s of all its streaming requests.
+   * One address per instance rather than per request: registering a clustered consumer is a
+   * cluster-wide write, far too slow to do per request.
+   */
+  public static String stream(String nodeId, String instanceId) {
+    return PREFIX + "stream." + nodeId + "." + instanceId;
   }
 
   /** Where the router that dispatched an attempt learns which node took it. */

@@ -40,7 +40,7 @@ class CodecRoundTripTest {
         new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL),
         new RoutePlanView("default", true, List.of(ROUTE), List.of("rule 1: no"), null),
         new ProviderCall("r1", 2, CHAT, ROUTE, true, "ack", "stream", 99L),
-        new ProviderAck("r1", 2, "node-b"),
+        new ProviderAck("r1", 2, "node-b", true),
         new ProviderResult("r1", 2, "node-b", resp, USAGE, 0, null),
         new ProviderResult("r1", 2, "node-b", null, null, 3, FAIL),
         new StreamChunk("r1", 1, 0, ROUTE, "Hel",
@@ -76,9 +76,9 @@ class CodecRoundTripTest {
   @Test
   void readerToleratesFieldsFromANewerPeer() {
     RecordCodec<ProviderAck> codec = new RecordCodec<>(ProviderAck.class);
-    byte[] json = "{\"requestId\":\"r\",\"attempt\":1,\"nodeId\":\"n\",\"addedLater\":[1,2]}"
+    byte[] json = "{\"requestId\":\"r\",\"attempt\":1,\"nodeId\":\"n\",\"streaming\":false,\"addedLater\":[1,2]}"
         .getBytes(StandardCharsets.UTF_8);
-    assertEquals(new ProviderAck("r", 1, "n"), codec.fromBytes(json));
+    assertEquals(new ProviderAck("r", 1, "n", false), codec.fromBytes(json));
   }
 
   @Test
@@ -88,10 +88,10 @@ class CodecRoundTripTest {
       EventBus bus = vertx.eventBus();
       Codecs.register(bus);
       Codecs.register(bus); // idempotent
-      bus.<ProviderAck>consumer("t", m -> m.reply(new ProviderAck(m.body().requestId(), 2, "x")));
-      ProviderAck reply = bus.<ProviderAck>request("t", new ProviderAck("r", 1, "n"))
+      bus.<ProviderAck>consumer("t", m -> m.reply(new ProviderAck(m.body().requestId(), 2, "x", false)));
+      ProviderAck reply = bus.<ProviderAck>request("t", new ProviderAck("r", 1, "n", false))
           .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
-      assertEquals(new ProviderAck("r", 2, "x"), reply);
+      assertEquals(new ProviderAck("r", 2, "x", false), reply);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }

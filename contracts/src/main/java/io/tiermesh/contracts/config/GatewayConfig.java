@@ -1,0 +1,22 @@
+package io.tiermesh.contracts.config;
+
+/**
+ * The HTTP front door.
+ *
+ * @param apiKeyEnv      environment variable holding the client API key
+ * @param adminKeyEnv    environment variable holding the admin key; no admin API without it
+ * @param maxBodyBytes   request bodies above this are refused with 413 while being read
+ * @param requestTimeoutMs how long a request may take end to end, streams included
+ */
+public record GatewayConfig(
+    String host,
+    int port,
+    String apiKeyEnv,
+    String adminKeyEnv,
+    int maxBodyBytes,
+    long requestTimeoutMs) {
+
+  public static final GatewayConfig DEFAULT =
+      new GatewayConfig("127.0.0.1", 8080, "TIERMESH_API_KEY", "TIERMESH_ADMIN_KEY",
+          1 << 20, 300_000);
+}

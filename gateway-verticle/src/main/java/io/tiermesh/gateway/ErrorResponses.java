@@ -1,0 +1,61 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.Failure;
+import io.tiermesh.contracts.FailureCode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The one place where a {@link FailureCode} becomes an HTTP answer, in the OpenAI error shape
+ * {@code {"error":{"message","type","param","code"}}}. Messages are built by the mesh, never
+ * copied from a request, so nothing the client sent (or a secret) is echoed back.
+ */
+public final class ErrorResponses {
+
+  private ErrorResponses() {}
+
+  public static JsonObject body(FailureCode code, String message, List<Attempt> attempts) {
+    JsonObject error = new JsonObject()
+        .put("message", message == null ? code.code() : message)
+        .put("type", code.errorType())
+        .putNull("param")
+        .put("code", code.code());
+    if (attempts != null && !attempts.isEmpty()) {
+      JsonArray tried = new JsonArray();
+      for (Attempt a : attempts) {
+        JsonObject t = new JsonObject().put("provider", a.providerId()).put("tier", a.tier());
+        if (a.failure() != null) {
+          t.put("code", a.failure().code().code()).put("message", a.failure().message());
+        }
+        tried.add(t);
+      }
+      error.put("attempts", tried);
+    }
+    return new JsonObject().put("error", error);
+  }
+
+  public static void send(HttpServerResponse resp, Failure failure, List<Attempt> attempts) {
+    send(resp, failure.code(), failure.message(), attempts);
+  }
+
+  public static void send(HttpServerResponse resp, FailureCode code, String message,
+      List<Attempt> attempts) {
+    if (resp.ended() || resp.closed()) {
+      return;
+    }
+    Buffer json = body(code, message, attempts).toBuffer();
+    resp.setStatusCode(code.httpStatus() == 499 ? 400 : code.httpStatus())
+        .putHeader("Content-Type", "application/json")
+        .end(json);
+  }
+
+  /** The terminal event of a stream that already started: a status can no longer be sent. */
+  public static Buffer sseError(FailureCode code, String message) {
+    return Buffer.buffer("data: ").appendBuffer(body(code, message, null).toBuffer())
+        .appendString("\n\n");
+  }
+}

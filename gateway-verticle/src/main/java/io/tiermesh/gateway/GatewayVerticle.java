@@ -1,0 +1,237 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.HealthReport;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.contracts.RoutingHints;
+import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ProviderConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The HTTP front door: authenticates, parses the client's API into mesh records, hands the
+ * request to the router over the bus and writes the answer back, streamed or whole. Holds no
+ * routing logic of its own.
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+  private static final long HEALTH_TIMEOUT_MS = 1_000;
+
+  private final GatewayConfig config;
+  private final MeshNode node;
+  private final ApiKeys keys;
+  private final List<ProviderConfig> catalog;
+  private final Map<String, StreamRelay> relays = new HashMap<>();
+  private String streamAddress;
+  private HttpServer server;
+
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog) {
+    this.config = config;
+    this.node = node;
+    this.keys = keys;
+    this.catalog = catalog;
+  }
+
+  @Override
+  public Future<?> start() {
+    Codecs.register(vertx.eventBus());
+    streamAddress = Addresses.stream(node.nodeId(), deploymentID());
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
+        new JsonObject().put("status", "live").put("node", node.nodeId())));
+    router.get("/health/ready").handler(this::ready);
+    router.route("/v1/*").handler(this::authenticate);
+    router.get("/v1/models").handler(this::models);
+    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.post("/v1/chat/completions").handler(this::chat);
+    router.route().last().handler(ctx ->
+        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
+    router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
+        FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds " + config.maxBodyBytes()
+            + " bytes", null));
+    router.errorHandler(500, ctx -> ErrorResponses.send(ctx.response(), FailureCode.INTERNAL,
+        "internal error", null));
+
+    return vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk).completion()
+        .compose(v -> vertx.createHttpServer()
+            .requestHandler(router)
+            .listen(config.port(), config.host()))
+        .onSuccess(s -> server = s);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
+        ctx.request().getHeader("x-api-key"));
+    if (!keys.accepts(presented)) {
+      ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
+          presented == null ? "missing API key" : "invalid API key", null);
+      return;
+    }
+    ctx.next();
+  }
+
+  private void models(RoutingContext ctx) {
+    JsonArray data = new JsonArray();
+    for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
+      data.add(model(alias, "tiermesh"));
+    }
+    for (ProviderConfig p : catalog) {
+      if (p.models() != null) {
+        for (String m : p.models()) {
+          data.add(model(p.id() + "/" + m, p.id()));
+        }
+      }
+    }
+    json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+  }
+
+  private static JsonObject model(String id, String owner) {
+    return new JsonObject().put("id", id).put("object", "model").put("created", 0)
+        .put("owned_by", owner);
+  }
+
+  private void chat(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    String requestId = newRequestId();
+    resp.putHeader("X-Request-Id", requestId);
+    OpenAiChatApi.Parsed parsed;
+    RoutingHints hints;
+    try {
+      JsonObject body;
+      try {
+        body = ctx.body().asJsonObject();
+      } catch (DecodeException e) {
+        throw RequestRejected.bad("body is not valid JSON");
+      }
+      if (body == null) {
+        throw RequestRejected.bad("body must be a JSON object");
+      }
+      parsed = OpenAiChatApi.parse(body);
+      hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    } catch (ClassCastException wrongType) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      return;
+    }
+    long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
+    boolean stream = parsed.chat().stream();
+    RouteRequest route = new RouteRequest(requestId, "default", parsed.chat(), hints,
+        stream ? streamAddress : null, deadline);
+    String completionId = "chatcmpl-" + requestId;
+    StreamRelay relay = null;
+    if (stream) {
+      StreamRelay r = new StreamRelay(vertx, resp, completionId, parsed.includeUsageChunk(),
+          () -> relays.remove(requestId));
+      relays.put(requestId, r);
+      resp.closeHandler(v -> r.clientGone());
+      relay = r;
+    }
+    StreamRelay streamRelay = relay;
+    vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,
+            new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            MeshFailure f = MeshFailure.of(ar.cause());
+            FailureCode code = f.code() == FailureCode.ROLE_UNAVAILABLE
+                ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
+            String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
+                ? "no router is running in the mesh" : f.detail();
+            if (streamRelay != null) {
+              streamRelay.fail(code, msg);
+            } else {
+              ErrorResponses.send(resp, code, msg, null);
+            }
+            return;
+          }
+          RouteOutcome outcome = ar.result().body();
+          if (streamRelay != null) {
+            streamRelay.onOutcome(outcome);
+            return;
+          }
+          if (!outcome.ok()) {
+            ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
+            return;
+          }
+          routeHeaders(resp, outcome.route());
+          json(resp, 200, OpenAiChatApi.response(completionId, outcome.response()));
+        });
+  }
+
+  private void onChunk(Message<StreamChunk> msg) {
+    StreamRelay relay = relays.get(msg.body().requestId());
+    if (relay != null) {
+      relay.onChunk(msg.body());
+    }
+  }
+
+  private void ready(RoutingContext ctx) {
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(HEALTH_TIMEOUT_MS);
+    Future<HealthReport> router = probe(Addresses.ROUTER_HEALTH, "router", opts);
+    Future<HealthReport> budget = probe(Addresses.BUDGET_HEALTH, "budget", opts);
+    Future.join(router, budget).onComplete(ar -> {
+      JsonObject checks = new JsonObject();
+      boolean ready = true;
+      for (Future<HealthReport> f : List.of(router, budget)) {
+        HealthReport h = f.result();
+        checks.put(h.role(), new JsonObject().put("ready", h.ready()).put("detail", h.detail()));
+        ready &= h.ready();
+      }
+      json(ctx.response(), ready ? 200 : 503, new JsonObject()
+          .put("status", ready ? "ready" : "not ready").put("node", node.nodeId())
+          .put("checks", checks));
+    });
+  }
+
+  private Future<HealthReport> probe(String address, String role, DeliveryOptions opts) {
+    return vertx.eventBus().<HealthReport>request(address, "probe", opts)
+        .map(Message::body)
+        .otherwise(err -> new HealthReport(role, null, false,
+            "no " + role + " answered: " + MeshFailure.of(err).code().code()));
+  }
+
+  static void routeHeaders(HttpServerResponse resp, RouteInfo route) {
+    resp.putHeader("X-TierMesh-Tier", String.valueOf(route.tier()))
+        .putHeader("X-TierMesh-Provider", route.providerId())
+        .putHeader("X-TierMesh-Model", route.model())
+        .putHeader("X-TierMesh-Route-Reason", route.reason());
+  }
+
+  private static void json(HttpServerResponse resp, int status, JsonObject body) {
+    resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+
+  private static String newRequestId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return Long.toHexString(r.nextLong() | Long.MIN_VALUE)
+        + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+  }
+}

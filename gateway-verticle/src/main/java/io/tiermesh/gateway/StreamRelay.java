@@ -1,0 +1,134 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.StreamChunk;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Writes one client's SSE stream from the chunks providers send. It commits to the first
+ * attempt that delivers a chunk and ignores every other attempt, so a retry can never put text
+ * twice into one answer. A stream that cannot finish properly ends with an error event and no
+ * {@code [DONE]}, never a silent cut with a 200.
+ */
+final class StreamRelay {
+
+  /** How long a successful outcome may precede its last chunk (they travel different paths). */
+  static final long END_GRACE_MS = 5_000;
+
+  private final Vertx vertx;
+  private final HttpServerResponse resp;
+  private final String completionId;
+  private final boolean includeUsageChunk;
+  private final Runnable onFinish;
+  private final long created = System.currentTimeMillis() / 1000;
+
+  private int committedAttempt;
+  private long expectedSeq;
+  private String model;
+  private boolean finished;
+  private long graceTimer = -1;
+
+  StreamRelay(Vertx vertx, HttpServerResponse resp, String completionId,
+      boolean includeUsageChunk, Runnable onFinish) {
+    this.vertx = vertx;
+    this.resp = resp;
+    this.completionId = completionId;
+    this.includeUsageChunk = includeUsageChunk;
+    this.onFinish = onFinish;
+  }
+
+  boolean started() {
+    return committedAttempt != 0;
+  }
+
+  void onChunk(StreamChunk c) {
+    if (finished) {
+      return;
+    }
+    if (committedAttempt == 0) {
+      committedAttempt = c.attempt();
+      RouteInfo route = c.route();
+      model = route == null ? null : route.model();
+      if (route != null) {
+        GatewayVerticle.routeHeaders(resp, route);
+      }
+      resp.setStatusCode(200)
+          .setChunked(true)
+          .putHeader("Content-Type", "text/event-stream")
+          .putHeader("Cache-Control", "no-cache");
+    } else if (c.attempt() != committedAttempt) {
+      return;
+    }
+    if (c.seq() != expectedSeq) {
+      fail(FailureCode.STREAM_INTERRUPTED, "stream lost chunks in transit");
+      return;
+    }
+    expectedSeq++;
+    boolean first = c.seq() == 0;
+    if (!c.end()) {
+      resp.write(OpenAiChatApi.chunk(completionId, created, model,
+          OpenAiChatApi.delta(c.text(), c.toolCalls(), first), null, null));
+      return;
+    }
+    if (first) {
+      resp.write(OpenAiChatApi.chunk(completionId, created, model,
+          OpenAiChatApi.delta("", null, true), null, null));
+    }
+    // Usage rides on the finishing chunk unless the client asked for OpenAI's separate
+    // usage chunk, whose empty choices array trips clients that did not ask for it.
+    resp.write(OpenAiChatApi.chunk(completionId, created, model, OpenAiChatApi.delta(null, null,
+        false), c.finishReason(), includeUsageChunk ? null : c.usage()));
+    if (includeUsageChunk) {
+      resp.write(OpenAiChatApi.usageChunk(completionId, created, model, c.usage()));
+    }
+    resp.end(OpenAiChatApi.DONE);
+    finish();
+  }
+
+  void onOutcome(RouteOutcome outcome) {
+    if (finished) {
+      return;
+    }
+    if (outcome.ok()) {
+      graceTimer = vertx.setTimer(END_GRACE_MS,
+          id -> fail(FailureCode.STREAM_INTERRUPTED, "the end of the stream never arrived"));
+      return;
+    }
+    if (!started()) {
+      ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
+      finish();
+      return;
+    }
+    fail(outcome.failure().code(), outcome.failure().message());
+  }
+
+  void fail(FailureCode code, String message) {
+    if (finished) {
+      return;
+    }
+    if (!started()) {
+      ErrorResponses.send(resp, code, message, null);
+    } else if (!resp.ended() && !resp.closed()) {
+      resp.end(ErrorResponses.sseError(code, message));
+    }
+    finish();
+  }
+
+  void clientGone() {
+    finish();
+  }
+
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (graceTimer >= 0) {
+      vertx.cancelTimer(graceTimer);
+    }
+    onFinish.run();
+  }
+}

@@ -1,0 +1,235 @@
+package io.tiermesh.node;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ProviderConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a node's YAML file into {@link MeshConfig} in two phases: a strict parse (unknown keys
+ * are errors: a misspelt limit must not silently become "no limit"), then validation and
+ * defaults. Every error names the file and the key.
+ */
+public final class ConfigLoader {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+      .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
+      .configure(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY, false);
+
+  static final int DEFAULT_MAX_CONCURRENT = 256;
+  static final long DEFAULT_DRAIN_MS = 30_000;
+  static final long DEFAULT_ACK_TIMEOUT_MS = 3_000;
+
+  private ConfigLoader() {}
+
+  public static MeshConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  public static MeshConfig parse(String yaml, String source) {
+    MeshConfig raw;
+    try {
+      raw = YAML.readValue(yaml, MeshConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+          .collect(Collectors.joining(", "));
+      throw new ConfigException(source + where(e.getLocation()) + ": unknown key '"
+          + e.getPropertyName() + "' in " + path(e) + " (known keys: " + known + ")");
+    } catch (JsonMappingException e) {
+      throw new ConfigException(source + where(e.getLocation()) + ": bad value for "
+          + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source + where(e.getLocation()) + ": not valid YAML: "
+          + e.getOriginalMessage().split("\n")[0]);
+    }
+    if (raw == null) {
+      throw new ConfigException(source + ": the file is empty");
+    }
+    return validate(raw, source);
+  }
+
+  private static String where(JsonLocation loc) {
+    return loc == null || loc.getLineNr() < 0 ? "" : " line " + loc.getLineNr();
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    String p = sb.toString();
+    if (e instanceof UnrecognizedPropertyException u && p.endsWith(u.getPropertyName())) {
+      p = p.substring(0, Math.max(0, p.length() - u.getPropertyName().length() - 1));
+    }
+    return p.isEmpty() ? "the top level" : "'" + p + "'";
+  }
+
+  static MeshConfig validate(MeshConfig c, String source) {
+    if (c.roles() == null || c.roles().isEmpty()) {
+      throw new ConfigException(source + ": 'roles' must list at least one role "
+          + "(gateway, router, budget, provider:<id>)");
+    }
+    List<ProviderConfig> providers = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    List<ProviderConfig> rawProviders = c.providers() == null ? List.of() : c.providers();
+    for (int i = 0; i < rawProviders.size(); i++) {
+      ProviderConfig p = provider(rawProviders.get(i), "providers[" + i + "]", source);
+      if (!ids.add(p.id())) {
+        throw new ConfigException(source + ": provider id '" + p.id() + "' is used twice");
+      }
+      providers.add(p);
+    }
+    for (String role : c.roles()) {
+      if (role.startsWith("provider:")) {
+        String id = role.substring("provider:".length());
+        if (!ids.contains(id)) {
+          throw new ConfigException(source + ": role '" + role + "' names no provider in "
+              + "'providers' (known: " + ids.stream().sorted().toList() + ")");
+        }
+      } else if (!List.of("gateway", "router", "budget").contains(role)) {
+        throw new ConfigException(source + ": unknown role '" + role
+            + "' (roles: gateway, router, budget, provider:<id>)");
+      }
+    }
+    MeshConfig.ClusterConfig cl = cluster(c.cluster(), source);
+    GatewayConfig g = gateway(c.gateway(), source);
+    String redisUrl = c.redis() == null || c.redis().url() == null
+        ? "redis://127.0.0.1:6379" : c.redis().url();
+    if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+      throw new ConfigException(source + ": 'redis.url' must start with redis:// or rediss://");
+    }
+    long ack = c.router() == null || c.router().ackTimeoutMs() <= 0
+        ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
+    return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
+        new MeshConfig.RouterConfig(ack), List.copyOf(providers),
+        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs());
+  }
+
+  private static ProviderConfig provider(ProviderConfig p, String at, String source) {
+    if (p.id() == null || !p.id().matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+      throw new ConfigException(source + ": " + at + ".id is required: lower-case letters, "
+          + "digits, '-' and '_'");
+    }
+    String where = source + ": provider '" + p.id() + "'";
+    if (p.kind() == null || !ProviderConfig.KINDS.contains(p.kind())) {
+      throw new ConfigException(where + ": 'kind' must be one of " + ProviderConfig.KINDS);
+    }
+    if (p.tier() < 1 || p.tier() > 3) {
+      throw new ConfigException(where + ": 'tier' must be 1 (local), 2 (hosted) or 3 (premium)");
+    }
+    if (p.baseUrl() == null || p.baseUrl().isBlank()) {
+      throw new ConfigException(where + ": 'baseUrl' is required");
+    }
+    URI uri;
+    try {
+      uri = URI.create(p.baseUrl());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": 'baseUrl' is not a URL");
+    }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
+      throw new ConfigException(where + ": 'baseUrl' must be an http:// or https:// URL");
+    }
+    List<String> models = p.models() == null ? List.of() : List.copyOf(p.models());
+    String def = p.defaultModel() != null ? p.defaultModel()
+        : models.isEmpty() ? null : models.get(0);
+    if (def == null) {
+      throw new ConfigException(where + ": give 'models' or 'defaultModel'");
+    }
+    if (p.apiKeyEnv() != null && p.apiKeyFile() != null) {
+      throw new ConfigException(where + ": give 'apiKeyEnv' or 'apiKeyFile', not both");
+    }
+    ProviderConfig.Timeouts t = p.timeouts() == null ? ProviderConfig.Timeouts.DEFAULT
+        : new ProviderConfig.Timeouts(
+            orDefault(p.timeouts().connectMs(), ProviderConfig.Timeouts.DEFAULT.connectMs()),
+            orDefault(p.timeouts().firstTokenMs(), ProviderConfig.Timeouts.DEFAULT.firstTokenMs()),
+            orDefault(p.timeouts().totalMs(), ProviderConfig.Timeouts.DEFAULT.totalMs()));
+    ProviderConfig.BreakerConfig b = p.breaker() == null ? ProviderConfig.BreakerConfig.DEFAULT
+        : new ProviderConfig.BreakerConfig(
+            orDefault(p.breaker().maxFailures(), ProviderConfig.BreakerConfig.DEFAULT.maxFailures()),
+            p.breaker().resetMs() > 0 ? p.breaker().resetMs()
+                : ProviderConfig.BreakerConfig.DEFAULT.resetMs());
+    return new ProviderConfig(p.id(), p.kind(), p.tier(), p.baseUrl(), p.apiKeyEnv(),
+        p.apiKeyFile(), models, def, Math.max(1, p.instances()),
+        p.maxConcurrent() > 0 ? p.maxConcurrent() : DEFAULT_MAX_CONCURRENT, t, b);
+  }
+
+  private static MeshConfig.ClusterConfig cluster(MeshConfig.ClusterConfig c, String source) {
+    if (c == null) {
+      return new MeshConfig.ClusterConfig(true, "tiermesh", "127.0.0.1", 5701,
+          List.of("127.0.0.1:5701"), 1, 5);
+    }
+    String host = c.host() == null ? "127.0.0.1" : c.host();
+    int port = c.port() == 0 ? 5701 : c.port();
+    checkPort(port, "cluster.port", source);
+    List<String> members = c.members() == null || c.members().isEmpty()
+        ? List.of(host + ":" + port) : List.copyOf(c.members());
+    for (String m : members) {
+      if (!m.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new ConfigException(source + ": cluster member '" + m
+            + "' must be host:port (ranges are not supported)");
+      }
+    }
+    return new MeshConfig.ClusterConfig(!Boolean.FALSE.equals(c.enabled()),
+        c.name() == null ? "tiermesh" : c.name(), host, port, members,
+        c.heartbeatSeconds() > 0 ? c.heartbeatSeconds() : 1,
+        c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5);
+  }
+
+  private static GatewayConfig gateway(GatewayConfig g, String source) {
+    GatewayConfig d = GatewayConfig.DEFAULT;
+    if (g == null) {
+      return d;
+    }
+    GatewayConfig out = new GatewayConfig(
+        g.host() == null ? d.host() : g.host(),
+        g.port() == 0 ? d.port() : g.port(),
+        g.apiKeyEnv() == null ? d.apiKeyEnv() : g.apiKeyEnv(),
+        g.adminKeyEnv() == null ? d.adminKeyEnv() : g.adminKeyEnv(),
+        g.maxBodyBytes() <= 0 ? d.maxBodyBytes() : g.maxBodyBytes(),
+        g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs());
+    checkPort(out.port(), "gateway.port", source);
+    return out;
+  }
+
+  private static void checkPort(int port, String key, String source) {
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(source + ": '" + key + "' must be a port from 0 to 65535");
+    }
+  }
+
+  private static int orDefault(int v, int d) {
+    return v > 0 ? v : d;
+  }
+}

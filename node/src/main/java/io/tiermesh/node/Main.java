@@ -1,0 +1,200 @@
+package io.tiermesh.node;
+
+import io.tiermesh.simulator.UpstreamSimulator;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code tiermesh up | node --config FILE | sim …}. Errors a user can fix are one line on
+ * stderr and a non-zero exit, never a stack trace.
+ */
+public final class Main {
+
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_START = 1;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Logging.configure();
+    if (args.length == 0) {
+      usage();
+      System.exit(EXIT_CONFIG);
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (args[0]) {
+        case "up" -> up(Options.parse(rest));
+        case "node" -> node(Options.parse(rest));
+        case "sim" -> UpstreamSimulator.main(rest);
+        default -> {
+          usage();
+          System.exit(EXIT_CONFIG);
+        }
+      }
+    } catch (ConfigException e) {
+      System.err.println("tiermesh: " + e.getMessage());
+      System.exit(EXIT_CONFIG);
+    } catch (Exception e) {
+      System.err.println("tiermesh: " + Node.rootMessage(e));
+      System.exit(EXIT_START);
+    }
+  }
+
+  private static void usage() {
+    System.err.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
+        + "       tiermesh node --config FILE [--http-port N]\n"
+        + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...");
+  }
+
+  record Options(Path config, Integer httpPort, Integer clusterPort) {
+    static Options parse(String[] args) {
+      Path config = null;
+      Integer http = null;
+      Integer cluster = null;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (i + 1 >= args.length) {
+          throw new ConfigException("option " + a + " needs a value");
+        }
+        String v = args[++i];
+        switch (a) {
+          case "--config" -> config = Path.of(v);
+          case "--http-port" -> http = port(a, v);
+          case "--cluster-port" -> cluster = port(a, v);
+          default -> throw new ConfigException("unknown option " + a);
+        }
+      }
+      return new Options(config, http, cluster);
+    }
+
+    private static int port(String option, String v) {
+      try {
+        int p = Integer.parseInt(v);
+        if (p >= 0 && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      throw new ConfigException(option + " must be a port number, not '" + v + "'");
+    }
+  }
+
+  private static void node(Options o) throws Exception {
+    if (o.config() == null) {
+      throw new ConfigException("node needs --config FILE (examples in cluster-config/)");
+    }
+    MeshConfig config = ConfigLoader.load(o.config());
+    if (o.httpPort() != null) {
+      config = withHttpPort(config, o.httpPort());
+    }
+    String redisUrl = System.getenv("REDIS_URL");
+    if (redisUrl != null && !redisUrl.isBlank()) {
+      config = new MeshConfig(config.roles(), config.cluster(), config.gateway(),
+          new MeshConfig.RedisConfig(redisUrl), config.router(), config.providers(),
+          config.drainMs());
+    }
+    Node node = Node.start(config, Secrets.fromEnvironment());
+    announce(node);
+    awaitShutdown(node::stop);
+  }
+
+  private static void up(Options o) throws Exception {
+    if (o.config() != null) {
+      node(o);
+      return;
+    }
+    String redisUrl = System.getenv("REDIS_URL");
+    LocalRedis redis = null;
+    if (redisUrl == null || redisUrl.isBlank()) {
+      redis = LocalRedis.start();
+      redisUrl = redis.url();
+    }
+    LocalRedis ownedRedis = redis;
+    DemoMesh.Backends backends = DemoMesh.startBackends();
+    Map<String, String> env = new HashMap<>(System.getenv());
+    String apiKey = env.computeIfAbsent("TIERMESH_API_KEY", k -> DemoMesh.newKey("tm-"));
+    String adminKey = env.computeIfAbsent("TIERMESH_ADMIN_KEY",
+        k -> DemoMesh.newKey("tm-admin-"));
+    MeshConfig config = DemoMesh.config(backends, redisUrl,
+        o.httpPort() == null ? 8080 : o.httpPort(),
+        o.clusterPort() == null ? 5701 : o.clusterPort());
+    Node node;
+    try {
+      node = Node.start(config, new Secrets(env));
+    } catch (Exception e) {
+      backends.close();
+      if (ownedRedis != null) {
+        ownedRedis.close();
+      }
+      throw e;
+    }
+    announce(node);
+    String url = "http://127.0.0.1:" + node.httpPort();
+    System.out.println();
+    System.out.println("TierMesh is up at " + url);
+    System.out.println("  client API key: " + apiKey);
+    System.out.println("  admin key:      " + adminKey);
+    System.out.println("  redis:          " + redisUrl + (ownedRedis != null ? " (started for this run)" : ""));
+    for (UpstreamSimulator s : backends.simulators()) {
+      System.out.println("  demo backend:   " + s.name() + " at " + s.baseUrl());
+    }
+    System.out.println("Try:");
+    System.out.println("  curl -s " + url + "/v1/chat/completions -H 'Authorization: Bearer "
+        + apiKey + "' -H 'Content-Type: application/json' \\");
+    System.out.println("    -d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"Hello\"}]}'");
+    System.out.println("Ctrl-C stops the mesh and everything it started.");
+    System.out.flush();
+    awaitShutdown(() -> {
+      node.stop();
+      backends.close();
+      if (ownedRedis != null) {
+        ownedRedis.close();
+      }
+    });
+  }
+
+  private static MeshConfig withHttpPort(MeshConfig c, int port) {
+    var g = c.gateway();
+    return new MeshConfig(c.roles(), c.cluster(),
+        new io.tiermesh.contracts.config.GatewayConfig(g.host(), port, g.apiKeyEnv(),
+            g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()),
+        c.redis(), c.router(), c.providers(), c.drainMs());
+  }
+
+  private static void announce(Node node) {
+    MeshConfig c = node.config();
+    List<String> parts = new java.util.ArrayList<>();
+    parts.add("id=" + node.meshNode().nodeId());
+    parts.add("roles=" + c.roles());
+    if (node.httpPort() >= 0) {
+      parts.add("http=" + c.gateway().host() + ":" + node.httpPort());
+    }
+    if (c.cluster().enabled()) {
+      parts.add("cluster=" + c.cluster().name() + "@" + c.cluster().host() + ":"
+          + c.cluster().port());
+    }
+    System.out.println("tiermesh node ready " + String.join(" ", parts));
+    System.out.flush();
+  }
+
+  /** Runs {@code stop} on SIGTERM or Ctrl-C, then lets the JVM exit. */
+  private static void awaitShutdown(Runnable stop) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("tiermesh: stopping (draining in-flight requests)");
+      try {
+        stop.run();
+      } finally {
+        stopped.countDown();
+      }
+    }, "tiermesh-shutdown"));
+    stopped.await();
+  }
+}

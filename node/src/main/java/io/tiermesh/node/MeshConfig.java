@@ -1,0 +1,47 @@
+package io.tiermesh.node;
+
+import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ProviderConfig;
+import java.util.List;
+
+/**
+ * One node's configuration file. Every node of a mesh usually shares the provider catalog and
+ * differs in {@code roles} and ports.
+ *
+ * @param roles     what this node runs: {@code gateway}, {@code router}, {@code budget},
+ *                  {@code provider:<id>}
+ * @param providers the catalog of backends (the router needs all of them, a provider role its
+ *                  own)
+ */
+public record MeshConfig(
+    List<String> roles,
+    ClusterConfig cluster,
+    GatewayConfig gateway,
+    RedisConfig redis,
+    RouterConfig router,
+    List<ProviderConfig> providers,
+    long drainMs) {
+
+  /**
+   * @param enabled  false runs a standalone node (no Hazelcast): every role must then be in
+   *                 this node
+   * @param members  {@code host:port} of every member (explicit: Hazelcast's port ranges
+   *                 break address picking on loopback)
+   * @param heartbeatSeconds how often members prove they are alive
+   * @param maxNoHeartbeatSeconds a silent member (paused, partitioned) is removed after this
+   */
+  public record ClusterConfig(
+      Boolean enabled,
+      String name,
+      String host,
+      int port,
+      List<String> members,
+      int heartbeatSeconds,
+      int maxNoHeartbeatSeconds) {}
+
+  /** @param url a {@code redis://host:port} connection string */
+  public record RedisConfig(String url) {}
+
+  /** @param ackTimeoutMs how long a provider instance may take to acknowledge a call */
+  public record RouterConfig(long ackTimeoutMs) {}
+}

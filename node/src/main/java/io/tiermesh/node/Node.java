@@ -1,0 +1,249 @@
+package io.tiermesh.node;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.tiermesh.budget.BudgetVerticle;
+import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.gateway.ApiKeys;
+import io.tiermesh.gateway.GatewayVerticle;
+import io.tiermesh.provider.ProviderVerticle;
+import io.tiermesh.router.RouterVerticle;
+import io.tiermesh.router.TierPlanner;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running mesh node: a (clustered) Vert.x with the configured roles deployed. Provider
+ * verticles are undeployed first on stop so that their in-flight calls drain while the rest of
+ * the node still relays the answers.
+ */
+public final class Node {
+
+  private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
+  private final Vertx vertx;
+  private final MeshNode meshNode;
+  private final MeshConfig config;
+  private final List<String> providerDeployments = new ArrayList<>();
+  private int httpPort = -1;
+
+  private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
+    this.vertx = vertx;
+    this.meshNode = meshNode;
+    this.config = config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public MeshNode meshNode() {
+    return meshNode;
+  }
+
+  /** The gateway's actual HTTP port, or -1 when this node runs no gateway. */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public MeshConfig config() {
+    return config;
+  }
+
+  /**
+   * Starts a node. Blocking: for the launcher's main thread and tests, never an event loop.
+   *
+   * @param secrets resolves provider and client keys; injected so tests and the demo need no
+   *                environment variables
+   */
+  public static Node start(MeshConfig config, Secrets secrets) throws Exception {
+    List<String> clientKeys = new ArrayList<>();
+    String k = secrets.env(config.gateway().apiKeyEnv());
+    if (k != null) {
+      clientKeys.add(k);
+    }
+    if (config.roles().contains("gateway") && clientKeys.isEmpty()) {
+      throw new ConfigException("the gateway needs a client API key: set "
+          + config.gateway().apiKeyEnv());
+    }
+    List<ResolvedProvider> resolved = new ArrayList<>();
+    for (String role : config.roles()) {
+      if (role.startsWith("provider:")) {
+        ProviderConfig p = provider(config, role.substring("provider:".length()));
+        resolved.add(new ResolvedProvider(p, secrets.providerKey(p)));
+      }
+    }
+
+    Vertx vertx;
+    MeshNode meshNode;
+    if (config.cluster().enabled()) {
+      HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
+      VertxOptions options = new VertxOptions().setEventBusOptions(
+          new EventBusOptions().setHost(config.cluster().host()).setPort(0));
+      try {
+        vertx = Vertx.builder().with(options).withClusterManager(cm).buildClustered()
+            .await(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new ConfigException("could not join the cluster on " + config.cluster().host()
+            + ":" + config.cluster().port() + ": " + rootMessage(e));
+      }
+      meshNode = new MeshNode(cm.getNodeId());
+      MeshNode mn = meshNode;
+      cm.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent e) {
+          mn.membersChanged(ids(e));
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent e) {
+          mn.nodeLeft(nodeId(e.getMember()), ids(e));
+        }
+      });
+      meshNode.membersChanged(ids(cm.getHazelcastInstance().getCluster().getMembers()));
+    } else {
+      vertx = Vertx.vertx();
+      meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    Codecs.register(vertx.eventBus());
+    Node node = new Node(vertx, meshNode, config);
+    try {
+      node.deploy(resolved, new ApiKeys(clientKeys));
+    } catch (Exception e) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+      throw e;
+    }
+    return node;
+  }
+
+  private void deploy(List<ResolvedProvider> providers, ApiKeys keys) throws Exception {
+    if (config.roles().contains("budget")) {
+      deployRole("budget", () -> new BudgetVerticle(meshNode, config.redis().url()), 1);
+    }
+    if (config.roles().contains("router")) {
+      deployRole("router", () -> new RouterVerticle(meshNode,
+          new TierPlanner(config.providers()), config.router().ackTimeoutMs()), 1);
+    }
+    for (ResolvedProvider rp : providers) {
+      providerDeployments.add(deployRole("provider:" + rp.config().id(),
+          () -> new ProviderVerticle(rp.config(), meshNode, rp.apiKey(), config.drainMs()),
+          rp.config().instances()));
+    }
+    if (config.roles().contains("gateway")) {
+      GatewayVerticle[] first = new GatewayVerticle[1];
+      deployRole("gateway", () -> {
+        GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
+            config.providers());
+        if (first[0] == null) {
+          first[0] = g;
+        }
+        return g;
+      }, 1);
+      httpPort = first[0].actualPort();
+    }
+  }
+
+  private String deployRole(String role, java.util.function.Supplier<io.vertx.core.Deployable> f,
+      int instances) throws Exception {
+    try {
+      return vertx.deployVerticle(f, new DeploymentOptions().setInstances(instances))
+          .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      String msg = rootMessage(e);
+      if ("gateway".equals(role) && msg.toLowerCase().contains("address already in use")) {
+        throw new ConfigException("gateway cannot listen on " + config.gateway().host() + ":"
+            + config.gateway().port() + ": the port is already in use");
+      }
+      throw new ConfigException("role " + role + " failed to start: " + msg);
+    }
+  }
+
+  /** Drains providers, then leaves the cluster. Blocking. */
+  public void stop() {
+    try {
+      List<Future<Void>> drains = new ArrayList<>();
+      for (String id : providerDeployments) {
+        drains.add(vertx.undeploy(id));
+      }
+      Future.join(drains).await(config.drainMs() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // still leave the cluster below
+    }
+    try {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // the process is exiting anyway
+    }
+  }
+
+  private static ProviderConfig provider(MeshConfig config, String id) {
+    return config.providers().stream().filter(p -> p.id().equals(id)).findFirst()
+        .orElseThrow(() -> new ConfigException("no provider " + id));
+  }
+
+  static Config hazelcastConfig(MeshConfig.ClusterConfig c) {
+    // Start from vertx-hazelcast's own defaults: they configure the maps the event bus needs.
+    Config hz = new HazelcastClusterManager().loadConfig();
+    hz.setClusterName(c.name());
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.max.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(c.heartbeatSeconds()));
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(c.maxNoHeartbeatSeconds()));
+    // The node drains providers on SIGTERM before leaving; Hazelcast must not leave first.
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(c.port()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).setInterfaces(List.of(c.host()));
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(c.members()));
+    return hz;
+  }
+
+  private static Set<String> ids(MembershipEvent e) {
+    return ids(e.getMembers());
+  }
+
+  private static Set<String> ids(Set<com.hazelcast.cluster.Member> members) {
+    Set<String> out = new HashSet<>();
+    for (com.hazelcast.cluster.Member m : members) {
+      out.add(nodeId(m));
+    }
+    return out;
+  }
+
+  /** vertx-hazelcast names nodes by a member attribute, not by the Hazelcast member UUID. */
+  private static String nodeId(com.hazelcast.cluster.Member m) {
+    String id = m.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+    return id != null ? id : m.getUuid().toString();
+  }
+
+  static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+
+  private record ResolvedProvider(ProviderConfig config, String apiKey) {}
+}

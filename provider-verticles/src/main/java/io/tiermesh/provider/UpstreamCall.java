@@ -1,0 +1,218 @@
+package io.tiermesh.provider;
+
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ProviderAck;
+import io.tiermesh.contracts.ProviderCall;
+import io.tiermesh.contracts.ProviderResult;
+import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.Usage;
+import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.provider.wire.StreamDecoder;
+import io.tiermesh.provider.wire.StreamSink;
+import io.tiermesh.provider.wire.WireTranslator;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+
+/**
+ * One attempt against the backend: sends the request, enforces the first-token and total
+ * timeouts, and either decodes the whole answer or relays the stream chunk by chunk to the
+ * gateway that owns the client connection. Completes exactly once.
+ */
+final class UpstreamCall implements StreamSink {
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final ProviderConfig config;
+  private final String basePath;
+  private final String apiKey;
+  private final WireTranslator translator;
+  private final ProviderCall call;
+  private final String nodeId;
+  private final Promise<ProviderResult> promise = Promise.promise();
+  private final EventBus bus;
+
+  private HttpClientRequest request;
+  private long firstTokenTimer = -1;
+  private long totalTimer = -1;
+  private long seq;
+  private long completionChars;
+
+  UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
+      String apiKey, WireTranslator translator, ProviderCall call, String nodeId) {
+    this.vertx = vertx;
+    this.client = client;
+    this.config = config;
+    this.basePath = basePath;
+    this.apiKey = apiKey;
+    this.translator = translator;
+    this.call = call;
+    this.nodeId = nodeId;
+    this.bus = vertx.eventBus();
+  }
+
+  Future<ProviderResult> run() {
+    ProviderConfig.Timeouts t = config.timeouts();
+    long remaining = call.deadlineMillis() - System.currentTimeMillis();
+    long total = Math.max(1, Math.min(t.totalMs(), remaining));
+    totalTimer = vertx.setTimer(total, id -> abort(new MeshFailure(FailureCode.UPSTREAM_TIMEOUT,
+        "backend " + config.id() + " did not finish within " + total + " ms")));
+    if (call.chat().stream()) {
+      // A non-streamed answer arrives whole at the end, so only streams have a first token.
+      firstTokenTimer = vertx.setTimer(Math.min(t.firstTokenMs(), total), id ->
+          abort(new MeshFailure(FailureCode.UPSTREAM_TIMEOUT,
+              "backend " + config.id() + " sent nothing within " + t.firstTokenMs() + " ms")));
+    }
+
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setURI(basePath + translator.chatPath())
+        .setConnectTimeout(t.connectMs())
+        .setFollowRedirects(false)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("X-Request-Id", call.requestId());
+    if (apiKey != null) {
+      translator.authorize(options.getHeaders(), apiKey);
+    }
+    Buffer body = translator.encodeChat(call.chat());
+    client.request(options)
+        .compose(req -> {
+          request = req;
+          return req.send(body);
+        })
+        .onSuccess(this::onResponse)
+        .onFailure(err -> abort(UpstreamFailures.ofTransport(config.id(), err)));
+    return promise.future();
+  }
+
+  private void onResponse(HttpClientResponse resp) {
+    if (resp.statusCode() != 200) {
+      resp.body().onComplete(ar -> {
+        Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
+        String detail = UpstreamFailures.detail(config.id(), resp.statusCode(),
+            translator.errorMessage(b), apiKey);
+        abort(new MeshFailure(UpstreamFailures.ofStatus(resp.statusCode()), detail));
+      });
+      return;
+    }
+    if (!call.chat().stream()) {
+      resp.body().onComplete(ar -> {
+        if (ar.failed()) {
+          abort(UpstreamFailures.ofTransport(config.id(), ar.cause()));
+          return;
+        }
+        ChatResponse decoded;
+        try {
+          decoded = translator.decodeChat(ar.result());
+        } catch (RuntimeException malformed) {
+          abort(new MeshFailure(FailureCode.UPSTREAM_ERROR,
+              "backend " + config.id() + " sent a malformed answer"));
+          return;
+        }
+        Usage usage = decoded.usage() != null ? decoded.usage()
+            : UsageEstimator.estimate(call.chat().promptChars(),
+                decoded.message().textLength());
+        ChatResponse response = new ChatResponse(decoded.id(), decoded.created(),
+            decoded.model(), decoded.message(), decoded.finishReason(), usage);
+        finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, response, usage, 0,
+            null));
+      });
+      return;
+    }
+    StreamDecoder decoder = translator.streamDecoder();
+    resp.handler(data -> {
+      if (promise.future().isComplete()) {
+        return;
+      }
+      try {
+        decoder.feed(data, this);
+      } catch (RuntimeException malformed) {
+        abort(new MeshFailure(seq == 0 ? FailureCode.UPSTREAM_ERROR
+            : FailureCode.STREAM_INTERRUPTED, "backend " + config.id() + " sent a malformed chunk"));
+      }
+    });
+    resp.exceptionHandler(err -> abort(cutFailure()));
+    resp.endHandler(v -> {
+      if (!decoder.complete()) {
+        abort(cutFailure());
+      }
+    });
+  }
+
+  private MeshFailure cutFailure() {
+    return new MeshFailure(seq == 0 ? FailureCode.UPSTREAM_ERROR : FailureCode.STREAM_INTERRUPTED,
+        "backend " + config.id() + " closed the stream after " + seq + " chunks");
+  }
+
+  @Override
+  public void delta(String text, List<ToolCallDelta> toolCalls) {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    cancelTimer(firstTokenTimer);
+    if (text != null) {
+      completionChars += text.length();
+    }
+    if (seq == 0 && call.ackAddress() != null) {
+      bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
+    }
+    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+        seq == 0 ? call.route() : null, text, toolCalls, false, null, null));
+    seq++;
+  }
+
+  @Override
+  public void end(String finishReason, Usage usage) {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    Usage u = usage != null ? usage
+        : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
+    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+        seq == 0 ? call.route() : null, null, null, true,
+        finishReason == null ? "stop" : finishReason, u));
+    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null, u, seq, null));
+  }
+
+  @Override
+  public void error(String message) {
+    abort(new MeshFailure(seq == 0 ? FailureCode.UPSTREAM_ERROR : FailureCode.STREAM_INTERRUPTED,
+        "backend " + config.id() + " reported an error mid-stream"));
+  }
+
+  /** Ends the attempt as failed and releases the connection; later events are ignored. */
+  void abort(MeshFailure failure) {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    if (request != null) {
+      request.reset();
+    }
+    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+        completionChars > 0 ? UsageEstimator.estimate(call.chat().promptChars(), completionChars)
+            : null, seq, failure.toData()));
+  }
+
+  private void finish(ProviderResult result) {
+    cancelTimer(firstTokenTimer);
+    cancelTimer(totalTimer);
+    promise.tryComplete(result);
+  }
+
+  private void cancelTimer(long id) {
+    if (id >= 0) {
+      vertx.cancelTimer(id);
+    }
+  }
+}

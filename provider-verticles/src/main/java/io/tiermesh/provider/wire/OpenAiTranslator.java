@@ -1,0 +1,231 @@
+package io.tiermesh.provider.wire;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The OpenAI Chat Completions format, spoken by OpenAI itself and by every compatible endpoint
+ * (Ollama Cloud, Together, DeepSeek, vLLM): JSON, or Server-Sent Events ending in
+ * {@code data: [DONE]}.
+ */
+public final class OpenAiTranslator implements WireTranslator {
+
+  @Override
+  public String chatPath() {
+    return "/v1/chat/completions";
+  }
+
+  @Override
+  public String probePath() {
+    return "/v1/models";
+  }
+
+  @Override
+  public Buffer encodeChat(ChatRequest r) {
+    JsonObject body = new JsonObject().put("model", r.model());
+    JsonArray messages = new JsonArray();
+    for (ChatMessage m : r.messages()) {
+      messages.add(encodeMessage(m));
+    }
+    body.put("messages", messages);
+    putIfSet(body, "max_tokens", r.maxTokens());
+    putIfSet(body, "temperature", r.temperature());
+    putIfSet(body, "top_p", r.topP());
+    putIfSet(body, "seed", r.seed());
+    if (r.stop() != null && !r.stop().isEmpty()) {
+      body.put("stop", new JsonArray(new ArrayList<>(r.stop())));
+    }
+    if (r.tools() != null && !r.tools().isEmpty()) {
+      JsonArray tools = new JsonArray();
+      for (ToolDef t : r.tools()) {
+        JsonObject fn = new JsonObject().put("name", t.name());
+        putIfSet(fn, "description", t.description());
+        if (t.parametersJson() != null) {
+          fn.put("parameters", new JsonObject(t.parametersJson()));
+        }
+        tools.add(new JsonObject().put("type", "function").put("function", fn));
+      }
+      body.put("tools", tools);
+    }
+    if (r.toolChoiceJson() != null) {
+      body.put("tool_choice", Json.decodeValue(r.toolChoiceJson()));
+    }
+    if (r.responseFormatJson() != null) {
+      body.put("response_format", new JsonObject(r.responseFormatJson()));
+    }
+    if (r.stream()) {
+      body.put("stream", true);
+      // Without this OpenAI sends no usage on streams, and billing would have to guess.
+      body.put("stream_options", new JsonObject().put("include_usage", true));
+    }
+    return body.toBuffer();
+  }
+
+  private static JsonObject encodeMessage(ChatMessage m) {
+    JsonObject o = new JsonObject().put("role", m.role());
+    o.put("content", m.content());
+    putIfSet(o, "name", m.name());
+    putIfSet(o, "tool_call_id", m.toolCallId());
+    if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
+      JsonArray calls = new JsonArray();
+      for (ToolCall c : m.toolCalls()) {
+        calls.add(new JsonObject().put("id", c.id()).put("type", "function")
+            .put("function", new JsonObject().put("name", c.name())
+                .put("arguments", c.argumentsJson())));
+      }
+      o.put("tool_calls", calls);
+    }
+    return o;
+  }
+
+  @Override
+  public ChatResponse decodeChat(Buffer body) {
+    JsonObject o = body.toJsonObject();
+    JsonArray choices = o.getJsonArray("choices");
+    if (choices == null || choices.isEmpty()) {
+      throw new DecodeException("no choices in response");
+    }
+    JsonObject choice = choices.getJsonObject(0);
+    JsonObject msg = choice.getJsonObject("message", new JsonObject());
+    ChatMessage message = new ChatMessage(msg.getString("role", "assistant"),
+        msg.getString("content"), null, null, decodeToolCalls(msg.getJsonArray("tool_calls")));
+    return new ChatResponse(o.getString("id"), o.getLong("created", 0L), o.getString("model"),
+        message, choice.getString("finish_reason"), decodeUsage(o.getJsonObject("usage")));
+  }
+
+  private static List<ToolCall> decodeToolCalls(JsonArray calls) {
+    if (calls == null || calls.isEmpty()) {
+      return null;
+    }
+    List<ToolCall> out = new ArrayList<>(calls.size());
+    for (int i = 0; i < calls.size(); i++) {
+      JsonObject c = calls.getJsonObject(i);
+      JsonObject fn = c.getJsonObject("function", new JsonObject());
+      out.add(new ToolCall(c.getString("id"), fn.getString("name"), fn.getString("arguments")));
+    }
+    return out;
+  }
+
+  static Usage decodeUsage(JsonObject u) {
+    if (u == null) {
+      return null;
+    }
+    return new Usage(u.getInteger("prompt_tokens", 0), u.getInteger("completion_tokens", 0),
+        false);
+  }
+
+  @Override
+  public StreamDecoder streamDecoder() {
+    return new SseDecoder();
+  }
+
+  @Override
+  public void authorize(MultiMap headers, String apiKey) {
+    headers.set("Authorization", "Bearer " + apiKey);
+  }
+
+  @Override
+  public String errorMessage(Buffer body) {
+    try {
+      JsonObject err = body.toJsonObject().getJsonObject("error");
+      return err == null ? null : err.getString("message");
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  private static void putIfSet(JsonObject o, String key, Object value) {
+    if (value != null) {
+      o.put(key, value);
+    }
+  }
+
+  /**
+   * SSE frames of {@code chat.completion.chunk} objects. The finish reason and the usage arrive
+   * in different chunks (usage last, with empty choices), so the end is reported at
+   * {@code [DONE]} with both.
+   */
+  static final class SseDecoder implements StreamDecoder {
+    private final LineFramer framer = new LineFramer();
+    private String finishReason;
+    private Usage usage;
+    private boolean done;
+
+    @Override
+    public void feed(Buffer data, StreamSink sink) {
+      framer.feed(data, line -> onLine(line, sink));
+    }
+
+    private void onLine(String line, StreamSink sink) {
+      if (done || !line.startsWith("data:")) {
+        return; // comments, event names and blank separators carry nothing for chat
+      }
+      String payload = line.substring(5).trim();
+      if (payload.equals("[DONE]")) {
+        done = true;
+        sink.end(finishReason, usage);
+        return;
+      }
+      JsonObject chunk = new JsonObject(payload);
+      if (chunk.containsKey("error")) {
+        done = true;
+        JsonObject err = chunk.getJsonObject("error");
+        sink.error(err == null ? "error event" : err.getString("message", "error event"));
+        return;
+      }
+      Usage u = decodeUsage(chunk.getJsonObject("usage"));
+      if (u != null) {
+        usage = u;
+      }
+      JsonArray choices = chunk.getJsonArray("choices");
+      if (choices == null || choices.isEmpty()) {
+        return;
+      }
+      JsonObject choice = choices.getJsonObject(0);
+      if (choice.getString("finish_reason") != null) {
+        finishReason = choice.getString("finish_reason");
+      }
+      JsonObject delta = choice.getJsonObject("delta");
+      if (delta == null) {
+        return;
+      }
+      String text = delta.getString("content");
+      List<ToolCallDelta> tools = decodeToolDeltas(delta.getJsonArray("tool_calls"));
+      if ((text != null && !text.isEmpty()) || tools != null) {
+        sink.delta(text, tools);
+      }
+    }
+
+    private static List<ToolCallDelta> decodeToolDeltas(JsonArray calls) {
+      if (calls == null || calls.isEmpty()) {
+        return null;
+      }
+      List<ToolCallDelta> out = new ArrayList<>(calls.size());
+      for (int i = 0; i < calls.size(); i++) {
+        JsonObject c = calls.getJsonObject(i);
+        JsonObject fn = c.getJsonObject("function", new JsonObject());
+        out.add(new ToolCallDelta(c.getInteger("index", i), c.getString("id"),
+            fn.getString("name"), fn.getString("arguments")));
+      }
+      return out;
+    }
+
+    @Override
+    public boolean complete() {
+      return done;
+    }
+  }
+}

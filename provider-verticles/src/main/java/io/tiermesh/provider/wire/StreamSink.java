@@ -1,0 +1,17 @@
+package io.tiermesh.provider.wire;
+
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.Usage;
+import java.util.List;
+
+/** Receives what a stream decoder understood, in wire-neutral form. */
+public interface StreamSink {
+
+  void delta(String text, List<ToolCallDelta> toolCalls);
+
+  /** The backend said the answer is complete; usage may be null if it did not report any. */
+  void end(String finishReason, Usage usage);
+
+  /** The backend reported an error inside the stream (after the HTTP status was 200). */
+  void error(String message);
+}

@@ -1,0 +1,238 @@
+package io.tiermesh.router;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.Failure;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.HealthReport;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.ProviderAck;
+import io.tiermesh.contracts.ProviderCall;
+import io.tiermesh.contracts.ProviderResult;
+import io.tiermesh.contracts.ProviderStatus;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RouteRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Decides where a request goes and walks the fallback chain. Each attempt is acknowledged by
+ * the provider node that took it, so when that node leaves the cluster the attempt is failed
+ * over at once instead of waiting out a bus timeout (the bus silently drops messages to a dead
+ * member).
+ */
+public final class RouterVerticle extends VerticleBase {
+
+  /** Attempts of one target when its instances vanish (node lost, draining). */
+  static final int MAX_SAME_TARGET_ATTEMPTS = 3;
+  /** Lets cluster membership settle before re-sending to the same address. */
+  static final long NODE_LOST_BACKOFF_MS = 150;
+
+  private final MeshNode node;
+  private final RoutePlanner planner;
+  private final long ackTimeoutMs;
+  /** Providers announce every few seconds; silence this long means the instance is gone. */
+  static final long PROVIDER_STALE_MS = 15_000;
+
+  private final Map<String, PendingAttempt> pending = new HashMap<>();
+  private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
+  private Consumer<String> nodeLeftListener;
+  private String ackAddress;
+
+  public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs) {
+    this.node = node;
+    this.planner = planner;
+    this.ackTimeoutMs = ackTimeoutMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    Codecs.register(vertx.eventBus());
+    ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
+    Context ctx = context;
+    nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
+    node.onNodeLeft(nodeLeftListener);
+    return Future.all(
+        vertx.eventBus().<ProviderAck>localConsumer(ackAddress, m -> onAck(m.body()))
+            .completion(),
+        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
+            .completion(),
+        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_EXPLAIN,
+            m -> m.reply(planner.plan(m.body()).view())).completion(),
+        vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
+            m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
+                m.body())).completion(),
+        vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
+            .completion());
+  }
+
+  /** Ready once at least one provider instance announced itself recently. */
+  private HealthReport health() {
+    long cutoff = System.currentTimeMillis() - PROVIDER_STALE_MS;
+    providerSeen.values().removeIf(s -> s.timeMillis() < cutoff);
+    long providers = providerSeen.values().stream().map(ProviderStatus::providerId).distinct()
+        .count();
+    return new HealthReport("router", node.nodeId(), providers > 0,
+        providers + " providers announced");
+  }
+
+  @Override
+  public Future<?> stop() {
+    node.removeListener(nodeLeftListener);
+    return Future.succeededFuture();
+  }
+
+  private void onRoute(Message<RouteRequest> msg) {
+    RouteRequest req = msg.body();
+    RoutePlan plan;
+    try {
+      plan = planner.plan(req);
+    } catch (RuntimeException bug) {
+      msg.fail(FailureCode.INTERNAL.wireCode(), "routing failed");
+      return;
+    }
+    if (plan.refusal() != null) {
+      msg.reply(new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
+          plan.refusal()));
+      return;
+    }
+    new ChainRun(req, plan).next().onComplete(ar -> msg.reply(ar.result()));
+  }
+
+  /** Walks one request's chain; lives on this verticle's event loop. */
+  private final class ChainRun {
+    private final RouteRequest req;
+    private final RoutePlan plan;
+    private final List<Attempt> attempts = new ArrayList<>();
+    private int index;
+    private int sameTargetAttempts;
+
+    ChainRun(RouteRequest req, RoutePlan plan) {
+      this.req = req;
+      this.plan = plan;
+    }
+
+    Future<RouteOutcome> next() {
+      if (index >= plan.chain().size() || System.currentTimeMillis() >= req.deadlineMillis()) {
+        String tried = attempts.isEmpty() ? "no provider is configured for this route"
+            : "every provider of the chain failed";
+        FailureCode code = System.currentTimeMillis() >= req.deadlineMillis()
+            ? FailureCode.GATEWAY_TIMEOUT : FailureCode.NO_PROVIDER_AVAILABLE;
+        return Future.succeededFuture(new RouteOutcome(req.requestId(), null, null, null, 0,
+            List.copyOf(attempts), new Failure(code, tried)));
+      }
+      RouteInfo target = plan.chain().get(index);
+      int attemptNo = attempts.size() + 1;
+      long started = System.currentTimeMillis();
+      ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
+          req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
+          req.streamAddress(), req.deadlineMillis());
+      return dispatch(call).compose(result -> {
+        if (result.ok()) {
+          attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
+              System.currentTimeMillis() - started));
+          return Future.succeededFuture(new RouteOutcome(req.requestId(), target,
+              result.response(), result.usage(), result.chunksSent(), List.copyOf(attempts),
+              null));
+        }
+        Failure f = result.failure();
+        attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f,
+            System.currentTimeMillis() - started));
+        if (result.chunksSent() > 0 || !f.code().tryNext()) {
+          // Part of the answer reached the client, or retrying cannot help: stop here.
+          return Future.succeededFuture(new RouteOutcome(req.requestId(), target, null,
+              result.usage(), result.chunksSent(), List.copyOf(attempts), f));
+        }
+        boolean instanceGone = f.code() == FailureCode.NODE_LOST
+            || f.code() == FailureCode.DRAINING;
+        if (instanceGone && ++sameTargetAttempts < MAX_SAME_TARGET_ATTEMPTS) {
+          Promise<Void> settle = Promise.promise();
+          vertx.setTimer(NODE_LOST_BACKOFF_MS, id -> settle.complete());
+          return settle.future().compose(v -> next());
+        }
+        index++;
+        sameTargetAttempts = 0;
+        return next();
+      });
+    }
+  }
+
+  private Future<ProviderResult> dispatch(ProviderCall call) {
+    String key = call.requestId() + "#" + call.attempt();
+    PendingAttempt attempt = new PendingAttempt(call);
+    pending.put(key, attempt);
+    attempt.ackTimer = vertx.setTimer(ackTimeoutMs, id -> attempt.fail(FailureCode.NODE_LOST,
+        "no instance of " + call.route().providerId() + " took the call within "
+            + ackTimeoutMs + " ms"));
+    long timeout = Math.max(1, call.deadlineMillis() - System.currentTimeMillis());
+    vertx.eventBus().<ProviderResult>request(Addresses.providerChat(call.route().providerId()),
+            call, new DeliveryOptions().setSendTimeout(timeout))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            attempt.promise.tryComplete(ar.result().body());
+          } else {
+            MeshFailure mf = MeshFailure.of(ar.cause());
+            attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
+                ? "no instance of provider " + call.route().providerId() + " is running"
+                : mf.detail());
+          }
+        });
+    return attempt.promise.future().onComplete(ar -> {
+      pending.remove(key);
+      vertx.cancelTimer(attempt.ackTimer);
+    });
+  }
+
+  private void onAck(ProviderAck ack) {
+    PendingAttempt attempt = pending.get(ack.requestId() + "#" + ack.attempt());
+    if (attempt == null) {
+      return;
+    }
+    vertx.cancelTimer(attempt.ackTimer);
+    attempt.nodeId = ack.nodeId();
+    attempt.streaming |= ack.streaming();
+    if (!node.members().contains(ack.nodeId())) {
+      attempt.fail(FailureCode.NODE_LOST, "provider node " + ack.nodeId() + " left the cluster");
+    }
+  }
+
+  private void failAttemptsOn(String lostNodeId) {
+    for (PendingAttempt attempt : List.copyOf(pending.values())) {
+      if (lostNodeId.equals(attempt.nodeId)) {
+        attempt.fail(FailureCode.NODE_LOST, "provider node " + lostNodeId + " left the cluster");
+      }
+    }
+  }
+
+  private final class PendingAttempt {
+    final ProviderCall call;
+    final Promise<ProviderResult> promise = Promise.promise();
+    String nodeId;
+    boolean streaming;
+    long ackTimer;
+
+    PendingAttempt(ProviderCall call) {
+      this.call = call;
+    }
+
+    void fail(FailureCode code, String detail) {
+      // Once the first chunk left, the client already holds part of this attempt's answer.
+      long chunks = streaming ? 1 : 0;
+      FailureCode effective = streaming ? FailureCode.STREAM_INTERRUPTED : code;
+      promise.tryComplete(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+          null, chunks, new Failure(effective, detail)));
+    }
+  }
+}
