@@ -181,7 +181,7 @@ public final class GatewayVerticle extends VerticleBase {
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
-          routeHeaders(resp, outcome.route());
+          routeHeaders(resp, outcome.route(), outcome.attempts().size());
           json(resp, 200, OpenAiChatApi.response(completionId, outcome.response()));
         });
   }
@@ -218,8 +218,10 @@ public final class GatewayVerticle extends VerticleBase {
             "no " + role + " answered: " + MeshFailure.of(err).code().code()));
   }
 
-  static void routeHeaders(HttpServerResponse resp, RouteInfo route) {
-    resp.putHeader("X-TierMesh-Tier", String.valueOf(route.tier()))
+  /** @param attempts how many times the request was sent to a backend (retries are reported) */
+  static void routeHeaders(HttpServerResponse resp, RouteInfo route, int attempts) {
+    resp.putHeader("X-TierMesh-Attempts", String.valueOf(attempts))
+        .putHeader("X-TierMesh-Tier", String.valueOf(route.tier()))
         .putHeader("X-TierMesh-Provider", route.providerId())
         .putHeader("X-TierMesh-Model", route.model())
         .putHeader("X-TierMesh-Route-Reason", route.reason());

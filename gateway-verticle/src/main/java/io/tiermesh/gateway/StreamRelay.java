@@ -53,7 +53,7 @@ final class StreamRelay {
       RouteInfo route = c.route();
       model = route == null ? null : route.model();
       if (route != null) {
-        GatewayVerticle.routeHeaders(resp, route);
+        GatewayVerticle.routeHeaders(resp, route, c.attempt());
       }
       resp.setStatusCode(200)
           .setChunked(true)

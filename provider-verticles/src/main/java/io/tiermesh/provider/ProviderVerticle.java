@@ -133,14 +133,18 @@ public final class ProviderVerticle extends VerticleBase {
       return;
     }
     inFlight++;
+    // The breaker turns a result its failure policy counts as a fault into a bare failure;
+    // the result itself (with its code and chunk count) is what the router needs.
+    ProviderResult[] attempted = new ProviderResult[1];
     breaker.<ProviderResult>execute(() ->
             new UpstreamCall(vertx, client, config, basePath, apiKey, translator, call,
-                node.nodeId()).run())
-        .recover(err -> Future.succeededFuture(refusal(call,
-            err instanceof OpenCircuitException ? FailureCode.CIRCUIT_OPEN : FailureCode.INTERNAL,
-            err instanceof OpenCircuitException
-                ? "circuit of provider " + config.id() + " is open"
-                : "provider " + config.id() + " failed: " + err.getClass().getSimpleName())))
+                node.nodeId()).run().onSuccess(r -> attempted[0] = r))
+        .recover(err -> Future.succeededFuture(attempted[0] != null ? attempted[0]
+            : err instanceof OpenCircuitException
+                ? refusal(call, FailureCode.CIRCUIT_OPEN,
+                    "circuit of provider " + config.id() + " is open")
+                : refusal(call, FailureCode.INTERNAL,
+                    "provider " + config.id() + " failed: " + err.getClass().getSimpleName())))
         .onSuccess(result -> {
           inFlight--;
           if (result.failure() != null) {

@@ -1,0 +1,109 @@
+package io.tiermesh.node;
+
+import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.simulator.SimulatorOptions;
+import io.tiermesh.simulator.UpstreamSimulator;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A whole single-node mesh for component tests: three simulators (one per tier), a real
+ * redis-server, and a standalone node with every role.
+ */
+final class TestMesh implements AutoCloseable {
+
+  static final String KEY = "tm-test-key-0123456789";
+
+  final Vertx simVertx = Vertx.vertx();
+  final UpstreamSimulator local;
+  final UpstreamSimulator hosted;
+  final UpstreamSimulator premium;
+  final LocalRedis redis;
+  final Node node;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  TestMesh() throws Exception {
+    local = sim("local", 1);
+    hosted = sim("hosted", 2);
+    premium = sim("premium", 3);
+    redis = LocalRedis.start();
+    List<ProviderConfig> providers = List.of(
+        provider("local", "ollama", 1, local.port(), "llama3.1:8b"),
+        provider("hosted", "openai", 2, hosted.port(), "gpt-4o-mini"),
+        provider("premium", "openai", 3, premium.port(), "gpt-4o"));
+    MeshConfig config = ConfigLoader.validate(new MeshConfig(
+        List.of("gateway", "router", "budget", "provider:local", "provider:hosted",
+            "provider:premium"),
+        new MeshConfig.ClusterConfig(false, null, null, 0, null, 0, 0),
+        new GatewayConfig("127.0.0.1", 0, "TM_KEY", null, 64 * 1024, 20_000),
+        new MeshConfig.RedisConfig(redis.url()), null, providers, 2_000), "test");
+    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY)));
+  }
+
+  private UpstreamSimulator sim(String name, long seed) throws Exception {
+    return UpstreamSimulator.start(simVertx, SimulatorOptions.defaults().withName(name)
+        .withPort(0).withSeed(seed)).await(10, TimeUnit.SECONDS);
+  }
+
+  private static ProviderConfig provider(String id, String kind, int tier, int port,
+      String model) {
+    return new ProviderConfig(id, kind, tier, "http://127.0.0.1:" + port, null, null,
+        List.of(model), model, 1, 0, new ProviderConfig.Timeouts(1_000, 3_000, 10_000),
+        new ProviderConfig.BreakerConfig(50, 1_000));
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + node.httpPort() + path;
+  }
+
+  HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    boolean auth = true;
+    for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i].equals("Authorization")) {
+        auth = false;
+      }
+      b.header(headers[i], headers[i + 1]);
+    }
+    if (auth) {
+      b.header("Authorization", "Bearer " + KEY);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url(path)))
+        .header("Authorization", "Bearer " + KEY).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String chat(String content, boolean stream) {
+    return "{\"model\":\"auto\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"" + content + "\"}]}";
+  }
+
+  void resetSimulators() {
+    for (UpstreamSimulator s : List.of(local, hosted, premium)) {
+      s.faults().clear();
+      s.log().clear();
+    }
+  }
+
+  @Override
+  public void close() {
+    node.stop();
+    simVertx.close().await();
+    redis.close();
+  }
+}
