@@ -182,6 +182,10 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
+          if (servedBy != null) {
+            resp.putHeader("X-TierMesh-Node", servedBy);
+          }
           json(resp, 200, OpenAiChatApi.response(completionId, outcome.response()));
         });
   }

@@ -27,7 +27,7 @@ public record ProviderConfig(
     BreakerConfig breaker) {
 
   /** Kinds a translator exists for. */
-  public static final List<String> KINDS = List.of("ollama", "openai", "anthropic");
+  public static final List<String> KINDS = List.of("ollama", "openai");
 
   public boolean local() {
     return tier == 1;

@@ -1,0 +1,125 @@
+package io.tiermesh.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A mesh node in its own JVM, started from the runnable jar exactly as {@code bin/tiermesh node}
+ * does, so tests exercise the shipped artifact and real process faults (kill -9, SIGTERM).
+ */
+final class NodeProcess implements AutoCloseable {
+
+  static final Path JAR = Path.of("..", "node", "target", "tiermesh.jar").toAbsolutePath()
+      .normalize();
+  private static final Pattern READY = Pattern.compile("tiermesh node ready id=(\\S+)");
+
+  final String name;
+  final Process process;
+  private final StringBuffer output = new StringBuffer();
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private volatile String nodeId;
+
+  private NodeProcess(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    Thread reader = new Thread(this::pump, "node-output-" + name);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static NodeProcess start(String name, Path config, Map<String, String> env,
+      String... extraArgs) throws IOException {
+    if (!Files.exists(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run the tests with 'mvn verify' "
+          + "(bin/test), which packages the node jar first");
+    }
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+        "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+        "-jar", JAR.toString(), "node", "--config", config.toString()));
+    cmd.addAll(List.of(extraArgs));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    return new NodeProcess(name, pb.start());
+  }
+
+  private void pump() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        output.append(line).append('\n');
+        Matcher m = READY.matcher(line);
+        if (m.find()) {
+          nodeId = m.group(1);
+          ready.countDown();
+        }
+      }
+    } catch (IOException ignored) {
+      // the process is gone
+    }
+  }
+
+  NodeProcess awaitReady(long seconds) throws InterruptedException {
+    if (!ready.await(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("node " + name + " not ready in " + seconds + " s:\n" + output);
+    }
+    return this;
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  String output() {
+    return output.toString();
+  }
+
+  /** kill -9: no shutdown hook, no goodbye to the cluster. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, as an orchestrator or a spot-instance notice sends it. */
+  void terminate() {
+    process.destroy();
+  }
+
+  int awaitExit(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("node " + name + " still running after " + seconds + " s");
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

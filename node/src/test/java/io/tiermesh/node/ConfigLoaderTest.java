@@ -1,0 +1,67 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+  static final String PROVIDER = """
+      providers:
+        - id: local
+          kind: ollama
+          tier: 1
+          baseUrl: http://127.0.0.1:11434
+          models: [llama3.1:8b]
+      """;
+
+  @Test
+  void minimalConfigGetsDocumentedDefaults() {
+    MeshConfig c = ConfigLoader.parse("roles: [gateway, router, provider:local]\n" + PROVIDER,
+        "t.yaml");
+    assertEquals(8080, c.gateway().port());
+    assertEquals("redis://127.0.0.1:6379", c.redis().url());
+    assertTrue(c.cluster().enabled());
+    assertEquals("llama3.1:8b", c.providers().get(0).defaultModel());
+    assertEquals(1, c.providers().get(0).instances());
+    assertEquals(ConfigLoader.DEFAULT_MAX_CONCURRENT, c.providers().get(0).maxConcurrent());
+  }
+
+  @Test
+  void everyExampleConfigInTheRepositoryLoads() throws Exception {
+    Path dir = Path.of("..", "cluster-config");
+    try (var files = Files.list(dir)) {
+      long n = files.filter(f -> f.toString().endsWith(".yaml"))
+          .peek(f -> ConfigLoader.load(f))
+          .count();
+      assertTrue(n >= 3, "example configs found: " + n);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "unknown top-level key|roles: [router]\\nrutes: 3|t.yaml line 2: unknown key 'rutes' in the top level",
+      "unknown nested key|roles: [router]\\ngateway:\\n  prot: 1|t.yaml line 3: unknown key 'prot' in 'gateway'",
+      "unknown provider key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    modle: m|unknown key 'modle' in 'providers[0]'",
+      "missing base url|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    models: [m]|provider 'a': 'baseUrl' is required",
+      "bad kind|roles: [router]\\nproviders:\\n  - id: a\\n    kind: bedrock\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]|'kind' must be one of [ollama, openai]",
+      "bad tier|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 4\\n    baseUrl: http://x\\n    models: [m]|'tier' must be 1 (local), 2 (hosted) or 3 (premium)",
+      "role without provider|roles: [provider:ghost]|role 'provider:ghost' names no provider",
+      "unknown role|roles: [gatekeeper]|unknown role 'gatekeeper'",
+      "no roles|cluster:\\n  port: 5701|'roles' must list at least one role",
+      "member range|roles: [router]\\ncluster:\\n  members: ['127.0.0.1:5701-5703']|must be host:port (ranges are not supported)",
+      "wrong type|roles: [router]\\ngateway:\\n  port: eighty|bad value for 'gateway.port'",
+  })
+  void badConfigIsOneClearLine(String name, String yaml, String expected) {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(yaml.replace("\\n", "\n"), "t.yaml"));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'), "one line: " + e.getMessage());
+  }
+}
