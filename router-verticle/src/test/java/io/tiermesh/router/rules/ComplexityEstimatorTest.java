@@ -1,0 +1,96 @@
+package io.tiermesh.router.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ToolDef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ComplexityEstimatorTest {
+
+  private final ComplexityEstimator estimator = new ComplexityEstimator();
+
+  static Stream<Arguments> table() {
+    return Stream.of(
+        row("greeting", user("hi"), 0, 0, "low"),
+        row("one factual question", user("What is the capital of France?"), 0, 0, "low"),
+        row("one reasoning cue", user("Explain why the sky is blue"), 0, 1, "low"),
+        row("cue words inside other words do not fire",
+            user("Please improve my approved draft"), 0, 0, "low"),
+        row("proof, step by step", user("Prove that there are infinitely many primes, step by"
+            + " step."), 0, 2, "medium"),
+        row("four cues are capped at three", user("Compare Postgres and MySQL. Analyze the"
+            + " trade-offs and justify a choice."), 0, 3, "medium"),
+        row("cues plus multi-hop questions", user("Compare Postgres and MySQL? Analyze the"
+            + " trade-offs and then justify a choice. Which is cheaper?"), 0, 5, "high"),
+        row("multi-hop: three questions and a chaining phrase", user("Who directed Inception?"
+            + " What other films did they direct? Based on that, which won an Oscar?"), 0, 2,
+            "medium"),
+        row("399 tokens of text", user("x".repeat(1596)), 0, 0, "low"),
+        row("400 tokens of text", user("x".repeat(1600)), 0, 1, "low"),
+        row("1500 tokens of text", user("x".repeat(6000)), 0, 2, "medium"),
+        row("4000 tokens and a cue", user("x".repeat(16000) + " analyze this contract"), 0, 4,
+            "high"),
+        row("one code block", user("fix this:\n```java\nint x = 1\n```"), 0, 1, "low"),
+        row("three code blocks and a root cause", user("root cause?\n```a```\n```b```\n```c```"),
+            0, 3, "medium"),
+        row("seven turns and a cue", turns(7, "compare them"), 0, 1, "low"),
+        row("eight turns and a cue", turns(8, "compare them"), 0, 2, "medium"),
+        row("one tool", user("what's the weather"), 1, 1, "low"),
+        row("five tools and a cue", user("evaluate the options"), 5, 3, "medium"),
+        row("system prompt cues count, assistant text does not", List.of(
+            ChatMessage.of("system", "Think step by step."), ChatMessage.of("user", "hi"),
+            ChatMessage.of("assistant", "I will prove and analyze and compare")), 0, 1, "low"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("table")
+  void scoresTheTable(String name, List<ChatMessage> messages, int toolCount, int score,
+      String level) {
+    List<ToolDef> tools = IntStream.range(0, toolCount)
+        .mapToObj(i -> new ToolDef("t" + i, "tool", "{}")).toList();
+    ComplexityEstimator.Score s = estimator.score(messages, tools);
+    assertEquals(score, s.total(), () -> "score parts " + s);
+    assertEquals(level, s.level());
+    assertEquals(level, estimator.estimate(messages, tools));
+  }
+
+  @Test
+  void partsAreReported() {
+    var s = estimator.score(user("Compare Postgres and MySQL? Analyze the trade-offs and then"
+        + " justify a choice. Which is cheaper?"), List.of());
+    assertEquals(new ComplexityEstimator.Score(0, 0, 0, 0, 3, 2), s);
+  }
+
+  @Test
+  void nothingIsLow() {
+    assertEquals("low", estimator.estimate(null, null));
+  }
+
+  private static Arguments row(String name, List<ChatMessage> m, int tools, int score,
+      String level) {
+    return Arguments.of(name, m, tools, score, level);
+  }
+
+  private static List<ChatMessage> user(String text) {
+    return List.of(ChatMessage.of("user", text));
+  }
+
+  /** {@code n} non-system messages, alternating, the last user message carrying {@code last}. */
+  private static List<ChatMessage> turns(int n, String last) {
+    List<ChatMessage> out = new ArrayList<>();
+    out.add(ChatMessage.of("system", "be brief"));
+    for (int i = 0; i < n - 1; i++) {
+      out.add(ChatMessage.of(i % 2 == 0 ? "user" : "assistant", "ok"));
+    }
+    out.add(ChatMessage.of("user", last));
+    return out;
+  }
+}

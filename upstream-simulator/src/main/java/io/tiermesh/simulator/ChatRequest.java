@@ -1,0 +1,25 @@
+package io.tiermesh.simulator;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * A chat request reduced to what the simulator acts on, whatever wire format it came in.
+ *
+ * @param texts         every piece of message text in order (system prompt included); the prompt
+ *                      token count, the content seed and the directives all come from these
+ * @param lastUserText  text of the final message when it is a user turn, else null; only a user
+ *                      turn can ask for a tool, so a conversation that already carries the tool
+ *                      result gets a text answer instead of looping on tool calls
+ * @param maxTokens     output cap, or {@link Fault#UNSET}
+ */
+record ChatRequest(String model, boolean stream, boolean includeUsage, List<String> texts, String lastUserText,
+                   int maxTokens, List<Tool> tools, ToolMode toolMode, String toolName) {
+
+    enum ToolMode { AUTO, NONE, ANY, NAMED }
+
+    /** @param parameters JSON schema of the arguments (may be empty) */
+    record Tool(String name, JsonObject parameters) {
+    }
+}
