@@ -1,0 +1,47 @@
+package io.tiermesh.budget;
+
+/**
+ * The Redis key layout. Every key carries the hash tag {@code {tm}} so that all of them land in
+ * one cluster slot and a single Lua script may touch any of them.
+ */
+final class BudgetKeys {
+
+  static final String EPOCH = "{tm}:epoch";
+  static final String LEDGER = "{tm}:ledger";
+  static final String RESERVATIONS = "{tm}:reservations";
+  static final String REBUILD_LOCK = "{tm}:rebuild-lock";
+  static final String COUNTER_PREFIX = "{tm}:c:";
+  static final String ALERT_PREFIX = "{tm}:alert:";
+  static final String RESERVATION_PREFIX = "{tm}:r:";
+  static final String DONE_PREFIX = "{tm}:done:";
+
+  private BudgetKeys() {}
+
+  /** The attempt comes first: it is a number, so the split is unambiguous whatever the id holds. */
+  static String member(String requestId, int attempt) {
+    return attempt + ":" + requestId;
+  }
+
+  static String counter(ScopeKey key) {
+    return COUNTER_PREFIX + key.id();
+  }
+
+  static ScopeKey scopeOfCounter(String counterKey) {
+    if (!counterKey.startsWith(COUNTER_PREFIX)) {
+      throw new IllegalArgumentException("not a counter key: " + counterKey);
+    }
+    return ScopeKey.parse(counterKey.substring(COUNTER_PREFIX.length()));
+  }
+
+  static String alert(ScopeKey key) {
+    return ALERT_PREFIX + key.id();
+  }
+
+  static String reservation(String member) {
+    return RESERVATION_PREFIX + member;
+  }
+
+  static String done(String member) {
+    return DONE_PREFIX + member;
+  }
+}

@@ -1,0 +1,55 @@
+package io.tiermesh.budget;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The configured budgets.
+ *
+ * @param zone time zone the day and month windows follow
+ * @param alertFraction share of a spend limit (0 &lt; f ≤ 1) at which an alert fires once per window
+ * @param onExhaustion what the router does when a reservation is refused
+ * @param limits at most one per scope and window
+ */
+public record BudgetPolicy(ZoneId zone, double alertFraction, ExhaustionAction onExhaustion,
+    List<ScopeLimit> limits) {
+
+  public static final double DEFAULT_ALERT_FRACTION = 0.8;
+
+  public BudgetPolicy {
+    if (!(alertFraction > 0 && alertFraction <= 1)) {
+      throw new IllegalArgumentException("alert fraction must be in (0, 1]: " + alertFraction);
+    }
+    limits = List.copyOf(limits);
+    Set<String> seen = new HashSet<>();
+    for (ScopeLimit l : limits) {
+      if (!seen.add(l.window().id() + ":" + l.scope().id())) {
+        throw new IllegalArgumentException(
+            "two " + l.window().id() + " limits for " + l.scope().id());
+      }
+    }
+  }
+
+  /** Every limit a call spends from, resolved to the counters of the periods containing now. */
+  public List<ApplicableLimit> applicableScopes(String tenant, int tier, String providerId,
+      Instant now) {
+    List<ApplicableLimit> out = new ArrayList<>();
+    for (ScopeLimit l : limits) {
+      if (!l.scope().appliesTo(tenant, tier, providerId)) {
+        continue;
+      }
+      ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, zone);
+      OptionalLong alertAt = l.limitMicros().isPresent()
+          ? OptionalLong.of((long) Math.ceil(l.limitMicros().getAsLong() * alertFraction))
+          : OptionalLong.empty();
+      out.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), alertAt,
+          key.windowEnd(zone)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,468 @@
+package io.tiermesh.budget;
+
+import io.tiermesh.budget.ReserveResult.Cap;
+import io.tiermesh.budget.ReserveResult.Exhausted;
+import io.tiermesh.budget.ReserveResult.Status;
+import io.tiermesh.budget.SettleResult.Outcome;
+import io.tiermesh.budget.impl.LuaScript;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Budget counters, reservations and the ledger in Redis. Each state change is one Lua script,
+ * so the invariant "spend + open reservations ≤ limit" holds across any number of gateway nodes
+ * sharing the Redis, and counters always equal the ledger.
+ *
+ * <p>Every operation is bounded by {@link BudgetStoreOptions#operationTimeout()}. A Redis that
+ * does not answer in time makes {@link #reserve} answer {@link Status#UNAVAILABLE} and the other
+ * operations fail with {@link FailureCode#BUDGET_UNAVAILABLE}; callers fail closed for paid
+ * tiers. A reserve that timed out may still have been applied: the caller releases it (or the
+ * reaper does once its deadline passes).
+ *
+ * <p>Durability: Redis must run with AOF ({@code appendonly yes}) and {@code maxmemory-policy
+ * noeviction}. The ledger rebuilds counters that were lost; a Redis that loses the ledger too
+ * comes back with every budget at zero.
+ */
+public final class BudgetStore {
+
+  private static final System.Logger LOG = System.getLogger(BudgetStore.class.getName());
+
+  private static final LuaScript INIT = LuaScript.load("init");
+  private static final LuaScript RESERVE = LuaScript.load("reserve");
+  private static final LuaScript SETTLE = LuaScript.load("settle");
+  private static final LuaScript REAP = LuaScript.load("reap");
+  private static final LuaScript SNAPSHOT = LuaScript.load("snapshot");
+  private static final LuaScript REBUILD = LuaScript.load("rebuild");
+  private static final List<LuaScript> SCRIPTS =
+      List.of(INIT, RESERVE, SETTLE, REAP, SNAPSHOT, REBUILD);
+
+  private static final String NONE = "-1";
+
+  private final Redis redis;
+  private final BudgetStoreOptions options;
+  private final Clock clock;
+  /** The epoch whose counters this node trusts; null until learnt. */
+  private volatile String epoch;
+  private volatile boolean needsRebuild;
+
+  public BudgetStore(Vertx vertx, BudgetStoreOptions options, Clock clock) {
+    this.options = options;
+    this.clock = clock;
+    RedisOptions redisOptions = new RedisOptions()
+        .setConnectionString(options.redisUrl())
+        .setMaxPoolSize(options.maxPoolSize())
+        .setMaxPoolWaiting(options.maxPoolWaiting());
+    redisOptions.getNetClientOptions()
+        .setConnectTimeout((int) options.connectTimeout().toMillis());
+    this.redis = Redis.createClient(vertx, redisOptions);
+  }
+
+  /** Loads the scripts and learns (or starts) the epoch. Fails if Redis is unavailable. */
+  public Future<Void> start() {
+    Future<?> preload = Future.all(SCRIPTS.stream().map(s -> s.preload(redis)).toList());
+    return bounded(preload.compose(v -> learnEpoch())).mapEmpty();
+  }
+
+  public Future<Void> close() {
+    return redis.close();
+  }
+
+  /**
+   * True when the counters were lost while their ledger survived: reservations answer
+   * {@link Status#REBUILDING} until {@link #rebuildFromLedger()} completes on some node.
+   */
+  public boolean needsRebuild() {
+    return needsRebuild;
+  }
+
+  /** Holds {@code r.amountMicros()} in every applicable scope, or in none. Never fails. */
+  public Future<ReserveResult> reserve(Reservation r) {
+    String known = epoch;
+    Future<ReserveResult> result = known != null
+        ? runReserve(r, known, true)
+        : learnEpoch().compose(e -> e == null
+            ? Future.succeededFuture(ReserveResult.of(Status.REBUILDING))
+            : runReserve(r, e, true));
+    return bounded(result).otherwise(t -> {
+      LOG.log(Level.DEBUG, "reserve {0} unavailable: {1}", r.requestId(), t.getMessage());
+      return ReserveResult.of(Status.UNAVAILABLE);
+    });
+  }
+
+  /**
+   * Charges the actual cost of an attempt, frees its reservation and appends the ledger entry,
+   * all at once. Idempotent per request and attempt: a repeat returns the first outcome.
+   */
+  public Future<SettleResult> settle(String requestId, int attempt, long actualMicros,
+      ChargeDetails details) {
+    if (actualMicros < 0) {
+      throw new IllegalArgumentException("negative cost");
+    }
+    List<String> ledgerFields = List.of(
+        "rid", requestId, "att", Integer.toString(attempt),
+        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
+        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
+        "in", Integer.toString(details.promptTokens()),
+        "out", Integer.toString(details.completionTokens()),
+        "reason", orEmpty(details.routeReason()));
+    return close(requestId, attempt, "settle", actualMicros, ledgerFields).onSuccess(s -> {
+      if (s.overrun() && !s.repeat()) {
+        LOG.log(Level.WARNING, "request {0} attempt {1}: {2}/{3} charged {4}, above the {5}"
+            + " reserved; the provider reported more usage than the request allowed",
+            requestId, attempt, details.providerId(), details.model(),
+            Money.format(s.chargedMicros()), Money.format(s.reservedMicros()));
+      }
+    });
+  }
+
+  /**
+   * Gives an attempt's reservation back without a charge (the call never reached a paid
+   * provider, or it failed before any usage). It writes no ledger entry: the ledger records
+   * money that moved, and the request count is refunded too, so counters still equal it.
+   */
+  public Future<SettleResult> release(String requestId, int attempt) {
+    return close(requestId, attempt, "release", 0, List.of());
+  }
+
+  /**
+   * Releases every reservation whose deadline is before {@code nowMs}, in bounded batches.
+   * A holder that was merely slow can still settle afterwards ({@link Outcome#LATE_CHARGED}).
+   */
+  public Future<Integer> reapExpired(long nowMs) {
+    return reapFrom(nowMs, 0);
+  }
+
+  /** Reads the counters of these limits at one instant. */
+  public Future<List<ScopeUsage>> snapshot(List<ApplicableLimit> limits) {
+    List<String> keys = limits.stream().map(l -> BudgetKeys.counter(l.key())).toList();
+    return bounded(SNAPSHOT.run(redis, keys, List.of()))
+        .map(flat -> usage(flat, limits));
+  }
+
+  public Future<Long> openReservations() {
+    return bounded(redis.send(Request.cmd(Command.ZCARD).arg(BudgetKeys.RESERVATIONS)))
+        .map(Response::toLong);
+  }
+
+  /** Ledger entries after {@code afterId} (exclusive; null = from the start), oldest first. */
+  public Future<List<LedgerEntry>> readLedger(String afterId, int max) {
+    return bounded(ledgerPage(afterId, max)).map(page -> page.stream()
+        .map(BudgetStore::ledgerEntry).toList());
+  }
+
+  /**
+   * Recomputes every counter from the ledger and the open reservations, then re-opens
+   * reservations cluster-wide. Safe to call from several nodes: one holds the lock, the
+   * others get {@link RebuildReport.Outcome#IN_PROGRESS_ELSEWHERE}. Settles keep working
+   * meanwhile; their entries are folded in by the final atomic step.
+   */
+  public Future<RebuildReport> rebuildFromLedger() {
+    String token = UUID.randomUUID().toString();
+    Future<RebuildReport> run = bounded(redis.send(Request.cmd(Command.GET).arg(BudgetKeys.EPOCH)))
+        .compose(current -> {
+          if (current != null) {
+            adopt(current.toString());
+            return Future.succeededFuture(new RebuildReport(RebuildReport.Outcome.NOT_NEEDED, 0, 0));
+          }
+          Request lock = Request.cmd(Command.SET).arg(BudgetKeys.REBUILD_LOCK).arg(token)
+              .arg("NX").arg("PX").arg(options.rebuildLockTtl().toMillis());
+          return bounded(redis.send(lock)).compose(ok -> ok == null
+              ? Future.succeededFuture(
+                  new RebuildReport(RebuildReport.Outcome.IN_PROGRESS_ELSEWHERE, 0, 0))
+              : foldLedger(null, new LedgerSums()).compose(sums -> commitRebuild(token, sums)));
+        });
+    return run.onSuccess(report -> LOG.log(Level.INFO, "budget rebuild: {0}", report));
+  }
+
+  // --- reserve -------------------------------------------------------------------------------
+
+  private Future<ReserveResult> runReserve(Reservation r, String expectedEpoch, boolean mayRetry) {
+    String member = BudgetKeys.member(r.requestId(), r.attempt());
+    List<ApplicableLimit> limits = r.limits();
+    List<String> keys = new ArrayList<>(4 + 2 * limits.size());
+    keys.add(BudgetKeys.EPOCH);
+    keys.add(BudgetKeys.reservation(member));
+    keys.add(BudgetKeys.RESERVATIONS);
+    keys.add(BudgetKeys.done(member));
+    limits.forEach(l -> keys.add(BudgetKeys.counter(l.key())));
+    limits.forEach(l -> keys.add(BudgetKeys.alert(l.key())));
+
+    List<String> args = new ArrayList<>(5 + 6 * limits.size());
+    args.add(expectedEpoch);
+    args.add(Long.toString(r.amountMicros()));
+    args.add(Long.toString(r.deadlineMs()));
+    args.add(orEmpty(r.holderNodeId()));
+    args.add(member);
+    long now = clock.millis();
+    long retentionMs = options.counterRetention().toMillis();
+    for (ApplicableLimit l : limits) {
+      long windowEndMs = l.windowEnd().toEpochMilli();
+      long toWindowEnd = Math.max(1, windowEndMs - now);
+      args.add(l.limitMicros().isPresent() ? Long.toString(l.limitMicros().getAsLong()) : NONE);
+      args.add(l.maxRequests().isPresent() ? Long.toString(l.maxRequests().getAsLong()) : NONE);
+      args.add(l.alertAtMicros().isPresent() ? Long.toString(l.alertAtMicros().getAsLong()) : NONE);
+      args.add(Long.toString(windowEndMs));
+      args.add(Long.toString(toWindowEnd));
+      args.add(Long.toString(toWindowEnd + retentionMs));
+    }
+
+    return RESERVE.run(redis, keys, args).compose(reply -> {
+      switch (reply.get(0).toString()) {
+        case "rebuild":
+          needsRebuild = true;
+          return Future.succeededFuture(ReserveResult.of(Status.REBUILDING));
+        case "epoch":
+          // Another node rebuilt or initialised the counters: they are trustworthy again.
+          adopt(reply.get(1).toString());
+          return mayRetry
+              ? runReserve(r, epoch, false)
+              : Future.succeededFuture(ReserveResult.of(Status.UNAVAILABLE));
+        case "closed":
+          return Future.succeededFuture(ReserveResult.of(Status.ALREADY_CLOSED));
+        case "exhausted": {
+          ScopeKey key = limits.get(reply.get(1).toInteger() - 1).key();
+          Cap cap = "requests".equals(reply.get(2).toString()) ? Cap.REQUESTS : Cap.SPEND;
+          return Future.succeededFuture(new ReserveResult(Status.EXHAUSTED,
+              usage(reply.get(3), limits), Optional.of(new Exhausted(key, cap)), List.of(),
+              false));
+        }
+        default: {
+          List<ScopeKey> alerts = new ArrayList<>();
+          for (Response i : reply.get(2)) {
+            alerts.add(limits.get(i.toInteger() - 1).key());
+          }
+          return Future.succeededFuture(new ReserveResult(Status.ADMITTED,
+              usage(reply.get(1), limits), Optional.empty(), alerts,
+              "duplicate".equals(reply.get(0).toString())));
+        }
+      }
+    });
+  }
+
+  private Future<String> learnEpoch() {
+    String candidate = UUID.randomUUID().toString();
+    return INIT.run(redis, List.of(BudgetKeys.EPOCH, BudgetKeys.LEDGER, BudgetKeys.RESERVATIONS),
+        List.of(candidate)).map(reply -> {
+          if ("ok".equals(reply.get(0).toString())) {
+            adopt(reply.get(1).toString());
+            return epoch;
+          }
+          needsRebuild = true;
+          return null;
+        });
+  }
+
+  private void adopt(String current) {
+    epoch = current;
+    needsRebuild = false;
+  }
+
+  // --- settle, release, reap ------------------------------------------------------------------
+
+  private Future<SettleResult> close(String requestId, int attempt, String mode, long actualMicros,
+      List<String> ledgerFields) {
+    String member = BudgetKeys.member(requestId, attempt);
+    List<String> args = new ArrayList<>(5 + ledgerFields.size());
+    args.add(member);
+    args.add(mode);
+    args.add(Long.toString(actualMicros));
+    args.add(Long.toString(options.settledRetention().toMillis()));
+    args.add(Long.toString(clock.millis()));
+    args.addAll(ledgerFields);
+    List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
+        BudgetKeys.done(member), BudgetKeys.LEDGER);
+    return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
+      String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
+      List<ScopeKey> alerts = new ArrayList<>();
+      for (Response k : reply.get(6)) {
+        alerts.add(BudgetKeys.scopeOfCounter(k.toString()));
+      }
+      return new SettleResult(outcome(reply.get(0).toString()), reply.get(1).toLong(),
+          reply.get(2).toLong(), ledgerId.isEmpty() ? Optional.empty() : Optional.of(ledgerId),
+          reply.get(5).toInteger() == 1, reply.get(4).toInteger() == 1, alerts);
+    });
+  }
+
+  private static Outcome outcome(String state) {
+    return switch (state) {
+      case "settled" -> Outcome.SETTLED;
+      case "released" -> Outcome.RELEASED;
+      case "late" -> Outcome.LATE_CHARGED;
+      default -> Outcome.UNKNOWN_RESERVATION;
+    };
+  }
+
+  private Future<Integer> reapFrom(long nowMs, int releasedSoFar) {
+    int batch = options.reapBatchSize();
+    return bounded(REAP.run(redis, List.of(BudgetKeys.RESERVATIONS), List.of(Long.toString(nowMs),
+        Integer.toString(batch), Long.toString(options.settledRetention().toMillis()))))
+        .compose(reply -> {
+          int released = reply.toInteger();
+          return released == batch
+              ? reapFrom(nowMs, releasedSoFar + released)
+              : Future.succeededFuture(releasedSoFar + released);
+        });
+  }
+
+  // --- rebuild --------------------------------------------------------------------------------
+
+  /** Per-counter sums of the ledger read so far. */
+  private static final class LedgerSums {
+    final Map<String, long[]> spentAndCount = new HashMap<>();
+    String lastId;
+    long entries;
+  }
+
+  private Future<LedgerSums> foldLedger(String afterId, LedgerSums sums) {
+    int pageSize = options.ledgerPageSize();
+    return bounded(ledgerPage(afterId, pageSize)).compose(page -> {
+      for (RawEntry e : page) {
+        long cost = Long.parseLong(e.fields().getOrDefault("cost", "0"));
+        for (String counter : splitKeys(e.fields().get("keys"))) {
+          long[] sc = sums.spentAndCount.computeIfAbsent(counter, k -> new long[2]);
+          sc[0] += cost;
+          sc[1]++;
+        }
+        sums.lastId = e.id();
+        sums.entries++;
+      }
+      return page.size() == pageSize ? foldLedger(sums.lastId, sums) : Future.succeededFuture(sums);
+    });
+  }
+
+  private Future<RebuildReport> commitRebuild(String token, LedgerSums sums) {
+    String newEpoch = UUID.randomUUID().toString();
+    List<String> args = new ArrayList<>();
+    args.add(token);
+    args.add(newEpoch);
+    args.add(sums.lastId == null ? "0-0" : sums.lastId);
+    long now = clock.millis();
+    long retentionMs = options.counterRetention().toMillis();
+    int counters = 0;
+    for (Map.Entry<String, long[]> e : sums.spentAndCount.entrySet()) {
+      long ttl;
+      try {
+        ttl = BudgetKeys.scopeOfCounter(e.getKey()).windowEnd(options.zone()).toEpochMilli()
+            + retentionMs - now;
+      } catch (RuntimeException unreadable) {
+        LOG.log(Level.WARNING, "ledger names an unreadable counter {0}", e.getKey());
+        continue;
+      }
+      if (ttl <= 0) {
+        continue; // a window long past: its counter would have expired anyway
+      }
+      args.add(e.getKey());
+      args.add(Long.toString(e.getValue()[0]));
+      args.add(Long.toString(e.getValue()[1]));
+      args.add(Long.toString(ttl));
+      counters++;
+    }
+    int written = counters;
+    List<String> keys = List.of(BudgetKeys.EPOCH, BudgetKeys.REBUILD_LOCK, BudgetKeys.LEDGER,
+        BudgetKeys.RESERVATIONS);
+    return bounded(REBUILD.run(redis, keys, args), options.rebuildLockTtl()).compose(reply -> {
+      switch (reply.get(0).toString()) {
+        case "ok":
+          adopt(reply.get(1).toString());
+          return Future.succeededFuture(new RebuildReport(RebuildReport.Outcome.REBUILT,
+              sums.entries + reply.get(2).toLong(), written));
+        case "current":
+          adopt(reply.get(1).toString());
+          return Future.succeededFuture(new RebuildReport(RebuildReport.Outcome.NOT_NEEDED, 0, 0));
+        default:
+          return Future.failedFuture(new MeshFailure(FailureCode.BUDGET_UNAVAILABLE,
+              "budget rebuild outlived its lock; retry"));
+      }
+    });
+  }
+
+  // --- ledger ---------------------------------------------------------------------------------
+
+  private record RawEntry(String id, Map<String, String> fields) {}
+
+  private Future<List<RawEntry>> ledgerPage(String afterId, int max) {
+    Request xrange = Request.cmd(Command.XRANGE).arg(BudgetKeys.LEDGER)
+        .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(max);
+    return redis.send(xrange).map(reply -> {
+      List<RawEntry> out = new ArrayList<>(reply.size());
+      for (Response entry : reply) {
+        Map<String, String> fields = new HashMap<>();
+        Response f = entry.get(1);
+        if (f.isMap()) {
+          f.getKeys().forEach(k -> fields.put(k, f.get(k).toString()));
+        } else {
+          for (int i = 0; i + 1 < f.size(); i += 2) {
+            fields.put(f.get(i).toString(), f.get(i + 1).toString());
+          }
+        }
+        out.add(new RawEntry(entry.get(0).toString(), fields));
+      }
+      return out;
+    });
+  }
+
+  private static LedgerEntry ledgerEntry(RawEntry e) {
+    Map<String, String> f = e.fields();
+    return new LedgerEntry(e.id(), f.get("rid"), intOf(f, "att"), f.get("tenant"),
+        intOf(f, "tier"), f.get("provider"), f.get("model"), intOf(f, "in"), intOf(f, "out"),
+        longOf(f, "cost"), longOf(f, "reserved"), f.get("reason"), longOf(f, "ts"),
+        splitKeys(f.get("keys")).stream().map(BudgetKeys::scopeOfCounter).toList(),
+        "1".equals(f.get("late")), "1".equals(f.get("over")));
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private static List<ScopeUsage> usage(Response flat, List<ApplicableLimit> limits) {
+    List<ScopeUsage> out = new ArrayList<>(limits.size());
+    for (int i = 0; i < limits.size(); i++) {
+      ApplicableLimit l = limits.get(i);
+      out.add(new ScopeUsage(l.key(), flat.get(3 * i).toLong(), flat.get(3 * i + 1).toLong(),
+          flat.get(3 * i + 2).toLong(), l.limitMicros(), l.maxRequests()));
+    }
+    return out;
+  }
+
+  private static List<String> splitKeys(String joined) {
+    return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
+  }
+
+  private static int intOf(Map<String, String> f, String field) {
+    return Integer.parseInt(f.getOrDefault(field, "0"));
+  }
+
+  private static long longOf(Map<String, String> f, String field) {
+    return Long.parseLong(f.getOrDefault(field, "0"));
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  private <T> Future<T> bounded(Future<T> operation) {
+    return bounded(operation, options.operationTimeout());
+  }
+
+  /** The single place where Redis trouble becomes the mesh's "budget unavailable". */
+  private static <T> Future<T> bounded(Future<T> operation, Duration limit) {
+    return operation.timeout(limit.toMillis(), TimeUnit.MILLISECONDS).recover(t ->
+        Future.failedFuture(t instanceof MeshFailure ? t
+            : new MeshFailure(FailureCode.BUDGET_UNAVAILABLE, "budget store unavailable")));
+  }
+}

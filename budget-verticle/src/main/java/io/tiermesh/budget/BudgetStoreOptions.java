@@ -1,0 +1,155 @@
+package io.tiermesh.budget;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Objects;
+
+/** Settings of a {@link BudgetStore}; every default is a named constant. */
+public final class BudgetStoreOptions {
+
+  public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+  /** Longer than a healthy Lua call by orders of magnitude, short enough to fail closed quickly. */
+  public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofMillis(250);
+  public static final int DEFAULT_MAX_POOL_SIZE = 8;
+  /**
+   * The client's default (24) refuses with "pool too busy" under 64 concurrent callers; waiting
+   * requests are still bounded by the operation timeout.
+   */
+  public static final int DEFAULT_MAX_POOL_WAITING = 1024;
+  /** How long a settled attempt is remembered, so a retried settle stays a no-op. */
+  public static final Duration DEFAULT_SETTLED_RETENTION = Duration.ofDays(7);
+  /** Counters outlive their window so the admin API can still show last month. */
+  public static final Duration DEFAULT_COUNTER_RETENTION = Duration.ofDays(40);
+  public static final int DEFAULT_LEDGER_PAGE_SIZE = 1000;
+  /** Bounds how long one reaper script blocks Redis. */
+  public static final int DEFAULT_REAP_BATCH_SIZE = 200;
+  public static final Duration DEFAULT_REBUILD_LOCK_TTL = Duration.ofMinutes(2);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
+  private String redisUrl = DEFAULT_REDIS_URL;
+  private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
+  private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+  private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
+  private int maxPoolWaiting = DEFAULT_MAX_POOL_WAITING;
+  private Duration settledRetention = DEFAULT_SETTLED_RETENTION;
+  private Duration counterRetention = DEFAULT_COUNTER_RETENTION;
+  private int ledgerPageSize = DEFAULT_LEDGER_PAGE_SIZE;
+  private int reapBatchSize = DEFAULT_REAP_BATCH_SIZE;
+  private Duration rebuildLockTtl = DEFAULT_REBUILD_LOCK_TTL;
+  private ZoneId zone = ZoneId.of("UTC");
+
+  public String redisUrl() {
+    return redisUrl;
+  }
+
+  public BudgetStoreOptions redisUrl(String redisUrl) {
+    this.redisUrl = Objects.requireNonNull(redisUrl);
+    return this;
+  }
+
+  /** Bound on every Redis operation; past it the operation reports the store unavailable. */
+  public Duration operationTimeout() {
+    return operationTimeout;
+  }
+
+  public BudgetStoreOptions operationTimeout(Duration operationTimeout) {
+    this.operationTimeout = positive(operationTimeout);
+    return this;
+  }
+
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  public BudgetStoreOptions connectTimeout(Duration connectTimeout) {
+    this.connectTimeout = positive(connectTimeout);
+    return this;
+  }
+
+  public int maxPoolSize() {
+    return maxPoolSize;
+  }
+
+  public BudgetStoreOptions maxPoolSize(int maxPoolSize) {
+    this.maxPoolSize = atLeastOne(maxPoolSize);
+    return this;
+  }
+
+  public int maxPoolWaiting() {
+    return maxPoolWaiting;
+  }
+
+  public BudgetStoreOptions maxPoolWaiting(int maxPoolWaiting) {
+    this.maxPoolWaiting = atLeastOne(maxPoolWaiting);
+    return this;
+  }
+
+  public Duration settledRetention() {
+    return settledRetention;
+  }
+
+  public BudgetStoreOptions settledRetention(Duration settledRetention) {
+    this.settledRetention = positive(settledRetention);
+    return this;
+  }
+
+  public Duration counterRetention() {
+    return counterRetention;
+  }
+
+  public BudgetStoreOptions counterRetention(Duration counterRetention) {
+    this.counterRetention = positive(counterRetention);
+    return this;
+  }
+
+  public int ledgerPageSize() {
+    return ledgerPageSize;
+  }
+
+  public BudgetStoreOptions ledgerPageSize(int ledgerPageSize) {
+    this.ledgerPageSize = atLeastOne(ledgerPageSize);
+    return this;
+  }
+
+  public int reapBatchSize() {
+    return reapBatchSize;
+  }
+
+  public BudgetStoreOptions reapBatchSize(int reapBatchSize) {
+    this.reapBatchSize = atLeastOne(reapBatchSize);
+    return this;
+  }
+
+  public Duration rebuildLockTtl() {
+    return rebuildLockTtl;
+  }
+
+  public BudgetStoreOptions rebuildLockTtl(Duration rebuildLockTtl) {
+    this.rebuildLockTtl = positive(rebuildLockTtl);
+    return this;
+  }
+
+  /** Must be the policy's zone: a rebuild uses it to give rebuilt counters their expiry. */
+  public ZoneId zone() {
+    return zone;
+  }
+
+  public BudgetStoreOptions zone(ZoneId zone) {
+    this.zone = Objects.requireNonNull(zone);
+    return this;
+  }
+
+  private static Duration positive(Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("duration must be positive: " + d);
+    }
+    return d;
+  }
+
+  private static int atLeastOne(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("must be at least 1: " + n);
+    }
+    return n;
+  }
+}

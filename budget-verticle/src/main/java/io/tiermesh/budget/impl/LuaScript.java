@@ -1,0 +1,81 @@
+package io.tiermesh.budget.impl;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script from the class path, run by digest so that the script body crosses the network
+ * only when Redis does not know it yet (first use, restart, SCRIPT FLUSH).
+ */
+public final class LuaScript {
+
+  private final String name;
+  private final String source;
+  private final String sha;
+
+  private LuaScript(String name, String source) {
+    this.name = name;
+    this.source = source;
+    this.sha = sha1(source);
+  }
+
+  /** Loads {@code /lua/<name>.lua}. */
+  public static LuaScript load(String name) {
+    String path = "/lua/" + name + ".lua";
+    try (InputStream in = LuaScript.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script " + path);
+      }
+      return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Caches the script in Redis ahead of traffic, so the first burst does not all miss. */
+  public Future<Void> preload(Redis redis) {
+    return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source)).mapEmpty();
+  }
+
+  public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
+    return redis.send(request(Command.EVALSHA, sha, keys, args)).recover(t -> {
+      String message = t.getMessage();
+      if (message != null && message.startsWith("NOSCRIPT")) {
+        return redis.send(request(Command.EVAL, source, keys, args));
+      }
+      return Future.failedFuture(t);
+    });
+  }
+
+  private static Request request(Command cmd, String script, List<String> keys,
+      List<String> args) {
+    Request req = Request.cmd(cmd).arg(script).arg(keys.size());
+    keys.forEach(req::arg);
+    args.forEach(req::arg);
+    return req;
+  }
+
+  private static String sha1(String source) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-1", e);
+    }
+  }
+}

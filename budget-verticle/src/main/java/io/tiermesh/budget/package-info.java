@@ -1,0 +1,36 @@
+/**
+ * Spend caps as atomic Redis counters.
+ *
+ * <p>Pure parts (no Vert.x): {@link io.tiermesh.budget.ModelPrice} and
+ * {@link io.tiermesh.budget.PriceTable} price a call in µ$ ({@link io.tiermesh.budget.Money});
+ * {@link io.tiermesh.budget.BudgetPolicy} resolves which {@link io.tiermesh.budget.ScopeKey}
+ * counters a call spends from. {@link io.tiermesh.budget.BudgetStore} enforces them in Redis.
+ *
+ * <h2>Redis key layout</h2>
+ * All keys share the hash tag {@code {tm}}, so they sit in one cluster slot and every Lua
+ * script may touch any of them.
+ * <ul>
+ *   <li>{@code {tm}:epoch} string: the counters are trustworthy. Missing while a ledger or
+ *       reservations exist = counters lost, reservations answer REBUILDING.
+ *   <li>{@code {tm}:c:<window>:<period>:<scope>} hash {@code spent, reserved, count, alertAt,
+ *       windowEnd}, e.g. {@code {tm}:c:day:2026-11-21:tenant:acme/provider:openai}. Expires
+ *       a retention period after its window ends.
+ *   <li>{@code {tm}:alert:<window>:<period>:<scope>} string, set NX when the alert threshold is
+ *       crossed, expiring at the window end: one alert per scope and window.
+ *   <li>{@code {tm}:r:<attempt>:<requestId>} hash {@code _amount, _deadline, _holder} plus one
+ *       field per counter key holding the µ$ reserved there.
+ *   <li>{@code {tm}:reservations} ZSET {@code <attempt>:<requestId>} scored by deadline ms.
+ *   <li>{@code {tm}:done:<attempt>:<requestId>} hash {@code state (settled|released|late), cost,
+ *       reserved, ledger, over, keys[, reaped]}: makes settle and release idempotent.
+ *   <li>{@code {tm}:ledger} stream, one entry per charge: {@code rid, att, tenant, tier,
+ *       provider, model, in, out, reason, cost, reserved, ts, keys, late, over}. {@code keys}
+ *       lists the counters charged, so the ledger alone rebuilds them. Never trimmed here.
+ *   <li>{@code {tm}:rebuild-lock} string with a TTL: one node rebuilds at a time.
+ * </ul>
+ *
+ * <h2>Deployment</h2>
+ * Run Redis with {@code appendonly yes} (the ledger must survive a restart: without it a restart
+ * resets every budget to zero) and {@code maxmemory-policy noeviction} (counters carry TTLs, so a
+ * {@code volatile-*} policy would evict them silently while the epoch key stays).
+ */
+package io.tiermesh.budget;
