@@ -1,7 +1,5 @@
 package io.tiermesh.node;
 
-import io.tiermesh.contracts.config.GatewayConfig;
-import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
 import io.vertx.core.Vertx;
@@ -39,29 +37,25 @@ final class DemoMesh {
         .withPort(0).withSeed(seed)).await(10, TimeUnit.SECONDS);
   }
 
+  /** The demo's configuration, written as a user would write the file. */
   static MeshConfig config(Backends b, String redisUrl, int httpPort, int clusterPort) {
-    List<ProviderConfig> providers = List.of(
-        provider("demo-local", "ollama", 1, b.simulators().get(0).port(),
-            List.of("llama3.1:8b", "qwen2.5:7b", "codellama:7b")),
-        provider("demo-hosted", "openai", 2, b.simulators().get(1).port(),
-            List.of("gpt-4o-mini")),
-        provider("demo-premium", "openai", 3, b.simulators().get(2).port(),
-            List.of("gpt-4o")));
-    MeshConfig raw = new MeshConfig(
-        List.of("gateway", "router", "budget", "provider:demo-local", "provider:demo-hosted",
-            "provider:demo-premium"),
-        new MeshConfig.ClusterConfig(true, "tiermesh-demo", "127.0.0.1", clusterPort,
-            List.of("127.0.0.1:" + clusterPort), 1, 5),
-        new GatewayConfig("127.0.0.1", httpPort, GatewayConfig.DEFAULT.apiKeyEnv(),
-            GatewayConfig.DEFAULT.adminKeyEnv(), 0, 0),
-        new MeshConfig.RedisConfig(redisUrl), null, providers, 0);
-    return ConfigLoader.validate(raw, "demo configuration");
-  }
-
-  private static ProviderConfig provider(String id, String kind, int tier, int port,
-      List<String> models) {
-    return new ProviderConfig(id, kind, tier, "http://127.0.0.1:" + port, null, null, models,
-        models.get(0), 1, 0, null, null);
+    String yaml = """
+        roles: [gateway, router, budget, "provider:demo-local", "provider:demo-hosted",
+                "provider:demo-premium"]
+        cluster: {name: tiermesh-demo, host: 127.0.0.1, port: %2$d,
+                  members: ["127.0.0.1:%2$d"]}
+        gateway: {host: 127.0.0.1, port: %1$d}
+        redis: {url: "%3$s"}
+        providers:
+          - {id: demo-local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%4$d",
+             models: ["llama3.1:8b", "qwen2.5:7b", "codellama:7b"]}
+          - {id: demo-hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%5$d/v1",
+             models: [gpt-4o-mini]}
+          - {id: demo-premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%6$d/v1",
+             models: [gpt-4o]}
+        """.formatted(httpPort, clusterPort, redisUrl, b.simulators().get(0).port(),
+        b.simulators().get(1).port(), b.simulators().get(2).port());
+    return ConfigLoader.parse(yaml, "demo configuration");
   }
 
   static String newKey(String prefix) {

@@ -91,13 +91,11 @@ public final class Main {
     }
     MeshConfig config = ConfigLoader.load(o.config());
     if (o.httpPort() != null) {
-      config = withHttpPort(config, o.httpPort());
+      config = config.withGatewayPort(o.httpPort());
     }
     String redisUrl = System.getenv("REDIS_URL");
     if (redisUrl != null && !redisUrl.isBlank()) {
-      config = new MeshConfig(config.roles(), config.cluster(), config.gateway(),
-          new MeshConfig.RedisConfig(redisUrl), config.router(), config.providers(),
-          config.drainMs());
+      config = config.withRedisUrl(redisUrl);
     }
     Node node = Node.start(config, Secrets.fromEnvironment());
     announce(node);
@@ -158,14 +156,6 @@ public final class Main {
         ownedRedis.close();
       }
     });
-  }
-
-  private static MeshConfig withHttpPort(MeshConfig c, int port) {
-    var g = c.gateway();
-    return new MeshConfig(c.roles(), c.cluster(),
-        new io.tiermesh.contracts.config.GatewayConfig(g.host(), port, g.apiKeyEnv(),
-            g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()),
-        c.redis(), c.router(), c.providers(), c.drainMs());
   }
 
   private static void announce(Node node) {

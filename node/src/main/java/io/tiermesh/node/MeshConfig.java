@@ -22,6 +22,18 @@ public record MeshConfig(
     List<ProviderConfig> providers,
     long drainMs) {
 
+  public MeshConfig withGatewayPort(int port) {
+    GatewayConfig g = gateway;
+    return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
+        g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()), redis, router, providers,
+        drainMs);
+  }
+
+  public MeshConfig withRedisUrl(String url) {
+    return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
+        drainMs);
+  }
+
   /**
    * @param enabled  false runs a standalone node (no Hazelcast): every role must then be in
    *                 this node

@@ -1,7 +1,5 @@
 package io.tiermesh.node;
 
-import io.tiermesh.contracts.config.GatewayConfig;
-import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
 import io.vertx.core.Vertx;
@@ -35,29 +33,30 @@ final class TestMesh implements AutoCloseable {
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
     redis = LocalRedis.start();
-    List<ProviderConfig> providers = List.of(
-        provider("local", "ollama", 1, local.port(), "llama3.1:8b"),
-        provider("hosted", "openai", 2, hosted.port(), "gpt-4o-mini"),
-        provider("premium", "openai", 3, premium.port(), "gpt-4o"));
-    MeshConfig config = ConfigLoader.validate(new MeshConfig(
-        List.of("gateway", "router", "budget", "provider:local", "provider:hosted",
-            "provider:premium"),
-        new MeshConfig.ClusterConfig(false, null, null, 0, null, 0, 0),
-        new GatewayConfig("127.0.0.1", 0, "TM_KEY", null, 64 * 1024, 20_000),
-        new MeshConfig.RedisConfig(redis.url()), null, providers, 2_000), "test");
+    String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}, "
+        + "breaker: {maxFailures: 50, resetMs: 1000}";
+    MeshConfig config = ConfigLoader.parse("""
+        roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
+        cluster: {enabled: false}
+        gateway: {host: 127.0.0.1, port: 0, apiKeyEnv: TM_KEY, maxBodyBytes: 65536,
+                  requestTimeoutMs: 20000}
+        redis: {url: "%s"}
+        drainMs: 2000
+        providers:
+          - {id: local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%d",
+             models: ["llama3.1:8b"], %s}
+          - {id: hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%d",
+             models: [gpt-4o-mini], %s}
+          - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
+             models: [gpt-4o], %s}
+        """.formatted(redis.url(), local.port(), timeouts, hosted.port(), timeouts,
+        premium.port(), timeouts), "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY)));
   }
 
   private UpstreamSimulator sim(String name, long seed) throws Exception {
     return UpstreamSimulator.start(simVertx, SimulatorOptions.defaults().withName(name)
         .withPort(0).withSeed(seed)).await(10, TimeUnit.SECONDS);
-  }
-
-  private static ProviderConfig provider(String id, String kind, int tier, int port,
-      String model) {
-    return new ProviderConfig(id, kind, tier, "http://127.0.0.1:" + port, null, null,
-        List.of(model), model, 1, 0, new ProviderConfig.Timeouts(1_000, 3_000, 10_000),
-        new ProviderConfig.BreakerConfig(50, 1_000));
   }
 
   String url(String path) {
