@@ -30,17 +30,26 @@ final class NodeProcess implements AutoCloseable {
   private final StringBuffer output = new StringBuffer();
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile String nodeId;
+  private final Thread reader;
 
   private NodeProcess(String name, Process process) {
     this.name = name;
     this.process = process;
-    Thread reader = new Thread(this::pump, "node-output-" + name);
+    reader = new Thread(this::pump, "node-output-" + name);
     reader.setDaemon(true);
     reader.start();
   }
 
   static NodeProcess start(String name, Path config, Map<String, String> env,
       String... extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("node", "--config", config.toString()));
+    args.addAll(List.of(extraArgs));
+    return startCommand(name, env, args.toArray(String[]::new));
+  }
+
+  /** Runs the jar with any command line ({@code up …}, {@code node …}). */
+  static NodeProcess startCommand(String name, Map<String, String> env, String... args)
+      throws IOException {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests with 'mvn verify' "
           + "(bin/test), which packages the node jar first");
@@ -53,8 +62,8 @@ final class NodeProcess implements AutoCloseable {
         "--add-opens", "java.management/sun.management=ALL-UNNAMED",
         "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
         "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-        "-jar", JAR.toString(), "node", "--config", config.toString()));
-    cmd.addAll(List.of(extraArgs));
+        "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
     return new NodeProcess(name, pb.start());
@@ -84,6 +93,18 @@ final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  /** Waits until the output contains {@code text} (for lines printed after the ready line). */
+  NodeProcess awaitOutput(String text, long seconds) {
+    long deadline = System.currentTimeMillis() + seconds * 1000;
+    while (!output.toString().contains(text)) {
+      if (System.currentTimeMillis() > deadline || !process.isAlive()) {
+        throw new AssertionError("node " + name + " never printed '" + text + "':\n" + output);
+      }
+      Thread.onSpinWait();
+    }
+    return this;
+  }
+
   String nodeId() {
     return nodeId;
   }
@@ -99,14 +120,18 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** SIGTERM, as an orchestrator or a spot-instance notice sends it. */
-  void terminate() {
-    process.destroy();
+  void terminate() throws IOException, InterruptedException {
+    // Process.destroy() would also close our end of the output pipe, losing what the node
+    // prints while it drains; kill(1) sends the same signal and leaves the pipe alone.
+    new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).inheritIO().start()
+        .waitFor();
   }
 
   int awaitExit(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       throw new AssertionError("node " + name + " still running after " + seconds + " s");
     }
+    reader.join(5_000); // the last lines are still in the pipe when the process is gone
     return process.exitValue();
   }
 

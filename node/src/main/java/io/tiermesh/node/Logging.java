@@ -8,6 +8,9 @@ import java.util.logging.SimpleFormatter;
 /** One line per log record on stderr; Hazelcast and Netty only when something is wrong. */
 final class Logging {
 
+  /** JUL holds loggers weakly: a level set on a collected logger is silently forgotten. */
+  private static final java.util.List<Logger> CONFIGURED = new java.util.ArrayList<>();
+
   private Logging() {}
 
   static void configure() {
@@ -22,10 +25,15 @@ final class Logging {
     console.setLevel(Level.ALL);
     root.addHandler(console);
     root.setLevel(Level.INFO);
-    Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
+    level("com.hazelcast", Level.WARNING);
     // Vert.x uses Hazelcast's maps only, not the CP structures this warns about.
-    Logger.getLogger("com.hazelcast.cp.CPSubsystem").setLevel(Level.SEVERE);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
-    Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker").setLevel(Level.WARNING);
+    level("com.hazelcast.cp.CPSubsystem", Level.SEVERE);
+    level("io.netty", Level.WARNING);
+  }
+
+  private static void level(String name, Level level) {
+    Logger logger = Logger.getLogger(name);
+    logger.setLevel(level);
+    CONFIGURED.add(logger);
   }
 }

@@ -98,8 +98,9 @@ public final class Main {
       config = config.withRedisUrl(redisUrl);
     }
     Node node = Node.start(config, Secrets.fromEnvironment());
+    CountDownLatch stopped = onShutdown(node::stop);
     announce(node);
-    awaitShutdown(node::stop);
+    stopped.await();
   }
 
   private static void up(Options o) throws Exception {
@@ -132,6 +133,13 @@ public final class Main {
       }
       throw e;
     }
+    CountDownLatch stopped = onShutdown(() -> {
+      node.stop();
+      backends.close();
+      if (ownedRedis != null) {
+        ownedRedis.close();
+      }
+    });
     announce(node);
     String url = "http://127.0.0.1:" + node.httpPort();
     System.out.println();
@@ -149,13 +157,7 @@ public final class Main {
         + "\"content\":\"Hello\"}]}'");
     System.out.println("Ctrl-C stops the mesh and everything it started.");
     System.out.flush();
-    awaitShutdown(() -> {
-      node.stop();
-      backends.close();
-      if (ownedRedis != null) {
-        ownedRedis.close();
-      }
-    });
+    stopped.await();
   }
 
   private static void announce(Node node) {
@@ -174,8 +176,11 @@ public final class Main {
     System.out.flush();
   }
 
-  /** Runs {@code stop} on SIGTERM or Ctrl-C, then lets the JVM exit. */
-  private static void awaitShutdown(Runnable stop) throws InterruptedException {
+  /**
+   * Runs {@code stop} on SIGTERM or Ctrl-C. Registered before the node says it is ready, so a
+   * signal sent by someone who waited for that line always drains.
+   */
+  private static CountDownLatch onShutdown(Runnable stop) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("tiermesh: stopping (draining in-flight requests)");
@@ -185,6 +190,6 @@ public final class Main {
         stopped.countDown();
       }
     }, "tiermesh-shutdown"));
-    stopped.await();
+    return stopped;
   }
 }
