@@ -206,6 +206,10 @@ public final class Node {
     hz.setProperty("hazelcast.max.wait.seconds.before.join", "0");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(c.heartbeatSeconds()));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(c.maxNoHeartbeatSeconds()));
+    // A member that was paused or partitioned long enough to be removed merges back within
+    // seconds instead of Hazelcast's default five minutes.
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     // The node drains providers on SIGTERM before leaving; Hazelcast must not leave first.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     hz.setProperty("hazelcast.socket.bind.any", "false");

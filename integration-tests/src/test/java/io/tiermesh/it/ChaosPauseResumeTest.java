@@ -1,0 +1,164 @@
+package io.tiermesh.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.simulator.SimulatorOptions;
+import io.tiermesh.simulator.UpstreamSimulator;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RELIABILITY row 12: a provider node frozen with SIGSTOP (a stalled VM, a long GC) and later
+ * resumed. While frozen, calls sent to it are not acknowledged and move to the other node
+ * after the ack timeout; once resumed it merges back into the cluster and serves again.
+ */
+class ChaosPauseResumeTest {
+
+  static final String KEY = "tm-chaos-" + UUID.randomUUID();
+  static final long ACK_TIMEOUT_MS = 1_000;
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+  UpstreamSimulator sim;
+  final List<NodeProcess> nodes = new ArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  int httpPort;
+  int[] ports;
+  String cluster;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0))
+        .await(10, TimeUnit.SECONDS);
+    httpPort = NodeProcess.freePort();
+    ports = new int[] {NodeProcess.freePort(), NodeProcess.freePort(), NodeProcess.freePort()};
+    cluster = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (NodeProcess n : nodes) {
+      signal(n, "CONT");
+      n.close();
+    }
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private NodeProcess start(String name, String roles, int port) throws Exception {
+    String yaml = "roles: [" + roles + "]\n"
+        + "cluster: {name: " + cluster + ", host: 127.0.0.1, port: " + port + ", members: "
+        + "[\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\", \"127.0.0.1:"
+        + ports[2] + "\"]}\n"
+        + "gateway: {port: " + httpPort + ", apiKeyEnv: IT_KEY}\n"
+        + "router: {ackTimeoutMs: " + ACK_TIMEOUT_MS + "}\n"
+        + "providers:\n  - {id: local, kind: ollama, tier: 1, baseUrl: \"http://127.0.0.1:"
+        + sim.port() + "\", models: [llama3.1:8b]}\n";
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    NodeProcess n = NodeProcess.start(name, file, Map.of("IT_KEY", KEY));
+    nodes.add(n);
+    return n;
+  }
+
+  private CompletableFuture<HttpResponse<String>> chat() {
+    return http.sendAsync(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPort + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + KEY)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"auto\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"still there?\"}]}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sends requests until one is served by {@code node}; returns how long that took. */
+  private long awaitServedBy(NodeProcess node, long timeoutMs) throws Exception {
+    long start = System.currentTimeMillis();
+    while (System.currentTimeMillis() - start < timeoutMs) {
+      HttpResponse<String> r = chat().get(30, TimeUnit.SECONDS);
+      if (r.statusCode() == 200
+          && node.nodeId().equals(r.headers().firstValue("X-TierMesh-Node").orElse(""))) {
+        return System.currentTimeMillis() - start;
+      }
+    }
+    throw new AssertionError(node.name + " served nothing within " + timeoutMs + " ms");
+  }
+
+  private static void signal(NodeProcess n, String sig) throws Exception {
+    if (n.process.isAlive()) {
+      new ProcessBuilder("kill", "-" + sig, String.valueOf(n.process.pid())).start().waitFor();
+    }
+  }
+
+  @Test
+  void frozenProviderIsRoutedAroundAndServesAgainAfterResume() throws Exception {
+    NodeProcess a = start("a", "gateway, router", ports[0]);
+    NodeProcess b = start("b", "\"provider:local\"", ports[1]);
+    NodeProcess c = start("c", "\"provider:local\"", ports[2]);
+    for (NodeProcess n : List.of(a, b, c)) {
+      n.awaitReady(60);
+    }
+    awaitServedBy(b, 30_000);
+    awaitServedBy(c, 30_000);
+
+    signal(b, "STOP");
+    long frozenAt = System.currentTimeMillis();
+    List<CompletableFuture<HttpResponse<String>>> during = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      during.add(chat());
+    }
+    int ok = 0;
+    long slowest = 0;
+    for (CompletableFuture<HttpResponse<String>> f : during) {
+      HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+      slowest = Math.max(slowest, System.currentTimeMillis() - frozenAt);
+      if (r.statusCode() == 200) {
+        ok++;
+        assertEquals(c.nodeId(), r.headers().firstValue("X-TierMesh-Node").orElse(""));
+      } else {
+        assertEquals(503, r.statusCode(), r.body());
+      }
+    }
+    // Row 12 asks for fast failure or re-routing; most requests must find the live node.
+    assertTrue(ok >= 9, ok + " of 12 re-routed to the live node");
+    // Each request waits at most a few ack timeouts, never the 300 s request timeout.
+    assertTrue(slowest < 4 * ACK_TIMEOUT_MS + 3_000, "slowest answer " + slowest + " ms");
+
+    // Stay frozen past the heartbeat limit (5 s) so the cluster removes the node, serving
+    // traffic all the while; the resumed node must then merge back.
+    int afterRemoval = 0;
+    while (System.currentTimeMillis() - frozenAt < 8_000) {
+      HttpResponse<String> r = chat().get(30, TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode(), r.body());
+      afterRemoval++;
+    }
+    signal(b, "CONT");
+    long back = awaitServedBy(b, 90_000);
+    ChaosRecord.record(12, "provider node paused (SIGSTOP) then resumed (SIGCONT)",
+        "12 concurrent + sequential requests for 8 s, 2 provider nodes",
+        "SIGSTOP 8 s on one provider node, then SIGCONT",
+        "requests fail fast or re-route; the resumed node is reachable again",
+        String.format("%d/12 concurrent re-routed, %d fast 503, slowest %d ms; %d/%d sequential "
+            + "ok while frozen; resumed node served again %d ms after SIGCONT", ok, 12 - ok,
+            slowest, afterRemoval, afterRemoval, back));
+  }
+}
