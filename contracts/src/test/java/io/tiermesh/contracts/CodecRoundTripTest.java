@@ -38,6 +38,7 @@ class CodecRoundTripTest {
         new RouteOutcome("r1", ROUTE, resp, USAGE, 5,
             List.of(new Attempt("premium", 3, "node-a", FAIL, 17)), null),
         new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL),
+        new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL, "private-data"),
         new RoutePlanView("default", true, List.of(ROUTE), List.of("rule 1: no"), null),
         new RoutePlanView("quality-high", false, List.of(ROUTE), List.of(), null, "quality-high",
             new RouteInfo(3, "premium", "gpt-4o", "shadow"),

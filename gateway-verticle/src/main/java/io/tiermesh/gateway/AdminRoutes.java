@@ -132,7 +132,7 @@ final class AdminRoutes {
             json(resp, 200, out);
             return;
           }
-          JsonObject body = ErrorResponses.body(FailureCode.BAD_REQUEST, "rules rejected ("
+          JsonObject body = ErrorResponses.body(FailureCode.BAD_REQUEST, "rules not reloaded ("
               + r.errors().size() + " error(s)); rules " + r.version() + " stay in force", null);
           body.getJsonObject("error").put("errors", new JsonArray(new ArrayList<>(r.errors())));
           json(resp, 400, body.mergeIn(out));

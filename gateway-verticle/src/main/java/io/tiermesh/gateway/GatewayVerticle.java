@@ -189,6 +189,9 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           if (!outcome.ok()) {
+            if (outcome.reason() != null) {
+              resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
+            }
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }

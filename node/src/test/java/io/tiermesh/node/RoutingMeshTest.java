@@ -113,6 +113,23 @@ class RoutingMeshTest {
   }
 
   @Test
+  void refusalsAndExhaustedChainsStillSayWhyTheyWereRouted() throws Exception {
+    HttpResponse<String> forced = mesh.post("/v1/chat/completions", "{\"model\":"
+        + "\"premium/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+        "X-TierMesh-Classification", "pii");
+    assertEquals(403, forced.statusCode(), forced.body());
+    assertEquals("policy_violation",
+        forced.headers().firstValue("X-TierMesh-Route-Reason").orElseThrow());
+    mesh.local.faults().install(Fault.status(503));
+    HttpResponse<String> down = mesh.post("/v1/chat/completions",
+        TestMesh.chat("CANARY-1", false), "X-TierMesh-Classification", "pii");
+    assertEquals(503, down.statusCode(), down.body());
+    assertEquals("private-data",
+        down.headers().firstValue("X-TierMesh-Route-Reason").orElseThrow());
+    assertEquals(0, mesh.hosted.log().entries().size() + mesh.premium.log().entries().size());
+  }
+
+  @Test
   void adminApiWantsTheAdminKey() throws Exception {
     String body = TestMesh.chat("x", false);
     assertEquals(401, mesh.post("/admin/route/explain", body).statusCode(),

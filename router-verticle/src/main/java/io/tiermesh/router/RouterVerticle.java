@@ -145,11 +145,11 @@ public final class RouterVerticle extends VerticleBase {
     }
     if (plan.refusal() != null) {
       msg.reply(new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
-          plan.refusal()));
+          plan.refusal(), plan.reason()));
       return;
     }
     new ChainRun(req, plan).next().onComplete(ar -> {
-      msg.reply(ar.result());
+      msg.reply(ar.result().ok() ? ar.result() : ar.result().withReason(plan.reason()));
       // Only once the answer is on its way, so the copy cannot slow it down.
       if (plan.shadow() != null && ar.result().ok()) {
         shadow.mirror(req, plan.shadow(), plan.localOnly());
