@@ -10,8 +10,18 @@ public final class Addresses {
 
   /** {@link RouteRequest} → {@link RouteOutcome}. */
   public static final String ROUTER_ROUTE = PREFIX + "router.route";
-  /** {@link RouteRequest} → {@link RoutePlanView}: the decision without executing it. */
+  /**
+   * {@link RouteRequest} or {@link ExplainRequest} → {@link RoutePlanView}: the decision without
+   * executing it.
+   */
   public static final String ROUTER_EXPLAIN = PREFIX + "router.explain";
+  /**
+   * Any body → {@link RulesReloadResult}: the router re-reads its rules file and, when the file
+   * is valid, publishes it on {@link #ROUTER_RULES_UPDATE}.
+   */
+  public static final String ROUTER_RULES_RELOAD = PREFIX + "router.rules.reload";
+  /** Published {@link RulesUpdate}: every router validates the new rules and swaps to them. */
+  public static final String ROUTER_RULES_UPDATE = PREFIX + "router.rules.update";
   /** Any body → {@link HealthReport} from the router: ready once providers have announced. */
   public static final String ROUTER_HEALTH = PREFIX + "router.health";
   /** Any body → {@link HealthReport} from the budget role. */

@@ -16,7 +16,10 @@ public final class Codecs {
       ProviderResult.class,
       StreamChunk.class,
       HealthReport.class,
-      ProviderStatus.class);
+      ProviderStatus.class,
+      ExplainRequest.class,
+      RulesUpdate.class,
+      RulesReloadResult.class);
 
   private Codecs() {}
 

@@ -8,6 +8,8 @@ import java.util.List;
  * failure {@code attempts} lists every target tried and why it failed.
  *
  * @param chunksSent chunks the successful (or last) attempt delivered to the stream address
+ * @param reason     the decision's route reason when it failed or was refused (the gateway
+ *                   still reports it in {@code X-TierMesh-Route-Reason}); null otherwise
  */
 public record RouteOutcome(
     String requestId,
@@ -16,7 +18,18 @@ public record RouteOutcome(
     Usage usage,
     long chunksSent,
     List<Attempt> attempts,
-    Failure failure) {
+    Failure failure,
+    String reason) {
+
+  public RouteOutcome(String requestId, RouteInfo route, ChatResponse response, Usage usage,
+      long chunksSent, List<Attempt> attempts, Failure failure) {
+    this(requestId, route, response, usage, chunksSent, attempts, failure, null);
+  }
+
+  public RouteOutcome withReason(String newReason) {
+    return new RouteOutcome(requestId, route, response, usage, chunksSent, attempts, failure,
+        newReason);
+  }
 
   public boolean ok() {
     return failure == null;

@@ -38,17 +38,27 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final long HEALTH_TIMEOUT_MS = 1_000;
+  /** Every caller's tenant until API keys carry tenants. */
+  static final String TENANT = "default";
 
   private final GatewayConfig config;
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
+  private final String adminKey;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
+    this(config, node, keys, catalog, null);
+  }
+
+  /** @param adminKey the admin API key, or null to leave the admin API off (404) */
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog, String adminKey) {
+    this.adminKey = adminKey;
     this.config = config;
     this.node = node;
     this.keys = keys;
@@ -67,6 +77,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(this::chat);
+    new AdminRoutes(vertx, config, adminKey).mount(router);
     router.route().last().handler(ctx ->
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
@@ -144,7 +155,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
-    RouteRequest route = new RouteRequest(requestId, "default", parsed.chat(), hints,
+    RouteRequest route = new RouteRequest(requestId, TENANT, parsed.chat(), hints,
         stream ? streamAddress : null, deadline);
     String completionId = "chatcmpl-" + requestId;
     StreamRelay relay = null;
@@ -178,6 +189,9 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           if (!outcome.ok()) {
+            if (outcome.reason() != null) {
+              resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
+            }
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
@@ -235,7 +249,7 @@ public final class GatewayVerticle extends VerticleBase {
     resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
   }
 
-  private static String newRequestId() {
+  static String newRequestId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE)
         + Long.toHexString(r.nextLong() | Long.MIN_VALUE);

@@ -1,5 +1,6 @@
 package io.tiermesh.gateway;
 
+import io.tiermesh.contracts.HintVocabulary;
 import io.tiermesh.contracts.RoutingHints;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
@@ -14,12 +15,11 @@ import java.util.Locale;
  */
 public final class RoutingHintParser {
 
-  static final List<String> CLASSIFICATIONS =
-      List.of("public", "internal", "pii", "hipaa", "confidential", "legal");
-  static final List<String> TASKS =
-      List.of("chat", "code", "docs", "extraction", "summarization", "reasoning", "embedding");
-  static final List<String> QUALITIES = List.of("low", "standard", "high", "critical");
-  static final List<String> COMPLEXITIES = List.of("low", "medium", "high");
+  // The rule engine's facts use the same lists: a value accepted here is one a rule can name.
+  static final List<String> CLASSIFICATIONS = HintVocabulary.CLASSIFICATIONS;
+  static final List<String> TASKS = HintVocabulary.TASKS;
+  static final List<String> QUALITIES = HintVocabulary.QUALITIES;
+  static final List<String> COMPLEXITIES = HintVocabulary.COMPLEXITIES;
 
   private RoutingHintParser() {}
 
@@ -68,12 +68,13 @@ public final class RoutingHintParser {
     }
     try {
       int n = Integer.parseInt(v.trim());
-      if (n >= 1 && n <= 1_000_000) {
+      if (n >= HintVocabulary.MIN_BATCH_SIZE && n <= HintVocabulary.MAX_BATCH_SIZE) {
         return n;
       }
     } catch (NumberFormatException ignored) {
       // falls through to the rejection below
     }
-    throw RequestRejected.bad("X-TierMesh-Batch-Size must be a whole number from 1 to 1000000");
+    throw RequestRejected.bad("X-TierMesh-Batch-Size must be a whole number from "
+        + HintVocabulary.MIN_BATCH_SIZE + " to " + HintVocabulary.MAX_BATCH_SIZE);
   }
 }

@@ -98,6 +98,9 @@ final class StreamRelay {
       return;
     }
     if (!started()) {
+      if (outcome.reason() != null) {
+        resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
+      }
       ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
       finish();
       return;

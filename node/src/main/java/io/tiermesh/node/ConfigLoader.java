@@ -132,8 +132,19 @@ public final class ConfigLoader {
     long ack = c.router() == null || c.router().ackTimeoutMs() <= 0
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
-        new MeshConfig.RouterConfig(ack), List.copyOf(providers),
+        new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs());
+  }
+
+  private static String rulesFile(MeshConfig.RouterConfig r, String source) {
+    if (r == null || r.rulesFile() == null) {
+      return null;
+    }
+    if (r.rulesFile().isBlank()) {
+      throw new ConfigException(source + ": 'router.rulesFile' is empty (leave it out for the "
+          + "bundled default rules)");
+    }
+    return r.rulesFile().trim();
   }
 
   private static ProviderConfig provider(ProviderConfig p, String at, String source) {

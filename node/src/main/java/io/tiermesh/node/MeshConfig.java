@@ -54,6 +54,10 @@ public record MeshConfig(
   /** @param url a {@code redis://host:port} connection string */
   public record RedisConfig(String url) {}
 
-  /** @param ackTimeoutMs how long a provider instance may take to acknowledge a call */
-  public record RouterConfig(long ackTimeoutMs) {}
+  /**
+   * @param ackTimeoutMs how long a provider instance may take to acknowledge a call
+   * @param rulesFile    the routing rules (format: router-verticle/RULES.md), or null for the
+   *                     bundled default rules; watched for changes and reloadable
+   */
+  public record RouterConfig(long ackTimeoutMs, String rulesFile) {}
 }

@@ -13,7 +13,10 @@ import io.tiermesh.gateway.ApiKeys;
 import io.tiermesh.gateway.GatewayVerticle;
 import io.tiermesh.provider.ProviderVerticle;
 import io.tiermesh.router.RouterVerticle;
-import io.tiermesh.router.TierPlanner;
+import io.tiermesh.router.ActiveRules;
+import io.tiermesh.router.EnginePlanner;
+import io.tiermesh.router.RouterBudgetSignals;
+import io.tiermesh.router.RulesReloader;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -81,6 +84,8 @@ public final class Node {
       throw new ConfigException("the gateway needs a client API key: set "
           + config.gateway().apiKeyEnv());
     }
+    ActiveRules rules = config.roles().contains("router") ? RouterRules.load(config) : null;
+    String adminKey = secrets.env(config.gateway().adminKeyEnv());
     List<ResolvedProvider> resolved = new ArrayList<>();
     for (String role : config.roles()) {
       if (role.startsWith("provider:")) {
@@ -123,7 +128,7 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
-      node.deploy(resolved, new ApiKeys(clientKeys));
+      node.deploy(resolved, new ApiKeys(clientKeys), rules, adminKey);
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -131,13 +136,17 @@ public final class Node {
     return node;
   }
 
-  private void deploy(List<ResolvedProvider> providers, ApiKeys keys) throws Exception {
+  private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
+      String adminKey) throws Exception {
     if (config.roles().contains("budget")) {
       deployRole("budget", () -> new BudgetVerticle(meshNode, config.redis().url()), 1);
     }
     if (config.roles().contains("router")) {
-      deployRole("router", () -> new RouterVerticle(meshNode,
-          new TierPlanner(config.providers()), config.router().ackTimeoutMs()), 1);
+      deployRole("router", () -> {
+        EnginePlanner planner = new EnginePlanner(rules, RouterBudgetSignals.NOT_WIRED);
+        return new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
+            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()));
+      }, 1);
     }
     for (ResolvedProvider rp : providers) {
       providerDeployments.add(deployRole("provider:" + rp.config().id(),
@@ -148,7 +157,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers());
+            config.providers(), adminKey);
         if (first[0] == null) {
           first[0] = g;
         }

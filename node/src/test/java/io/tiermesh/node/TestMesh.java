@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class TestMesh implements AutoCloseable {
 
   static final String KEY = "tm-test-key-0123456789";
+  static final String ADMIN_KEY = "tm-test-admin-9876543210";
 
   final Vertx simVertx = Vertx.vertx();
   final UpstreamSimulator local;
@@ -29,6 +30,11 @@ final class TestMesh implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   TestMesh() throws Exception {
+    this("");
+  }
+
+  /** @param routerYaml extra keys of the {@code router} section, e.g. {@code rulesFile: x} */
+  TestMesh(String routerYaml) throws Exception {
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
@@ -38,8 +44,9 @@ final class TestMesh implements AutoCloseable {
     MeshConfig config = ConfigLoader.parse("""
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
-        gateway: {host: 127.0.0.1, port: 0, apiKeyEnv: TM_KEY, maxBodyBytes: 65536,
-                  requestTimeoutMs: 20000}
+        gateway: {host: 127.0.0.1, port: 0, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
+                  maxBodyBytes: 65536, requestTimeoutMs: 20000}
+        router: {%s}
         redis: {url: "%s"}
         drainMs: 2000
         providers:
@@ -49,9 +56,9 @@ final class TestMesh implements AutoCloseable {
              models: [gpt-4o-mini], %s}
           - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o], %s}
-        """.formatted(redis.url(), local.port(), timeouts, hosted.port(), timeouts,
+        """.formatted(routerYaml, redis.url(), local.port(), timeouts, hosted.port(), timeouts,
         premium.port(), timeouts), "test mesh");
-    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY)));
+    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY)));
   }
 
   private UpstreamSimulator sim(String name, long seed) throws Exception {
@@ -79,6 +86,20 @@ final class TestMesh implements AutoCloseable {
       b.header("Authorization", "Bearer " + KEY);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An admin call: the admin key unless the headers bring their own Authorization. */
+  HttpResponse<String> admin(String path, String body, String... headers) throws Exception {
+    String[] all = new String[headers.length + 2];
+    all[0] = "Authorization";
+    all[1] = "Bearer " + ADMIN_KEY;
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i].equals("Authorization")) {
+        all = headers;
+      }
+    }
+    return post(path, body, all);
   }
 
   HttpResponse<String> get(String path) throws Exception {

@@ -3,6 +3,7 @@ package io.tiermesh.router;
 import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.ExplainRequest;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +45,9 @@ public final class RouterVerticle extends VerticleBase {
   private final MeshNode node;
   private final RoutePlanner planner;
   private final long ackTimeoutMs;
+  /** Null when the planner's rules are fixed (tests, a planner without a rules file). */
+  private final RulesReloader reloader;
+  private ShadowMirror shadow;
   /** Providers announce every few seconds; silence this long means the instance is gone. */
   static final long PROVIDER_STALE_MS = 15_000;
 
@@ -52,15 +57,27 @@ public final class RouterVerticle extends VerticleBase {
   private String ackAddress;
 
   public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs) {
+    this(node, planner, ackTimeoutMs, null);
+  }
+
+  public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs,
+      RulesReloader reloader) {
     this.node = node;
     this.planner = planner;
     this.ackTimeoutMs = ackTimeoutMs;
+    this.reloader = reloader;
+  }
+
+  /** Counts of shadow calls sent, succeeded, failed and skipped. */
+  public ShadowMirror shadow() {
+    return shadow;
   }
 
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
+    shadow = new ShadowMirror(vertx, ackAddress);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
     node.onNodeLeft(nodeLeftListener);
@@ -69,8 +86,8 @@ public final class RouterVerticle extends VerticleBase {
             .completion(),
         vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
             .completion(),
-        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_EXPLAIN,
-            m -> m.reply(planner.plan(m.body()).view())).completion(),
+        vertx.eventBus().consumer(Addresses.ROUTER_EXPLAIN, this::onExplain).completion(),
+        reloader == null ? Future.succeededFuture() : reloader.start(vertx, node.nodeId()),
         vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
             m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
                 m.body())).completion(),
@@ -88,8 +105,31 @@ public final class RouterVerticle extends VerticleBase {
         providers + " providers announced");
   }
 
+  private void onExplain(Message<Object> msg) {
+    RouteRequest req;
+    Set<Integer> assume = Set.of();
+    if (msg.body() instanceof ExplainRequest e) {
+      req = e.request();
+      assume = e.assumeExhaustedTiers() == null ? Set.of() : Set.copyOf(e.assumeExhaustedTiers());
+    } else if (msg.body() instanceof RouteRequest r) {
+      req = r;
+    } else {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), "explain needs a RouteRequest");
+      return;
+    }
+    try {
+      msg.reply(planner.explain(req, assume).view()
+          .answeredBy(planner.rulesVersion(), planner.rulesSource(), node.nodeId()));
+    } catch (RuntimeException bug) {
+      msg.fail(FailureCode.INTERNAL.wireCode(), "explain failed");
+    }
+  }
+
   @Override
   public Future<?> stop() {
+    if (reloader != null) {
+      reloader.stop();
+    }
     node.removeListener(nodeLeftListener);
     return Future.succeededFuture();
   }
@@ -105,10 +145,16 @@ public final class RouterVerticle extends VerticleBase {
     }
     if (plan.refusal() != null) {
       msg.reply(new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
-          plan.refusal()));
+          plan.refusal(), plan.reason()));
       return;
     }
-    new ChainRun(req, plan).next().onComplete(ar -> msg.reply(ar.result()));
+    new ChainRun(req, plan).next().onComplete(ar -> {
+      msg.reply(ar.result().ok() ? ar.result() : ar.result().withReason(plan.reason()));
+      // Only once the answer is on its way, so the copy cannot slow it down.
+      if (plan.shadow() != null && ar.result().ok()) {
+        shadow.mirror(req, plan.shadow(), plan.localOnly());
+      }
+    });
   }
 
   /** Walks one request's chain; lives on this verticle's event loop. */

@@ -1,24 +1,22 @@
 package io.tiermesh.router.rules;
 
+import io.tiermesh.contracts.HintVocabulary;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A field of {@link RequestFacts} that a rule condition may test, with its YAML name and the
- * values it can take. The gateway validates routing hints against {@link #allowedValues()}, so
- * the rule parser and the hint validator share one vocabulary.
+ * values it can take. The value sets are {@link HintVocabulary}'s, which the gateway validates
+ * routing hints against, so the rule parser and the hint validator share one vocabulary.
  */
 public enum Fact {
-  CLASSIFICATION("classification", Kind.SET,
-      List.of("public", "internal", "confidential", "pii", "hipaa", "legal")),
-  TASK("task", Kind.SET,
-      List.of("chat", "code", "docs", "extraction", "summarization", "research", "translation",
-          "embedding")),
+  CLASSIFICATION("classification", Kind.SET, HintVocabulary.CLASSIFICATIONS),
+  TASK("task", Kind.SET, HintVocabulary.TASKS),
   /** Ordered from lowest to highest, so {@code lte}/{@code gte} compare by position. */
-  QUALITY("quality", Kind.ORDINAL, List.of("low", "standard", "high", "critical")),
+  QUALITY("quality", Kind.ORDINAL, HintVocabulary.QUALITIES),
   /** Ordered from lowest to highest, so {@code lte}/{@code gte} compare by position. */
-  COMPLEXITY("complexity", Kind.ORDINAL, List.of("low", "medium", "high")),
+  COMPLEXITY("complexity", Kind.ORDINAL, HintVocabulary.COMPLEXITIES),
   BATCH_SIZE("batchSize", Kind.NUMBER, List.of()),
   ESTIMATED_PROMPT_TOKENS("estimatedPromptTokens", Kind.NUMBER, List.of()),
   REQUESTED_MODEL("requestedModel", Kind.TEXT, List.of()),

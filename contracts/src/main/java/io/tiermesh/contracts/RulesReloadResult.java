@@ -1,0 +1,21 @@
+package io.tiermesh.contracts;
+
+import java.util.List;
+
+/**
+ * Router → gateway: the answer to a config reload.
+ *
+ * @param accepted whether the new rules are now active (true also when nothing changed)
+ * @param version  the active rules version after the call
+ * @param previous the version that was active before
+ * @param source   the file the rules were read from
+ * @param errors   every problem found when rejected (the last good rules stay), else empty
+ * @param routerNode the node whose router read the file
+ */
+public record RulesReloadResult(
+    boolean accepted,
+    String version,
+    String previous,
+    String source,
+    List<String> errors,
+    String routerNode) {}

@@ -1,0 +1,227 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.ExplainRequest;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RoutePlanView;
+import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.contracts.RoutingHints;
+import io.tiermesh.contracts.RuleCheckView;
+import io.tiermesh.contracts.RulesReloadResult;
+import io.tiermesh.contracts.config.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The admin API, behind the admin key (environment variable {@code gateway.adminKeyEnv}). There
+ * is no default key: without one configured every admin path answers 404, as if absent.
+ * <ul>
+ *   <li>{@code POST /admin/route/explain}: a chat request body and the usual hint headers in,
+ *       the router's decision out (facts, rule checks, chain, shadow, refusal), calling no
+ *       backend;
+ *   <li>{@code POST /admin/config/reload}: the router re-reads its rules file and, if valid,
+ *       hands it to every router in the cluster; invalid → 400 listing the errors, the last
+ *       good rules stay.
+ * </ul>
+ * Both ask this node's router first, so that an answer reflects the node the caller addressed,
+ * and any router in the cluster when this node runs none.
+ */
+final class AdminRoutes {
+
+  static final long ADMIN_TIMEOUT_MS = 10_000;
+  /** What-if for the budget rule: paid tiers to treat as exhausted in one explanation. */
+  static final String ASSUME_EXHAUSTED_HEADER = "X-TierMesh-Assume-Exhausted-Tiers";
+  private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  private final Vertx vertx;
+  private final GatewayConfig config;
+  private final ApiKeys adminKeys;
+
+  /** @param adminKey the configured admin key, or null: the admin API is then off */
+  AdminRoutes(Vertx vertx, GatewayConfig config, String adminKey) {
+    this.vertx = vertx;
+    this.config = config;
+    this.adminKeys = adminKey == null ? null : new ApiKeys(List.of(adminKey));
+  }
+
+  void mount(Router router) {
+    router.route("/admin/*").handler(this::authenticate);
+    router.post("/admin/*").handler(BodyHandler.create(false)
+        .setBodyLimit(config.maxBodyBytes()));
+    router.post("/admin/route/explain").handler(this::explain);
+    router.post("/admin/config/reload").handler(this::reload);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (adminKeys == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null);
+      return;
+    }
+    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
+        ctx.request().getHeader("x-api-key"));
+    if (!adminKeys.accepts(presented)) {
+      ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
+          presented == null ? "missing admin key" : "invalid admin key", null);
+      return;
+    }
+    ctx.next();
+  }
+
+  private void explain(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    RouteRequest route;
+    List<Integer> assume;
+    try {
+      JsonObject body;
+      try {
+        body = ctx.body().asJsonObject();
+      } catch (DecodeException e) {
+        throw RequestRejected.bad("body is not valid JSON");
+      }
+      if (body == null) {
+        throw RequestRejected.bad("body must be a JSON object (a chat completion request)");
+      }
+      OpenAiChatApi.Parsed parsed = OpenAiChatApi.parse(body);
+      RoutingHints hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      String given = ctx.request().getHeader("X-Request-Id");
+      // A caller may pin the request id to reproduce the split arm and shadow sample it saw.
+      String requestId = given != null && REQUEST_ID.matcher(given).matches() ? given
+          : GatewayVerticle.newRequestId();
+      route = new RouteRequest(requestId, GatewayVerticle.TENANT, parsed.chat(), hints, null,
+          System.currentTimeMillis() + ADMIN_TIMEOUT_MS);
+      assume = tiers(ctx.request().getHeader(ASSUME_EXHAUSTED_HEADER));
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    } catch (ClassCastException wrongType) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      return;
+    }
+    resp.putHeader("X-Request-Id", route.requestId());
+    this.<RoutePlanView>askRouter(Addresses.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
+        .onSuccess(m -> json(resp, 200, explainJson(route.requestId(), m.body())))
+        .onFailure(err -> routerFailure(resp, err));
+  }
+
+  private void reload(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    this.<RulesReloadResult>askRouter(Addresses.ROUTER_RULES_RELOAD, "reload")
+        .onSuccess(m -> {
+          RulesReloadResult r = m.body();
+          JsonObject out = new JsonObject()
+              .put("accepted", r.accepted())
+              .put("rulesVersion", r.version())
+              .put("previousVersion", r.previous())
+              .put("source", r.source())
+              .put("routerNode", r.routerNode());
+          if (r.accepted()) {
+            json(resp, 200, out);
+            return;
+          }
+          JsonObject body = ErrorResponses.body(FailureCode.BAD_REQUEST, "rules not reloaded ("
+              + r.errors().size() + " error(s)); rules " + r.version() + " stay in force", null);
+          body.getJsonObject("error").put("errors", new JsonArray(new ArrayList<>(r.errors())));
+          json(resp, 400, body.mergeIn(out));
+        })
+        .onFailure(err -> routerFailure(resp, err));
+  }
+
+  private <T> Future<Message<T>> askRouter(String address, Object body) {
+    DeliveryOptions local = new DeliveryOptions().setSendTimeout(ADMIN_TIMEOUT_MS)
+        .setLocalOnly(true);
+    return vertx.eventBus().<T>request(address, body, local).recover(err ->
+        MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
+            ? vertx.eventBus().<T>request(address, body,
+                new DeliveryOptions().setSendTimeout(ADMIN_TIMEOUT_MS))
+            : Future.failedFuture(err));
+  }
+
+  private static void routerFailure(HttpServerResponse resp, Throwable err) {
+    MeshFailure f = MeshFailure.of(err);
+    if (f.code() == FailureCode.ROLE_UNAVAILABLE) {
+      ErrorResponses.send(resp, FailureCode.NO_PROVIDER_AVAILABLE,
+          "no router is running in the mesh", null);
+    } else {
+      ErrorResponses.send(resp, f.code(), f.detail(), null);
+    }
+  }
+
+  static List<Integer> tiers(String header) {
+    if (header == null || header.isBlank()) {
+      return List.of();
+    }
+    List<Integer> out = new ArrayList<>();
+    for (String part : header.split(",")) {
+      try {
+        int t = Integer.parseInt(part.trim());
+        if (t >= 2 && t <= 99) {
+          out.add(t);
+          continue;
+        }
+      } catch (NumberFormatException ignored) {
+        // rejected below
+      }
+      throw RequestRejected.bad(ASSUME_EXHAUSTED_HEADER
+          + " must list paid tiers (2 and up), comma-separated");
+    }
+    return out;
+  }
+
+  static JsonObject explainJson(String requestId, RoutePlanView v) {
+    JsonObject out = new JsonObject()
+        .put("requestId", requestId)
+        .put("rulesVersion", v.rulesVersion())
+        .put("rulesSource", v.rulesSource())
+        .put("routerNode", v.routerNode())
+        .put("rule", v.rule())
+        .put("reason", v.reason())
+        .put("localOnly", v.localOnly());
+    JsonObject facts = new JsonObject();
+    if (v.facts() != null) {
+      v.facts().forEach(facts::put);
+    }
+    out.put("facts", facts);
+    JsonArray chain = new JsonArray();
+    for (RouteInfo r : v.chain()) {
+      chain.add(route(r));
+    }
+    out.put("chain", chain);
+    out.put("shadow", v.shadow() == null ? null : route(v.shadow()));
+    JsonArray checks = new JsonArray();
+    if (v.checks() != null) {
+      for (RuleCheckView c : v.checks()) {
+        checks.add(new JsonObject().put("index", c.index()).put("rule", c.rule())
+            .put("matched", c.matched()).put("why", c.why()));
+      }
+    }
+    out.put("checks", checks);
+    out.put("notes", new JsonArray(new ArrayList<>(v.notes() == null ? List.of() : v.notes())));
+    out.put("refusal", v.refusal() == null ? null
+        : ErrorResponses.body(v.refusal().code(), v.refusal().message(), null)
+            .getJsonObject("error").put("status", v.refusal().code().httpStatus()));
+    return out;
+  }
+
+  private static JsonObject route(RouteInfo r) {
+    return new JsonObject().put("tier", r.tier()).put("provider", r.providerId())
+        .put("model", r.model()).put("reason", r.reason());
+  }
+
+  private static void json(HttpServerResponse resp, int status, JsonObject body) {
+    resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

@@ -1,0 +1,100 @@
+package io.tiermesh.router;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ProviderCall;
+import io.tiermesh.contracts.ProviderResult;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * Sends a copy of a request to its shadow target once the real answer is on its way, for
+ * quality comparison. The copy never touches the client's answer: it starts after the router
+ * replied, it is never streamed, its failure is only counted, and at most
+ * {@link #MAX_IN_FLIGHT} copies run at once (the rest are skipped, not queued). It travels with
+ * the request's {@code localOnly} verdict, so a provider refuses it just as it would the real
+ * call; the engine already filtered the shadow target by the same policies.
+ */
+public final class ShadowMirror {
+
+  private static final Logger LOG = Logger.getLogger(ShadowMirror.class.getName());
+
+  /** Shadow calls in flight per router before further samples are skipped. */
+  public static final int MAX_IN_FLIGHT = 8;
+  /** A shadow call that takes longer than this is abandoned. */
+  public static final long TIMEOUT_MS = 60_000;
+  /** Appended to the request id: the backend and logs tell the copy from the real call. */
+  public static final String ID_SUFFIX = "-shadow";
+
+  private final Vertx vertx;
+  private final String ackAddress;
+  private int inFlight;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong succeeded = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+
+  /** @param ackAddress the router's ack address (acks of shadow calls are simply ignored) */
+  public ShadowMirror(Vertx vertx, String ackAddress) {
+    this.vertx = vertx;
+    this.ackAddress = ackAddress;
+  }
+
+  /** Fire and forget; call on the router's event loop after the answer was handed back. */
+  public void mirror(RouteRequest req, RouteInfo target, boolean localOnly) {
+    if (inFlight >= MAX_IN_FLIGHT) {
+      skipped.incrementAndGet();
+      LOG.info("shadow " + req.requestId() + " -> " + target.providerId() + ": skipped ("
+          + MAX_IN_FLIGHT + " in flight)");
+      return;
+    }
+    inFlight++;
+    sent.incrementAndGet();
+    ChatRequest c = req.chat();
+    ChatRequest copy = new ChatRequest(target.model(), c.messages(), c.maxTokens(),
+        c.temperature(), c.topP(), c.stop(), c.tools(), c.toolChoiceJson(),
+        c.responseFormatJson(), c.seed(), false);
+    String id = req.requestId() + ID_SUFFIX;
+    long started = System.currentTimeMillis();
+    ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,
+        started + TIMEOUT_MS);
+    vertx.eventBus().<ProviderResult>request(Addresses.providerChat(target.providerId()), call,
+            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        .onComplete(ar -> {
+          inFlight--;
+          long ms = System.currentTimeMillis() - started;
+          String outcome;
+          if (ar.succeeded() && ar.result().body().ok()) {
+            succeeded.incrementAndGet();
+            outcome = "ok";
+          } else {
+            failed.incrementAndGet();
+            outcome = ar.succeeded() ? ar.result().body().failure().code().code()
+                : MeshFailure.of(ar.cause()).code().code();
+          }
+          LOG.info("shadow " + id + " -> " + target.providerId() + "/" + target.model()
+              + " (tier " + target.tier() + "): " + outcome + " in " + ms + " ms");
+        });
+  }
+
+  public long sent() {
+    return sent.get();
+  }
+
+  public long succeeded() {
+    return succeeded.get();
+  }
+
+  public long failed() {
+    return failed.get();
+  }
+
+  public long skipped() {
+    return skipped.get();
+  }
+}
