@@ -16,7 +16,15 @@ public final class Codecs {
       ProviderResult.class,
       StreamChunk.class,
       HealthReport.class,
-      ProviderStatus.class);
+      ProviderStatus.class,
+      BudgetReserve.class,
+      BudgetReserveResult.class,
+      BudgetSettle.class,
+      BudgetSettleResult.class,
+      BudgetUsageRecord.class,
+      BudgetSnapshot.class,
+      UsageQuery.class,
+      UsageReport.class);
 
   private Codecs() {}
 

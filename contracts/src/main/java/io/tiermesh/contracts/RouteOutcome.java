@@ -8,6 +8,10 @@ import java.util.List;
  * failure {@code attempts} lists every target tried and why it failed.
  *
  * @param chunksSent chunks the successful (or last) attempt delivered to the stream address
+ * @param costMicros what this request was charged over all its attempts, in µ$; null when
+ *                   unknown (the budget role did not answer the settle)
+ * @param budgetRemainingMicros the tightest applicable spend limit's room after this request,
+ *                   in µ$; null when the request touched no spend limit (free tier)
  */
 public record RouteOutcome(
     String requestId,
@@ -16,7 +20,20 @@ public record RouteOutcome(
     Usage usage,
     long chunksSent,
     List<Attempt> attempts,
-    Failure failure) {
+    Failure failure,
+    Long costMicros,
+    Long budgetRemainingMicros) {
+
+  /** An outcome without budget figures (they are added by the router's budget gate). */
+  public RouteOutcome(String requestId, RouteInfo route, ChatResponse response, Usage usage,
+      long chunksSent, List<Attempt> attempts, Failure failure) {
+    this(requestId, route, response, usage, chunksSent, attempts, failure, null, null);
+  }
+
+  public RouteOutcome withBudget(Long cost, Long remaining) {
+    return new RouteOutcome(requestId, route, response, usage, chunksSent, attempts, failure,
+        cost, remaining);
+  }
 
   public boolean ok() {
     return failure == null;
