@@ -43,16 +43,24 @@ public final class GatewayVerticle extends VerticleBase {
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
+  private final ApiKeys adminKeys;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
+    this(config, node, keys, catalog, new ApiKeys(List.of()));
+  }
+
+  /** @param adminKeys keys of the admin API; empty = admin API disabled */
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog, ApiKeys adminKeys) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
+    this.adminKeys = adminKeys;
   }
 
   @Override
@@ -67,6 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(this::chat);
+    new BudgetAdminRoutes(vertx, adminKeys).mount(router);
     router.route().last().handler(ctx ->
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
@@ -182,6 +191,7 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          BudgetHeaders.put(resp, outcome);
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);

@@ -123,7 +123,9 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
-      node.deploy(resolved, new ApiKeys(clientKeys));
+      String adminKey = secrets.env(config.gateway().adminKeyEnv());
+      node.deploy(resolved, new ApiKeys(clientKeys),
+          new ApiKeys(adminKey == null ? List.of() : List.of(adminKey)));
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -131,9 +133,12 @@ public final class Node {
     return node;
   }
 
-  private void deploy(List<ResolvedProvider> providers, ApiKeys keys) throws Exception {
+  private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ApiKeys adminKeys)
+      throws Exception {
     if (config.roles().contains("budget")) {
-      deployRole("budget", () -> new BudgetVerticle(meshNode, config.redis().url()), 1);
+      var budget = BudgetConfigs.settings(config.budget(), config.providers(),
+          config.redis().url(), "configuration");
+      deployRole("budget", () -> new BudgetVerticle(meshNode, budget), 1);
     }
     if (config.roles().contains("router")) {
       deployRole("router", () -> new RouterVerticle(meshNode,
@@ -148,7 +153,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers());
+            config.providers(), adminKeys);
         if (first[0] == null) {
           first[0] = g;
         }

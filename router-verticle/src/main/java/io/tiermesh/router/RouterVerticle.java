@@ -50,6 +50,7 @@ public final class RouterVerticle extends VerticleBase {
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
   private String ackAddress;
+  private BudgetGate budget;
 
   public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs) {
     this.node = node;
@@ -61,6 +62,7 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
+    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
     node.onNodeLeft(nodeLeftListener);
@@ -108,7 +110,8 @@ public final class RouterVerticle extends VerticleBase {
           plan.refusal()));
       return;
     }
-    new ChainRun(req, plan).next().onComplete(ar -> msg.reply(ar.result()));
+    ChainRun run = new ChainRun(req, plan);
+    run.next().onComplete(ar -> msg.reply(run.tab.stamp(ar.result())));
   }
 
   /** Walks one request's chain; lives on this verticle's event loop. */
@@ -116,12 +119,14 @@ public final class RouterVerticle extends VerticleBase {
     private final RouteRequest req;
     private final RoutePlan plan;
     private final List<Attempt> attempts = new ArrayList<>();
+    private final BudgetGate.Tab tab;
     private int index;
     private int sameTargetAttempts;
 
     ChainRun(RouteRequest req, RoutePlan plan) {
       this.req = req;
       this.plan = plan;
+      this.tab = budget.open(req);
     }
 
     Future<RouteOutcome> next() {
@@ -139,7 +144,7 @@ public final class RouterVerticle extends VerticleBase {
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
           req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
           req.streamAddress(), req.deadlineMillis());
-      return dispatch(call).compose(result -> {
+      return tab.around(call, RouterVerticle.this::dispatch).compose(result -> {
         if (result.ok()) {
           attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
               System.currentTimeMillis() - started));
