@@ -196,6 +196,37 @@ class BudgetEndToEndTest {
   }
 
   @Test
+  void crossingTheAlertThresholdPostsTheWebhookOnceRetryingAFailure() throws Exception {
+    java.util.List<JsonObject> posts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var sink = simVertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      posts.add(b.toJsonObject());
+      // The first delivery fails: the alert must be retried, not lost.
+      req.response().setStatusCode(posts.size() == 1 ? 503 : 204).end();
+    })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    // A reservation of about 550 µ$ passes 80 % of 600 µ$ at once; the next one, admitted
+    // after the first settled far below it, crosses nothing new in this window.
+    startNode("""
+        alertWebhook: "http://127.0.0.1:%d/hook"
+        limits:
+          - {scope: global, window: month, usd: "0.000600"}
+        """.formatted(sink.actualPort()));
+    assertEquals("2", header(paid(), "X-TierMesh-Tier"));
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (posts.size() < 2) {
+      assertTrue(System.currentTimeMillis() < deadline, "webhook posts: " + posts);
+      Thread.onSpinWait();
+    }
+    assertEquals(posts.get(0), posts.get(1), "the retry repeats the same alert");
+    assertEquals("budget_alert", posts.get(0).getString("event"));
+    assertEquals("global", posts.get(0).getString("scope"));
+    assertEquals("month", posts.get(0).getString("window"));
+    assertEquals(80, posts.get(0).getInteger("thresholdPercent"));
+    assertEquals("2", header(paid(), "X-TierMesh-Tier"));
+    assertEquals(2, posts.size(), "one alert per scope and window");
+    sink.close();
+  }
+
+  @Test
   void rejectModeAnswers429AndTheLocalTierStillServes() throws Exception {
     startNode("""
         onExhaustion: reject
