@@ -227,6 +227,23 @@ class BudgetEndToEndTest {
   }
 
   @Test
+  void anAbsurdMaxTokensReservesOnlyTheModelsRealLimit() throws Exception {
+    // 1,000 µ$ covers the prompt plus the model's 500-token output limit, never a billion tokens.
+    startNode("""
+        limits:
+          - {scope: global, window: month, usd: "0.001"}
+        """);
+    HttpResponse<String> r = send(HttpRequest.newBuilder(url("/v1/chat/completions"))
+        .header("Authorization", "Bearer " + KEY).header("X-TierMesh-Quality", "high")
+        .POST(HttpRequest.BodyPublishers.ofString(PAID.replace("{\"model\"",
+            "{\"max_tokens\":1000000000,\"model\""))));
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("2", header(r, "X-TierMesh-Tier"), "admitted with the capped reservation");
+    assertTrue(new JsonObject(r.body()).getJsonObject("usage").getInteger("completion_tokens")
+        <= 500);
+  }
+
+  @Test
   void rejectModeAnswers429AndTheLocalTierStillServes() throws Exception {
     startNode("""
         onExhaustion: reject
@@ -266,6 +283,18 @@ class BudgetEndToEndTest {
     assertTrue(tookMs < 3_000, "fell back in " + tookMs + " ms");
     assertEquals(503, admin("/health/ready", null).statusCode());
     assertEquals(1, hosted.log().count(e -> true), "no unreserved paid call");
+    // The local tier never asks the budget role: it keeps its latency while Redis is down.
+    long slowest = 0;
+    for (int i = 0; i < 30; i++) {
+      long s0 = System.nanoTime();
+      HttpResponse<String> free = send(HttpRequest.newBuilder(url("/v1/chat/completions"))
+          .header("Authorization", "Bearer " + KEY)
+          .POST(HttpRequest.BodyPublishers.ofString(PAID)));
+      slowest = Math.max(slowest, (System.nanoTime() - s0) / 1_000_000);
+      assertEquals(200, free.statusCode(), free.body());
+      assertEquals("1", header(free, "X-TierMesh-Tier"));
+    }
+    assertTrue(slowest < 1_000, "slowest local call while Redis was down: " + slowest + " ms");
 
     // Redis comes back having lost its counters (the ledger survived in the append-only file).
     redis.start();
