@@ -133,6 +133,24 @@ public final class BudgetStore {
   }
 
   /**
+   * Appends a free call (no reservation, no counter) to the ledger, so usage reports and the
+   * premium comparison see all traffic. Charges nothing: rebuilds and counter sums ignore it.
+   */
+  public Future<String> recordFree(String requestId, int attempt, ChargeDetails details) {
+    Request xadd = Request.cmd(Command.XADD).arg(BudgetKeys.LEDGER).arg("*");
+    List<String> fields = List.of(
+        "rid", requestId, "att", Integer.toString(attempt),
+        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
+        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
+        "in", Integer.toString(details.promptTokens()),
+        "out", Integer.toString(details.completionTokens()),
+        "reason", orEmpty(details.routeReason()), "cost", "0", "reserved", "0",
+        "ts", Long.toString(clock.millis()), "keys", "", "late", "0", "over", "0");
+    fields.forEach(xadd::arg);
+    return bounded(redis.send(xadd)).map(Response::toString);
+  }
+
+  /**
    * Gives an attempt's reservation back without a charge (the call never reached a paid
    * provider, or it failed before any usage). It writes no ledger entry: the ledger records
    * money that moved, and the request count is refunded too, so counters still equal it.

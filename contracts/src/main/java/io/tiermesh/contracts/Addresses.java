@@ -26,6 +26,16 @@ public final class Addresses {
   public static final String ROUTER_HEALTH = PREFIX + "router.health";
   /** Any body → {@link HealthReport} from the budget role. */
   public static final String BUDGET_HEALTH = PREFIX + "budget.health";
+  /** {@link BudgetReserve} → {@link BudgetReserveResult}. */
+  public static final String BUDGET_RESERVE = PREFIX + "budget.reserve";
+  /** {@link BudgetSettle} → {@link BudgetSettleResult}. */
+  public static final String BUDGET_SETTLE = PREFIX + "budget.settle";
+  /** {@link BudgetUsageRecord}, no reply: a free call for the usage report. */
+  public static final String BUDGET_RECORD = PREFIX + "budget.record";
+  /** Any body → {@link BudgetSnapshot}. */
+  public static final String BUDGET_SNAPSHOT = PREFIX + "budget.snapshot";
+  /** {@link UsageQuery} → {@link UsageReport}. */
+  public static final String BUDGET_USAGE = PREFIX + "budget.usage";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
 

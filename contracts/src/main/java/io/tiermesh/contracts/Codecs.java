@@ -19,7 +19,15 @@ public final class Codecs {
       ProviderStatus.class,
       ExplainRequest.class,
       RulesUpdate.class,
-      RulesReloadResult.class);
+      RulesReloadResult.class,
+      BudgetReserve.class,
+      BudgetReserveResult.class,
+      BudgetSettle.class,
+      BudgetSettleResult.class,
+      BudgetUsageRecord.class,
+      BudgetSnapshot.class,
+      UsageQuery.class,
+      UsageReport.class);
 
   private Codecs() {}
 

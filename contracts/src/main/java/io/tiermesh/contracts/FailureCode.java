@@ -39,7 +39,12 @@ public enum FailureCode {
   CLIENT_CLOSED(20, 499, "invalid_request_error", "client_closed_request", false),
   GATEWAY_TIMEOUT(21, 504, "timeout_error", "timeout", false),
   INTERNAL(22, 500, "api_error", "internal_error", false),
-  DRAINING(23, 503, "service_unavailable", "draining", true);
+  DRAINING(23, 503, "service_unavailable", "draining", true),
+  /**
+   * A budget is exhausted and the operator configured {@code onExhaustion: reject}: the same
+   * client-facing code as {@link #BUDGET_EXHAUSTED}, but the chain stops instead of falling back.
+   */
+  BUDGET_REJECTED(24, 429, "insufficient_quota", "budget_exhausted", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

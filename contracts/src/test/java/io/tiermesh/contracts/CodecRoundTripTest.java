@@ -38,7 +38,7 @@ class CodecRoundTripTest {
         new RouteOutcome("r1", ROUTE, resp, USAGE, 5,
             List.of(new Attempt("premium", 3, "node-a", FAIL, 17)), null),
         new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL),
-        new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL, "private-data"),
+        new RouteOutcome("r1", null, null, null, 0, List.of(), FAIL, "private-data", null, null),
         new RoutePlanView("default", true, List.of(ROUTE), List.of("rule 1: no"), null),
         new RoutePlanView("quality-high", false, List.of(ROUTE), List.of(), null, "quality-high",
             new RouteInfo(3, "premium", "gpt-4o", "shadow"),
@@ -57,7 +57,27 @@ class CodecRoundTripTest {
             List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),
         new StreamChunk("r1", 1, 9, null, null, null, true, "stop", USAGE),
         new HealthReport("budget", "node-a", false, "redis unreachable"),
-        new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L));
+        new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L),
+        new RouteOutcome("r1", ROUTE, resp, USAGE, 0, List.of(), null, null, 123L, 4_500_000L),
+        new BudgetReserve("r1", 2, "acme", 3, "premium", "gpt-4o", 120, 4096, "node-a"),
+        new BudgetReserve("r1", 1, "acme", 2, "hosted", "gpt-4o-mini", 5, null, "node-a"),
+        new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED, 61_000, 4096, 9_000L,
+            false, null),
+        new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null, true,
+            "day:2026-11-21:tier:3 spend limit reached"),
+        new BudgetSettle("r1", 2, "acme", 3, "premium", "gpt-4o", 120, 33, "critical-high",
+            false),
+        new BudgetSettleResult(540, 61_000, true),
+        new BudgetUsageRecord("r1", 1, "acme", 1, "local", "llama3.1:8b", 10, 20, "default"),
+        new BudgetSnapshot("Europe/Berlin", List.of(
+            new BudgetSnapshot.Line("tier:2", "month", "2026-11", 120_000_000L, 5, 7,
+                119_999_988L, 3, null),
+            new BudgetSnapshot.Line("tier:3", "day", "2026-11-21", null, 0, 0, null, 3, 20L)),
+            2),
+        new UsageQuery("tier"),
+        new UsageReport("tier", "premium/gpt-4o", List.of(
+            new UsageReport.Row("1", 10, 100, 200, 0, 4_500)),
+            new UsageReport.Row("total", 10, 100, 200, 0, 4_500), 10_000L));
   }
 
   @ParameterizedTest

@@ -49,36 +49,18 @@ final class AdminRoutes {
 
   private final Vertx vertx;
   private final GatewayConfig config;
-  private final ApiKeys adminKeys;
 
-  /** @param adminKey the configured admin key, or null: the admin API is then off */
-  AdminRoutes(Vertx vertx, GatewayConfig config, String adminKey) {
+  /** Mounted after {@link AdminAuth}, which guards every admin path. */
+  AdminRoutes(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
     this.config = config;
-    this.adminKeys = adminKey == null ? null : new ApiKeys(List.of(adminKey));
   }
 
   void mount(Router router) {
-    router.route("/admin/*").handler(this::authenticate);
     router.post("/admin/*").handler(BodyHandler.create(false)
         .setBodyLimit(config.maxBodyBytes()));
     router.post("/admin/route/explain").handler(this::explain);
     router.post("/admin/config/reload").handler(this::reload);
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    if (adminKeys == null) {
-      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null);
-      return;
-    }
-    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
-        ctx.request().getHeader("x-api-key"));
-    if (!adminKeys.accepts(presented)) {
-      ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
-          presented == null ? "missing admin key" : "invalid admin key", null);
-      return;
-    }
-    ctx.next();
   }
 
   private void explain(RoutingContext ctx) {

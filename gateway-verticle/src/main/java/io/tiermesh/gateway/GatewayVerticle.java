@@ -45,24 +45,24 @@ public final class GatewayVerticle extends VerticleBase {
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
-  private final String adminKey;
+  private final ApiKeys adminKeys;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
-    this(config, node, keys, catalog, null);
+    this(config, node, keys, catalog, new ApiKeys(List.of()));
   }
 
-  /** @param adminKey the admin API key, or null to leave the admin API off (404) */
+  /** @param adminKeys keys of the admin API; empty = admin API disabled */
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
-      List<ProviderConfig> catalog, String adminKey) {
-    this.adminKey = adminKey;
+      List<ProviderConfig> catalog, ApiKeys adminKeys) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
+    this.adminKeys = adminKeys;
   }
 
   @Override
@@ -77,7 +77,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(this::chat);
-    new AdminRoutes(vertx, config, adminKey).mount(router);
+    router.route("/admin/*").handler(new AdminAuth(adminKeys));
+    new AdminRoutes(vertx, config).mount(router);
+    new BudgetAdminRoutes(vertx).mount(router);
     router.route().last().handler(ctx ->
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
@@ -196,6 +198,7 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          BudgetHeaders.put(resp, outcome);
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);

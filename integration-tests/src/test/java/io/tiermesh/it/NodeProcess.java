@@ -142,9 +142,21 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port nothing listens on now and that this JVM has not handed out before: the kernel may
+   * offer the same ephemeral port twice before the first taker binds it.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int i = 0; i < 100; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
+    throw new IOException("no unused port found");
   }
 }

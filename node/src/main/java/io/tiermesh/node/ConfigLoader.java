@@ -131,9 +131,12 @@ public final class ConfigLoader {
     }
     long ack = c.router() == null || c.router().ackTimeoutMs() <= 0
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
+    if (c.roles().contains("budget") || c.budget() != null) {
+      BudgetConfigs.settings(c.budget(), providers, redisUrl, source); // fails on a bad section
+    }
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
-        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs());
+        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget());
   }
 
   private static String rulesFile(MeshConfig.RouterConfig r, String source) {

@@ -12,6 +12,8 @@ import java.util.List;
  *                  {@code provider:<id>}
  * @param providers the catalog of backends (the router needs all of them, a provider role its
  *                  own)
+ * @param budget    spend limits and prices (see {@link BudgetSection}); null = no limits, and
+ *                  then only local providers may be unpriced
  */
 public record MeshConfig(
     List<String> roles,
@@ -20,18 +22,19 @@ public record MeshConfig(
     RedisConfig redis,
     RouterConfig router,
     List<ProviderConfig> providers,
-    long drainMs) {
+    long drainMs,
+    BudgetSection budget) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()), redis, router, providers,
-        drainMs);
+        drainMs, budget);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs);
+        drainMs, budget);
   }
 
   /**

@@ -128,7 +128,8 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
-      node.deploy(resolved, new ApiKeys(clientKeys), rules, adminKey);
+      node.deploy(resolved, new ApiKeys(clientKeys), rules,
+          new ApiKeys(adminKey == null ? List.of() : List.of(adminKey)));
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -137,9 +138,11 @@ public final class Node {
   }
 
   private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
-      String adminKey) throws Exception {
+      ApiKeys adminKeys) throws Exception {
     if (config.roles().contains("budget")) {
-      deployRole("budget", () -> new BudgetVerticle(meshNode, config.redis().url()), 1);
+      var budget = BudgetConfigs.settings(config.budget(), config.providers(),
+          config.redis().url(), "configuration");
+      deployRole("budget", () -> new BudgetVerticle(meshNode, budget), 1);
     }
     if (config.roles().contains("router")) {
       deployRole("router", () -> {
@@ -157,7 +160,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), adminKey);
+            config.providers(), adminKeys);
         if (first[0] == null) {
           first[0] = g;
         }

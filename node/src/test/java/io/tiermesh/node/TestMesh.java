@@ -56,6 +56,12 @@ final class TestMesh implements AutoCloseable {
              models: [gpt-4o-mini], %s}
           - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o], %s}
+        budget:
+          limits:
+            - {scope: global, window: month, usd: "200.00"}
+          prices:
+            hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
+            premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
         """.formatted(routerYaml, redis.url(), local.port(), timeouts, hosted.port(), timeouts,
         premium.port(), timeouts), "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY)));

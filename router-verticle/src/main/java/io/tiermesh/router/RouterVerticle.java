@@ -55,6 +55,7 @@ public final class RouterVerticle extends VerticleBase {
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
   private String ackAddress;
+  private BudgetGate budget;
 
   public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs) {
     this(node, planner, ackTimeoutMs, null);
@@ -78,6 +79,7 @@ public final class RouterVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
     shadow = new ShadowMirror(vertx, ackAddress);
+    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
     node.onNodeLeft(nodeLeftListener);
@@ -145,13 +147,15 @@ public final class RouterVerticle extends VerticleBase {
     }
     if (plan.refusal() != null) {
       msg.reply(new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
-          plan.refusal(), plan.reason()));
+          plan.refusal()).withReason(plan.reason()));
       return;
     }
-    new ChainRun(req, plan).next().onComplete(ar -> {
-      msg.reply(ar.result().ok() ? ar.result() : ar.result().withReason(plan.reason()));
+    ChainRun run = new ChainRun(req, plan);
+    run.next().onComplete(ar -> {
+      RouteOutcome outcome = run.tab.stamp(ar.result());
+      msg.reply(outcome.ok() ? outcome : outcome.withReason(plan.reason()));
       // Only once the answer is on its way, so the copy cannot slow it down.
-      if (plan.shadow() != null && ar.result().ok()) {
+      if (plan.shadow() != null && outcome.ok()) {
         shadow.mirror(req, plan.shadow(), plan.localOnly());
       }
     });
@@ -162,12 +166,14 @@ public final class RouterVerticle extends VerticleBase {
     private final RouteRequest req;
     private final RoutePlan plan;
     private final List<Attempt> attempts = new ArrayList<>();
+    private final BudgetGate.Tab tab;
     private int index;
     private int sameTargetAttempts;
 
     ChainRun(RouteRequest req, RoutePlan plan) {
       this.req = req;
       this.plan = plan;
+      this.tab = budget.open(req);
     }
 
     Future<RouteOutcome> next() {
@@ -185,7 +191,7 @@ public final class RouterVerticle extends VerticleBase {
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
           req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
           req.streamAddress(), req.deadlineMillis());
-      return dispatch(call).compose(result -> {
+      return tab.around(call, RouterVerticle.this::dispatch).compose(result -> {
         if (result.ok()) {
           attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
               System.currentTimeMillis() - started));

@@ -1,0 +1,66 @@
+package io.tiermesh.budget;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything the budget role is configured with, validated by the node's config loader.
+ *
+ * @param prices             price per {@code provider/model}; see {@link #priceKey}
+ * @param maxOutputTokens    per {@code provider/model}: the most output tokens a call may
+ *                           reserve (and ask the backend for); absent = {@link #DEFAULT_MAX_OUTPUT}
+ * @param freeProviders      local (tier 1) providers without a configured price: free
+ * @param premiumModel       {@code provider/model} whose price the usage report compares against,
+ *                           empty when no tier-3 model is priced
+ * @param reservationDeadline how long a reservation lives before the reaper may release it; must
+ *                           outlast the longest call (the gateway's request timeout)
+ * @param reapInterval       how often this node looks for expired reservations and lost counters
+ * @param alertWebhook       optional operator-configured URL that alert crossings are POSTed to
+ */
+public record BudgetSettings(
+    String redisUrl,
+    BudgetPolicy policy,
+    PriceTable prices,
+    Map<String, Integer> maxOutputTokens,
+    Set<String> freeProviders,
+    Optional<String> premiumModel,
+    Duration reservationDeadline,
+    Duration reapInterval,
+    Duration operationTimeout,
+    Optional<URI> alertWebhook) {
+
+  /** Output tokens reserved for a model with no configured maximum and a request with none. */
+  public static final int DEFAULT_MAX_OUTPUT = 4096;
+  /** Outlasts the gateway's default 300 s request timeout. */
+  public static final Duration DEFAULT_RESERVATION_DEADLINE = Duration.ofMinutes(6);
+  public static final Duration DEFAULT_REAP_INTERVAL = Duration.ofSeconds(1);
+
+  public BudgetSettings {
+    maxOutputTokens = Map.copyOf(maxOutputTokens);
+    freeProviders = Set.copyOf(freeProviders);
+  }
+
+  public static String priceKey(String providerId, String model) {
+    return providerId + "/" + model;
+  }
+
+  /** The price of a call, or empty when the model is not priced (a paid call must then fail closed). */
+  public Optional<ModelPrice> priceOf(String providerId, String model) {
+    Optional<ModelPrice> p = prices.priceOf(priceKey(providerId, model));
+    return p.isPresent() || !freeProviders.contains(providerId) ? p : Optional.of(ModelPrice.FREE);
+  }
+
+  /** The output tokens a call may use: the request's wish capped by the model's maximum. */
+  public int outputCap(String providerId, String model, Integer requested) {
+    int max = maxOutputTokens.getOrDefault(priceKey(providerId, model), DEFAULT_MAX_OUTPUT);
+    return requested == null || requested <= 0 ? max : Math.min(requested, max);
+  }
+
+  public BudgetStoreOptions storeOptions() {
+    return new BudgetStoreOptions().redisUrl(redisUrl).zone(policy.zone())
+        .operationTimeout(operationTimeout);
+  }
+}

@@ -1,0 +1,22 @@
+package io.tiermesh.contracts;
+
+/**
+ * Router → budget role: hold the worst case of one attempt on a paid target before calling it.
+ * The budget role owns prices and limits, so the router sends token counts, not money.
+ *
+ * @param attempt         1-based attempt number; with the request id it names the reservation
+ * @param promptTokens    an upper-bound estimate of the prompt's tokens
+ * @param maxOutputTokens what the client asked for, or null; the budget role caps it at the
+ *                        model's configured maximum and reports the cap it reserved for
+ * @param holderNodeId    the node that will settle (shown to operators for stuck reservations)
+ */
+public record BudgetReserve(
+    String requestId,
+    int attempt,
+    String tenant,
+    int tier,
+    String providerId,
+    String model,
+    int promptTokens,
+    Integer maxOutputTokens,
+    String holderNodeId) {}

@@ -1,0 +1,33 @@
+package io.tiermesh.contracts;
+
+/**
+ * Budget role → router: whether a paid attempt may run. A refusal is data, not a bus failure.
+ *
+ * @param reservedMicros     µ$ held for the attempt (the worst case), 0 unless admitted
+ * @param outputTokenCap     the output tokens the reservation covers: the router sends this as the
+ *                           call's max tokens so the backend cannot produce more than was held
+ * @param remainingMicros    the tightest spend limit's room after this reservation, or null when
+ *                           no applicable scope has a spend limit
+ * @param rejectOnExhaustion the configured action: answer 429 instead of falling back
+ * @param detail             why it was refused (names the scope; never request content)
+ */
+public record BudgetReserveResult(
+    Status status,
+    long reservedMicros,
+    int outputTokenCap,
+    Long remainingMicros,
+    boolean rejectOnExhaustion,
+    String detail) {
+
+  public enum Status {
+    ADMITTED,
+    /** A spend or request cap of some applicable scope would be passed. */
+    EXHAUSTED,
+    /** Redis is unreachable or slow, counters are being rebuilt, or the model has no price. */
+    UNAVAILABLE
+  }
+
+  public boolean admitted() {
+    return status == Status.ADMITTED;
+  }
+}

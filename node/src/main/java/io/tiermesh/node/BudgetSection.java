@@ -1,0 +1,52 @@
+package io.tiermesh.node;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code budget} section of a node's YAML as written (strings and numbers); turned into
+ * typed budget settings by {@link BudgetConfigs}. Money is written as dollar strings
+ * ({@code "200.00"}) and held as integer micro-dollars from then on.
+ *
+ * @param timeZone              zone the day and month windows follow (default {@code UTC})
+ * @param alertFraction         share of a spend limit at which an alert fires once per window
+ *                              (default 0.8)
+ * @param onExhaustion          {@code fallback} (default: the next lower tier) or {@code reject}
+ *                              (429 {@code budget_exhausted})
+ * @param reservationDeadlineMs how long a reservation may stay open before the reaper releases
+ *                              it; must outlast the gateway's request timeout (default 360000)
+ * @param reapIntervalMs        how often budget nodes reap expired reservations (default 1000)
+ * @param operationTimeoutMs    bound on each Redis operation; past it paid calls fail closed
+ *                              (default 250)
+ * @param alertWebhook          optional http(s) URL alerts are POSTed to (operator config only)
+ * @param limits                caps per scope and window
+ * @param prices                per provider id, per model: price per million tokens
+ */
+public record BudgetSection(
+    String timeZone,
+    Double alertFraction,
+    String onExhaustion,
+    Long reservationDeadlineMs,
+    Long reapIntervalMs,
+    Long operationTimeoutMs,
+    String alertWebhook,
+    List<Limit> limits,
+    Map<String, Map<String, Price>> prices) {
+
+  /**
+   * @param scope    {@code global}, {@code tier:N}, {@code provider:<id>}, {@code tenant:<name>},
+   *                 {@code tenant:<name>/provider:<id>}
+   * @param window   {@code day} or {@code month}
+   * @param usd      spend cap in dollars, e.g. {@code "200.00"}
+   * @param requests cap on admitted requests in the window
+   */
+  public record Limit(String scope, String window, String usd, Long requests) {}
+
+  /**
+   * @param input           dollars per million prompt tokens, e.g. {@code "0.15"}
+   * @param output          dollars per million completion tokens
+   * @param maxOutputTokens the model's real output limit: reservations (and the max tokens sent
+   *                        to the backend) never exceed it (default 4096)
+   */
+  public record Price(String input, String output, Integer maxOutputTokens) {}
+}

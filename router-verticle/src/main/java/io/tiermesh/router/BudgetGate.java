@@ -1,0 +1,206 @@
+package io.tiermesh.router;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.BudgetReserve;
+import io.tiermesh.contracts.BudgetReserveResult;
+import io.tiermesh.contracts.BudgetSettle;
+import io.tiermesh.contracts.BudgetSettleResult;
+import io.tiermesh.contracts.BudgetUsageRecord;
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.Failure;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ProviderCall;
+import io.tiermesh.contracts.ProviderResult;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import java.lang.System.Logger.Level;
+import java.util.function.Function;
+
+/**
+ * The router's side of budgets: before each attempt on a paid tier (tier ≥ 2) it reserves the
+ * worst case with the budget role, and afterwards settles what the attempt really used. Tier 1
+ * is never reserved for, so a budget outage never touches it.
+ *
+ * <p>Fail closed: a budget role that does not answer within {@link #DEFAULT_TIMEOUT_MS}, answers
+ * "unavailable" (Redis down or slow, counters being rebuilt, model without a price) turns the
+ * paid target into a skipped attempt with {@link FailureCode#BUDGET_UNAVAILABLE}; an exhausted
+ * budget into {@link FailureCode#BUDGET_EXHAUSTED} (the chain falls back) or, when the operator
+ * configured {@code reject}, {@link FailureCode#BUDGET_REJECTED} (the chain stops with 429).
+ *
+ * <p>The reservation's output-token cap is written into the call as its max tokens, so a backend
+ * cannot produce more than was held.
+ */
+public final class BudgetGate {
+
+  private static final System.Logger LOG = System.getLogger(BudgetGate.class.getName());
+
+  /** How long a paid attempt waits for the budget role before failing closed. */
+  public static final long DEFAULT_TIMEOUT_MS = 1_000;
+  /** Settles that the budget role did not confirm are retried this often in the background. */
+  static final int SETTLE_RETRIES = 6;
+  static final long SETTLE_FIRST_BACKOFF_MS = 250;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final long timeoutMs;
+
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** The budget bookkeeping of one client request across all its attempts. */
+  public Tab open(RouteRequest request) {
+    return new Tab(request);
+  }
+
+  /**
+   * An upper bound on the prompt's tokens without a tokenizer: one token per two characters plus
+   * a per-message overhead. Real BPE tokenizers average about four characters per token, so a
+   * provider's count stays below this in practice, and settle refunds the difference.
+   */
+  static int promptTokensUpperBound(ChatRequest chat) {
+    long chars = chat.promptChars();
+    if (chat.tools() != null) {
+      for (ToolDef t : chat.tools()) {
+        chars += len(t.name()) + len(t.description()) + len(t.parametersJson());
+      }
+    }
+    int messages = chat.messages() == null ? 0 : chat.messages().size();
+    long tokens = (chars + 1) / 2 + 8L * messages + 16;
+    return (int) Math.min(Integer.MAX_VALUE, tokens);
+  }
+
+  private static int len(String s) {
+    return s == null ? 0 : s.length();
+  }
+
+  static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
+    return new ChatRequest(c.model(), c.messages(), maxTokens, c.temperature(), c.topP(),
+        c.stop(), c.tools(), c.toolChoiceJson(), c.responseFormatJson(), c.seed(), c.stream());
+  }
+
+  public final class Tab {
+    private final RouteRequest request;
+    private final String tenant;
+    private long costMicros;
+    private boolean costKnown = true;
+    private Long remainingMicros;
+
+    private Tab(RouteRequest request) {
+      this.request = request;
+      this.tenant = request.tenant() == null ? "default" : request.tenant();
+    }
+
+    /** Runs one attempt through {@code dispatch}, reserving before and settling after it. */
+    public Future<ProviderResult> around(ProviderCall call,
+        Function<ProviderCall, Future<ProviderResult>> dispatch) {
+      RouteInfo target = call.route();
+      if (target.tier() <= 1) {
+        return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
+      }
+      int promptTokens = promptTokensUpperBound(call.chat());
+      BudgetReserve reserve = new BudgetReserve(call.requestId(), call.attempt(), tenant,
+          target.tier(), target.providerId(), target.model(), promptTokens,
+          call.chat().maxTokens(), nodeId);
+      return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
+              new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(Message::body)
+          .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
+              null, false, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
+                  ? "no budget role is running" : "the budget role did not answer in time"))
+          .compose(res -> {
+            if (!res.admitted()) {
+              return Future.succeededFuture(refused(call, res));
+            }
+            remainingMicros = res.remainingMicros();
+            ProviderCall capped = new ProviderCall(call.requestId(), call.attempt(),
+                withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
+                call.ackAddress(), call.streamAddress(), call.deadlineMillis());
+            return dispatch.apply(capped).compose(result ->
+                settle(capped, promptTokens, res, result).map(result));
+          });
+    }
+
+    /** The request's outcome with what it cost and the budget room left. */
+    public RouteOutcome stamp(RouteOutcome outcome) {
+      return outcome.withBudget(costKnown ? costMicros : null, remainingMicros);
+    }
+
+    private ProviderResult refused(ProviderCall call, BudgetReserveResult res) {
+      FailureCode code = switch (res.status()) {
+        case EXHAUSTED -> res.rejectOnExhaustion() ? FailureCode.BUDGET_REJECTED
+            : FailureCode.BUDGET_EXHAUSTED;
+        default -> FailureCode.BUDGET_UNAVAILABLE;
+      };
+      return new ProviderResult(call.requestId(), call.attempt(), null, null, null, 0,
+          new Failure(code, res.detail() == null ? code.code() : res.detail()));
+    }
+
+    private Future<Void> settle(ProviderCall call, int promptTokens, BudgetReserveResult res,
+        ProviderResult result) {
+      RouteInfo t = call.route();
+      Usage usage = result.usage();
+      boolean release = false;
+      if (usage == null && (result.ok() || result.chunksSent() > 0)) {
+        // Tokens were produced but nobody counted them: charge what was held, the most the
+        // backend could have billed.
+        usage = new Usage(promptTokens, res.outputTokenCap(), true);
+      } else if (usage == null) {
+        release = true;
+        usage = Usage.ZERO;
+      }
+      BudgetSettle settle = new BudgetSettle(call.requestId(), call.attempt(), tenant, t.tier(),
+          t.providerId(), t.model(), usage.promptTokens(), usage.completionTokens(), t.reason(),
+          release);
+      return sendSettle(settle).map(r -> {
+        costMicros += r.chargedMicros();
+        if (remainingMicros != null) {
+          remainingMicros += r.reservedMicros() - r.chargedMicros();
+        }
+        return (Void) null;
+      }).otherwise(err -> {
+        costKnown = false;
+        retrySettle(settle, 1);
+        return null;
+      });
+    }
+
+    private Future<BudgetSettleResult> sendSettle(BudgetSettle settle) {
+      return vertx.eventBus().<BudgetSettleResult>request(Addresses.BUDGET_SETTLE, settle,
+          new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body);
+    }
+
+    /** Settle is idempotent per attempt, so retrying one whose answer was lost is safe. */
+    private void retrySettle(BudgetSettle settle, int retry) {
+      if (retry > SETTLE_RETRIES) {
+        LOG.log(Level.WARNING, "settle of request {0} attempt {1} unconfirmed after {2} retries;"
+            + " the reaper releases its reservation at the deadline", settle.requestId(),
+            settle.attempt(), SETTLE_RETRIES);
+        return;
+      }
+      vertx.setTimer(SETTLE_FIRST_BACKOFF_MS << (retry - 1), id -> sendSettle(settle)
+          .onFailure(t -> retrySettle(settle, retry + 1)));
+    }
+
+    private void recordFree(ProviderCall call, ProviderResult r) {
+      if (!r.ok() || r.usage() == null) {
+        return;
+      }
+      RouteInfo t = call.route();
+      vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(call.requestId(),
+          call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
+          r.usage().completionTokens(), t.reason()));
+    }
+  }
+}
