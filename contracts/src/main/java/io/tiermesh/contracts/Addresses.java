@@ -16,6 +16,10 @@ public final class Addresses {
   public static final String ROUTER_HEALTH = PREFIX + "router.health";
   /** Any body → {@link HealthReport} from the budget role. */
   public static final String BUDGET_HEALTH = PREFIX + "budget.health";
+  /** {@link EmbedRequest} → {@link EmbedOutcome}. */
+  public static final String ROUTER_EMBED = PREFIX + "router.embed";
+  /** Published {@link StreamControl}: credits and cancels for streamed attempts. */
+  public static final String STREAM_CONTROL = PREFIX + "provider.stream-control";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
 
@@ -24,6 +28,11 @@ public final class Addresses {
   /** {@link ProviderCall} → {@link ProviderResult}, served by every instance of the provider. */
   public static String providerChat(String providerId) {
     return PREFIX + "provider." + providerId + ".chat";
+  }
+
+  /** {@link EmbedCall} → {@link EmbedResult}, served by every instance of the provider. */
+  public static String providerEmbed(String providerId) {
+    return PREFIX + "provider." + providerId + ".embed";
   }
 
   /**

@@ -16,7 +16,12 @@ public final class Codecs {
       ProviderResult.class,
       StreamChunk.class,
       HealthReport.class,
-      ProviderStatus.class);
+      ProviderStatus.class,
+      EmbedRequest.class,
+      EmbedCall.class,
+      EmbedResult.class,
+      EmbedOutcome.class,
+      StreamControl.class);
 
   private Codecs() {}
 

@@ -39,7 +39,9 @@ public enum FailureCode {
   CLIENT_CLOSED(20, 499, "invalid_request_error", "client_closed_request", false),
   GATEWAY_TIMEOUT(21, 504, "timeout_error", "timeout", false),
   INTERNAL(22, 500, "api_error", "internal_error", false),
-  DRAINING(23, 503, "service_unavailable", "draining", true);
+  DRAINING(23, 503, "service_unavailable", "draining", true),
+  /** The backend's wire format has no such operation (e.g. embeddings on Anthropic). */
+  NOT_SUPPORTED(30, 501, "invalid_request_error", "not_supported", true);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

@@ -47,7 +47,18 @@ class CodecRoundTripTest {
             List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),
         new StreamChunk("r1", 1, 9, null, null, null, true, "stop", USAGE),
         new HealthReport("budget", "node-a", false, "redis unreachable"),
-        new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L));
+        new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L),
+        new ProviderStatus("local", "node-a", "i1", 1, "CLOSED", 0, null, 5L, "ok", 4L),
+        new EmbedRequest("r2", "acme", "auto", List.of("a", "b"), 8,
+            new RoutingHints(null, "embedding", null, null, null), 77L),
+        new EmbedCall("r2", 1, "nomic-embed-text", List.of("a"), null, ROUTE, true, "ack", 77L),
+        new EmbedResult("r2", 1, "node-b", "nomic-embed-text",
+            List.of(List.of(0.5, -0.25)), USAGE, null),
+        new EmbedResult("r2", 1, "node-b", null, null, null, FAIL),
+        new EmbedOutcome("r2", ROUTE, "nomic-embed-text", List.of(List.of(1.0)), USAGE,
+            List.of(new Attempt("local", 1, "node-b", null, 3)), null),
+        StreamControl.credit("r1", 1, 16),
+        StreamControl.cancel("r1", 0));
   }
 
   @ParameterizedTest

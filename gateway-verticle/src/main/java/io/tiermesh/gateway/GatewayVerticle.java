@@ -46,13 +46,21 @@ public final class GatewayVerticle extends VerticleBase {
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
+  private final String adminKey;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
+    this(config, node, keys, catalog, null);
+  }
+
+  /** @param adminKey the admin API key, or null: the admin API then refuses every call */
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog, String adminKey) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
+    this.adminKey = adminKey;
   }
 
   @Override
@@ -67,6 +75,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(this::chat);
+    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
+    router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
+    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, adminKey,
+        config.adminKeyEnv());
+    providerAdmin.mount(router);
     router.route().last().handler(ctx ->
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
@@ -75,7 +88,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(500, ctx -> ErrorResponses.send(ctx.response(), FailureCode.INTERNAL,
         "internal error", null));
 
-    return vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk).completion()
+    return providerAdmin.start()
+        .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
+            .completion())
         .compose(v -> vertx.createHttpServer()
             .requestHandler(router)
             .listen(config.port(), config.host()))
@@ -150,10 +165,17 @@ public final class GatewayVerticle extends VerticleBase {
     StreamRelay relay = null;
     if (stream) {
       StreamRelay r = new StreamRelay(vertx, resp, completionId, parsed.includeUsageChunk(),
-          () -> relays.remove(requestId));
+          () -> relays.remove(requestId))
+          .withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
+    } else {
+      resp.closeHandler(v -> {
+        if (!resp.ended()) {
+          StreamFlow.cancel(vertx.eventBus(), requestId);
+        }
+      });
     }
     StreamRelay streamRelay = relay;
     vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,

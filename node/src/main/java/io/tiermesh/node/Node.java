@@ -41,6 +41,7 @@ public final class Node {
   private final MeshConfig config;
   private final List<String> providerDeployments = new ArrayList<>();
   private int httpPort = -1;
+  private String adminKey;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
@@ -123,6 +124,7 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
+      node.adminKey = secrets.env(config.gateway().adminKeyEnv());
       node.deploy(resolved, new ApiKeys(clientKeys));
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
@@ -148,7 +150,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers());
+            config.providers(), adminKey);
         if (first[0] == null) {
           first[0] = g;
         }

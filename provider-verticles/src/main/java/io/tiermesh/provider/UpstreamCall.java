@@ -7,6 +7,7 @@ import io.tiermesh.contracts.ProviderAck;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.StreamControl;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.config.ProviderConfig;
@@ -29,6 +30,10 @@ import java.util.List;
  * One attempt against the backend: sends the request, enforces the first-token and total
  * timeouts, and either decodes the whole answer or relays the stream chunk by chunk to the
  * gateway that owns the client connection. Completes exactly once.
+ *
+ * <p>Flow control: the gateway grants chunk credits as its client drains
+ * ({@link StreamControl}); when the credits are spent the upstream response is paused, so a slow
+ * reader holds back the backend instead of filling memory anywhere in between.
  */
 final class UpstreamCall implements StreamSink {
 
@@ -48,6 +53,10 @@ final class UpstreamCall implements StreamSink {
   private long totalTimer = -1;
   private long seq;
   private long completionChars;
+  private HttpClientResponse response;
+  private long allowedChunks = StreamControl.INITIAL_CREDITS;
+  private boolean paused;
+  private long retryAfterMs = -1;
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
       String apiKey, WireTranslator translator, ProviderCall call, String nodeId) {
@@ -82,6 +91,7 @@ final class UpstreamCall implements StreamSink {
         .setFollowRedirects(false)
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Id", call.requestId());
+    translator.prepare(options.getHeaders());
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);
     }
@@ -97,7 +107,9 @@ final class UpstreamCall implements StreamSink {
   }
 
   private void onResponse(HttpClientResponse resp) {
+    response = resp;
     if (resp.statusCode() != 200) {
+      retryAfterMs = RetryPolicy.retryAfterMs(resp.getHeader("Retry-After"));
       resp.body().onComplete(ar -> {
         Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
         String detail = UpstreamFailures.detail(config.id(), resp.statusCode(),
@@ -170,6 +182,46 @@ final class UpstreamCall implements StreamSink {
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null));
     seq++;
+    if (seq >= allowedChunks && !paused && response != null) {
+      paused = true;
+      response.pause();
+    }
+  }
+
+  /** The gateway drained part of the stream: more chunks may follow. */
+  void grant(int credits) {
+    allowedChunks += credits;
+    if (paused && seq < allowedChunks && !promise.future().isComplete()) {
+      paused = false;
+      response.resume();
+    }
+  }
+
+  /** True while the upstream is held back for lack of credits. */
+  boolean paused() {
+    return paused;
+  }
+
+  /**
+   * The client went away: reset the upstream request (the backend stops generating) and report
+   * what was generated so far, so it can be billed.
+   */
+  void cancel() {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    if (request != null) {
+      request.reset();
+    }
+    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+        UsageEstimator.estimate(call.chat().promptChars(), completionChars), seq,
+        new io.tiermesh.contracts.Failure(FailureCode.CLIENT_CLOSED,
+            "the client closed the request after " + seq + " chunks")));
+  }
+
+  /** The backend's Retry-After in millis, or -1. */
+  long retryAfterMs() {
+    return retryAfterMs;
   }
 
   @Override

@@ -3,6 +3,9 @@ package io.tiermesh.router;
 import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.EmbedCall;
+import io.tiermesh.contracts.EmbedRequest;
+import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
@@ -46,7 +49,7 @@ public final class RouterVerticle extends VerticleBase {
   /** Providers announce every few seconds; silence this long means the instance is gone. */
   static final long PROVIDER_STALE_MS = 15_000;
 
-  private final Map<String, PendingAttempt> pending = new HashMap<>();
+  private final Map<String, PendingAttempt<?>> pending = new HashMap<>();
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
   private String ackAddress;
@@ -75,7 +78,9 @@ public final class RouterVerticle extends VerticleBase {
             m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
                 m.body())).completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
-            .completion());
+            .completion(),
+        vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
+            m -> EmbeddingChain.serve(vertx, planner, this::dispatchEmbed, m)).completion());
   }
 
   /** Ready once at least one provider instance announced itself recently. */
@@ -170,22 +175,44 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private Future<ProviderResult> dispatch(ProviderCall call) {
-    String key = call.requestId() + "#" + call.attempt();
-    PendingAttempt attempt = new PendingAttempt(call);
+    return dispatch(Addresses.providerChat(call.route().providerId()), call.requestId(),
+        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+        (nodeId, streaming, f) -> new ProviderResult(call.requestId(), call.attempt(), nodeId,
+            null, null, streaming ? 1 : 0, f));
+  }
+
+  /** Sends an embedding attempt with the same ack-based node-loss detection as chat. */
+  Future<EmbedResult> dispatchEmbed(EmbedCall unacked) {
+    EmbedCall call = new EmbedCall(unacked.requestId(), unacked.attempt(),
+        unacked.requestedModel(), unacked.input(), unacked.dimensions(), unacked.route(),
+        unacked.localOnly(), ackAddress, unacked.deadlineMillis());
+    return dispatch(Addresses.providerEmbed(call.route().providerId()), call.requestId(),
+        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+        (nodeId, streaming, f) -> new EmbedResult(call.requestId(), call.attempt(), nodeId,
+            null, null, null, f));
+  }
+
+  /** Builds the reply an attempt gets when it is failed here (node lost, no consumer). */
+  interface AttemptFailure<R> {
+    R of(String nodeId, boolean streaming, Failure failure);
+  }
+
+  private <R> Future<R> dispatch(String address, String requestId, int attemptNo,
+      String providerId, Object call, long deadlineMillis, AttemptFailure<R> onFail) {
+    String key = requestId + "#" + attemptNo;
+    PendingAttempt<R> attempt = new PendingAttempt<>(onFail);
     pending.put(key, attempt);
     attempt.ackTimer = vertx.setTimer(ackTimeoutMs, id -> attempt.fail(FailureCode.NODE_LOST,
-        "no instance of " + call.route().providerId() + " took the call within "
-            + ackTimeoutMs + " ms"));
-    long timeout = Math.max(1, call.deadlineMillis() - System.currentTimeMillis());
-    vertx.eventBus().<ProviderResult>request(Addresses.providerChat(call.route().providerId()),
-            call, new DeliveryOptions().setSendTimeout(timeout))
+        "no instance of " + providerId + " took the call within " + ackTimeoutMs + " ms"));
+    long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
+    vertx.eventBus().<R>request(address, call, new DeliveryOptions().setSendTimeout(timeout))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             attempt.promise.tryComplete(ar.result().body());
           } else {
             MeshFailure mf = MeshFailure.of(ar.cause());
             attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
-                ? "no instance of provider " + call.route().providerId() + " is running"
+                ? "no instance of provider " + providerId + " is running"
                 : mf.detail());
           }
         });
@@ -196,7 +223,7 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void onAck(ProviderAck ack) {
-    PendingAttempt attempt = pending.get(ack.requestId() + "#" + ack.attempt());
+    PendingAttempt<?> attempt = pending.get(ack.requestId() + "#" + ack.attempt());
     if (attempt == null) {
       return;
     }
@@ -209,30 +236,28 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void failAttemptsOn(String lostNodeId) {
-    for (PendingAttempt attempt : List.copyOf(pending.values())) {
+    for (PendingAttempt<?> attempt : List.copyOf(pending.values())) {
       if (lostNodeId.equals(attempt.nodeId)) {
         attempt.fail(FailureCode.NODE_LOST, "provider node " + lostNodeId + " left the cluster");
       }
     }
   }
 
-  private final class PendingAttempt {
-    final ProviderCall call;
-    final Promise<ProviderResult> promise = Promise.promise();
+  private static final class PendingAttempt<R> {
+    final AttemptFailure<R> onFail;
+    final Promise<R> promise = Promise.promise();
     String nodeId;
     boolean streaming;
     long ackTimer;
 
-    PendingAttempt(ProviderCall call) {
-      this.call = call;
+    PendingAttempt(AttemptFailure<R> onFail) {
+      this.onFail = onFail;
     }
 
     void fail(FailureCode code, String detail) {
       // Once the first chunk left, the client already holds part of this attempt's answer.
-      long chunks = streaming ? 1 : 0;
       FailureCode effective = streaming ? FailureCode.STREAM_INTERRUPTED : code;
-      promise.tryComplete(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
-          null, chunks, new Failure(effective, detail)));
+      promise.tryComplete(onFail.of(nodeId, streaming, new Failure(effective, detail)));
     }
   }
 }
