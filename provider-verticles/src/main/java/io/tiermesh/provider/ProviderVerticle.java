@@ -341,7 +341,8 @@ public final class ProviderVerticle extends VerticleBase {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
         .setURI(basePath + translator.probePath())
         .setConnectTimeout(config.timeouts().connectMs())
-        .setFollowRedirects(false);
+        .setFollowRedirects(false)
+        .putHeader("Accept", "application/json");
     translator.prepare(options.getHeaders());
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);

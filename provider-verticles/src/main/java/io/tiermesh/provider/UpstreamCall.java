@@ -57,6 +57,10 @@ final class UpstreamCall implements StreamSink {
   private long allowedChunks = StreamControl.INITIAL_CREDITS;
   private boolean paused;
   private long retryAfterMs = -1;
+  private boolean resetOnRequest;
+  private boolean replaying;
+  /** Decoded events beyond the credits: at most one network read's worth, replayed on grant. */
+  private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
       String apiKey, WireTranslator translator, ProviderCall call, String nodeId) {
@@ -99,6 +103,9 @@ final class UpstreamCall implements StreamSink {
     client.request(options)
         .compose(req -> {
           request = req;
+          if (resetOnRequest) {
+            req.reset(); // aborted (timeout, cancel) before the connection was even ready
+          }
           return req.send(body);
         })
         .onSuccess(this::onResponse)
@@ -156,8 +163,15 @@ final class UpstreamCall implements StreamSink {
     });
     resp.exceptionHandler(err -> abort(cutFailure()));
     resp.endHandler(v -> {
-      if (!decoder.complete()) {
-        abort(cutFailure());
+      Runnable check = () -> {
+        if (!decoder.complete()) {
+          abort(cutFailure());
+        }
+      };
+      if (held.isEmpty()) {
+        check.run();
+      } else {
+        held.add(check);
       }
     });
   }
@@ -172,6 +186,11 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
+    if (!replaying && (!held.isEmpty() || seq >= allowedChunks)) {
+      held.add(() -> delta(text, toolCalls));
+      pause();
+      return;
+    }
     cancelTimer(firstTokenTimer);
     if (text != null) {
       completionChars += text.length();
@@ -182,7 +201,13 @@ final class UpstreamCall implements StreamSink {
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null));
     seq++;
-    if (seq >= allowedChunks && !paused && response != null) {
+    if (seq >= allowedChunks) {
+      pause();
+    }
+  }
+
+  private void pause() {
+    if (!paused && response != null) {
       paused = true;
       response.pause();
     }
@@ -191,7 +216,12 @@ final class UpstreamCall implements StreamSink {
   /** The gateway drained part of the stream: more chunks may follow. */
   void grant(int credits) {
     allowedChunks += credits;
-    if (paused && seq < allowedChunks && !promise.future().isComplete()) {
+    replaying = true;
+    while (!held.isEmpty() && seq < allowedChunks && !promise.future().isComplete()) {
+      held.poll().run();
+    }
+    replaying = false;
+    if (paused && held.isEmpty() && seq < allowedChunks && !promise.future().isComplete()) {
       paused = false;
       response.resume();
     }
@@ -210,13 +240,12 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
-    if (request != null) {
-      request.reset();
-    }
+    // Complete first: the reset fails the request synchronously, which must not win.
     finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
         UsageEstimator.estimate(call.chat().promptChars(), completionChars), seq,
         new io.tiermesh.contracts.Failure(FailureCode.CLIENT_CLOSED,
             "the client closed the request after " + seq + " chunks")));
+    reset();
   }
 
   /** The backend's Retry-After in millis, or -1. */
@@ -229,6 +258,10 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
+    if (!replaying && !held.isEmpty()) {
+      held.add(() -> end(finishReason, usage));
+      return;
+    }
     Usage u = usage != null ? usage
         : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
@@ -239,6 +272,10 @@ final class UpstreamCall implements StreamSink {
 
   @Override
   public void error(String message) {
+    if (!replaying && !held.isEmpty()) {
+      held.add(() -> error(message));
+      return;
+    }
     abort(new MeshFailure(seq == 0 ? FailureCode.UPSTREAM_ERROR : FailureCode.STREAM_INTERRUPTED,
         "backend " + config.id() + " reported an error mid-stream"));
   }
@@ -248,12 +285,20 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
-    if (request != null) {
-      request.reset();
-    }
     finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
         completionChars > 0 ? UsageEstimator.estimate(call.chat().promptChars(), completionChars)
             : null, seq, failure.toData()));
+    reset();
+  }
+
+  /** Releases the connection: the backend sees the request cancelled and stops generating. */
+  private void reset() {
+    held.clear();
+    if (request != null) {
+      request.reset();
+    } else {
+      resetOnRequest = true;
+    }
   }
 
   private void finish(ProviderResult result) {

@@ -109,10 +109,11 @@ final class UpstreamEmbed {
     if (promise.future().isComplete()) {
       return;
     }
+    // Complete first: the reset fails the request synchronously, which must not win.
+    promise.tryComplete(new EmbedResult(call.requestId(), call.attempt(), nodeId, null, null,
+        null, f.toData()));
     if (request != null) {
       request.reset();
     }
-    promise.tryComplete(new EmbedResult(call.requestId(), call.attempt(), nodeId, null, null,
-        null, f.toData()));
   }
 }
