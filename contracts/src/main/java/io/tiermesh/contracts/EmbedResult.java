@@ -10,7 +10,12 @@ public record EmbedResult(
     String model,
     List<List<Double>> vectors,
     Usage usage,
-    Failure failure) {
+    Failure failure,
+    int retries) {
+
+  public EmbedResult withRetries(int n) {
+    return new EmbedResult(requestId, attempt, nodeId, model, vectors, usage, failure, n);
+  }
 
   public boolean ok() {
     return failure == null;

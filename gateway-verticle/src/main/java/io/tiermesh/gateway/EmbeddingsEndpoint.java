@@ -117,7 +117,8 @@ final class EmbeddingsEndpoint {
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
-          GatewayVerticle.routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          GatewayVerticle.routeHeaders(resp, outcome.route(),
+              io.tiermesh.contracts.Attempt.executions(outcome.attempts()));
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);

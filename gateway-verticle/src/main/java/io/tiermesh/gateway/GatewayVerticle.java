@@ -203,7 +203,8 @@ public final class GatewayVerticle extends VerticleBase {
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
-          routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          routeHeaders(resp, outcome.route(),
+              io.tiermesh.contracts.Attempt.executions(outcome.attempts()));
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);

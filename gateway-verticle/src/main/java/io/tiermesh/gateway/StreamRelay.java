@@ -60,7 +60,9 @@ final class StreamRelay {
       RouteInfo route = c.route();
       model = route == null ? null : route.model();
       if (route != null) {
-        GatewayVerticle.routeHeaders(resp, route, c.attempt());
+        // Attempts are numbered by executions, so this one's number plus its own retries
+        // counts every request that reached a backend.
+        GatewayVerticle.routeHeaders(resp, route, c.attempt() + c.retries());
       }
       resp.setStatusCode(200)
           .setChunked(true)

@@ -50,7 +50,7 @@ class ConfigLoaderTest {
       "unknown nested key|roles: [router]\\ngateway:\\n  prot: 1|t.yaml line 3: unknown key 'prot' in 'gateway'",
       "unknown provider key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    modle: m|unknown key 'modle' in 'providers[0]'",
       "missing base url|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    models: [m]|provider 'a': 'baseUrl' is required",
-      "bad kind|roles: [router]\\nproviders:\\n  - id: a\\n    kind: bedrock\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]|'kind' must be one of [ollama, openai]",
+      "bad kind|roles: [router]\\nproviders:\\n  - id: a\\n    kind: bedrock\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]|'kind' must be one of [ollama, openai, anthropic]",
       "bad tier|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 4\\n    baseUrl: http://x\\n    models: [m]|'tier' must be 1 (local), 2 (hosted) or 3 (premium)",
       "role without provider|roles: [provider:ghost]|role 'provider:ghost' names no provider",
       "unknown role|roles: [gatekeeper]|unknown role 'gatekeeper'",

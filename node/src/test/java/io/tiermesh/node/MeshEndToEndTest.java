@@ -140,8 +140,11 @@ class MeshEndToEndTest {
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElseThrow());
     assertEquals("fallback", r.headers().firstValue("X-TierMesh-Route-Reason").orElseThrow());
-    assertEquals("2", r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
-    assertEquals(1, mesh.hosted.log().count(e -> e.outcome().equals(RequestLog.error(500))));
+    // Every request that reached a backend is reported: the hosted tier's own retries too.
+    long hostedTries = mesh.hosted.log().count(e -> e.outcome().equals(RequestLog.error(500)));
+    assertTrue(hostedTries >= 1);
+    assertEquals(String.valueOf(hostedTries + 1),
+        r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
     List<String> data = sseData(r.body());
     assertEquals("[DONE]", data.get(data.size() - 1));
   }

@@ -225,9 +225,9 @@ public final class ProviderVerticle extends VerticleBase {
   private Future<ProviderResult> chatWithRetries(ProviderCall call, Running running, int retry) {
     return this.<ProviderResult>guarded(() -> {
       running.upstream = new UpstreamCall(vertx, client, config, basePath, apiKey, translator,
-          call, node.nodeId());
+          call, node.nodeId(), retry);
       return running.upstream.run();
-    }, refusalFactory(call)).compose(r -> {
+    }, refusalFactory(call)).map(r -> r.withRetries(retry)).compose(r -> {
       long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
       if (r.ok() || running.cancelled) {
         return Future.succeededFuture(r);
@@ -252,7 +252,7 @@ public final class ProviderVerticle extends VerticleBase {
       return upstream[0].run();
     }, code -> embedFailure(call, code, code == FailureCode.CIRCUIT_OPEN
         ? "circuit of provider " + config.id() + " is open"
-        : "provider " + config.id() + " failed")).compose(r -> {
+        : "provider " + config.id() + " failed")).map(r -> r.withRetries(retry)).compose(r -> {
           if (r.ok()) {
             return Future.succeededFuture(r);
           }
@@ -299,7 +299,7 @@ public final class ProviderVerticle extends VerticleBase {
 
   private EmbedResult embedFailure(EmbedCall call, FailureCode code, String detail) {
     return new EmbedResult(call.requestId(), call.attempt(), node.nodeId(), null, null, null,
-        new Failure(code, detail));
+        new Failure(code, detail), 0);
   }
 
   /** Credits and cancels from the gateway, for the streams this instance executes. */

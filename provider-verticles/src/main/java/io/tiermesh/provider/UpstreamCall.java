@@ -47,6 +47,8 @@ final class UpstreamCall implements StreamSink {
   private final String nodeId;
   private final Promise<ProviderResult> promise = Promise.promise();
   private final EventBus bus;
+  /** Same-backend retries before this one: told to the gateway on the first chunk. */
+  private final int retry;
 
   private HttpClientRequest request;
   private long firstTokenTimer = -1;
@@ -63,7 +65,8 @@ final class UpstreamCall implements StreamSink {
   private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, ProviderCall call, String nodeId) {
+      String apiKey, WireTranslator translator, ProviderCall call, String nodeId, int retry) {
+    this.retry = retry;
     this.vertx = vertx;
     this.client = client;
     this.config = config;
@@ -199,7 +202,8 @@ final class UpstreamCall implements StreamSink {
       bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
     }
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
-        seq == 0 ? call.route() : null, text, toolCalls, false, null, null));
+        seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
+        seq == 0 ? retry : 0));
     seq++;
     if (seq >= allowedChunks) {
       pause();
@@ -266,7 +270,7 @@ final class UpstreamCall implements StreamSink {
         : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, null, null, true,
-        finishReason == null ? "stop" : finishReason, u));
+        finishReason == null ? "stop" : finishReason, u, seq == 0 ? retry : 0));
     finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null, u, seq, null));
   }
 

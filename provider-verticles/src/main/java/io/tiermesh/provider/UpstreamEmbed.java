@@ -95,7 +95,7 @@ final class UpstreamEmbed {
           Usage usage = e.usage() != null ? e.usage()
               : new Usage(UsageEstimator.tokens(chars), 0, true);
           promise.tryComplete(new EmbedResult(call.requestId(), call.attempt(), nodeId,
-              e.model() != null ? e.model() : model, e.vectors(), usage, null));
+              e.model() != null ? e.model() : model, e.vectors(), usage, null, 0));
         })
         .onFailure(err -> abort(UpstreamFailures.ofTransport(config.id(), err)));
     return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
@@ -111,7 +111,7 @@ final class UpstreamEmbed {
     }
     // Complete first: the reset fails the request synchronously, which must not win.
     promise.tryComplete(new EmbedResult(call.requestId(), call.attempt(), nodeId, null, null,
-        null, f.toData()));
+        null, f.toData(), 0));
     if (request != null) {
       request.reset();
     }

@@ -182,6 +182,7 @@ abstract class ProviderContractTest {
         .filter(e -> id.equals(e.requestId())).toList();
     assertEquals(2, tries.size());
     assertEquals(RequestLog.error(429), tries.get(0).outcome());
+    assertEquals(1, r.retries(), "the retry is reported, so the client can be told");
     long gap = tries.get(1).timeMillis() - tries.get(0).timeMillis();
     assertTrue(gap >= 950, "Retry-After: 1 honoured, retried after " + gap + " ms");
   }

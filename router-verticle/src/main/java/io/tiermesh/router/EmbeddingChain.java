@@ -84,21 +84,22 @@ final class EmbeddingChain {
     RouteInfo target = plan.chain().get(index);
     String requested = req.model() != null && req.model().contains("/")
         ? req.model().substring(req.model().indexOf('/') + 1) : req.model();
-    EmbedCall call = new EmbedCall(req.requestId(), attempts.size() + 1, requested, req.input(),
+    EmbedCall call = new EmbedCall(req.requestId(), Attempt.executions(attempts) + 1, requested, req.input(),
         req.dimensions(), target, plan.localOnly(), null, req.deadlineMillis());
     long started = System.currentTimeMillis();
     return dispatch.apply(call).compose(result -> {
       long millis = System.currentTimeMillis() - started;
       if (result.ok()) {
         attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
-            millis));
+            millis, result.retries()));
         RouteInfo served = new RouteInfo(target.tier(), target.providerId(), result.model(),
             target.reason());
         return Future.succeededFuture(new EmbedOutcome(req.requestId(), served, result.model(),
             result.vectors(), result.usage(), List.copyOf(attempts), null));
       }
       Failure f = result.failure();
-      attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f, millis));
+      attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f, millis,
+          result.retries()));
       if (!f.code().tryNext()) {
         return Future.succeededFuture(new EmbedOutcome(req.requestId(), target, null, null,
             null, List.copyOf(attempts), f));

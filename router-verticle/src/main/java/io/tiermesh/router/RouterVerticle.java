@@ -139,7 +139,9 @@ public final class RouterVerticle extends VerticleBase {
             List.copyOf(attempts), new Failure(code, tried)));
       }
       RouteInfo target = plan.chain().get(index);
-      int attemptNo = attempts.size() + 1;
+      // Numbered by backend executions so far: a provider's own retries leave gaps, which is
+      // how the gateway can tell the client every request that reached a backend.
+      int attemptNo = Attempt.executions(attempts) + 1;
       long started = System.currentTimeMillis();
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
           req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
@@ -147,14 +149,14 @@ public final class RouterVerticle extends VerticleBase {
       return dispatch(call).compose(result -> {
         if (result.ok()) {
           attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
-              System.currentTimeMillis() - started));
+              System.currentTimeMillis() - started, result.retries()));
           return Future.succeededFuture(new RouteOutcome(req.requestId(), target,
               result.response(), result.usage(), result.chunksSent(), List.copyOf(attempts),
               null));
         }
         Failure f = result.failure();
         attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f,
-            System.currentTimeMillis() - started));
+            System.currentTimeMillis() - started, result.retries()));
         if (result.chunksSent() > 0 || !f.code().tryNext()) {
           // Part of the answer reached the client, or retrying cannot help: stop here.
           return Future.succeededFuture(new RouteOutcome(req.requestId(), target, null,
@@ -189,7 +191,7 @@ public final class RouterVerticle extends VerticleBase {
     return dispatch(Addresses.providerEmbed(call.route().providerId()), call.requestId(),
         call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
         (nodeId, streaming, f) -> new EmbedResult(call.requestId(), call.attempt(), nodeId,
-            null, null, null, f));
+            null, null, null, f, 0));
   }
 
   /** Builds the reply an attempt gets when it is failed here (node lost, no consumer). */
