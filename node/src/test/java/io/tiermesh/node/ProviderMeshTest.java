@@ -230,4 +230,40 @@ class ProviderMeshTest {
     RequestLog.Entry e = local.log().entries().get(0);
     assertTrue(e.chunksSent() < 400, "generation stopped after " + e.chunksSent() + " chunks");
   }
+
+  @Test
+  void slowReaderHoldsTheUpstreamBackAcrossTheBus() throws Exception {
+    int tokens = 100_000;
+    String body = "{\"model\":\"auto\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"firehose [sim tokens=" + tokens + "]\"}]}";
+    long closedAt;
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096); // a slow client with a small window
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.httpPort()));
+      OutputStream out = socket.getOutputStream();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      out.write(bytes);
+      out.flush();
+      int n = socket.getInputStream().read(new byte[1024]);
+      assertTrue(n > 0, "the stream started");
+      // Read nothing more. Without flow control the whole answer would be produced at once
+      // and sit in the gateway's memory; with it the backend is paused mid-answer.
+      await(() -> local.log().entries().size() == 1, 2_000, "the upstream call");
+      long deadline = System.currentTimeMillis() + 2_000;
+      while (System.currentTimeMillis() < deadline) {
+        assertEquals(RequestLog.PENDING, local.log().entries().get(0).outcome(),
+            "the backend is held back while the client reads nothing");
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      }
+      closedAt = System.currentTimeMillis();
+    }
+    await(() -> RequestLog.CLIENT_CANCELLED.equals(local.log().entries().get(0).outcome()),
+        2_000, "the paused upstream call to be cancelled");
+    System.out.printf("slow reader: backend paused for 2 s, cancelled %d ms after the client "
+        + "left%n", System.currentTimeMillis() - closedAt);
+  }
 }
