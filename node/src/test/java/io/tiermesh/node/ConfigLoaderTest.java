@@ -57,6 +57,8 @@ class ConfigLoaderTest {
       "no roles|cluster:\\n  port: 5701|'roles' must list at least one role",
       "member range|roles: [router]\\ncluster:\\n  members: ['127.0.0.1:5701-5703']|must be host:port (ranges are not supported)",
       "wrong type|roles: [router]\\ngateway:\\n  port: eighty|bad value for 'gateway.port'",
+      "negative retries|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {maxRetries: -1}|'retry.maxRetries' must be >= 0",
+      "unknown retry key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {tries: 3}|unknown key 'tries' in 'providers[0].retry'",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,
