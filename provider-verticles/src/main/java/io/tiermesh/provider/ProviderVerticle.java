@@ -380,11 +380,6 @@ public final class ProviderVerticle extends VerticleBase {
         System.currentTimeMillis(), probeResult, probeMillis);
   }
 
-  /** Calls taken and same-backend retries spent: the retry budget's books, for tests. */
-  public long[] retryStats() {
-    return new long[] {retries.calls(), retries.retries()};
-  }
-
   /**
    * Graceful drain: stop taking calls (unregistering moves new traffic to other instances at
    * once), let the calls in flight finish, then close. A spot instance's notice is the case.
