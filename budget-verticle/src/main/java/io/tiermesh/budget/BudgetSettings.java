@@ -56,7 +56,8 @@ public record BudgetSettings(
   /** The output tokens a call may use: the request's wish capped by the model's maximum. */
   public int outputCap(String providerId, String model, Integer requested) {
     int max = maxOutputTokens.getOrDefault(priceKey(providerId, model), DEFAULT_MAX_OUTPUT);
-    return requested == null || requested <= 0 ? max : Math.min(requested, max);
+    // Null means "whatever the model allows"; zero is a real request (embeddings emit nothing).
+    return requested == null ? max : Math.min(Math.max(requested, 0), max);
   }
 
   public BudgetStoreOptions storeOptions() {

@@ -36,6 +36,10 @@ public final class Addresses {
   public static final String BUDGET_SNAPSHOT = PREFIX + "budget.snapshot";
   /** {@link UsageQuery} → {@link UsageReport}. */
   public static final String BUDGET_USAGE = PREFIX + "budget.usage";
+  /** {@link EmbedRequest} → {@link EmbedOutcome}. */
+  public static final String ROUTER_EMBED = PREFIX + "router.embed";
+  /** Published {@link StreamControl}: credits and cancels for streamed attempts. */
+  public static final String STREAM_CONTROL = PREFIX + "provider.stream-control";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
 
@@ -44,6 +48,11 @@ public final class Addresses {
   /** {@link ProviderCall} → {@link ProviderResult}, served by every instance of the provider. */
   public static String providerChat(String providerId) {
     return PREFIX + "provider." + providerId + ".chat";
+  }
+
+  /** {@link EmbedCall} → {@link EmbedResult}, served by every instance of the provider. */
+  public static String providerEmbed(String providerId) {
+    return PREFIX + "provider." + providerId + ".embed";
   }
 
   /**

@@ -27,7 +27,12 @@ public final class Codecs {
       BudgetUsageRecord.class,
       BudgetSnapshot.class,
       UsageQuery.class,
-      UsageReport.class);
+      UsageReport.class,
+      EmbedRequest.class,
+      EmbedCall.class,
+      EmbedResult.class,
+      EmbedOutcome.class,
+      StreamControl.class);
 
   private Codecs() {}
 

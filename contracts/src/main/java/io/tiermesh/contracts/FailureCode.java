@@ -44,7 +44,9 @@ public enum FailureCode {
    * A budget is exhausted and the operator configured {@code onExhaustion: reject}: the same
    * client-facing code as {@link #BUDGET_EXHAUSTED}, but the chain stops instead of falling back.
    */
-  BUDGET_REJECTED(24, 429, "insufficient_quota", "budget_exhausted", false);
+  BUDGET_REJECTED(24, 429, "insufficient_quota", "budget_exhausted", false),
+  /** The backend's wire format has no such operation (e.g. embeddings on Anthropic). */
+  NOT_SUPPORTED(30, 501, "invalid_request_error", "not_supported", true);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

@@ -9,6 +9,7 @@ import java.util.List;
  * @param route      set on the first chunk only, so the gateway can write its headers
  * @param toolCalls  tool-call deltas (OpenAI streaming semantics: index-addressed fragments)
  * @param end        the last chunk of a successful stream; carries usage and finish reason
+ * @param retries    on the first chunk: same-backend retries spent before this stream started
  */
 public record StreamChunk(
     String requestId,
@@ -19,4 +20,11 @@ public record StreamChunk(
     List<ToolCallDelta> toolCalls,
     boolean end,
     String finishReason,
-    Usage usage) {}
+    Usage usage,
+    int retries) {
+
+  public StreamChunk(String requestId, int attempt, long seq, RouteInfo route, String text,
+      List<ToolCallDelta> toolCalls, boolean end, String finishReason, Usage usage) {
+    this(requestId, attempt, seq, route, text, toolCalls, end, finishReason, usage, 0);
+  }
+}

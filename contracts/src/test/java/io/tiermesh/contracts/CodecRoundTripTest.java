@@ -77,7 +77,22 @@ class CodecRoundTripTest {
         new UsageQuery("tier"),
         new UsageReport("tier", "premium/gpt-4o", List.of(
             new UsageReport.Row("1", 10, 100, 200, 0, 4_500)),
-            new UsageReport.Row("total", 10, 100, 200, 0, 4_500), 10_000L));
+            new UsageReport.Row("total", 10, 100, 200, 0, 4_500), 10_000L),
+        new ProviderStatus("local", "node-a", "i1", 1, "CLOSED", 0, null, 5L, "ok", 4L),
+        new EmbedRequest("r2", "acme", "auto", List.of("a", "b"), 8,
+            new RoutingHints(null, "embedding", null, null, null), 77L),
+        new EmbedCall("r2", 1, "nomic-embed-text", List.of("a"), null, ROUTE, true, "ack", 77L),
+        new EmbedResult("r2", 1, "node-b", "nomic-embed-text",
+            List.of(List.of(0.5, -0.25)), USAGE, null, 1),
+        new EmbedResult("r2", 1, "node-b", null, null, null, FAIL, 0),
+        new ProviderResult("r1", 2, "node-b", null, USAGE, 0, FAIL, 2),
+        new RouteOutcome("r3", ROUTE, null, USAGE, 4,
+            List.of(new Attempt("local", 1, "node-b", FAIL, 9, 2)), null),
+        new StreamChunk("r1", 3, 0, ROUTE, "x", null, false, null, null, 1),
+        new EmbedOutcome("r2", ROUTE, "nomic-embed-text", List.of(List.of(1.0)), USAGE,
+            List.of(new Attempt("local", 1, "node-b", null, 3)), null),
+        StreamControl.credit("r1", 1, 16),
+        StreamControl.cancel("r1", 0));
   }
 
   @ParameterizedTest

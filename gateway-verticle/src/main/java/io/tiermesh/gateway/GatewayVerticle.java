@@ -77,9 +77,13 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(this::chat);
+    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
+    router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
     router.route("/admin/*").handler(new AdminAuth(adminKeys));
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
+    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx);
+    providerAdmin.mount(router);
     router.route().last().handler(ctx ->
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
@@ -88,7 +92,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(500, ctx -> ErrorResponses.send(ctx.response(), FailureCode.INTERNAL,
         "internal error", null));
 
-    return vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk).completion()
+    return providerAdmin.start()
+        .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
+            .completion())
         .compose(v -> vertx.createHttpServer()
             .requestHandler(router)
             .listen(config.port(), config.host()))
@@ -163,10 +169,17 @@ public final class GatewayVerticle extends VerticleBase {
     StreamRelay relay = null;
     if (stream) {
       StreamRelay r = new StreamRelay(vertx, resp, completionId, parsed.includeUsageChunk(),
-          () -> relays.remove(requestId));
+          () -> relays.remove(requestId))
+          .withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
+    } else {
+      resp.closeHandler(v -> {
+        if (!resp.ended()) {
+          StreamFlow.cancel(vertx.eventBus(), requestId);
+        }
+      });
     }
     StreamRelay streamRelay = relay;
     vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,
@@ -197,7 +210,8 @@ public final class GatewayVerticle extends VerticleBase {
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
-          routeHeaders(resp, outcome.route(), outcome.attempts().size());
+          routeHeaders(resp, outcome.route(),
+              io.tiermesh.contracts.Attempt.executions(outcome.attempts()));
           BudgetHeaders.put(resp, outcome);
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {

@@ -30,6 +30,7 @@ final class StreamRelay {
   private String model;
   private boolean finished;
   private long graceTimer = -1;
+  private StreamFlow flow;
 
   StreamRelay(Vertx vertx, HttpServerResponse resp, String completionId,
       boolean includeUsageChunk, Runnable onFinish) {
@@ -38,6 +39,12 @@ final class StreamRelay {
     this.completionId = completionId;
     this.includeUsageChunk = includeUsageChunk;
     this.onFinish = onFinish;
+  }
+
+  /** Grants credits as the client drains and cancels the upstream when the client leaves. */
+  StreamRelay withFlow(StreamFlow flow) {
+    this.flow = flow;
+    return this;
   }
 
   boolean started() {
@@ -53,7 +60,9 @@ final class StreamRelay {
       RouteInfo route = c.route();
       model = route == null ? null : route.model();
       if (route != null) {
-        GatewayVerticle.routeHeaders(resp, route, c.attempt());
+        // Attempts are numbered by executions, so this one's number plus its own retries
+        // counts every request that reached a backend.
+        GatewayVerticle.routeHeaders(resp, route, c.attempt() + c.retries());
       }
       resp.setStatusCode(200)
           .setChunked(true)
@@ -71,6 +80,9 @@ final class StreamRelay {
     if (!c.end()) {
       resp.write(OpenAiChatApi.chunk(completionId, created, model,
           OpenAiChatApi.delta(c.text(), c.toolCalls(), first), null, null));
+      if (flow != null) {
+        flow.written(c.attempt());
+      }
       return;
     }
     if (first) {
@@ -121,6 +133,9 @@ final class StreamRelay {
   }
 
   void clientGone() {
+    if (!finished && flow != null) {
+      flow.cancel();
+    }
     finish();
   }
 

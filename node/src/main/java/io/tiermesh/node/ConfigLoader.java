@@ -196,7 +196,30 @@ public final class ConfigLoader {
                 : ProviderConfig.BreakerConfig.DEFAULT.resetMs());
     return new ProviderConfig(p.id(), p.kind(), p.tier(), p.baseUrl(), p.apiKeyEnv(),
         p.apiKeyFile(), models, def, Math.max(1, p.instances()),
-        p.maxConcurrent() > 0 ? p.maxConcurrent() : DEFAULT_MAX_CONCURRENT, t, b);
+        p.maxConcurrent() > 0 ? p.maxConcurrent() : DEFAULT_MAX_CONCURRENT, t, b,
+        p.embeddingModel(), retry(p.retry(), where), probe(p.probe()));
+  }
+
+  private static ProviderConfig.RetryConfig retry(ProviderConfig.RetryConfig r, String where) {
+    ProviderConfig.RetryConfig d = ProviderConfig.RetryConfig.DEFAULT;
+    if (r == null) {
+      return d;
+    }
+    if (r.maxRetries() != null && r.maxRetries() < 0 || r.budgetRatio() < 0
+        || r.budgetRatio() > 1) {
+      throw new ConfigException(where + ": 'retry.maxRetries' must be >= 0 and "
+          + "'retry.budgetRatio' between 0 and 1");
+    }
+    return new ProviderConfig.RetryConfig(
+        r.maxRetries() == null ? d.maxRetries() : r.maxRetries(),
+        r.baseDelayMs() > 0 ? r.baseDelayMs() : d.baseDelayMs(),
+        r.maxDelayMs() > 0 ? r.maxDelayMs() : d.maxDelayMs(),
+        r.budgetRatio() > 0 ? r.budgetRatio() : d.budgetRatio(),
+        r.budgetBurst() > 0 ? r.budgetBurst() : d.budgetBurst());
+  }
+
+  private static ProviderConfig.ProbeConfig probe(ProviderConfig.ProbeConfig p) {
+    return p == null || p.intervalMs() <= 0 ? ProviderConfig.ProbeConfig.DEFAULT : p;
   }
 
   private static MeshConfig.ClusterConfig cluster(MeshConfig.ClusterConfig c, String source) {

@@ -48,7 +48,8 @@ final class DemoMesh {
         redis: {url: "%3$s"}
         providers:
           - {id: demo-local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%4$d",
-             models: ["llama3.1:8b", "qwen2.5:7b", "codellama:7b"]}
+             models: ["llama3.1:8b", "qwen2.5:7b", "codellama:7b"],
+             embeddingModel: nomic-embed-text}
           - {id: demo-hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%5$d/v1",
              models: [gpt-4o-mini]}
           - {id: demo-premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%6$d/v1",

@@ -148,7 +148,8 @@ public final class Node {
       deployRole("router", () -> {
         EnginePlanner planner = new EnginePlanner(rules, RouterBudgetSignals.NOT_WIRED);
         return new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
-            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()));
+            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()),
+            config.providers());
       }, 1);
     }
     for (ResolvedProvider rp : providers) {

@@ -50,13 +50,15 @@ class ConfigLoaderTest {
       "unknown nested key|roles: [router]\\ngateway:\\n  prot: 1|t.yaml line 3: unknown key 'prot' in 'gateway'",
       "unknown provider key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    modle: m|unknown key 'modle' in 'providers[0]'",
       "missing base url|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    models: [m]|provider 'a': 'baseUrl' is required",
-      "bad kind|roles: [router]\\nproviders:\\n  - id: a\\n    kind: bedrock\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]|'kind' must be one of [ollama, openai]",
+      "bad kind|roles: [router]\\nproviders:\\n  - id: a\\n    kind: bedrock\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]|'kind' must be one of [ollama, openai, anthropic]",
       "bad tier|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 4\\n    baseUrl: http://x\\n    models: [m]|'tier' must be 1 (local), 2 (hosted) or 3 (premium)",
       "role without provider|roles: [provider:ghost]|role 'provider:ghost' names no provider",
       "unknown role|roles: [gatekeeper]|unknown role 'gatekeeper'",
       "no roles|cluster:\\n  port: 5701|'roles' must list at least one role",
       "member range|roles: [router]\\ncluster:\\n  members: ['127.0.0.1:5701-5703']|must be host:port (ranges are not supported)",
       "wrong type|roles: [router]\\ngateway:\\n  port: eighty|bad value for 'gateway.port'",
+      "negative retries|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {maxRetries: -1}|'retry.maxRetries' must be >= 0",
+      "unknown retry key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {tries: 3}|unknown key 'tries' in 'providers[0].retry'",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,

@@ -119,7 +119,7 @@ class MeshEndToEndTest {
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("2", r.headers().firstValue("X-TierMesh-Tier").orElseThrow());
     assertEquals("gpt-4o-mini", new JsonObject(r.body()).getString("model"));
-    assertEquals(1, mesh.hosted.log().entries().size());
+    assertEquals(1, mesh.hosted.log().calls());
   }
 
   @Test
@@ -140,8 +140,11 @@ class MeshEndToEndTest {
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElseThrow());
     assertEquals("fallback", r.headers().firstValue("X-TierMesh-Route-Reason").orElseThrow());
-    assertEquals("2", r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
-    assertEquals(1, mesh.hosted.log().count(e -> e.outcome().equals(RequestLog.error(500))));
+    // Every request that reached a backend is reported: the hosted tier's own retries too.
+    long hostedTries = mesh.hosted.log().count(e -> e.outcome().equals(RequestLog.error(500)));
+    assertTrue(hostedTries >= 1);
+    assertEquals(String.valueOf(hostedTries + 1),
+        r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
     List<String> data = sseData(r.body());
     assertEquals("[DONE]", data.get(data.size() - 1));
   }
@@ -156,7 +159,7 @@ class MeshEndToEndTest {
     JsonObject last = new JsonObject(data.get(data.size() - 1));
     assertEquals("stream_interrupted", last.getJsonObject("error").getString("code"));
     assertEquals(3, data.size() - 1, "exactly the three delivered chunks, nothing duplicated");
-    assertEquals(1, mesh.local.log().entries().size(), "no retry after the first byte");
+    assertEquals(1, mesh.local.log().calls(), "no retry after the first byte");
   }
 
   @Test
@@ -167,7 +170,7 @@ class MeshEndToEndTest {
     assertEquals(403, r.statusCode());
     assertEquals("policy_violation",
         new JsonObject(r.body()).getJsonObject("error").getString("code"));
-    assertEquals(0, mesh.premium.log().entries().size());
+    assertEquals(0, mesh.premium.log().calls());
   }
 
   @Test
@@ -177,7 +180,7 @@ class MeshEndToEndTest {
         "X-TierMesh-Classification", "hipaa", "X-TierMesh-Quality", "critical",
         "X-TierMesh-Complexity", "high");
     assertEquals(503, r.statusCode(), r.body());
-    assertEquals(0, mesh.hosted.log().entries().size() + mesh.premium.log().entries().size());
+    assertEquals(0, mesh.hosted.log().calls() + mesh.premium.log().calls());
   }
 
   @Test
@@ -212,7 +215,7 @@ class MeshEndToEndTest {
     assertError(mesh.post("/v1/chat/completions", TestMesh.chat("x".repeat(70_000), false)),
         413, "payload_too_large");
     assertError(mesh.post("/v1/nothing-here", "{}"), 404, "not_found");
-    assertEquals(0, mesh.local.log().entries().size());
+    assertEquals(0, mesh.local.log().calls());
   }
 
   private static void assertError(HttpResponse<String> r, int status, String code) {

@@ -7,6 +7,7 @@ import io.tiermesh.contracts.ProviderAck;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.StreamControl;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.config.ProviderConfig;
@@ -29,6 +30,10 @@ import java.util.List;
  * One attempt against the backend: sends the request, enforces the first-token and total
  * timeouts, and either decodes the whole answer or relays the stream chunk by chunk to the
  * gateway that owns the client connection. Completes exactly once.
+ *
+ * <p>Flow control: the gateway grants chunk credits as its client drains
+ * ({@link StreamControl}); when the credits are spent the upstream response is paused, so a slow
+ * reader holds back the backend instead of filling memory anywhere in between.
  */
 final class UpstreamCall implements StreamSink {
 
@@ -42,15 +47,26 @@ final class UpstreamCall implements StreamSink {
   private final String nodeId;
   private final Promise<ProviderResult> promise = Promise.promise();
   private final EventBus bus;
+  /** Same-backend retries before this one: told to the gateway on the first chunk. */
+  private final int retry;
 
   private HttpClientRequest request;
   private long firstTokenTimer = -1;
   private long totalTimer = -1;
   private long seq;
   private long completionChars;
+  private HttpClientResponse response;
+  private long allowedChunks = StreamControl.INITIAL_CREDITS;
+  private boolean paused;
+  private long retryAfterMs = -1;
+  private boolean resetOnRequest;
+  private boolean replaying;
+  /** Decoded events beyond the credits: at most one network read's worth, replayed on grant. */
+  private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, ProviderCall call, String nodeId) {
+      String apiKey, WireTranslator translator, ProviderCall call, String nodeId, int retry) {
+    this.retry = retry;
     this.vertx = vertx;
     this.client = client;
     this.config = config;
@@ -82,6 +98,7 @@ final class UpstreamCall implements StreamSink {
         .setFollowRedirects(false)
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Id", call.requestId());
+    translator.prepare(options.getHeaders());
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);
     }
@@ -89,6 +106,9 @@ final class UpstreamCall implements StreamSink {
     client.request(options)
         .compose(req -> {
           request = req;
+          if (resetOnRequest) {
+            req.reset(); // aborted (timeout, cancel) before the connection was even ready
+          }
           return req.send(body);
         })
         .onSuccess(this::onResponse)
@@ -97,7 +117,9 @@ final class UpstreamCall implements StreamSink {
   }
 
   private void onResponse(HttpClientResponse resp) {
+    response = resp;
     if (resp.statusCode() != 200) {
+      retryAfterMs = RetryPolicy.retryAfterMs(resp.getHeader("Retry-After"));
       resp.body().onComplete(ar -> {
         Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
         String detail = UpstreamFailures.detail(config.id(), resp.statusCode(),
@@ -144,8 +166,15 @@ final class UpstreamCall implements StreamSink {
     });
     resp.exceptionHandler(err -> abort(cutFailure()));
     resp.endHandler(v -> {
-      if (!decoder.complete()) {
-        abort(cutFailure());
+      Runnable check = () -> {
+        if (!decoder.complete()) {
+          abort(cutFailure());
+        }
+      };
+      if (held.isEmpty()) {
+        check.run();
+      } else {
+        held.add(check);
       }
     });
   }
@@ -160,6 +189,11 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
+    if (!replaying && (!held.isEmpty() || seq >= allowedChunks)) {
+      held.add(() -> delta(text, toolCalls));
+      pause();
+      return;
+    }
     cancelTimer(firstTokenTimer);
     if (text != null) {
       completionChars += text.length();
@@ -168,8 +202,59 @@ final class UpstreamCall implements StreamSink {
       bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
     }
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
-        seq == 0 ? call.route() : null, text, toolCalls, false, null, null));
+        seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
+        seq == 0 ? retry : 0));
     seq++;
+    if (seq >= allowedChunks) {
+      pause();
+    }
+  }
+
+  private void pause() {
+    if (!paused && response != null) {
+      paused = true;
+      response.pause();
+    }
+  }
+
+  /** The gateway drained part of the stream: more chunks may follow. */
+  void grant(int credits) {
+    allowedChunks += credits;
+    replaying = true;
+    while (!held.isEmpty() && seq < allowedChunks && !promise.future().isComplete()) {
+      held.poll().run();
+    }
+    replaying = false;
+    if (paused && held.isEmpty() && seq < allowedChunks && !promise.future().isComplete()) {
+      paused = false;
+      response.resume();
+    }
+  }
+
+  /** True while the upstream is held back for lack of credits. */
+  boolean paused() {
+    return paused;
+  }
+
+  /**
+   * The client went away: reset the upstream request (the backend stops generating) and report
+   * what was generated so far, so it can be billed.
+   */
+  void cancel() {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    // Complete first: the reset fails the request synchronously, which must not win.
+    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+        UsageEstimator.estimate(call.chat().promptChars(), completionChars), seq,
+        new io.tiermesh.contracts.Failure(FailureCode.CLIENT_CLOSED,
+            "the client closed the request after " + seq + " chunks")));
+    reset();
+  }
+
+  /** The backend's Retry-After in millis, or -1. */
+  long retryAfterMs() {
+    return retryAfterMs;
   }
 
   @Override
@@ -177,16 +262,24 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
+    if (!replaying && !held.isEmpty()) {
+      held.add(() -> end(finishReason, usage));
+      return;
+    }
     Usage u = usage != null ? usage
         : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, null, null, true,
-        finishReason == null ? "stop" : finishReason, u));
+        finishReason == null ? "stop" : finishReason, u, seq == 0 ? retry : 0));
     finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null, u, seq, null));
   }
 
   @Override
   public void error(String message) {
+    if (!replaying && !held.isEmpty()) {
+      held.add(() -> error(message));
+      return;
+    }
     abort(new MeshFailure(seq == 0 ? FailureCode.UPSTREAM_ERROR : FailureCode.STREAM_INTERRUPTED,
         "backend " + config.id() + " reported an error mid-stream"));
   }
@@ -196,12 +289,20 @@ final class UpstreamCall implements StreamSink {
     if (promise.future().isComplete()) {
       return;
     }
-    if (request != null) {
-      request.reset();
-    }
     finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
         completionChars > 0 ? UsageEstimator.estimate(call.chat().promptChars(), completionChars)
             : null, seq, failure.toData()));
+    reset();
+  }
+
+  /** Releases the connection: the backend sees the request cancelled and stops generating. */
+  private void reset() {
+    held.clear();
+    if (request != null) {
+      request.reset();
+    } else {
+      resetOnRequest = true;
+    }
   }
 
   private void finish(ProviderResult result) {

@@ -8,6 +8,8 @@ import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.EmbedCall;
+import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
@@ -110,26 +112,64 @@ public final class BudgetGate {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
       int promptTokens = promptTokensUpperBound(call.chat());
-      BudgetReserve reserve = new BudgetReserve(call.requestId(), call.attempt(), tenant,
-          target.tier(), target.providerId(), target.model(), promptTokens,
-          call.chat().maxTokens(), nodeId);
-      return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
-              new DeliveryOptions().setSendTimeout(timeoutMs))
-          .map(Message::body)
-          .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
-              null, false, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
-                  ? "no budget role is running" : "the budget role did not answer in time"))
+      return reserve(call.requestId(), call.attempt(), target, promptTokens,
+              call.chat().maxTokens())
           .compose(res -> {
             if (!res.admitted()) {
-              return Future.succeededFuture(refused(call, res));
+              return Future.succeededFuture(refused(call.requestId(), call.attempt(), res));
             }
             remainingMicros = res.remainingMicros();
             ProviderCall capped = new ProviderCall(call.requestId(), call.attempt(),
                 withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
                 call.ackAddress(), call.streamAddress(), call.deadlineMillis());
             return dispatch.apply(capped).compose(result ->
-                settle(capped, promptTokens, res, result).map(result));
+                settle(capped.requestId(), capped.attempt(), target, promptTokens, res,
+                    result.usage(), result.ok() || result.chunksSent() > 0).map(result));
           });
+    }
+
+    /**
+     * The same for an embedding attempt. Embeddings produce no output tokens, so only the input
+     * is held; {@code model} is the embedding model the provider will use (its price applies).
+     */
+    public Future<EmbedResult> aroundEmbed(EmbedCall call, String model,
+        Function<EmbedCall, Future<EmbedResult>> dispatch) {
+      RouteInfo target = call.route();
+      if (target.tier() <= 1) {
+        return dispatch.apply(call);
+      }
+      RouteInfo priced = new RouteInfo(target.tier(), target.providerId(), model,
+          target.reason());
+      long chars = 0;
+      for (String in : call.input()) {
+        chars += len(in);
+      }
+      int promptTokens = (int) Math.min(Integer.MAX_VALUE,
+          (chars + 1) / 2 + 8L * call.input().size() + 16);
+      return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0)
+          .compose(res -> {
+            if (!res.admitted()) {
+              Failure f = refused(call.requestId(), call.attempt(), res).failure();
+              return Future.succeededFuture(new EmbedResult(call.requestId(), call.attempt(),
+                  null, null, null, null, f, 0));
+            }
+            remainingMicros = res.remainingMicros();
+            return dispatch.apply(call).compose(result -> settle(call.requestId(),
+                call.attempt(), priced, promptTokens, res, result.usage(), result.ok())
+                .map(result));
+          });
+    }
+
+    private Future<BudgetReserveResult> reserve(String requestId, int attempt, RouteInfo target,
+        int promptTokens, Integer maxOutputTokens) {
+      BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
+          target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId);
+      return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
+              new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(Message::body)
+          .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
+              null, false, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
+                  ? "no budget role is running" : "the budget role did not answer in time"));
     }
 
     /** The request's outcome with what it cost and the budget room left. */
@@ -137,22 +177,22 @@ public final class BudgetGate {
       return outcome.withBudget(costKnown ? costMicros : null, remainingMicros);
     }
 
-    private ProviderResult refused(ProviderCall call, BudgetReserveResult res) {
+    private ProviderResult refused(String requestId, int attempt, BudgetReserveResult res) {
       FailureCode code = switch (res.status()) {
         case EXHAUSTED -> res.rejectOnExhaustion() ? FailureCode.BUDGET_REJECTED
             : FailureCode.BUDGET_EXHAUSTED;
         default -> FailureCode.BUDGET_UNAVAILABLE;
       };
-      return new ProviderResult(call.requestId(), call.attempt(), null, null, null, 0,
+      return new ProviderResult(requestId, attempt, null, null, null, 0,
           new Failure(code, res.detail() == null ? code.code() : res.detail()));
     }
 
-    private Future<Void> settle(ProviderCall call, int promptTokens, BudgetReserveResult res,
-        ProviderResult result) {
-      RouteInfo t = call.route();
-      Usage usage = result.usage();
+    /** @param produced whether the backend produced anything the client received */
+    private Future<Void> settle(String requestId, int attempt, RouteInfo t, int promptTokens,
+        BudgetReserveResult res, Usage reported, boolean produced) {
+      Usage usage = reported;
       boolean release = false;
-      if (usage == null && (result.ok() || result.chunksSent() > 0)) {
+      if (usage == null && produced) {
         // Tokens were produced but nobody counted them: charge what was held, the most the
         // backend could have billed.
         usage = new Usage(promptTokens, res.outputTokenCap(), true);
@@ -160,7 +200,7 @@ public final class BudgetGate {
         release = true;
         usage = Usage.ZERO;
       }
-      BudgetSettle settle = new BudgetSettle(call.requestId(), call.attempt(), tenant, t.tier(),
+      BudgetSettle settle = new BudgetSettle(requestId, attempt, tenant, t.tier(),
           t.providerId(), t.model(), usage.promptTokens(), usage.completionTokens(), t.reason(),
           release);
       return sendSettle(settle).map(r -> {

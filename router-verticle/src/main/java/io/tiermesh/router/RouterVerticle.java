@@ -3,6 +3,9 @@ package io.tiermesh.router;
 import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.EmbedCall;
+import io.tiermesh.contracts.EmbedRequest;
+import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.ExplainRequest;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
@@ -16,6 +19,7 @@ import io.tiermesh.contracts.ProviderStatus;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.contracts.config.ProviderConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,6 +47,7 @@ public final class RouterVerticle extends VerticleBase {
   static final long NODE_LOST_BACKOFF_MS = 150;
 
   private final MeshNode node;
+  private final Map<String, ProviderConfig> providers;
   private final RoutePlanner planner;
   private final long ackTimeoutMs;
   /** Null when the planner's rules are fixed (tests, a planner without a rules file). */
@@ -51,7 +56,7 @@ public final class RouterVerticle extends VerticleBase {
   /** Providers announce every few seconds; silence this long means the instance is gone. */
   static final long PROVIDER_STALE_MS = 15_000;
 
-  private final Map<String, PendingAttempt> pending = new HashMap<>();
+  private final Map<String, PendingAttempt<?>> pending = new HashMap<>();
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
   private String ackAddress;
@@ -63,6 +68,16 @@ public final class RouterVerticle extends VerticleBase {
 
   public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs,
       RulesReloader reloader) {
+    this(node, planner, ackTimeoutMs, reloader, List.of());
+  }
+
+  /** @param providers the catalog, for what the router must know of a provider's models */
+  public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs,
+      RulesReloader reloader, List<ProviderConfig> providers) {
+    this.providers = new java.util.HashMap<>();
+    for (ProviderConfig p : providers) {
+      this.providers.put(p.id(), p);
+    }
     this.node = node;
     this.planner = planner;
     this.ackTimeoutMs = ackTimeoutMs;
@@ -78,23 +93,36 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
-    shadow = new ShadowMirror(vertx, ackAddress);
     budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
+    shadow = new ShadowMirror(vertx, ackAddress, budget);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
     node.onNodeLeft(nodeLeftListener);
-    return Future.all(
+    // Future.all takes at most six futures as arguments; a list has no such limit.
+    return Future.all(List.of(
         vertx.eventBus().<ProviderAck>localConsumer(ackAddress, m -> onAck(m.body()))
             .completion(),
         vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
             .completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_EXPLAIN, this::onExplain).completion(),
-        reloader == null ? Future.succeededFuture() : reloader.start(vertx, node.nodeId()),
+        reloader == null ? Future.<Void>succeededFuture() : reloader.start(vertx, node.nodeId()),
         vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
             m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
                 m.body())).completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
-            .completion());
+            .completion(),
+        vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
+            m -> {
+              BudgetGate.Tab tab = budget.open(EmbeddingChain.asRouteRequest(m.body()));
+              EmbeddingChain.serve(vertx, planner, call -> tab.aroundEmbed(call,
+                  embeddingModel(call), this::dispatchEmbed), m);
+            }).completion()));
+  }
+
+  /** The model an embedding attempt runs on (and is priced at): the provider's own choice. */
+  private String embeddingModel(EmbedCall call) {
+    ProviderConfig p = providers.get(call.route().providerId());
+    return p == null ? call.route().model() : p.resolveEmbeddingModel(call.requestedModel());
   }
 
   /** Ready once at least one provider instance announced itself recently. */
@@ -186,7 +214,9 @@ public final class RouterVerticle extends VerticleBase {
             List.copyOf(attempts), new Failure(code, tried)));
       }
       RouteInfo target = plan.chain().get(index);
-      int attemptNo = attempts.size() + 1;
+      // Numbered by backend executions so far: a provider's own retries leave gaps, which is
+      // how the gateway can tell the client every request that reached a backend.
+      int attemptNo = Attempt.executions(attempts) + 1;
       long started = System.currentTimeMillis();
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
           req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
@@ -194,14 +224,14 @@ public final class RouterVerticle extends VerticleBase {
       return tab.around(call, RouterVerticle.this::dispatch).compose(result -> {
         if (result.ok()) {
           attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
-              System.currentTimeMillis() - started));
+              System.currentTimeMillis() - started, result.retries()));
           return Future.succeededFuture(new RouteOutcome(req.requestId(), target,
               result.response(), result.usage(), result.chunksSent(), List.copyOf(attempts),
               null));
         }
         Failure f = result.failure();
         attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f,
-            System.currentTimeMillis() - started));
+            System.currentTimeMillis() - started, result.retries()));
         if (result.chunksSent() > 0 || !f.code().tryNext()) {
           // Part of the answer reached the client, or retrying cannot help: stop here.
           return Future.succeededFuture(new RouteOutcome(req.requestId(), target, null,
@@ -222,22 +252,44 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private Future<ProviderResult> dispatch(ProviderCall call) {
-    String key = call.requestId() + "#" + call.attempt();
-    PendingAttempt attempt = new PendingAttempt(call);
+    return dispatch(Addresses.providerChat(call.route().providerId()), call.requestId(),
+        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+        (nodeId, streaming, f) -> new ProviderResult(call.requestId(), call.attempt(), nodeId,
+            null, null, streaming ? 1 : 0, f));
+  }
+
+  /** Sends an embedding attempt with the same ack-based node-loss detection as chat. */
+  Future<EmbedResult> dispatchEmbed(EmbedCall unacked) {
+    EmbedCall call = new EmbedCall(unacked.requestId(), unacked.attempt(),
+        unacked.requestedModel(), unacked.input(), unacked.dimensions(), unacked.route(),
+        unacked.localOnly(), ackAddress, unacked.deadlineMillis());
+    return dispatch(Addresses.providerEmbed(call.route().providerId()), call.requestId(),
+        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+        (nodeId, streaming, f) -> new EmbedResult(call.requestId(), call.attempt(), nodeId,
+            null, null, null, f, 0));
+  }
+
+  /** Builds the reply an attempt gets when it is failed here (node lost, no consumer). */
+  interface AttemptFailure<R> {
+    R of(String nodeId, boolean streaming, Failure failure);
+  }
+
+  private <R> Future<R> dispatch(String address, String requestId, int attemptNo,
+      String providerId, Object call, long deadlineMillis, AttemptFailure<R> onFail) {
+    String key = requestId + "#" + attemptNo;
+    PendingAttempt<R> attempt = new PendingAttempt<>(onFail);
     pending.put(key, attempt);
     attempt.ackTimer = vertx.setTimer(ackTimeoutMs, id -> attempt.fail(FailureCode.NODE_LOST,
-        "no instance of " + call.route().providerId() + " took the call within "
-            + ackTimeoutMs + " ms"));
-    long timeout = Math.max(1, call.deadlineMillis() - System.currentTimeMillis());
-    vertx.eventBus().<ProviderResult>request(Addresses.providerChat(call.route().providerId()),
-            call, new DeliveryOptions().setSendTimeout(timeout))
+        "no instance of " + providerId + " took the call within " + ackTimeoutMs + " ms"));
+    long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
+    vertx.eventBus().<R>request(address, call, new DeliveryOptions().setSendTimeout(timeout))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             attempt.promise.tryComplete(ar.result().body());
           } else {
             MeshFailure mf = MeshFailure.of(ar.cause());
             attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
-                ? "no instance of provider " + call.route().providerId() + " is running"
+                ? "no instance of provider " + providerId + " is running"
                 : mf.detail());
           }
         });
@@ -248,7 +300,7 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void onAck(ProviderAck ack) {
-    PendingAttempt attempt = pending.get(ack.requestId() + "#" + ack.attempt());
+    PendingAttempt<?> attempt = pending.get(ack.requestId() + "#" + ack.attempt());
     if (attempt == null) {
       return;
     }
@@ -261,30 +313,28 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void failAttemptsOn(String lostNodeId) {
-    for (PendingAttempt attempt : List.copyOf(pending.values())) {
+    for (PendingAttempt<?> attempt : List.copyOf(pending.values())) {
       if (lostNodeId.equals(attempt.nodeId)) {
         attempt.fail(FailureCode.NODE_LOST, "provider node " + lostNodeId + " left the cluster");
       }
     }
   }
 
-  private final class PendingAttempt {
-    final ProviderCall call;
-    final Promise<ProviderResult> promise = Promise.promise();
+  private static final class PendingAttempt<R> {
+    final AttemptFailure<R> onFail;
+    final Promise<R> promise = Promise.promise();
     String nodeId;
     boolean streaming;
     long ackTimer;
 
-    PendingAttempt(ProviderCall call) {
-      this.call = call;
+    PendingAttempt(AttemptFailure<R> onFail) {
+      this.onFail = onFail;
     }
 
     void fail(FailureCode code, String detail) {
       // Once the first chunk left, the client already holds part of this attempt's answer.
-      long chunks = streaming ? 1 : 0;
       FailureCode effective = streaming ? FailureCode.STREAM_INTERRUPTED : code;
-      promise.tryComplete(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
-          null, chunks, new Failure(effective, detail)));
+      promise.tryComplete(onFail.of(nodeId, streaming, new Failure(effective, detail)));
     }
   }
 }

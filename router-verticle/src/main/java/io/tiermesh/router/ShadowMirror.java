@@ -39,10 +39,16 @@ public final class ShadowMirror {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
 
-  /** @param ackAddress the router's ack address (acks of shadow calls are simply ignored) */
-  public ShadowMirror(Vertx vertx, String ackAddress) {
+  private final BudgetGate budget;
+
+  /**
+   * @param ackAddress the router's ack address (acks of shadow calls are simply ignored)
+   * @param budget     shadow copies to paid tiers are reserved and settled like any call
+   */
+  public ShadowMirror(Vertx vertx, String ackAddress, BudgetGate budget) {
     this.vertx = vertx;
     this.ackAddress = ackAddress;
+    this.budget = budget;
   }
 
   /** Fire and forget; call on the router's event loop after the answer was handed back. */
@@ -63,18 +69,20 @@ public final class ShadowMirror {
     long started = System.currentTimeMillis();
     ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,
         started + TIMEOUT_MS);
-    vertx.eventBus().<ProviderResult>request(Addresses.providerChat(target.providerId()), call,
-            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+    budget.open(req).around(call, capped -> vertx.eventBus().<ProviderResult>request(
+                Addresses.providerChat(target.providerId()), capped,
+                new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+            .map(io.vertx.core.eventbus.Message::body))
         .onComplete(ar -> {
           inFlight--;
           long ms = System.currentTimeMillis() - started;
           String outcome;
-          if (ar.succeeded() && ar.result().body().ok()) {
+          if (ar.succeeded() && ar.result().ok()) {
             succeeded.incrementAndGet();
             outcome = "ok";
           } else {
             failed.incrementAndGet();
-            outcome = ar.succeeded() ? ar.result().body().failure().code().code()
+            outcome = ar.succeeded() ? ar.result().failure().code().code()
                 : MeshFailure.of(ar.cause()).code().code();
           }
           LOG.info("shadow " + id + " -> " + target.providerId() + "/" + target.model()

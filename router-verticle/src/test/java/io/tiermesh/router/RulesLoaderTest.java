@@ -22,7 +22,8 @@ class RulesLoaderTest {
   static ProviderConfig provider(String id, int tier, String model) {
     return new ProviderConfig(id, "openai", tier, "http://127.0.0.1:1", null, null,
         List.of(model), model, 1, 1, ProviderConfig.Timeouts.DEFAULT,
-        ProviderConfig.BreakerConfig.DEFAULT);
+        ProviderConfig.BreakerConfig.DEFAULT, null, ProviderConfig.RetryConfig.DEFAULT,
+        ProviderConfig.ProbeConfig.DEFAULT);
   }
 
   static final List<ProviderConfig> TWO_TIERS =

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.BudgetReserve;
+import io.tiermesh.contracts.BudgetReserveResult;
+import io.tiermesh.contracts.BudgetSettle;
+import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
@@ -40,9 +44,19 @@ class ShadowMirrorTest {
   void copiesAreBoundedAndCarryTheirOwnIdAndTheVerdict(Vertx vertx, VertxTestContext ctx) {
     Codecs.register(vertx.eventBus());
     List<Message<ProviderCall>> held = new ArrayList<>();
+    // Stands in for the budget role: the copy to a paid tier is reserved, then settled.
+    List<BudgetReserve> reserves = new ArrayList<>();
+    vertx.eventBus().<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, m -> {
+      reserves.add(m.body());
+      m.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED, 1_000, 64, null,
+          false, null));
+    });
+    vertx.eventBus().<BudgetSettle>consumer(Addresses.BUDGET_SETTLE,
+        m -> m.reply(new BudgetSettleResult(10, 1_000, true)));
     vertx.eventBus().<ProviderCall>consumer(Addresses.providerChat("hosted"), held::add)
         .completion().onComplete(ctx.succeeding(v -> {
-          ShadowMirror mirror = new ShadowMirror(vertx, "ack");
+          ShadowMirror mirror = new ShadowMirror(vertx, "ack",
+              new BudgetGate(vertx, "node-test", 1_000));
           for (int i = 0; i < ShadowMirror.MAX_IN_FLIGHT + 3; i++) {
             mirror.mirror(request("r" + i), SHADOW, true);
           }
@@ -60,6 +74,8 @@ class ShadowMirrorTest {
               assertEquals("gpt-4o-mini", c.chat().model());
               assertTrue(c.localOnly());
               assertEquals(null, c.streamAddress());
+              assertEquals(ShadowMirror.MAX_IN_FLIGHT, reserves.size(), "every copy reserved");
+              assertEquals("r0" + ShadowMirror.ID_SUFFIX, reserves.get(0).requestId());
             });
             // Answer one: a slot frees and the next sample is sent.
             held.get(0).reply(new ProviderResult("r0-shadow", 1, "n", null,

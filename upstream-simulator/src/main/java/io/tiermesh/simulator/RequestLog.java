@@ -195,6 +195,14 @@ public final class RequestLog {
     }
 
     /** Empties the log and the statistics; sequence numbers keep increasing. */
+    /**
+     * Model calls received (POSTs): what a test counts as executions. Listing and health-probe
+     * GETs are logged too but are not calls.
+     */
+    public long calls() {
+        return count(e -> "POST".equals(e.method()));
+    }
+
     public void clear() {
         synchronized (this) {
             java.util.Arrays.fill(ring, null);

@@ -11,6 +11,10 @@ import java.util.List;
  * @param tier          1 local, 2 hosted, 3 premium; only tier 1 may see private data
  * @param instances     verticle instances per node that runs this provider
  * @param maxConcurrent calls in flight per instance before refusing with {@code overloaded}
+ * @param embeddingModel model for embedding requests that name none this backend lists
+ *                      (null: the backend has no embedding model configured)
+ * @param retry         same-backend retries before the first streamed byte
+ * @param probe         the periodic health probe
  */
 public record ProviderConfig(
     String id,
@@ -24,10 +28,21 @@ public record ProviderConfig(
     int instances,
     int maxConcurrent,
     Timeouts timeouts,
-    BreakerConfig breaker) {
+    BreakerConfig breaker,
+    String embeddingModel,
+    RetryConfig retry,
+    ProbeConfig probe) {
 
   /** Kinds a translator exists for. */
-  public static final List<String> KINDS = List.of("ollama", "openai");
+  public static final List<String> KINDS = List.of("ollama", "openai", "anthropic");
+
+  /** The backend model for an embedding request. */
+  public String resolveEmbeddingModel(String requested) {
+    if (requested != null && models != null && models.contains(requested)) {
+      return requested;
+    }
+    return embeddingModel != null ? embeddingModel : defaultModel;
+  }
 
   public boolean local() {
     return tier == 1;
@@ -56,5 +71,31 @@ public record ProviderConfig(
    */
   public record BreakerConfig(int maxFailures, long resetMs) {
     public static final BreakerConfig DEFAULT = new BreakerConfig(5, 10_000);
+  }
+
+  /**
+   * Retries of one call on the same backend, only while nothing has been streamed. Extra
+   * attempts are paid from a per-instance budget (a token bucket) so that a 429 storm cannot
+   * multiply the load: every call earns {@code budgetRatio} of a retry, up to
+   * {@code budgetBurst} saved.
+   *
+   * @param maxRetries  retries per call (0 disables retrying)
+   * @param baseDelayMs first backoff; doubles per retry, with full jitter over its upper half
+   * @param maxDelayMs  cap on one backoff and on a honoured {@code Retry-After}: a backend asking
+   *                    for a longer wait is left to the fallback chain instead
+   * @param budgetRatio retries earned per call (0.2: at most 20 % extra attempts)
+   * @param budgetBurst retries that may be spent before any were earned
+   */
+  public record RetryConfig(Integer maxRetries, long baseDelayMs, long maxDelayMs,
+      double budgetRatio, double budgetBurst) {
+    public static final RetryConfig DEFAULT = new RetryConfig(2, 250, 5_000, 0.2, 3);
+  }
+
+  /**
+   * @param intervalMs how often the instance calls the backend's probe path (a cheap listing)
+   *                   and publishes the result in its {@code ProviderStatus}
+   */
+  public record ProbeConfig(long intervalMs) {
+    public static final ProbeConfig DEFAULT = new ProbeConfig(10_000);
   }
 }

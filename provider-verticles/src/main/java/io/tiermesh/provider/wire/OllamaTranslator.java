@@ -151,6 +151,37 @@ public final class OllamaTranslator implements WireTranslator {
   }
 
   @Override
+  public String embedPath() {
+    return "/api/embed";
+  }
+
+  @Override
+  public Buffer encodeEmbed(String model, List<String> input, Integer dimensions) {
+    JsonObject body = new JsonObject().put("model", model)
+        .put("input", new JsonArray(new ArrayList<>(input)));
+    if (dimensions != null) {
+      body.put("dimensions", dimensions);
+    }
+    return body.toBuffer();
+  }
+
+  @Override
+  public Embeddings decodeEmbed(Buffer body) {
+    JsonObject o = body.toJsonObject();
+    JsonArray data = o.getJsonArray("embeddings");
+    if (data == null) {
+      throw new io.vertx.core.json.DecodeException("no embeddings in response");
+    }
+    List<List<Double>> vectors = new ArrayList<>(data.size());
+    for (int i = 0; i < data.size(); i++) {
+      vectors.add(OpenAiTranslator.vector(data.getJsonArray(i)));
+    }
+    Integer prompt = o.getInteger("prompt_eval_count");
+    return new Embeddings(o.getString("model"), vectors,
+        prompt == null ? null : new Usage(prompt, 0, false));
+  }
+
+  @Override
   public StreamDecoder streamDecoder() {
     return new NdjsonDecoder();
   }

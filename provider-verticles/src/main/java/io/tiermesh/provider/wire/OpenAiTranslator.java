@@ -128,6 +128,53 @@ public final class OpenAiTranslator implements WireTranslator {
   }
 
   @Override
+  public String embedPath() {
+    return "/v1/embeddings";
+  }
+
+  @Override
+  public Buffer encodeEmbed(String model, List<String> input, Integer dimensions) {
+    JsonObject body = new JsonObject().put("model", model)
+        .put("input", new JsonArray(new ArrayList<>(input)))
+        .put("encoding_format", "float");
+    putIfSet(body, "dimensions", dimensions);
+    return body.toBuffer();
+  }
+
+  @Override
+  public Embeddings decodeEmbed(Buffer body) {
+    JsonObject o = body.toJsonObject();
+    JsonArray data = o.getJsonArray("data");
+    if (data == null) {
+      throw new DecodeException("no data in embeddings response");
+    }
+    List<List<Double>> vectors = new ArrayList<>(data.size());
+    for (int i = 0; i < data.size(); i++) {
+      vectors.add(null);
+    }
+    for (int i = 0; i < data.size(); i++) {
+      JsonObject item = data.getJsonObject(i);
+      // Entries carry their input position; servers may answer out of order.
+      vectors.set(item.getInteger("index", i), vector(item.getJsonArray("embedding")));
+    }
+    JsonObject u = o.getJsonObject("usage");
+    Usage usage = u == null ? null
+        : new Usage(u.getInteger("prompt_tokens", u.getInteger("total_tokens", 0)), 0, false);
+    return new Embeddings(o.getString("model"), vectors, usage);
+  }
+
+  static List<Double> vector(JsonArray values) {
+    if (values == null) {
+      throw new DecodeException("embedding without values");
+    }
+    List<Double> v = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      v.add(((Number) values.getValue(i)).doubleValue());
+    }
+    return v;
+  }
+
+  @Override
   public StreamDecoder streamDecoder() {
     return new SseDecoder();
   }

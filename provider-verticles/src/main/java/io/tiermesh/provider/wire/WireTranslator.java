@@ -4,6 +4,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 
 /**
  * One backend wire format. Translators are pure: no I/O, no Vert.x context, so they are
@@ -28,8 +29,25 @@ public interface WireTranslator {
   /** The human message inside an error body, or null if the body is not this format's error. */
   String errorMessage(Buffer body);
 
+  /** Headers every request of this format carries (protocol versions), credentials apart. */
+  default void prepare(MultiMap headers) {}
+
+  /** The embeddings path, or null when the format has no embeddings endpoint. */
+  default String embedPath() {
+    return null;
+  }
+
+  default Buffer encodeEmbed(String model, List<String> input, Integer dimensions) {
+    throw new UnsupportedOperationException("no embeddings in this wire format");
+  }
+
+  default Embeddings decodeEmbed(Buffer body) {
+    throw new UnsupportedOperationException("no embeddings in this wire format");
+  }
+
   static WireTranslator forKind(String kind) {
     return switch (kind) {
+      case "anthropic" -> new AnthropicTranslator();
       case "openai" -> new OpenAiTranslator();
       case "ollama" -> new OllamaTranslator();
       default -> throw new IllegalArgumentException("no translator for provider kind " + kind);

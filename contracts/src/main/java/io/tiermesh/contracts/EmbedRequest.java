@@ -1,0 +1,19 @@
+package io.tiermesh.contracts;
+
+import java.util.List;
+
+/**
+ * Gateway → router: embed these texts. Embeddings never stream, so there is no stream address.
+ *
+ * @param model      the name the client asked for ({@code auto}, {@code tier-1},
+ *                   {@code provider/model}, or a backend embedding model)
+ * @param dimensions requested vector size, or null for the model's own
+ */
+public record EmbedRequest(
+    String requestId,
+    String tenant,
+    String model,
+    List<String> input,
+    Integer dimensions,
+    RoutingHints hints,
+    long deadlineMillis) {}

@@ -1,0 +1,263 @@
+package io.tiermesh.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.simulator.Fault;
+import io.tiermesh.simulator.SimulatorOptions;
+import io.tiermesh.simulator.UpstreamSimulator;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Four JVMs on loopback: node A (gateway + router) and provider nodes B and C serving the same
+ * backend. Under a steady, bounded load B is killed with kill -9: no accepted request may be
+ * lost (each succeeds, or ends with a clear retryable 5xx or an explicit SSE error), and no
+ * request may reach the backend more often than the client was told. Then C gets SIGTERM with
+ * streams open: every stream finishes whole, and C exits after draining.
+ */
+class ProviderNodeLossAndDrainTest {
+
+  static final String KEY = "tm-it-" + UUID.randomUUID();
+  static final int LANES = 6;
+  static final int PER_LANE = 8;
+  static final Set<Integer> RETRYABLE_5XX = Set.of(502, 503, 504);
+
+  @TempDir
+  Path dir;
+
+  Vertx vertx;
+  UpstreamSimulator sim;
+  final List<NodeProcess> nodes = new ArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  int httpPort;
+  int[] clusterPorts;
+  String clusterName;
+
+  @BeforeEach
+  void startSimulator() throws Exception {
+    vertx = Vertx.vertx();
+    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0).withName("it"))
+        .await(10, TimeUnit.SECONDS);
+    httpPort = NodeProcess.freePort();
+    clusterPorts = new int[] {NodeProcess.freePort(), NodeProcess.freePort(),
+        NodeProcess.freePort()};
+    clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (NodeProcess n : nodes) {
+      n.close();
+    }
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private NodeProcess start(String name, String roles, int clusterPort) throws Exception {
+    StringBuilder members = new StringBuilder();
+    for (int p : clusterPorts) {
+      members.append(members.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p)
+          .append('"');
+    }
+    String yaml = "roles: [" + roles + "]\n"
+        + "cluster:\n  name: " + clusterName + "\n  host: 127.0.0.1\n  port: " + clusterPort
+        + "\n  members: [" + members + "]\n"
+        + "gateway:\n  port: " + httpPort + "\n  apiKeyEnv: IT_KEY\n"
+        + "drainMs: 15000\n"
+        + "providers:\n  - id: local\n    kind: ollama\n    tier: 1\n"
+        + "    baseUrl: http://127.0.0.1:" + sim.port() + "\n    models: [llama3.1:8b]\n"
+        + "    embeddingModel: nomic-embed-text\n";
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    NodeProcess n = NodeProcess.start(name, file, Map.of("IT_KEY", KEY));
+    nodes.add(n);
+    return n;
+  }
+
+  private CompletableFuture<HttpResponse<String>> post(String path, String body) {
+    return http.sendAsync(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPort + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + KEY)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String chat(boolean stream, String text) {
+    return "{\"model\":\"auto\",\"stream\":" + stream + ",\"messages\":[{\"role\":"
+        + "\"user\",\"content\":\"" + text + "\"}]}";
+  }
+
+  private void awaitServedBy(NodeProcess node) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> r = post("/v1/chat/completions", chat(false, "warm up"))
+          .get(30, TimeUnit.SECONDS);
+      if (r.statusCode() == 200
+          && node.nodeId().equals(r.headers().firstValue("X-TierMesh-Node").orElse(""))) {
+        return;
+      }
+    }
+    throw new AssertionError("no request was served by " + node.name);
+  }
+
+  /** How one request ended, as the client saw it. */
+  enum Ending { OK, RETRYABLE_5XX, SSE_ERROR, LOST }
+
+  static Ending classify(HttpResponse<String> r) {
+    boolean sse = r.headers().firstValue("Content-Type").orElse("")
+        .startsWith("text/event-stream");
+    if (r.statusCode() == 200 && !sse) {
+      JsonObject o = new JsonObject(r.body());
+      return o.containsKey("choices") || o.containsKey("data") ? Ending.OK : Ending.LOST;
+    }
+    if (r.statusCode() == 200) {
+      if (r.body().endsWith("data: [DONE]\n\n")) {
+        return Ending.OK;
+      }
+      // A stream cut after the first byte must end with an explicit error event.
+      return r.body().contains("\"error\"") && !r.body().contains("[DONE]")
+          ? Ending.SSE_ERROR : Ending.LOST;
+    }
+    if (RETRYABLE_5XX.contains(r.statusCode())
+        && new JsonObject(r.body()).getJsonObject("error") != null) {
+      return Ending.RETRYABLE_5XX;
+    }
+    return Ending.LOST;
+  }
+
+  /** Requests the client was told reached a backend. */
+  static int reported(HttpResponse<String> r) {
+    String header = r.headers().firstValue("X-TierMesh-Attempts").orElse(null);
+    if (header != null) {
+      return Integer.parseInt(header);
+    }
+    JsonObject err = new JsonObject(r.body()).getJsonObject("error");
+    return err.getJsonArray("attempts") == null ? 0 : err.getJsonArray("attempts").size();
+  }
+
+  @Test
+  void killedProviderLosesNothingAndDrainingProviderFinishesItsStreams() throws Exception {
+    NodeProcess a = start("a", "gateway, router", clusterPorts[0]);
+    NodeProcess b = start("b", "\"provider:local\"", clusterPorts[1]);
+    NodeProcess c = start("c", "\"provider:local\"", clusterPorts[2]);
+    a.awaitReady(60);
+    b.awaitReady(60);
+    c.awaitReady(60);
+    awaitServedBy(b);
+    awaitServedBy(c);
+
+    // Phase 1: steady bounded load (LANES requests in flight, each ~300 ms at the backend),
+    // kill -9 of B once a quarter of the load is done.
+    sim.log().clear();
+    sim.faults().install(Fault.latency(300));
+    int total = LANES * PER_LANE;
+    AtomicInteger done = new AtomicInteger();
+    ConcurrentLinkedQueue<HttpResponse<String>> responses = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> transportErrors = new ConcurrentLinkedQueue<>();
+    List<CompletableFuture<Void>> lanes = new ArrayList<>();
+    for (int lane = 0; lane < LANES; lane++) {
+      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+      for (int i = 0; i < PER_LANE; i++) {
+        int n = lane * PER_LANE + i;
+        String path = n % 4 == 3 ? "/v1/embeddings" : "/v1/chat/completions";
+        String body = n % 4 == 3 ? "{\"input\":[\"lane " + n + "\"]}"
+            : chat(n % 2 == 0, "steady load " + n);
+        chain = chain.thenCompose(v -> post(path, body).handle((r, err) -> {
+          if (err != null) {
+            transportErrors.add(err);
+          } else {
+            responses.add(r);
+          }
+          done.incrementAndGet();
+          return null;
+        }));
+      }
+      lanes.add(chain);
+    }
+    long waitStart = System.currentTimeMillis();
+    while (done.get() < total / 4 && System.currentTimeMillis() - waitStart < 30_000) {
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // poll every 10 ms
+    }
+    b.kill();
+    CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+
+    assertTrue(transportErrors.isEmpty(), "transport errors: " + transportErrors);
+    assertEquals(total, responses.size());
+    Map<Ending, Integer> endings = new java.util.EnumMap<>(Ending.class);
+    int executions = 0;
+    int moved = 0;
+    for (HttpResponse<String> r : responses) {
+      Ending e = classify(r);
+      endings.merge(e, 1, Integer::sum);
+      assertTrue(e != Ending.LOST, "lost: " + r.statusCode() + " " + r.body());
+      String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+      long seen = sim.log().count(x -> id.equals(x.requestId()));
+      int told = reported(r);
+      executions += (int) seen;
+      assertTrue(seen <= told, id + " reached the backend " + seen + " times, client told "
+          + told);
+      if (told > 1) {
+        moved++;
+      }
+    }
+    System.out.printf("kill -9 under load: %d requests, endings %s, %d reported more than "
+        + "one backend call, %d backend executions%n", total, endings, moved, executions);
+    assertTrue(endings.getOrDefault(Ending.OK, 0) >= total - 2,
+        "nearly all succeed on the survivor: " + endings);
+
+    // Phase 2: C, now the only provider, gets SIGTERM with streams open; they must all finish.
+    sim.faults().clear();
+    sim.log().clear();
+    sim.faults().install(Fault.chunkDelay(100).and(Fault.tokens(20)));
+    List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      streams.add(post("/v1/chat/completions", chat(true, "drain " + i)));
+    }
+    waitStart = System.currentTimeMillis();
+    while (sim.log().count(e -> "pending".equals(e.outcome())) < 6
+        && System.currentTimeMillis() - waitStart < 10_000) {
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // poll every 10 ms
+    }
+    assertEquals(6, sim.log().count(e -> "pending".equals(e.outcome())), "6 streams open");
+    long termAt = System.currentTimeMillis();
+    c.terminate();
+    int whole = 0;
+    for (CompletableFuture<HttpResponse<String>> f : streams) {
+      HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().endsWith("data: [DONE]\n\n"), "truncated stream: " + r.body());
+      assertEquals(21, r.body().split("data: ", -1).length - 1 - 1,
+          "20 content chunks and the finish chunk: " + r.body());
+      whole++;
+    }
+    int exit = c.awaitExit(30);
+    System.out.printf("SIGTERM with %d streams open: %d finished whole, node exited %d after "
+        + "%d ms%n", streams.size(), whole, exit, System.currentTimeMillis() - termAt);
+    // 143 is the JVM's exit status after SIGTERM once its shutdown hook (the drain) finished.
+    assertTrue(exit == 0 || exit == 143, "exit " + exit + "\n" + c.output());
+    assertTrue(c.output().contains("draining"), c.output());
+    assertEquals(6, sim.log().count(e -> "ok".equals(e.outcome())), "no stream was cut");
+  }
+}

@@ -1,0 +1,439 @@
+package io.tiermesh.provider.wire;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Anthropic's Messages API ({@code /v1/messages}). What differs from the mesh's OpenAI-shaped
+ * records: the system prompt is a top-level field, turns strictly alternate user/assistant,
+ * tool calls are {@code tool_use} content blocks and tool results are {@code tool_result}
+ * blocks inside a user turn, {@code max_tokens} is mandatory, and streams are typed SSE events
+ * ({@code message_start} … {@code message_stop}, {@code error}).
+ *
+ * <p>Both directions live here: backend side ({@link WireTranslator}) and client side
+ * ({@link #parseClientRequest}, {@link #clientResponse}), so an Anthropic client can use any
+ * backend through the wire-neutral records.
+ */
+public final class AnthropicTranslator implements WireTranslator {
+
+  /** The API version this translator speaks; sent on every request as the API requires. */
+  public static final String API_VERSION = "2023-06-01";
+  /** Anthropic refuses a request without max_tokens; this is sent when the client set none. */
+  public static final int DEFAULT_MAX_TOKENS = 4096;
+
+  @Override
+  public String chatPath() {
+    return "/v1/messages";
+  }
+
+  @Override
+  public String probePath() {
+    return "/v1/models";
+  }
+
+  @Override
+  public void prepare(MultiMap headers) {
+    headers.set("anthropic-version", API_VERSION);
+  }
+
+  @Override
+  public void authorize(MultiMap headers, String apiKey) {
+    headers.set("x-api-key", apiKey);
+  }
+
+  // ---- backend side: mesh → Anthropic ----
+
+  @Override
+  public Buffer encodeChat(ChatRequest r) {
+    JsonObject body = new JsonObject().put("model", r.model())
+        .put("max_tokens", r.maxTokens() != null ? r.maxTokens() : DEFAULT_MAX_TOKENS);
+    StringBuilder system = new StringBuilder();
+    JsonArray messages = new JsonArray();
+    for (ChatMessage m : r.messages()) {
+      if ("system".equals(m.role()) || "developer".equals(m.role())) {
+        if (!system.isEmpty()) {
+          system.append("\n\n");
+        }
+        system.append(m.content() == null ? "" : m.content());
+        continue;
+      }
+      String role = "assistant".equals(m.role()) ? "assistant" : "user";
+      JsonArray blocks = new JsonArray();
+      if ("tool".equals(m.role())) {
+        blocks.add(new JsonObject().put("type", "tool_result").put("tool_use_id", m.toolCallId())
+            .put("content", m.content() == null ? "" : m.content()));
+      } else {
+        if (m.content() != null && !m.content().isEmpty()) {
+          blocks.add(new JsonObject().put("type", "text").put("text", m.content()));
+        }
+        if (m.toolCalls() != null) {
+          for (ToolCall c : m.toolCalls()) {
+            blocks.add(new JsonObject().put("type", "tool_use").put("id", c.id())
+                .put("name", c.name()).put("input", c.argumentsJson() == null
+                    || c.argumentsJson().isBlank() ? new JsonObject()
+                    : new JsonObject(c.argumentsJson())));
+          }
+        }
+      }
+      // Turns must alternate: consecutive same-role turns (several tool results) merge.
+      JsonObject last = messages.isEmpty() ? null : messages.getJsonObject(messages.size() - 1);
+      if (last != null && last.getString("role").equals(role)) {
+        last.getJsonArray("content").addAll(blocks);
+      } else {
+        messages.add(new JsonObject().put("role", role).put("content", blocks));
+      }
+    }
+    if (!system.isEmpty()) {
+      body.put("system", system.toString());
+    }
+    body.put("messages", messages);
+    if (r.temperature() != null) {
+      body.put("temperature", r.temperature());
+    }
+    if (r.topP() != null) {
+      body.put("top_p", r.topP());
+    }
+    if (r.stop() != null && !r.stop().isEmpty()) {
+      body.put("stop_sequences", new JsonArray(new ArrayList<>(r.stop())));
+    }
+    if (r.tools() != null && !r.tools().isEmpty()) {
+      JsonArray tools = new JsonArray();
+      for (ToolDef t : r.tools()) {
+        JsonObject o = new JsonObject().put("name", t.name())
+            .put("input_schema", t.parametersJson() == null
+                ? new JsonObject().put("type", "object") : new JsonObject(t.parametersJson()));
+        if (t.description() != null) {
+          o.put("description", t.description());
+        }
+        tools.add(o);
+      }
+      body.put("tools", tools);
+    }
+    JsonObject choice = toolChoice(r.toolChoiceJson());
+    if (choice != null) {
+      body.put("tool_choice", choice);
+    }
+    if (r.stream()) {
+      body.put("stream", true);
+    }
+    return body.toBuffer();
+  }
+
+  /** OpenAI's tool_choice in Anthropic's shape; null when there is nothing to send. */
+  static JsonObject toolChoice(String openAiJson) {
+    if (openAiJson == null) {
+      return null;
+    }
+    Object v = Json.decodeValue(openAiJson);
+    if (v instanceof String s) {
+      return switch (s) {
+        case "required" -> new JsonObject().put("type", "any");
+        case "none" -> new JsonObject().put("type", "none");
+        default -> new JsonObject().put("type", "auto");
+      };
+    }
+    if (v instanceof JsonObject o && o.getJsonObject("function") != null) {
+      return new JsonObject().put("type", "tool")
+          .put("name", o.getJsonObject("function").getString("name"));
+    }
+    return null;
+  }
+
+  @Override
+  public ChatResponse decodeChat(Buffer body) {
+    JsonObject o = body.toJsonObject();
+    JsonArray content = o.getJsonArray("content");
+    if (content == null) {
+      throw new DecodeException("no content in message");
+    }
+    StringBuilder text = new StringBuilder();
+    List<ToolCall> calls = new ArrayList<>();
+    for (int i = 0; i < content.size(); i++) {
+      JsonObject block = content.getJsonObject(i);
+      switch (block.getString("type", "")) {
+        case "text" -> text.append(block.getString("text", ""));
+        case "tool_use" -> calls.add(new ToolCall(block.getString("id"),
+            block.getString("name"), block.getJsonObject("input", new JsonObject()).encode()));
+        default -> { } // thinking and other blocks carry nothing the mesh relays
+      }
+    }
+    ChatMessage message = new ChatMessage("assistant", calls.isEmpty() || !text.isEmpty()
+        ? text.toString() : null, null, null, calls.isEmpty() ? null : calls);
+    return new ChatResponse(o.getString("id"), 0, o.getString("model"), message,
+        finishReason(o.getString("stop_reason")), usage(o.getJsonObject("usage"), null));
+  }
+
+  /** Anthropic stop_reason → OpenAI finish_reason. */
+  static String finishReason(String stopReason) {
+    if (stopReason == null) {
+      return null;
+    }
+    return switch (stopReason) {
+      case "max_tokens" -> "length";
+      case "tool_use" -> "tool_calls";
+      case "refusal" -> "content_filter";
+      default -> "stop"; // end_turn, stop_sequence, pause_turn
+    };
+  }
+
+  /** OpenAI finish_reason → Anthropic stop_reason. */
+  static String stopReason(String finishReason) {
+    if (finishReason == null) {
+      return "end_turn";
+    }
+    return switch (finishReason) {
+      case "length" -> "max_tokens";
+      case "tool_calls" -> "tool_use";
+      case "content_filter" -> "refusal";
+      default -> "end_turn";
+    };
+  }
+
+  private static Usage usage(JsonObject u, Integer inputFromStart) {
+    if (u == null && inputFromStart == null) {
+      return null;
+    }
+    int input = u != null && u.getInteger("input_tokens") != null ? u.getInteger("input_tokens")
+        : inputFromStart == null ? 0 : inputFromStart;
+    // Cached prompt tokens are still prompt tokens for billing purposes.
+    if (u != null) {
+      input += u.getInteger("cache_creation_input_tokens", 0)
+          + u.getInteger("cache_read_input_tokens", 0);
+    }
+    int output = u == null ? 0 : u.getInteger("output_tokens", 0);
+    return new Usage(input, output, false);
+  }
+
+  @Override
+  public StreamDecoder streamDecoder() {
+    return new EventDecoder();
+  }
+
+  @Override
+  public String errorMessage(Buffer body) {
+    try {
+      JsonObject err = body.toJsonObject().getJsonObject("error");
+      return err == null ? null : err.getString("message");
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  /**
+   * The typed SSE events. The event name is repeated as the data's {@code type}, so only data
+   * lines are read. Prompt tokens come in {@code message_start}, output tokens in
+   * {@code message_delta}; the end is reported at {@code message_stop} with both.
+   */
+  static final class EventDecoder implements StreamDecoder {
+    private final LineFramer framer = new LineFramer();
+    /** Anthropic numbers all content blocks; OpenAI tool deltas count tool calls only. */
+    private final Map<Integer, Integer> toolIndexOfBlock = new HashMap<>();
+    private Integer inputTokens;
+    private JsonObject finalUsage;
+    private String stopReason;
+    private boolean done;
+
+    @Override
+    public void feed(Buffer data, StreamSink sink) {
+      framer.feed(data, line -> onLine(line, sink));
+    }
+
+    private void onLine(String line, StreamSink sink) {
+      if (done || !line.startsWith("data:")) {
+        return;
+      }
+      JsonObject ev = new JsonObject(line.substring(5).trim());
+      switch (ev.getString("type", "")) {
+        case "message_start" -> {
+          JsonObject u = ev.getJsonObject("message", new JsonObject()).getJsonObject("usage");
+          if (u != null) {
+            inputTokens = u.getInteger("input_tokens", 0)
+                + u.getInteger("cache_creation_input_tokens", 0)
+                + u.getInteger("cache_read_input_tokens", 0);
+          }
+        }
+        case "content_block_start" -> {
+          JsonObject block = ev.getJsonObject("content_block", new JsonObject());
+          if ("tool_use".equals(block.getString("type"))) {
+            int toolIndex = toolIndexOfBlock.size();
+            toolIndexOfBlock.put(ev.getInteger("index", 0), toolIndex);
+            sink.delta(null, List.of(new ToolCallDelta(toolIndex, block.getString("id"),
+                block.getString("name"), "")));
+          } else if ("text".equals(block.getString("type"))
+              && !block.getString("text", "").isEmpty()) {
+            sink.delta(block.getString("text"), null);
+          }
+        }
+        case "content_block_delta" -> {
+          JsonObject d = ev.getJsonObject("delta", new JsonObject());
+          if ("text_delta".equals(d.getString("type"))) {
+            String text = d.getString("text", "");
+            if (!text.isEmpty()) {
+              sink.delta(text, null);
+            }
+          } else if ("input_json_delta".equals(d.getString("type"))) {
+            Integer toolIndex = toolIndexOfBlock.get(ev.getInteger("index", 0));
+            String part = d.getString("partial_json", "");
+            if (toolIndex != null && !part.isEmpty()) {
+              sink.delta(null, List.of(new ToolCallDelta(toolIndex, null, null, part)));
+            }
+          }
+        }
+        case "message_delta" -> {
+          JsonObject d = ev.getJsonObject("delta", new JsonObject());
+          if (d.getString("stop_reason") != null) {
+            stopReason = d.getString("stop_reason");
+          }
+          if (ev.getJsonObject("usage") != null) {
+            finalUsage = ev.getJsonObject("usage");
+          }
+        }
+        case "message_stop" -> {
+          done = true;
+          Usage u = finalUsage == null && inputTokens == null ? null
+              : new Usage(finalUsage != null && finalUsage.getInteger("input_tokens") != null
+                  ? finalUsage.getInteger("input_tokens") : inputTokens == null ? 0 : inputTokens,
+                  finalUsage == null ? 0 : finalUsage.getInteger("output_tokens", 0), false);
+          sink.end(finishReason(stopReason), u);
+        }
+        case "error" -> {
+          done = true;
+          JsonObject err = ev.getJsonObject("error");
+          sink.error(err == null ? "error event" : err.getString("message", "error event"));
+        }
+        default -> { } // ping, content_block_stop
+      }
+    }
+
+    @Override
+    public boolean complete() {
+      return done;
+    }
+  }
+
+  // ---- client side: Anthropic client → mesh records → Anthropic response ----
+
+  /** An Anthropic Messages request from a client, as the mesh's wire-neutral request. */
+  public static ChatRequest parseClientRequest(JsonObject o) {
+    List<ChatMessage> messages = new ArrayList<>();
+    Object system = o.getValue("system");
+    if (system != null) {
+      messages.add(ChatMessage.of("system", text(system)));
+    }
+    JsonArray turns = o.getJsonArray("messages", new JsonArray());
+    for (int i = 0; i < turns.size(); i++) {
+      JsonObject turn = turns.getJsonObject(i);
+      String role = turn.getString("role");
+      Object content = turn.getValue("content");
+      if (content instanceof String s) {
+        messages.add(ChatMessage.of(role, s));
+        continue;
+      }
+      StringBuilder text = new StringBuilder();
+      List<ToolCall> calls = new ArrayList<>();
+      for (Object item : (JsonArray) content) {
+        JsonObject block = (JsonObject) item;
+        switch (block.getString("type", "")) {
+          case "text" -> text.append(block.getString("text", ""));
+          case "tool_use" -> calls.add(new ToolCall(block.getString("id"),
+              block.getString("name"), block.getJsonObject("input", new JsonObject()).encode()));
+          // Each tool result becomes its own tool turn, as OpenAI-shaped backends expect.
+          case "tool_result" -> messages.add(new ChatMessage("tool",
+              text(block.getValue("content")), null, block.getString("tool_use_id"), null));
+          default -> { }
+        }
+      }
+      if (!text.isEmpty() || !calls.isEmpty()) {
+        messages.add(new ChatMessage(role, text.isEmpty() ? null : text.toString(), null, null,
+            calls.isEmpty() ? null : calls));
+      }
+    }
+    List<ToolDef> tools = null;
+    JsonArray t = o.getJsonArray("tools");
+    if (t != null) {
+      tools = new ArrayList<>();
+      for (int i = 0; i < t.size(); i++) {
+        JsonObject d = t.getJsonObject(i);
+        JsonObject schema = d.getJsonObject("input_schema");
+        tools.add(new ToolDef(d.getString("name"), d.getString("description"),
+            schema == null ? null : schema.encode()));
+      }
+    }
+    String toolChoice = null;
+    JsonObject tc = o.getJsonObject("tool_choice");
+    if (tc != null) {
+      toolChoice = switch (tc.getString("type", "auto")) {
+        case "any" -> "\"required\"";
+        case "none" -> "\"none\"";
+        case "tool" -> new JsonObject().put("type", "function").put("function",
+            new JsonObject().put("name", tc.getString("name"))).encode();
+        default -> "\"auto\"";
+      };
+    }
+    JsonArray stops = o.getJsonArray("stop_sequences");
+    List<String> stop = null;
+    if (stops != null) {
+      stop = new ArrayList<>();
+      for (int i = 0; i < stops.size(); i++) {
+        stop.add(stops.getString(i));
+      }
+    }
+    return new ChatRequest(o.getString("model"), messages, o.getInteger("max_tokens"),
+        o.getDouble("temperature"), o.getDouble("top_p"), stop, tools, toolChoice, null, null,
+        o.getBoolean("stream", false));
+  }
+
+  private static String text(Object content) {
+    if (content == null) {
+      return "";
+    }
+    if (content instanceof String s) {
+      return s;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Object item : (JsonArray) content) {
+      JsonObject block = (JsonObject) item;
+      if ("text".equals(block.getString("type"))) {
+        sb.append(block.getString("text", ""));
+      }
+    }
+    return sb.toString();
+  }
+
+  /** A wire-neutral answer as an Anthropic Messages response for a client. */
+  public static JsonObject clientResponse(ChatResponse r) {
+    JsonArray content = new JsonArray();
+    ChatMessage m = r.message();
+    if (m.content() != null && !m.content().isEmpty()) {
+      content.add(new JsonObject().put("type", "text").put("text", m.content()));
+    }
+    if (m.toolCalls() != null) {
+      for (ToolCall c : m.toolCalls()) {
+        content.add(new JsonObject().put("type", "tool_use").put("id", c.id())
+            .put("name", c.name()).put("input", c.argumentsJson() == null
+                ? new JsonObject() : new JsonObject(c.argumentsJson())));
+      }
+    }
+    Usage u = r.usage() == null ? Usage.ZERO : r.usage();
+    return new JsonObject().put("id", r.id()).put("type", "message").put("role", "assistant")
+        .put("model", r.model()).put("content", content)
+        .put("stop_reason", stopReason(r.finishReason())).putNull("stop_sequence")
+        .put("usage", new JsonObject().put("input_tokens", u.promptTokens())
+            .put("output_tokens", u.completionTokens()));
+  }
+}

@@ -1,0 +1,69 @@
+package io.tiermesh.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.config.ProviderConfig.RetryConfig;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+  static final RetryConfig CONFIG = new RetryConfig(2, 100, 2_000, 0.2, 3);
+
+  record Case(String name, int retry, FailureCode code, long chunks, long retryAfter,
+      long remaining, double random, long expected) {}
+
+  @Test
+  void decidesRetriesAndDelays() {
+    Case[] cases = {
+        new Case("first retry, lowest jitter", 1, FailureCode.UPSTREAM_ERROR, 0, -1, 10_000, 0,
+            50),
+        new Case("first retry, highest jitter", 1, FailureCode.UPSTREAM_ERROR, 0, -1, 10_000,
+            0.999, 99),
+        new Case("second retry doubles", 2, FailureCode.UPSTREAM_UNREACHABLE, 0, -1, 10_000, 0,
+            100),
+        new Case("beyond maxRetries", 3, FailureCode.UPSTREAM_ERROR, 0, -1, 10_000, 0, -1),
+        new Case("Retry-After longer than backoff wins", 1, FailureCode.UPSTREAM_RATE_LIMITED,
+            0, 1_000, 10_000, 0, 1_000),
+        new Case("Retry-After beyond maxDelay goes to the chain", 1,
+            FailureCode.UPSTREAM_RATE_LIMITED, 0, 3_000, 10_000, 0, -1),
+        new Case("never after the first byte", 1, FailureCode.UPSTREAM_ERROR, 1, -1, 10_000, 0,
+            -1),
+        new Case("bad request is not retried", 1, FailureCode.UPSTREAM_BAD_REQUEST, 0, -1,
+            10_000, 0, -1),
+        new Case("timeouts go to the chain", 1, FailureCode.UPSTREAM_TIMEOUT, 0, -1, 10_000, 0,
+            -1),
+        new Case("no time left", 1, FailureCode.UPSTREAM_ERROR, 0, -1, 40, 0, -1),
+    };
+    for (Case c : cases) {
+      RetryPolicy p = new RetryPolicy(CONFIG);
+      assertEquals(c.expected(), p.delayBeforeRetry(c.retry(), c.code(), c.chunks(),
+          c.retryAfter(), c.remaining(), c.random()), c.name());
+    }
+  }
+
+  @Test
+  void budgetBoundsExtraAttemptsUnderAStorm() {
+    RetryPolicy p = new RetryPolicy(CONFIG);
+    int calls = 1_000;
+    long retries = 0;
+    for (int i = 0; i < calls; i++) {
+      p.onCall();
+      for (int r = 1; p.delayBeforeRetry(r, FailureCode.UPSTREAM_RATE_LIMITED, 0, 0, 10_000,
+          0.5) >= 0; r++) {
+        retries++;
+      }
+    }
+    assertTrue(retries <= 0.2 * calls + CONFIG.budgetBurst(), "retries " + retries);
+    assertTrue(retries >= 0.2 * calls - 1, "the budget is actually spent: " + retries);
+  }
+
+  @Test
+  void parsesRetryAfter() {
+    assertEquals(2_000, RetryPolicy.retryAfterMs("2"));
+    assertEquals(500, RetryPolicy.retryAfterMs(" 0.5 "));
+    assertEquals(-1, RetryPolicy.retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT"));
+    assertEquals(-1, RetryPolicy.retryAfterMs(null));
+  }
+}
