@@ -66,13 +66,14 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/v1/*").handler(this::authenticate);
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
-    router.post("/v1/chat/completions").handler(this::chat);
-    router.route().last().handler(ctx ->
-        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
-    router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
+    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI));
+    router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC));
+    router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
+        FailureCode.NOT_FOUND, "no such endpoint", null));
+    router.errorHandler(413, ctx -> errors(ctx).send(ctx.response(),
         FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds " + config.maxBodyBytes()
             + " bytes", null));
-    router.errorHandler(500, ctx -> ErrorResponses.send(ctx.response(), FailureCode.INTERNAL,
+    router.errorHandler(500, ctx -> errors(ctx).send(ctx.response(), FailureCode.INTERNAL,
         "internal error", null));
 
     return vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk).completion()
@@ -90,7 +91,7 @@ public final class GatewayVerticle extends VerticleBase {
     String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
         ctx.request().getHeader("x-api-key"));
     if (!keys.accepts(presented)) {
-      ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
+      errors(ctx).send(ctx.response(), FailureCode.UNAUTHORIZED,
           presented == null ? "missing API key" : "invalid API key", null);
       return;
     }
@@ -117,11 +118,15 @@ public final class GatewayVerticle extends VerticleBase {
         .put("owned_by", owner);
   }
 
-  private void chat(RoutingContext ctx) {
+  private static ErrorShape errors(RoutingContext ctx) {
+    return ErrorShape.forPath(ctx.request().path());
+  }
+
+  private void chat(RoutingContext ctx, ClientApi api) {
     HttpServerResponse resp = ctx.response();
     String requestId = newRequestId();
     resp.putHeader("X-Request-Id", requestId);
-    OpenAiChatApi.Parsed parsed;
+    ClientApi.Parsed parsed;
     RoutingHints hints;
     try {
       JsonObject body;
@@ -133,23 +138,23 @@ public final class GatewayVerticle extends VerticleBase {
       if (body == null) {
         throw RequestRejected.bad("body must be a JSON object");
       }
-      parsed = OpenAiChatApi.parse(body);
+      parsed = api.parse(body);
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
     } catch (MeshFailure rejected) {
-      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().send(resp, rejected.code(), rejected.detail(), null);
       return;
     } catch (ClassCastException wrongType) {
-      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
       return;
     }
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
     RouteRequest route = new RouteRequest(requestId, "default", parsed.chat(), hints,
         stream ? streamAddress : null, deadline);
-    String completionId = "chatcmpl-" + requestId;
+    String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
-      StreamRelay r = new StreamRelay(vertx, resp, completionId, parsed.includeUsageChunk(),
+      StreamRelay r = new StreamRelay(vertx, resp, api.encoder(completionId, parsed),
           () -> relays.remove(requestId));
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
@@ -168,7 +173,7 @@ public final class GatewayVerticle extends VerticleBase {
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {
-              ErrorResponses.send(resp, code, msg, null);
+              api.errors().send(resp, code, msg, null);
             }
             return;
           }
@@ -178,7 +183,8 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           if (!outcome.ok()) {
-            ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
+            api.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
+                outcome.attempts());
             return;
           }
           routeHeaders(resp, outcome.route(), outcome.attempts().size());
@@ -186,7 +192,7 @@ public final class GatewayVerticle extends VerticleBase {
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);
           }
-          json(resp, 200, OpenAiChatApi.response(completionId, outcome.response()));
+          json(resp, 200, api.response(completionId, outcome.response()));
         });
   }
 
