@@ -13,6 +13,8 @@ import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.gateway.access.AccessLayer;
+import io.tiermesh.gateway.access.AccessSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,45 +40,71 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final long HEALTH_TIMEOUT_MS = 1_000;
+  private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
+  private final AccessSettings accessSettings;
+  private AccessLayer access;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
+    this(config, node, keys, catalog, AccessSettings.bootstrapOnly());
+  }
+
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog, AccessSettings access) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
+    this.accessSettings = access;
   }
 
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     streamAddress = Addresses.stream(node.nodeId(), deploymentID());
+    access = new AccessLayer(accessSettings, keys);
+    Future<Void> accessReady = access.start(vertx);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
-    router.route("/v1/*").handler(this::authenticate);
+    router.route("/v1/*").handler(access::limitClientAddress);
+    router.route("/v1/*").handler(access::authenticate);
+    access.mountAdmin(router);
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
-    router.errorHandler(413, ctx -> errors(ctx).send(ctx.response(),
-        FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds " + config.maxBodyBytes()
-            + " bytes", null));
-    router.errorHandler(500, ctx -> errors(ctx).send(ctx.response(), FailureCode.INTERNAL,
-        "internal error", null));
+    router.errorHandler(413, ctx -> {
+      // The body handler refuses by Content-Length without reading; the request was paused
+      // for authentication, so drain it or the client never gets to read the answer.
+      ctx.request().resume();
+      errors(ctx).send(ctx.response(), FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds "
+          + config.maxBodyBytes() + " bytes", null);
+    });
+    router.errorHandler(500, ctx -> {
+      ctx.request().resume();
+      // The type and frame only: an exception message may quote request content.
+      Throwable t = ctx.failure();
+      LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().path()
+          + ": " + (t == null ? "none" : t.getClass().getName() + " at "
+          + (t.getStackTrace().length > 0 ? t.getStackTrace()[0] : "?")));
+      errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
+    });
 
-    return vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk).completion()
+    return accessReady
+        .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
+            .completion())
         .compose(v -> vertx.createHttpServer()
             .requestHandler(router)
             .listen(config.port(), config.host()))
@@ -87,15 +115,9 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void authenticate(RoutingContext ctx) {
-    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
-        ctx.request().getHeader("x-api-key"));
-    if (!keys.accepts(presented)) {
-      errors(ctx).send(ctx.response(), FailureCode.UNAUTHORIZED,
-          presented == null ? "missing API key" : "invalid API key", null);
-      return;
-    }
-    ctx.next();
+  @Override
+  public Future<?> stop() {
+    return access == null ? Future.succeededFuture() : access.close();
   }
 
   private void models(RoutingContext ctx) {
@@ -126,6 +148,7 @@ public final class GatewayVerticle extends VerticleBase {
     HttpServerResponse resp = ctx.response();
     String requestId = newRequestId();
     resp.putHeader("X-Request-Id", requestId);
+    resp.putHeader("X-TierMesh-Tenant", AccessLayer.principal(ctx).tenant());
     ClientApi.Parsed parsed;
     RoutingHints hints;
     try {
@@ -149,7 +172,8 @@ public final class GatewayVerticle extends VerticleBase {
     }
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
-    RouteRequest route = new RouteRequest(requestId, "default", parsed.chat(), hints,
+    RouteRequest route = new RouteRequest(requestId, AccessLayer.principal(ctx).tenant(),
+        parsed.chat(), hints,
         stream ? streamAddress : null, deadline);
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
@@ -178,6 +202,9 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           RouteOutcome outcome = ar.result().body();
+          if (outcome.ok() && outcome.usage() != null) {
+            access.chargeTokens(AccessLayer.principal(ctx), outcome.usage().totalTokens());
+          }
           if (streamRelay != null) {
             streamRelay.onOutcome(outcome);
             return;

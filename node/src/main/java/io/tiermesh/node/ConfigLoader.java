@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -133,7 +135,7 @@ public final class ConfigLoader {
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack), List.copyOf(providers),
-        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs());
+        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), access(c.access(), source));
   }
 
   private static ProviderConfig provider(ProviderConfig p, String at, String source) {
@@ -221,6 +223,31 @@ public final class ConfigLoader {
         g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs());
     checkPort(out.port(), "gateway.port", source);
     return out;
+  }
+
+  private static AccessConfig access(AccessConfig a, String source) {
+    AccessConfig d = AccessConfig.DEFAULT;
+    if (a == null) {
+      return d;
+    }
+    RateLimits perKey = a.perKey() == null ? d.perKey() : a.perKey().orElse(d.perKey());
+    RateLimits perIp = a.perIp() == null ? d.perIp() : a.perIp().orElse(d.perIp());
+    for (RateLimits l : List.of(perKey, perIp)) {
+      if (l.requestsPerMinute() < 0 || (l.tokensPerMinute() != null && l.tokensPerMinute() < 0)
+          || (l.requestsPerDay() != null && l.requestsPerDay() < 0)) {
+        throw new ConfigException(source + ": 'access' limits must be 0 (unlimited) or more");
+      }
+    }
+    if (perIp.tokensPerMinute() != null || perIp.requestsPerDay() != null) {
+      throw new ConfigException(source + ": 'access.perIp' supports only requestsPerMinute");
+    }
+    return new AccessConfig(
+        a.keySecretEnv() == null ? d.keySecretEnv() : a.keySecretEnv(),
+        a.keyCacheMs() <= 0 ? d.keyCacheMs() : a.keyCacheMs(),
+        perKey, perIp,
+        a.maxJsonDepth() <= 0 ? d.maxJsonDepth() : a.maxJsonDepth(),
+        a.maxMessages() <= 0 ? d.maxMessages() : a.maxMessages(),
+        a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs());
   }
 
   private static void checkPort(int port, String key, String source) {

@@ -1,5 +1,6 @@
 package io.tiermesh.node;
 
+import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.List;
  *                  {@code provider:<id>}
  * @param providers the catalog of backends (the router needs all of them, a provider role its
  *                  own)
+ * @param access    API keys, tenants, rate limits and input limits at the gateway
  */
 public record MeshConfig(
     List<String> roles,
@@ -20,18 +22,19 @@ public record MeshConfig(
     RedisConfig redis,
     RouterConfig router,
     List<ProviderConfig> providers,
-    long drainMs) {
+    long drainMs,
+    AccessConfig access) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()), redis, router, providers,
-        drainMs);
+        drainMs, access);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs);
+        drainMs, access);
   }
 
   /**

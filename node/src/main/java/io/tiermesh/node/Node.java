@@ -11,6 +11,7 @@ import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.gateway.ApiKeys;
 import io.tiermesh.gateway.GatewayVerticle;
+import io.tiermesh.gateway.access.AccessSettings;
 import io.tiermesh.provider.ProviderVerticle;
 import io.tiermesh.router.RouterVerticle;
 import io.tiermesh.router.TierPlanner;
@@ -81,6 +82,7 @@ public final class Node {
       throw new ConfigException("the gateway needs a client API key: set "
           + config.gateway().apiKeyEnv());
     }
+    AccessSettings access = accessSettings(config, secrets);
     List<ResolvedProvider> resolved = new ArrayList<>();
     for (String role : config.roles()) {
       if (role.startsWith("provider:")) {
@@ -123,7 +125,7 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
-      node.deploy(resolved, new ApiKeys(clientKeys));
+      node.deploy(resolved, new ApiKeys(clientKeys), access);
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -131,7 +133,19 @@ public final class Node {
     return node;
   }
 
-  private void deploy(List<ResolvedProvider> providers, ApiKeys keys) throws Exception {
+  /** Resolves the gateway's admin key and key secret; both are optional, neither has a default. */
+  static AccessSettings accessSettings(MeshConfig config, Secrets secrets) {
+    String keySecret = secrets.env(config.access().keySecretEnv());
+    if (keySecret != null && keySecret.length() < 16) {
+      throw new ConfigException(config.access().keySecretEnv()
+          + " must hold at least 16 characters");
+    }
+    return new AccessSettings(config.access(), config.redis().url(),
+        secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
+  }
+
+  private void deploy(List<ResolvedProvider> providers, ApiKeys keys, AccessSettings access)
+      throws Exception {
     if (config.roles().contains("budget")) {
       deployRole("budget", () -> new BudgetVerticle(meshNode, config.redis().url()), 1);
     }
@@ -148,7 +162,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers());
+            config.providers(), access);
         if (first[0] == null) {
           first[0] = g;
         }

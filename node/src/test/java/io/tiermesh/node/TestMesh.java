@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 final class TestMesh implements AutoCloseable {
 
   static final String KEY = "tm-test-key-0123456789";
+  static final String ADMIN_KEY = "tm-test-admin-9876543210";
+  static final String KEY_SECRET = "test-key-secret-0123456789abcdef";
 
   final Vertx simVertx = Vertx.vertx();
   final UpstreamSimulator local;
@@ -29,6 +31,11 @@ final class TestMesh implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   TestMesh() throws Exception {
+    this("");
+  }
+
+  /** @param extraYaml more top-level config sections, e.g. an {@code access:} block */
+  TestMesh(String extraYaml) throws Exception {
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
@@ -50,8 +57,9 @@ final class TestMesh implements AutoCloseable {
           - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o], %s}
         """.formatted(redis.url(), local.port(), timeouts, hosted.port(), timeouts,
-        premium.port(), timeouts), "test mesh");
-    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY)));
+        premium.port(), timeouts) + extraYaml, "test mesh");
+    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TIERMESH_ADMIN_KEY", ADMIN_KEY,
+        "TIERMESH_KEY_SECRET", KEY_SECRET)));
   }
 
   private UpstreamSimulator sim(String name, long seed) throws Exception {
@@ -79,6 +87,24 @@ final class TestMesh implements AutoCloseable {
       b.header("Authorization", "Bearer " + KEY);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Any method, with exactly the given headers (no key is added). */
+  HttpResponse<String> send(String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    return send(method, path, body, "Authorization", "Bearer " + ADMIN_KEY,
+        "Content-Type", "application/json");
   }
 
   HttpResponse<String> get(String path) throws Exception {

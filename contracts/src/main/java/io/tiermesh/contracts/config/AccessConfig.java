@@ -1,0 +1,28 @@
+package io.tiermesh.contracts.config;
+
+/**
+ * API keys, tenants and request limits at the gateway.
+ *
+ * @param keySecretEnv environment variable holding the server secret that API keys are
+ *                     HMAC-SHA256-hashed with; without it only the bootstrap key (gateway
+ *                     {@code apiKeyEnv}) works and keys cannot be created
+ * @param keyCacheMs   how long a gateway instance trusts its cached copy of a key or tenant;
+ *                     changes are pushed to every node at once, this only bounds a lost push
+ * @param perKey       default limits of every key (a tenant or key record may override them)
+ * @param perIp        limits per client address (only {@code requestsPerMinute} applies)
+ * @param maxJsonDepth deepest nesting of objects and arrays a request body may have
+ * @param maxMessages  most messages one chat request may carry
+ * @param bodyTimeoutMs a client must deliver its whole body within this, or gets 408
+ */
+public record AccessConfig(
+    String keySecretEnv,
+    long keyCacheMs,
+    RateLimits perKey,
+    RateLimits perIp,
+    int maxJsonDepth,
+    int maxMessages,
+    long bodyTimeoutMs) {
+
+  public static final AccessConfig DEFAULT = new AccessConfig("TIERMESH_KEY_SECRET", 60_000,
+      new RateLimits(0, 0, 0), new RateLimits(0, null, null), 64, 1_000, 30_000);
+}
