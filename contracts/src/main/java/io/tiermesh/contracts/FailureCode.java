@@ -39,7 +39,9 @@ public enum FailureCode {
   CLIENT_CLOSED(20, 499, "invalid_request_error", "client_closed_request", false),
   GATEWAY_TIMEOUT(21, 504, "timeout_error", "timeout", false),
   INTERNAL(22, 500, "api_error", "internal_error", false),
-  DRAINING(23, 503, "service_unavailable", "draining", true);
+  DRAINING(23, 503, "service_unavailable", "draining", true),
+  /** The client did not deliver its request body in time (slow or stalled upload). */
+  REQUEST_TIMEOUT(24, 408, "invalid_request_error", "request_timeout", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

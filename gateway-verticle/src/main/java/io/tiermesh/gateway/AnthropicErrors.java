@@ -30,6 +30,8 @@ public final class AnthropicErrors {
       case NO_PROVIDER_AVAILABLE, CIRCUIT_OPEN, PROVIDER_OVERLOADED, NODE_LOST,
           ROLE_UNAVAILABLE, BUDGET_UNAVAILABLE, DRAINING -> "overloaded_error";
       case UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, STREAM_INTERRUPTED, INTERNAL -> "api_error";
+      // Codes added later fall back on their status class, so a new code never breaks this.
+      default -> code.httpStatus() < 500 ? "invalid_request_error" : "api_error";
     };
   }
 

@@ -76,13 +76,18 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
+    InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
+        accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
+    BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
+    router.post("/v1/*").handler(bodyTimer::start);
     router.route("/v1/*").handler(access::limitClientAddress);
     router.route("/v1/*").handler(access::authenticate);
     access.mountAdmin(router);
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
-    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI));
-    router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC));
+    router.post("/v1/*").handler(bodyTimer::done);
+    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
+    router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> {
@@ -144,7 +149,7 @@ public final class GatewayVerticle extends VerticleBase {
     return ErrorShape.forPath(ctx.request().path());
   }
 
-  private void chat(RoutingContext ctx, ClientApi api) {
+  private void chat(RoutingContext ctx, ClientApi api, InputLimits limits) {
     HttpServerResponse resp = ctx.response();
     String requestId = newRequestId();
     resp.putHeader("X-Request-Id", requestId);
@@ -153,6 +158,7 @@ public final class GatewayVerticle extends VerticleBase {
     RoutingHints hints;
     try {
       JsonObject body;
+      limits.checkBody(ctx.body().buffer());
       try {
         body = ctx.body().asJsonObject();
       } catch (DecodeException e) {
@@ -162,6 +168,7 @@ public final class GatewayVerticle extends VerticleBase {
         throw RequestRejected.bad("body must be a JSON object");
       }
       parsed = api.parse(body);
+      limits.checkChat(parsed.chat());
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
     } catch (MeshFailure rejected) {
       api.errors().send(resp, rejected.code(), rejected.detail(), null);

@@ -247,7 +247,22 @@ public final class ConfigLoader {
         perKey, perIp,
         a.maxJsonDepth() <= 0 ? d.maxJsonDepth() : a.maxJsonDepth(),
         a.maxMessages() <= 0 ? d.maxMessages() : a.maxMessages(),
-        a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs());
+        a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs(),
+        maxOutputTokens(a.maxOutputTokens(), source));
+  }
+
+  private static java.util.Map<String, Integer> maxOutputTokens(
+      java.util.Map<String, Integer> m, String source) {
+    if (m == null) {
+      return java.util.Map.of();
+    }
+    for (java.util.Map.Entry<String, Integer> e : m.entrySet()) {
+      if (!e.getKey().contains("/") || e.getValue() == null || e.getValue() < 1) {
+        throw new ConfigException(source + ": 'access.maxOutputTokens' maps provider/model "
+            + "names to positive token counts; '" + e.getKey() + "' is not one");
+      }
+    }
+    return java.util.Map.copyOf(m);
   }
 
   private static void checkPort(int port, String key, String source) {

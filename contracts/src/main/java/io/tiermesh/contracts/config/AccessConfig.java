@@ -1,5 +1,7 @@
 package io.tiermesh.contracts.config;
 
+import java.util.Map;
+
 /**
  * API keys, tenants and request limits at the gateway.
  *
@@ -13,6 +15,8 @@ package io.tiermesh.contracts.config;
  * @param maxJsonDepth deepest nesting of objects and arrays a request body may have
  * @param maxMessages  most messages one chat request may carry
  * @param bodyTimeoutMs a client must deliver its whole body within this, or gets 408
+ * @param maxOutputTokens real output-token limits by {@code provider/model} name; requests
+ *                     asking for more are refused with 400
  */
 public record AccessConfig(
     String keySecretEnv,
@@ -21,8 +25,9 @@ public record AccessConfig(
     RateLimits perIp,
     int maxJsonDepth,
     int maxMessages,
-    long bodyTimeoutMs) {
+    long bodyTimeoutMs,
+    Map<String, Integer> maxOutputTokens) {
 
   public static final AccessConfig DEFAULT = new AccessConfig("TIERMESH_KEY_SECRET", 60_000,
-      new RateLimits(0, 0, 0), new RateLimits(0, null, null), 64, 1_000, 30_000);
+      new RateLimits(0, 0, 0), new RateLimits(0, null, null), 64, 1_000, 30_000, Map.of());
 }
