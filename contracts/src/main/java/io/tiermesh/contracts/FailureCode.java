@@ -41,7 +41,11 @@ public enum FailureCode {
   INTERNAL(22, 500, "api_error", "internal_error", false),
   DRAINING(23, 503, "service_unavailable", "draining", true),
   /** The client did not deliver its request body in time (slow or stalled upload). */
-  REQUEST_TIMEOUT(24, 408, "invalid_request_error", "request_timeout", false);
+  REQUEST_TIMEOUT(24, 408, "invalid_request_error", "request_timeout", false),
+  /** A request with the same Idempotency-Key is still being served. */
+  IDEMPOTENCY_IN_PROGRESS(25, 409, "invalid_request_error", "idempotency_key_in_use", false),
+  /** The Idempotency-Key was used before with a different request body. */
+  IDEMPOTENCY_MISMATCH(26, 422, "invalid_request_error", "idempotency_key_reused", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

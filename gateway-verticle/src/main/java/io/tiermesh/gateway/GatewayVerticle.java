@@ -48,6 +48,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final List<ProviderConfig> catalog;
   private final AccessSettings accessSettings;
   private AccessLayer access;
+  private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
@@ -72,6 +73,9 @@ public final class GatewayVerticle extends VerticleBase {
     streamAddress = Addresses.stream(node.nodeId(), deploymentID());
     access = new AccessLayer(accessSettings, keys);
     Future<Void> accessReady = access.start(vertx);
+    answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
+        config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
+        accessSettings.config().cacheTtlMs(), null);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
@@ -177,6 +181,20 @@ public final class GatewayVerticle extends VerticleBase {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
       return;
     }
+    ClientApi.Parsed admitted = parsed;
+    RoutingHints routingHints = hints;
+    answers.admit(ctx, api, parsed, hints, AccessLayer.principal(ctx), requestId)
+        .onSuccess(ticket -> {
+          if (ticket != null) {
+            execute(ctx, api, admitted, routingHints, requestId, ticket);
+          }
+        });
+  }
+
+  /** Routes a request that no stored answer could serve, and reports its outcome. */
+  private void execute(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
+      RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
+    HttpServerResponse resp = ctx.response();
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
     RouteRequest route = new RouteRequest(requestId, AccessLayer.principal(ctx).tenant(),
@@ -185,8 +203,11 @@ public final class GatewayVerticle extends VerticleBase {
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
-      StreamRelay r = new StreamRelay(vertx, resp, api.encoder(completionId, parsed),
-          () -> relays.remove(requestId));
+      StreamRelay r = new StreamRelay(vertx, resp, ticket.wrap(api.encoder(completionId, parsed)),
+          () -> {
+            relays.remove(requestId);
+            ticket.finished();
+          });
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
@@ -205,6 +226,7 @@ public final class GatewayVerticle extends VerticleBase {
               streamRelay.fail(code, msg);
             } else {
               api.errors().send(resp, code, msg, null);
+              ticket.finished();
             }
             return;
           }
@@ -219,8 +241,10 @@ public final class GatewayVerticle extends VerticleBase {
           if (!outcome.ok()) {
             api.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
                 outcome.attempts());
+            ticket.finished();
             return;
           }
+          ticket.succeeded(new Answer(outcome.route(), outcome.response()));
           routeHeaders(resp, outcome.route(), outcome.attempts().size());
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
           if (servedBy != null) {

@@ -248,7 +248,9 @@ public final class ConfigLoader {
         a.maxJsonDepth() <= 0 ? d.maxJsonDepth() : a.maxJsonDepth(),
         a.maxMessages() <= 0 ? d.maxMessages() : a.maxMessages(),
         a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs(),
-        maxOutputTokens(a.maxOutputTokens(), source));
+        maxOutputTokens(a.maxOutputTokens(), source),
+        a.idempotencyTtlMs() <= 0 ? d.idempotencyTtlMs() : a.idempotencyTtlMs(),
+        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs());
   }
 
   private static java.util.Map<String, Integer> maxOutputTokens(

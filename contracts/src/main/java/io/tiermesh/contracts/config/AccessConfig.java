@@ -17,6 +17,8 @@ import java.util.Map;
  * @param bodyTimeoutMs a client must deliver its whole body within this, or gets 408
  * @param maxOutputTokens real output-token limits by {@code provider/model} name; requests
  *                     asking for more are refused with 400
+ * @param idempotencyTtlMs how long the answer to an {@code Idempotency-Key} is kept for replay
+ * @param cacheTtlMs   how long deterministic answers stay in the response cache; 0 disables it
  */
 public record AccessConfig(
     String keySecretEnv,
@@ -26,8 +28,10 @@ public record AccessConfig(
     int maxJsonDepth,
     int maxMessages,
     long bodyTimeoutMs,
-    Map<String, Integer> maxOutputTokens) {
+    Map<String, Integer> maxOutputTokens,
+    long idempotencyTtlMs,
+    Long cacheTtlMs) {
 
   public static final AccessConfig DEFAULT = new AccessConfig("TIERMESH_KEY_SECRET", 60_000,
-      new RateLimits(0, 0, 0), new RateLimits(0, null, null), 64, 1_000, 30_000, Map.of());
+      new RateLimits(0, 0, 0), new RateLimits(0, null, null), 64, 1_000, 30_000, Map.of(), 86_400_000, 600_000L);
 }
