@@ -38,9 +38,7 @@ final class AnswerReuse {
   private final long idempotencyTtlMs;
   private final long cacheTtlMs;
   private final Consumer<Answer> onCacheHit;
-  private long cacheHits;
-  private long cacheMisses;
-  private long replays;
+  private final GatewayMetrics metrics;
 
   /**
    * @param store      null when no Redis is configured: nothing is reused
@@ -48,24 +46,13 @@ final class AnswerReuse {
    * @param onCacheHit told of every hit (the place to record a $0 ledger entry)
    */
   AnswerReuse(StoredAnswers store, long claimMs, long idempotencyTtlMs, long cacheTtlMs,
-      Consumer<Answer> onCacheHit) {
+      Consumer<Answer> onCacheHit, GatewayMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.claimMs = claimMs;
     this.idempotencyTtlMs = idempotencyTtlMs;
     this.cacheTtlMs = cacheTtlMs;
     this.onCacheHit = onCacheHit;
-  }
-
-  long cacheHits() {
-    return cacheHits;
-  }
-
-  long cacheMisses() {
-    return cacheMisses;
-  }
-
-  long replays() {
-    return replays;
   }
 
   /** What the request path reports back for a request that is executed. */
@@ -145,7 +132,7 @@ final class AnswerReuse {
         yield Future.succeededFuture(NONE_MARKER);
       }
       case DONE -> {
-        replays++;
+        metrics.replay();
         ctx.response().putHeader(REPLAY_HEADER, "true");
         replay(ctx.response(), api, parsed, requestId, b.answer());
         yield Future.succeededFuture(NONE_MARKER);
@@ -157,11 +144,11 @@ final class AnswerReuse {
         }
         yield store.cached(cacheKey).map(hit -> {
           if (hit == null) {
-            cacheMisses++;
+            metrics.cacheLookup(false);
             ctx.response().putHeader(CACHE_HEADER, "miss");
             return t;
           }
-          cacheHits++;
+          metrics.cacheLookup(true);
           if (onCacheHit != null) {
             onCacheHit.accept(hit);
           }

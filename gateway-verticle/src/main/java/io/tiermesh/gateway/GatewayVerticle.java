@@ -47,6 +47,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
   private final AccessSettings accessSettings;
+  private final GatewayMetrics metrics;
   private AccessLayer access;
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
@@ -55,31 +56,33 @@ public final class GatewayVerticle extends VerticleBase {
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
-    this(config, node, keys, catalog, AccessSettings.bootstrapOnly());
+    this(config, node, keys, catalog, AccessSettings.bootstrapOnly(), GatewayMetrics.none());
   }
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
-      List<ProviderConfig> catalog, AccessSettings access) {
+      List<ProviderConfig> catalog, AccessSettings access, GatewayMetrics metrics) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
     this.accessSettings = access;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     streamAddress = Addresses.stream(node.nodeId(), deploymentID());
-    access = new AccessLayer(accessSettings, keys);
+    access = new AccessLayer(accessSettings, keys, metrics);
     Future<Void> accessReady = access.start(vertx);
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
         config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
-        accessSettings.config().cacheTtlMs(), null);
+        accessSettings.config().cacheTtlMs(), null, metrics);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(this::metrics);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
         accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
     BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
@@ -127,6 +130,17 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return access == null ? Future.succeededFuture() : access.close();
+  }
+
+  private void metrics(RoutingContext ctx) {
+    String text = metrics.scrape();
+    if (text == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "this node exports no metrics",
+          null);
+      return;
+    }
+    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(text);
   }
 
   private void models(RoutingContext ctx) {
@@ -195,6 +209,10 @@ public final class GatewayVerticle extends VerticleBase {
   private void execute(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
       RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
     HttpServerResponse resp = ctx.response();
+    long started = System.nanoTime();
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
+    String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
     RouteRequest route = new RouteRequest(requestId, AccessLayer.principal(ctx).tenant(),
@@ -203,7 +221,8 @@ public final class GatewayVerticle extends VerticleBase {
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
-      StreamRelay r = new StreamRelay(vertx, resp, ticket.wrap(api.encoder(completionId, parsed)),
+      StreamRelay r = new StreamRelay(vertx, resp, new MeteredStream(
+          ticket.wrap(api.encoder(completionId, parsed)), metrics, apiName, cache, started),
           () -> {
             relays.remove(requestId);
             ticket.finished();
@@ -222,6 +241,7 @@ public final class GatewayVerticle extends VerticleBase {
                 ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
+            metrics.request(apiName, null, cache, code.httpStatus(), started);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {
@@ -231,6 +251,9 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           RouteOutcome outcome = ar.result().body();
+          if (!outcome.ok()) {
+            metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
+          }
           if (outcome.ok() && outcome.usage() != null) {
             access.chargeTokens(AccessLayer.principal(ctx), outcome.usage().totalTokens());
           }
@@ -251,6 +274,8 @@ public final class GatewayVerticle extends VerticleBase {
             resp.putHeader("X-TierMesh-Node", servedBy);
           }
           json(resp, 200, api.response(completionId, outcome.response()));
+          metrics.tokens(outcome.route(), outcome.usage());
+          metrics.request(apiName, outcome.route(), cache, 200, started);
         });
   }
 

@@ -4,6 +4,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.gateway.ApiKeys;
 import io.tiermesh.gateway.ErrorShape;
+import io.tiermesh.gateway.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -25,6 +26,7 @@ public final class AccessLayer {
 
   private final AccessSettings settings;
   private final ApiKeys bootstrap;
+  private final GatewayMetrics metrics;
   private Redis redis;
   private KeyStore store;
   private KeyHasher hasher;
@@ -36,9 +38,10 @@ public final class AccessLayer {
   private long limitChecksSkipped;
   private long rateLimitRefusals;
 
-  public AccessLayer(AccessSettings settings, ApiKeys bootstrap) {
+  public AccessLayer(AccessSettings settings, ApiKeys bootstrap, GatewayMetrics metrics) {
     this.settings = settings;
     this.bootstrap = bootstrap;
+    this.metrics = metrics;
   }
 
   /** Builds the clients at once (routes can be mounted next); the future is the change feed. */
@@ -124,6 +127,7 @@ public final class AccessLayer {
       if (!d.allowed()) {
         ctx.request().resume();
         rateLimitRefusals++;
+        metrics.rateLimited(windows.get(0).key().contains(":rl:ip:") ? "ip" : "key");
         ErrorShape.forPath(ctx.request().path()).send(ctx.response(), FailureCode.RATE_LIMITED,
             refusal(d), null);
         return;
