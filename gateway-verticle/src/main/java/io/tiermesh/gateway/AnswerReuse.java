@@ -104,6 +104,8 @@ final class AnswerReuse {
 
   Future<Ticket> admit(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
       RoutingHints hints, Principal principal, String requestId) {
+    long started = System.nanoTime();
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
     String idemKey = ctx.request().getHeader("Idempotency-Key");
     boolean cacheable = store != null && cacheTtlMs > 0 && cacheable(ctx, parsed.chat());
     if (store == null || (idemKey == null && !cacheable)) {
@@ -135,6 +137,7 @@ final class AnswerReuse {
         metrics.replay();
         ctx.response().putHeader(REPLAY_HEADER, "true");
         replay(ctx.response(), api, parsed, requestId, b.answer());
+        metrics.request(apiName, b.answer().route(), "replay", 200, started);
         yield Future.succeededFuture(NONE_MARKER);
       }
       case NEW -> {
@@ -155,6 +158,7 @@ final class AnswerReuse {
           ctx.response().putHeader(CACHE_HEADER, "hit");
           t.succeeded(hit);
           replay(ctx.response(), api, parsed, requestId, hit);
+          metrics.request(apiName, hit.route(), "hit", 200, started);
           return NONE_MARKER;
         }).otherwise(err -> t);
       }

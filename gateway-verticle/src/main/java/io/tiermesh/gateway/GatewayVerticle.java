@@ -67,6 +67,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.catalog = catalog;
     this.accessSettings = access;
     this.metrics = metrics;
+    Dashboard.touch();
   }
 
   @Override
@@ -83,6 +84,7 @@ public final class GatewayVerticle extends VerticleBase {
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
+    router.get("/dashboard").handler(Dashboard::serve);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
         accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
     BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
