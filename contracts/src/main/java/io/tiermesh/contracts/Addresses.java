@@ -42,6 +42,11 @@ public final class Addresses {
   public static final String STREAM_CONTROL = PREFIX + "provider.stream-control";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
+  /**
+   * Published String naming what changed ({@code key:<hash>} or {@code tenant:<id>}): every
+   * gateway instance drops its cached copy, so a revoked key stops working on all nodes.
+   */
+  public static final String GATEWAY_ACCESS_CHANGED = PREFIX + "gateway.access.changed";
 
   private Addresses() {}
 

@@ -46,7 +46,13 @@ public enum FailureCode {
    */
   BUDGET_REJECTED(24, 429, "insufficient_quota", "budget_exhausted", false),
   /** The backend's wire format has no such operation (e.g. embeddings on Anthropic). */
-  NOT_SUPPORTED(30, 501, "invalid_request_error", "not_supported", true);
+  NOT_SUPPORTED(30, 501, "invalid_request_error", "not_supported", true),
+  /** The client did not deliver its request body in time (slow or stalled upload). */
+  REQUEST_TIMEOUT(31, 408, "invalid_request_error", "request_timeout", false),
+  /** A request with the same Idempotency-Key is still being served. */
+  IDEMPOTENCY_IN_PROGRESS(32, 409, "invalid_request_error", "idempotency_key_in_use", false),
+  /** The Idempotency-Key was used before with a different request body. */
+  IDEMPOTENCY_MISMATCH(33, 422, "invalid_request_error", "idempotency_key_reused", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

@@ -83,7 +83,10 @@ final class AdminRoutes {
       // A caller may pin the request id to reproduce the split arm and shadow sample it saw.
       String requestId = given != null && REQUEST_ID.matcher(given).matches() ? given
           : GatewayVerticle.newRequestId();
-      route = new RouteRequest(requestId, GatewayVerticle.TENANT, parsed.chat(), hints, null,
+      // An operator may explain the decision as a given tenant would get it.
+      String tenant = ctx.request().getHeader("X-TierMesh-Tenant");
+      route = new RouteRequest(requestId, tenant == null || tenant.isBlank() ? "default" : tenant,
+          parsed.chat(), hints, null,
           System.currentTimeMillis() + ADMIN_TIMEOUT_MS);
       assume = tiers(ctx.request().getHeader(ASSUME_EXHAUSTED_HEADER));
     } catch (MeshFailure rejected) {

@@ -13,6 +13,8 @@ import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.gateway.access.AccessLayer;
+import io.tiermesh.gateway.access.AccessSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,61 +40,89 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final long HEALTH_TIMEOUT_MS = 1_000;
-  /** Every caller's tenant until API keys carry tenants. */
-  static final String TENANT = "default";
+  private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
-  private final ApiKeys adminKeys;
+  private final AccessSettings accessSettings;
+  private final GatewayMetrics metrics;
+  private AccessLayer access;
+  private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private String streamAddress;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
-    this(config, node, keys, catalog, new ApiKeys(List.of()));
+    this(config, node, keys, catalog, AccessSettings.bootstrapOnly(), GatewayMetrics.none());
   }
 
-  /** @param adminKeys keys of the admin API; empty = admin API disabled */
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
-      List<ProviderConfig> catalog, ApiKeys adminKeys) {
+      List<ProviderConfig> catalog, AccessSettings access, GatewayMetrics metrics) {
     this.config = config;
     this.node = node;
     this.keys = keys;
     this.catalog = catalog;
-    this.adminKeys = adminKeys;
+    this.accessSettings = access;
+    this.metrics = metrics;
+    Dashboard.touch();
   }
 
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     streamAddress = Addresses.stream(node.nodeId(), deploymentID());
+    access = new AccessLayer(accessSettings, keys, metrics);
+    Future<Void> accessReady = access.start(vertx);
+    answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
+        config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
+        accessSettings.config().cacheTtlMs(), null, metrics);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
-    router.route("/v1/*").handler(this::authenticate);
-    router.get("/v1/models").handler(this::models);
-    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
-    router.post("/v1/chat/completions").handler(this::chat);
-    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
-    router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
-    router.route("/admin/*").handler(new AdminAuth(adminKeys));
+    router.get("/metrics").handler(this::metrics);
+    router.get("/dashboard").handler(Dashboard::serve);
+    InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
+        accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
+    BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
+    router.post("/v1/*").handler(bodyTimer::start);
+    router.route("/v1/*").handler(access::limitClientAddress);
+    router.route("/v1/*").handler(access::authenticate);
+    access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx);
     providerAdmin.mount(router);
-    router.route().last().handler(ctx ->
-        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such endpoint", null));
-    router.errorHandler(413, ctx -> ErrorResponses.send(ctx.response(),
-        FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds " + config.maxBodyBytes()
-            + " bytes", null));
-    router.errorHandler(500, ctx -> ErrorResponses.send(ctx.response(), FailureCode.INTERNAL,
-        "internal error", null));
+    router.get("/v1/models").handler(this::models);
+    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.post("/v1/*").handler(bodyTimer::done);
+    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
+    router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
+    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
+    router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
+    router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
+        FailureCode.NOT_FOUND, "no such endpoint", null));
+    router.errorHandler(413, ctx -> {
+      // The body handler refuses by Content-Length without reading; the request was paused
+      // for authentication, so drain it or the client never gets to read the answer.
+      ctx.request().resume();
+      errors(ctx).send(ctx.response(), FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds "
+          + config.maxBodyBytes() + " bytes", null);
+    });
+    router.errorHandler(500, ctx -> {
+      ctx.request().resume();
+      // The type and frame only: an exception message may quote request content.
+      Throwable t = ctx.failure();
+      LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().path()
+          + ": " + (t == null ? "none" : t.getClass().getName() + " at "
+          + (t.getStackTrace().length > 0 ? t.getStackTrace()[0] : "?")));
+      errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
+    });
 
-    return providerAdmin.start()
+    return Future.all(accessReady, providerAdmin.start())
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
         .compose(v -> vertx.createHttpServer()
@@ -105,15 +135,20 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void authenticate(RoutingContext ctx) {
-    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
-        ctx.request().getHeader("x-api-key"));
-    if (!keys.accepts(presented)) {
-      ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
-          presented == null ? "missing API key" : "invalid API key", null);
+  @Override
+  public Future<?> stop() {
+    return access == null ? Future.succeededFuture() : access.close();
+  }
+
+  private void metrics(RoutingContext ctx) {
+    String text = metrics.scrape();
+    if (text == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "this node exports no metrics",
+          null);
       return;
     }
-    ctx.next();
+    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(text);
   }
 
   private void models(RoutingContext ctx) {
@@ -136,14 +171,20 @@ public final class GatewayVerticle extends VerticleBase {
         .put("owned_by", owner);
   }
 
-  private void chat(RoutingContext ctx) {
+  private static ErrorShape errors(RoutingContext ctx) {
+    return ErrorShape.forPath(ctx.request().path());
+  }
+
+  private void chat(RoutingContext ctx, ClientApi api, InputLimits limits) {
     HttpServerResponse resp = ctx.response();
     String requestId = newRequestId();
     resp.putHeader("X-Request-Id", requestId);
-    OpenAiChatApi.Parsed parsed;
+    resp.putHeader("X-TierMesh-Tenant", AccessLayer.principal(ctx).tenant());
+    ClientApi.Parsed parsed;
     RoutingHints hints;
     try {
       JsonObject body;
+      limits.checkBody(ctx.body().buffer());
       try {
         body = ctx.body().asJsonObject();
       } catch (DecodeException e) {
@@ -152,34 +193,51 @@ public final class GatewayVerticle extends VerticleBase {
       if (body == null) {
         throw RequestRejected.bad("body must be a JSON object");
       }
-      parsed = OpenAiChatApi.parse(body);
+      parsed = api.parse(body);
+      limits.checkChat(parsed.chat());
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
     } catch (MeshFailure rejected) {
-      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().send(resp, rejected.code(), rejected.detail(), null);
       return;
     } catch (ClassCastException wrongType) {
-      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
       return;
     }
+    ClientApi.Parsed admitted = parsed;
+    RoutingHints routingHints = hints;
+    answers.admit(ctx, api, parsed, hints, AccessLayer.principal(ctx), requestId)
+        .onSuccess(ticket -> {
+          if (ticket != null) {
+            execute(ctx, api, admitted, routingHints, requestId, ticket);
+          }
+        });
+  }
+
+  /** Routes a request that no stored answer could serve, and reports its outcome. */
+  private void execute(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
+      RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
+    HttpServerResponse resp = ctx.response();
+    long started = System.nanoTime();
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
+    String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
-    RouteRequest route = new RouteRequest(requestId, TENANT, parsed.chat(), hints,
+    RouteRequest route = new RouteRequest(requestId, AccessLayer.principal(ctx).tenant(),
+        parsed.chat(), hints,
         stream ? streamAddress : null, deadline);
-    String completionId = "chatcmpl-" + requestId;
+    String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
-      StreamRelay r = new StreamRelay(vertx, resp, completionId, parsed.includeUsageChunk(),
-          () -> relays.remove(requestId))
-          .withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
+      StreamRelay r = new StreamRelay(vertx, resp, new MeteredStream(
+          ticket.wrap(api.encoder(completionId, parsed)), metrics, apiName, cache, started),
+          () -> {
+            relays.remove(requestId);
+            ticket.finished();
+          }).withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
-    } else {
-      resp.closeHandler(v -> {
-        if (!resp.ended()) {
-          StreamFlow.cancel(vertx.eventBus(), requestId);
-        }
-      });
     }
     StreamRelay streamRelay = relay;
     vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,
@@ -191,14 +249,22 @@ public final class GatewayVerticle extends VerticleBase {
                 ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
+            metrics.request(apiName, null, cache, code.httpStatus(), started);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {
-              ErrorResponses.send(resp, code, msg, null);
+              api.errors().send(resp, code, msg, null);
+              ticket.finished();
             }
             return;
           }
           RouteOutcome outcome = ar.result().body();
+          if (!outcome.ok()) {
+            metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
+          }
+          if (outcome.ok() && outcome.usage() != null) {
+            access.chargeTokens(AccessLayer.principal(ctx), outcome.usage().totalTokens());
+          }
           if (streamRelay != null) {
             streamRelay.onOutcome(outcome);
             return;
@@ -207,9 +273,12 @@ public final class GatewayVerticle extends VerticleBase {
             if (outcome.reason() != null) {
               resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
             }
-            ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
+            api.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
+                outcome.attempts());
+            ticket.finished();
             return;
           }
+          ticket.succeeded(new Answer(outcome.route(), outcome.response()));
           routeHeaders(resp, outcome.route(),
               io.tiermesh.contracts.Attempt.executions(outcome.attempts()));
           BudgetHeaders.put(resp, outcome);
@@ -217,7 +286,9 @@ public final class GatewayVerticle extends VerticleBase {
           if (servedBy != null) {
             resp.putHeader("X-TierMesh-Node", servedBy);
           }
-          json(resp, 200, OpenAiChatApi.response(completionId, outcome.response()));
+          json(resp, 200, api.response(completionId, outcome.response()));
+          metrics.tokens(outcome.route(), outcome.usage());
+          metrics.request(apiName, outcome.route(), cache, 200, started);
         });
   }
 

@@ -20,10 +20,8 @@ final class StreamRelay {
 
   private final Vertx vertx;
   private final HttpServerResponse resp;
-  private final String completionId;
-  private final boolean includeUsageChunk;
+  private final StreamEncoder encoder;
   private final Runnable onFinish;
-  private final long created = System.currentTimeMillis() / 1000;
 
   private int committedAttempt;
   private long expectedSeq;
@@ -32,12 +30,10 @@ final class StreamRelay {
   private long graceTimer = -1;
   private StreamFlow flow;
 
-  StreamRelay(Vertx vertx, HttpServerResponse resp, String completionId,
-      boolean includeUsageChunk, Runnable onFinish) {
+  StreamRelay(Vertx vertx, HttpServerResponse resp, StreamEncoder encoder, Runnable onFinish) {
     this.vertx = vertx;
     this.resp = resp;
-    this.completionId = completionId;
-    this.includeUsageChunk = includeUsageChunk;
+    this.encoder = encoder;
     this.onFinish = onFinish;
   }
 
@@ -78,25 +74,13 @@ final class StreamRelay {
     expectedSeq++;
     boolean first = c.seq() == 0;
     if (!c.end()) {
-      resp.write(OpenAiChatApi.chunk(completionId, created, model,
-          OpenAiChatApi.delta(c.text(), c.toolCalls(), first), null, null));
+      resp.write(encoder.encode(c, model, first));
       if (flow != null) {
         flow.written(c.attempt());
       }
       return;
     }
-    if (first) {
-      resp.write(OpenAiChatApi.chunk(completionId, created, model,
-          OpenAiChatApi.delta("", null, true), null, null));
-    }
-    // Usage rides on the finishing chunk unless the client asked for OpenAI's separate
-    // usage chunk, whose empty choices array trips clients that did not ask for it.
-    resp.write(OpenAiChatApi.chunk(completionId, created, model, OpenAiChatApi.delta(null, null,
-        false), c.finishReason(), includeUsageChunk ? null : c.usage()));
-    if (includeUsageChunk) {
-      resp.write(OpenAiChatApi.usageChunk(completionId, created, model, c.usage()));
-    }
-    resp.end(OpenAiChatApi.DONE);
+    resp.end(encoder.encode(c, model, first));
     finish();
   }
 
@@ -113,7 +97,8 @@ final class StreamRelay {
       if (outcome.reason() != null) {
         resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
       }
-      ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
+      encoder.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
+          outcome.attempts());
       finish();
       return;
     }
@@ -125,9 +110,9 @@ final class StreamRelay {
       return;
     }
     if (!started()) {
-      ErrorResponses.send(resp, code, message, null);
+      encoder.errors().send(resp, code, message, null);
     } else if (!resp.ended() && !resp.closed()) {
-      resp.end(ErrorResponses.sseError(code, message));
+      resp.end(encoder.errors().streamError(code, message));
     }
     finish();
   }

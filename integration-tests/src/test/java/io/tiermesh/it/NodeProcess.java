@@ -87,7 +87,18 @@ final class NodeProcess implements AutoCloseable {
   }
 
   NodeProcess awaitReady(long seconds) throws InterruptedException {
-    if (!ready.await(seconds, TimeUnit.SECONDS)) {
+    long deadline = System.currentTimeMillis() + seconds * 1000;
+    // A node that exits (bad config) fails the wait at once instead of at the deadline.
+    while (!ready.await(100, TimeUnit.MILLISECONDS)) {
+      if (!process.isAlive()) {
+        reader.join(2_000);
+        throw new AssertionError("node " + name + " exited before it was ready:\n" + output);
+      }
+      if (System.currentTimeMillis() > deadline) {
+        break;
+      }
+    }
+    if (ready.getCount() > 0) {
       throw new AssertionError("node " + name + " not ready in " + seconds + " s:\n" + output);
     }
     return this;

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -136,7 +138,8 @@ public final class ConfigLoader {
     }
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
-        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget());
+        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(),
+        access(c.access(), source));
   }
 
   private static String rulesFile(MeshConfig.RouterConfig r, String source) {
@@ -258,6 +261,48 @@ public final class ConfigLoader {
         g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs());
     checkPort(out.port(), "gateway.port", source);
     return out;
+  }
+
+  private static AccessConfig access(AccessConfig a, String source) {
+    AccessConfig d = AccessConfig.DEFAULT;
+    if (a == null) {
+      return d;
+    }
+    RateLimits perKey = a.perKey() == null ? d.perKey() : a.perKey().orElse(d.perKey());
+    RateLimits perIp = a.perIp() == null ? d.perIp() : a.perIp().orElse(d.perIp());
+    for (RateLimits l : List.of(perKey, perIp)) {
+      if (l.requestsPerMinute() < 0 || (l.tokensPerMinute() != null && l.tokensPerMinute() < 0)
+          || (l.requestsPerDay() != null && l.requestsPerDay() < 0)) {
+        throw new ConfigException(source + ": 'access' limits must be 0 (unlimited) or more");
+      }
+    }
+    if (perIp.tokensPerMinute() != null || perIp.requestsPerDay() != null) {
+      throw new ConfigException(source + ": 'access.perIp' supports only requestsPerMinute");
+    }
+    return new AccessConfig(
+        a.keySecretEnv() == null ? d.keySecretEnv() : a.keySecretEnv(),
+        a.keyCacheMs() <= 0 ? d.keyCacheMs() : a.keyCacheMs(),
+        perKey, perIp,
+        a.maxJsonDepth() <= 0 ? d.maxJsonDepth() : a.maxJsonDepth(),
+        a.maxMessages() <= 0 ? d.maxMessages() : a.maxMessages(),
+        a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs(),
+        maxOutputTokens(a.maxOutputTokens(), source),
+        a.idempotencyTtlMs() <= 0 ? d.idempotencyTtlMs() : a.idempotencyTtlMs(),
+        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs());
+  }
+
+  private static java.util.Map<String, Integer> maxOutputTokens(
+      java.util.Map<String, Integer> m, String source) {
+    if (m == null) {
+      return java.util.Map.of();
+    }
+    for (java.util.Map.Entry<String, Integer> e : m.entrySet()) {
+      if (!e.getKey().contains("/") || e.getValue() == null || e.getValue() < 1) {
+        throw new ConfigException(source + ": 'access.maxOutputTokens' maps provider/model "
+            + "names to positive token counts; '" + e.getKey() + "' is not one");
+      }
+    }
+    return java.util.Map.copyOf(m);
   }
 
   private static void checkPort(int port, String key, String source) {

@@ -29,6 +29,9 @@ final class Logging {
     // Vert.x uses Hazelcast's maps only, not the CP structures this warns about.
     level("com.hazelcast.cp.CPSubsystem", Level.SEVERE);
     level("io.netty", Level.WARNING);
+    // Vert.x's event-bus meters register their handler gauge a second time on start; Micrometer
+    // keeps the first and warns, which is noise (the launcher promises one-line errors).
+    level("io.micrometer.core.instrument.MeterRegistry", Level.SEVERE);
   }
 
   private static void level(String name, Level level) {

@@ -120,6 +120,8 @@ public final class Main {
     String apiKey = env.computeIfAbsent("TIERMESH_API_KEY", k -> DemoMesh.newKey("tm-"));
     String adminKey = env.computeIfAbsent("TIERMESH_ADMIN_KEY",
         k -> DemoMesh.newKey("tm-admin-"));
+    // Keys created through the admin API are hashed with this; a demo Redis lives one run.
+    env.computeIfAbsent("TIERMESH_KEY_SECRET", k -> DemoMesh.newKey("secret-"));
     MeshConfig config = DemoMesh.config(backends, redisUrl,
         o.httpPort() == null ? 8080 : o.httpPort(),
         o.clusterPort() == null ? 5701 : o.clusterPort());
@@ -155,6 +157,7 @@ public final class Main {
         + apiKey + "' -H 'Content-Type: application/json' \\");
     System.out.println("    -d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\","
         + "\"content\":\"Hello\"}]}'");
+    System.out.println("Dashboard: " + url + "/dashboard (enter the admin key)");
     System.out.println("Ctrl-C stops the mesh and everything it started.");
     System.out.flush();
     stopped.await();

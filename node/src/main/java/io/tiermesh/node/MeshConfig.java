@@ -1,5 +1,6 @@
 package io.tiermesh.node;
 
+import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.List;
  *                  own)
  * @param budget    spend limits and prices (see {@link BudgetSection}); null = no limits, and
  *                  then only local providers may be unpriced
+ * @param access    API keys, tenants, rate limits and input limits at the gateway
  */
 public record MeshConfig(
     List<String> roles,
@@ -23,18 +25,19 @@ public record MeshConfig(
     RouterConfig router,
     List<ProviderConfig> providers,
     long drainMs,
-    BudgetSection budget) {
+    BudgetSection budget,
+    AccessConfig access) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()), redis, router, providers,
-        drainMs, budget);
+        drainMs, budget, access);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget);
+        drainMs, budget, access);
   }
 
   /**

@@ -10,7 +10,13 @@ import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.gateway.ApiKeys;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tiermesh.gateway.GatewayMetrics;
 import io.tiermesh.gateway.GatewayVerticle;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.tiermesh.gateway.access.AccessSettings;
 import io.tiermesh.provider.ProviderVerticle;
 import io.tiermesh.router.RouterVerticle;
 import io.tiermesh.router.ActiveRules;
@@ -85,7 +91,7 @@ public final class Node {
           + config.gateway().apiKeyEnv());
     }
     ActiveRules rules = config.roles().contains("router") ? RouterRules.load(config) : null;
-    String adminKey = secrets.env(config.gateway().adminKeyEnv());
+    AccessSettings access = accessSettings(config, secrets);
     List<ResolvedProvider> resolved = new ArrayList<>();
     for (String role : config.roles()) {
       if (role.startsWith("provider:")) {
@@ -96,12 +102,17 @@ public final class Node {
 
     Vertx vertx;
     MeshNode meshNode;
+    // One registry per node: Vert.x's own meters and the roles' meters, scraped at /metrics.
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions().setEnabled(true);
     if (config.cluster().enabled()) {
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
       VertxOptions options = new VertxOptions().setEventBusOptions(
-          new EventBusOptions().setHost(config.cluster().host()).setPort(0));
+          new EventBusOptions().setHost(config.cluster().host()).setPort(0))
+          .setMetricsOptions(metricsOptions);
       try {
-        vertx = Vertx.builder().with(options).withClusterManager(cm).buildClustered()
+        vertx = Vertx.builder().with(options).withClusterManager(cm)
+            .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
             .await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         throw new ConfigException("could not join the cluster on " + config.cluster().host()
@@ -122,14 +133,15 @@ public final class Node {
       });
       meshNode.membersChanged(ids(cm.getHazelcastInstance().getCluster().getMembers()));
     } else {
-      vertx = Vertx.vertx();
+      vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metricsOptions))
+          .withMetrics(new MicrometerMetricsFactory(registry)).build();
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     try {
-      node.deploy(resolved, new ApiKeys(clientKeys), rules,
-          new ApiKeys(adminKey == null ? List.of() : List.of(adminKey)));
+      node.deploy(resolved, new ApiKeys(clientKeys), rules, access,
+          new GatewayMetrics(registry, registry::scrape));
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -137,8 +149,19 @@ public final class Node {
     return node;
   }
 
+  /** Resolves the gateway's admin key and key secret; both are optional, neither has a default. */
+  static AccessSettings accessSettings(MeshConfig config, Secrets secrets) {
+    String keySecret = secrets.env(config.access().keySecretEnv());
+    if (keySecret != null && keySecret.length() < 16) {
+      throw new ConfigException(config.access().keySecretEnv()
+          + " must hold at least 16 characters");
+    }
+    return new AccessSettings(config.access(), config.redis().url(),
+        secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
+  }
+
   private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
-      ApiKeys adminKeys) throws Exception {
+      AccessSettings access, GatewayMetrics metrics) throws Exception {
     if (config.roles().contains("budget")) {
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
           config.redis().url(), "configuration");
@@ -161,7 +184,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), adminKeys);
+            config.providers(), access, metrics);
         if (first[0] == null) {
           first[0] = g;
         }

@@ -34,6 +34,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void accessDefaultsAndTheExampleGatewayLimits() {
+    MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
+    assertEquals(io.tiermesh.contracts.config.AccessConfig.DEFAULT, c.access());
+    MeshConfig example = ConfigLoader.load(Path.of("..", "cluster-config", "gateway-node.yaml"));
+    assertEquals(100, example.access().perKey().requestsPerDay());
+    assertEquals(0, example.access().perKey().requestsPerMinute(), "unset means unlimited");
+    assertEquals(10, example.access().perIp().requestsPerMinute());
+    assertEquals(600_000L, example.access().cacheTtlMs());
+  }
+
+  @Test
   void everyExampleConfigInTheRepositoryLoads() throws Exception {
     Path dir = Path.of("..", "cluster-config");
     try (var files = Files.list(dir)) {
@@ -59,6 +70,10 @@ class ConfigLoaderTest {
       "wrong type|roles: [router]\\ngateway:\\n  port: eighty|bad value for 'gateway.port'",
       "negative retries|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {maxRetries: -1}|'retry.maxRetries' must be >= 0",
       "unknown retry key|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    retry: {tries: 3}|unknown key 'tries' in 'providers[0].retry'",
+      "unknown access key|roles: [router]\\naccess:\\n  perKey: {requestsPerDya: 5}|unknown key 'requestsPerDya' in 'access.perKey'",
+      "per-ip tokens|roles: [router]\\naccess:\\n  perIp: {tokensPerMinute: 5}|'access.perIp' supports only requestsPerMinute",
+      "negative limit|roles: [router]\\naccess:\\n  perKey: {requestsPerDay: -1}|limits must be 0 (unlimited) or more",
+      "output limit name|roles: [router]\\naccess:\\n  maxOutputTokens: {gpt-4o: 5}|'gpt-4o' is not one",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,

@@ -64,7 +64,7 @@ class RouterStartTest {
     try {
       GatewayVerticle g = new GatewayVerticle(new GatewayConfig("127.0.0.1", 0, "K", "A",
           65536, 5000), new MeshNode("standalone-test"), new ApiKeys(List.of("client-key")),
-          List.of(), new ApiKeys(List.of()));
+          List.of());
       vertx.deployVerticle(g).await(10, TimeUnit.SECONDS);
       HttpClient http = HttpClient.newHttpClient();
       for (String path : List.of("/admin/route/explain", "/admin/config/reload")) {

@@ -69,7 +69,7 @@ class RoutingMeshTest {
   @MethodSource("defaultRules")
   void explainNamesTheRuleTheReasonAndWhyEarlierRulesDidNotMatch(String rule, String reason,
       int tier, String[] headers) throws Exception {
-    HttpResponse<String> r = mesh.admin("/admin/route/explain", TestMesh.chat("Hello", false),
+    HttpResponse<String> r = mesh.adminPost("/admin/route/explain", TestMesh.chat("Hello", false),
         headers);
     assertEquals(200, r.statusCode(), r.body());
     JsonObject x = new JsonObject(r.body());
@@ -102,7 +102,7 @@ class RoutingMeshTest {
 
   @Test
   void explainShowsRefusalOfAForcedCloudModelWithPrivateData() throws Exception {
-    HttpResponse<String> r = mesh.admin("/admin/route/explain", "{\"model\":\"premium/gpt-4o\","
+    HttpResponse<String> r = mesh.adminPost("/admin/route/explain", "{\"model\":\"premium/gpt-4o\","
         + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
         "X-TierMesh-Classification", "pii");
     assertEquals(200, r.statusCode(), r.body());
@@ -134,9 +134,9 @@ class RoutingMeshTest {
     String body = TestMesh.chat("x", false);
     assertEquals(401, mesh.post("/admin/route/explain", body).statusCode(),
         "the client key is not the admin key");
-    assertEquals(401, mesh.admin("/admin/config/reload", "{}", "Authorization",
+    assertEquals(401, mesh.adminPost("/admin/config/reload", "{}", "Authorization",
         "Bearer " + TestMesh.ADMIN_KEY + "x").statusCode());
-    HttpResponse<String> noFile = mesh.admin("/admin/config/reload", "");
+    HttpResponse<String> noFile = mesh.adminPost("/admin/config/reload", "");
     assertEquals(400, noFile.statusCode(), noFile.body());
     assertTrue(noFile.body().contains("router.rulesFile"), noFile.body());
   }

@@ -43,7 +43,7 @@ class RulesReloadMeshTest {
     dir = Files.createTempDirectory("tm-rules");
     rules = dir.resolve("rules.yaml");
     Files.writeString(rules, SHADOWED);
-    mesh = new TestMesh("rulesFile: \"" + rules + "\"");
+    mesh = new TestMesh("rulesFile: \"" + rules + "\"", "");
   }
 
   @AfterAll
@@ -54,7 +54,7 @@ class RulesReloadMeshTest {
   }
 
   static JsonObject explain(String... headers) throws Exception {
-    HttpResponse<String> r = mesh.admin("/admin/route/explain", TestMesh.chat("x", false),
+    HttpResponse<String> r = mesh.adminPost("/admin/route/explain", TestMesh.chat("x", false),
         headers);
     assertEquals(200, r.statusCode(), r.body());
     return new JsonObject(r.body());
@@ -108,7 +108,7 @@ class RulesReloadMeshTest {
 
     Files.writeString(rules, SHADOWED.replace("target: tier-1", "target: tier-7")
         .replace("when: always", "when: {quality: superb}"));
-    HttpResponse<String> bad = mesh.admin("/admin/config/reload", "");
+    HttpResponse<String> bad = mesh.adminPost("/admin/config/reload", "");
     assertEquals(400, bad.statusCode(), bad.body());
     JsonObject err = new JsonObject(bad.body());
     String errors = err.getJsonObject("error").getJsonArray("errors").encode();
@@ -117,7 +117,7 @@ class RulesReloadMeshTest {
     assertEquals("watched", explain().getString("rule"), "the last good rules stay");
 
     Files.writeString(rules, SHADOWED);
-    HttpResponse<String> good = mesh.admin("/admin/config/reload", "");
+    HttpResponse<String> good = mesh.adminPost("/admin/config/reload", "");
     assertEquals(200, good.statusCode(), good.body());
     assertEquals(before, new JsonObject(good.body()).getString("rulesVersion"));
     assertEquals("mirrored", explain().getString("rule"));

@@ -20,6 +20,7 @@ final class TestMesh implements AutoCloseable {
 
   static final String KEY = "tm-test-key-0123456789";
   static final String ADMIN_KEY = "tm-test-admin-9876543210";
+  static final String KEY_SECRET = "test-key-secret-0123456789abcdef";
 
   final Vertx simVertx = Vertx.vertx();
   final UpstreamSimulator local;
@@ -33,8 +34,16 @@ final class TestMesh implements AutoCloseable {
     this("");
   }
 
-  /** @param routerYaml extra keys of the {@code router} section, e.g. {@code rulesFile: x} */
-  TestMesh(String routerYaml) throws Exception {
+  /** @param extraYaml more top-level config sections, e.g. an {@code access:} block */
+  TestMesh(String extraYaml) throws Exception {
+    this("", extraYaml);
+  }
+
+  /**
+   * @param routerYaml extra keys of the {@code router} section, e.g. {@code rulesFile: x}
+   * @param extraYaml  more top-level config sections
+   */
+  TestMesh(String routerYaml, String extraYaml) throws Exception {
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
@@ -63,8 +72,9 @@ final class TestMesh implements AutoCloseable {
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
         """.formatted(routerYaml, redis.url(), local.port(), timeouts, hosted.port(), timeouts,
-        premium.port(), timeouts), "test mesh");
-    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY)));
+        premium.port(), timeouts) + extraYaml, "test mesh");
+    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
+        "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
   }
 
   private UpstreamSimulator sim(String name, long seed) throws Exception {
@@ -94,8 +104,8 @@ final class TestMesh implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** An admin call: the admin key unless the headers bring their own Authorization. */
-  HttpResponse<String> admin(String path, String body, String... headers) throws Exception {
+  /** An admin POST: the admin key unless the headers bring their own Authorization. */
+  HttpResponse<String> adminPost(String path, String body, String... headers) throws Exception {
     String[] all = new String[headers.length + 2];
     all[0] = "Authorization";
     all[1] = "Bearer " + ADMIN_KEY;
@@ -106,6 +116,24 @@ final class TestMesh implements AutoCloseable {
       }
     }
     return post(path, body, all);
+  }
+
+  /** Any method, with exactly the given headers (no key is added). */
+  HttpResponse<String> send(String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    return send(method, path, body, "Authorization", "Bearer " + ADMIN_KEY,
+        "Content-Type", "application/json");
   }
 
   HttpResponse<String> get(String path) throws Exception {

@@ -1,0 +1,235 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.RoutingHints;
+import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.gateway.access.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Answers that need no new execution: idempotent replays ({@code Idempotency-Key}) and the
+ * response cache for deterministic requests. {@link #admit} either answers the request itself
+ * (replay, cache hit, 409, 422) and yields null, or yields a {@link Ticket} that the request
+ * path reports its outcome to.
+ *
+ * <p>Cache keys are {@code tenant : classification : tenant policy : sha256(normalised
+ * request)}: a private request can only ever hit its own partition, and the cache is consulted
+ * only for a request identical (model, messages, parameters, routing hints) to one the router
+ * already admitted under the same policy. Redis trouble never fails a request: idempotency and
+ * caching are then skipped.
+ */
+final class AnswerReuse {
+
+  static final String CACHE_HEADER = "X-TierMesh-Cache";
+  static final String REPLAY_HEADER = "X-TierMesh-Idempotent-Replay";
+
+  private final StoredAnswers store;
+  private final long claimMs;
+  private final long idempotencyTtlMs;
+  private final long cacheTtlMs;
+  private final Consumer<Answer> onCacheHit;
+  private final GatewayMetrics metrics;
+
+  /**
+   * @param store      null when no Redis is configured: nothing is reused
+   * @param claimMs    how long an unfinished request holds its idempotency key
+   * @param onCacheHit told of every hit (the place to record a $0 ledger entry)
+   */
+  AnswerReuse(StoredAnswers store, long claimMs, long idempotencyTtlMs, long cacheTtlMs,
+      Consumer<Answer> onCacheHit, GatewayMetrics metrics) {
+    this.metrics = metrics;
+    this.store = store;
+    this.claimMs = claimMs;
+    this.idempotencyTtlMs = idempotencyTtlMs;
+    this.cacheTtlMs = cacheTtlMs;
+    this.onCacheHit = onCacheHit;
+  }
+
+  /** What the request path reports back for a request that is executed. */
+  final class Ticket {
+    private final Principal principal;
+    private final String idemKey;
+    private final String requestHash;
+    private final String cacheKey;
+    private boolean done;
+
+    private Ticket(Principal principal, String idemKey, String requestHash, String cacheKey) {
+      this.principal = principal;
+      this.idemKey = idemKey;
+      this.requestHash = requestHash;
+      this.cacheKey = cacheKey;
+    }
+
+    /** The stream encoder, recording the delivered answer when it must be stored. */
+    StreamEncoder wrap(StreamEncoder encoder) {
+      return idemKey == null && cacheKey == null ? encoder
+          : new AnswerRecorder(encoder, this::succeeded);
+    }
+
+    void succeeded(Answer a) {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (idemKey != null) {
+        store.complete(principal.tenant(), idemKey, requestHash, a, idempotencyTtlMs);
+      }
+      if (cacheKey != null) {
+        store.cache(cacheKey, a, cacheTtlMs);
+      }
+    }
+
+    /** The request is over; without a success the key is released so a retry may run. */
+    void finished() {
+      if (!done) {
+        done = true;
+        if (idemKey != null) {
+          store.release(principal.tenant(), idemKey, requestHash);
+        }
+      }
+    }
+  }
+
+  private static final Ticket NONE_MARKER = null;
+
+  Future<Ticket> admit(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
+      RoutingHints hints, Principal principal, String requestId) {
+    long started = System.nanoTime();
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String idemKey = ctx.request().getHeader("Idempotency-Key");
+    boolean cacheable = store != null && cacheTtlMs > 0 && cacheable(ctx, parsed.chat());
+    if (store == null || (idemKey == null && !cacheable)) {
+      return Future.succeededFuture(new Ticket(principal, null, null, null));
+    }
+    if (idemKey != null && (idemKey.isEmpty() || idemKey.length() > 255)) {
+      api.errors().send(ctx.response(), FailureCode.BAD_REQUEST,
+          "Idempotency-Key must have 1 to 255 characters", null);
+      return Future.succeededFuture(NONE_MARKER);
+    }
+    String requestHash = StoredAnswers.sha256(ctx.request().path() + "\n"
+        + ctx.body().asString());
+    String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
+    Future<StoredAnswers.Begin> claim = idemKey == null
+        ? Future.succeededFuture(new StoredAnswers.Begin(StoredAnswers.Claim.NEW, null))
+        : store.begin(principal.tenant(), idemKey, requestHash, claimMs);
+    return claim.compose(b -> switch (b.claim()) {
+      case BUSY -> {
+        api.errors().send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
+            "a request with this Idempotency-Key is still in progress", null);
+        yield Future.succeededFuture(NONE_MARKER);
+      }
+      case MISMATCH -> {
+        api.errors().send(ctx.response(), FailureCode.IDEMPOTENCY_MISMATCH,
+            "this Idempotency-Key was used with a different request", null);
+        yield Future.succeededFuture(NONE_MARKER);
+      }
+      case DONE -> {
+        metrics.replay();
+        ctx.response().putHeader(REPLAY_HEADER, "true");
+        replay(ctx.response(), api, parsed, requestId, b.answer());
+        metrics.request(apiName, b.answer().route(), "replay", 200, started);
+        yield Future.succeededFuture(NONE_MARKER);
+      }
+      case NEW -> {
+        Ticket t = new Ticket(principal, idemKey, requestHash, cacheKey);
+        if (cacheKey == null) {
+          yield Future.succeededFuture(t);
+        }
+        yield store.cached(cacheKey).map(hit -> {
+          if (hit == null) {
+            metrics.cacheLookup(false);
+            ctx.response().putHeader(CACHE_HEADER, "miss");
+            return t;
+          }
+          metrics.cacheLookup(true);
+          if (onCacheHit != null) {
+            onCacheHit.accept(hit);
+          }
+          ctx.response().putHeader(CACHE_HEADER, "hit");
+          t.succeeded(hit);
+          replay(ctx.response(), api, parsed, requestId, hit);
+          metrics.request(apiName, hit.route(), "hit", 200, started);
+          return NONE_MARKER;
+        }).otherwise(err -> t);
+      }
+    }).otherwise(err -> new Ticket(principal, null, null, null));
+  }
+
+  private static boolean cacheable(RoutingContext ctx, ChatRequest chat) {
+    String cc = ctx.request().getHeader("Cache-Control");
+    if (cc != null && (cc.contains("no-cache") || cc.contains("no-store"))) {
+      return false;
+    }
+    String opt = ctx.request().getHeader(CACHE_HEADER);
+    if (opt != null && opt.equalsIgnoreCase("bypass")) {
+      return false;
+    }
+    return (opt != null && opt.equalsIgnoreCase("use"))
+        || (chat.temperature() != null && chat.temperature() == 0.0);
+  }
+
+  static String cacheKey(Principal p, RoutingHints hints, ChatRequest chat) {
+    String classification = hints.classification() == null ? "none" : hints.classification();
+    return "{tm}:cache:" + p.tenant() + ":" + classification + ":"
+        + (p.policy() == null ? "-" : p.policy()) + ":"
+        + StoredAnswers.sha256(normalised(hints, chat));
+  }
+
+  /** The request's meaning as canonical JSON: the stream flag and key order do not count. */
+  static String normalised(RoutingHints hints, ChatRequest c) {
+    JsonArray msgs = new JsonArray();
+    for (ChatMessage m : c.messages()) {
+      JsonArray calls = new JsonArray();
+      if (m.toolCalls() != null) {
+        for (ToolCall t : m.toolCalls()) {
+          calls.add(new JsonArray().add(t.id()).add(t.name()).add(t.argumentsJson()));
+        }
+      }
+      msgs.add(new JsonArray().add(m.role()).add(m.content()).add(m.name()).add(m.toolCallId())
+          .add(calls));
+    }
+    JsonArray tools = new JsonArray();
+    if (c.tools() != null) {
+      for (ToolDef t : c.tools()) {
+        tools.add(new JsonArray().add(t.name()).add(t.description()).add(t.parametersJson()));
+      }
+    }
+    return new JsonArray().add(c.model()).add(msgs).add(c.maxTokens()).add(c.temperature())
+        .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
+        .add(tools).add(c.toolChoiceJson()).add(c.responseFormatJson()).add(c.seed())
+        .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
+            .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
+        .encode();
+  }
+
+  /** Writes a stored answer in the client's API, streamed if the client asked for a stream. */
+  static void replay(HttpServerResponse resp, ClientApi api, ClientApi.Parsed parsed,
+      String requestId, Answer a) {
+    if (resp.ended() || resp.closed()) {
+      return;
+    }
+    GatewayVerticle.routeHeaders(resp, a.route(), 0);
+    String id = api.responseId(requestId);
+    if (!parsed.chat().stream()) {
+      resp.setStatusCode(200).putHeader("Content-Type", "application/json")
+          .end(api.response(id, a.response()).toBuffer());
+      return;
+    }
+    StreamEncoder enc = api.encoder(id, parsed);
+    List<StreamChunk> chunks = AnswerRecorder.replayChunks(requestId, a);
+    resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache");
+    resp.write(enc.encode(chunks.get(0), a.response().model(), true));
+    resp.end(enc.encode(chunks.get(1), a.response().model(), false));
+  }
+}

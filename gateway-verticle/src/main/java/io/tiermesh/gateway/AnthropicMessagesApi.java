@@ -1,0 +1,321 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Anthropic Messages API as the gateway speaks it to clients: request parsing into the
+ * mesh's {@link ChatRequest}, and the message and stream-event shapes Anthropic's SDKs expect.
+ *
+ * <p>Mapping into the mesh's (OpenAI-like) form: the top-level {@code system} becomes a leading
+ * system message; an assistant {@code tool_use} block becomes a tool call; a user
+ * {@code tool_result} block becomes a {@code tool} message answering that call; {@code
+ * stop_sequences} become stop strings; {@code tool_choice} becomes its OpenAI equivalent
+ * ({@code any} → {@code required}). Content the mesh cannot carry (images, documents) is
+ * refused with 400 rather than dropped. {@code top_k} is accepted and not forwarded.
+ */
+public final class AnthropicMessagesApi {
+
+  private AnthropicMessagesApi() {}
+
+  /** A parsed request plus what only the client-facing side needs. */
+  public record Parsed(ChatRequest chat, JsonObject metadata) {}
+
+  public static Parsed parse(JsonObject body) {
+    Object model = body.getValue("model");
+    if (!(model instanceof String m) || m.isBlank()) {
+      throw RequestRejected.bad("'model' is required");
+    }
+    Object maxTokens = body.getValue("max_tokens");
+    if (!(maxTokens instanceof Number mt) || mt.doubleValue() < 1
+        || mt.doubleValue() > Integer.MAX_VALUE || mt.doubleValue() != Math.rint(mt.doubleValue())) {
+      throw RequestRejected.bad("'max_tokens' is required and must be a positive integer");
+    }
+    Object rawMessages = body.getValue("messages");
+    if (!(rawMessages instanceof JsonArray arr) || arr.isEmpty()) {
+      throw RequestRejected.bad("'messages' must be a non-empty array");
+    }
+    List<ChatMessage> messages = new ArrayList<>(arr.size() + 1);
+    String system = systemText(body.getValue("system"));
+    if (system != null) {
+      messages.add(ChatMessage.of("system", system));
+    }
+    for (int i = 0; i < arr.size(); i++) {
+      if (!(arr.getValue(i) instanceof JsonObject msg)) {
+        throw RequestRejected.bad("messages[" + i + "] must be an object");
+      }
+      addMessage(messages, msg, i);
+    }
+    boolean stream = bool(body, "stream");
+    ChatRequest chat = new ChatRequest(m, List.copyOf(messages), mt.intValue(),
+        number(body, "temperature"), number(body, "top_p"), stopSequences(body), tools(body),
+        toolChoice(body.getValue("tool_choice")), null, null, stream);
+    Object metadata = body.getValue("metadata");
+    if (metadata != null && !(metadata instanceof JsonObject)) {
+      throw RequestRejected.bad("'metadata' must be an object");
+    }
+    return new Parsed(chat, (JsonObject) metadata);
+  }
+
+  private static String systemText(Object system) {
+    if (system == null) {
+      return null;
+    }
+    if (system instanceof String s) {
+      return s;
+    }
+    if (system instanceof JsonArray blocks) {
+      StringBuilder sb = new StringBuilder();
+      for (int b = 0; b < blocks.size(); b++) {
+        if (!(blocks.getValue(b) instanceof JsonObject block)
+            || !"text".equals(block.getValue("type")) || !(block.getValue("text") instanceof String t)) {
+          throw RequestRejected.bad("system[" + b + "] must be a text block");
+        }
+        if (sb.length() > 0) {
+          sb.append("\n\n");
+        }
+        sb.append(t);
+      }
+      return sb.toString();
+    }
+    throw RequestRejected.bad("'system' must be a string or an array of text blocks");
+  }
+
+  private static void addMessage(List<ChatMessage> out, JsonObject msg, int i) {
+    Object role = msg.getValue("role");
+    if (!"user".equals(role) && !"assistant".equals(role)) {
+      throw RequestRejected.bad("messages[" + i + "].role must be 'user' or 'assistant'");
+    }
+    Object content = msg.getValue("content");
+    if (content instanceof String s) {
+      out.add(ChatMessage.of((String) role, s));
+      return;
+    }
+    if (!(content instanceof JsonArray blocks)) {
+      throw RequestRejected.bad("messages[" + i + "].content must be a string or an array");
+    }
+    StringBuilder text = new StringBuilder();
+    List<ToolCall> calls = new ArrayList<>();
+    List<ChatMessage> results = new ArrayList<>();
+    for (int b = 0; b < blocks.size(); b++) {
+      String at = "messages[" + i + "].content[" + b + "]";
+      if (!(blocks.getValue(b) instanceof JsonObject block)) {
+        throw RequestRejected.bad(at + " must be an object");
+      }
+      Object type = block.getValue("type");
+      if ("text".equals(type)) {
+        if (!(block.getValue("text") instanceof String t)) {
+          throw RequestRejected.bad(at + ".text must be a string");
+        }
+        text.append(t);
+      } else if ("tool_use".equals(type) && "assistant".equals(role)) {
+        Object input = block.getValue("input");
+        if (!(block.getValue("id") instanceof String id) || !(block.getValue("name") instanceof String name)
+            || (input != null && !(input instanceof JsonObject))) {
+          throw RequestRejected.bad(at + ": a tool_use block needs an id, a name and an input object");
+        }
+        calls.add(new ToolCall(id, name, input == null ? "{}" : ((JsonObject) input).encode()));
+      } else if ("tool_result".equals(type) && "user".equals(role)) {
+        if (!(block.getValue("tool_use_id") instanceof String id)) {
+          throw RequestRejected.bad(at + ": a tool_result block needs a tool_use_id");
+        }
+        String result = toolResultText(block.getValue("content"), at);
+        if (Boolean.TRUE.equals(block.getValue("is_error"))) {
+          result = "Error: " + result;
+        }
+        results.add(new ChatMessage("tool", result, null, id, null));
+      } else {
+        throw RequestRejected.bad(at + ": content blocks of type '" + type + "' are not "
+            + "supported for role " + role + " (text, tool_use, tool_result are)");
+      }
+    }
+    // OpenAI-style backends want a tool call's answer right after the call, before new text.
+    out.addAll(results);
+    if (text.length() > 0 || !calls.isEmpty() || results.isEmpty()) {
+      out.add(new ChatMessage((String) role, text.length() == 0 && !calls.isEmpty() ? null
+          : text.toString(), null, null, calls.isEmpty() ? null : List.copyOf(calls)));
+    }
+  }
+
+  private static String toolResultText(Object content, String at) {
+    if (content == null) {
+      return "";
+    }
+    if (content instanceof String s) {
+      return s;
+    }
+    if (content instanceof JsonArray parts) {
+      StringBuilder sb = new StringBuilder();
+      for (int p = 0; p < parts.size(); p++) {
+        if (!(parts.getValue(p) instanceof JsonObject part) || !"text".equals(part.getValue("type"))
+            || !(part.getValue("text") instanceof String t)) {
+          throw RequestRejected.bad(at + ".content[" + p + "]: only text is supported in a "
+              + "tool_result");
+        }
+        sb.append(t);
+      }
+      return sb.toString();
+    }
+    throw RequestRejected.bad(at + ".content must be a string or an array of text blocks");
+  }
+
+  private static List<String> stopSequences(JsonObject body) {
+    Object v = body.getValue("stop_sequences");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw RequestRejected.bad("'stop_sequences' must be an array of strings");
+    }
+    List<String> out = new ArrayList<>(a.size());
+    for (Object o : a) {
+      if (!(o instanceof String s)) {
+        throw RequestRejected.bad("'stop_sequences' must be an array of strings");
+      }
+      out.add(s);
+    }
+    return out.isEmpty() ? null : List.copyOf(out);
+  }
+
+  private static List<ToolDef> tools(JsonObject body) {
+    Object raw = body.getValue("tools");
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof JsonArray arr)) {
+      throw RequestRejected.bad("'tools' must be an array");
+    }
+    List<ToolDef> out = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      if (!(arr.getValue(i) instanceof JsonObject tool) || !(tool.getValue("name") instanceof String name)) {
+        throw RequestRejected.bad("tools[" + i + "] must be an object with a name");
+      }
+      Object schema = tool.getValue("input_schema");
+      if (!(schema instanceof JsonObject s)) {
+        throw RequestRejected.bad("tools[" + i + "].input_schema must be an object");
+      }
+      out.add(new ToolDef(name, tool.getValue("description") instanceof String d ? d : null,
+          s.encode()));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Anthropic's tool_choice as the OpenAI-form JSON text the mesh carries. */
+  static String toolChoice(Object raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof JsonObject choice) || !(choice.getValue("type") instanceof String type)) {
+      throw RequestRejected.bad("'tool_choice' must be an object with a type");
+    }
+    return switch (type) {
+      case "auto" -> "\"auto\"";
+      case "any" -> "\"required\"";
+      case "none" -> "\"none\"";
+      case "tool" -> {
+        if (!(choice.getValue("name") instanceof String name)) {
+          throw RequestRejected.bad("'tool_choice' of type tool needs a name");
+        }
+        yield new JsonObject().put("type", "function")
+            .put("function", new JsonObject().put("name", name)).encode();
+      }
+      default -> throw RequestRejected.bad("'tool_choice.type' must be auto, any, tool or none");
+    };
+  }
+
+  private static Double number(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof Number num) {
+      return num.doubleValue();
+    }
+    throw RequestRejected.bad("'" + key + "' must be a number");
+  }
+
+  private static boolean bool(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return false;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw RequestRejected.bad("'" + key + "' must be a boolean");
+  }
+
+  /** The mesh's (OpenAI) finish reason as Anthropic's {@code stop_reason}. */
+  public static String stopReason(String finishReason) {
+    if (finishReason == null) {
+      return "end_turn";
+    }
+    return switch (finishReason) {
+      case "length", "max_tokens" -> "max_tokens";
+      case "tool_calls", "function_call", "tool_use" -> "tool_use";
+      case "stop_sequence" -> "stop_sequence";
+      default -> "end_turn";
+    };
+  }
+
+  public static JsonObject response(String id, ChatResponse r) {
+    JsonArray content = new JsonArray();
+    String text = r.message().content();
+    if (text != null && !text.isEmpty()) {
+      content.add(new JsonObject().put("type", "text").put("text", text));
+    }
+    if (r.message().toolCalls() != null) {
+      for (ToolCall c : r.message().toolCalls()) {
+        content.add(new JsonObject().put("type", "tool_use").put("id", c.id())
+            .put("name", c.name()).put("input", toolInput(c.argumentsJson())));
+      }
+    }
+    return new JsonObject()
+        .put("id", id)
+        .put("type", "message")
+        .put("role", "assistant")
+        .put("model", r.model())
+        .put("content", content)
+        .put("stop_reason", stopReason(r.finishReason()))
+        .putNull("stop_sequence")
+        .put("usage", usage(r.usage()));
+  }
+
+  /**
+   * A tool call's arguments as the object Anthropic clients expect. Models occasionally emit
+   * arguments that are not a JSON object; they are kept verbatim under {@code _raw} rather
+   * than lost.
+   */
+  static JsonObject toolInput(String argumentsJson) {
+    if (argumentsJson == null || argumentsJson.isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      return new JsonObject(argumentsJson);
+    } catch (DecodeException | ClassCastException e) {
+      return new JsonObject().put("_raw", argumentsJson);
+    }
+  }
+
+  public static JsonObject usage(Usage u) {
+    Usage usage = u == null ? Usage.ZERO : u;
+    return new JsonObject().put("input_tokens", usage.promptTokens())
+        .put("output_tokens", usage.completionTokens());
+  }
+
+  /** One SSE event: Anthropic names every event and repeats the name as the data's type. */
+  public static Buffer event(String name, JsonObject data) {
+    return Buffer.buffer("event: ").appendString(name).appendString("\ndata: ")
+        .appendBuffer(data.toBuffer()).appendString("\n\n");
+  }
+}

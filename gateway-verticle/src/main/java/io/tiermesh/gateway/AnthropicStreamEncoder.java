@@ -1,0 +1,109 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Anthropic's streaming events from the mesh's chunks: {@code message_start}, then for each
+ * content block {@code content_block_start}, its deltas ({@code text_delta} or {@code
+ * input_json_delta}) and {@code content_block_stop}, then {@code message_delta} with the stop
+ * reason and usage, and {@code message_stop}.
+ *
+ * <p>The mesh streams tool calls OpenAI-style (fragments addressed by a tool index, text and
+ * tools possibly interleaved); Anthropic's blocks are strictly sequential, so a change of
+ * kind or of tool index closes the open block and opens the next one.
+ */
+final class AnthropicStreamEncoder implements StreamEncoder {
+
+  private final String messageId;
+
+  /** The open block's Anthropic index, or -1 when none is open. */
+  private int openBlock = -1;
+  private int nextBlock;
+  /** The mesh tool index of the open tool_use block, or -1 for a text block. */
+  private int openToolIndex = -1;
+
+  AnthropicStreamEncoder(String messageId) {
+    this.messageId = messageId;
+  }
+
+  @Override
+  public Buffer encode(StreamChunk c, String model, boolean first) {
+    Buffer out = Buffer.buffer();
+    if (first) {
+      out.appendBuffer(AnthropicMessagesApi.event("message_start", new JsonObject()
+          .put("type", "message_start")
+          .put("message", new JsonObject().put("id", messageId).put("type", "message")
+              .put("role", "assistant").put("model", model).put("content", new JsonArray())
+              .putNull("stop_reason").putNull("stop_sequence")
+              .put("usage", AnthropicMessagesApi.usage(Usage.ZERO)))));
+    }
+    if (c.text() != null && !c.text().isEmpty()) {
+      if (openBlock < 0 || openToolIndex != -1) {
+        open(out, new JsonObject().put("type", "text").put("text", ""), -1);
+      }
+      out.appendBuffer(delta(new JsonObject().put("type", "text_delta").put("text", c.text())));
+    }
+    if (c.toolCalls() != null) {
+      for (ToolCallDelta t : c.toolCalls()) {
+        if (openBlock < 0 || openToolIndex != t.index()) {
+          open(out, new JsonObject().put("type", "tool_use")
+              .put("id", t.id() == null ? messageId + "_tool_" + t.index() : t.id())
+              .put("name", t.name() == null ? "" : t.name())
+              .put("input", new JsonObject()), t.index());
+        }
+        if (t.argumentsFragment() != null && !t.argumentsFragment().isEmpty()) {
+          out.appendBuffer(delta(new JsonObject().put("type", "input_json_delta")
+              .put("partial_json", t.argumentsFragment())));
+        }
+      }
+    }
+    if (c.end()) {
+      close(out);
+      Usage u = c.usage() == null ? Usage.ZERO : c.usage();
+      out.appendBuffer(AnthropicMessagesApi.event("message_delta", new JsonObject()
+          .put("type", "message_delta")
+          .put("delta", new JsonObject()
+              .put("stop_reason", AnthropicMessagesApi.stopReason(c.finishReason()))
+              .putNull("stop_sequence"))
+          // Input tokens are only known at the end of a mesh stream, so they ride here too;
+          // Anthropic's SDKs take input_tokens from message_delta when present.
+          .put("usage", new JsonObject().put("input_tokens", u.promptTokens())
+              .put("output_tokens", u.completionTokens()))));
+      out.appendBuffer(AnthropicMessagesApi.event("message_stop",
+          new JsonObject().put("type", "message_stop")));
+    }
+    return out;
+  }
+
+  private void open(Buffer out, JsonObject block, int toolIndex) {
+    close(out);
+    openBlock = nextBlock++;
+    openToolIndex = toolIndex;
+    out.appendBuffer(AnthropicMessagesApi.event("content_block_start", new JsonObject()
+        .put("type", "content_block_start").put("index", openBlock).put("content_block", block)));
+  }
+
+  private void close(Buffer out) {
+    if (openBlock >= 0) {
+      out.appendBuffer(AnthropicMessagesApi.event("content_block_stop", new JsonObject()
+          .put("type", "content_block_stop").put("index", openBlock)));
+      openBlock = -1;
+      openToolIndex = -1;
+    }
+  }
+
+  private Buffer delta(JsonObject delta) {
+    return AnthropicMessagesApi.event("content_block_delta", new JsonObject()
+        .put("type", "content_block_delta").put("index", openBlock).put("delta", delta));
+  }
+
+  @Override
+  public ErrorShape errors() {
+    return ErrorShape.ANTHROPIC;
+  }
+}

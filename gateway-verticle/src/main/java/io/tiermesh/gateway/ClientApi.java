@@ -1,0 +1,86 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One client-facing chat API (OpenAI Chat Completions, Anthropic Messages): how its requests
+ * parse into the mesh's form and how answers, streams and errors are spelled back. The
+ * request path itself is the same for every API.
+ */
+interface ClientApi {
+
+  /**
+   * @param metadata the body's metadata object (a source of routing hints), or null
+   * @param includeUsageChunk OpenAI's {@code stream_options.include_usage}
+   */
+  record Parsed(ChatRequest chat, JsonObject metadata, boolean includeUsageChunk) {}
+
+  /** @throws io.tiermesh.contracts.MeshFailure for a request the client must fix */
+  Parsed parse(JsonObject body);
+
+  String responseId(String requestId);
+
+  JsonObject response(String responseId, ChatResponse r);
+
+  StreamEncoder encoder(String responseId, Parsed parsed);
+
+  ErrorShape errors();
+
+  ClientApi OPENAI = new ClientApi() {
+    @Override
+    public Parsed parse(JsonObject body) {
+      OpenAiChatApi.Parsed p = OpenAiChatApi.parse(body);
+      return new Parsed(p.chat(), p.metadata(), p.includeUsageChunk());
+    }
+
+    @Override
+    public String responseId(String requestId) {
+      return "chatcmpl-" + requestId;
+    }
+
+    @Override
+    public JsonObject response(String responseId, ChatResponse r) {
+      return OpenAiChatApi.response(responseId, r);
+    }
+
+    @Override
+    public StreamEncoder encoder(String responseId, Parsed parsed) {
+      return new OpenAiStreamEncoder(responseId, parsed.includeUsageChunk());
+    }
+
+    @Override
+    public ErrorShape errors() {
+      return ErrorShape.OPENAI;
+    }
+  };
+
+  ClientApi ANTHROPIC = new ClientApi() {
+    @Override
+    public Parsed parse(JsonObject body) {
+      AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(body);
+      return new Parsed(p.chat(), p.metadata(), false);
+    }
+
+    @Override
+    public String responseId(String requestId) {
+      return "msg_" + requestId;
+    }
+
+    @Override
+    public JsonObject response(String responseId, ChatResponse r) {
+      return AnthropicMessagesApi.response(responseId, r);
+    }
+
+    @Override
+    public StreamEncoder encoder(String responseId, Parsed parsed) {
+      return new AnthropicStreamEncoder(responseId);
+    }
+
+    @Override
+    public ErrorShape errors() {
+      return ErrorShape.ANTHROPIC;
+    }
+  };
+}

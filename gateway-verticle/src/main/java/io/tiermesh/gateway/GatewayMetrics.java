@@ -1,0 +1,113 @@
+package io.tiermesh.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.Usage;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's meters. Names are constants and follow the OpenTelemetry GenAI conventions
+ * where one exists ({@code gen_ai.client.token.usage}, {@code gen_ai.server.time_to_first_token},
+ * {@code gen_ai.client.operation.duration}); tags are few-valued (api, tier, provider, model
+ * from configuration, route reason, cache result, status) and never carry request content, ids
+ * or client-chosen strings.
+ */
+public final class GatewayMetrics {
+
+  public static final String REQUEST_DURATION = "gen_ai.client.operation.duration";
+  public static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
+  public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
+  public static final String RATE_LIMIT_REFUSALS = "tiermesh.gateway.rate_limit.refusals";
+  public static final String CACHE_LOOKUPS = "tiermesh.gateway.cache.lookups";
+  public static final String IDEMPOTENT_REPLAYS = "tiermesh.gateway.idempotent.replays";
+
+  private static final String NONE = "none";
+
+  private final MeterRegistry registry;
+  private final Supplier<String> scrape;
+
+  /**
+   * @param scrape the registry's text exposition for {@code GET /metrics}, or null when the
+   *               node exports none
+   */
+  public GatewayMetrics(MeterRegistry registry, Supplier<String> scrape) {
+    this.registry = registry;
+    this.scrape = scrape;
+  }
+
+  /** Meters that go nowhere, for a gateway run without a metrics registry (tests). */
+  public static GatewayMetrics none() {
+    return new GatewayMetrics(new SimpleMeterRegistry(), null);
+  }
+
+  String scrape() {
+    return scrape == null ? null : scrape.get();
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  /** One finished request: served (route known) or refused / failed (route null). */
+  void request(String api, RouteInfo route, String cache, int status, long startedNanos) {
+    Timer.builder(REQUEST_DURATION)
+        .description("Time from request arrival to the end of the answer")
+        .tag("api", api)
+        .tag("tier", route == null ? NONE : String.valueOf(route.tier()))
+        .tag("provider", route == null ? NONE : route.providerId())
+        .tag("model", route == null ? NONE : route.model())
+        .tag("route_reason", route == null || route.reason() == null ? NONE : route.reason())
+        .tag("cache", cache)
+        .tag("status", String.valueOf(status))
+        .register(registry)
+        .record(Duration.ofNanos(System.nanoTime() - startedNanos));
+  }
+
+  void firstToken(RouteInfo route, long startedNanos) {
+    Timer.builder(TIME_TO_FIRST_TOKEN)
+        .description("Time from request arrival to the first streamed chunk")
+        .tag("tier", String.valueOf(route.tier()))
+        .tag("provider", route.providerId())
+        .tag("model", route.model())
+        .register(registry)
+        .record(Duration.ofNanos(System.nanoTime() - startedNanos));
+  }
+
+  void tokens(RouteInfo route, Usage usage) {
+    if (route == null || usage == null) {
+      return;
+    }
+    summary(route, "input").record(usage.promptTokens());
+    summary(route, "output").record(usage.completionTokens());
+  }
+
+  private DistributionSummary summary(RouteInfo route, String type) {
+    return DistributionSummary.builder(TOKEN_USAGE)
+        .description("Tokens per request")
+        .baseUnit("tokens")
+        .tag("gen_ai.token.type", type)
+        .tag("tier", String.valueOf(route.tier()))
+        .tag("provider", route.providerId())
+        .tag("model", route.model())
+        .register(registry);
+  }
+
+  /** @param scope {@code key} or {@code ip} */
+  public void rateLimited(String scope) {
+    Counter.builder(RATE_LIMIT_REFUSALS).tag("scope", scope).register(registry).increment();
+  }
+
+  void cacheLookup(boolean hit) {
+    Counter.builder(CACHE_LOOKUPS).tag("result", hit ? "hit" : "miss").register(registry)
+        .increment();
+  }
+
+  void replay() {
+    Counter.builder(IDEMPOTENT_REPLAYS).register(registry).increment();
+  }
+}

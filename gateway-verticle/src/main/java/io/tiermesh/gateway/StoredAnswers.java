@@ -1,0 +1,122 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers kept in Redis: idempotency records and the response cache.
+ *
+ * <p>Idempotency: {@code {tm}:idem:<tenant>:<sha256(key)>} is claimed with one Lua script (a
+ * SET-NX-like claim that also compares the request hash), so across any number of gateway
+ * nodes exactly one request per key executes. The claim expires after the request timeout, so
+ * a node that dies mid-request does not block the key forever; the finished answer then
+ * replaces it for the replay TTL. Failed requests release the claim so a retry may run.
+ */
+public final class StoredAnswers {
+
+  private static final long TIMEOUT_MS = 1_000;
+
+  private static final String BEGIN = """
+      local v = redis.call('HGETALL', KEYS[1])
+      if #v == 0 then
+        redis.call('HSET', KEYS[1], 'state', 'pending', 'request', ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return {'new'}
+      end
+      local h = {}
+      for i = 1, #v, 2 do h[v[i]] = v[i + 1] end
+      if h['request'] ~= ARGV[1] then return {'mismatch'} end
+      if h['state'] ~= 'done' then return {'busy'} end
+      return {'done', h['answer']}""";
+  private static final String COMPLETE = """
+      if redis.call('HGET', KEYS[1], 'request') ~= ARGV[1] then return 0 end
+      redis.call('HSET', KEYS[1], 'state', 'done', 'answer', ARGV[2])
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      return 1""";
+  private static final String RELEASE = """
+      if redis.call('HGET', KEYS[1], 'state') == 'pending'
+          and redis.call('HGET', KEYS[1], 'request') == ARGV[1] then
+        redis.call('DEL', KEYS[1])
+      end
+      return 1""";
+
+  /** How a claim went. */
+  public enum Claim { NEW, BUSY, MISMATCH, DONE }
+
+  public record Begin(Claim claim, Answer answer) {}
+
+  private final Redis redis;
+
+  public StoredAnswers(Redis redis) {
+    this.redis = redis;
+  }
+
+  public static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
+  }
+
+  static String idempotencyKey(String tenant, String key) {
+    return "{tm}:idem:" + tenant + ":" + sha256(key);
+  }
+
+  public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
+    return eval(BEGIN, idempotencyKey(tenant, key), requestHash, String.valueOf(claimMs))
+        .map(r -> switch (r.get(0).toString()) {
+          case "new" -> new Begin(Claim.NEW, null);
+          case "busy" -> new Begin(Claim.BUSY, null);
+          case "mismatch" -> new Begin(Claim.MISMATCH, null);
+          default -> new Begin(Claim.DONE, Answer.fromJson(new JsonObject(r.get(1).toString())));
+        });
+  }
+
+  public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
+      long ttlMs) {
+    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, a.toJson().encode(),
+        String.valueOf(ttlMs)).mapEmpty();
+  }
+
+  public Future<Void> release(String tenant, String key, String requestHash) {
+    return eval(RELEASE, idempotencyKey(tenant, key), requestHash).mapEmpty();
+  }
+
+  /** A cached answer, or null. */
+  public Future<Answer> cached(String cacheKey) {
+    return send(Request.cmd(Command.GET).arg(cacheKey))
+        .map(r -> r == null ? null : Answer.fromJson(new JsonObject(r.toString())));
+  }
+
+  public Future<Void> cache(String cacheKey, Answer a, long ttlMs) {
+    return send(Request.cmd(Command.SET).arg(cacheKey).arg(a.toJson().encode()).arg("PX")
+        .arg(ttlMs)).mapEmpty();
+  }
+
+  private Future<Response> eval(String script, String key, String... args) {
+    Request req = Request.cmd(Command.EVAL).arg(script).arg(1).arg(key);
+    for (String a : args) {
+      req.arg(a);
+    }
+    return send(req);
+  }
+
+  private Future<Response> send(Request req) {
+    return redis.send(req).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .recover(t -> Future.failedFuture(new MeshFailure(FailureCode.ROLE_UNAVAILABLE,
+            "the answer store (Redis) is unavailable")));
+  }
+}

@@ -1,0 +1,179 @@
+package io.tiermesh.gateway.access;
+
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.gateway.ApiKeys;
+import io.tiermesh.gateway.ErrorShape;
+import io.tiermesh.gateway.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+
+/**
+ * Everything between "a request arrived" and "it may be served": key authentication into a
+ * {@link Principal}, and the admin API for keys and tenants. One per gateway verticle
+ * instance.
+ */
+public final class AccessLayer {
+
+  private static final String PRINCIPAL = "tiermesh.principal";
+  private static final int ADMIN_BODY_LIMIT = 64 * 1024;
+
+  private final AccessSettings settings;
+  private final ApiKeys bootstrap;
+  private final GatewayMetrics metrics;
+  private Redis redis;
+  private KeyStore store;
+  private KeyHasher hasher;
+  private Authenticator authenticator;
+  private AdminAuth adminAuth;
+  private RateLimiter limiter;
+  private Vertx vertx;
+  /** Checks skipped because Redis did not answer (limits fail open so tier 1 keeps serving). */
+  private long limitChecksSkipped;
+  private long rateLimitRefusals;
+
+  public AccessLayer(AccessSettings settings, ApiKeys bootstrap, GatewayMetrics metrics) {
+    this.settings = settings;
+    this.bootstrap = bootstrap;
+    this.metrics = metrics;
+  }
+
+  /** Builds the clients at once (routes can be mounted next); the future is the change feed. */
+  public Future<Void> start(Vertx vertx) {
+    this.vertx = vertx;
+    if (settings.redisUrl() != null) {
+      redis = Redis.createClient(vertx, new RedisOptions()
+          .setConnectionString(settings.redisUrl())
+          .setMaxPoolSize(8)
+          .setMaxPoolWaiting(1024));
+    }
+    if (redis != null) {
+      limiter = new RateLimiter(redis);
+    }
+    if (redis != null && settings.keySecret() != null) {
+      hasher = new KeyHasher(settings.keySecret());
+      store = new KeyStore(redis);
+    }
+    authenticator = new Authenticator(bootstrap, hasher, store, settings.config().perKey(),
+        settings.config().keyCacheMs());
+    adminAuth = new AdminAuth(settings.adminKey(), settings.adminKeyEnv());
+    return authenticator.listen(vertx);
+  }
+
+  /** The shared Redis client, or null when none is configured. */
+  public Redis redis() {
+    return redis;
+  }
+
+  /** {@code /admin/*}: admin key first, then bodies, then the key and tenant routes. */
+  public void mountAdmin(Router router) {
+    router.route("/admin/*").handler(adminAuth);
+    router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
+    new KeyAdminRoutes(vertx, store, hasher).mount(router);
+  }
+
+  /** Route handler for client APIs: a valid key or an error in the API's own shape. */
+  public void authenticate(RoutingContext ctx) {
+    String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
+        ctx.request().getHeader("x-api-key"));
+    // The body must not be read while the key is looked up, or the body handler further down
+    // would find the request already ended; it resumes the request itself.
+    ctx.request().pause();
+    authenticator.authenticate(presented).onComplete(ar -> {
+      if (ar.failed() || ctx.request().method() != HttpMethod.POST) {
+        ctx.request().resume();
+      }
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        ErrorShape.forPath(ctx.request().path()).send(ctx.response(), f.code(), f.detail(), null);
+        return;
+      }
+      ctx.put(PRINCIPAL, ar.result());
+      limit(ctx, RateLimiter.forKey(ar.result().keyId(), ar.result().limits()));
+    });
+  }
+
+  /** Route handler for client APIs, before authentication: the per-address limit. */
+  public void limitClientAddress(RoutingContext ctx) {
+    int rpm = settings.config().perIp().requestsPerMinute();
+    if (limiter == null || rpm <= 0 || ctx.request().remoteAddress() == null) {
+      ctx.next();
+      return;
+    }
+    ctx.request().pause();
+    limit(ctx, RateLimiter.forIp(ctx.request().remoteAddress().host(), rpm));
+  }
+
+  private void limit(RoutingContext ctx, java.util.List<RateLimiter.Window> windows) {
+    boolean anyLimit = windows.stream().anyMatch(w -> w.limit() > 0);
+    if (limiter == null || !anyLimit) {
+      ctx.next();
+      return;
+    }
+    limiter.take(windows).onComplete(ar -> {
+      if (ar.failed()) {
+        limitChecksSkipped++;
+        ctx.next();
+        return;
+      }
+      RateLimiter.Decision d = ar.result();
+      RateLimitHeaders.apply(ctx.response().headers(), d);
+      if (!d.allowed()) {
+        ctx.request().resume();
+        rateLimitRefusals++;
+        metrics.rateLimited(windows.get(0).key().contains(":rl:ip:") ? "ip" : "key");
+        ErrorShape.forPath(ctx.request().path()).send(ctx.response(), FailureCode.RATE_LIMITED,
+            refusal(d), null);
+        return;
+      }
+      ctx.next();
+    });
+  }
+
+  private static String refusal(RateLimiter.Decision d) {
+    for (RateLimiter.WindowState s : d.states()) {
+      if (s.exceeded()) {
+        String what = s.window().kind() == RateLimiter.Kind.TOKENS ? "tokens" : "requests";
+        String per = s.window().windowMs() == RateLimiter.DAY_MS ? "day" : "minute";
+        String who = s.window().key().contains(":rl:ip:") ? "this client address" : "this API key";
+        return "rate limit exceeded: " + s.window().limit() + " " + what + " per " + per
+            + " for " + who;
+      }
+    }
+    return "rate limit exceeded";
+  }
+
+  /** Charges a finished answer's tokens to the caller's per-minute token window. */
+  public void chargeTokens(Principal p, long tokens) {
+    if (limiter == null || p == null || tokens <= 0 || p.limits().tokensPerMinute() == null
+        || p.limits().tokensPerMinute() <= 0) {
+      return;
+    }
+    limiter.take(java.util.List.of(RateLimiter.tokenCharge(p.keyId(), tokens)))
+        .onFailure(err -> limitChecksSkipped++);
+  }
+
+  /** Requests refused by a rate limit on this instance so far. */
+  public long rateLimitRefusals() {
+    return rateLimitRefusals;
+  }
+
+  public long limitChecksSkipped() {
+    return limitChecksSkipped;
+  }
+
+  /** The authenticated caller of this request. */
+  public static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
+  public Future<Void> close() {
+    return redis == null ? Future.succeededFuture() : redis.close();
+  }
+}

@@ -1,0 +1,138 @@
+package io.tiermesh.gateway.access;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.config.RateLimits;
+import io.tiermesh.gateway.ApiKeys;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns a presented key into a {@link Principal}. The configured bootstrap key belongs to
+ * tenant {@code default}; every other key is looked up by its HMAC in the {@link KeyStore}.
+ * Records (and misses) are cached per gateway instance; a change published on
+ * {@link Addresses#GATEWAY_ACCESS_CHANGED} evicts them on every node, so a revoked key stops
+ * working everywhere at once. One instance per verticle: used from its event loop only.
+ */
+public final class Authenticator {
+
+  static final int MAX_CACHED = 10_000;
+
+  private final ApiKeys bootstrap;
+  private final KeyHasher hasher;
+  private final KeyStore store;
+  private final RateLimits defaults;
+  private final long cacheMs;
+  private final Map<String, Cached<ApiKeyRecord>> keys = lru();
+  private final Map<String, Cached<Tenant>> tenants = lru();
+
+  private record Cached<T>(T value, long until) {}
+
+  /**
+   * @param hasher null when no key secret is configured: then only the bootstrap key works
+   * @param store  null likewise
+   */
+  public Authenticator(ApiKeys bootstrap, KeyHasher hasher, KeyStore store, RateLimits defaults,
+      long cacheMs) {
+    this.bootstrap = bootstrap;
+    this.hasher = hasher;
+    this.store = store;
+    this.defaults = defaults == null ? RateLimits.NONE : defaults;
+    this.cacheMs = cacheMs;
+  }
+
+  /** Subscribes to change notices; call once from the owning verticle's start. */
+  public Future<Void> listen(Vertx vertx) {
+    return vertx.eventBus().<String>consumer(Addresses.GATEWAY_ACCESS_CHANGED,
+        msg -> evict(msg.body())).completion();
+  }
+
+  /** Drops a cached key ({@code key:<hash>}) or tenant ({@code tenant:<id>}). */
+  public void evict(String what) {
+    if (what == null) {
+      return;
+    }
+    if (what.startsWith("key:")) {
+      keys.remove(what.substring(4));
+    } else if (what.startsWith("tenant:")) {
+      tenants.remove(what.substring(7));
+    }
+  }
+
+  public boolean storeEnabled() {
+    return store != null;
+  }
+
+  /** Fails with {@link FailureCode#UNAUTHORIZED} for a missing, unknown or revoked key. */
+  public Future<Principal> authenticate(String presented) {
+    if (presented == null || presented.isEmpty()) {
+      return Future.failedFuture(new MeshFailure(FailureCode.UNAUTHORIZED, "missing API key"));
+    }
+    if (bootstrap.accepts(presented)) {
+      // The bootstrap key must keep working while Redis is down (tier 1 keeps serving).
+      return tenant(Tenant.DEFAULT_ID)
+          .otherwise(err -> Tenant.implicitDefault())
+          .map(t -> principal(t, Principal.BOOTSTRAP_KEY_ID, RateLimits.NONE));
+    }
+    if (store == null || presented.length() > 256) {
+      return invalid();
+    }
+    String hash = hasher.hash(presented);
+    return key(hash).compose(rec -> {
+      // The lookup was by hash; comparing the stored hash again in constant time guards
+      // against a store that returned the wrong record.
+      if (rec == null || rec.revoked() || !MessageDigest.isEqual(
+          rec.hash().getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII))) {
+        return invalid();
+      }
+      return tenant(rec.tenant()).map(t -> principal(t, rec.id(), rec.limits()));
+    });
+  }
+
+  private Principal principal(Tenant t, String keyId, RateLimits keyLimits) {
+    RateLimits effective = keyLimits.orElse(t.limits()).orElse(defaults);
+    return new Principal(t.id(), keyId, t.policy(), effective);
+  }
+
+  private static <T> Future<T> invalid() {
+    return Future.failedFuture(new MeshFailure(FailureCode.UNAUTHORIZED, "invalid API key"));
+  }
+
+  private Future<ApiKeyRecord> key(String hash) {
+    Cached<ApiKeyRecord> c = keys.get(hash);
+    long now = System.currentTimeMillis();
+    if (c != null && c.until() > now) {
+      return Future.succeededFuture(c.value());
+    }
+    return store.find(hash).onSuccess(rec -> keys.put(hash, new Cached<>(rec, now + cacheMs)));
+  }
+
+  /** A tenant that has no record yet (the default one, say) gets an implicit empty one. */
+  private Future<Tenant> tenant(String id) {
+    if (store == null) {
+      return Future.succeededFuture(Tenant.implicitDefault());
+    }
+    Cached<Tenant> c = tenants.get(id);
+    long now = System.currentTimeMillis();
+    if (c != null && c.until() > now) {
+      return Future.succeededFuture(c.value());
+    }
+    return store.tenant(id)
+        .map(t -> t != null ? t : new Tenant(id, null, RateLimits.NONE))
+        .onSuccess(t -> tenants.put(id, new Cached<>(t, now + cacheMs)));
+  }
+
+  private static <V> Map<String, V> lru() {
+    return new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > MAX_CACHED;
+      }
+    };
+  }
+}

@@ -1,0 +1,260 @@
+package io.tiermesh.gateway.access;
+
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.config.RateLimits;
+import io.tiermesh.gateway.ErrorResponses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+
+/**
+ * The admin API for keys and tenants (behind {@link AdminAuth}):
+ * <ul>
+ *   <li>{@code POST /admin/keys} {@code {"tenant","name","limits"?}} → 201 with the key in
+ *       plain text, shown this once
+ *   <li>{@code GET /admin/keys[?tenant=]} → keys, masked
+ *   <li>{@code DELETE /admin/keys/:id} → revoked on every gateway node at once
+ *   <li>{@code GET /admin/tenants/:id}, {@code PUT /admin/tenants/:id}
+ *       {@code {"policy","limits"}}
+ * </ul>
+ * A key can only be created for a tenant that exists ({@code default} always does).
+ */
+public final class KeyAdminRoutes {
+
+  static final Set<String> POLICIES = Set.of("local_only", "local_and_hosted", "multi_cloud");
+  private static final String ID = "[a-z0-9][a-z0-9_-]{0,62}";
+
+  private final Vertx vertx;
+  private final KeyStore store;
+  private final KeyHasher hasher;
+
+  public KeyAdminRoutes(Vertx vertx, KeyStore store, KeyHasher hasher) {
+    this.vertx = vertx;
+    this.store = store;
+    this.hasher = hasher;
+  }
+
+  /** Mounts the routes; the caller has already put {@link AdminAuth} and a body handler first. */
+  public void mount(Router router) {
+    router.post("/admin/keys").handler(this::create);
+    router.get("/admin/keys").handler(this::list);
+    router.delete("/admin/keys/:id").handler(this::revoke);
+    router.get("/admin/tenants/:id").handler(this::getTenant);
+    router.put("/admin/tenants/:id").handler(this::putTenant);
+  }
+
+  private boolean storeMissing(RoutingContext ctx) {
+    if (store == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "API key management needs "
+          + "the key secret (access.keySecretEnv) to be set", null);
+      return true;
+    }
+    return false;
+  }
+
+  private void create(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    JsonObject body;
+    String tenant;
+    RateLimits limits;
+    try {
+      body = bodyObject(ctx);
+      tenant = body.getValue("tenant") == null ? Tenant.DEFAULT_ID : id(body.getValue("tenant"),
+          "tenant");
+      limits = limits(body.getValue("limits"));
+      if (body.getValue("name") != null && !(body.getValue("name") instanceof String)) {
+        throw bad("'name' must be a string");
+      }
+    } catch (MeshFailure f) {
+      ErrorResponses.send(ctx.response(), f.code(), f.detail(), null);
+      return;
+    }
+    String name = body.getString("name", "");
+    Future<Tenant> exists = Tenant.DEFAULT_ID.equals(tenant)
+        ? Future.succeededFuture(Tenant.implicitDefault()) : store.tenant(tenant);
+    exists.compose(t -> {
+      if (t == null) {
+        return Future.failedFuture(new MeshFailure(FailureCode.NOT_FOUND, "no tenant '"
+            + tenant + "': create it with PUT /admin/tenants/" + tenant));
+      }
+      return store.create(hasher, tenant, name, limits);
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      // Evicts a cached miss for this hash on every node.
+      changed("key:" + ar.result().record().hash());
+      json(ctx, 201, view(ar.result().record()).put("key", ar.result().key()));
+    });
+  }
+
+  private void list(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    String tenant = ctx.request().getParam("tenant");
+    store.list().onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      JsonArray data = new JsonArray();
+      for (ApiKeyRecord r : ar.result()) {
+        if (tenant == null || tenant.equals(r.tenant())) {
+          data.add(view(r));
+        }
+      }
+      json(ctx, 200, new JsonObject().put("object", "list").put("data", data));
+    });
+  }
+
+  private void revoke(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    store.revoke(id).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else if (ar.result() == null) {
+        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no key with that id", null);
+      } else {
+        changed("key:" + ar.result());
+        json(ctx, 200, new JsonObject().put("id", id).put("revoked", true));
+      }
+    });
+  }
+
+  private void getTenant(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    store.tenant(id).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else if (ar.result() == null && !Tenant.DEFAULT_ID.equals(id)) {
+        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such tenant", null);
+      } else {
+        json(ctx, 200, view(ar.result() == null ? Tenant.implicitDefault() : ar.result()));
+      }
+    });
+  }
+
+  private void putTenant(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    Tenant t;
+    try {
+      String id = id(ctx.pathParam("id"), "tenant id");
+      JsonObject body = bodyObject(ctx);
+      Object policy = body.getValue("policy");
+      if (policy != null && !(policy instanceof String p && POLICIES.contains(p))) {
+        throw bad("'policy' must be one of " + POLICIES.stream().sorted().toList());
+      }
+      t = new Tenant(id, (String) policy, limits(body.getValue("limits")));
+    } catch (MeshFailure f) {
+      ErrorResponses.send(ctx.response(), f.code(), f.detail(), null);
+      return;
+    }
+    store.putTenant(t).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      changed("tenant:" + t.id());
+      json(ctx, 200, view(t));
+    });
+  }
+
+  private void changed(String what) {
+    vertx.eventBus().publish(Addresses.GATEWAY_ACCESS_CHANGED, what);
+  }
+
+  static JsonObject view(ApiKeyRecord r) {
+    return new JsonObject().put("id", r.id()).put("object", "api_key").put("tenant", r.tenant())
+        .put("name", r.name()).put("masked", r.masked()).put("created", r.createdMillis() / 1000)
+        .put("revoked", r.revoked()).put("limits", limitsJson(r.limits()));
+  }
+
+  static JsonObject view(Tenant t) {
+    return new JsonObject().put("id", t.id()).put("object", "tenant").put("policy", t.policy())
+        .put("limits", limitsJson(t.limits()));
+  }
+
+  private static JsonObject limitsJson(RateLimits l) {
+    RateLimits v = l == null ? RateLimits.NONE : l;
+    return new JsonObject().put("requestsPerMinute", v.requestsPerMinute())
+        .put("tokensPerMinute", v.tokensPerMinute()).put("requestsPerDay", v.requestsPerDay());
+  }
+
+  /** Limits from JSON; unknown fields are refused like in config, so a typo is not "no limit". */
+  static RateLimits limits(Object raw) {
+    if (raw == null) {
+      return RateLimits.NONE;
+    }
+    if (!(raw instanceof JsonObject o)) {
+      throw bad("'limits' must be an object");
+    }
+    for (String k : o.fieldNames()) {
+      if (!Set.of("requestsPerMinute", "tokensPerMinute", "requestsPerDay").contains(k)) {
+        throw bad("unknown limit '" + k + "' (requestsPerMinute, tokensPerMinute, "
+            + "requestsPerDay)");
+      }
+    }
+    return new RateLimits(count(o, "requestsPerMinute"), count(o, "tokensPerMinute"),
+        count(o, "requestsPerDay"));
+  }
+
+  private static Integer count(JsonObject o, String k) {
+    Object v = o.getValue(k);
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= Integer.MAX_VALUE
+        && n.doubleValue() == Math.rint(n.doubleValue())) {
+      return n.intValue();
+    }
+    throw bad("'limits." + k + "' must be a non-negative integer (0 = unlimited)");
+  }
+
+  private static String id(Object v, String what) {
+    if (v instanceof String s && s.matches(ID)) {
+      return s;
+    }
+    throw bad("'" + what + "' must be lower-case letters, digits, '-' or '_'");
+  }
+
+  private static JsonObject bodyObject(RoutingContext ctx) {
+    try {
+      JsonObject o = ctx.body().asJsonObject();
+      return o == null ? new JsonObject() : o;
+    } catch (RuntimeException e) {
+      throw bad("body must be a JSON object");
+    }
+  }
+
+  private static MeshFailure bad(String message) {
+    return new MeshFailure(FailureCode.BAD_REQUEST, message);
+  }
+
+  private static void fail(RoutingContext ctx, Throwable t) {
+    MeshFailure f = MeshFailure.of(t);
+    ErrorResponses.send(ctx.response(), f.code(), f.detail(), null);
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(body.toBuffer());
+  }
+}

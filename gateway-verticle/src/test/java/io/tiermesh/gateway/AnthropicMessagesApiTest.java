@@ -1,0 +1,168 @@
+package io.tiermesh.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class AnthropicMessagesApiTest {
+
+  private static ChatRequest parse(String json) {
+    return AnthropicMessagesApi.parse(new JsonObject(json)).chat();
+  }
+
+  @Test
+  void stringSystemAndMessagesMapToMeshMessages() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":64,"system":"be brief","temperature":0,"top_p":0.5,
+         "stop_sequences":["END"],"messages":[{"role":"user","content":"hi"}]}""");
+    assertEquals(List.of(ChatMessage.of("system", "be brief"), ChatMessage.of("user", "hi")),
+        c.messages());
+    assertEquals(64, c.maxTokens());
+    assertEquals(0.0, c.temperature());
+    assertEquals(0.5, c.topP());
+    assertEquals(List.of("END"), c.stop());
+    assertEquals(false, c.stream());
+  }
+
+  @Test
+  void systemBlocksAreJoined() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":5,"stream":true,
+         "system":[{"type":"text","text":"a"},{"type":"text","text":"b"}],
+         "messages":[{"role":"user","content":[{"type":"text","text":"x"},
+           {"type":"text","text":"y"}]}]}""");
+    assertEquals("a\n\nb", c.messages().get(0).content());
+    assertEquals("xy", c.messages().get(1).content());
+    assertTrue(c.stream());
+  }
+
+  @Test
+  void toolUseAndToolResultBecomeToolCallsAndToolMessages() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":50,
+         "tools":[{"name":"get_weather","description":"weather",
+                   "input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],
+         "tool_choice":{"type":"tool","name":"get_weather"},
+         "messages":[
+          {"role":"user","content":"weather in Oslo?"},
+          {"role":"assistant","content":[{"type":"text","text":"checking"},
+            {"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Oslo"}}]},
+          {"role":"user","content":[
+            {"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"5C"}]},
+            {"type":"text","text":"thanks"}]}]}""");
+    assertEquals(4, c.messages().size());
+    ChatMessage assistant = c.messages().get(1);
+    assertEquals("checking", assistant.content());
+    assertEquals(List.of(new ToolCall("toolu_1", "get_weather", "{\"city\":\"Oslo\"}")),
+        assistant.toolCalls());
+    assertEquals(new ChatMessage("tool", "5C", null, "toolu_1", null), c.messages().get(2));
+    assertEquals(ChatMessage.of("user", "thanks"), c.messages().get(3));
+    assertEquals("get_weather", c.tools().get(0).name());
+    assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
+        c.tools().get(0).parametersJson());
+    assertEquals("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}",
+        c.toolChoiceJson());
+  }
+
+  @Test
+  void anErroredToolResultSaysSo() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":5,"messages":[{"role":"user","content":[
+          {"type":"tool_result","tool_use_id":"t","content":"boom","is_error":true}]}]}""");
+    assertEquals(List.of(new ChatMessage("tool", "Error: boom", null, "t", null)), c.messages());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"auto,\"auto\"", "any,\"required\"", "none,\"none\""})
+  void toolChoiceTypes(String type, String openAi) {
+    assertEquals(openAi, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
+  }
+
+  static Stream<Arguments> rejected() {
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+    return Stream.of(
+        Arguments.of("{\"max_tokens\":5," + msgs + "}", "'model'"),
+        Arguments.of("{\"model\":\"auto\"," + msgs + "}", "'max_tokens'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":0," + msgs + "}", "'max_tokens'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":1.5," + msgs + "}", "'max_tokens'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[]}", "'messages'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\","
+            + "\"content\":\"x\"}]}", "role"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "'image'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"b\"}]}]}", "'tool_use'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"system\":5," + msgs + "}", "'system'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"stop_sequences\":\"x\"," + msgs + "}",
+            "'stop_sequences'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"tools\":[{\"name\":\"t\"}]," + msgs
+            + "}", "input_schema"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"tool_choice\":{\"type\":\"x\"},"
+            + msgs + "}", "tool_choice"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"temperature\":\"hot\"," + msgs + "}",
+            "'temperature'"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("rejected")
+  void badRequestsAreRefusedNamingTheField(String body, String named) {
+    MeshFailure f = assertThrows(MeshFailure.class,
+        () -> AnthropicMessagesApi.parse(new JsonObject(body)));
+    assertEquals(FailureCode.BAD_REQUEST, f.code());
+    assertTrue(f.detail().contains(named), f.detail());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"stop,end_turn", "length,max_tokens", "tool_calls,tool_use",
+      "stop_sequence,stop_sequence", "content_filter,end_turn"})
+  void stopReasons(String finish, String stop) {
+    assertEquals(stop, AnthropicMessagesApi.stopReason(finish));
+  }
+
+  @Test
+  void responseHasTextAndToolUseBlocksAndUsage() {
+    ChatResponse r = new ChatResponse("x", 1, "gpt-4o", new ChatMessage("assistant", "let me see",
+        null, null, List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Oslo\"}"))),
+        "tool_calls", new Usage(12, 7, false));
+    JsonObject m = AnthropicMessagesApi.response("msg_1", r);
+    assertEquals(new JsonObject("""
+        {"id":"msg_1","type":"message","role":"assistant","model":"gpt-4o",
+         "content":[{"type":"text","text":"let me see"},
+           {"type":"tool_use","id":"call_1","name":"get_weather","input":{"city":"Oslo"}}],
+         "stop_reason":"tool_use","stop_sequence":null,
+         "usage":{"input_tokens":12,"output_tokens":7}}"""), m);
+  }
+
+  @Test
+  void malformedToolArgumentsAreKeptVerbatim() {
+    assertEquals(new JsonObject().put("_raw", "{oops"), AnthropicMessagesApi.toolInput("{oops"));
+    assertEquals(new JsonObject(), AnthropicMessagesApi.toolInput(""));
+  }
+
+  @Test
+  void emptyAnswerHasNoBlocks() {
+    JsonObject m = AnthropicMessagesApi.response("msg_2", new ChatResponse("x", 1, "m",
+        ChatMessage.of("assistant", ""), "length", null));
+    assertTrue(m.getJsonArray("content").isEmpty());
+    assertEquals("max_tokens", m.getString("stop_reason"));
+    assertEquals(0, m.getJsonObject("usage").getInteger("output_tokens"));
+    assertNull(m.getString("stop_sequence"));
+  }
+}

@@ -1,0 +1,189 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** API keys, tenants and the admin API through a real gateway with Redis. */
+class AccessEndToEndTest {
+
+  static TestMesh mesh;
+
+  @BeforeAll
+  static void start() throws Exception {
+    mesh = new TestMesh();
+  }
+
+  @AfterAll
+  static void stop() {
+    mesh.close();
+  }
+
+  private static JsonObject createKey(String tenant, String limits) throws Exception {
+    HttpResponse<String> r = mesh.admin("POST", "/admin/keys", "{\"tenant\":\"" + tenant
+        + "\",\"name\":\"ci\"" + (limits == null ? "" : ",\"limits\":" + limits) + "}");
+    assertEquals(201, r.statusCode(), r.body());
+    return new JsonObject(r.body());
+  }
+
+  private static HttpResponse<String> chatWith(String key) throws Exception {
+    return mesh.send("POST", "/v1/chat/completions", TestMesh.chat("hi", false),
+        "Authorization", "Bearer " + key, "Content-Type", "application/json");
+  }
+
+  @Test
+  void createdKeyWorksForItsTenantIsListedMaskedAndStopsWorkingWhenRevoked() throws Exception {
+    assertEquals(200, mesh.admin("PUT", "/admin/tenants/acme",
+        "{\"policy\":\"local_only\",\"limits\":{\"requestsPerDay\":1000}}").statusCode());
+    JsonObject created = createKey("acme", null);
+    String key = created.getString("key");
+    assertTrue(key.startsWith("tm-") && key.length() > 40, key);
+
+    HttpResponse<String> ok = chatWith(key);
+    assertEquals(200, ok.statusCode(), ok.body());
+    assertEquals("acme", ok.headers().firstValue("X-TierMesh-Tenant").orElseThrow());
+    HttpResponse<String> anthropic = mesh.send("POST", "/v1/messages",
+        "{\"model\":\"auto\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+        "x-api-key", key, "Content-Type", "application/json");
+    assertEquals(200, anthropic.statusCode(), anthropic.body());
+
+    HttpResponse<String> list = mesh.admin("GET", "/admin/keys?tenant=acme", null);
+    assertEquals(200, list.statusCode());
+    assertFalse(list.body().contains(key), "the plain key is shown only once");
+    JsonObject listed = new JsonObject(list.body()).getJsonArray("data").getJsonObject(0);
+    assertEquals(created.getString("id"), listed.getString("id"));
+    assertEquals(key.substring(0, 7) + "…" + key.substring(key.length() - 4),
+        listed.getString("masked"));
+    assertEquals(false, listed.getBoolean("revoked"));
+
+    assertEquals(200, mesh.admin("DELETE", "/admin/keys/" + created.getString("id"), null)
+        .statusCode());
+    HttpResponse<String> after = chatWith(key);
+    assertEquals(401, after.statusCode(), "revoked on this node at once, cache or not");
+    assertEquals(true, new JsonObject(mesh.admin("GET", "/admin/keys?tenant=acme", null).body())
+        .getJsonArray("data").getJsonObject(0).getBoolean("revoked"));
+    assertEquals(404, mesh.admin("DELETE", "/admin/keys/key_nope", null).statusCode());
+  }
+
+  @Test
+  void tenantsAreStoredAndValidated() throws Exception {
+    assertEquals(404, mesh.admin("GET", "/admin/tenants/nobody", null).statusCode());
+    assertEquals(404, mesh.admin("POST", "/admin/keys", "{\"tenant\":\"nobody\"}").statusCode());
+    assertEquals(400, mesh.admin("PUT", "/admin/tenants/t1", "{\"policy\":\"anything\"}")
+        .statusCode());
+    assertEquals(400, mesh.admin("PUT", "/admin/tenants/t1",
+        "{\"limits\":{\"requestsPerDya\":5}}").statusCode(), "a typo is not 'no limit'");
+    assertEquals(400, mesh.admin("PUT", "/admin/tenants/Bad%20Id", "{}").statusCode());
+    assertEquals(200, mesh.admin("PUT", "/admin/tenants/t1",
+        "{\"policy\":\"multi_cloud\",\"limits\":{\"requestsPerMinute\":7}}").statusCode());
+    JsonObject t = new JsonObject(mesh.admin("GET", "/admin/tenants/t1", null).body());
+    assertEquals("multi_cloud", t.getString("policy"));
+    assertEquals(7, t.getJsonObject("limits").getInteger("requestsPerMinute"));
+    assertEquals("default", new JsonObject(mesh.admin("GET", "/admin/tenants/default", null)
+        .body()).getString("id"));
+  }
+
+  @Test
+  void adminApiNeedsTheAdminKeyAndClientKeysAreNotAdminKeys() throws Exception {
+    assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode());
+    assertEquals(401, mesh.send("GET", "/admin/keys", null, "Authorization",
+        "Bearer " + TestMesh.KEY).statusCode());
+    assertEquals(401, mesh.send("GET", "/admin/keys", null, "Authorization",
+        "Bearer " + TestMesh.ADMIN_KEY + "x").statusCode());
+    assertEquals(401, chatWith(TestMesh.ADMIN_KEY).statusCode());
+  }
+
+  /** Near misses of a real stored key and of the bootstrap key: all 401, none served. */
+  @Test
+  void authFuzzRejectsBadTruncatedAndNearMissKeys() throws Exception {
+    String real = createKey("default", null).getString("key");
+    List<String> bad = new ArrayList<>();
+    for (String good : List.of(real, TestMesh.KEY)) {
+      for (int i = 0; i < good.length(); i++) {
+        char c = good.charAt(i);
+        bad.add(good.substring(0, i) + (char) (c == 'a' ? 'b' : 'a') + good.substring(i + 1));
+      }
+      for (int len : new int[] {1, good.length() / 2, good.length() - 1}) {
+        bad.add(good.substring(0, len));
+      }
+      bad.add(good + "0");
+      bad.add(" " + good + "x");
+      bad.add(good.toUpperCase(Locale.ROOT));
+      bad.add(good.substring(1) + good.charAt(0));
+    }
+    bad.add("x".repeat(4_000));
+    bad.add("tm-");
+    bad.add("\u00e9\u00e9\u00e9");
+    int served = 0;
+    for (String k : bad) {
+      if (k.equals(real) || k.equals(TestMesh.KEY)) {
+        continue;
+      }
+      int status = chatWith(k).statusCode();
+      assertEquals(401, status, "key variant " + bad.indexOf(k));
+      served += status == 200 ? 1 : 0;
+    }
+    assertEquals(0, served);
+    assertTrue(bad.size() > 60);
+    assertEquals(401, mesh.send("POST", "/v1/chat/completions", TestMesh.chat("x", false),
+        "Authorization", "Bearer").statusCode());
+    assertEquals(401, mesh.send("POST", "/v1/chat/completions", TestMesh.chat("x", false),
+        "Authorization", "Basic " + real).statusCode());
+    assertEquals(200, chatWith(real).statusCode(), "the real key still works");
+  }
+
+  @Test
+  void perKeyRequestLimitGives429WithOpenAiHeadersAndRetryAfter() throws Exception {
+    String key = createKey("default", "{\"requestsPerMinute\":3}").getString("key");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = chatWith(key);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("3", r.headers().firstValue("x-ratelimit-limit-requests").orElseThrow());
+      assertEquals(String.valueOf(2 - i),
+          r.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
+      assertTrue(r.headers().firstValue("x-ratelimit-reset-requests").isPresent());
+    }
+    HttpResponse<String> refused = chatWith(key);
+    assertEquals(429, refused.statusCode());
+    int retry = Integer.parseInt(refused.headers().firstValue("Retry-After").orElseThrow());
+    assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
+    JsonObject err = new JsonObject(refused.body()).getJsonObject("error");
+    assertEquals("rate_limit_exceeded", err.getString("code"));
+    assertTrue(err.getString("message").contains("3 requests per minute"), err.getString("message"));
+    assertEquals(200, chatWith(TestMesh.KEY).statusCode(), "other keys are not affected");
+  }
+
+  @Test
+  void tokensPerMinuteAreChargedAfterTheAnswer() throws Exception {
+    String key = createKey("default", "{\"tokensPerMinute\":1}").getString("key");
+    HttpResponse<String> first = chatWith(key);
+    assertEquals(200, first.statusCode());
+    long deadline = System.currentTimeMillis() + 5_000;
+    HttpResponse<String> next = chatWith(key);
+    while (next.statusCode() == 200 && System.currentTimeMillis() < deadline) {
+      next = chatWith(key); // the charge is written after the answer; allow for it to land
+    }
+    assertEquals(429, next.statusCode());
+    assertEquals("0", next.headers().firstValue("x-ratelimit-remaining-tokens").orElseThrow());
+  }
+
+  @Test
+  void keysListIsValidJsonWithoutPlaintext() throws Exception {
+    JsonArray data = new JsonObject(mesh.admin("GET", "/admin/keys", null).body())
+        .getJsonArray("data");
+    for (Object o : data) {
+      assertFalse(((JsonObject) o).containsKey("key"));
+      assertFalse(((JsonObject) o).containsKey("hash"));
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.simulator.Fault;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Idempotent replays and the response cache through a real mesh with Redis. */
+class AnswerReuseEndToEndTest {
+
+  static TestMesh mesh;
+
+  @BeforeAll
+  static void start() throws Exception {
+    mesh = new TestMesh();
+  }
+
+  @AfterAll
+  static void stop() {
+    mesh.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mesh.resetSimulators();
+  }
+
+  private static String key() {
+    return "idem-" + UUID.randomUUID();
+  }
+
+  private static String content(HttpResponse<String> r) {
+    return new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0)
+        .getJsonObject("message").getString("content");
+  }
+
+  @Test
+  void aRetryWithTheSameKeyGetsTheStoredAnswerWithoutASecondExecution() throws Exception {
+    String k = key();
+    String body = TestMesh.chat("idempotent please", false);
+    HttpResponse<String> first = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    assertEquals(200, first.statusCode(), first.body());
+    assertTrue(first.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+    HttpResponse<String> again = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    assertEquals(200, again.statusCode(), again.body());
+    assertEquals("true", again.headers().firstValue("X-TierMesh-Idempotent-Replay").orElseThrow());
+    assertEquals(content(first), content(again));
+    assertEquals(new JsonObject(first.body()).getJsonObject("usage"),
+        new JsonObject(again.body()).getJsonObject("usage"));
+    assertEquals(1, mesh.local.log().calls(), "executed once");
+
+    HttpResponse<String> other = mesh.post("/v1/chat/completions",
+        TestMesh.chat("something else", false), "Idempotency-Key", k);
+    assertEquals(422, other.statusCode());
+    assertEquals("idempotency_key_reused",
+        new JsonObject(other.body()).getJsonObject("error").getString("code"));
+  }
+
+  @Test
+  void aConcurrentDuplicateGets409() throws Exception {
+    mesh.local.faults().install(Fault.latency(1_500));
+    String k = key();
+    String body = TestMesh.chat("slow one", false);
+    CompletableFuture<HttpResponse<String>> first = mesh.http.sendAsync(HttpRequest.newBuilder(
+            URI.create(mesh.url("/v1/chat/completions"))).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + TestMesh.KEY).header("Idempotency-Key", k)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    long deadline = System.currentTimeMillis() + 10_000;
+    while ((mesh.local.log().calls() == 0) && System.currentTimeMillis() < deadline) {
+      Thread.onSpinWait(); // until the first request is executing upstream
+    }
+    HttpResponse<String> dup = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    assertEquals(409, dup.statusCode(), dup.body());
+    assertEquals(200, first.get(30, TimeUnit.SECONDS).statusCode());
+    assertEquals(1, mesh.local.log().calls());
+  }
+
+  @Test
+  void aStreamIsStoredWholeAndReplayedAsAStream() throws Exception {
+    String k = key();
+    String body = TestMesh.chat("stream me once", true);
+    HttpResponse<String> first = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    HttpResponse<String> again = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    assertEquals("true", again.headers().firstValue("X-TierMesh-Idempotent-Replay").orElseThrow());
+    assertEquals("text/event-stream", again.headers().firstValue("Content-Type").orElseThrow());
+    List<String> a = MeshEndToEndTest.sseData(first.body());
+    List<String> b = MeshEndToEndTest.sseData(again.body());
+    assertEquals("[DONE]", b.get(b.size() - 1));
+    assertEquals(MeshEndToEndTest.streamedText(a), MeshEndToEndTest.streamedText(b));
+    assertEquals(1, mesh.local.log().calls());
+  }
+
+  @Test
+  void aFailedRequestReleasesItsKeySoARetryRuns() throws Exception {
+    mesh.local.faults().install(Fault.status(500));
+    mesh.hosted.faults().install(Fault.status(500));
+    mesh.premium.faults().install(Fault.status(500));
+    String k = key();
+    String body = TestMesh.chat("fails first", false);
+    assertEquals(503, mesh.post("/v1/chat/completions", body, "Idempotency-Key", k).statusCode());
+    mesh.resetSimulators();
+    HttpResponse<String> retry = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
+    assertEquals(200, retry.statusCode(), retry.body());
+    assertTrue(retry.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+  }
+
+  @Test
+  void deterministicRequestsAreCachedPerTenantAndClassification() throws Exception {
+    String body = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"cache " + UUID.randomUUID() + "\"}]}";
+    HttpResponse<String> miss = mesh.post("/v1/chat/completions", body);
+    assertEquals("miss", miss.headers().firstValue("X-TierMesh-Cache").orElseThrow());
+    HttpResponse<String> hit = mesh.post("/v1/chat/completions", body);
+    assertEquals("hit", hit.headers().firstValue("X-TierMesh-Cache").orElseThrow());
+    assertEquals(content(miss), content(hit));
+    assertEquals(1, mesh.local.log().calls());
+
+    HttpResponse<String> bypass = mesh.post("/v1/chat/completions", body,
+        "Cache-Control", "no-cache");
+    assertTrue(bypass.headers().firstValue("X-TierMesh-Cache").isEmpty());
+    assertEquals(2, mesh.local.log().calls());
+
+    HttpResponse<String> pii = mesh.post("/v1/chat/completions", body,
+        "X-TierMesh-Classification", "pii");
+    assertEquals("miss", pii.headers().firstValue("X-TierMesh-Cache").orElseThrow(),
+        "a private request has its own partition");
+
+    JsonObject created = new JsonObject(mesh.admin("POST", "/admin/keys",
+        "{\"tenant\":\"default\"}").body());
+    assertEquals(200, mesh.admin("PUT", "/admin/tenants/other", "{}").statusCode());
+    String otherKey = new JsonObject(mesh.admin("POST", "/admin/keys",
+        "{\"tenant\":\"other\"}").body()).getString("key");
+    HttpResponse<String> otherTenant = mesh.post("/v1/chat/completions", body,
+        "Authorization", "Bearer " + otherKey);
+    assertEquals("miss", otherTenant.headers().firstValue("X-TierMesh-Cache").orElseThrow(),
+        "no cross-tenant hits");
+    HttpResponse<String> sameTenantOtherKey = mesh.post("/v1/chat/completions", body,
+        "Authorization", "Bearer " + created.getString("key"));
+    assertEquals("hit", sameTenantOtherKey.headers().firstValue("X-TierMesh-Cache").orElseThrow());
+
+    HttpResponse<String> sampled = mesh.post("/v1/chat/completions",
+        TestMesh.chat("not deterministic", false));
+    assertTrue(sampled.headers().firstValue("X-TierMesh-Cache").isEmpty());
+    HttpResponse<String> optIn = mesh.post("/v1/chat/completions",
+        TestMesh.chat("opt in " + UUID.randomUUID(), true), "X-TierMesh-Cache", "use");
+    assertEquals("miss", optIn.headers().firstValue("X-TierMesh-Cache").orElseThrow());
+    assertFalse(MeshEndToEndTest.sseData(optIn.body()).isEmpty());
+  }
+}

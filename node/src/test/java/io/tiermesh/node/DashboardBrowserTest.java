@@ -1,0 +1,107 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /dashboard} in headless Chromium (Debian's package, installed by {@code bin/setup}):
+ * the page loads, reads the admin API and metrics with the admin key, shows live numbers, and
+ * logs no console errors. A screenshot is kept as {@code node/target/dashboard.png}.
+ */
+class DashboardBrowserTest {
+
+  private static final Path SHOT = Path.of("target", "dashboard.png").toAbsolutePath();
+
+  @Test
+  void dashboardShowsLiveNumbersWithoutConsoleErrors() throws Exception {
+    String chromium = onPath("chromium");
+    Assumptions.assumeTrue(chromium != null, "chromium is not installed (bin/setup installs it)");
+    try (TestMesh mesh = new TestMesh()) {
+      assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
+      String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+          + "\"content\":\"dashboard\"}]}";
+      mesh.post("/v1/chat/completions", det);
+      mesh.post("/v1/chat/completions", det);
+      mesh.post("/v1/chat/completions", TestMesh.chat("two", false), "X-TierMesh-Quality", "high");
+      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
+      assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
+          "the data behind the page needs the admin key");
+      String page = mesh.send("GET", "/dashboard", null).body();
+      assertTrue(page.contains("TierMesh operations"));
+      assertFalse(page.contains(TestMesh.ADMIN_KEY));
+
+      String url = mesh.url("/dashboard") + "#key=" + TestMesh.ADMIN_KEY;
+      Run dom = chromium(chromium, "--dump-dom", url);
+      assertEquals(0, dom.exit, dom.stderr);
+      String html = dom.stdout;
+      assertTrue(html.contains("live, updated"), "state: " + text(html, "state"));
+      assertEquals("4", text(html, "total-requests"));
+      assertEquals("50 %", text(html, "cache-hit-rate"));
+      assertEquals("1", text(html, "keys-active"));
+      assertEquals("ready", text(html, "ready"));
+      assertTrue(html.contains("<td>local</td>") && html.contains("<td>hosted</td>"), html);
+      assertTrue(html.contains("<path"), "the chart has lines");
+      List<String> consoleErrors = new ArrayList<>();
+      for (String line : dom.stderr.split("\n")) {
+        if (line.contains("CONSOLE") && (line.contains("ERROR") || line.contains("Uncaught"))) {
+          consoleErrors.add(line);
+        }
+      }
+      assertEquals(List.of(), consoleErrors);
+
+      Files.deleteIfExists(SHOT);
+      Run shot = chromium(chromium, "--screenshot=" + SHOT, "--window-size=1280,900", url);
+      assertEquals(0, shot.exit, shot.stderr);
+      assertTrue(Files.size(SHOT) > 10_000, "screenshot written to " + SHOT);
+    }
+  }
+
+  private static String text(String html, String id) {
+    Matcher m = Pattern.compile("id=\"" + id + "\"[^>]*>([^<]*)<").matcher(html);
+    return m.find() ? m.group(1) : null;
+  }
+
+  private record Run(int exit, String stdout, String stderr) {}
+
+  private static Run chromium(String binary, String... args) throws Exception {
+    Path profile = Files.createTempDirectory("tiermesh-chromium");
+    Path out = Files.createTempFile("chromium", ".out");
+    Path err = Files.createTempFile("chromium", ".err");
+    List<String> cmd = new ArrayList<>(List.of(binary, "--headless=new", "--no-sandbox",
+        "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
+        "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+        "--virtual-time-budget=5000"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .start();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
+    }
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private static String onPath(String binary) {
+    String path = System.getenv("PATH");
+    for (String dir : path == null ? new String[0] : path.split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, binary))) {
+        return Path.of(dir, binary).toString();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official {@code openai} and {@code @anthropic-ai/sdk} npm packages, unchanged, against a
+ * real mesh: chat, streams, tools, models and error statuses ({@code sdk-tests/check.mjs}).
+ * Needs Node.js; the packages are installed from the lock file on first run.
+ */
+class SdkCompatibilityTest {
+
+  private static final Path DIR = Path.of("..", "sdk-tests").toAbsolutePath().normalize();
+
+  @Test
+  void officialSdksWorkAgainstTheGateway() throws Exception {
+    Assumptions.assumeTrue(onPath("node") && onPath("npm"), "Node.js is not installed");
+    if (!Files.isDirectory(DIR.resolve("node_modules"))) {
+      Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 180);
+      assertEquals(0, install.exit(), "npm ci failed:\n" + install.output());
+    }
+    try (TestMesh mesh = new TestMesh()) {
+      Result r = run(List.of("node", "check.mjs"), Map.of("BASE_URL",
+          "http://127.0.0.1:" + mesh.node.httpPort(), "KEY", TestMesh.KEY), 120);
+      System.out.print(r.output());
+      assertEquals(0, r.exit(), r.output());
+      assertTrue(r.output().contains("all 9 SDK checks passed"), r.output());
+    }
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(List<String> cmd, Map<String, String> env, long seconds)
+      throws Exception {
+    Path log = Files.createTempFile("sdk-tests", ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return new Result(-1, "timed out after " + seconds + " s:\n" + Files.readString(log));
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    Files.deleteIfExists(log);
+    return new Result(p.exitValue(), out);
+  }
+
+  private static boolean onPath(String binary) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, binary))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
