@@ -52,16 +52,28 @@ public final class BudgetGate {
   private final Vertx vertx;
   private final String nodeId;
   private final long timeoutMs;
+  private final RouterBudgetSignals signals;
 
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
+    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED);
+  }
+
+  /** {@code signals} hears about every refused reservation. */
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.timeoutMs = timeoutMs;
+    this.signals = signals;
   }
 
   /** The budget bookkeeping of one client request across all its attempts. */
   public Tab open(RouteRequest request) {
-    return new Tab(request);
+    return new Tab(request, null);
+  }
+
+  /** As {@link #open(RouteRequest)}, counting attempts on a capped rule's own targets. */
+  public Tab open(RouteRequest request, RoutePlan plan) {
+    return new Tab(request, plan);
   }
 
   /**
@@ -96,9 +108,11 @@ public final class BudgetGate {
     private long costMicros;
     private boolean costKnown = true;
     private Long remainingMicros;
+    private final RoutePlan plan;
 
-    private Tab(RouteRequest request) {
+    private Tab(RouteRequest request, RoutePlan plan) {
       this.request = request;
+      this.plan = plan;
       this.tenant = request.tenant() == null ? "default" : request.tenant();
     }
 
@@ -106,13 +120,18 @@ public final class BudgetGate {
     public Future<ProviderResult> around(ProviderCall call,
         Function<ProviderCall, Future<ProviderResult>> dispatch) {
       RouteInfo target = call.route();
-      if (target.tier() <= 1) {
+      boolean capped = plan != null && plan.countsAgainstRuleCap(target);
+      if (target.tier() <= 1 && !capped) {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
+      boolean free = target.tier() <= 1;
       int promptTokens = promptTokensUpperBound(call.chat());
+      // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
+      // decisions, and only the budget role's atomic counter holds it across routers.
       BudgetReserve reserve = new BudgetReserve(call.requestId(), call.attempt(), tenant,
           target.tier(), target.providerId(), target.model(), promptTokens,
-          call.chat().maxTokens(), nodeId);
+          call.chat().maxTokens(), nodeId, capped ? plan.rule() : null,
+          capped ? plan.ruleMaxPerDay() : null);
       return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
               new DeliveryOptions().setSendTimeout(timeoutMs))
           .map(Message::body)
@@ -121,14 +140,17 @@ public final class BudgetGate {
                   ? "no budget role is running" : "the budget role did not answer in time"))
           .compose(res -> {
             if (!res.admitted()) {
+              signals.reserveRefused(target.tier(), res);
               return Future.succeededFuture(refused(call, res));
             }
-            remainingMicros = res.remainingMicros();
-            ProviderCall capped = new ProviderCall(call.requestId(), call.attempt(),
+            if (!free) {
+              remainingMicros = res.remainingMicros();
+            }
+            ProviderCall held = free ? call : new ProviderCall(call.requestId(), call.attempt(),
                 withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
                 call.ackAddress(), call.streamAddress(), call.deadlineMillis());
-            return dispatch.apply(capped).compose(result ->
-                settle(capped, promptTokens, res, result).map(result));
+            return dispatch.apply(held).compose(result ->
+                settle(held, promptTokens, res, result).map(result));
           });
     }
 

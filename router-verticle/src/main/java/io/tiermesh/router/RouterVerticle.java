@@ -79,7 +79,9 @@ public final class RouterVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
     shadow = new ShadowMirror(vertx, ackAddress);
-    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
+    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
+        planner instanceof EnginePlanner engine ? engine.budgetSignals()
+            : RouterBudgetSignals.NOT_WIRED);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
     node.onNodeLeft(nodeLeftListener);
@@ -173,7 +175,7 @@ public final class RouterVerticle extends VerticleBase {
     ChainRun(RouteRequest req, RoutePlan plan) {
       this.req = req;
       this.plan = plan;
-      this.tab = budget.open(req);
+      this.tab = budget.open(req, plan);
     }
 
     Future<RouteOutcome> next() {
