@@ -69,7 +69,7 @@ class BudgetEndToEndTest {
     MeshConfig config = ConfigLoader.parse("""
         roles: [gateway, router, budget, "provider:local", "provider:hosted"]
         cluster: {enabled: false}
-        gateway: {host: 127.0.0.1, port: 0, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
+        gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
                   requestTimeoutMs: 20000}
         redis: {url: "%s"}
         drainMs: 1000
@@ -83,7 +83,7 @@ class BudgetEndToEndTest {
         %s
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 500}}
-        """.formatted(redis.url(), local.port(), timeouts, hosted.port(), timeouts,
+        """.formatted(LocalRedis.freePort(), redis.url(), local.port(), timeouts, hosted.port(), timeouts,
         budgetYaml.indent(2).stripTrailing()), "budget test");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN)));
   }

@@ -33,7 +33,7 @@ public final class BusBudgetSignals implements RouterBudgetSignals {
 
   public static final long REFRESH_MS = 1_000;
   static final long STALE_AFTER_MS = 3_000;
-  static final long REFUSAL_HOLD_MS = 5_000;
+  static final long REFUSAL_HOLD_MS = 2_000;
   static final long SNAPSHOT_TIMEOUT_MS = 800;
 
   private final Vertx vertx;
