@@ -14,6 +14,8 @@ final class BudgetKeys {
   static final String ALERT_PREFIX = "{tm}:alert:";
   static final String RESERVATION_PREFIX = "{tm}:r:";
   static final String DONE_PREFIX = "{tm}:done:";
+  /** Hash rule name -> maxPerDay of the capped routing rules seen in reservations. */
+  static final String RULE_CAPS = "{tm}:rule-caps";
 
   private BudgetKeys() {}
 

@@ -52,4 +52,14 @@ public record BudgetPolicy(ZoneId zone, double alertFraction, ExhaustionAction o
     }
     return out;
   }
+
+  /**
+   * The day counter of a routing rule's {@code maxPerDay} cap: a request cap only (no spend, no
+   * alert), in the budgets' time zone like every other day window.
+   */
+  public ApplicableLimit ruleLimit(String ruleName, long maxPerDay, Instant now) {
+    ScopeKey key = ScopeKey.of(BudgetScope.rule(ruleName), BudgetWindow.DAY, now, zone);
+    return new ApplicableLimit(key, OptionalLong.empty(), OptionalLong.of(maxPerDay),
+        OptionalLong.empty(), key.windowEnd(zone));
+  }
 }

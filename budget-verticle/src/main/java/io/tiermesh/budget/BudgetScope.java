@@ -34,6 +34,14 @@ public sealed interface BudgetScope {
     return new TenantProvider(tenant, providerId);
   }
 
+  /**
+   * The day counter of a routing rule with a {@code maxPerDay} cap. It applies to no call by
+   * itself: the router names the rule on the reservations of the rule's own targets.
+   */
+  static BudgetScope rule(String ruleName) {
+    return new Rule(ruleName);
+  }
+
   /** Reads an {@link #id()} back, e.g. from YAML or a ledger entry. */
   static BudgetScope parse(String id) {
     if (id.equals("global")) {
@@ -49,6 +57,9 @@ public sealed interface BudgetScope {
     }
     if (id.startsWith("provider:")) {
       return provider(id.substring("provider:".length()));
+    }
+    if (id.startsWith("rule:")) {
+      return rule(id.substring("rule:".length()));
     }
     if (id.startsWith("tier:")) {
       try {
@@ -151,6 +162,22 @@ public sealed interface BudgetScope {
     @Override
     public boolean appliesTo(String tenant, int tier, String providerId) {
       return this.tenant.equals(tenant) && this.providerId.equals(providerId);
+    }
+  }
+
+  record Rule(String ruleName) implements BudgetScope {
+    public Rule {
+      checkName("rule", ruleName);
+    }
+
+    @Override
+    public String id() {
+      return "rule:" + ruleName;
+    }
+
+    @Override
+    public boolean appliesTo(String tenant, int tier, String providerId) {
+      return false;
     }
   }
 }

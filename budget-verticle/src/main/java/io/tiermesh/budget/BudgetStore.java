@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -172,6 +173,37 @@ public final class BudgetStore {
     List<String> keys = limits.stream().map(l -> BudgetKeys.counter(l.key())).toList();
     return bounded(SNAPSHOT.run(redis, keys, List.of()))
         .map(flat -> usage(flat, limits));
+  }
+
+  /**
+   * Remembers a capped rule so that every budget node lists its day counter in snapshots, not
+   * only the node that reserved for it. Losing this hash loses only the listing, never a count.
+   */
+  public Future<Void> rememberRuleCap(String ruleName, long maxPerDay) {
+    return bounded(redis.send(Request.cmd(Command.HSET).arg(BudgetKeys.RULE_CAPS).arg(ruleName)
+        .arg(maxPerDay))).mapEmpty();
+  }
+
+  /** The capped rules remembered by {@link #rememberRuleCap}: name -> maxPerDay. */
+  public Future<Map<String, Long>> ruleCaps() {
+    return bounded(redis.send(Request.cmd(Command.HGETALL).arg(BudgetKeys.RULE_CAPS)))
+        .map(r -> {
+          Map<String, Long> out = new TreeMap<>();
+          if (r == null || r.size() == 0) {
+            return out;
+          }
+          if (r.isMap()) {
+            for (String k : r.getKeys()) {
+              out.put(k, r.get(k).toLong());
+            }
+          } else {
+            // RESP2 answers a flat array: name, cap, name, cap, ...
+            for (int i = 0; i + 1 < r.size(); i += 2) {
+              out.put(r.get(i).toString(), r.get(i + 1).toLong());
+            }
+          }
+          return out;
+        });
   }
 
   public Future<Long> openReservations() {

@@ -125,23 +125,39 @@ public final class BudgetVerticle extends VerticleBase {
 
   private void reserve(Message<BudgetReserve> msg) {
     BudgetReserve r = msg.body();
+    // A free (tier 1) target reserves only when it counts against a rule's daily cap: nothing
+    // to price, and the spend scopes stay out so that local traffic is never budget-blocked.
+    boolean free = r.tier() <= 1;
+    if (free && !r.ruleCapped()) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), "tier 1 reserves only for a capped rule");
+      return;
+    }
     Optional<ModelPrice> price = settings.priceOf(r.providerId(), r.model());
-    if (price.isEmpty()) {
+    if (price.isEmpty() && !free) {
       msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
           "no price is configured for " + BudgetSettings.priceKey(r.providerId(), r.model())));
       return;
     }
     Reservation reservation;
-    int cap = settings.outputCap(r.providerId(), r.model(), r.maxOutputTokens());
+    int cap = free ? (r.maxOutputTokens() == null ? 0 : r.maxOutputTokens())
+        : settings.outputCap(r.providerId(), r.model(), r.maxOutputTokens());
     try {
       Instant now = clock.instant();
+      List<ApplicableLimit> limits = new ArrayList<>(free ? List.of()
+          : settings.policy().applicableScopes(r.tenant(), r.tier(), r.providerId(), now));
+      if (r.ruleCapped()) {
+        limits.add(settings.policy().ruleLimit(r.rule(), r.ruleMaxPerDay(), now));
+      }
       reservation = new Reservation(r.requestId(), r.attempt(), r.holderNodeId(),
-          price.get().costMicros(Math.max(0, r.promptTokens()), cap),
-          settings.policy().applicableScopes(r.tenant(), r.tier(), r.providerId(), now),
+          free ? 0 : price.get().costMicros(Math.max(0, r.promptTokens()), cap), limits,
           now.toEpochMilli() + settings.reservationDeadline().toMillis());
     } catch (RuntimeException bad) {
       msg.fail(FailureCode.BAD_REQUEST.wireCode(), "cannot reserve: " + bad.getMessage());
       return;
+    }
+    if (r.ruleCapped()) {
+      store.rememberRuleCap(r.rule(), r.ruleMaxPerDay()).onFailure(t -> LOG.log(Level.DEBUG,
+          "rule cap {0} not remembered: {1}", r.rule(), t.getMessage()));
     }
     store.reserve(reservation).onComplete(ar -> {
       ReserveResult res = ar.succeeded() ? ar.result() : ReserveResult.of(ReserveResult.Status.UNAVAILABLE);
@@ -153,9 +169,12 @@ public final class BudgetVerticle extends VerticleBase {
         }
         case EXHAUSTED -> {
           ReserveResult.Exhausted ex = res.exhausted().orElseThrow();
-          msg.reply(refusal(BudgetReserveResult.Status.EXHAUSTED, "budget " + ex.key().id()
+          boolean ruleCap = ex.key().scope() instanceof BudgetScope.Rule;
+          // A rule's daily cap is a routing limit, not money: it always falls back.
+          msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
+              rejects() && !ruleCap, "budget " + ex.key().id()
               + (ex.cap() == ReserveResult.Cap.REQUESTS ? " request cap" : " spend limit")
-              + " reached"));
+              + " reached", ex.key().scope().id()));
         }
         case REBUILDING -> {
           maintain();
@@ -197,6 +216,9 @@ public final class BudgetVerticle extends VerticleBase {
       done = store.release(s.requestId(), s.attempt());
     } else {
       Optional<ModelPrice> price = settings.priceOf(s.providerId(), s.model());
+      if (price.isEmpty() && s.tier() <= 1) {
+        price = Optional.of(ModelPrice.FREE);
+      }
       if (price.isEmpty()) {
         msg.fail(FailureCode.INTERNAL.wireCode(), "no price for "
             + BudgetSettings.priceKey(s.providerId(), s.model()));
@@ -238,7 +260,19 @@ public final class BudgetVerticle extends VerticleBase {
       limits.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), OptionalLong.empty(),
           key.windowEnd(settings.policy().zone())));
     }
-    Future.all(store.snapshot(limits), store.openReservations()).onComplete(ar -> {
+    Future<List<ApplicableLimit>> withRules = store.ruleCaps().map(caps -> {
+      List<ApplicableLimit> all = new ArrayList<>(limits);
+      caps.forEach((rule, cap) -> {
+        try {
+          all.add(settings.policy().ruleLimit(rule, cap, now));
+        } catch (IllegalArgumentException notAName) {
+          LOG.log(Level.DEBUG, "ignoring remembered rule cap {0}", rule);
+        }
+      });
+      return all;
+    }).otherwise(limits);
+    withRules.compose(all -> Future.all(store.snapshot(all), store.openReservations()))
+        .onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());

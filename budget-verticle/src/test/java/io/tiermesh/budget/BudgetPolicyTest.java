@@ -50,6 +50,19 @@ class BudgetPolicyTest {
         "80 % of 9,999,999 µ$ is 7,999,999.2, rounded up");
   }
 
+  @Test
+  void aRuleCapIsADayRequestCapInTheBudgetZoneThatNoCallGetsImplicitly() {
+    ApplicableLimit rule = POLICY.ruleLimit("premium-capped", 20,
+        Instant.parse("2026-11-21T23:30:00Z"));
+    assertEquals("day:2026-11-22:rule:premium-capped", rule.key().id(), "Berlin is UTC+1");
+    assertEquals(OptionalLong.of(20), rule.maxRequests());
+    assertEquals(OptionalLong.empty(), rule.limitMicros());
+    assertEquals(OptionalLong.empty(), rule.alertAtMicros());
+    assertEquals(Instant.parse("2026-11-22T23:00:00Z"), rule.windowEnd());
+    assertEquals(false, BudgetScope.rule("premium-capped").appliesTo("acme", 3, "openai"));
+    assertThrows(IllegalArgumentException.class, () -> BudgetScope.rule("two words"));
+  }
+
   @ParameterizedTest(name = "{0} in Berlin is day {1}, month {2}")
   @CsvSource({
       "2026-11-21T10:00:00Z, 2026-11-21, 2026-11, 2026-11-21T23:00:00Z, 2026-11-30T23:00:00Z",
@@ -71,7 +84,7 @@ class BudgetPolicyTest {
   @ParameterizedTest
   @ValueSource(strings = {"day:2026-11-21:global", "month:2026-11:tier:3",
       "day:2026-11-21:provider:openai", "month:2026-11:tenant:acme",
-      "day:2026-11-21:tenant:acme/provider:open.ai-2"})
+      "day:2026-11-21:tenant:acme/provider:open.ai-2", "day:2026-11-21:rule:premium-capped"})
   void scopeKeysRoundTrip(String id) {
     assertEquals(id, ScopeKey.parse(id).id());
   }

@@ -413,6 +413,42 @@ class BudgetStoreTest {
   }
 
   @Test
+  void aRuleCapCountsWithTheSpendScopesAllOrNothingAndFreeCallsCountToo() throws Exception {
+    BudgetPolicy p = policy(ScopeLimit.spend(BudgetScope.tier(3), BudgetWindow.DAY, 20_000));
+    ApplicableLimit rule = p.ruleLimit("premium-capped", 2, clock.instant());
+    List<ApplicableLimit> paid = new java.util.ArrayList<>(limitsFor(p, "acme", 3, "openai"));
+    paid.add(rule);
+    // A spend refusal leaves the rule counter untouched: all or nothing.
+    assertEquals(Status.EXHAUSTED, reserve("too-big", 20_001, paid).status());
+    assertEquals(0, usage(paid, 1).requests());
+
+    assertTrue(reserve("paid-1", 10_000, paid).admitted());
+    // A free target of the same rule: no spend scope, amount 0, still one count.
+    assertTrue(reserve("free-1", 0, List.of(rule)).admitted());
+    ReserveResult third = reserve("paid-2", 1_000, paid);
+    assertEquals(Status.EXHAUSTED, third.status());
+    assertEquals(Cap.REQUESTS, third.exhausted().orElseThrow().cap());
+    assertEquals(BudgetScope.rule("premium-capped"), third.exhausted().orElseThrow().key().scope());
+    assertEquals(10_000, usage(paid, 0).reservedMicros(),
+        "the refused reservation held nothing on tier 3");
+    assertEquals(2, usage(paid, 1).requests());
+
+    // A failed attempt is released and gives its count back; settled ones keep counting.
+    await(store.release("free-1", 0));
+    await(store.settle("paid-1", 0, 4_000, charge("acme", 3, "openai", 10, 10)));
+    assertTrue(reserve("paid-2", 1_000, paid).admitted());
+    await(store.settle("paid-2", 0, 1_000, charge("acme", 3, "openai", 1, 1)));
+    assertEquals(Status.EXHAUSTED, reserve("paid-3", 1, paid).status());
+    assertEquals(2, usage(paid, 1).requests());
+    StoreTesting.assertCountersEqualLedger(store, paid);
+
+    await(store.rememberRuleCap("premium-capped", 2));
+    await(store.rememberRuleCap("docs-capped", 7));
+    assertEquals(java.util.Map.of("premium-capped", 2L, "docs-capped", 7L),
+        await(store.ruleCaps()));
+  }
+
+  @Test
   void windowsRollOverWithTheInjectedClock(Vertx vertx) throws Exception {
     ZoneId berlin = ZoneId.of("Europe/Berlin");
     clock = new TestClock(Instant.parse("2026-11-21T22:59:30Z")); // 23:59:30 in Berlin

@@ -9,6 +9,11 @@ package io.tiermesh.contracts;
  * @param maxOutputTokens what the client asked for, or null; the budget role caps it at the
  *                        model's configured maximum and reports the cap it reserved for
  * @param holderNodeId    the node that will settle (shown to operators for stuck reservations)
+ * @param rule            the routing rule whose own target this attempt is, when that rule has a
+ *                        {@code maxPerDay} cap; null otherwise. The budget role then also counts
+ *                        the attempt in the rule's day counter ({@code rule:<name>}), in the same
+ *                        all-or-nothing reservation, so the cap holds across every router
+ * @param ruleMaxPerDay   that rule's cap, or null
  */
 public record BudgetReserve(
     String requestId,
@@ -19,4 +24,18 @@ public record BudgetReserve(
     String model,
     int promptTokens,
     Integer maxOutputTokens,
-    String holderNodeId) {}
+    String holderNodeId,
+    String rule,
+    Integer ruleMaxPerDay) {
+
+  /** An attempt that counts against no rule cap. */
+  public BudgetReserve(String requestId, int attempt, String tenant, int tier, String providerId,
+      String model, int promptTokens, Integer maxOutputTokens, String holderNodeId) {
+    this(requestId, attempt, tenant, tier, providerId, model, promptTokens, maxOutputTokens,
+        holderNodeId, null, null);
+  }
+
+  public boolean ruleCapped() {
+    return rule != null && ruleMaxPerDay != null;
+  }
+}

@@ -10,6 +10,9 @@ package io.tiermesh.contracts;
  *                           no applicable scope has a spend limit
  * @param rejectOnExhaustion the configured action: answer 429 instead of falling back
  * @param detail             why it was refused (names the scope; never request content)
+ * @param exhaustedScope     for {@link Status#EXHAUSTED}: the scope id whose cap refused
+ *                           ({@code global}, {@code tier:2}, {@code rule:premium-cap}, ...), so a
+ *                           router can steer later decisions away from it; null otherwise
  */
 public record BudgetReserveResult(
     Status status,
@@ -17,7 +20,14 @@ public record BudgetReserveResult(
     int outputTokenCap,
     Long remainingMicros,
     boolean rejectOnExhaustion,
-    String detail) {
+    String detail,
+    String exhaustedScope) {
+
+  public BudgetReserveResult(Status status, long reservedMicros, int outputTokenCap,
+      Long remainingMicros, boolean rejectOnExhaustion, String detail) {
+    this(status, reservedMicros, outputTokenCap, remainingMicros, rejectOnExhaustion, detail,
+        null);
+  }
 
   public enum Status {
     ADMITTED,

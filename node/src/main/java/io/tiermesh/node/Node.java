@@ -20,6 +20,7 @@ import io.tiermesh.gateway.access.AccessSettings;
 import io.tiermesh.provider.ProviderVerticle;
 import io.tiermesh.router.RouterVerticle;
 import io.tiermesh.router.ActiveRules;
+import io.tiermesh.router.BusBudgetSignals;
 import io.tiermesh.router.EnginePlanner;
 import io.tiermesh.router.RouterBudgetSignals;
 import io.tiermesh.router.RulesReloader;
@@ -168,8 +169,11 @@ public final class Node {
       deployRole("budget", () -> new BudgetVerticle(meshNode, budget), 1);
     }
     if (config.roles().contains("router")) {
+      // One view per node, shared by its router instances: it is only a cache of the budget
+      // role's counters, refreshed over the bus.
+      RouterBudgetSignals signals = BusBudgetSignals.start(vertx, BusBudgetSignals.REFRESH_MS);
       deployRole("router", () -> {
-        EnginePlanner planner = new EnginePlanner(rules, RouterBudgetSignals.NOT_WIRED);
+        EnginePlanner planner = new EnginePlanner(rules, signals);
         return new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()),
             config.providers());

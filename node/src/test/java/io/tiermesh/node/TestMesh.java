@@ -50,10 +50,11 @@ final class TestMesh implements AutoCloseable {
     redis = LocalRedis.start();
     String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}, "
         + "breaker: {maxFailures: 50, resetMs: 1000}";
+    // The config loader reads port 0 as "the default" (8080): take a free port instead.
     MeshConfig config = ConfigLoader.parse("""
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
-        gateway: {host: 127.0.0.1, port: 0, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
+        gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
                   maxBodyBytes: 65536, requestTimeoutMs: 20000}
         router: {%s}
         redis: {url: "%s"}
@@ -71,8 +72,8 @@ final class TestMesh implements AutoCloseable {
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
-        """.formatted(routerYaml, redis.url(), local.port(), timeouts, hosted.port(), timeouts,
-        premium.port(), timeouts) + extraYaml, "test mesh");
+        """.formatted(LocalRedis.freePort(), routerYaml, redis.url(), local.port(), timeouts,
+        hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
   }

@@ -54,16 +54,28 @@ public final class BudgetGate {
   private final Vertx vertx;
   private final String nodeId;
   private final long timeoutMs;
+  private final RouterBudgetSignals signals;
 
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
+    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED);
+  }
+
+  /** {@code signals} hears about every refused reservation. */
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.timeoutMs = timeoutMs;
+    this.signals = signals;
   }
 
   /** The budget bookkeeping of one client request across all its attempts. */
   public Tab open(RouteRequest request) {
-    return new Tab(request);
+    return new Tab(request, null);
+  }
+
+  /** As {@link #open(RouteRequest)}, counting attempts on a capped rule's own targets. */
+  public Tab open(RouteRequest request, RoutePlan plan) {
+    return new Tab(request, plan);
   }
 
   /**
@@ -98,9 +110,11 @@ public final class BudgetGate {
     private long costMicros;
     private boolean costKnown = true;
     private Long remainingMicros;
+    private final RoutePlan plan;
 
-    private Tab(RouteRequest request) {
+    private Tab(RouteRequest request, RoutePlan plan) {
       this.request = request;
+      this.plan = plan;
       this.tenant = request.tenant() == null ? "default" : request.tenant();
     }
 
@@ -108,22 +122,30 @@ public final class BudgetGate {
     public Future<ProviderResult> around(ProviderCall call,
         Function<ProviderCall, Future<ProviderResult>> dispatch) {
       RouteInfo target = call.route();
-      if (target.tier() <= 1) {
+      boolean capped = plan != null && plan.countsAgainstRuleCap(target);
+      if (target.tier() <= 1 && !capped) {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
+      boolean free = target.tier() <= 1;
       int promptTokens = promptTokensUpperBound(call.chat());
+      // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
+      // decisions, and only the budget role's atomic counter holds it across routers.
       return reserve(call.requestId(), call.attempt(), target, promptTokens,
-              call.chat().maxTokens())
+              call.chat().maxTokens(), capped ? plan.rule() : null,
+              capped ? plan.ruleMaxPerDay() : null)
           .compose(res -> {
             if (!res.admitted()) {
+              signals.reserveRefused(target.tier(), res);
               return Future.succeededFuture(refused(call.requestId(), call.attempt(), res));
             }
-            remainingMicros = res.remainingMicros();
-            ProviderCall capped = new ProviderCall(call.requestId(), call.attempt(),
+            if (!free) {
+              remainingMicros = res.remainingMicros();
+            }
+            ProviderCall held = free ? call : new ProviderCall(call.requestId(), call.attempt(),
                 withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
                 call.ackAddress(), call.streamAddress(), call.deadlineMillis());
-            return dispatch.apply(capped).compose(result ->
-                settle(capped.requestId(), capped.attempt(), target, promptTokens, res,
+            return dispatch.apply(held).compose(result ->
+                settle(held.requestId(), held.attempt(), target, promptTokens, res,
                     result.usage(), result.ok() || result.chunksSent() > 0).map(result));
           });
     }
@@ -146,7 +168,7 @@ public final class BudgetGate {
       }
       int promptTokens = (int) Math.min(Integer.MAX_VALUE,
           (chars + 1) / 2 + 8L * call.input().size() + 16);
-      return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0)
+      return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0, null, null)
           .compose(res -> {
             if (!res.admitted()) {
               Failure f = refused(call.requestId(), call.attempt(), res).failure();
@@ -161,9 +183,10 @@ public final class BudgetGate {
     }
 
     private Future<BudgetReserveResult> reserve(String requestId, int attempt, RouteInfo target,
-        int promptTokens, Integer maxOutputTokens) {
+        int promptTokens, Integer maxOutputTokens, String rule, Integer ruleMaxPerDay) {
       BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
-          target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId);
+          target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId, rule,
+          ruleMaxPerDay);
       return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
               new DeliveryOptions().setSendTimeout(timeoutMs))
           .map(Message::body)

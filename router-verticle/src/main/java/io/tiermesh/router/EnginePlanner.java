@@ -39,6 +39,10 @@ public final class EnginePlanner implements RoutePlanner {
     this.budget = budget;
   }
 
+  public RouterBudgetSignals budgetSignals() {
+    return budget;
+  }
+
   public ActiveRules active() {
     return active.get();
   }
@@ -60,11 +64,7 @@ public final class EnginePlanner implements RoutePlanner {
 
   @Override
   public RoutePlan plan(RouteRequest request) {
-    RoutePlan plan = plan(request, budget.view(), budget.enforced());
-    if (plan.refusal() == null && plan.explanation() != null) {
-      budget.ruleChosen(plan.explanation().rule());
-    }
-    return plan;
+    return plan(request, budget.view(), budget.enforced());
   }
 
   @Override
@@ -103,7 +103,7 @@ public final class EnginePlanner implements RoutePlanner {
     Decision d = rules.engine().decide(facts, budgetView, RuleEngine.hashOf(request.requestId()));
     List<String> notes = new ArrayList<>(d.notes());
     if (!enforced) {
-      notes.add(BUDGET_NOT_WIRED);
+      notes.add(budget.notEnforcedNote());
     }
     List<RuleCheckView> checks = new ArrayList<>();
     for (RuleCheck c : d.checks()) {
@@ -113,7 +113,7 @@ public final class EnginePlanner implements RoutePlanner {
         notes, d.refusal(), d.ruleName(), d.shadow(), checks, factsMap(facts), rules.version(),
         rules.source(), null);
     return new RoutePlan(d.chain(), d.localOnly(), d.reason(), notes, d.refusal(), d.shadow(),
-        explained);
+        explained, d.ruleName(), d.maxPerDay(), d.ruleTargets());
   }
 
   private static RoutePlan withNotes(RoutePlan p, List<String> notes) {
@@ -122,7 +122,7 @@ public final class EnginePlanner implements RoutePlanner {
         notes, v.refusal(), v.rule(), v.shadow(), v.checks(), v.facts(), v.rulesVersion(),
         v.rulesSource(), v.routerNode());
     return new RoutePlan(p.chain(), p.localOnly(), p.reason(), notes, p.refusal(), p.shadow(),
-        view);
+        view, p.rule(), p.ruleMaxPerDay(), p.ruleTargets());
   }
 
   static Map<String, String> factsMap(RequestFacts facts) {

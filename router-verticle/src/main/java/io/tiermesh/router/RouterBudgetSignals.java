@@ -1,12 +1,15 @@
 package io.tiermesh.router;
 
+import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.router.rules.BudgetView;
 
 /**
  * What the router knows about budgets when it decides: which paid tiers are out of budget
  * (rule 3, {@code onBudgetExhausted}) and how often a capped rule was used today
- * ({@code maxPerDay}). The numbers live in Redis and belong to the budget role, which implements
- * this over the bus; counting in the router would be wrong as soon as two routers run.
+ * ({@code maxPerDay}). The numbers live in Redis and belong to the budget role
+ * ({@link BusBudgetSignals} reads them over the bus); counting in the router would be wrong as
+ * soon as two routers run. These signals only steer decisions: the atomic reservation in the
+ * budget role stays the enforcement, whatever a cached view says.
  */
 public interface RouterBudgetSignals {
 
@@ -32,6 +35,14 @@ public interface RouterBudgetSignals {
   /** Whether {@link #view()} reflects real spend and counts. */
   boolean enforced();
 
-  /** Called once per served decision, so that the budget role can count a capped rule. */
-  default void ruleChosen(String ruleName) {}
+  /** The explain note saying why {@link #enforced()} is false. */
+  default String notEnforcedNote() {
+    return EnginePlanner.BUDGET_NOT_WIRED;
+  }
+
+  /**
+   * A reservation on a target of {@code tier} was refused; the signals may learn from it at
+   * once instead of waiting for their next refresh. Called on the router's event loop.
+   */
+  default void reserveRefused(int tier, BudgetReserveResult refusal) {}
 }

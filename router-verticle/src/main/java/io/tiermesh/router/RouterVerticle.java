@@ -93,7 +93,9 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
-    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
+    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
+        planner instanceof EnginePlanner engine ? engine.budgetSignals()
+            : RouterBudgetSignals.NOT_WIRED);
     shadow = new ShadowMirror(vertx, ackAddress, budget);
     Context ctx = context;
     nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
@@ -201,7 +203,7 @@ public final class RouterVerticle extends VerticleBase {
     ChainRun(RouteRequest req, RoutePlan plan) {
       this.req = req;
       this.plan = plan;
-      this.tab = budget.open(req);
+      this.tab = budget.open(req, plan);
     }
 
     Future<RouteOutcome> next() {

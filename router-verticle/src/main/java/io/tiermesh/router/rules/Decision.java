@@ -26,6 +26,11 @@ import java.util.Optional;
  * @param checks    every rule examined, in order, ending with the one that decided
  * @param notes     what the policies changed (dropped targets, budget moves, private reroute)
  * @param refusal   why nothing may serve, or null
+ * @param maxPerDay the deciding rule's daily cap, or null when it has none
+ * @param ruleTargets the chain entries that are the deciding rule's own target (not its
+ *                  fallback): with a {@code maxPerDay} cap, each attempt on one of them counts
+ *                  against the cap in the budget role's reservation, so the cap holds across
+ *                  routers; empty when the rule has no cap
  */
 public record Decision(
     String ruleName,
@@ -35,7 +40,9 @@ public record Decision(
     RouteInfo shadow,
     List<RuleCheck> checks,
     List<String> notes,
-    Failure refusal) {
+    Failure refusal,
+    Integer maxPerDay,
+    List<RouteInfo> ruleTargets) {
 
   public static final String FORCED = "(forced-model)";
   public static final String NO_RULE = "(no-rule)";
@@ -46,6 +53,13 @@ public record Decision(
     chain = List.copyOf(chain);
     checks = List.copyOf(checks);
     notes = List.copyOf(notes);
+    ruleTargets = List.copyOf(ruleTargets);
+  }
+
+  /** A decision whose rule has no daily cap. */
+  public Decision(String ruleName, String reason, boolean localOnly, List<RouteInfo> chain,
+      RouteInfo shadow, List<RuleCheck> checks, List<String> notes, Failure refusal) {
+    this(ruleName, reason, localOnly, chain, shadow, checks, notes, refusal, null, List.of());
   }
 
   public boolean refused() {

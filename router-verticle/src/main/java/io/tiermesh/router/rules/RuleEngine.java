@@ -119,6 +119,7 @@ public final class RuleEngine {
       List<Cand> primary;
       Fallback fallback;
       Shadow shadow = null;
+      Integer maxPerDay = null;
       if (!facts.autoModel()) {
         ruleName = Decision.FORCED;
         reason = REASON_FORCED;
@@ -157,6 +158,7 @@ public final class RuleEngine {
           primary = expand(pickTarget(rule));
           fallback = rule.fallback();
           shadow = rule.shadow();
+          maxPerDay = rule.maxPerDay();
         }
       }
 
@@ -199,11 +201,21 @@ public final class RuleEngine {
       }
 
       List<RouteInfo> routes = new ArrayList<>();
+      List<RouteInfo> capped = new ArrayList<>();
       for (int i = 0; i < chain.size(); i++) {
-        routes.add(chain.get(i).route(i == 0 ? reason : Decision.FALLBACK_REASON));
+        RouteInfo route = chain.get(i).route(i == 0 ? reason : Decision.FALLBACK_REASON);
+        routes.add(route);
+        if (maxPerDay != null && primary.contains(chain.get(i))) {
+          capped.add(route);
+        }
+      }
+      if (maxPerDay != null) {
+        notes.add("cap: rule '" + ruleName + "' at most " + maxPerDay + " a day, counted"
+            + " atomically when its target reserves");
       }
       RouteInfo mirror = shadow == null ? null : shadow(shadow, chain.get(0));
-      return new Decision(ruleName, reason, localOnly, routes, mirror, checks, notes, null);
+      return new Decision(ruleName, reason, localOnly, routes, mirror, checks, notes, null,
+          maxPerDay, capped);
     }
 
     Rule firstMatch() {

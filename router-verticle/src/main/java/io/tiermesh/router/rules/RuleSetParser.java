@@ -42,6 +42,7 @@ public final class RuleSetParser {
 
   /** Route reasons become metric tags: keep them short and tame. */
   static final Pattern REASON = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+  static final Pattern CAPPED_NAME = Pattern.compile("[A-Za-z0-9._@-]{1,128}");
   static final Pattern TIER_NAME = Pattern.compile("tier-(\\d+)");
 
   private final List<String> errors = new ArrayList<>();
@@ -218,6 +219,12 @@ public final class RuleSetParser {
     Integer maxPerDay = null;
     if (m.containsKey("maxPerDay")) {
       maxPerDay = integer(m.get("maxPerDay"), at + ": maxPerDay", 0, Integer.MAX_VALUE);
+      // The name becomes the budget scope rule:<name>, part of Redis key names.
+      if (name != null && !CAPPED_NAME.matcher(name).matches()) {
+        error(at + ": maxPerDay: a capped rule's name must use only letters, digits and"
+            + " '.', '_', '@', '-' (at most 128), since it names the budget counter rule:"
+            + name);
+      }
     }
 
     String reason = null;

@@ -27,6 +27,13 @@ class ExampleRulesTest {
   }
 
   @Test
+  void aRuleWithoutACapMarksNoTargetAsCounted() {
+    Decision d = ENGINE.decide(facts().task("code").build(), BudgetView.UNLIMITED, 1L);
+    assertEquals(null, d.maxPerDay());
+    assertEquals(List.of(), d.ruleTargets());
+  }
+
+  @Test
   void docsGoToTheGeneralModel() {
     Decision d = ENGINE.decide(facts().task("docs").build(), BudgetView.UNLIMITED, 1L);
     assertEquals(new RouteInfo(1, "ollama-gpu", "llama3.1:8b", "docs"), d.chain().get(0));
@@ -41,6 +48,11 @@ class ExampleRulesTest {
     assertEquals("premium-capped", under.ruleName());
     assertEquals("critical-high", under.reason());
     assertEquals(3, under.chain().get(0).tier());
+    // The rule's own target (tier 3) counts against the cap when reserved; its fallback does not.
+    assertEquals(20, under.maxPerDay());
+    assertEquals(under.chain().stream().filter(r -> r.tier() == 3).toList(),
+        under.ruleTargets());
+    assertTrue(under.chain().size() > under.ruleTargets().size());
 
     Decision capped = ENGINE.decide(f,
         new Fixtures.Budget(Set.of(), Map.of("premium-capped", 20)), 1L);
