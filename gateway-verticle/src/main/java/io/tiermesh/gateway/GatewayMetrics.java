@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.Usage;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,14 @@ public final class GatewayMetrics {
 
   private final MeterRegistry registry;
   private final Supplier<String> scrape;
+  // Builder.register looks the meter up by name and tags on every call, which profiled as the
+  // gateway's largest per-request cost; tags are few-valued, so each meter is built once.
+  private final java.util.concurrent.ConcurrentHashMap<List<String>, Timer> timers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<List<String>, DistributionSummary>
+      summaries = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<List<String>, Counter> counters =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param scrape the registry's text exposition for {@code GET /metrics}, or null when the
@@ -55,26 +64,27 @@ public final class GatewayMetrics {
 
   /** One finished request: served (route known) or refused / failed (route null). */
   void request(String api, RouteInfo route, String cache, int status, long startedNanos) {
-    Timer.builder(REQUEST_DURATION)
-        .description("Time from request arrival to the end of the answer")
-        .tag("api", api)
-        .tag("tier", route == null ? NONE : String.valueOf(route.tier()))
-        .tag("provider", route == null ? NONE : route.providerId())
-        .tag("model", route == null ? NONE : route.model())
-        .tag("route_reason", route == null || route.reason() == null ? NONE : route.reason())
-        .tag("cache", cache)
-        .tag("status", String.valueOf(status))
-        .register(registry)
+    String tier = route == null ? NONE : String.valueOf(route.tier());
+    String provider = route == null ? NONE : route.providerId();
+    String model = route == null ? NONE : route.model();
+    String reason = route == null || route.reason() == null ? NONE : route.reason();
+    String code = String.valueOf(status);
+    timers.computeIfAbsent(List.of(REQUEST_DURATION, api, tier, provider, model, reason, cache,
+            code), k -> Timer.builder(REQUEST_DURATION)
+            .description("Time from request arrival to the end of the answer")
+            .tag("api", api).tag("tier", tier).tag("provider", provider).tag("model", model)
+            .tag("route_reason", reason).tag("cache", cache).tag("status", code)
+            .register(registry))
         .record(Duration.ofNanos(System.nanoTime() - startedNanos));
   }
 
   void firstToken(RouteInfo route, long startedNanos) {
-    Timer.builder(TIME_TO_FIRST_TOKEN)
-        .description("Time from request arrival to the first streamed chunk")
-        .tag("tier", String.valueOf(route.tier()))
-        .tag("provider", route.providerId())
-        .tag("model", route.model())
-        .register(registry)
+    String tier = String.valueOf(route.tier());
+    timers.computeIfAbsent(List.of(TIME_TO_FIRST_TOKEN, tier, route.providerId(), route.model()),
+            k -> Timer.builder(TIME_TO_FIRST_TOKEN)
+                .description("Time from request arrival to the first streamed chunk")
+                .tag("tier", tier).tag("provider", route.providerId()).tag("model", route.model())
+                .register(registry))
         .record(Duration.ofNanos(System.nanoTime() - startedNanos));
   }
 
@@ -87,27 +97,35 @@ public final class GatewayMetrics {
   }
 
   private DistributionSummary summary(RouteInfo route, String type) {
-    return DistributionSummary.builder(TOKEN_USAGE)
-        .description("Tokens per request")
-        .baseUnit("tokens")
-        .tag("gen_ai.token.type", type)
-        .tag("tier", String.valueOf(route.tier()))
-        .tag("provider", route.providerId())
-        .tag("model", route.model())
-        .register(registry);
+    String tier = String.valueOf(route.tier());
+    return summaries.computeIfAbsent(List.of(type, tier, route.providerId(), route.model()),
+        k -> DistributionSummary.builder(TOKEN_USAGE)
+            .description("Tokens per request")
+            .baseUnit("tokens")
+            .tag("gen_ai.token.type", type)
+            .tag("tier", tier)
+            .tag("provider", route.providerId())
+            .tag("model", route.model())
+            .register(registry));
+  }
+
+  private Counter counter(String name, String tag, String value) {
+    return counters.computeIfAbsent(List.of(name, value), k -> {
+      Counter.Builder b = Counter.builder(name);
+      return (tag == null ? b : b.tag(tag, value)).register(registry);
+    });
   }
 
   /** @param scope {@code key} or {@code ip} */
   public void rateLimited(String scope) {
-    Counter.builder(RATE_LIMIT_REFUSALS).tag("scope", scope).register(registry).increment();
+    counter(RATE_LIMIT_REFUSALS, "scope", scope).increment();
   }
 
   void cacheLookup(boolean hit) {
-    Counter.builder(CACHE_LOOKUPS).tag("result", hit ? "hit" : "miss").register(registry)
-        .increment();
+    counter(CACHE_LOOKUPS, "result", hit ? "hit" : "miss").increment();
   }
 
   void replay() {
-    Counter.builder(IDEMPOTENT_REPLAYS).register(registry).increment();
+    counter(IDEMPOTENT_REPLAYS, null, "").increment();
   }
 }
