@@ -94,7 +94,7 @@ public final class GatewayVerticle extends VerticleBase {
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
-    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx);
+    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));

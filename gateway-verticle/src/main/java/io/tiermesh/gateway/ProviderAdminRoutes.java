@@ -28,14 +28,45 @@ final class ProviderAdminRoutes {
   private final Vertx vertx;
   private final Map<String, ProviderStatus> seen = new HashMap<>();
 
-  /** Mounted after {@link AdminAuth}, which guards every admin path. */
-  ProviderAdminRoutes(Vertx vertx) {
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final java.util.Set<String> gauged = new java.util.HashSet<>();
+
+  /**
+   * Mounted after the admin gate. Breaker state and in-flight calls also become gauges, because
+   * vertx-circuit-breaker exports none itself.
+   */
+  ProviderAdminRoutes(Vertx vertx, io.micrometer.core.instrument.MeterRegistry registry) {
     this.vertx = vertx;
+    this.registry = registry;
+  }
+
+  private void gauge(ProviderStatus s) {
+    String key = s.providerId() + "@" + s.instanceId();
+    if (registry == null || !gauged.add(key)) {
+      return;
+    }
+    io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
+        "provider", s.providerId(), "node", String.valueOf(s.nodeId()), "instance",
+        s.instanceId());
+    // Gauges read the latest announcement; a silent instance reads as gone (NaN).
+    registry.gauge("tiermesh.provider.breaker.state", tags, seen, m -> {
+      ProviderStatus cur = m.get(key);
+      return cur == null ? Double.NaN : switch (cur.breaker()) {
+        case "OPEN" -> 2;
+        case "HALF_OPEN" -> 1;
+        default -> 0;
+      };
+    });
+    registry.gauge("tiermesh.provider.in_flight", tags, seen, m -> {
+      ProviderStatus cur = m.get(key);
+      return cur == null ? Double.NaN : cur.inFlight();
+    });
   }
 
   Future<Void> start() {
     return vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS, m -> {
       ProviderStatus s = m.body();
+      gauge(s);
       seen.merge(s.providerId() + "@" + s.instanceId(), s,
           (old, neu) -> neu.timeMillis() >= old.timeMillis() ? neu : old);
     }).completion();

@@ -81,7 +81,10 @@ class MetricsEndToEndTest {
     assertTrue(sample(m, "gen_ai_client_operation_duration_seconds_count", "cache=\"miss\"") >= 1);
     assertTrue(sample(m, "tiermesh_gateway_cache_lookups_total", "result=\"hit\"") >= 1);
     assertTrue(sample(m, "tiermesh_gateway_rate_limit_refusals_total", "scope=\"key\"") >= 1);
-    assertTrue(m.contains("vertx_http_server_requests_total"), "Vert.x's own meters are there");
+    assertTrue(m.contains("vertx_http_client_requests_total"), "Vert.x's client meters are there");
+    assertEquals(0.0, sample(m, "tiermesh_provider_breaker_state", "provider=\"local\""),
+        "the local provider's breaker is exported, closed");
+    assertTrue(sample(m, "tiermesh_provider_in_flight", "provider=\"hosted\"") >= 0, m);
     String requestId = whole.headers().firstValue("X-Request-Id").orElseThrow();
     for (String secret : new String[] {secretPrompt, requestId, TestMesh.KEY, limited}) {
       assertFalse(m.contains(secret), "metrics must not carry " + secret);
