@@ -152,5 +152,11 @@ class BudgetConcurrencyTest {
     assertEquals(CAP_MICROS, rig.field(counter, "spent"));
     assertEquals(rig.field(counter, "spent"), ledger[0], "counters equal the ledger to the µ$");
     assertEquals(FITS, ledger[1], "one ledger charge per paid call");
+    ChaosRecord.record(1, "concurrent paid requests on 3 gateway nodes against a small cap",
+        REQUESTS + " requests, 60 in flight, cap " + CAP_MICROS + " µ$", "none (contention only)",
+        "spend + open reservations never above the cap; admitted exactly what the cap allows",
+        String.format("%d Redis samples, max spent+reserved %d µ$ (0 over); %d admitted of %d "
+            + "that fit; 0 open reservations after; counters == ledger to the µ$", samples.get(),
+            maxCommitted.get(), paid, FITS));
   }
 }

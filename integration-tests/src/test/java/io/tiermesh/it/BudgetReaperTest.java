@@ -82,5 +82,10 @@ class BudgetReaperTest {
     assertEquals(0, rig.field(counter, "count"),
         "the request count was refunded too");
     inFlight.forEach(f -> f.cancel(true));
+    ChaosRecord.record(2, "kill -9 of a node holding budget reservations",
+        HELD + " reservations held by one node", "kill -9 of the holder",
+        "no budget stays locked: reservations released by their deadline, nothing charged",
+        String.format("%d/%d released %d ms after they were made (deadline %d ms), 0 µ$ "
+            + "charged", HELD, HELD, releasedAfter, DEADLINE_MS));
   }
 }

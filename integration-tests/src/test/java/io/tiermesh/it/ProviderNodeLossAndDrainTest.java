@@ -226,6 +226,11 @@ class ProviderNodeLossAndDrainTest {
         + "one backend call, %d backend executions%n", total, endings, moved, executions);
     assertTrue(endings.getOrDefault(Ending.OK, 0) >= total - 2,
         "nearly all succeed on the survivor: " + endings);
+    ChaosRecord.record(3, "kill -9 of one of two provider nodes under steady load (chat, "
+            + "streams, embeddings)", total + " requests", "kill -9 of one provider node",
+        "no accepted request lost; none executed more often than reported",
+        String.format("endings %s; %d reported more than one backend call; %d backend "
+            + "executions", endings, moved, executions));
 
     // Phase 2: C, now the only provider, gets SIGTERM with streams open; they must all finish.
     sim.faults().clear();
@@ -259,5 +264,10 @@ class ProviderNodeLossAndDrainTest {
     assertTrue(exit == 0 || exit == 143, "exit " + exit + "\n" + c.output());
     assertTrue(c.output().contains("draining"), c.output());
     assertEquals(6, sim.log().count(e -> "ok".equals(e.outcome())), "no stream was cut");
+    ChaosRecord.record(5, "SIGTERM (spot notice) on a provider node with live streams",
+        "6 streams of 20 chunks, 100 ms apart", "SIGTERM to the only provider node",
+        "zero failed requests, zero truncated streams",
+        String.format("6/6 streams whole with [DONE], 0 failed; node drained and exited %d",
+            exit));
   }
 }

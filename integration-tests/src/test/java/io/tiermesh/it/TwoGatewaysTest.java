@@ -235,6 +235,12 @@ class TwoGatewaysTest {
     assertEquals(422, post("127.0.0.16", portA, KEY, chat("other"), "Idempotency-Key", idem)
         .status());
     assertEquals(1, sim.log().calls(), "one execution across two gateways");
+    ChaosRecord.record(4, "the same Idempotency-Key on two gateway nodes (a client retrying "
+            + "elsewhere)", "first request in flight 1.5 s, duplicate, replay, changed body",
+        "concurrent duplicate on the other node; retry after completion",
+        "per key at most one execution and one charge; the replay returns the stored answer",
+        "duplicate 409, replay 200 with the same choices, changed body 422, 1 backend "
+            + "execution");
   }
 
   /** Canaries: a provider key and a PII string pass through requests, errors and streams. */
@@ -284,5 +290,10 @@ class TwoGatewaysTest {
       }
     }
     assertEquals(List.of(), leaks);
+    ChaosRecord.record(15, "a provider secret and a PII canary through errors, cut streams and "
+            + "refusals", bodies.size() + " responses from 2 gateway nodes",
+        "upstream 500/400, mid-stream drop, bad key, bad model, bad hint",
+        "secrets and canaries never in logs, metrics, error bodies or SSE errors",
+        "0 leaks in " + bodies.size() + " bodies, 2 node logs and /metrics");
   }
 }
