@@ -131,14 +131,15 @@ class ClusterFailoverTest {
     sim.log().clear();
     sim.faults().install(Fault.latency(BACKEND_LATENCY_MS));
     List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
+    int n = 16 * ChaosRecord.scale();
+    for (int i = 0; i < n; i++) {
       inFlight.add(chat(i % 2 == 0));
     }
     long waitStart = System.currentTimeMillis();
-    while (sim.log().calls() < 16 && System.currentTimeMillis() - waitStart < 5_000) {
+    while (sim.log().calls() < n && System.currentTimeMillis() - waitStart < 5_000) {
       Thread.onSpinWait();
     }
-    assertEquals(16, sim.log().calls(), "all requests reached the backend");
+    assertEquals(n, sim.log().calls(), "all requests reached the backend");
     long killedAt = System.currentTimeMillis();
     b.kill();
 
@@ -160,11 +161,11 @@ class ClusterFailoverTest {
     }
     long elapsed = System.currentTimeMillis() - killedAt;
     ChaosRecord.record(3, "kill -9 of one of two provider nodes under load",
-        "16 concurrent requests (8 streamed), 2 s backend latency",
-        "kill -9 while all 16 were executing at the backend",
+        n + " concurrent requests (half streamed), 2 s backend latency",
+        "kill -9 while all " + n + " were executing at the backend",
         "no accepted request lost; executions beyond one are reported",
-        String.format("16/16 succeeded, %d failed over to the survivor, executions == "
-            + "X-TierMesh-Attempts for all 16, last answer %d ms after the kill", failedOver,
+        String.format("%d/%d succeeded, %d failed over to the survivor, executions == "
+            + "X-TierMesh-Attempts for all, last answer %d ms after the kill", n, n, failedOver,
             elapsed));
     assertTrue(failedOver > 0, "some requests were on the killed node");
     // A bus timeout would be the whole request timeout; membership-driven failover costs the
