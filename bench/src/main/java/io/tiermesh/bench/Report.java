@@ -17,7 +17,7 @@ final class Report {
   static final String START = "<!-- bench:gateway:start -->";
   static final String END = "<!-- bench:gateway:end -->";
   static final List<String> TARGETS =
-      List.of("direct", "nginx", "tiermesh-single", "tiermesh-clustered");
+      List.of("direct", "nginx", "tiermesh-single", "tiermesh-paid", "tiermesh-clustered");
 
   private final JsonArray samples;
   private final int rounds;

@@ -139,7 +139,14 @@ public final class ConfigLoader {
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(),
-        access(c.access(), source));
+        access(c.access(), source), eventLoops(c.eventLoops(), source));
+  }
+
+  private static int eventLoops(int n, String source) {
+    if (n < 0 || n > 256) {
+      throw new ConfigException(source + ": 'eventLoops' must be from 0 (Vert.x default) to 256");
+    }
+    return n;
   }
 
   private static String rulesFile(MeshConfig.RouterConfig r, String source) {

@@ -15,6 +15,8 @@ import java.util.List;
  *                  own)
  * @param budget    spend limits and prices (see {@link BudgetSection}); null = no limits, and
  *                  then only local providers may be unpriced
+ * @param eventLoops Vert.x event-loop threads; 0 = Vert.x's default (twice the cores). Fewer
+ *                   loops mean fewer thread hand-offs between the roles of one node
  * @param access    API keys, tenants, rate limits and input limits at the gateway
  */
 public record MeshConfig(
@@ -26,18 +28,19 @@ public record MeshConfig(
     List<ProviderConfig> providers,
     long drainMs,
     BudgetSection budget,
-    AccessConfig access) {
+    AccessConfig access,
+    int eventLoops) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs()), redis, router, providers,
-        drainMs, budget, access);
+        drainMs, budget, access, eventLoops);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access);
+        drainMs, budget, access, eventLoops);
   }
 
   /**

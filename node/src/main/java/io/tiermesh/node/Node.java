@@ -116,7 +116,7 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
     if (config.cluster().enabled()) {
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
-      VertxOptions options = new VertxOptions().setEventBusOptions(
+      VertxOptions options = eventLoops(new VertxOptions(), config).setEventBusOptions(
           new EventBusOptions().setHost(config.cluster().host()).setPort(0))
           .setMetricsOptions(metricsOptions);
       try {
@@ -142,7 +142,8 @@ public final class Node {
       });
       meshNode.membersChanged(ids(cm.getHazelcastInstance().getCluster().getMembers()));
     } else {
-      vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metricsOptions))
+      vertx = Vertx.builder().with(eventLoops(new VertxOptions(), config)
+              .setMetricsOptions(metricsOptions))
           .withMetrics(new MicrometerMetricsFactory(registry)).build();
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -242,6 +243,10 @@ public final class Node {
   private static ProviderConfig provider(MeshConfig config, String id) {
     return config.providers().stream().filter(p -> p.id().equals(id)).findFirst()
         .orElseThrow(() -> new ConfigException("no provider " + id));
+  }
+
+  private static VertxOptions eventLoops(VertxOptions o, MeshConfig config) {
+    return config.eventLoops() > 0 ? o.setEventLoopPoolSize(config.eventLoops()) : o;
   }
 
   static Config hazelcastConfig(MeshConfig.ClusterConfig c) {
