@@ -1,7 +1,10 @@
 package io.tiermesh.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.tiermesh.contracts.Failure;
+import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.vertx.core.json.JsonArray;
@@ -32,5 +35,17 @@ class RouteDecisionsTest {
     assertEquals("default", newest.getString("route_reason"));
     assertEquals(200, newest.getInteger("status"));
     assertEquals("0.001234", newest.getString("cost_usd"));
+  }
+
+  @Test
+  void aRefusalKeepsItsStatusAndReasonWithoutARoute() {
+    RouteDecisions d = new RouteDecisions();
+    d.record(new RouteOutcome("req-x", null, null, null, 0, List.of(),
+        new Failure(FailureCode.BUDGET_EXHAUSTED, "over")).withReason("budget-exhausted"));
+    JsonObject only = d.toJson().getJsonObject(0);
+    assertEquals(FailureCode.BUDGET_EXHAUSTED.httpStatus(), only.getInteger("status"));
+    assertEquals("budget-exhausted", only.getString("route_reason"));
+    assertNull(only.getValue("provider"));
+    assertNull(only.getValue("cost_usd"));
   }
 }

@@ -40,6 +40,8 @@ class DashboardBrowserTest {
       assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
       assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
           "the data behind the page needs the admin key");
+      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
+          "route decisions need the admin key too");
       String page = mesh.send("GET", "/dashboard", null).body();
       assertTrue(page.contains("TierMesh operations"));
       assertFalse(page.contains(TestMesh.ADMIN_KEY));
