@@ -46,6 +46,18 @@ class DashboardBrowserTest {
       assertTrue(page.contains("TierMesh operations"));
       assertFalse(page.contains(TestMesh.ADMIN_KEY));
 
+      // Provider instances announce themselves every few seconds: on a loaded machine the page
+      // could otherwise load before all three have, which is not what this test is about.
+      long deadline = System.currentTimeMillis() + 20_000;
+      String announced = "";
+      while (System.currentTimeMillis() < deadline) {
+        announced = mesh.admin("GET", "/admin/providers", null).body();
+        if (announced.contains("\"local\"") && announced.contains("\"hosted\"")
+            && announced.contains("\"premium\"")) {
+          break;
+        }
+      }
+
       String url = mesh.url("/dashboard") + "#key=" + TestMesh.ADMIN_KEY;
       Run dom = chromium(chromium, "--dump-dom", url);
       assertEquals(0, dom.exit, dom.stderr);
