@@ -51,6 +51,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AccessLayer access;
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
+  private final RouteDecisions decisions = new RouteDecisions();
   private String streamAddress;
   private HttpServer server;
 
@@ -94,6 +95,7 @@ public final class GatewayVerticle extends VerticleBase {
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
+    decisions.mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
@@ -259,6 +261,7 @@ public final class GatewayVerticle extends VerticleBase {
             return;
           }
           RouteOutcome outcome = ar.result().body();
+          decisions.record(outcome);
           if (!outcome.ok()) {
             metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
           }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code /dashboard} in headless Chromium (Debian's package, installed by {@code bin/setup}):
- * the page loads, reads the admin API and metrics with the admin key, shows live numbers, and
+ * the page loads, reads the admin API and metrics with the admin key, shows live numbers
+ * (providers with their breakers, budget lines, spend per tier, recent route decisions), and
  * logs no console errors. A screenshot is kept as {@code node/target/dashboard.png}.
  */
 class DashboardBrowserTest {
@@ -39,9 +40,23 @@ class DashboardBrowserTest {
       assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
       assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
           "the data behind the page needs the admin key");
+      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
+          "route decisions need the admin key too");
       String page = mesh.send("GET", "/dashboard", null).body();
       assertTrue(page.contains("TierMesh operations"));
       assertFalse(page.contains(TestMesh.ADMIN_KEY));
+
+      // Provider instances announce themselves every few seconds: on a loaded machine the page
+      // could otherwise load before all three have, which is not what this test is about.
+      long deadline = System.currentTimeMillis() + 20_000;
+      String announced = "";
+      while (System.currentTimeMillis() < deadline) {
+        announced = mesh.admin("GET", "/admin/providers", null).body();
+        if (announced.contains("\"local\"") && announced.contains("\"hosted\"")
+            && announced.contains("\"premium\"")) {
+          break;
+        }
+      }
 
       String url = mesh.url("/dashboard") + "#key=" + TestMesh.ADMIN_KEY;
       Run dom = chromium(chromium, "--dump-dom", url);
@@ -54,6 +69,31 @@ class DashboardBrowserTest {
       assertEquals("ready", text(html, "ready"));
       assertTrue(html.contains("<td>local</td>") && html.contains("<td>hosted</td>"), html);
       assertTrue(html.contains("<path"), "the chart has lines");
+
+      String providers = tbody(html, "providers");
+      assertTrue(providers.contains("<td>local</td>") && providers.contains("<td>hosted</td>")
+          && providers.contains("<td>premium</td>"), providers);
+      assertTrue(providers.contains("<td>CLOSED</td>"), providers);
+      assertFalse(providers.contains("<td>OPEN</td>"), providers);
+      assertTrue(text(html, "providers-state").startsWith("3 instances, 0 breakers"),
+          text(html, "providers-state"));
+
+      String budgets = tbody(html, "budgets");
+      assertTrue(budgets.contains("<td>global</td>") && budgets.contains("<td>month</td>")
+          && budgets.contains("<td>200.000000</td>"), budgets);
+      assertTrue(text(html, "budgets-state").contains("alert at 80 %"), text(html, "budgets-state"));
+
+      assertTrue(html.contains("id=\"spend-chart\""), "spend chart present");
+      assertTrue(html.contains("class=\"spend\""), "the spend chart has a line per tier");
+      assertTrue(text(html, "spend-legend").contains("tier 2: $0.0"), text(html, "spend-legend"));
+
+      String decisions = tbody(html, "decisions");
+      int decisionRows = decisions.split("<tr>", -1).length - 1;
+      // 4 requests, one answered from the cache without a routing decision
+      assertEquals(3, decisionRows, decisions);
+      assertTrue(decisions.contains("<td>hosted</td>") && decisions.contains("<td>200</td>"),
+          decisions);
+      assertEquals("3 of the last 50 kept", text(html, "decisions-state"));
       List<String> consoleErrors = new ArrayList<>();
       for (String line : dom.stderr.split("\n")) {
         if (line.contains("CONSOLE") && (line.contains("ERROR") || line.contains("Uncaught"))) {
@@ -63,7 +103,7 @@ class DashboardBrowserTest {
       assertEquals(List.of(), consoleErrors);
 
       Files.deleteIfExists(SHOT);
-      Run shot = chromium(chromium, "--screenshot=" + SHOT, "--window-size=1280,900", url);
+      Run shot = chromium(chromium, "--screenshot=" + SHOT, "--window-size=1280,1800", url);
       assertEquals(0, shot.exit, shot.stderr);
       assertTrue(Files.size(SHOT) > 10_000, "screenshot written to " + SHOT);
     }
@@ -72,6 +112,12 @@ class DashboardBrowserTest {
   private static String text(String html, String id) {
     Matcher m = Pattern.compile("id=\"" + id + "\"[^>]*>([^<]*)<").matcher(html);
     return m.find() ? m.group(1) : null;
+  }
+
+  private static String tbody(String html, String tableId) {
+    Matcher m = Pattern.compile("id=\"" + tableId + "\".*?<tbody>(.*?)</tbody>", Pattern.DOTALL)
+        .matcher(html);
+    return m.find() ? m.group(1) : "";
   }
 
   private record Run(int exit, String stdout, String stderr) {}
