@@ -82,9 +82,18 @@ class MetricsEndToEndTest {
     assertTrue(sample(m, "tiermesh_gateway_cache_lookups_total", "result=\"hit\"") >= 1);
     assertTrue(sample(m, "tiermesh_gateway_rate_limit_refusals_total", "scope=\"key\"") >= 1);
     assertTrue(m.contains("vertx_http_client_requests_total"), "Vert.x's client meters are there");
-    assertEquals(0.0, sample(m, "tiermesh_provider_breaker_state", "provider=\"local\""),
-        "the local provider's breaker is exported, closed");
-    assertTrue(sample(m, "tiermesh_provider_in_flight", "provider=\"hosted\"") >= 0, m);
+    // Providers announce themselves every few seconds; wait for the first announcements.
+    String withProviders = m;
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (!(withProviders.contains("tiermesh_provider_breaker_state{")
+        && withProviders.contains("provider=\"hosted\"") && withProviders.contains(
+            "tiermesh_provider_in_flight")) && System.currentTimeMillis() < deadline) {
+      withProviders = mesh.send("GET", "/metrics", null).body();
+    }
+    assertEquals(0.0, sample(withProviders, "tiermesh_provider_breaker_state",
+        "provider=\"local\""), "the local provider's breaker is exported, closed");
+    assertTrue(sample(withProviders, "tiermesh_provider_in_flight", "provider=\"hosted\"") >= 0,
+        withProviders);
     String requestId = whole.headers().firstValue("X-Request-Id").orElseThrow();
     for (String secret : new String[] {secretPrompt, requestId, TestMesh.KEY, limited}) {
       assertFalse(m.contains(secret), "metrics must not carry " + secret);
