@@ -32,7 +32,7 @@ public final class BenchMain {
   static final String JSON_BODY = "{\"model\":\"auto\",\"max_tokens\":16,\"messages\":"
       + "[{\"role\":\"user\",\"content\":\"Say hello to the benchmark\"}]}";
   static final String STREAM_BODY = JSON_BODY.replace("{\"model\"", "{\"stream\":true,\"model\"");
-  static final String NODE_JVM = "-Xmx512m -XX:+UseSerialGC";
+  static final String NODE_JVM = "-Xmx256m -XX:+UseSerialGC";
   static final int EVENT_LOOPS = Integer.getInteger("tiermesh.bench.eventLoops", 1);
 
   /** @param model what the requests ask for: {@code auto}, or a forced paid model */
