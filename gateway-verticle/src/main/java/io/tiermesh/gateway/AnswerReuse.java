@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Answers that need no new execution: idempotent replays ({@code Idempotency-Key}) and the
@@ -30,6 +29,12 @@ import java.util.function.Consumer;
  */
 final class AnswerReuse {
 
+  /** Told of every cache hit: an answer served without a backend call. */
+  interface CacheHitListener {
+    void hit(Answer answer, String tenant, String requestId);
+  }
+
+
   static final String CACHE_HEADER = "X-TierMesh-Cache";
   static final String REPLAY_HEADER = "X-TierMesh-Idempotent-Replay";
 
@@ -37,7 +42,7 @@ final class AnswerReuse {
   private final long claimMs;
   private final long idempotencyTtlMs;
   private final long cacheTtlMs;
-  private final Consumer<Answer> onCacheHit;
+  private final CacheHitListener onCacheHit;
   private final GatewayMetrics metrics;
 
   /**
@@ -46,7 +51,7 @@ final class AnswerReuse {
    * @param onCacheHit told of every hit (the place to record a $0 ledger entry)
    */
   AnswerReuse(StoredAnswers store, long claimMs, long idempotencyTtlMs, long cacheTtlMs,
-      Consumer<Answer> onCacheHit, GatewayMetrics metrics) {
+      CacheHitListener onCacheHit, GatewayMetrics metrics) {
     this.metrics = metrics;
     this.store = store;
     this.claimMs = claimMs;
@@ -153,7 +158,7 @@ final class AnswerReuse {
           }
           metrics.cacheLookup(true);
           if (onCacheHit != null) {
-            onCacheHit.accept(hit);
+            onCacheHit.hit(hit, principal.tenant(), requestId);
           }
           ctx.response().putHeader(CACHE_HEADER, "hit");
           t.succeeded(hit);

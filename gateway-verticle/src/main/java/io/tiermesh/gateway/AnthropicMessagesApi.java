@@ -56,9 +56,10 @@ public final class AnthropicMessagesApi {
       }
       addMessage(messages, msg, i);
     }
-    boolean stream = bool(body, "stream");
+    boolean stream = JsonFields.bool(body, "stream");
     ChatRequest chat = new ChatRequest(m, List.copyOf(messages), mt.intValue(),
-        number(body, "temperature"), number(body, "top_p"), stopSequences(body), tools(body),
+        JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
+        stopSequences(body), tools(body),
         toolChoice(body.getValue("tool_choice")), null, null, stream);
     Object metadata = body.getValue("metadata");
     if (metadata != null && !(metadata instanceof JsonObject)) {
@@ -233,27 +234,7 @@ public final class AnthropicMessagesApi {
     };
   }
 
-  private static Double number(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return null;
-    }
-    if (v instanceof Number num) {
-      return num.doubleValue();
-    }
-    throw RequestRejected.bad("'" + key + "' must be a number");
-  }
 
-  private static boolean bool(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return false;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    throw RequestRejected.bad("'" + key + "' must be a boolean");
-  }
 
   /** The mesh's (OpenAI) finish reason as Anthropic's {@code stop_reason}. */
   public static String stopReason(String finishReason) {

@@ -2,6 +2,8 @@ package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.Codecs;
+import io.tiermesh.contracts.Usage;
+import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
@@ -40,6 +42,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final long HEALTH_TIMEOUT_MS = 1_000;
+  /** The route reason of ledger entries for answers served from the response cache. */
+  static final String CACHE_HIT_REASON = "cache-hit";
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
@@ -79,7 +83,7 @@ public final class GatewayVerticle extends VerticleBase {
     Future<Void> accessReady = access.start(vertx);
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
         config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
-        accessSettings.config().cacheTtlMs(), null, metrics);
+        accessSettings.config().cacheTtlMs(), this::recordCacheHit, metrics);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
@@ -293,6 +297,15 @@ public final class GatewayVerticle extends VerticleBase {
           metrics.tokens(outcome.route(), outcome.usage());
           metrics.request(apiName, outcome.route(), cache, 200, started);
         });
+  }
+
+  /** A hit costs $0 and is still in the ledger, so usage reports count all traffic. */
+  private void recordCacheHit(Answer hit, String tenant, String requestId) {
+    RouteInfo r = hit.route();
+    Usage u = hit.response().usage() == null ? Usage.ZERO : hit.response().usage();
+    vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(requestId, 1, tenant,
+        r.tier(), r.providerId(), r.model(), u.promptTokens(), u.completionTokens(),
+        CACHE_HIT_REASON));
   }
 
   private void onChunk(Message<StreamChunk> msg) {

@@ -48,16 +48,17 @@ public final class OpenAiChatApi {
     if (n != null && !(n instanceof Number num && num.intValue() == 1)) {
       throw RequestRejected.bad("'n' other than 1 is not supported");
     }
-    Integer maxTokens = positiveInt(body, "max_completion_tokens");
+    Integer maxTokens = JsonFields.positiveInt(body, "max_completion_tokens");
     if (maxTokens == null) {
-      maxTokens = positiveInt(body, "max_tokens");
+      maxTokens = JsonFields.positiveInt(body, "max_tokens");
     }
-    boolean stream = bool(body, "stream");
-    JsonObject streamOptions = object(body, "stream_options");
-    JsonObject metadata = object(body, "metadata");
+    boolean stream = JsonFields.bool(body, "stream");
+    JsonObject streamOptions = JsonFields.object(body, "stream_options");
+    JsonObject metadata = JsonFields.object(body, "metadata");
     ChatRequest chat = new ChatRequest(m, List.copyOf(messages), maxTokens,
-        number(body, "temperature"), number(body, "top_p"), stop(body), tools(body),
-        jsonText(body.getValue("tool_choice")), jsonText(object(body, "response_format")),
+        JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"), stop(body),
+        tools(body), jsonText(body.getValue("tool_choice")),
+        jsonText(JsonFields.object(body, "response_format")),
         body.getValue("seed") instanceof Number s ? s.longValue() : null, stream);
     return new Parsed(chat, metadata,
         stream && streamOptions != null && streamOptions.getBoolean("include_usage", false));
@@ -143,47 +144,9 @@ public final class OpenAiChatApi {
     return out;
   }
 
-  private static Integer positiveInt(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return null;
-    }
-    if (v instanceof Number num && num.doubleValue() >= 1 && num.doubleValue() <= Integer.MAX_VALUE
-        && num.doubleValue() == Math.rint(num.doubleValue())) {
-      return num.intValue();
-    }
-    throw RequestRejected.bad("'" + key + "' must be a positive integer");
-  }
 
-  private static Double number(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return null;
-    }
-    if (v instanceof Number num) {
-      return num.doubleValue();
-    }
-    throw RequestRejected.bad("'" + key + "' must be a number");
-  }
 
-  private static boolean bool(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return false;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    throw RequestRejected.bad("'" + key + "' must be a boolean");
-  }
 
-  private static JsonObject object(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null || v instanceof JsonObject) {
-      return (JsonObject) v;
-    }
-    throw RequestRejected.bad("'" + key + "' must be an object");
-  }
 
   private static String jsonText(Object v) {
     if (v == null) {

@@ -119,16 +119,32 @@ class AnswerReuseEndToEndTest {
     assertTrue(retry.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
   }
 
+  private static long tier1LedgerCalls() throws Exception {
+    io.vertx.core.json.JsonObject report = new io.vertx.core.json.JsonObject(
+        mesh.admin("GET", "/admin/usage?group=tier", null).body());
+    return report.getJsonArray("rows").stream()
+        .map(io.vertx.core.json.JsonObject.class::cast)
+        .filter(r -> "1".equals(r.getString("key")))
+        .mapToLong(r -> r.getLong("calls")).sum();
+  }
+
   @Test
   void deterministicRequestsAreCachedPerTenantAndClassification() throws Exception {
     String body = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
         + "\"content\":\"cache " + UUID.randomUUID() + "\"}]}";
+    long ledgerBefore = tier1LedgerCalls();
     HttpResponse<String> miss = mesh.post("/v1/chat/completions", body);
     assertEquals("miss", miss.headers().firstValue("X-TierMesh-Cache").orElseThrow());
     HttpResponse<String> hit = mesh.post("/v1/chat/completions", body);
     assertEquals("hit", hit.headers().firstValue("X-TierMesh-Cache").orElseThrow());
     assertEquals(content(miss), content(hit));
     assertEquals(1, mesh.local.log().calls());
+    // The hit is in the ledger at $0 next to the call that filled the cache.
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (tier1LedgerCalls() < ledgerBefore + 2 && System.currentTimeMillis() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(ledgerBefore + 2, tier1LedgerCalls(), "the miss and the hit are recorded");
 
     HttpResponse<String> bypass = mesh.post("/v1/chat/completions", body,
         "Cache-Control", "no-cache");
