@@ -5,7 +5,6 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
-import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -77,18 +76,7 @@ public final class OllamaTranslator implements WireTranslator {
       body.put("options", options);
     }
     if (r.tools() != null && !r.tools().isEmpty()) {
-      JsonArray tools = new JsonArray();
-      for (ToolDef t : r.tools()) {
-        JsonObject fn = new JsonObject().put("name", t.name());
-        if (t.description() != null) {
-          fn.put("description", t.description());
-        }
-        if (t.parametersJson() != null) {
-          fn.put("parameters", new JsonObject(t.parametersJson()));
-        }
-        tools.add(new JsonObject().put("type", "function").put("function", fn));
-      }
-      body.put("tools", tools);
+      body.put("tools", OpenAiTranslator.functionTools(r.tools()));
     }
     if (r.responseFormatJson() != null) {
       JsonObject rf = new JsonObject(r.responseFormatJson());

@@ -49,16 +49,7 @@ public final class OpenAiTranslator implements WireTranslator {
       body.put("stop", new JsonArray(new ArrayList<>(r.stop())));
     }
     if (r.tools() != null && !r.tools().isEmpty()) {
-      JsonArray tools = new JsonArray();
-      for (ToolDef t : r.tools()) {
-        JsonObject fn = new JsonObject().put("name", t.name());
-        putIfSet(fn, "description", t.description());
-        if (t.parametersJson() != null) {
-          fn.put("parameters", new JsonObject(t.parametersJson()));
-        }
-        tools.add(new JsonObject().put("type", "function").put("function", fn));
-      }
-      body.put("tools", tools);
+      body.put("tools", functionTools(r.tools()));
     }
     if (r.toolChoiceJson() != null) {
       body.put("tool_choice", Json.decodeValue(r.toolChoiceJson()));
@@ -192,6 +183,23 @@ public final class OpenAiTranslator implements WireTranslator {
     } catch (RuntimeException notJson) {
       return null;
     }
+  }
+
+  /**
+   * Tool definitions in the OpenAI function-tool shape, which Ollama's {@code /api/chat} accepts
+   * as well.
+   */
+  static JsonArray functionTools(List<ToolDef> defs) {
+    JsonArray tools = new JsonArray();
+    for (ToolDef t : defs) {
+      JsonObject fn = new JsonObject().put("name", t.name());
+      putIfSet(fn, "description", t.description());
+      if (t.parametersJson() != null) {
+        fn.put("parameters", new JsonObject(t.parametersJson()));
+      }
+      tools.add(new JsonObject().put("type", "function").put("function", fn));
+    }
+    return tools;
   }
 
   private static void putIfSet(JsonObject o, String key, Object value) {
