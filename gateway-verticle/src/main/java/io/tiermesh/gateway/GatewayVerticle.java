@@ -229,9 +229,9 @@ public final class GatewayVerticle extends VerticleBase {
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
-    RouteRequest route = new RouteRequest(requestId, AccessLayer.principal(ctx).tenant(),
-        parsed.chat(), hints,
-        stream ? streamAddress : null, deadline);
+    io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
+    RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
+        stream ? streamAddress : null, deadline, principal.policy());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {

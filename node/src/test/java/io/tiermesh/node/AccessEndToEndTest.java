@@ -42,6 +42,27 @@ class AccessEndToEndTest {
   }
 
   @Test
+  void aTenantRecordsLocalOnlyPolicyKeepsItsTrafficOnTierOne() throws Exception {
+    assertEquals(200, mesh.admin("PUT", "/admin/tenants/onprem",
+        "{\"policy\":\"local_only\"}").statusCode());
+    String key = createKey("onprem", null).getString("key");
+    long paidBefore = mesh.hosted.log().calls() + mesh.premium.log().calls();
+    HttpResponse<String> r = mesh.send("POST", "/v1/chat/completions",
+        TestMesh.chat("critical work", false), "Authorization", "Bearer " + key,
+        "Content-Type", "application/json", "X-TierMesh-Quality", "critical",
+        "X-TierMesh-Complexity", "high");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElseThrow());
+    assertEquals(paidBefore, mesh.hosted.log().calls() + mesh.premium.log().calls(),
+        "no call left the local tier");
+    // The bootstrap key's tenant has no stored policy: the same request goes to tier 3.
+    HttpResponse<String> open = mesh.post("/v1/chat/completions",
+        TestMesh.chat("critical work", false), "X-TierMesh-Quality", "critical",
+        "X-TierMesh-Complexity", "high");
+    assertEquals("3", open.headers().firstValue("X-TierMesh-Tier").orElseThrow(), open.body());
+  }
+
+  @Test
   void createdKeyWorksForItsTenantIsListedMaskedAndStopsWorkingWhenRevoked() throws Exception {
     assertEquals(200, mesh.admin("PUT", "/admin/tenants/acme",
         "{\"policy\":\"local_only\",\"limits\":{\"requestsPerDay\":1000}}").statusCode());

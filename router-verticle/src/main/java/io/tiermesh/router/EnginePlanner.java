@@ -12,6 +12,7 @@ import io.tiermesh.router.rules.FactsExtractor;
 import io.tiermesh.router.rules.RequestFacts;
 import io.tiermesh.router.rules.RuleCheck;
 import io.tiermesh.router.rules.RuleEngine;
+import io.tiermesh.router.rules.TenantPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +101,10 @@ public final class EnginePlanner implements RoutePlanner {
       return new RoutePlan(List.of(), false, FailureCode.BAD_REQUEST.code(),
           List.of(badHint.getMessage()), f);
     }
-    Decision d = rules.engine().decide(facts, budgetView, RuleEngine.hashOf(request.requestId()));
+    TenantPolicy tenantPolicy = TenantPolicies.stricter(
+        rules.engine().ruleSet().policy().tenantPolicy(facts.tenant()), request.tenantPolicy());
+    Decision d = rules.engine().decide(facts, tenantPolicy, budgetView,
+        RuleEngine.hashOf(request.requestId()));
     List<String> notes = new ArrayList<>(d.notes());
     if (!enforced) {
       notes.add(budget.notEnforcedNote());
