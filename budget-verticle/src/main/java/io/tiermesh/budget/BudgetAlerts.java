@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * it is given: a WARN line and, when configured, a webhook POST retried a few times in the
  * background. Nothing here ever delays a request.
  *
- * <p>No metrics registry is wired into the nodes yet, so there is no Prometheus counter; the
- * number of alerts sent is kept in {@link #fired()} for when one is.
+ * <p>Each alert also increments {@value #ALERTS_METER} (tags: scope kind and window — not the
+ * scope id, which may name a tenant) in the node's registry, when it has one.
  */
 public final class BudgetAlerts {
 
@@ -38,7 +38,17 @@ public final class BudgetAlerts {
   private final AtomicLong fired = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
 
+  public static final String ALERTS_METER = "tiermesh.budget.alerts";
+
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+
   public BudgetAlerts(Vertx vertx, Optional<URI> webhook, double fraction, String nodeId) {
+    this(vertx, webhook, fraction, nodeId, null);
+  }
+
+  public BudgetAlerts(Vertx vertx, Optional<URI> webhook, double fraction, String nodeId,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    this.registry = registry;
     this.vertx = vertx;
     this.webhook = webhook;
     this.fraction = fraction;
@@ -61,6 +71,12 @@ public final class BudgetAlerts {
   public void crossed(List<ScopeKey> keys) {
     for (ScopeKey k : keys) {
       fired.incrementAndGet();
+      if (registry != null) {
+        String id = k.scope().id();
+        registry.counter(ALERTS_METER, "scope_kind",
+            id.contains(":") ? id.substring(0, id.indexOf(':')) : id, "window", k.window().id())
+            .increment();
+      }
       int percent = (int) Math.round(fraction * 100);
       LOG.log(Level.WARNING, "budget alert: {0} passed {1}% of its {2} limit for {3}",
           k.scope().id(), percent, k.window().id(), k.period());

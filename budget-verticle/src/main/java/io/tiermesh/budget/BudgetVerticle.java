@@ -56,15 +56,23 @@ public final class BudgetVerticle extends VerticleBase {
   private boolean storeStarted;
   private boolean maintenanceRunning;
   private long timer = -1;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
   public BudgetVerticle(MeshNode node, BudgetSettings settings) {
     this(node, settings, Clock.systemUTC());
   }
 
   public BudgetVerticle(MeshNode node, BudgetSettings settings, Clock clock) {
+    this(node, settings, clock, null);
+  }
+
+  /** @param registry where alerts are counted (the node's Prometheus registry), or null */
+  public BudgetVerticle(MeshNode node, BudgetSettings settings, Clock clock,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.node = node;
     this.settings = settings;
     this.clock = clock;
+    this.registry = registry;
   }
 
   @Override
@@ -72,7 +80,7 @@ public final class BudgetVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
     alerts = new BudgetAlerts(vertx, settings.alertWebhook(), settings.policy().alertFraction(),
-        node.nodeId());
+        node.nodeId(), registry);
     pingClient = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(settings.redisUrl()).setMaxPoolSize(2).setMaxPoolWaiting(64));
     ping = RedisAPI.api(pingClient);

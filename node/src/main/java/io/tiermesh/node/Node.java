@@ -51,6 +51,7 @@ public final class Node {
   private final MeshConfig config;
   private final List<String> providerDeployments = new ArrayList<>();
   private int httpPort = -1;
+  private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
@@ -149,6 +150,7 @@ public final class Node {
     }
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
+    node.meterRegistry = registry;
     try {
       node.deploy(resolved, new ApiKeys(clientKeys), rules, access,
           new GatewayMetrics(registry, registry::scrape));
@@ -175,7 +177,8 @@ public final class Node {
     if (config.roles().contains("budget")) {
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
           config.redis().url(), "configuration");
-      deployRole("budget", () -> new BudgetVerticle(meshNode, budget), 1);
+      deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
+          java.time.Clock.systemUTC(), meterRegistry), 1);
     }
     if (config.roles().contains("router")) {
       // One view per node, shared by its router instances: it is only a cache of the budget

@@ -228,6 +228,11 @@ class BudgetEndToEndTest {
     assertEquals(80, posts.get(0).getInteger("thresholdPercent"));
     assertEquals("2", header(paid(), "X-TierMesh-Tier"));
     assertEquals(2, posts.size(), "one alert per scope and window");
+    String metrics = send(HttpRequest.newBuilder(url("/metrics")).GET()).body();
+    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("tiermesh_budget_alerts_total{")
+        && l.contains("scope_kind=\"global\"") && l.contains("window=\"month\"")
+        && l.endsWith(" 1.0")), "one alert counted: " + metrics.lines()
+        .filter(l -> l.contains("budget_alerts")).toList());
     sink.close();
   }
 
