@@ -239,21 +239,15 @@ public final class AnthropicTranslator implements WireTranslator {
    * lines are read. Prompt tokens come in {@code message_start}, output tokens in
    * {@code message_delta}; the end is reported at {@code message_stop} with both.
    */
-  static final class EventDecoder implements StreamDecoder {
-    private final LineFramer framer = new LineFramer();
+  static final class EventDecoder extends LineDecoder {
     /** Anthropic numbers all content blocks; OpenAI tool deltas count tool calls only. */
     private final Map<Integer, Integer> toolIndexOfBlock = new HashMap<>();
     private Integer inputTokens;
     private JsonObject finalUsage;
     private String stopReason;
-    private boolean done;
 
     @Override
-    public void feed(Buffer data, StreamSink sink) {
-      framer.feed(data, line -> onLine(line, sink));
-    }
-
-    private void onLine(String line, StreamSink sink) {
+    protected void onLine(String line, StreamSink sink) {
       if (done || !line.startsWith("data:")) {
         return;
       }
@@ -320,10 +314,6 @@ public final class AnthropicTranslator implements WireTranslator {
       }
     }
 
-    @Override
-    public boolean complete() {
-      return done;
-    }
   }
 
   // ---- client side: Anthropic client → mesh records → Anthropic response ----

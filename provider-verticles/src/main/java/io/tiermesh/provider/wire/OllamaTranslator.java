@@ -190,17 +190,11 @@ public final class OllamaTranslator implements WireTranslator {
     }
   }
 
-  static final class NdjsonDecoder implements StreamDecoder {
-    private final LineFramer framer = new LineFramer();
+  static final class NdjsonDecoder extends LineDecoder {
     private int toolIndex;
-    private boolean done;
 
     @Override
-    public void feed(Buffer data, StreamSink sink) {
-      framer.feed(data, line -> onLine(line, sink));
-    }
-
-    private void onLine(String line, StreamSink sink) {
+    protected void onLine(String line, StreamSink sink) {
       if (done || line.isBlank()) {
         return;
       }
@@ -234,9 +228,5 @@ public final class OllamaTranslator implements WireTranslator {
       }
     }
 
-    @Override
-    public boolean complete() {
-      return done;
-    }
   }
 }

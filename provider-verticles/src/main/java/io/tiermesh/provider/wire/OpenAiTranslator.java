@@ -213,18 +213,12 @@ public final class OpenAiTranslator implements WireTranslator {
    * in different chunks (usage last, with empty choices), so the end is reported at
    * {@code [DONE]} with both.
    */
-  static final class SseDecoder implements StreamDecoder {
-    private final LineFramer framer = new LineFramer();
+  static final class SseDecoder extends LineDecoder {
     private String finishReason;
     private Usage usage;
-    private boolean done;
 
     @Override
-    public void feed(Buffer data, StreamSink sink) {
-      framer.feed(data, line -> onLine(line, sink));
-    }
-
-    private void onLine(String line, StreamSink sink) {
+    protected void onLine(String line, StreamSink sink) {
       if (done || !line.startsWith("data:")) {
         return; // comments, event names and blank separators carry nothing for chat
       }
@@ -278,9 +272,5 @@ public final class OpenAiTranslator implements WireTranslator {
       return out;
     }
 
-    @Override
-    public boolean complete() {
-      return done;
-    }
   }
 }
