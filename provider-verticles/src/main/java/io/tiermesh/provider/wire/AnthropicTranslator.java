@@ -313,7 +313,6 @@ public final class AnthropicTranslator implements WireTranslator {
         default -> { } // ping, content_block_stop
       }
     }
-
   }
 
   // ---- client side: Anthropic client → mesh records → Anthropic response ----

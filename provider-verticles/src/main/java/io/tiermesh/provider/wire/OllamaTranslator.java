@@ -227,6 +227,5 @@ public final class OllamaTranslator implements WireTranslator {
         sink.end(finishReason(o, sawTools || toolIndex > 0), usage(o));
       }
     }
-
   }
 }

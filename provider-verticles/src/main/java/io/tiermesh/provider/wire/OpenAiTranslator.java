@@ -271,6 +271,5 @@ public final class OpenAiTranslator implements WireTranslator {
       }
       return out;
     }
-
   }
 }
