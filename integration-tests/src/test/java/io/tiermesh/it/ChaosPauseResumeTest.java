@@ -3,15 +3,9 @@ package io.tiermesh.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.simulator.SimulatorOptions;
-import io.tiermesh.simulator.UpstreamSimulator;
-import io.vertx.core.Vertx;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,64 +13,28 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * RELIABILITY row 12: a provider node frozen with SIGSTOP (a stalled VM, a long GC) and later
  * resumed. While frozen, calls sent to it are not acknowledged and move to the other node
  * after the ack timeout; once resumed it merges back into the cluster and serves again.
  */
-class ChaosPauseResumeTest {
+class ChaosPauseResumeTest extends ThreeNodeClusterTest {
 
   static final String KEY = "tm-chaos-" + UUID.randomUUID();
   static final long ACK_TIMEOUT_MS = 1_000;
 
-  @TempDir
-  Path dir;
-  Vertx vertx;
-  UpstreamSimulator sim;
-  final List<NodeProcess> nodes = new ArrayList<>();
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  int httpPort;
-  int[] ports;
-  String cluster;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    vertx = Vertx.vertx();
-    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0))
-        .await(10, TimeUnit.SECONDS);
-    httpPort = NodeProcess.freePort();
-    ports = new int[] {NodeProcess.freePort(), NodeProcess.freePort(), NodeProcess.freePort()};
-    cluster = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (NodeProcess n : nodes) {
-      signal(n, "CONT");
-      n.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
+  @Override
+  void beforeStop(NodeProcess node) throws Exception {
+    signal(node, "CONT");
   }
 
   private NodeProcess start(String name, String roles, int port) throws Exception {
-    String yaml = "roles: [" + roles + "]\n"
-        + "cluster: {name: " + cluster + ", host: 127.0.0.1, port: " + port + ", members: "
-        + "[\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\", \"127.0.0.1:"
-        + ports[2] + "\"]}\n"
-        + "gateway: {port: " + httpPort + ", apiKeyEnv: IT_KEY}\n"
+    return startNode(name, "roles: [" + roles + "]\n" + clusterAndGatewayYaml(port, "IT_KEY")
         + "router: {ackTimeoutMs: " + ACK_TIMEOUT_MS + "}\n"
         + "providers:\n  - {id: local, kind: ollama, tier: 1, baseUrl: \"http://127.0.0.1:"
-        + sim.port() + "\", models: [llama3.1:8b]}\n";
-    Path file = dir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    NodeProcess n = NodeProcess.start(name, file, Map.of("IT_KEY", KEY));
-    nodes.add(n);
-    return n;
+        + sim.port() + "\", models: [llama3.1:8b]}\n", Map.of("IT_KEY", KEY));
   }
 
   private CompletableFuture<HttpResponse<String>> chat() {
@@ -111,9 +69,9 @@ class ChaosPauseResumeTest {
 
   @Test
   void frozenProviderIsRoutedAroundAndServesAgainAfterResume() throws Exception {
-    NodeProcess a = start("a", "gateway, router", ports[0]);
-    NodeProcess b = start("b", "\"provider:local\"", ports[1]);
-    NodeProcess c = start("c", "\"provider:local\"", ports[2]);
+    NodeProcess a = start("a", "gateway, router", clusterPorts[0]);
+    NodeProcess b = start("b", "\"provider:local\"", clusterPorts[1]);
+    NodeProcess c = start("c", "\"provider:local\"", clusterPorts[2]);
     for (NodeProcess n : List.of(a, b, c)) {
       n.awaitReady(60);
     }

@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.simulator.Fault;
-import io.tiermesh.simulator.SimulatorOptions;
-import io.tiermesh.simulator.UpstreamSimulator;
-import io.vertx.core.Vertx;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,75 +14,26 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three JVMs on loopback: node A (gateway + router), provider nodes B and C serving the same
  * backend. B is killed with kill -9 while requests are in flight on it; those requests must
  * move to C as soon as cluster membership reports the loss, not after a bus timeout.
  */
-class ClusterFailoverTest {
+class ClusterFailoverTest extends ThreeNodeClusterTest {
 
   static final String KEY = "tm-it-" + UUID.randomUUID();
   /** How long the backend takes per call: requests are surely in flight when B dies. */
   static final long BACKEND_LATENCY_MS = 2_000;
 
-  @TempDir
-  Path dir;
-
-  Vertx vertx;
-  UpstreamSimulator sim;
-  final List<NodeProcess> nodes = new ArrayList<>();
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  int httpPort;
-  int[] clusterPorts;
-  String clusterName;
-
-  @BeforeEach
-  void startSimulator() throws Exception {
-    vertx = Vertx.vertx();
-    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0).withName("it"))
-        .await(10, TimeUnit.SECONDS);
-    httpPort = NodeProcess.freePort();
-    clusterPorts = new int[] {NodeProcess.freePort(), NodeProcess.freePort(),
-        NodeProcess.freePort()};
-    clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (NodeProcess n : nodes) {
-      n.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  private Path config(String name, String roles, int clusterPort) throws Exception {
-    StringBuilder members = new StringBuilder();
-    for (int p : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p)
-          .append('"');
-    }
-    String yaml = "roles: [" + roles + "]\n"
-        + "cluster:\n  name: " + clusterName + "\n  host: 127.0.0.1\n  port: " + clusterPort
-        + "\n  members: [" + members + "]\n"
-        + "gateway:\n  port: " + httpPort + "\n  apiKeyEnv: IT_KEY\n"
+  private NodeProcess start(String name, String roles, int clusterPort) throws Exception {
+    return startNode(name, "roles: [" + roles + "]\n"
+        + clusterAndGatewayYaml(clusterPort, "IT_KEY")
         + "drainMs: 5000\n"
         + "providers:\n  - id: local\n    kind: ollama\n    tier: 1\n"
-        + "    baseUrl: http://127.0.0.1:" + sim.port() + "\n    models: [llama3.1:8b]\n";
-    Path file = dir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    return file;
-  }
-
-  private NodeProcess start(String name, String roles, int clusterPort) throws Exception {
-    NodeProcess n = NodeProcess.start(name, config(name, roles, clusterPort),
+        + "    baseUrl: http://127.0.0.1:" + sim.port() + "\n    models: [llama3.1:8b]\n",
         Map.of("IT_KEY", KEY));
-    nodes.add(n);
-    return n;
   }
 
   private CompletableFuture<HttpResponse<String>> chat(boolean stream) {
@@ -149,9 +94,11 @@ class ClusterFailoverTest {
       assertEquals(200, r.statusCode(), r.body());
       int attempts = Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
       String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
-      // Every execution the backend saw is one the client was told about.
-      assertEquals(attempts, sim.log().count(e -> requestId.equals(e.requestId())),
-          "executions of " + requestId);
+      // Every execution the backend saw is one the client was told about. An attempt sent to
+      // the dead node after it died never reached the backend, so it may be reported unrun.
+      long executed = sim.log().count(e -> requestId.equals(e.requestId()));
+      assertTrue(executed >= 1 && executed <= attempts,
+          "executions of " + requestId + ": " + executed + " of " + attempts + " reported");
       if (attempts > 1) {
         failedOver++;
       }
@@ -164,7 +111,7 @@ class ClusterFailoverTest {
         n + " concurrent requests (half streamed), 2 s backend latency",
         "kill -9 while all " + n + " were executing at the backend",
         "no accepted request lost; executions beyond one are reported",
-        String.format("%d/%d succeeded, %d failed over to the survivor, executions == "
+        String.format("%d/%d succeeded, %d failed over to the survivor, executions <= "
             + "X-TierMesh-Attempts for all, last answer %d ms after the kill", n, n, failedOver,
             elapsed));
     assertTrue(failedOver > 0, "some requests were on the killed node");

@@ -4,16 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.simulator.Fault;
-import io.tiermesh.simulator.SimulatorOptions;
-import io.tiermesh.simulator.UpstreamSimulator;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Four JVMs on loopback: node A (gateway + router) and provider nodes B and C serving the same
@@ -36,62 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
  * request may reach the backend more often than the client was told. Then C gets SIGTERM with
  * streams open: every stream finishes whole, and C exits after draining.
  */
-class ProviderNodeLossAndDrainTest {
+class ProviderNodeLossAndDrainTest extends ThreeNodeClusterTest {
 
   static final String KEY = "tm-it-" + UUID.randomUUID();
   static final int LANES = 6;
   static final int PER_LANE = 8;
   static final Set<Integer> RETRYABLE_5XX = Set.of(502, 503, 504);
 
-  @TempDir
-  Path dir;
-
-  Vertx vertx;
-  UpstreamSimulator sim;
-  final List<NodeProcess> nodes = new ArrayList<>();
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  int httpPort;
-  int[] clusterPorts;
-  String clusterName;
-
-  @BeforeEach
-  void startSimulator() throws Exception {
-    vertx = Vertx.vertx();
-    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0).withName("it"))
-        .await(10, TimeUnit.SECONDS);
-    httpPort = NodeProcess.freePort();
-    clusterPorts = new int[] {NodeProcess.freePort(), NodeProcess.freePort(),
-        NodeProcess.freePort()};
-    clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (NodeProcess n : nodes) {
-      n.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
   private NodeProcess start(String name, String roles, int clusterPort) throws Exception {
-    StringBuilder members = new StringBuilder();
-    for (int p : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p)
-          .append('"');
-    }
-    String yaml = "roles: [" + roles + "]\n"
-        + "cluster:\n  name: " + clusterName + "\n  host: 127.0.0.1\n  port: " + clusterPort
-        + "\n  members: [" + members + "]\n"
-        + "gateway:\n  port: " + httpPort + "\n  apiKeyEnv: IT_KEY\n"
+    return startNode(name, "roles: [" + roles + "]\n"
+        + clusterAndGatewayYaml(clusterPort, "IT_KEY")
         + "drainMs: 15000\n"
         + "providers:\n  - id: local\n    kind: ollama\n    tier: 1\n"
         + "    baseUrl: http://127.0.0.1:" + sim.port() + "\n    models: [llama3.1:8b]\n"
-        + "    embeddingModel: nomic-embed-text\n";
-    Path file = dir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    NodeProcess n = NodeProcess.start(name, file, Map.of("IT_KEY", KEY));
-    nodes.add(n);
-    return n;
+        + "    embeddingModel: nomic-embed-text\n", Map.of("IT_KEY", KEY));
   }
 
   private CompletableFuture<HttpResponse<String>> post(String path, String body) {
