@@ -37,8 +37,39 @@ final class DemoMesh {
         .withPort(0).withSeed(seed)).await(10, TimeUnit.SECONDS);
   }
 
+  /** MISSION.md's demo prices, per million tokens. */
+  static final String PRICES = """
+          prices:
+            demo-hosted:
+              gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 4096}
+            demo-premium:
+              gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 4096}
+        """;
+
+  /**
+   * The users' reference figures: tier 2 $0.001 and tier 3 $0.015 per 1k tokens ($1 and $15
+   * per million), $200 a month ($120 tier 2, $80 tier 3), $10 a day with an alert at 80 % ($8).
+   */
+  static final String REFERENCE_BUDGET = """
+        budget:
+          timeZone: UTC
+          alertFraction: 0.8
+          onExhaustion: fallback
+          limits:
+            - {scope: global, window: month, usd: "200.00"}
+            - {scope: "tier:2", window: month, usd: "120.00"}
+            - {scope: "tier:3", window: month, usd: "80.00"}
+            - {scope: global, window: day, usd: "10.00"}
+        """ + PRICES;
+
   /** The demo's configuration, written as a user would write the file. */
   static MeshConfig config(Backends b, String redisUrl, int httpPort, int clusterPort) {
+    return config(b, redisUrl, httpPort, clusterPort, REFERENCE_BUDGET);
+  }
+
+  /** The same mesh with another {@code budget:} section. */
+  static MeshConfig config(Backends b, String redisUrl, int httpPort, int clusterPort,
+      String budgetYaml) {
     String yaml = """
         roles: [gateway, router, budget, "provider:demo-local", "provider:demo-hosted",
                 "provider:demo-premium"]
@@ -54,25 +85,8 @@ final class DemoMesh {
              models: [gpt-4o-mini]}
           - {id: demo-premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%6$d/v1",
              models: [gpt-4o]}
-        # The users' reference figures: tier 2 $0.001 and tier 3 $0.015 per 1k tokens
-        # ($1 and $15 per million), $200 a month ($120 tier 2, $80 tier 3), $10 a day with an
-        # alert at 80 %% ($8).
-        budget:
-          timeZone: UTC
-          alertFraction: 0.8
-          onExhaustion: fallback
-          limits:
-            - {scope: global, window: month, usd: "200.00"}
-            - {scope: "tier:2", window: month, usd: "120.00"}
-            - {scope: "tier:3", window: month, usd: "80.00"}
-            - {scope: global, window: day, usd: "10.00"}
-          prices:
-            demo-hosted:
-              gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 4096}
-            demo-premium:
-              gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 4096}
         """.formatted(httpPort, clusterPort, redisUrl, b.simulators().get(0).port(),
-        b.simulators().get(1).port(), b.simulators().get(2).port());
+        b.simulators().get(1).port(), b.simulators().get(2).port()) + budgetYaml;
     return ConfigLoader.parse(yaml, "demo configuration");
   }
 

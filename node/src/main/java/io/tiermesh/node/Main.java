@@ -31,6 +31,7 @@ public final class Main {
         case "up" -> up(Options.parse(rest));
         case "node" -> node(Options.parse(rest));
         case "sim" -> UpstreamSimulator.main(rest);
+        case "replay" -> System.exit(Replay.run(rest));
         default -> {
           usage();
           System.exit(EXIT_CONFIG);
@@ -48,7 +49,9 @@ public final class Main {
   private static void usage() {
     System.err.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
         + "       tiermesh node --config FILE [--http-port N]\n"
-        + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...");
+        + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
+        + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
+        + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...]");
   }
 
   record Options(Path config, Integer httpPort, Integer clusterPort) {
