@@ -8,6 +8,9 @@ import java.util.List;
  * @param model      the name the client asked for ({@code auto}, {@code tier-1},
  *                   {@code provider/model}, or a backend embedding model)
  * @param dimensions requested vector size, or null for the model's own
+ * @param tenantPolicy the execution policy of the caller's tenant record, or null; as on
+ *                     {@link RouteRequest}, the router applies the stricter of it and the rules
+ *                     file's
  */
 public record EmbedRequest(
     String requestId,
@@ -16,4 +19,11 @@ public record EmbedRequest(
     List<String> input,
     Integer dimensions,
     RoutingHints hints,
-    long deadlineMillis) {}
+    long deadlineMillis,
+    String tenantPolicy) {
+
+  public EmbedRequest(String requestId, String tenant, String model, List<String> input,
+      Integer dimensions, RoutingHints hints, long deadlineMillis) {
+    this(requestId, tenant, model, input, dimensions, hints, deadlineMillis, null);
+  }
+}

@@ -84,7 +84,7 @@ class CodecRoundTripTest {
             new UsageReport.Row("total", 10, 100, 200, 0, 4_500), 10_000L),
         new ProviderStatus("local", "node-a", "i1", 1, "CLOSED", 0, null, 5L, "ok", 4L),
         new EmbedRequest("r2", "acme", "auto", List.of("a", "b"), 8,
-            new RoutingHints(null, "embedding", null, null, null), 77L),
+            new RoutingHints(null, "embedding", null, null, null), 77L, "local_only"),
         new EmbedCall("r2", 1, "nomic-embed-text", List.of("a"), null, ROUTE, true, "ack", 77L),
         new EmbedResult("r2", 1, "node-b", "nomic-embed-text",
             List.of(List.of(0.5, -0.25)), USAGE, null, 1),

@@ -7,6 +7,8 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.Usage;
+import io.tiermesh.gateway.access.AccessLayer;
+import io.tiermesh.gateway.access.Principal;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -100,8 +102,10 @@ final class EmbeddingsEndpoint {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;
     }
-    EmbedRequest req = new EmbedRequest(requestId, "default", parsed.model(), parsed.input(),
-        parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs);
+    Principal principal = AccessLayer.principal(ctx);
+    EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
+        parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
+        principal.policy());
     vertx.eventBus().<EmbedOutcome>request(Addresses.ROUTER_EMBED, req,
             new DeliveryOptions().setSendTimeout(timeoutMs + 1_000))
         .onComplete(ar -> {

@@ -63,6 +63,26 @@ class AccessEndToEndTest {
   }
 
   @Test
+  void aTenantRecordsLocalOnlyPolicyAlsoKeepsItsEmbeddingsOnTierOne() throws Exception {
+    assertEquals(200, mesh.admin("PUT", "/admin/tenants/onprem-embed",
+        "{\"policy\":\"local_only\"}").statusCode());
+    String key = createKey("onprem-embed", null).getString("key");
+    String body = "{\"model\":\"tier-2\",\"input\":\"contract text\"}";
+    long hostedBefore = mesh.hosted.log().count(e -> "/v1/embeddings".equals(e.path()));
+    HttpResponse<String> r = mesh.send("POST", "/v1/embeddings", body,
+        "Authorization", "Bearer " + key, "Content-Type", "application/json");
+    assertEquals(hostedBefore, mesh.hosted.log().count(e -> "/v1/embeddings".equals(e.path())),
+        "a local_only tenant's embedding never reaches tier 2: " + r.statusCode() + " "
+            + r.body());
+    assertEquals(403, r.statusCode(), r.body());
+    assertTrue(r.body().contains("tenant 'onprem-embed' policy local_only"), r.body());
+    // The bootstrap key's tenant has no stored policy: the same request reaches tier 2.
+    mesh.post("/v1/embeddings", body);
+    assertEquals(hostedBefore + 1,
+        mesh.hosted.log().count(e -> "/v1/embeddings".equals(e.path())));
+  }
+
+  @Test
   void createdKeyWorksForItsTenantIsListedMaskedAndStopsWorkingWhenRevoked() throws Exception {
     assertEquals(200, mesh.admin("PUT", "/admin/tenants/acme",
         "{\"policy\":\"local_only\",\"limits\":{\"requestsPerDay\":1000}}").statusCode());

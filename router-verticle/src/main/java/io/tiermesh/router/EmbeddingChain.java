@@ -62,14 +62,17 @@ final class EmbeddingChain {
     new EmbeddingChain(vertx, req, plan, dispatch).next().onComplete(ar -> msg.reply(ar.result()));
   }
 
-  /** The planner's view of an embedding request: only privacy and the model name matter. */
+  /**
+   * The planner's view of an embedding request: privacy, the model name and the tenant's
+   * policies matter.
+   */
   static RouteRequest asRouteRequest(EmbedRequest req) {
     RoutingHints h = req.hints() == null ? RoutingHints.NONE : req.hints();
     RoutingHints hints = new RoutingHints(h.classification(), "embedding", null, null, null);
     ChatRequest chat = new ChatRequest(req.model(), List.of(), null, null, null, null, null, null,
         null, null, false);
     return new RouteRequest(req.requestId(), req.tenant(), chat, hints, null,
-        req.deadlineMillis());
+        req.deadlineMillis(), req.tenantPolicy());
   }
 
   private Future<EmbedOutcome> next() {
