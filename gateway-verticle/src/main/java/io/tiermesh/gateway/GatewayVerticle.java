@@ -244,6 +244,8 @@ public final class GatewayVerticle extends VerticleBase {
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
+    } else {
+      StreamFlow.cancelWhenClientLeaves(vertx.eventBus(), requestId, resp);
     }
     StreamRelay streamRelay = relay;
     vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,

@@ -60,4 +60,16 @@ final class StreamFlow {
   static void cancel(EventBus bus, String requestId) {
     bus.publish(Addresses.STREAM_CONTROL, StreamControl.cancel(requestId, 0));
   }
+
+  /**
+   * A non-streamed request has no relay, but a client that leaves before its answer must stop
+   * the backend call all the same (it would otherwise run, and be billed, to the end).
+   */
+  static void cancelWhenClientLeaves(EventBus bus, String requestId, HttpServerResponse resp) {
+    resp.closeHandler(v -> {
+      if (!resp.ended()) {
+        cancel(bus, requestId);
+      }
+    });
+  }
 }

@@ -251,6 +251,30 @@ class ProviderMeshTest {
   }
 
   @Test
+  void clientLeavingANonStreamedRequestCancelsTheUpstreamWithinASecond() throws Exception {
+    String body = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"slow answer [sim latency=8000]\"}]}";
+    long closedAt;
+    try (Socket socket = new Socket("127.0.0.1", node.httpPort())) {
+      OutputStream out = socket.getOutputStream();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      out.write(bytes);
+      out.flush();
+      await(() -> local.log().calls() == 1, 5_000, "the upstream call");
+      closedAt = System.currentTimeMillis();
+    }
+    await(() -> local.log().count(e -> RequestLog.CLIENT_CANCELLED.equals(e.outcome())) == 1,
+        2_000, "the upstream request to be cancelled");
+    long took = local.log().entries().get(0).finishedMillis() - closedAt;
+    System.out.printf("client left a non-streamed request: upstream cancelled %d ms later%n",
+        took);
+    assertTrue(took < 1_000, "cancelled after " + took + " ms");
+  }
+
+  @Test
   void slowReaderHoldsTheUpstreamBackAcrossTheBus() throws Exception {
     int tokens = 100_000;
     String body = "{\"model\":\"auto\",\"stream\":true,\"messages\":[{\"role\":\"user\","

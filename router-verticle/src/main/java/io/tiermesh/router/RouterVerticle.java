@@ -102,7 +102,9 @@ public final class RouterVerticle extends VerticleBase {
     node.onNodeLeft(nodeLeftListener);
     // Future.all takes at most six futures as arguments; a list has no such limit.
     return Future.all(List.of(
-        vertx.eventBus().<ProviderAck>localConsumer(ackAddress, m -> onAck(m.body()))
+        // Clustered, not local: acks come from provider nodes in other JVMs, and a router that
+        // never hears one takes a slow call's node for lost and runs the call again.
+        vertx.eventBus().<ProviderAck>consumer(ackAddress, m -> onAck(m.body()))
             .completion(),
         vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
             .completion(),

@@ -131,6 +131,10 @@ final class Exchange {
             response.reset();
             return;
         }
+        if (fault.redirectTo() != null) {
+            redirect();
+            return;
+        }
         if (reply instanceof Reply.Stream stream) {
             if (fault.status() != Fault.UNSET && fault.errorAfterChunks() == Fault.UNSET) {
                 sendError(fault.status(), WireFormat.defaultMessage(fault.status()), fault.retryAfterSeconds());
@@ -157,6 +161,13 @@ final class Exchange {
         }
         recording.finish(RequestLog.OK);
         response.end(whole.body());
+    }
+
+    private void redirect() {
+        done = true;
+        int status = Fault.isRedirect(fault.status()) ? fault.status() : 307;
+        recording.finish(RequestLog.redirect(status));
+        response.setStatusCode(status).putHeader(HttpHeaders.LOCATION, fault.redirectTo()).end();
     }
 
     private void sendError(int status, String message, int retryAfterSeconds) {
@@ -195,6 +206,7 @@ final class Exchange {
         while (!done && index < stopAt) {
             if (response.writeQueueFull()) {
                 // A slow reader parks the stream here instead of growing the write queue.
+                recording.writerPauses++;
                 int resumeAt = index;
                 response.drainHandler(v -> {
                     response.drainHandler(null);
@@ -209,6 +221,7 @@ final class Exchange {
                 chunks++;
             }
             recording.chunksSent = chunks;
+            recording.bytesSent += out.length();
             lastWrite = response.write(out);
             if (fault.chunkDelayMs() > 0 && index < stopAt) {
                 int next = index;

@@ -23,9 +23,12 @@ import java.util.List;
  *                            (status from {@code status}, default 500) and end the stream cleanly
  * @param resetBeforeResponse close the connection without sending any response
  * @param tokens              output length in tokens, instead of {@link #DEFAULT_TOKENS}
+ * @param redirectTo          answer with a redirect to this URL ({@code status} if it is a 3xx, else 307),
+ *                            for checking that a client never follows a backend somewhere else
  */
 public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int status, int retryAfterSeconds,
-                    boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens) {
+                    boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens,
+                    String redirectTo) {
 
     public static final int UNSET = -1;
     /** Output length of a chat answer when no fault, directive or header says otherwise. */
@@ -40,9 +43,26 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         nonNegativeOrUnset("dropAfterChunks", dropAfterChunks);
         nonNegativeOrUnset("errorAfterChunks", errorAfterChunks);
         nonNegativeOrUnset("tokens", tokens);
-        if (status != UNSET && (status < 400 || status > 599)) {
-            throw new IllegalArgumentException("status must be between 400 and 599, was " + status);
+        if (status != UNSET && (status < 400 || status > 599) && !(redirectTo != null && isRedirect(status))) {
+            throw new IllegalArgumentException("status must be between 400 and 599 (or a 3xx with a redirect), was "
+                    + status);
         }
+    }
+
+    /** Every fault but a redirect. */
+    public Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int status, int retryAfterSeconds,
+                 boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens) {
+        this(latencyMs, latencyJitterMs, chunkDelayMs, status, retryAfterSeconds, hang, dropAfterChunks,
+                errorAfterChunks, resetBeforeResponse, tokens, null);
+    }
+
+    static boolean isRedirect(int status) {
+        return status >= 300 && status <= 399;
+    }
+
+    /** Answers with {@code status} (a 3xx) and {@code Location: location} instead of any content. */
+    public static Fault redirect(int status, String location) {
+        return new Fault(UNSET, UNSET, UNSET, status, UNSET, false, UNSET, UNSET, false, UNSET, location);
     }
 
     public static Fault latency(long ms) {
@@ -103,7 +123,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) pick(other.dropAfterChunks, dropAfterChunks),
                 (int) pick(other.errorAfterChunks, errorAfterChunks),
                 other.resetBeforeResponse || resetBeforeResponse,
-                (int) pick(other.tokens, tokens));
+                (int) pick(other.tokens, tokens),
+                other.redirectTo != null ? other.redirectTo : redirectTo);
     }
 
     public boolean isNone() {
@@ -130,7 +151,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
 
     private static final List<String> JSON_FIELDS = List.of("latencyMs", "latencyJitterMs", "chunkDelayMs",
             "status", "retryAfterSeconds", "hang", "dropAfterChunks", "errorAfterChunks", "resetBeforeResponse",
-            "tokens");
+            "tokens", "redirectTo");
 
     /** Parses the camelCase JSON form; unknown fields are rejected so a typo cannot silently do nothing. */
     public static Fault fromJson(JsonObject json) {
@@ -149,7 +170,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) jsonLong(json, "dropAfterChunks"),
                 (int) jsonLong(json, "errorAfterChunks"),
                 jsonBool(json, "resetBeforeResponse"),
-                (int) jsonLong(json, "tokens"));
+                (int) jsonLong(json, "tokens"),
+                jsonString(json, "redirectTo"));
     }
 
     /** Only the fields that are set, so the JSON form round-trips through {@link #fromJson}. */
@@ -169,6 +191,9 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
             json.put("resetBeforeResponse", true);
         }
         putIfSet(json, "tokens", tokens);
+        if (redirectTo != null) {
+            json.put("redirectTo", redirectTo);
+        }
         return json;
     }
 
@@ -187,6 +212,14 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
             return n.longValue();
         }
         throw new IllegalArgumentException("fault field '" + field + "' must be an integer");
+    }
+
+    private static String jsonString(JsonObject json, String field) {
+        Object value = json.getValue(field);
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        throw new IllegalArgumentException("fault field '" + field + "' must be a string");
     }
 
     private static boolean jsonBool(JsonObject json, String field) {
@@ -212,6 +245,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     public static final String H_ERROR_AFTER = "X-Sim-Error-After-Chunks";
     public static final String H_RESET = "X-Sim-Reset";
     public static final String H_TOKENS = "X-Sim-Tokens";
+    public static final String H_REDIRECT_TO = "X-Sim-Redirect-To";
 
     /** Reads the {@code X-Sim-*} headers; a malformed value is an IllegalArgumentException naming the header. */
     public static Fault fromHeaders(MultiMap headers) {
@@ -225,8 +259,10 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         String errorAfter = headers.get(H_ERROR_AFTER);
         String reset = headers.get(H_RESET);
         String tokens = headers.get(H_TOKENS);
+        String redirectTo = headers.get(H_REDIRECT_TO);
         if (latency == null && jitter == null && chunkDelay == null && status == null && retryAfter == null
-                && hang == null && dropAfter == null && errorAfter == null && reset == null && tokens == null) {
+                && hang == null && dropAfter == null && errorAfter == null && reset == null && tokens == null
+                && redirectTo == null) {
             return NONE;
         }
         return new Fault(
@@ -239,7 +275,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) number(H_DROP_AFTER, dropAfter),
                 (int) number(H_ERROR_AFTER, errorAfter),
                 flag(H_RESET, reset),
-                (int) number(H_TOKENS, tokens));
+                (int) number(H_TOKENS, tokens),
+                redirectTo == null ? null : redirectTo.trim());
     }
 
     private static long number(String name, String value) {
@@ -278,7 +315,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     /**
      * Reads every {@code [sim key=value flag ...]} directive in the given texts, later ones overriding
      * earlier ones. Keys: latency, jitter, chunk-delay, status, retry-after, drop-after, error-after,
-     * tokens (integers) and the flags hang, reset.
+     * tokens (integers), redirect (a URL) and the flags hang, reset.
      */
     static Fault fromDirectives(List<String> texts) {
         Fault fault = NONE;
@@ -335,6 +372,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         long latency = UNSET, jitter = UNSET, chunkDelay = UNSET;
         int status = UNSET, retryAfter = UNSET, dropAfter = UNSET, errorAfter = UNSET, tokens = UNSET;
         boolean hang = false, reset = false;
+        String redirectTo = null;
         for (String item : body.trim().split("\\s+")) {
             if (item.isEmpty()) {
                 continue;
@@ -353,10 +391,17 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 case "drop-after" -> dropAfter = (int) directiveNumber(key, value);
                 case "error-after" -> errorAfter = (int) directiveNumber(key, value);
                 case "tokens" -> tokens = (int) directiveNumber(key, value);
+                case "redirect" -> {
+                    if (value == null || value.isEmpty()) {
+                        throw new IllegalArgumentException("[sim] directive key 'redirect' needs a URL");
+                    }
+                    redirectTo = value;
+                }
                 default -> throw new IllegalArgumentException("unknown [sim] directive key '" + key + "'");
             }
         }
-        return new Fault(latency, jitter, chunkDelay, status, retryAfter, hang, dropAfter, errorAfter, reset, tokens);
+        return new Fault(latency, jitter, chunkDelay, status, retryAfter, hang, dropAfter, errorAfter, reset, tokens,
+                redirectTo);
     }
 
     private static long directiveNumber(String key, String value) {

@@ -28,6 +28,11 @@ public final class RequestLog {
     public static final String RESET = "reset";
     public static final String CLIENT_CANCELLED = "client-cancelled";
 
+    /** @return the outcome recorded for a redirect answer with this status */
+    public static String redirect(int status) {
+        return "redirect:" + status;
+    }
+
     /** @return the outcome recorded for an error answer with this status */
     public static String error(int status) {
         return "error:" + status;
@@ -51,10 +56,14 @@ public final class RequestLog {
      * @param outcome     {@value #OK}, {@code error:<status>}, {@value #HANG}, {@value #DROPPED},
      *                    {@value #RESET}, {@value #CLIENT_CANCELLED}, or {@value #PENDING} while in flight
      * @param chunksSent  content chunks written (tokens for text, argument pieces for tool calls)
+     * @param finishedMillis when the outcome was settled (answer ended, connection closed), 0 while pending
+     * @param writerPauses  times a stream found the write queue full and waited for the reader to drain it
+     * @param bytesSent     stream bytes handed to the connection (content chunks and preamble)
      */
     public record Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
                         boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
-                        int chunksSent, int promptTokens, int completionTokens) {
+                        int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
+                        int writerPauses, long bytesSent) {
 
         public JsonObject toJson() {
             return new JsonObject()
@@ -73,7 +82,10 @@ public final class RequestLog {
                     .put("outcome", outcome)
                     .put("chunksSent", chunksSent)
                     .put("promptTokens", promptTokens)
-                    .put("completionTokens", completionTokens);
+                    .put("completionTokens", completionTokens)
+                    .put("finishedMillis", finishedMillis)
+                    .put("writerPauses", writerPauses)
+                    .put("bytesSent", bytesSent);
         }
     }
 
@@ -94,6 +106,9 @@ public final class RequestLog {
         volatile int chunksSent;
         volatile int promptTokens;
         volatile int completionTokens;
+        volatile long finishedMillis;
+        volatile int writerPauses;
+        volatile long bytesSent;
         private final RequestLog owner;
         private final long generation;
 
@@ -120,6 +135,7 @@ public final class RequestLog {
             if (finished()) {
                 return;
             }
+            finishedMillis = System.currentTimeMillis();
             outcome = finalOutcome;
             owner.countOutcome(generation, finalOutcome);
         }
@@ -127,7 +143,7 @@ public final class RequestLog {
         Entry snapshot() {
             return new Entry(seq, timeMillis, simulator, method, path, model, stream, requestId,
                     new Privacy(classification, canary), authPresent, outcome, chunksSent, promptTokens,
-                    completionTokens);
+                    completionTokens, finishedMillis, writerPauses, bytesSent);
         }
     }
 

@@ -27,6 +27,18 @@ class FaultInjectionTest extends SimulatorTestBase {
     }
 
     @Test
+    void redirectAnswersWithLocationAndNoContent(VertxTestContext ctx) {
+        sim.faults().install(Fault.redirect(302, "http://127.0.0.1:9/elsewhere"));
+        post("/v1/chat/completions", openAi("go away").put("stream", true)).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+            assertEquals(302, r.status());
+            assertEquals("http://127.0.0.1:9/elsewhere", r.headers().get("Location"));
+            assertEquals(0, r.body().length());
+            assertEquals(RequestLog.redirect(302), lastEntry().outcome());
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
     void jitterStaysWithinBound(VertxTestContext ctx) {
         long start = System.nanoTime();
         post("/v1/chat/completions", headers(Fault.H_LATENCY, "50", Fault.H_JITTER, "100"), openAi("jitter"))

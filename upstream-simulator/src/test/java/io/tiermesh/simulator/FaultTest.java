@@ -21,6 +21,19 @@ class FaultTest {
     }
 
     @Test
+    void redirectIsSpelledThreeWaysAndAllowsOnlyA3xxWithALocation() {
+        String to = "http://127.0.0.1:9/v1/chat/completions";
+        Fault viaDirective = Fault.fromDirectives(List.of("[sim status=302 redirect=" + to + "]"));
+        assertEquals(Fault.redirect(302, to), viaDirective);
+        assertEquals(viaDirective, Fault.fromJson(viaDirective.toJson()));
+        assertEquals(to, Fault.fromHeaders(MultiMap.caseInsensitiveMultiMap()
+                .add(Fault.H_REDIRECT_TO, to)).redirectTo());
+        assertEquals(to, Fault.status(503).and(Fault.redirect(307, to)).redirectTo());
+        assertThrows(IllegalArgumentException.class, () -> Fault.status(302));
+        assertThrows(IllegalArgumentException.class, () -> Fault.fromDirectives(List.of("[sim redirect]")));
+    }
+
+    @Test
     void laterDirectivesOverrideEarlierOnes() {
         Fault fault = Fault.fromDirectives(List.of("[sim tokens=5 latency=10]", "[sim tokens=6]"));
         assertEquals(6, fault.tokens());

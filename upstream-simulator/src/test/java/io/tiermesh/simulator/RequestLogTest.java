@@ -86,6 +86,7 @@ class RequestLogTest extends SimulatorTestBase {
                     RequestLog.Entry entry = lastEntry();
                     assertTrue(entry.chunksSent() >= 2 && entry.chunksSent() < 100, "chunks " + entry.chunksSent());
                     assertEquals(entry.chunksSent(), entry.completionTokens());
+                    assertTrue(entry.finishedMillis() >= entry.timeMillis(), "close time recorded");
                     JsonObject stats = sim.log().stats();
                     assertEquals(1, stats.getJsonObject("byOutcome").getInteger(RequestLog.CLIENT_CANCELLED));
                     ctx.completeNow();
@@ -110,7 +111,10 @@ class RequestLogTest extends SimulatorTestBase {
                 vertx.setTimer(300, id -> ctx.verify(() -> {
                     RequestLog.Entry entry = lastEntry();
                     assertEquals(RequestLog.PENDING, entry.outcome());
+                    assertEquals(0, entry.finishedMillis());
                     assertTrue(entry.chunksSent() < tokens, "writer must wait for the reader");
+                    assertTrue(entry.writerPauses() >= 1, "the parked writer is recorded");
+                    assertTrue(entry.bytesSent() > entry.chunksSent(), "bytes " + entry.bytesSent());
                     response.resume();
                 }));
             }));
