@@ -4,7 +4,6 @@ import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ToolDef;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Derives a complexity level from the request when the caller gave no complexity hint.
@@ -39,25 +38,31 @@ public final class ComplexityEstimator {
   public static final int MEDIUM_FROM = 2;
   public static final int HIGH_FROM = 4;
 
-  /** Words that ask the model to reason rather than recall; one point per distinct cue. */
-  public static final List<Pattern> CUES = List.of(
-      cue("step[- ]by[- ]step"),
-      cue("prove|proof"),
-      cue("analy[sz]e|analysis"),
-      cue("compare|comparison|contrast"),
-      cue("derive|derivation"),
-      cue("trade-?offs?"),
-      cue("justify"),
-      cue("root cause"),
-      cue("evaluate"),
-      cue("explain why"));
+  /**
+   * Words that ask the model to reason rather than recall; one point per distinct cue. Each cue
+   * is its spellings, matched as whole words ({@code step by step}, {@code step-by-step}, …).
+   */
+  public static final List<List<String>> CUES = List.of(
+      List.of("step by step", "step-by-step", "step-by step", "step by-step"),
+      List.of("prove", "proof"),
+      List.of("analyze", "analyse", "analysis"),
+      List.of("compare", "comparison", "contrast"),
+      List.of("derive", "derivation"),
+      List.of("trade-off", "trade-offs", "tradeoff", "tradeoffs"),
+      List.of("justify"),
+      List.of("root cause"),
+      List.of("evaluate"),
+      List.of("explain why"));
 
   /** Phrases that chain one answer into the next question. */
-  public static final List<Pattern> HOPS = List.of(
-      cue("and then"),
-      cue("based on (?:that|this|the (?:answer|result))"),
-      cue("which in turn"),
-      cue("use (?:that|this|the result) to"));
+  public static final List<List<String>> HOPS = List.of(
+      List.of("and then"),
+      List.of("based on that", "based on this", "based on the answer", "based on the result"),
+      List.of("which in turn"),
+      List.of("use that to", "use this to", "use the result to"));
+
+  private static final PhraseScanner CUE_SCANNER = new PhraseScanner(CUES);
+  private static final PhraseScanner HOP_SCANNER = new PhraseScanner(HOPS);
 
   /** The parts of a score, kept so an explanation can show them. */
   public record Score(int length, int turns, int code, int tools, int reasoning, int multiHop) {
@@ -105,11 +110,9 @@ public final class ComplexityEstimator {
     int turnPoints = turns >= TURNS_FOR_POINT ? 1 : 0;
     int code = blocks >= 3 ? 2 : blocks >= 1 ? 1 : 0;
     int toolPoints = toolCount >= 5 ? 2 : toolCount >= 1 ? 1 : 0;
-    int cues = (int) CUES.stream().filter(p -> p.matcher(text).find()).count();
-    int reasoning = Math.min(cues, MAX_CUE_POINTS);
+    int reasoning = Math.min(CUE_SCANNER.distinct(text, MAX_CUE_POINTS), MAX_CUE_POINTS);
     int questions = count(text, "?");
-    int hops = (questions >= 2 ? 1 : 0)
-        + (HOPS.stream().anyMatch(p -> p.matcher(text).find()) ? 1 : 0);
+    int hops = (questions >= 2 ? 1 : 0) + (HOP_SCANNER.distinct(text, 1) > 0 ? 1 : 0);
     return new Score(length, turnPoints, code, toolPoints, reasoning, hops);
   }
 
@@ -127,10 +130,5 @@ public final class ComplexityEstimator {
       n++;
     }
     return n;
-  }
-
-  // Word boundaries keep "prove" from firing inside "improve" or "approved".
-  private static Pattern cue(String alternatives) {
-    return Pattern.compile("\\b(?:" + alternatives + ")\\b", Pattern.CASE_INSENSITIVE);
   }
 }
