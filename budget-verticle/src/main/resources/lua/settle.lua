@@ -15,7 +15,8 @@ Counter and alert keys are read from the reservation; they share the {tm} hash t
 declared keys, so they live in the same cluster slot.
 
 Returns {outcome, charged, reserved, ledger id or '', overrun 0|1, repeat 0|1, alerted counters}
-with outcome 'settled' | 'released' | 'late' | 'unknown'.
+with outcome 'settled' | 'released' | 'late' | 'unknown' (a repeat after an unknown release:
+'void').
 ]]
 local settle = ARGV[2] == 'settle'
 local now = tonumber(ARGV[5])
@@ -78,6 +79,14 @@ end
 
 local r = redis.call('HGETALL', KEYS[1])
 if #r == 0 then
+  if not settle then
+    -- A release that overtook its own reserve (the reserve timed out for the caller and is still
+    -- on its way, e.g. queued on a stalled connection) leaves a tombstone: the late reserve then
+    -- answers 'closed' instead of holding budget nobody will ever settle.
+    redis.call('HSET', KEYS[3], 'state', 'void', 'cost', 0, 'reserved', 0, 'ledger', '',
+        'over', 0, 'keys', '')
+    redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  end
   return {'unknown', 0, 0, '', 0, 0, {}}
 end
 local amount = '0'

@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Every operation is bounded by {@link BudgetStoreOptions#operationTimeout()}. A Redis that
  * does not answer in time makes {@link #reserve} answer {@link Status#UNAVAILABLE} and the other
  * operations fail with {@link FailureCode#BUDGET_UNAVAILABLE}; callers fail closed for paid
- * tiers. A reserve that timed out may still have been applied: the caller releases it (or the
- * reaper does once its deadline passes).
+ * tiers. A reserve that timed out may still have been applied: the store releases it in the
+ * background until Redis confirms (the reaper remains the last resort at its deadline).
  *
  * <p>Durability: Redis must run with AOF ({@code appendonly yes}) and {@code maxmemory-policy
  * noeviction}. The ledger rebuilds counters that were lost; a Redis that loses the ledger too
@@ -55,6 +55,12 @@ public final class BudgetStore {
       List.of(INIT, RESERVE, SETTLE, REAP, SNAPSHOT, REBUILD);
 
   private static final String NONE = "-1";
+  /** Background releases of an unanswered reserve: 250 ms doubling up to 4 s, ~20 s in all. */
+  static final int ORPHAN_RELEASE_TRIES = 8;
+  static final long ORPHAN_RELEASE_FIRST_BACKOFF_MS = 250;
+  static final long ORPHAN_RELEASE_MAX_BACKOFF_MS = 4_000;
+
+  private final Vertx vertx;
 
   private final Redis redis;
   private final BudgetStoreOptions options;
@@ -64,6 +70,7 @@ public final class BudgetStore {
   private volatile boolean needsRebuild;
 
   public BudgetStore(Vertx vertx, BudgetStoreOptions options, Clock clock) {
+    this.vertx = vertx;
     this.options = options;
     this.clock = clock;
     RedisOptions redisOptions = new RedisOptions()
@@ -103,7 +110,29 @@ public final class BudgetStore {
             : runReserve(r, e, true));
     return bounded(result).otherwise(t -> {
       LOG.log(Level.DEBUG, "reserve {0} unavailable: {1}", r.requestId(), t.getMessage());
+      releaseUnanswered(r.requestId(), r.attempt(), 0);
       return ReserveResult.of(Status.UNAVAILABLE);
+    });
+  }
+
+  /**
+   * A reserve without an answer may still be applied later (a slow Redis; a stalled connection
+   * that delivers it once the server is back). Nobody would settle that hold, and it would
+   * block the cap until the reaper's deadline (minutes) as false refusals, so it is released in
+   * the background until Redis confirms. A release that overtakes its reserve leaves a
+   * tombstone that makes the late reserve a no-op (settle.lua).
+   */
+  private void releaseUnanswered(String requestId, int attempt, int tries) {
+    release(requestId, attempt).onFailure(t -> {
+      if (tries + 1 >= ORPHAN_RELEASE_TRIES) {
+        LOG.log(Level.WARNING, "reserve of request {0} attempt {1} unanswered and not released"
+            + " after {2} tries; the reaper releases it at its deadline if it was applied",
+            requestId, attempt, ORPHAN_RELEASE_TRIES);
+        return;
+      }
+      long backoff = Math.min(ORPHAN_RELEASE_MAX_BACKOFF_MS,
+          ORPHAN_RELEASE_FIRST_BACKOFF_MS << tries);
+      vertx.setTimer(backoff, id -> releaseUnanswered(requestId, attempt, tries + 1));
     });
   }
 

@@ -80,6 +80,45 @@ class BudgetStoreFailureTest {
   }
 
   /**
+   * A reserve that timed out reaches Redis later and is applied there. Nobody would settle it:
+   * without a release it holds budget until the reaper's deadline (here a minute), refusing
+   * calls the cap has room for. The store releases it in the background.
+   */
+  @Test
+  void aStalledReserveThatIsAppliedLateIsReleasedInTheBackground() throws Exception {
+    assertTrue(await(store.reserve(reservation("warm-up"))).admitted());
+    await(store.release("warm-up", 0));
+    redis.call("CLIENT", "PAUSE", "700", "ALL");
+    assertEquals(Status.UNAVAILABLE, await(store.reserve(reservation("stalled"))).status());
+    long deadline = System.currentTimeMillis() + 15_000;
+    long reserved;
+    do {
+      assertTrue(System.currentTimeMillis() < deadline, "the late reserve was never released");
+      reserved = redis.call("ZCARD", "{tm}:reservations") instanceof Long n ? n : -1;
+    } while (reserved != 0 || !"released".equals(redis.call("HGET", "{tm}:done:0:stalled",
+        "state")));
+    for (ScopeUsage u : await(store.snapshot(limits))) {
+      assertEquals(0, u.reservedMicros(), u.toString());
+    }
+  }
+
+  /** The release may overtake its reserve (another connection): the late reserve is void. */
+  @Test
+  void aReleaseThatOvertakesItsReserveMakesTheReserveANoOp() throws Exception {
+    assertEquals(Outcome.UNKNOWN_RESERVATION, await(store.release("ghost", 0)).outcome());
+    assertEquals(Status.ALREADY_CLOSED, await(store.reserve(reservation("ghost"))).status());
+    for (ScopeUsage u : await(store.snapshot(limits))) {
+      assertEquals(0, u.committedMicros(), u.toString());
+      assertEquals(0, u.requests());
+    }
+    assertEquals(0L, redis.call("ZCARD", "{tm}:reservations"));
+    // a settle never turns the tombstone into a charge
+    assertEquals(Outcome.UNKNOWN_RESERVATION,
+        await(store.settle("ghost", 0, 10, charge("acme", 3, "openai", 1, 1))).outcome());
+    assertEquals(0L, redis.call("XLEN", "{tm}:ledger"));
+  }
+
+  /**
    * A Redis that comes back empty (no AOF) must not silently admit against lost counters: a
    * node that knew the old epoch refuses until the (here empty) ledger has been replayed.
    */

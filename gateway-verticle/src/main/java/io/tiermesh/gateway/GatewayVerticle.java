@@ -85,6 +85,9 @@ public final class GatewayVerticle extends VerticleBase {
         config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
         accessSettings.config().cacheTtlMs(), this::recordCacheHit, metrics);
     Router router = Router.router(vertx);
+    RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
+        accessSettings.config().bodyTimeoutMs());
+    router.route().handler(headTimer::onRequest);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
@@ -131,7 +134,8 @@ public final class GatewayVerticle extends VerticleBase {
     return Future.all(accessReady, providerAdmin.start())
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
-        .compose(v -> vertx.createHttpServer()
+        .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
+            .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
             .listen(config.port(), config.host()))
         .onSuccess(s -> server = s);
