@@ -76,7 +76,8 @@ class JmhWiringTest {
         .put("benchmark", "io.tiermesh.bench.jmh.CodecBench.wireEncode")
         .put("params", new JsonObject().put("type", "StreamChunk"))
         .put("primaryMetric", new JsonObject().put("score", 1234.4).put("scoreError", 12.0)
-            .put("scoreUnit", "ns/op"))
+            .put("scoreUnit", "ns/op").put("rawData", new JsonArray()
+                .add(new JsonArray().add(1300.0).add(1190.4).add(1250.0))))
         .put("secondaryMetrics", new JsonObject().put(JmhReport.ALLOC,
             new JsonObject().put("score", 2048.0))));
     String doc = "# Benchmarks\n\nbefore\n\n" + JmhReport.START + "\nold\n" + JmhReport.END
@@ -84,7 +85,7 @@ class JmhWiringTest {
     String out = JmhReport.splice(doc, JmhReport.section(results, "quiet box"));
     assertTrue(out.startsWith("# Benchmarks\n\nbefore\n\n" + JmhReport.START), out);
     assertTrue(out.endsWith(JmhReport.END + "\n\nafter\n"), out);
-    assertTrue(out.contains("| CodecBench.wireEncode | StreamChunk | 1234 ns | 12 ns | 2048 B |"),
+    assertTrue(out.contains("| CodecBench.wireEncode | StreamChunk | 1234 ns | 12 ns | 1190 ns | 2048 B |"),
         out);
     assertTrue(!out.contains("\nold\n"), out);
     // A document without the markers gets the section appended, the rest untouched.
