@@ -69,6 +69,61 @@ class ComplexityEstimatorTest {
     assertEquals(new ComplexityEstimator.Score(0, 0, 0, 0, 3, 2), s);
   }
 
+  /** The single-pass scan says exactly what running every pattern's find() would say. */
+  @Test
+  void scanAgreesWithFindOnEveryPattern() {
+    String[] words = {"step by step", "step-by-step", "stepbystep", "prove", "proof", "improve",
+        "approved", "proven", "analyze", "analyse", "analysis", "analyst", "compare",
+        "comparison", "contrast", "incomparable", "derive", "derivation", "derived",
+        "trade-off", "tradeoffs", "trade-offs", "trader", "justify", "justified", "root cause",
+        "rootcause", "evaluate", "re-evaluate", "explain why", "explain", "why", "and then",
+        "band then", "based on that", "based on the answer", "based on the results",
+        "which in turn", "use that to", "use the result to", "reuse that to", "_prove",
+        "prove_", "2prove", "éprove", "proveé", "ßcompare", "the", "contract", "clause", "?",
+        ",", ".", "\n", "(", ")", "-", "’", "naïve", "İ", "ǅ"};
+    java.util.Random random = new java.util.Random(7);
+    ComplexityEstimator.Scan cues = new ComplexityEstimator.Scan(ComplexityEstimator.CUES);
+    ComplexityEstimator.Scan hops = new ComplexityEstimator.Scan(ComplexityEstimator.HOPS);
+    for (int t = 0; t < 3000; t++) {
+      StringBuilder sb = new StringBuilder();
+      int n = random.nextInt(12);
+      for (int w = 0; w < n; w++) {
+        String sep = switch (random.nextInt(4)) {
+          case 0 -> "";
+          case 1 -> "-";
+          default -> " ";
+        };
+        sb.append(words[random.nextInt(words.length)]).append(sep);
+      }
+      String text = sb.toString().toLowerCase(java.util.Locale.ROOT);
+      assertEquals(found(ComplexityEstimator.CUES, text), cues.count(text, Integer.MAX_VALUE),
+          () -> "cues in '" + text + "'");
+      assertEquals(found(ComplexityEstimator.HOPS, text), hops.count(text, Integer.MAX_VALUE),
+          () -> "hops in '" + text + "'");
+    }
+  }
+
+  @Test
+  void anchorsAreTheLiteralPrefixesOfTheAlternatives() {
+    assertEquals(List.of("step"),
+        ComplexityEstimator.Scan.anchors(ComplexityEstimator.CUES.get(0).pattern()));
+    assertEquals(List.of("compare", "comparison", "contrast"),
+        ComplexityEstimator.Scan.anchors(ComplexityEstimator.CUES.get(3).pattern()));
+    assertEquals(List.of("trade"),
+        ComplexityEstimator.Scan.anchors(ComplexityEstimator.CUES.get(5).pattern()));
+    assertEquals(List.of("based on "),
+        ComplexityEstimator.Scan.anchors(ComplexityEstimator.HOPS.get(1).pattern()));
+    assertEquals(List.of("ab"), ComplexityEstimator.Scan.anchors("\\b(?:abc?)\\b"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ComplexityEstimator.Scan.anchors("\\b(?:[ab]c)\\b"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ComplexityEstimator.Scan.anchors("(?:abc)"));
+  }
+
+  private static int found(List<java.util.regex.Pattern> patterns, String text) {
+    return (int) patterns.stream().filter(p -> p.matcher(text).find()).count();
+  }
+
   @Test
   void nothingIsLow() {
     assertEquals("low", estimator.estimate(null, null));
