@@ -81,8 +81,8 @@ public final class ReferenceWorkload {
           }
         }
         out.add(new ReplayRequest(id, c.name(), classification, canary, headers,
-            body(c, canary, random), c.streamed(), c.promptTokens(), c.outputTokens(),
-            classification != null ? 1 : c.expectedTier()));
+            c.streamed(), c.promptTokens(), c.outputTokens(),
+            classification != null ? 1 : c.expectedTier(), random.nextLong()));
       }
     }
     Collections.shuffle(out, random);
@@ -107,11 +107,12 @@ public final class ReferenceWorkload {
    * gateway's token estimate is characters / 4), asking the simulator for the category's output
    * length; {@code max_tokens} equals it, so the reservation holds what is generated.
    */
-  static String body(Category c, String canary, Random random) {
-    String directive = " [sim tokens=" + c.outputTokens() + "]";
-    String head = (canary != null ? "Customer " + canary + " record. " : "")
-        + "Task: " + c.name() + ". ";
-    int target = c.promptTokens() * 4 - directive.length();
+  static String body(ReplayRequest r) {
+    Random random = new Random(r.textSeed());
+    String directive = " [sim tokens=" + r.outputTokens() + "]";
+    String head = (r.canary() != null ? "Customer " + r.canary() + " record. " : "")
+        + "Task: " + r.category() + ". ";
+    int target = r.promptTokens() * 4 - directive.length();
     StringBuilder text = new StringBuilder(target + 16).append(head);
     while (text.length() < target) {
       text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
@@ -120,10 +121,10 @@ public final class ReferenceWorkload {
     text.append(directive);
     JsonObject body = new JsonObject()
         .put("model", "auto")
-        .put("max_tokens", c.outputTokens())
+        .put("max_tokens", r.outputTokens())
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
             .put("content", text.toString())));
-    if (c.streamed()) {
+    if (r.stream()) {
       body.put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
     }
     return body.encode();

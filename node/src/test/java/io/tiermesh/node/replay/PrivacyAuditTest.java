@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 class PrivacyAuditTest {
 
   private static final ReplayRequest PRIVATE = new ReplayRequest("r1", "simple query", "pii",
-      "CANARY-r1", Map.of(), "{}", false, 10, 1, 1);
+      "CANARY-r1", Map.of(), false, 10, 1, 1, 0L);
   private static final ReplayRequest PUBLIC = new ReplayRequest("r2", "simple query", null,
-      null, Map.of(), "{}", false, 10, 1, 1);
+      null, Map.of(), false, 10, 1, 1, 0L);
 
   private static ReplayOutcome served(ReplayRequest r, String gatewayId, int tier) {
     return new ReplayOutcome(r, 200, gatewayId, tier, "p", "default", 0L, 10, 1, true, null);

@@ -33,8 +33,8 @@ class ReplayReportTest {
 
   private static ReplayOutcome outcome(String category, int status, int tier, String reason) {
     int expected = category.equals("legal extraction") ? 3 : 1;
-    ReplayRequest r = new ReplayRequest("id", category, null, null, Map.of(), "{}", false, 1,
-        1, expected);
+    ReplayRequest r = new ReplayRequest("id", category, null, null, Map.of(), false, 1, 1,
+        expected, 0L);
     return new ReplayOutcome(r, status, "g", tier, "p", reason, 0L, 1, 1, status == 200,
         status == 200 ? null : "budget_exhausted");
   }
