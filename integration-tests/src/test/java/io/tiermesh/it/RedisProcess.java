@@ -1,12 +1,7 @@
 package io.tiermesh.it;
 
-import java.io.BufferedReader;
+import io.tiermesh.node.LocalRedis;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -54,7 +49,7 @@ final class RedisProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
         .start();
     long deadline = System.currentTimeMillis() + 15_000;
-    while (!pings()) {
+    while (!LocalRedis.pings(port)) {
       try {
         if (process.waitFor(50, TimeUnit.MILLISECONDS)
             || System.currentTimeMillis() > deadline) {
@@ -64,21 +59,6 @@ final class RedisProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IOException(e);
       }
-    }
-  }
-
-  private boolean pings() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      s.setSoTimeout(500);
-      OutputStream out = s.getOutputStream();
-      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      String line = new BufferedReader(new InputStreamReader(s.getInputStream(),
-          StandardCharsets.US_ASCII)).readLine();
-      return "+PONG".equals(line);
-    } catch (IOException e) {
-      return false;
     }
   }
 

@@ -50,17 +50,26 @@ final class DemoMesh {
    * The users' reference figures: tier 2 $0.001 and tier 3 $0.015 per 1k tokens ($1 and $15
    * per million), $200 a month ($120 tier 2, $80 tier 3), $10 a day with an alert at 80 % ($8).
    */
-  static final String REFERENCE_BUDGET = """
+  static final String REFERENCE_BUDGET = budget("200.00", "120.00", "80.00", "10.00");
+
+  /**
+   * A {@code budget:} section with the demo prices: month limits (global, tier 2, tier 3) and,
+   * unless null, a global day limit; alerts at 80 %, fallback on exhaustion.
+   */
+  static String budget(String month, String tier2Month, String tier3Month, String day) {
+    return """
         budget:
           timeZone: UTC
           alertFraction: 0.8
           onExhaustion: fallback
           limits:
-            - {scope: global, window: month, usd: "200.00"}
-            - {scope: "tier:2", window: month, usd: "120.00"}
-            - {scope: "tier:3", window: month, usd: "80.00"}
-            - {scope: global, window: day, usd: "10.00"}
-        """ + PRICES;
+            - {scope: global, window: month, usd: "%s"}
+            - {scope: "tier:2", window: month, usd: "%s"}
+            - {scope: "tier:3", window: month, usd: "%s"}
+        """.formatted(month, tier2Month, tier3Month)
+        + (day == null ? "" : "    - {scope: global, window: day, usd: \"" + day + "\"}\n")
+        + PRICES;
+  }
 
   /** The demo's configuration, written as a user would write the file. */
   static MeshConfig config(Backends b, String redisUrl, int httpPort, int clusterPort) {

@@ -44,7 +44,7 @@ public final class LocalRedis implements AutoCloseable {
         .start();
     LocalRedis redis = new LocalRedis(p, port, dir);
     long deadline = System.currentTimeMillis() + 10_000;
-    while (!redis.pings()) {
+    while (!pings(redis.port)) {
       // Waiting on the process doubles as the poll interval and notices an early exit.
       if (p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS)
           || System.currentTimeMillis() > deadline) {
@@ -63,7 +63,8 @@ public final class LocalRedis implements AutoCloseable {
     return port;
   }
 
-  private boolean pings() {
+  /** Whether a Redis on 127.0.0.1:{@code port} answers PING (a started server may not yet). */
+  public static boolean pings(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 200);
       s.setSoTimeout(500);

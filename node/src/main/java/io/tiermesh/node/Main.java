@@ -54,17 +54,26 @@ public final class Main {
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...]");
   }
 
+  /** {@code --name value} pairs in order; an option without its value is a usage error. */
+  static List<String[]> optionPairs(String[] args) {
+    List<String[]> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < args.length; i += 2) {
+      if (i + 1 >= args.length) {
+        throw new ConfigException("option " + args[i] + " needs a value");
+      }
+      pairs.add(new String[] {args[i], args[i + 1]});
+    }
+    return pairs;
+  }
+
   record Options(Path config, Integer httpPort, Integer clusterPort) {
     static Options parse(String[] args) {
       Path config = null;
       Integer http = null;
       Integer cluster = null;
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (i + 1 >= args.length) {
-          throw new ConfigException("option " + a + " needs a value");
-        }
-        String v = args[++i];
+      for (String[] o : optionPairs(args)) {
+        String a = o[0];
+        String v = o[1];
         switch (a) {
           case "--config" -> config = Path.of(v);
           case "--http-port" -> http = port(a, v);

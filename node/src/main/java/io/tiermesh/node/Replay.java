@@ -42,12 +42,9 @@ final class Replay {
       String adminKey = System.getenv("TIERMESH_ADMIN_KEY");
       List<URI> local = new ArrayList<>();
       List<URI> cloud = new ArrayList<>();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (i + 1 >= args.length) {
-          throw new ConfigException("option " + a + " needs a value");
-        }
-        String v = args[++i];
+      for (String[] o : Main.optionPairs(args)) {
+        String a = o[0];
+        String v = o[1];
         switch (a) {
           case "--scale" -> scale = positive(a, v);
           case "--seed" -> seed = positive(a, v);
@@ -106,16 +103,7 @@ final class Replay {
   /** The month's limits divided like its traffic, and no day limit: it replays in one sitting. */
   static String scaledBudget(int scale) {
     BigDecimal s = BigDecimal.valueOf(scale);
-    return """
-        budget:
-          timeZone: UTC
-          alertFraction: 0.8
-          onExhaustion: fallback
-          limits:
-            - {scope: global, window: month, usd: "%s"}
-            - {scope: "tier:2", window: month, usd: "%s"}
-            - {scope: "tier:3", window: month, usd: "%s"}
-        """.formatted(div(200, s), div(120, s), div(80, s)) + DemoMesh.PRICES;
+    return DemoMesh.budget(div(200, s), div(120, s), div(80, s), null);
   }
 
   private static String div(int usd, BigDecimal scale) {
