@@ -65,13 +65,13 @@ public final class EnginePlanner implements RoutePlanner {
 
   @Override
   public RoutePlan plan(RouteRequest request) {
-    return plan(request, budget.view(), budget.enforced());
+    return plan(request, budget.view(), budget.enforced(), false);
   }
 
   @Override
   public RoutePlan explain(RouteRequest request, Set<Integer> assumeExhaustedTiers) {
     if (assumeExhaustedTiers == null || assumeExhaustedTiers.isEmpty()) {
-      return plan(request, budget.view(), budget.enforced());
+      return plan(request, budget.view(), budget.enforced(), true);
     }
     BudgetView live = budget.view();
     BudgetView assumed = new BudgetView() {
@@ -85,13 +85,18 @@ public final class EnginePlanner implements RoutePlanner {
         return live.usedToday(ruleName);
       }
     };
-    RoutePlan p = plan(request, assumed, budget.enforced());
+    RoutePlan p = plan(request, assumed, budget.enforced(), true);
     List<String> notes = new ArrayList<>(p.view().notes());
     notes.add(0, "what-if: tiers " + assumeExhaustedTiers + " assumed out of budget");
     return withNotes(p, notes);
   }
 
-  private RoutePlan plan(RouteRequest request, BudgetView budgetView, boolean enforced) {
+  /**
+   * @param explain whether to build the explain view (rule checks, facts, notes); routing does
+   *                without it, since that view cost more per request than the decision itself
+   */
+  private RoutePlan plan(RouteRequest request, BudgetView budgetView, boolean enforced,
+      boolean explain) {
     ActiveRules rules = active.get();
     RequestFacts facts;
     try {
@@ -105,6 +110,10 @@ public final class EnginePlanner implements RoutePlanner {
         rules.engine().ruleSet().policy().tenantPolicy(facts.tenant()), request.tenantPolicy());
     Decision d = rules.engine().decide(facts, tenantPolicy, budgetView,
         RuleEngine.hashOf(request.requestId()));
+    if (!explain) {
+      return new RoutePlan(d.chain(), d.localOnly(), d.reason(), d.notes(), d.refusal(),
+          d.shadow(), null, d.ruleName(), d.maxPerDay(), d.ruleTargets());
+    }
     List<String> notes = new ArrayList<>(d.notes());
     if (!enforced) {
       notes.add(budget.notEnforcedNote());

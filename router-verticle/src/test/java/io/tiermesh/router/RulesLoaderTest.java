@@ -2,6 +2,7 @@ package io.tiermesh.router;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,9 +90,15 @@ class RulesLoaderTest {
     assertTrue(priv.localOnly());
     assertEquals("private-data", priv.reason());
     assertEquals(List.of("local"), priv.chain().stream().map(c -> c.providerId()).toList());
-    assertEquals("private-data", priv.view().rule());
-    assertEquals("pii", priv.view().facts().get("classification"));
-    assertTrue(priv.notes().contains(EnginePlanner.BUDGET_NOT_WIRED));
+    assertEquals("private-data", priv.rule());
+    // Routing gets a bare plan; the explanation is built for explain calls only.
+    assertNull(priv.explanation());
+    RoutePlan explained = planner.explain(request("r2", "auto",
+        new RoutingHints("pii", null, "high", null, null)), Set.of());
+    assertEquals(priv.chain(), explained.chain());
+    assertEquals("private-data", explained.view().rule());
+    assertEquals("pii", explained.view().facts().get("classification"));
+    assertTrue(explained.notes().contains(EnginePlanner.BUDGET_NOT_WIRED));
 
     RoutePlan forced = planner.plan(request("r3", "hosted/gpt-4o-mini",
         new RoutingHints("hipaa", null, null, null, null)));
