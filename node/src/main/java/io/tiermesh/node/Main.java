@@ -26,6 +26,10 @@ public final class Main {
       System.exit(EXIT_CONFIG);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+      usage();
+      System.exit(0);
+    }
     try {
       switch (args[0]) {
         case "up" -> up(Options.parse(rest));
@@ -51,7 +55,7 @@ public final class Main {
         + "       tiermesh node --config FILE [--http-port N]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
-        + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...]");
+        + "                       [--url URL --api-key K --admin-key K --cloud-sim URL... --local-sim URL...]");
   }
 
   /** {@code --name value} pairs in order; an option without its value is a usage error. */
