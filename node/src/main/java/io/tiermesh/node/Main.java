@@ -55,7 +55,8 @@ public final class Main {
         + "       tiermesh node --config FILE [--http-port N]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
-        + "                       [--url URL --api-key K --admin-key K --cloud-sim URL... --local-sim URL...]");
+        + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
+        + "                        --local-sim URL...]");
   }
 
   /** {@code --name value} pairs in order; an option without its value is a usage error. */
