@@ -115,14 +115,8 @@ final class BudgetRig implements AutoCloseable {
   CompletableFuture<HttpResponse<String>> paid(int httpPort, String prompt, int maxTokens) {
     String body = "{\"model\":\"auto\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":"
         + "\"user\",\"content\":\"" + prompt + "\"}]}";
-    return http.sendAsync(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + httpPort + "/v1/chat/completions"))
-            .timeout(Duration.ofSeconds(90))
-            .header("Authorization", "Bearer " + KEY)
-            .header("Content-Type", "application/json")
-            .header("X-TierMesh-Quality", "high")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(GatewayRequests.chat(httpPort, KEY, body, Duration.ofSeconds(90),
+        "X-TierMesh-Quality", "high"), HttpResponse.BodyHandlers.ofString());
   }
 
   Response call(String command, String... args) throws Exception {

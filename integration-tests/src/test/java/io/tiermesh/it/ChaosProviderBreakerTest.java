@@ -71,13 +71,8 @@ class ChaosProviderBreakerTest {
     String body = "{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
         + "\"content\":\"" + prompt + "\"}]}";
     long t0 = System.nanoTime();
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-        .timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + KEY)
-        .header("Content-Type", "application/json")
-        .header("X-TierMesh-Quality", "high")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    HttpResponse<String> r = http.send(GatewayRequests.chat(port, KEY, body,
+        Duration.ofSeconds(60), "X-TierMesh-Quality", "high"),
         HttpResponse.BodyHandlers.ofString());
     return new Seen(r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         (System.nanoTime() - t0) / 1_000_000,

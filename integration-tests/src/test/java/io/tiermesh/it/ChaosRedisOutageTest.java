@@ -83,17 +83,12 @@ class ChaosRedisOutageTest {
   private CompletableFuture<Seen> chat(boolean paid, String prompt) {
     String body = "{\"model\":\"" + (paid ? "auto" : "tier-1") + "\",\"max_tokens\":" + MAX_TOKENS
         + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
-    HttpRequest.Builder b = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-        .timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + KEY)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (paid) {
-      b.header("X-TierMesh-Quality", "high");
-    }
+    HttpRequest request = paid
+        ? GatewayRequests.chat(port, KEY, body, Duration.ofSeconds(60), "X-TierMesh-Quality",
+            "high")
+        : GatewayRequests.chat(port, KEY, body, Duration.ofSeconds(60));
     long t0 = System.nanoTime();
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Seen(
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Seen(
         r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""),
         (System.nanoTime() - t0) / 1_000_000));

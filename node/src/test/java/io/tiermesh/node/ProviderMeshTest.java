@@ -9,6 +9,7 @@ import io.tiermesh.simulator.UpstreamSimulator;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -115,6 +116,17 @@ class ProviderMeshTest {
       b.header("Authorization", "Bearer " + key);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A chat request written by hand, so the test decides when the client goes away. */
+  static void postChat(Socket socket, String body) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    out.write(bytes);
+    out.flush();
   }
 
   static void await(BooleanSupplier condition, long timeoutMs, String what) throws Exception {
@@ -224,13 +236,7 @@ class ProviderMeshTest {
         + "\"content\":\"long story [sim chunk-delay=50 tokens=400]\"}]}";
     long closedAt;
     try (Socket socket = new Socket("127.0.0.1", node.httpPort())) {
-      OutputStream out = socket.getOutputStream();
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-      out.write(bytes);
-      out.flush();
+      postChat(socket, body);
       InputStream in = socket.getInputStream();
       String seen = "";
       byte[] buf = new byte[4096];
@@ -256,13 +262,7 @@ class ProviderMeshTest {
         + "\"content\":\"slow answer [sim latency=8000]\"}]}";
     long closedAt;
     try (Socket socket = new Socket("127.0.0.1", node.httpPort())) {
-      OutputStream out = socket.getOutputStream();
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-      out.write(bytes);
-      out.flush();
+      postChat(socket, body);
       await(() -> local.log().calls() == 1, 5_000, "the upstream call");
       closedAt = System.currentTimeMillis();
     }
@@ -283,14 +283,7 @@ class ProviderMeshTest {
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(4096); // a slow client with a small window
       socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.httpPort()));
-      OutputStream out = socket.getOutputStream();
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      out.write(bytes);
-      out.flush();
+      postChat(socket, body);
       int n = socket.getInputStream().read(new byte[1024]);
       assertTrue(n > 0, "the stream started");
       // Read nothing more. Without flow control the whole answer would be produced at once
