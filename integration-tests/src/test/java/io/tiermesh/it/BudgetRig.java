@@ -45,7 +45,7 @@ final class BudgetRig implements AutoCloseable {
 
   BudgetRig(Path dir) throws Exception {
     this.dir = dir;
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     // Sampler and test share one connection: requests are pipelined, never pool-starved.
     client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redis.url())
         .setMaxPoolSize(2).setMaxPoolWaiting(1024));

@@ -174,7 +174,7 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
       throws Exception {
     int scale = ChaosRecord.scale();
     clusterPorts = new int[] {clusterPorts[0], clusterPorts[1]};
-    try (LocalRedis redisServer = LocalRedis.start()) {
+    try (LocalRedis redisServer = RedisProcess.local()) {
       String providers = "providers:\n"
           + "  - {id: local, kind: ollama, tier: 1, baseUrl: \"http://127.0.0.1:" + sim.port()
           + "\", models: [\"llama3.1:8b\"]}\n"

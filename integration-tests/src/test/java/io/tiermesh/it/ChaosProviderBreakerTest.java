@@ -136,7 +136,7 @@ class ChaosProviderBreakerTest {
     sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0)
         .withName("it-breaker")).await(10, TimeUnit.SECONDS);
     proxy = FaultProxy.start(vertx, "127.0.0.1", sim.port()).await(5, TimeUnit.SECONDS);
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     port = NodeProcess.freePort();
     String yaml = "roles: [gateway, router, budget, \"provider:local\", \"provider:hosted\"]\n"
         + "cluster: {enabled: false}\n"
