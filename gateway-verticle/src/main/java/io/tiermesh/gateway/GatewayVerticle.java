@@ -115,9 +115,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> {
-      // The body handler refuses by Content-Length without reading; the request was paused
-      // for authentication, so drain it or the client never gets to read the answer.
-      ctx.request().resume();
+      // The body handler refuses by Content-Length without reading (or stops at the limit);
+      // what is left is read only a bounded amount, then the connection closes.
+      RefusedBody.lingerThenClose(vertx, ctx.request(), accessSettings.config().bodyTimeoutMs());
+      ctx.response().putHeader("Connection", "close");
       errors(ctx).send(ctx.response(), FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds "
           + config.maxBodyBytes() + " bytes", null);
     });
