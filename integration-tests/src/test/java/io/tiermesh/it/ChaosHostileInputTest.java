@@ -66,7 +66,7 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(b.build(), LeakScan.bodies());
   }
 
   private static long rssKiB(NodeProcess n) throws IOException {

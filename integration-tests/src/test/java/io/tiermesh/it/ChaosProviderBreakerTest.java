@@ -73,7 +73,7 @@ class ChaosProviderBreakerTest {
     long t0 = System.nanoTime();
     HttpResponse<String> r = http.send(GatewayRequests.chat(port, KEY, body,
         Duration.ofSeconds(60), "X-TierMesh-Quality", "high"),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
     return new Seen(r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         (System.nanoTime() - t0) / 1_000_000,
         Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElse("0")));
@@ -85,7 +85,7 @@ class ChaosProviderBreakerTest {
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(b.build(), LeakScan.bodies());
     assertEquals(200, r.statusCode(), path + ": " + r.body());
     return r.body();
   }
