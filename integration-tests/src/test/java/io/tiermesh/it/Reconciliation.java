@@ -22,10 +22,11 @@ import java.util.TreeSet;
  * <ul>
  *   <li>every call the backend finished ({@code ok}) is charged exactly once, with the tokens
  *       the backend reported and the configured price of those tokens;</li>
- *   <li>a call that ended before any output (429, 5xx, reset, a hang cut by a timeout) costs
+ *   <li>a call that ended before any output (429, 5xx, a reset, a redirect) costs
  *       nothing;</li>
- *   <li>a call cut after output had been sent (a mid-stream error, a client that left) is
- *       charged at most once, for what was generated;</li>
+ *   <li>a call cut after output had been sent (a mid-stream error), or cancelled by its
+ *       caller (a client that left, a timeout), is charged at most once, for what was
+ *       generated;</li>
  *   <li>no charge exists without a call that reached the backend;</li>
  *   <li>the backend ran a request at most as often as its client was told
  *       ({@code X-TierMesh-Attempts}), when the client saw an answer.</li>
@@ -90,8 +91,8 @@ final class Reconciliation {
     /** For a chaos row: client / backend / ledger. */
     String summary() {
       return String.format("three-way: client %d/%d answered; backend %d executions (%d paid: "
-              + "%d completed, %d failed before output, %d cut after output); ledger %d "
-              + "charges, %d µ$ (%d µ$ for the completed calls' reported usage), %d free "
+              + "%d completed, %d failed before output, %d cut or cancelled mid-call); ledger "
+              + "%d charges, %d µ$ (%d µ$ for the completed calls' reported usage), %d free "
               + "entries; %d mismatches", answered, clients, executions, paidExecutions,
           paidCompleted, paidFailedEarly, paidCut, charges, chargedMicros, expectedMicros,
           freeEntries, problems.size());
