@@ -56,7 +56,9 @@ class ChaosGatewayKillTest {
   NodeProcess c;
   int portA;
   int portB;
+  int[] cluster;
   String clusterName;
+  final Map<String, String> env = Map.of("IT_KEY", KEY);
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -68,9 +70,9 @@ class ChaosGatewayKillTest {
     client = Redis.createClient(vertx, redis.url());
     portA = NodeProcess.freePort();
     portB = NodeProcess.freePort();
-    int[] cluster = {NodeProcess.freePort(), NodeProcess.freePort(), NodeProcess.freePort()};
+    cluster = new int[] {NodeProcess.freePort(), NodeProcess.freePort(),
+        NodeProcess.freePort()};
     clusterName = "gwkill-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> env = Map.of("IT_KEY", KEY);
     c = NodeProcess.start("c", config("c", "router, budget, \"provider:local\", "
         + "\"provider:hosted\"", cluster[2], NodeProcess.freePort(), cluster), env);
     a = NodeProcess.start("a", config("a", "gateway", cluster[0], portA, cluster), env);
@@ -79,11 +81,25 @@ class ChaosGatewayKillTest {
     a.awaitReady(60);
     b.awaitReady(60);
     for (int port : new int[] {portA, portB}) {
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null).status() != 200) {
-        assertTrue(System.currentTimeMillis() < deadline, "gateway " + port + " never ready");
-        LockSupport.parkNanos(100_000_000L); // poll every 100 ms
-      }
+      awaitGatewayReady(port);
+    }
+  }
+
+  private static void awaitGatewayReady(int port) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null).status() != 200) {
+      assertTrue(System.currentTimeMillis() < deadline, "gateway " + port + " never ready");
+      LockSupport.parkNanos(100_000_000L); // poll every 100 ms
+    }
+  }
+
+  /** A test that killed gateway A leaves it dead: the next one starts a fresh A. */
+  @org.junit.jupiter.api.BeforeEach
+  void gatewayAUp() throws Exception {
+    if (!a.process.isAlive()) {
+      a = NodeProcess.start("a", dir.resolve("a.yaml"), env);
+      a.awaitReady(60);
+      awaitGatewayReady(portA);
     }
   }
 
@@ -195,20 +211,24 @@ class ChaosGatewayKillTest {
     assertNotNull(new JsonObject(retry.body()).getJsonArray("choices").getJsonObject(0)
         .getJsonObject("message").getString("content"));
 
-    // One charge, at the configured price of the usage the backend reported.
+    // One charge, at the configured price of the usage the backend reported; the ledger is
+    // read for this request and its retry (other tests of the class charge too).
+    String retryId = retry.header("X-Request-Id");
     List<Reconciliation.Charge> ledger = Reconciliation.Charge.fromXrange(
         client.send(Request.cmd(Command.XRANGE).arg("{tm}:ledger").arg("-").arg("+"))
-            .await(5, TimeUnit.SECONDS));
+            .await(5, TimeUnit.SECONDS)).stream()
+        .filter(l -> firstId.equals(l.requestId()) || retryId.equals(l.requestId())).toList();
     Reconciliation.Result three = new Reconciliation(Map.of(PAID_MODEL,
         Reconciliation.Price.usdPerMillion("0.15", "0.60")))
         .client(new Reconciliation.Client(firstId, false, -1, false))
-        .client(new Reconciliation.Client(retry.header("X-Request-Id"), true, -1, true))
+        .client(new Reconciliation.Client(retryId, true, -1, true))
         .backend(calls)
         .ledger(ledger)
         .reconcile();
     assertEquals(List.of(), three.problems(), three.summary());
     assertEquals(1, three.charges(), "one charge: " + ledger);
-    assertEquals(1, ledger.stream().filter(l -> firstId.equals(l.requestId())).count());
+    assertEquals(1, ledger.stream().filter(l -> firstId.equals(l.requestId())).count(),
+        "charged to the first request");
 
     int conflicts = (int) statuses.stream().filter(s -> s == 409).count();
     ChaosRecord.record(4, "kill -9 of a gateway node while an idempotent paid request runs at "
@@ -221,5 +241,85 @@ class ChaosGatewayKillTest {
             + "kill with the backend's usage (%d+%d tokens); 1 backend execution; 1 ledger "
             + "charge of %d µ$; %s", conflicts, answeredAfter, done.promptTokens(),
             done.completionTokens(), three.chargedMicros(), three.summary()));
+  }
+
+  /**
+   * A streamed request has no whole answer to store: when its gateway dies, the key is released
+   * once the router's attempt ends, and the retry runs the request again (what the README says).
+   */
+  @Test
+  void aStreamWhoseGatewayWasKilledIsReleasedAndRunsAgainOnRetry() throws Exception {
+    sim.log().clear();
+    sim.faults().clear();
+    sim.faults().install(Fault.chunkDelay(300).and(Fault.tokens(20)), FaultPlan.UNLIMITED, null,
+        "/v1/chat/completions");
+    String idem = "gwkill-stream-" + UUID.randomUUID();
+    String body = "{\"model\":\"auto\",\"stream\":true,\"max_tokens\":40,\"messages\":[{"
+        + "\"role\":\"user\",\"content\":\"a stream across a gateway kill " + idem + "\"}]}";
+    CompletableFuture<RawHttp.Reply> first = CompletableFuture.supplyAsync(() -> {
+      try {
+        return paid(portA, body, idem);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (sim.log().count(e -> "POST".equals(e.method()) && e.chunksSent() >= 2) == 0
+        && System.currentTimeMillis() < deadline) {
+      LockSupport.parkNanos(10_000_000L); // poll every 10 ms
+    }
+    List<RequestLog.Entry> started = sim.log().entries().stream()
+        .filter(e -> "POST".equals(e.method())).toList();
+    assertEquals(1, started.size(), "the stream reached the backend: " + started);
+    assertTrue(started.get(0).chunksSent() >= 2, "the stream was under way: " + started);
+    String firstId = started.get(0).requestId();
+    long killedAt = System.currentTimeMillis();
+    a.kill();
+    List<Integer> statuses = new ArrayList<>();
+    RawHttp.Reply retry = paid(portB, body, idem);
+    statuses.add(retry.status());
+    long until = System.currentTimeMillis() + 45_000;
+    while (retry.status() == 409 && System.currentTimeMillis() < until) {
+      LockSupport.parkNanos(250_000_000L);
+      retry = paid(portB, body, idem);
+      statuses.add(retry.status());
+    }
+    long ranAgainAfter = System.currentTimeMillis() - killedAt;
+    assertEquals(200, retry.status(), "statuses " + statuses + ": " + retry.body());
+    assertEquals(null, retry.header("X-TierMesh-Idempotent-Replay"), "run again, not replayed");
+    assertTrue(SseView.of(retry.body()).whole(), retry.body());
+    assertTrue(first.handle((r, err) -> err != null || r == null || !SseView.of(r.body())
+        .whole()).get(30, TimeUnit.SECONDS), "the first client got no whole stream");
+
+    long settle = System.currentTimeMillis() + 15_000;
+    while (sim.log().count(e -> RequestLog.PENDING.equals(e.outcome())) > 0
+        && System.currentTimeMillis() < settle) {
+      LockSupport.parkNanos(20_000_000L); // poll every 20 ms
+    }
+    List<RequestLog.Entry> calls = sim.log().entries().stream()
+        .filter(e -> "POST".equals(e.method())).toList();
+    List<Reconciliation.Charge> ledger = Reconciliation.Charge.fromXrange(
+        client.send(Request.cmd(Command.XRANGE).arg("{tm}:ledger").arg("-").arg("+"))
+            .await(5, TimeUnit.SECONDS)).stream()
+        .filter(c -> firstId.equals(c.requestId())
+            || c.requestId().equals(retryId(calls, firstId))).toList();
+    Reconciliation.Result three = new Reconciliation(Map.of(PAID_MODEL,
+        Reconciliation.Price.usdPerMillion("0.15", "0.60")))
+        .client(new Reconciliation.Client(firstId, false, -1, false))
+        .client(new Reconciliation.Client(retry.header("X-Request-Id"), true,
+            Integer.parseInt(retry.header("X-TierMesh-Attempts")), false))
+        .backend(calls)
+        .ledger(ledger)
+        .reconcile();
+    assertEquals(List.of(), three.problems(), three.summary());
+    assertEquals(2, calls.size(), "the first (cut) and the retry: " + calls);
+    System.out.printf("stream across a gateway kill: retry statuses %s, ran again %d ms after "
+        + "the kill; first call %s after %d chunks; %s%n", statuses, ranAgainAfter,
+        calls.get(0).outcome(), calls.get(0).chunksSent(), three.summary());
+  }
+
+  private static String retryId(List<RequestLog.Entry> calls, String firstId) {
+    return calls.stream().map(RequestLog.Entry::requestId).filter(id -> !firstId.equals(id))
+        .findFirst().orElse("");
   }
 }
