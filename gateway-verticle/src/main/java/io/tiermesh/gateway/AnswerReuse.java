@@ -81,8 +81,7 @@ final class AnswerReuse {
     /** The idempotency record this request holds, or null when it sent no key. */
     IdempotencyClaim claim() {
       return idemKey == null ? null
-          : new IdempotencyClaim(StoredAnswers.idempotencyKey(principal.tenant(), idemKey),
-              requestHash);
+          : StoredAnswers.claim(principal.tenant(), idemKey, requestHash);
     }
 
     /** The stream encoder, recording the delivered answer when it must be stored. */

@@ -78,6 +78,11 @@ public final class StoredAnswers {
     return "{tm}:idem:" + tenant + ":" + sha256(key);
   }
 
+  /** The claim a request with this tenant, key and request hash holds. */
+  public static IdempotencyClaim claim(String tenant, String key, String requestHash) {
+    return new IdempotencyClaim(idempotencyKey(tenant, key), requestHash);
+  }
+
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
     return eval(BEGIN, idempotencyKey(tenant, key), requestHash, String.valueOf(claimMs))
         .map(r -> switch (r.get(0).toString()) {
@@ -90,11 +95,11 @@ public final class StoredAnswers {
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
-    return complete(new IdempotencyClaim(idempotencyKey(tenant, key), requestHash), a, ttlMs);
+    return complete(claim(tenant, key, requestHash), a, ttlMs);
   }
 
   public Future<Void> release(String tenant, String key, String requestHash) {
-    return release(new IdempotencyClaim(idempotencyKey(tenant, key), requestHash));
+    return release(claim(tenant, key, requestHash));
   }
 
   /**
