@@ -89,8 +89,8 @@ class ReconciliationTest {
         .backend(List.of(call("a", PAID, "ok", 0, 10, 20)))
         .ledger(List.of(new Charge("a", 1, PAID, 10, 21, 15)))
         .reconcile();
-    assertTrue(tokens.problems().stream().anyMatch(p -> p.contains("has no charge with that usage")),
-        tokens.problems().toString());
+    assertTrue(tokens.problems().stream()
+        .anyMatch(p -> p.contains("has no charge with that usage")), tokens.problems().toString());
     Reconciliation.Result price = rec()
         .backend(List.of(call("a", PAID, "ok", 0, 10, 20)))
         .ledger(List.of(new Charge("a", 1, PAID, 10, 20, 15)))
@@ -103,7 +103,8 @@ class ReconciliationTest {
   void chargesWithoutACallAndFreeModelsChargedAreCaught() {
     Reconciliation.Result r = rec()
         .backend(List.of(call("b", FREE, "ok", 0, 5, 5)))
-        .ledger(List.of(new Charge("ghost", 1, PAID, 10, 20, 14), new Charge("b", 1, FREE, 5, 5, 3)))
+        .ledger(List.of(new Charge("ghost", 1, PAID, 10, 20, 14),
+            new Charge("b", 1, FREE, 5, 5, 3)))
         .reconcile();
     assertEquals(3, r.problems().size(), r.problems().toString());
   }
