@@ -8,6 +8,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -135,6 +136,17 @@ public final class GatewayVerticle extends VerticleBase {
     return Future.all(accessReady, providerAdmin.start())
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
+        // Only a gateway that can write the answer store may adopt another one's answers.
+        .compose(v -> !answers.storesAnswers() ? Future.<Void>succeededFuture()
+            : vertx.eventBus().<OrphanedOutcome>consumer(Addresses.GATEWAY_ORPHANED_OUTCOME,
+                m -> answers.adoptOrphaned(m.body()).onComplete(ar -> {
+                  if (ar.succeeded()) {
+                    m.reply("stored");
+                  } else {
+                    MeshFailure f = MeshFailure.of(ar.cause());
+                    m.fail(f.code().wireCode(), f.detail());
+                  }
+                })).completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
             .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
@@ -236,7 +248,8 @@ public final class GatewayVerticle extends VerticleBase {
     boolean stream = parsed.chat().stream();
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
-        stream ? streamAddress : null, deadline, principal.policy());
+        stream ? streamAddress : null, deadline, principal.policy())
+        .from(node.nodeId(), ticket.claim());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
