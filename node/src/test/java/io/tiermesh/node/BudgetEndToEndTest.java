@@ -83,7 +83,7 @@ class BudgetEndToEndTest {
         %s
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 500}}
-        """.formatted(LocalRedis.freePort(), redis.url(), local.port(), timeouts, hosted.port(), timeouts,
+        """.formatted(io.tiermesh.testsupport.FreePorts.next(), redis.url(), local.port(), timeouts, hosted.port(), timeouts,
         budgetYaml.indent(2).stripTrailing()), "budget test");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN)));
   }
