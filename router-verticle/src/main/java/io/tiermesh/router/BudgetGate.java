@@ -6,7 +6,6 @@ import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
 import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.BudgetUsageRecord;
-import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.EmbedCall;
 import io.tiermesh.contracts.EmbedResult;
@@ -18,7 +17,6 @@ import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
-import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -78,27 +76,6 @@ public final class BudgetGate {
     return new Tab(request, plan);
   }
 
-  /**
-   * An upper bound on the prompt's tokens without a tokenizer: one token per two characters plus
-   * a per-message overhead. Real BPE tokenizers average about four characters per token, so a
-   * provider's count stays below this in practice, and settle refunds the difference.
-   */
-  static int promptTokensUpperBound(ChatRequest chat) {
-    long chars = chat.promptChars();
-    if (chat.tools() != null) {
-      for (ToolDef t : chat.tools()) {
-        chars += len(t.name()) + len(t.description()) + len(t.parametersJson());
-      }
-    }
-    int messages = chat.messages() == null ? 0 : chat.messages().size();
-    long tokens = (chars + 1) / 2 + 8L * messages + 16;
-    return (int) Math.min(Integer.MAX_VALUE, tokens);
-  }
-
-  private static int len(String s) {
-    return s == null ? 0 : s.length();
-  }
-
   static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
     return new ChatRequest(c.model(), c.messages(), maxTokens, c.temperature(), c.topP(),
         c.stop(), c.tools(), c.toolChoiceJson(), c.responseFormatJson(), c.seed(), c.stream());
@@ -127,7 +104,7 @@ public final class BudgetGate {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
       boolean free = target.tier() <= 1;
-      int promptTokens = promptTokensUpperBound(call.chat());
+      int promptTokens = PromptTokenBound.ofSaturated(call.chat());
       // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
       // decisions, and only the budget role's atomic counter holds it across routers.
       return reserve(call.requestId(), call.attempt(), target, promptTokens,
@@ -162,12 +139,7 @@ public final class BudgetGate {
       }
       RouteInfo priced = new RouteInfo(target.tier(), target.providerId(), model,
           target.reason());
-      long chars = 0;
-      for (String in : call.input()) {
-        chars += len(in);
-      }
-      int promptTokens = (int) Math.min(Integer.MAX_VALUE,
-          (chars + 1) / 2 + 8L * call.input().size() + 16);
+      int promptTokens = PromptTokenBound.ofEmbedding(call.input());
       return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0, null, null)
           .compose(res -> {
             if (!res.admitted()) {
