@@ -173,14 +173,12 @@ public final class BudgetVerticle extends VerticleBase {
         case ADMITTED -> {
           alerts.crossed(res.alerts());
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED,
-              reservation.amountMicros(), cap, tightest(res.usage()), rejects(), null));
+              reservation.amountMicros(), cap, tightest(res.usage()), null));
         }
         case EXHAUSTED -> {
           ReserveResult.Exhausted ex = res.exhausted().orElseThrow();
-          boolean ruleCap = ex.key().scope() instanceof BudgetScope.Rule;
-          // A rule's daily cap is a routing limit, not money: it always falls back.
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
-              rejects() && !ruleCap, "budget " + ex.key().id()
+              "budget " + ex.key().id()
               + (ex.cap() == ReserveResult.Cap.REQUESTS ? " request cap" : " spend limit")
               + " reached", ex.key().scope().id()));
         }
@@ -198,11 +196,7 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private BudgetReserveResult refusal(BudgetReserveResult.Status status, String detail) {
-    return new BudgetReserveResult(status, 0, 0, null, rejects(), detail);
-  }
-
-  private boolean rejects() {
-    return settings.policy().onExhaustion() == ExhaustionAction.REJECT;
+    return new BudgetReserveResult(status, 0, 0, null, detail);
   }
 
   /** The smallest room left under any applicable spend limit; null when none has one. */

@@ -84,7 +84,7 @@ class BudgetStoreTest {
   }
 
   private static BudgetPolicy policy(ScopeLimit... limits) {
-    return new BudgetPolicy(UTC, 0.8, ExhaustionAction.FALLBACK, List.of(limits));
+    return new BudgetPolicy(UTC, 0.8, List.of(limits));
   }
 
   private List<ApplicableLimit> limitsFor(BudgetPolicy policy, String tenant, int tier,
@@ -453,7 +453,7 @@ class BudgetStoreTest {
     ZoneId berlin = ZoneId.of("Europe/Berlin");
     clock = new TestClock(Instant.parse("2026-11-21T22:59:30Z")); // 23:59:30 in Berlin
     store = StoreTesting.startStore(vertx, redis, clock, berlin);
-    BudgetPolicy policy = new BudgetPolicy(berlin, 0.8, ExhaustionAction.REJECT, List.of(
+    BudgetPolicy policy = new BudgetPolicy(berlin, 0.8, List.of(
         ScopeLimit.spend(ACME, BudgetWindow.DAY, 1_000),
         ScopeLimit.spend(ACME, BudgetWindow.MONTH, 1_500)));
 

@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -33,8 +34,11 @@ import java.util.function.Function;
  * <p>Fail closed: a budget role that does not answer within {@link #DEFAULT_TIMEOUT_MS}, answers
  * "unavailable" (Redis down or slow, counters being rebuilt, model without a price) turns the
  * paid target into a skipped attempt with {@link FailureCode#BUDGET_UNAVAILABLE}; an exhausted
- * budget into {@link FailureCode#BUDGET_EXHAUSTED} (the chain falls back) or, when the operator
- * configured {@code reject}, {@link FailureCode#BUDGET_REJECTED} (the chain stops with 429).
+ * budget into {@link FailureCode#BUDGET_EXHAUSTED} (the chain falls back) or, when the rules
+ * file says {@code settings.onBudgetExhausted: reject}, {@link FailureCode#BUDGET_REJECTED} (the
+ * chain stops with 429) — on every path, a forced model's too. A rule's daily cap is a routing
+ * limit, not money, so it always falls back. A provider halted after an overrun is skipped like
+ * an unavailable budget: the request falls back.
  *
  * <p>The reservation's output-token cap is written into the call as its max tokens, so a backend
  * cannot produce more than was held.
@@ -53,17 +57,24 @@ public final class BudgetGate {
   private final String nodeId;
   private final long timeoutMs;
   private final RouterBudgetSignals signals;
+  private final BooleanSupplier rejectOnExhaustion;
 
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
-    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED);
+    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED, () -> false);
   }
 
-  /** {@code signals} hears about every refused reservation. */
-  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals) {
+  /**
+   * @param signals            hears about every refused reservation
+   * @param rejectOnExhaustion the rules in force say {@code onBudgetExhausted: reject}; read per
+   *                           refusal, so a reload applies at once
+   */
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals,
+      BooleanSupplier rejectOnExhaustion) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.timeoutMs = timeoutMs;
     this.signals = signals;
+    this.rejectOnExhaustion = rejectOnExhaustion;
   }
 
   /** The budget bookkeeping of one client request across all its attempts. */
@@ -74,6 +85,10 @@ public final class BudgetGate {
   /** As {@link #open(RouteRequest)}, counting attempts on a capped rule's own targets. */
   public Tab open(RouteRequest request, RoutePlan plan) {
     return new Tab(request, plan);
+  }
+
+  private static boolean isRuleCap(String scope) {
+    return scope != null && scope.startsWith("rule:");
   }
 
   static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
@@ -163,7 +178,7 @@ public final class BudgetGate {
               new DeliveryOptions().setSendTimeout(timeoutMs))
           .map(Message::body)
           .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
-              null, false, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
+              null, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
                   ? "no budget role is running" : "the budget role did not answer in time"));
     }
 
@@ -174,8 +189,8 @@ public final class BudgetGate {
 
     private ProviderResult refused(String requestId, int attempt, BudgetReserveResult res) {
       FailureCode code = switch (res.status()) {
-        case EXHAUSTED -> res.rejectOnExhaustion() ? FailureCode.BUDGET_REJECTED
-            : FailureCode.BUDGET_EXHAUSTED;
+        case EXHAUSTED -> rejectOnExhaustion.getAsBoolean() && !isRuleCap(res.exhaustedScope())
+            ? FailureCode.BUDGET_REJECTED : FailureCode.BUDGET_EXHAUSTED;
         default -> FailureCode.BUDGET_UNAVAILABLE;
       };
       return new ProviderResult(requestId, attempt, null, null, null, 0,
