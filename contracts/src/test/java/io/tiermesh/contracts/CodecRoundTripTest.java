@@ -72,6 +72,13 @@ class CodecRoundTripTest {
         new BudgetSettle("r1", 2, "acme", 3, "premium", "gpt-4o", 120, 33, "critical-high",
             false),
         new BudgetSettleResult(540, 61_000, true),
+        new BudgetReserveResult(BudgetReserveResult.Status.HALTED, 0, 0, null,
+            "provider 'premium' is halted"),
+        new BudgetOverrunQuery(null),
+        new BudgetOverrunQuery("premium"),
+        new BudgetOverruns(List.of(new BudgetOverruns.Halted("premium", "r1", 9_500, 6_840,
+            1_765_000_000_000L, 1_765_065_600_000L)), true),
+        new BudgetOverruns(List.of(), null),
         new BudgetUsageRecord("r1", 1, "acme", 1, "local", "llama3.1:8b", 10, 20, "default"),
         new BudgetSnapshot("Europe/Berlin", List.of(
             new BudgetSnapshot.Line("tier:2", "month", "2026-11", 120_000_000L, 5, 7,

@@ -130,6 +130,9 @@ public final class PromptTokenBound {
       return 0;
     }
     long bytes = width(s, json);
+    if (belowNbsp(s)) {
+      return bytes + 1; // ASCII and C1 controls are the same in every normalization form
+    }
     if (!Normalizer.isNormalized(s, Normalizer.Form.NFC)) {
       bytes = Math.max(bytes, width(Normalizer.normalize(s, Normalizer.Form.NFC), json));
     }
@@ -137,6 +140,15 @@ public final class PromptTokenBound {
       bytes = Math.max(bytes, width(Normalizer.normalize(s, Normalizer.Form.NFKC), json));
     }
     return bytes + 1;
+  }
+
+  private static boolean belowNbsp(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0xA0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long width(String s, boolean json) {
