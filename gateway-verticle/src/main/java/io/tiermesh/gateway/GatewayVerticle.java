@@ -23,7 +23,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -193,16 +192,8 @@ public final class GatewayVerticle extends VerticleBase {
     ClientApi.Parsed parsed;
     RoutingHints hints;
     try {
-      JsonObject body;
       limits.checkBody(ctx.body().buffer());
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      if (body == null) {
-        throw RequestRejected.bad("body must be a JSON object");
-      }
+      JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
