@@ -316,11 +316,15 @@ public final class GatewayVerticle extends VerticleBase {
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(HEALTH_TIMEOUT_MS);
     Future<HealthReport> router = probe(Addresses.ROUTER_HEALTH, "router", opts);
     Future<HealthReport> budget = probe(Addresses.BUDGET_HEALTH, "budget", opts);
-    Future.join(router, budget).onComplete(ar -> {
+    Future<HealthReport> policy = access.policyReadiness(HEALTH_TIMEOUT_MS);
+    Future.join(router, budget, policy).onComplete(ar -> {
       JsonObject checks = new JsonObject();
       boolean ready = true;
-      for (Future<HealthReport> f : List.of(router, budget)) {
+      for (Future<HealthReport> f : List.of(router, budget, policy)) {
         HealthReport h = f.result();
+        if (h == null) {
+          continue;
+        }
         checks.put(h.role(), new JsonObject().put("ready", h.ready()).put("detail", h.detail()));
         ready &= h.ready();
       }

@@ -171,6 +171,12 @@ public final class KeyStore {
     return m;
   }
 
+  /** Whether the store answers at all, within {@code timeoutMs}: what readiness reports. */
+  public Future<Void> ping(long timeoutMs) {
+    return redis.send(Request.cmd(Command.PING))
+        .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS).mapEmpty();
+  }
+
   private Future<Response> eval(String script, List<String> keys, List<String> args) {
     Request req = Request.cmd(Command.EVAL).arg(script).arg(keys.size());
     keys.forEach(req::arg);

@@ -14,7 +14,13 @@ public record Tenant(String id, String policy, RateLimits limits) {
 
   public static final String DEFAULT_ID = "default";
 
+  /** The default tenant where no store is configured (no Redis or no key secret). */
   public static Tenant implicitDefault() {
-    return new Tenant(DEFAULT_ID, null, RateLimits.NONE);
+    return empty(DEFAULT_ID);
+  }
+
+  /** A tenant the store holds no record for: the router's defaults apply. */
+  public static Tenant empty(String id) {
+    return new Tenant(id, null, RateLimits.NONE);
   }
 }
