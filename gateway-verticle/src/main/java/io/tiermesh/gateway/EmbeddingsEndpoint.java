@@ -91,6 +91,8 @@ final class EmbeddingsEndpoint {
     try {
       parsed = parse(StrictJson.object(ctx.body().buffer()));
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      Principal caller = AccessLayer.principal(ctx);
+      hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;

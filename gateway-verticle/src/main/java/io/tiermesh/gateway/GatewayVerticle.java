@@ -197,6 +197,9 @@ public final class GatewayVerticle extends VerticleBase {
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
+      hints = caller.privacy().apply(hints, caller.tenant(),
+          io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
     } catch (MeshFailure rejected) {
       api.errors().send(resp, rejected.code(), rejected.detail(), null);
       return;

@@ -96,7 +96,7 @@ public final class Authenticator {
 
   private Principal principal(Tenant t, String keyId, RateLimits keyLimits) {
     RateLimits effective = keyLimits.orElse(t.limits()).orElse(defaults);
-    return new Principal(t.id(), keyId, t.policy(), effective);
+    return new Principal(t.id(), keyId, t.policy(), effective, t.privacy());
   }
 
   private static <T> Future<T> invalid() {
