@@ -54,11 +54,19 @@ public final class ContentDetectors {
     return found;
   }
 
+  /** Work space for one scan, allocated once per text rather than once per number. */
+  private static final class Scratch {
+    final byte[] digits = new byte[MAX_NUMBER_RUN];
+    final int[] groups = new int[8];
+    final char[] iban = new char[34];
+  }
+
   /** Adds what {@code text} holds to {@code found}; for scanning several texts into one set. */
   public static void scan(CharSequence text, Set<Kind> wanted, EnumSet<Kind> found) {
     if (text == null || wanted.isEmpty()) {
       return;
     }
+    Scratch scratch = null;
     boolean numbers = wanted.contains(Kind.PHONE) || wanted.contains(Kind.SSN)
         || wanted.contains(Kind.CARD);
     boolean email = wanted.contains(Kind.EMAIL);
@@ -70,7 +78,10 @@ public final class ContentDetectors {
       char c = text.charAt(i);
       boolean tokenStart = i == 0 || !isAlnum(text.charAt(i - 1));
       if (numbers && tokenStart && (isDigit(c) || c == '+' || c == '(')) {
-        int end = numberRun(text, i, wanted, found);
+        if (scratch == null) {
+          scratch = new Scratch();
+        }
+        int end = numberRun(text, i, wanted, found, scratch);
         if (end > i) {
           i = end;
           continue;
@@ -78,7 +89,7 @@ public final class ContentDetectors {
       } else if (c == '@' && email && isEmailAt(text, i)) {
         found.add(Kind.EMAIL);
       } else if (tokenStart && c >= 'A' && c <= 'Z') {
-        if (iban && isIban(text, i)) {
+        if (iban && isIban(text, i, scratch == null ? (scratch = new Scratch()) : scratch)) {
           found.add(Kind.IBAN);
         }
         if (secret && isAwsKey(text, i)) {
@@ -104,12 +115,12 @@ public final class ContentDetectors {
    * detectors, and returns where the run ends (so the pass continues after it).
    */
   private static int numberRun(CharSequence text, int start, Set<Kind> wanted,
-      EnumSet<Kind> found) {
+      EnumSet<Kind> found, Scratch scratch) {
     int n = text.length();
     int limit = Math.min(n, start + MAX_NUMBER_RUN);
     int digits = 0;
     int groups = 0;
-    int[] groupLen = new int[8];
+    int[] groupLen = scratch.groups;
     int current = 0;
     boolean plus = text.charAt(start) == '+';
     boolean onlyHyphens = true;
@@ -117,7 +128,7 @@ public final class ContentDetectors {
     boolean lastWasSep = true;
     int i = plus ? start + 1 : start;
     int lastDigitEnd = start;
-    byte[] ds = new byte[MAX_NUMBER_RUN];
+    byte[] ds = scratch.digits;
     for (; i < limit; i++) {
       char c = text.charAt(i);
       if (isDigit(c)) {
@@ -296,13 +307,13 @@ public final class ContentDetectors {
    * Country code, two check digits, then 11 to 30 letters and digits, written whole or in
    * groups of four separated by single spaces; valid when the ISO 13616 remainder is 1.
    */
-  static boolean isIban(CharSequence text, int start) {
+  static boolean isIban(CharSequence text, int start, Scratch scratch) {
     int n = text.length();
     if (start + 15 > n || !isUpper(text.charAt(start + 1)) || !isDigit(text.charAt(start + 2))
         || !isDigit(text.charAt(start + 3))) {
       return false;
     }
-    char[] chars = new char[34];
+    char[] chars = scratch.iban;
     int len = 0;
     int sinceSpace = 0;
     for (int k = start; k < n && len <= 34; k++) {
