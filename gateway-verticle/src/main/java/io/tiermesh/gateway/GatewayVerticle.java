@@ -86,10 +86,18 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
         accessSettings.config().bodyTimeoutMs());
+    // Every answer, errors included: browsers must not sniff a JSON error into HTML.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
     router.route().handler(headTimer::onRequest);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
+    if (config.metrics() != null && config.metrics().adminOnly()) {
+      router.get("/metrics").handler(access.adminGate());
+    }
     router.get("/metrics").handler(this::metrics);
     router.get("/dashboard").handler(Dashboard::serve);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
@@ -98,13 +106,16 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::start);
     router.route("/v1/*").handler(access::limitClientAddress);
     router.route("/v1/*").handler(access::authenticate);
+    router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
     decisions.mount(router);
-    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry());
+    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
+        config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
+    router.post("/v1/*").handler(GatewayVerticle::bodyIsJson);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
@@ -297,6 +308,23 @@ public final class GatewayVerticle extends VerticleBase {
           metrics.tokens(outcome.route(), outcome.usage());
           metrics.request(apiName, outcome.route(), cache, 200, started);
         });
+  }
+
+  /**
+   * Every client API body is JSON whatever the Content-Type says (curl's {@code -d} sends
+   * {@code application/x-www-form-urlencoded}). Left as a form, the body handler would decode
+   * it as form fields and refuse a large one with a bare 400 outside the API's error shape;
+   * read as JSON, it is parsed strictly or refused in that shape like any other body.
+   */
+  private static void bodyIsJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null) {
+      String t = type.toLowerCase(java.util.Locale.ROOT);
+      if (t.startsWith("application/x-www-form-urlencoded") || t.startsWith("multipart/")) {
+        ctx.request().headers().set("Content-Type", "application/json");
+      }
+    }
+    ctx.next();
   }
 
   /** A hit costs $0 and is still in the ledger, so usage reports count all traffic. */

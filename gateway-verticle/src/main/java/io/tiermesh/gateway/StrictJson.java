@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.MeshFailure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;

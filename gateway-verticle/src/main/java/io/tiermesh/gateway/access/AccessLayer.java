@@ -89,6 +89,11 @@ public final class AccessLayer {
     return redis;
   }
 
+  /** The admin key check, for other routes an operator may put behind it. */
+  public AdminAuth adminGate() {
+    return adminAuth;
+  }
+
   /** {@code /admin/*}: admin key first, then bodies, then the key and tenant routes. */
   public void mountAdmin(Router router) {
     router.route("/admin/*").handler(adminAuth);

@@ -5,7 +5,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.HintVocabulary;
-import io.tiermesh.gateway.ClientText;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.gateway.ErrorResponses;
 import io.tiermesh.gateway.privacy.ContentDetectors.Kind;
 import io.tiermesh.gateway.privacy.PrivacySettings;
