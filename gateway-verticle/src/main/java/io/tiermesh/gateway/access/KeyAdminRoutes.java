@@ -7,6 +7,7 @@ import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.HintVocabulary;
 import io.tiermesh.contracts.ClientText;
 import io.tiermesh.gateway.ErrorResponses;
+import io.tiermesh.gateway.StrictJson;
 import io.tiermesh.gateway.privacy.ContentDetectors.Kind;
 import io.tiermesh.gateway.privacy.PrivacySettings;
 import io.vertx.core.Future;
@@ -284,13 +285,12 @@ public final class KeyAdminRoutes {
     throw bad("'" + what + "' must be lower-case letters, digits, '-' or '_'");
   }
 
+  /** Strict like the client APIs: {"policy":"local_only","policy":"multi_cloud"} is refused. */
   private static JsonObject bodyObject(RoutingContext ctx) {
-    try {
-      JsonObject o = ctx.body().asJsonObject();
-      return o == null ? new JsonObject() : o;
-    } catch (RuntimeException e) {
-      throw bad("body must be a JSON object");
+    if (ctx.body().buffer() == null || ctx.body().length() == 0) {
+      return new JsonObject();
     }
+    return StrictJson.object(ctx.body().buffer());
   }
 
   private static MeshFailure bad(String message) {
