@@ -1,5 +1,6 @@
 package io.tiermesh.budget;
 
+import io.tiermesh.testsupport.RequiredTool;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class RedisServerProcess implements AutoCloseable {
 
-  private static final String BINARY = "/usr/bin/redis-server";
   private static final long START_TIMEOUT_SECONDS = 20;
 
   private final int port;
@@ -103,7 +103,7 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> cmd = new ArrayList<>(List.of(BINARY, "--port", Integer.toString(port),
+    List<String> cmd = new ArrayList<>(List.of(RequiredTool.path("redis-server").toString(), "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", ""));
     if (aofDir == null) {
       cmd.addAll(List.of("--appendonly", "no"));

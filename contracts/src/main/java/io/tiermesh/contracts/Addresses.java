@@ -43,6 +43,11 @@ public final class Addresses {
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
   /**
+   * {@link OrphanedOutcome} → any reply: served by every gateway instance; the router sends here
+   * the outcome of an idempotent request whose own gateway left the cluster.
+   */
+  public static final String GATEWAY_ORPHANED_OUTCOME = PREFIX + "gateway.orphaned-outcome";
+  /**
    * Published String naming what changed ({@code key:<hash>} or {@code tenant:<id>}): every
    * gateway instance drops its cached copy, so a revoked key stops working on all nodes.
    */

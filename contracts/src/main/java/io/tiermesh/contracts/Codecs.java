@@ -32,7 +32,8 @@ public final class Codecs {
       EmbedCall.class,
       EmbedResult.class,
       EmbedOutcome.class,
-      StreamControl.class);
+      StreamControl.class,
+      OrphanedOutcome.class);
 
   private Codecs() {}
 

@@ -96,7 +96,11 @@ class CodecRoundTripTest {
         new EmbedOutcome("r2", ROUTE, "nomic-embed-text", List.of(List.of(1.0)), USAGE,
             List.of(new Attempt("local", 1, "node-b", null, 3)), null),
         StreamControl.credit("r1", 1, 16),
-        StreamControl.cancel("r1", 0));
+        StreamControl.cancel("r1", 0),
+        new RouteRequest("r4", "acme", CHAT, RoutingHints.NONE, null, 123L, "local_only")
+            .from("node-a", new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34")),
+        new OrphanedOutcome(new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34"),
+            new RouteOutcome("r4", ROUTE, resp, USAGE, 0, List.of(), null)));
   }
 
   @ParameterizedTest

@@ -8,6 +8,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -125,9 +126,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> {
-      // The body handler refuses by Content-Length without reading; the request was paused
-      // for authentication, so drain it or the client never gets to read the answer.
-      ctx.request().resume();
+      // The body handler refuses by Content-Length without reading (or stops at the limit);
+      // what is left is read only a bounded amount, then the connection closes.
+      RefusedBody.lingerThenClose(vertx, ctx.request(), accessSettings.config().bodyTimeoutMs());
+      ctx.response().putHeader("Connection", "close");
       errors(ctx).send(ctx.response(), FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds "
           + config.maxBodyBytes() + " bytes", null);
     });
@@ -144,6 +146,17 @@ public final class GatewayVerticle extends VerticleBase {
     return Future.all(accessReady, providerAdmin.start())
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
+        // Only a gateway that can write the answer store may adopt another one's answers.
+        .compose(v -> !answers.storesAnswers() ? Future.<Void>succeededFuture()
+            : vertx.eventBus().<OrphanedOutcome>consumer(Addresses.GATEWAY_ORPHANED_OUTCOME,
+                m -> answers.adoptOrphaned(m.body()).onComplete(ar -> {
+                  if (ar.succeeded()) {
+                    m.reply("stored");
+                  } else {
+                    MeshFailure f = MeshFailure.of(ar.cause());
+                    m.fail(f.code().wireCode(), f.detail());
+                  }
+                })).completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
             .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
@@ -240,7 +253,8 @@ public final class GatewayVerticle extends VerticleBase {
     boolean stream = parsed.chat().stream();
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
-        stream ? streamAddress : null, deadline, principal.policy());
+        stream ? streamAddress : null, deadline, principal.policy())
+        .from(node.nodeId(), ticket.claim());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {

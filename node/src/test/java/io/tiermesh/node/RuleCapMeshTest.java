@@ -79,7 +79,7 @@ class RuleCapMeshTest {
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
-    redis = LocalRedis.start();
+    redis = TestMesh.startRedis();
     Files.writeString(dir.resolve("rules.yaml"), RULES);
   }
 

@@ -2,6 +2,7 @@ package io.tiermesh.node;
 
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
+import io.tiermesh.testsupport.RequiredTool;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,12 @@ final class TestMesh implements AutoCloseable {
   final Node node;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** A fresh redis-server; fails under CI (skips, loudly, elsewhere) when it is not installed. */
+  static LocalRedis startRedis() throws Exception {
+    RequiredTool.require("redis-server");
+    return LocalRedis.start();
+  }
+
   TestMesh() throws Exception {
     this("");
   }
@@ -49,10 +56,12 @@ final class TestMesh implements AutoCloseable {
 
   /** @param gatewayYaml extra keys of the {@code gateway} section, e.g. {@code metrics: …} */
   TestMesh(String routerYaml, String extraYaml, String gatewayYaml) throws Exception {
+    // Before anything starts: a missing redis-server must not leave simulators running.
+    RequiredTool.require("redis-server");
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
-    redis = LocalRedis.start();
+    redis = startRedis();
     String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}, "
         + "breaker: {maxFailures: 50, resetMs: 1000}";
     // The config loader reads port 0 as "the default" (8080): take a free port instead.
