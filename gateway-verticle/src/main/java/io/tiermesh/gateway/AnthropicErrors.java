@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.FailureCode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -39,7 +40,7 @@ public final class AnthropicErrors {
   public static JsonObject body(FailureCode code, String message, List<Attempt> attempts) {
     JsonObject error = new JsonObject()
         .put("type", type(code))
-        .put("message", message == null ? code.code() : message)
+        .put("message", message == null ? code.code() : ClientText.message(message))
         .put("code", code.code());
     // The attempts list is what an operator needs to see why a 503 happened; Anthropic's
     // SDKs ignore unknown members of the error object.

@@ -51,6 +51,11 @@ final class TestMesh implements AutoCloseable {
    * @param extraYaml  more top-level config sections
    */
   TestMesh(String routerYaml, String extraYaml) throws Exception {
+    this(routerYaml, extraYaml, "");
+  }
+
+  /** @param gatewayYaml extra keys of the {@code gateway} section, e.g. {@code metrics: …} */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml) throws Exception {
     // Before anything starts: a missing redis-server must not leave simulators running.
     RequiredTool.require("redis-server");
     local = sim("local", 1);
@@ -64,7 +69,7 @@ final class TestMesh implements AutoCloseable {
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
-                  maxBodyBytes: 65536, requestTimeoutMs: 20000}
+                  maxBodyBytes: 65536, requestTimeoutMs: 20000%s}
         router: {%s}
         redis: {url: "%s"}
         drainMs: 2000
@@ -81,7 +86,8 @@ final class TestMesh implements AutoCloseable {
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
-        """.formatted(io.tiermesh.testsupport.FreePorts.next(), routerYaml, redis.url(), local.port(), timeouts,
+        """.formatted(io.tiermesh.testsupport.FreePorts.next(),
+        gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
         hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
