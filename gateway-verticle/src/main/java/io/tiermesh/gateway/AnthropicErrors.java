@@ -26,7 +26,8 @@ public final class AnthropicErrors {
       case POLICY_VIOLATION -> "permission_error";
       case NOT_FOUND -> "not_found_error";
       case PAYLOAD_TOO_LARGE -> "request_too_large";
-      case RATE_LIMITED, UPSTREAM_RATE_LIMITED, BUDGET_EXHAUSTED -> "rate_limit_error";
+      case RATE_LIMITED, UPSTREAM_RATE_LIMITED, BUDGET_EXHAUSTED, BUDGET_REJECTED ->
+          "rate_limit_error";
       case UPSTREAM_TIMEOUT, GATEWAY_TIMEOUT -> "timeout_error";
       case NO_PROVIDER_AVAILABLE, CIRCUIT_OPEN, PROVIDER_OVERLOADED, NODE_LOST,
           ROLE_UNAVAILABLE, BUDGET_UNAVAILABLE, DRAINING -> "overloaded_error";

@@ -3,7 +3,6 @@ package io.tiermesh.it;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,21 +164,8 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static final java.util.Set<Integer> HANDED_OUT =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /**
-   * A port nothing listens on now and that this JVM has not handed out before: the kernel may
-   * offer the same ephemeral port twice before the first taker binds it.
-   */
+  /** A port for a child process to listen on: {@link io.tiermesh.testsupport.FreePorts}. */
   static int freePort() throws IOException {
-    for (int i = 0; i < 100; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        if (HANDED_OUT.add(s.getLocalPort())) {
-          return s.getLocalPort();
-        }
-      }
-    }
-    throw new IOException("no unused port found");
+    return io.tiermesh.testsupport.FreePorts.next();
   }
 }

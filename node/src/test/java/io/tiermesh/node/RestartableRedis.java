@@ -28,7 +28,7 @@ final class RestartableRedis implements AutoCloseable {
   private Process process;
 
   RestartableRedis() throws Exception {
-    port = LocalRedis.freePort();
+    port = io.tiermesh.testsupport.FreePorts.next();
     dir = Files.createTempDirectory("tiermesh-test-redis");
     start();
   }

@@ -86,7 +86,7 @@ final class TestMesh implements AutoCloseable {
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
-        """.formatted(LocalRedis.freePort(),
+        """.formatted(io.tiermesh.testsupport.FreePorts.next(),
         gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
         hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
