@@ -153,8 +153,8 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(NONE_MARKER);
     }
-    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().asString(),
-        hints, principal.policy());
+    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().asString(), hints,
+        principal.policy());
     String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
     Future<StoredAnswers.Begin> claim = idemKey == null
         ? Future.succeededFuture(new StoredAnswers.Begin(StoredAnswers.Claim.NEW, null))

@@ -67,6 +67,19 @@ public final class StoredAnswers {
     this.redis = redis;
   }
 
+  /**
+   * What an Idempotency-Key is bound to: the body and also everything else that decides where
+   * the request may go — the routing hints as finally applied (headers, metadata, tenant
+   * default, content detectors) and the tenant's execution policy now. A retry that changes
+   * any of them, or arrives after the tenant's policy changed, is a different request (422),
+   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   */
+  public static String requestHash(String path, String body, RoutingHints hints, String policy) {
+    return sha256(path + "\n" + body + "\n" + new JsonArray()
+        .add(hints.classification()).add(hints.task()).add(hints.quality())
+        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
+  }
+
   public static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
@@ -141,18 +154,5 @@ public final class StoredAnswers {
     return redis.send(req).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .recover(t -> Future.failedFuture(new MeshFailure(FailureCode.ROLE_UNAVAILABLE,
             "the answer store (Redis) is unavailable")));
-  }
-
-  /**
-   * What an Idempotency-Key is bound to: the body and also everything else that decides where
-   * the request may go — the routing hints as finally applied (headers, metadata, tenant
-   * default, content detectors) and the tenant's execution policy now. A retry that changes
-   * any of them, or arrives after the tenant's policy changed, is a different request (422),
-   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
-   */
-  public static String requestHash(String path, String body, RoutingHints hints, String policy) {
-    return sha256(path + "\n" + body + "\n" + new JsonArray()
-        .add(hints.classification()).add(hints.task()).add(hints.quality())
-        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
   }
 }
