@@ -40,6 +40,7 @@ class JmhWiringTest {
       Map.entry("GatewayParseBench.parseStrict", 1),
       Map.entry("GatewayParseBench.hints", 1),
       Map.entry("DetectorBench.scan", 2),
+      Map.entry("PromptTokenBoundBench.bound", 4),
       Map.entry("GatewayParseBench.streamChunk", 1));
 
   @Test
