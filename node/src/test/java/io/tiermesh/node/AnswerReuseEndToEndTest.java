@@ -186,6 +186,23 @@ class AnswerReuseEndToEndTest {
       assertEquals(200, rerun.statusCode(), rerun.body());
       assertTrue(rerun.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
       assertEquals(1, mesh.local.log().calls(), "the released key ran once more");
+
+      // A gateway that died before handing its request to a router: nothing ran and nobody
+      // hands anything over; the claim expires and the retry runs (once).
+      String k3 = key();
+      String body3 = TestMesh.chat("never reached a router", false);
+      String hash3 = StoredAnswers.sha256("/v1/chat/completions\n" + body3);
+      store.begin(tenant, k3, hash3, 3_000).await(5, TimeUnit.SECONDS);
+      HttpResponse<String> late = mesh.post("/v1/chat/completions", body3, "Idempotency-Key", k3);
+      assertEquals(409, late.statusCode(), "claimed until it expires");
+      long until = System.currentTimeMillis() + 10_000;
+      while (late.statusCode() == 409 && System.currentTimeMillis() < until) {
+        mesh.simVertx.timer(200, TimeUnit.MILLISECONDS).await();
+        late = mesh.post("/v1/chat/completions", body3, "Idempotency-Key", k3);
+      }
+      assertEquals(200, late.statusCode(), late.body());
+      assertTrue(late.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+      assertEquals(2, mesh.local.log().calls(), "ran once after the claim expired");
     } finally {
       redis.close();
     }
