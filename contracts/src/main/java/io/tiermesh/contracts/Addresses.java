@@ -34,6 +34,8 @@ public final class Addresses {
   public static final String BUDGET_RECORD = PREFIX + "budget.record";
   /** Any body → {@link BudgetSnapshot}. */
   public static final String BUDGET_SNAPSHOT = PREFIX + "budget.snapshot";
+  /** {@link BudgetOverrunQuery} → {@link BudgetOverruns}: halted providers, acknowledgements. */
+  public static final String BUDGET_OVERRUNS = PREFIX + "budget.overruns";
   /** {@link UsageQuery} → {@link UsageReport}. */
   public static final String BUDGET_USAGE = PREFIX + "budget.usage";
   /** {@link EmbedRequest} → {@link EmbedOutcome}. */

@@ -26,6 +26,8 @@ public final class Codecs {
       BudgetSettleResult.class,
       BudgetUsageRecord.class,
       BudgetSnapshot.class,
+      BudgetOverrunQuery.class,
+      BudgetOverruns.class,
       UsageQuery.class,
       UsageReport.class,
       EmbedRequest.class,

@@ -46,7 +46,7 @@ class ChaosPauseResumeTest extends ThreeNodeClusterTest {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"auto\",\"messages\":"
                 + "[{\"role\":\"user\",\"content\":\"still there?\"}]}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   /** Sends requests until one is served by {@code node}; returns how long that took. */

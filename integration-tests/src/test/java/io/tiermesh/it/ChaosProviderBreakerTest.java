@@ -81,7 +81,7 @@ class ChaosProviderBreakerTest {
     long t0 = System.nanoTime();
     HttpResponse<String> r = http.send(GatewayRequests.chat(port, KEY, body,
         Duration.ofSeconds(60), "X-TierMesh-Quality", "high"),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
     responses.add(r);
     return new Seen(r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         (System.nanoTime() - t0) / 1_000_000,
@@ -94,7 +94,7 @@ class ChaosProviderBreakerTest {
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(b.build(), LeakScan.bodies());
     assertEquals(200, r.statusCode(), path + ": " + r.body());
     return r.body();
   }
@@ -178,7 +178,7 @@ class ChaosProviderBreakerTest {
     sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0)
         .withName("it-breaker")).await(10, TimeUnit.SECONDS);
     proxy = FaultProxy.start(vertx, "127.0.0.1", sim.port()).await(5, TimeUnit.SECONDS);
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     port = NodeProcess.freePort();
     String yaml = "roles: [gateway, router, budget, \"provider:local\", \"provider:hosted\"]\n"
         + "cluster: {enabled: false}\n"

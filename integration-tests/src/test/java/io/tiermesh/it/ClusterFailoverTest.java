@@ -45,7 +45,7 @@ class ClusterFailoverTest extends ThreeNodeClusterTest {
             .header("Authorization", "Bearer " + KEY)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   /** Sends requests until one is served by {@code node}: its consumer is known cluster-wide. */

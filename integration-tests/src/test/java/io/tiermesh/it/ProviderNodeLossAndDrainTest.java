@@ -51,7 +51,7 @@ class ProviderNodeLossAndDrainTest extends ThreeNodeClusterTest {
             .header("Authorization", "Bearer " + KEY)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   private static String chat(boolean stream, String text) {

@@ -876,13 +876,13 @@ class UpstreamChaosTest {
   }
 
   HttpResponse<String> post(String path, String body, String... headers) throws Exception {
-    return rig.http.send(request(path, body, headers), HttpResponse.BodyHandlers.ofString());
+    return rig.http.send(request(path, body, headers), LeakScan.bodies());
   }
 
   CompletableFuture<HttpResponse<String>> postAsync(String path, String body,
       String... headers) {
     return rig.http.sendAsync(request(path, body, headers),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   static String header(HttpResponse<String> r, String name) {

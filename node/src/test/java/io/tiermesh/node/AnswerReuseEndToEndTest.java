@@ -82,6 +82,30 @@ class AnswerReuseEndToEndTest {
   }
 
   @Test
+  void aReplayWithChangedRoutingHintsIsRefusedNotServedFromTheCloudAnswer() throws Exception {
+    String k = key();
+    String body = TestMesh.chat("route me high", false);
+    HttpResponse<String> first = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high");
+    assertEquals("3", first.headers().firstValue("X-TierMesh-Tier").orElseThrow(), first.body());
+    // The same body, now labelled private: the stored tier-3 answer must not come back.
+    HttpResponse<String> pii = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high",
+        "X-TierMesh-Classification", "pii");
+    assertEquals(422, pii.statusCode(), pii.body());
+    assertEquals("idempotency_key_reused",
+        new JsonObject(pii.body()).getJsonObject("error").getString("code"));
+    assertTrue(pii.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+    HttpResponse<String> lower = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "high", "X-TierMesh-Complexity", "high");
+    assertEquals(422, lower.statusCode(), lower.body());
+    HttpResponse<String> same = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Complexity", "high", "X-TierMesh-Quality", "critical");
+    assertEquals("true", same.headers().firstValue("X-TierMesh-Idempotent-Replay").orElseThrow());
+    assertEquals(1, mesh.premium.log().calls(), "executed once");
+  }
+
+  @Test
   void aConcurrentDuplicateGets409() throws Exception {
     mesh.local.faults().install(Fault.latency(1_500));
     String k = key();

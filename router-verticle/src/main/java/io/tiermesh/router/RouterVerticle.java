@@ -21,6 +21,7 @@ import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.router.rules.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -102,9 +103,11 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
-    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
-        planner instanceof EnginePlanner engine ? engine.budgetSignals()
-            : RouterBudgetSignals.NOT_WIRED);
+    budget = planner instanceof EnginePlanner engine
+        ? new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
+            engine.budgetSignals(), () -> engine.active().engine().ruleSet().policy()
+                .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT)
+        : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
     shadow = new ShadowMirror(vertx, ackAddress, budget);
     Context ctx = context;
     orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,

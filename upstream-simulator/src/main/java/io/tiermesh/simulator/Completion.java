@@ -17,6 +17,10 @@ record Completion(List<String> pieces, Stop stop, ChatRequest.Tool tool, String 
 
     enum Stop { END, LENGTH, TOOL }
 
+    Completion withPromptTokens(int tokens) {
+        return new Completion(pieces, stop, tool, toolArguments, toolCallId, tokens, completionTokens);
+    }
+
     String text() {
         return tool == null ? String.join("", pieces) : "";
     }
