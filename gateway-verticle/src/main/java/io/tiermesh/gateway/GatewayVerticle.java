@@ -110,7 +110,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
-    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
+    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
+        limits, answers, access);
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
@@ -131,7 +132,12 @@ public final class GatewayVerticle extends VerticleBase {
       errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
     });
 
-    return Future.all(accessReady, providerAdmin.start())
+    // The token table for token-array embedding input is read once, off the event loop.
+    Future<Void> tokenTable = vertx.executeBlocking(() -> {
+      TokenText.warm();
+      return null;
+    });
+    return Future.all(accessReady, providerAdmin.start(), tokenTable)
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())

@@ -56,6 +56,9 @@ public final class StoredAnswers {
 
   public record Begin(Claim claim, Answer answer) {}
 
+  /** A claim with the stored answer as its JSON text, for endpoints with their own answer shape. */
+  public record BeginStored(Claim claim, String stored) {}
+
   private final Redis redis;
 
   public StoredAnswers(Redis redis) {
@@ -76,18 +79,29 @@ public final class StoredAnswers {
   }
 
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
+    return beginStored(tenant, key, requestHash, claimMs).map(b -> new Begin(b.claim(),
+        b.stored() == null ? null : Answer.fromJson(new JsonObject(b.stored()))));
+  }
+
+  public Future<BeginStored> beginStored(String tenant, String key, String requestHash,
+      long claimMs) {
     return eval(BEGIN, idempotencyKey(tenant, key), requestHash, String.valueOf(claimMs))
         .map(r -> switch (r.get(0).toString()) {
-          case "new" -> new Begin(Claim.NEW, null);
-          case "busy" -> new Begin(Claim.BUSY, null);
-          case "mismatch" -> new Begin(Claim.MISMATCH, null);
-          default -> new Begin(Claim.DONE, Answer.fromJson(new JsonObject(r.get(1).toString())));
+          case "new" -> new BeginStored(Claim.NEW, null);
+          case "busy" -> new BeginStored(Claim.BUSY, null);
+          case "mismatch" -> new BeginStored(Claim.MISMATCH, null);
+          default -> new BeginStored(Claim.DONE, r.get(1).toString());
         });
   }
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
-    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, a.toJson().encode(),
+    return completeStored(tenant, key, requestHash, a.toJson().encode(), ttlMs);
+  }
+
+  public Future<Void> completeStored(String tenant, String key, String requestHash,
+      String stored, long ttlMs) {
+    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, stored,
         String.valueOf(ttlMs)).mapEmpty();
   }
 
