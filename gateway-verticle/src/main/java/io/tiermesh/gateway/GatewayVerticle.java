@@ -106,6 +106,7 @@ public final class GatewayVerticle extends VerticleBase {
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
+    router.get("/v1/models/*").handler(this::model);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
@@ -168,18 +169,54 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
-    JsonArray data = new JsonArray();
+    json(ctx.response(), 200, new JsonObject().put("object", "list")
+        .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+  }
+
+  /**
+   * {@code GET /v1/models/{id}}: one entry of the list, or a bare model name a provider serves
+   * (the router accepts those too). The id may arrive percent-encoded, as SDKs send
+   * {@code provider/model}.
+   */
+  private void model(RoutingContext ctx) {
+    String raw = ctx.request().path().substring("/v1/models/".length());
+    String id;
+    try {
+      id = java.net.URLDecoder.decode(raw.replace("+", "%2B"),
+          java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      id = raw;
+    }
+    JsonObject found = modelList().get(id);
+    if (found == null) {
+      for (ProviderConfig p : catalog) {
+        if (found == null && p.models() != null && p.models().contains(id)) {
+          found = model(id, p.id());
+        }
+      }
+    }
+    if (found == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND,
+          "The model '" + id + "' does not exist", null);
+      return;
+    }
+    json(ctx.response(), 200, found);
+  }
+
+  /** What {@code /v1/models} lists, by id: the aliases, then every {@code provider/model}. */
+  private Map<String, JsonObject> modelList() {
+    Map<String, JsonObject> models = new java.util.LinkedHashMap<>();
     for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
-      data.add(model(alias, "tiermesh"));
+      models.put(alias, model(alias, "tiermesh"));
     }
     for (ProviderConfig p : catalog) {
       if (p.models() != null) {
         for (String m : p.models()) {
-          data.add(model(p.id() + "/" + m, p.id()));
+          models.put(p.id() + "/" + m, model(p.id() + "/" + m, p.id()));
         }
       }
     }
-    json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+    return models;
   }
 
   private static JsonObject model(String id, String owner) {

@@ -236,6 +236,32 @@ class MeshEndToEndTest {
   }
 
   @Test
+  void oneModelIsRetrievedByIdInOpenAisShape() throws Exception {
+    JsonObject listed = new JsonObject(mesh.get("/v1/models").body()).getJsonArray("data")
+        .stream().map(JsonObject.class::cast)
+        .filter(m -> "local/llama3.1:8b".equals(m.getString("id"))).findFirst().orElseThrow();
+    // SDKs percent-encode the id; a plain slash works too.
+    for (String path : List.of("/v1/models/local%2Fllama3.1%3A8b", "/v1/models/local/llama3.1:8b")) {
+      HttpResponse<String> r = mesh.get(path);
+      assertEquals(200, r.statusCode(), path + " " + r.body());
+      assertEquals(listed, new JsonObject(r.body()));
+    }
+    JsonObject auto = new JsonObject(mesh.get("/v1/models/auto").body());
+    assertEquals("model", auto.getString("object"));
+    assertEquals("tiermesh", auto.getString("owned_by"));
+    assertEquals("hosted", new JsonObject(mesh.get("/v1/models/gpt-4o-mini").body())
+        .getString("owned_by"), "a bare model name a provider serves");
+
+    HttpResponse<String> missing = mesh.get("/v1/models/no-such-model");
+    assertEquals(404, missing.statusCode());
+    JsonObject error = new JsonObject(missing.body()).getJsonObject("error");
+    assertEquals("invalid_request_error", error.getString("type"));
+    assertEquals("not_found", error.getString("code"));
+    assertTrue(error.getString("message").contains("'no-such-model'"), error.encode());
+    assertEquals(401, mesh.send("GET", "/v1/models/auto", null).statusCode());
+  }
+
+  @Test
   void readinessReportsRouterAndRedis() throws Exception {
     HttpResponse<String> live = mesh.get("/health/live");
     assertEquals(200, live.statusCode());
