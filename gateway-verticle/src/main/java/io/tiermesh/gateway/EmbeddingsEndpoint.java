@@ -38,9 +38,11 @@ final class EmbeddingsEndpoint {
   private final InputLimits limits;
   private final AnswerReuse answers;
   private final AccessLayer access;
+  private final RetryAfter retryAfter;
 
   EmbeddingsEndpoint(Vertx vertx, long timeoutMs, InputLimits limits, AnswerReuse answers,
-      AccessLayer access) {
+      AccessLayer access, RetryAfter retryAfter) {
+    this.retryAfter = retryAfter;
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
     this.limits = limits;
@@ -177,6 +179,7 @@ final class EmbeddingsEndpoint {
           EmbedOutcome outcome = ar.result().body();
           if (!outcome.ok()) {
             key.released();
+            retryAfter.put(resp, outcome.failure().code(), outcome.attempts());
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }

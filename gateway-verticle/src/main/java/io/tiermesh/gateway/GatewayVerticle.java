@@ -56,6 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
+  private final RetryAfter retryAfter;
   private String streamAddress;
   private HttpServer server;
 
@@ -72,6 +73,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.catalog = catalog;
     this.accessSettings = access;
     this.metrics = metrics;
+    this.retryAfter = RetryAfter.of(catalog);
     Dashboard.touch();
   }
 
@@ -112,7 +114,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
-        limits, answers, access);
+        limits, answers, access, retryAfter);
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
@@ -287,7 +289,7 @@ public final class GatewayVerticle extends VerticleBase {
           () -> {
             relays.remove(requestId);
             ticket.finished();
-          }).withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
+          }).withFlow(new StreamFlow(vertx.eventBus(), requestId, resp)).withRetryAfter(retryAfter);
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
@@ -329,6 +331,7 @@ public final class GatewayVerticle extends VerticleBase {
             if (outcome.reason() != null) {
               resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
             }
+            retryAfter.put(resp, outcome.failure().code(), outcome.attempts());
             api.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
                 outcome.attempts());
             ticket.finished();

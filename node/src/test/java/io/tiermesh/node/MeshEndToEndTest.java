@@ -196,6 +196,34 @@ class MeshEndToEndTest {
     JsonArray attempts = error.getJsonArray("attempts");
     assertEquals(List.of("premium", "hosted", "local"),
         attempts.stream().map(a -> ((JsonObject) a).getString("provider")).toList());
+    assertTrue(r.headers().firstValue("Retry-After").isEmpty(),
+        "backend errors name no time to come back");
+  }
+
+  @Test
+  void aRequestRefusedByAnOpenBreakerSaysWhenToComeBack() throws Exception {
+    mesh.local.faults().install(Fault.status(500));
+    String body = TestMesh.chat("breaker", false);
+    HttpResponse<String> r = null;
+    // Private data has only the local tier: its failures open the local breaker (50 faults).
+    for (int i = 0; i < 200; i++) {
+      r = mesh.post("/v1/chat/completions", body, "X-TierMesh-Classification", "pii");
+      if (r.body().contains("circuit_open")) {
+        break;
+      }
+    }
+    assertEquals(503, r.statusCode(), r.body());
+    assertTrue(r.body().contains("circuit_open"), r.body());
+    assertEquals("1", r.headers().firstValue("Retry-After").orElse(null),
+        "the breaker lets a trial call through after resetMs (1000 ms here)");
+    mesh.local.faults().clear();
+    // Leave the breaker closed for the other tests: the trial call after resetMs closes it.
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (mesh.post("/v1/chat/completions", body, "X-TierMesh-Classification", "pii")
+        .statusCode() != 200) {
+      assertTrue(System.currentTimeMillis() < deadline, "the local breaker closes again");
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+    }
   }
 
   @Test
