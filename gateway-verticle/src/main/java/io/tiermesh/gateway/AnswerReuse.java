@@ -161,8 +161,7 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(null);
     }
-    String requestHash = StoredAnswers.sha256(ctx.request().path() + "\n"
-        + ctx.body().asString());
+    String requestHash = StoredAnswers.sha256(ctx.request().path() + "\n", ctx.body().buffer());
     return store.beginStored(tenant, idemKey, requestHash, claimMs).map(b -> switch (b.claim()) {
       case BUSY -> {
         errors.send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,

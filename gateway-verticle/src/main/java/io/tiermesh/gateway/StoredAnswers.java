@@ -65,6 +65,29 @@ public final class StoredAnswers {
     this.redis = redis;
   }
 
+  /**
+   * sha256 of {@code prefix} then the body's bytes, read in slices: a body of many MiB is hashed
+   * without a second copy of it (as a String or byte array) next to the one the request holds.
+   * The same digest as {@code sha256(prefix + body as UTF-8 text)}.
+   */
+  public static String sha256(String prefix, io.vertx.core.buffer.Buffer body) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(prefix.getBytes(StandardCharsets.UTF_8));
+      if (body != null) {
+        byte[] slice = new byte[Math.min(64 * 1024, Math.max(1, body.length()))];
+        for (int at = 0; at < body.length(); at += slice.length) {
+          int n = Math.min(slice.length, body.length() - at);
+          body.getBytes(at, at + n, slice, 0);
+          digest.update(slice, 0, n);
+        }
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
+  }
+
   public static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")

@@ -28,8 +28,11 @@ import java.util.function.BiFunction;
  */
 public final class UpstreamSimulator {
 
-    /** Larger bodies are refused with 413 before being buffered further. */
-    public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    /**
+     * Larger bodies are refused with 413 before being buffered further. Twice the gateway's
+     * default body limit, so whatever a gateway accepts and translates fits.
+     */
+    public static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     public static final String CLASSIFICATION_HEADER = "X-TierMesh-Classification";
 

@@ -38,7 +38,10 @@ class JmhWiringTest {
       Map.entry("TranslatorBench.decodeStream", 3),
       Map.entry("GatewayParseBench.parse", 1),
       Map.entry("GatewayParseBench.hints", 1),
-      Map.entry("GatewayParseBench.streamChunk", 1));
+      Map.entry("GatewayParseBench.streamChunk", 1),
+      Map.entry("LargeBodyBench.body", 2),
+      Map.entry("LargeBodyBench.hashSliced", 2),
+      Map.entry("LargeBodyBench.hashAsText", 2));
 
   @Test
   void everyBenchmarkRunsOnceInProcess() throws Exception {
