@@ -152,12 +152,14 @@ final class EmbeddingsEndpoint {
       return;
     }
     Principal principal = AccessLayer.principal(ctx);
-    answers.claimKey(ctx, ErrorShape.OPENAI, principal, stored -> replay(resp, stored))
-        .onSuccess(key -> {
-          if (key != null) {
-            execute(resp, principal, parsed, hints, requestId, key);
-          }
-        });
+    io.vertx.core.Future<AnswerReuse.KeyClaim> claim = answers.claimKey(ctx, ErrorShape.OPENAI,
+        principal, stored -> replay(resp, stored));
+    GatewayVerticle.releaseBody(ctx);
+    claim.onSuccess(key -> {
+      if (key != null) {
+        execute(resp, principal, parsed, hints, requestId, key);
+      }
+    });
   }
 
   private void execute(HttpServerResponse resp, Principal principal, Parsed parsed,

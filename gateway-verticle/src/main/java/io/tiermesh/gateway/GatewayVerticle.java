@@ -260,12 +260,26 @@ public final class GatewayVerticle extends VerticleBase {
     }
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;
-    answers.admit(ctx, api, parsed, hints, AccessLayer.principal(ctx), requestId)
-        .onSuccess(ticket -> {
-          if (ticket != null) {
-            execute(ctx, api, admitted, routingHints, requestId, ticket);
-          }
-        });
+    Future<AnswerReuse.Ticket> admission = answers.admit(ctx, api, parsed, hints,
+        AccessLayer.principal(ctx), requestId);
+    releaseBody(ctx);
+    admission.onSuccess(ticket -> {
+      if (ticket != null) {
+        execute(ctx, api, admitted, routingHints, requestId, ticket);
+      }
+    });
+  }
+
+  /**
+   * Drops the request body once it is parsed and its Idempotency-Key hash and cache key are
+   * taken (both synchronously, when the request is admitted): otherwise vertx-web keeps the raw
+   * bytes and the JSON tree it parsed for as long as the request runs, a long stream included,
+   * next to the {@code ChatRequest} that already holds the content (up to 32 MiB each).
+   */
+  static void releaseBody(RoutingContext ctx) {
+    if (ctx instanceof io.vertx.ext.web.impl.RoutingContextInternal internal) {
+      internal.setBody(null);
+    }
   }
 
   /** Routes a request that no stored answer could serve, and reports its outcome. */
