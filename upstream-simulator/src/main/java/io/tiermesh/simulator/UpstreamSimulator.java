@@ -149,6 +149,7 @@ public final class UpstreamSimulator {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
         Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
+        exchange.noteChat(request.images(), completion.calls().size());
         return format.chat(request, completion, exchange.meta());
     }
 
