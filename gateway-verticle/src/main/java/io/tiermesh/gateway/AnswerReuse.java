@@ -3,6 +3,9 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.IdempotencyClaim;
+import io.tiermesh.contracts.OrphanedOutcome;
+import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.ToolCall;
@@ -81,6 +84,11 @@ final class AnswerReuse {
       return idemKey != null;
     }
 
+    /** The record as carried with the request, or null when it sent no key. */
+    IdempotencyClaim claim() {
+      return idemKey == null ? null : StoredAnswers.claim(tenant, idemKey, requestHash);
+    }
+
     /** @param stored the answer as JSON text, replayed as is to a retry with the same key */
     void completed(String stored) {
       if (!done) {
@@ -110,6 +118,11 @@ final class AnswerReuse {
     private Ticket(KeyClaim key, String cacheKey) {
       this.key = key;
       this.cacheKey = cacheKey;
+    }
+
+    /** The idempotency record this request holds, or null when it sent no key. */
+    IdempotencyClaim claim() {
+      return key.claim();
     }
 
     /** The stream encoder, recording the delivered answer when it must be stored. */
@@ -142,15 +155,39 @@ final class AnswerReuse {
 
   private static final Ticket NONE_MARKER = null;
 
+  /** Whether answers are kept (a Redis is configured). */
+  boolean storesAnswers() {
+    return store != null;
+  }
+
+  /**
+   * Takes the outcome of an idempotent request whose gateway died before it got it (sent by the
+   * router to any gateway): a whole answer is stored under the claim, so the client's retry is
+   * answered with it; anything else (a failure, a stream, whose chunks went to the dead gateway)
+   * releases the claim, so the retry runs, as after any failed request.
+   */
+  Future<Void> adoptOrphaned(OrphanedOutcome orphan) {
+    if (store == null || orphan.claim() == null) {
+      return Future.succeededFuture();
+    }
+    RouteOutcome o = orphan.outcome();
+    if (o.ok() && o.response() != null && o.route() != null) {
+      return store.complete(orphan.claim(), new Answer(o.route(), o.response()),
+          idempotencyTtlMs);
+    }
+    return store.release(orphan.claim());
+  }
+
   /**
    * The {@code Idempotency-Key} step every endpoint shares: no header (or no Redis) runs the
    * request unclaimed; a bad key is a 400; a key in use is a 409, one used with another request
-   * a 422; a finished one is replayed through {@code replay} (given the stored JSON text). In
-   * those cases the request is answered here and the future yields null. Redis trouble never
-   * fails a request: it then runs unclaimed.
+   * (body, routing hints as applied, tenant policy: see {@link #requestHash}) a 422; a finished
+   * one is replayed through {@code replay} (given the stored JSON text). In those cases the
+   * request is answered here and the future yields null. Redis trouble never fails a request:
+   * it then runs unclaimed.
    */
   Future<KeyClaim> claimKey(RoutingContext ctx, ErrorShape errors, Principal principal,
-      java.util.function.Consumer<String> replay) {
+      RoutingHints hints, java.util.function.Consumer<String> replay) {
     String idemKey = ctx.request().getHeader("Idempotency-Key");
     String tenant = principal.tenant();
     if (store == null || idemKey == null) {
@@ -161,7 +198,8 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(null);
     }
-    String requestHash = StoredAnswers.sha256(ctx.request().path() + "\n", ctx.body().buffer());
+    String requestHash = requestHash(ctx.request().path(), ctx.body().buffer(), hints,
+        principal.policy());
     return store.beginStored(tenant, idemKey, requestHash, claimMs).map(b -> switch (b.claim()) {
       case BUSY -> {
         errors.send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
@@ -170,7 +208,8 @@ final class AnswerReuse {
       }
       case MISMATCH -> {
         errors.send(ctx.response(), FailureCode.IDEMPOTENCY_MISMATCH,
-            "this Idempotency-Key was used with a different request", null);
+            "this Idempotency-Key was used with a different request (body, routing hints "
+                + "or tenant policy)", null);
         yield null;
       }
       case DONE -> {
@@ -189,7 +228,7 @@ final class AnswerReuse {
     String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
     boolean cacheable = store != null && cacheTtlMs > 0 && cacheable(ctx, parsed.chat());
     String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
-    return claimKey(ctx, api.errors(), principal, stored -> {
+    return claimKey(ctx, api.errors(), principal, hints, stored -> {
       Answer answer = Answer.fromJson(new JsonObject(stored));
       replay(ctx.response(), api, parsed, requestId, answer);
       metrics.request(apiName, answer.route(), "replay", 200, started);
@@ -218,6 +257,20 @@ final class AnswerReuse {
         return NONE_MARKER;
       }).otherwise(err -> t);
     });
+  }
+
+  /**
+   * What an Idempotency-Key is bound to: the body and also everything else that decides where
+   * the request may go — the routing hints as finally applied (headers, metadata, tenant
+   * default, content detectors) and the tenant's execution policy now. A retry that changes
+   * any of them, or arrives after the tenant's policy changed, is a different request (422),
+   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   */
+  static String requestHash(String path, io.vertx.core.buffer.Buffer body, RoutingHints hints,
+      String policy) {
+    return StoredAnswers.sha256(path + "\n", body, "\n" + new JsonArray()
+        .add(hints.classification()).add(hints.task()).add(hints.quality())
+        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
   }
 
   private static boolean cacheable(RoutingContext ctx, ChatRequest chat) {

@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -139,25 +138,22 @@ final class EmbeddingsEndpoint {
     RoutingHints hints;
     try {
       limits.checkBody(ctx.body().buffer());
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      parsed = parse(body);
+      parsed = parse(StrictJson.object(ctx.body().buffer()));
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      Principal caller = AccessLayer.principal(ctx);
+      hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;
     }
     Principal principal = AccessLayer.principal(ctx);
+    RoutingHints applied = hints;
     io.vertx.core.Future<AnswerReuse.KeyClaim> claim = answers.claimKey(ctx, ErrorShape.OPENAI,
-        principal, stored -> replay(resp, stored));
+        principal, applied, stored -> replay(resp, stored));
     GatewayVerticle.releaseBody(ctx);
     claim.onSuccess(key -> {
       if (key != null) {
-        execute(resp, principal, parsed, hints, requestId, key);
+        execute(resp, principal, parsed, applied, requestId, key);
       }
     });
   }

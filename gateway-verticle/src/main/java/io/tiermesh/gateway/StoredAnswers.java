@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.IdempotencyClaim;
 import io.tiermesh.contracts.MeshFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * nodes exactly one request per key executes. The claim expires after the request timeout, so
  * a node that dies mid-request does not block the key forever; the finished answer then
  * replaces it for the replay TTL. Failed requests release the claim so a retry may run.
+ * The claim travels with the request ({@link IdempotencyClaim}): when its gateway dies, the
+ * router hands the outcome to another gateway, which completes or releases it here.
  */
 public final class StoredAnswers {
 
@@ -68,9 +71,9 @@ public final class StoredAnswers {
   /**
    * sha256 of {@code prefix} then the body's bytes, read in slices: a body of many MiB is hashed
    * without a second copy of it (as a String or byte array) next to the one the request holds.
-   * The same digest as {@code sha256(prefix + body as UTF-8 text)}.
+   * The same digest as {@code sha256(prefix + body as UTF-8 text + suffix)}.
    */
-  public static String sha256(String prefix, io.vertx.core.buffer.Buffer body) {
+  public static String sha256(String prefix, io.vertx.core.buffer.Buffer body, String suffix) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       digest.update(prefix.getBytes(StandardCharsets.UTF_8));
@@ -82,6 +85,7 @@ public final class StoredAnswers {
           digest.update(slice, 0, n);
         }
       }
+      digest.update(suffix.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every JVM", e);
@@ -99,6 +103,11 @@ public final class StoredAnswers {
 
   static String idempotencyKey(String tenant, String key) {
     return "{tm}:idem:" + tenant + ":" + sha256(key);
+  }
+
+  /** The claim a request with this tenant, key and request hash holds. */
+  public static IdempotencyClaim claim(String tenant, String key, String requestHash) {
+    return new IdempotencyClaim(idempotencyKey(tenant, key), requestHash);
   }
 
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
@@ -119,9 +128,10 @@ public final class StoredAnswers {
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
-    return completeStored(tenant, key, requestHash, a.toJson().encode(), ttlMs);
+    return complete(claim(tenant, key, requestHash), a, ttlMs);
   }
 
+  /** Stores an answer given as its JSON text (an endpoint with its own answer shape). */
   public Future<Void> completeStored(String tenant, String key, String requestHash,
       String stored, long ttlMs) {
     return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, stored,
@@ -129,7 +139,21 @@ public final class StoredAnswers {
   }
 
   public Future<Void> release(String tenant, String key, String requestHash) {
-    return eval(RELEASE, idempotencyKey(tenant, key), requestHash).mapEmpty();
+    return release(claim(tenant, key, requestHash));
+  }
+
+  /**
+   * Stores the answer under a claim, which may have been taken by another gateway. A claim that
+   * was released or taken by a different request in the meantime is left alone.
+   */
+  public Future<Void> complete(IdempotencyClaim claim, Answer a, long ttlMs) {
+    return eval(COMPLETE, claim.storeKey(), claim.requestHash(), a.toJson().encode(),
+        String.valueOf(ttlMs)).mapEmpty();
+  }
+
+  /** Frees a still pending claim so that a retry runs. */
+  public Future<Void> release(IdempotencyClaim claim) {
+    return eval(RELEASE, claim.storeKey(), claim.requestHash()).mapEmpty();
   }
 
   /** A cached answer, or null. */

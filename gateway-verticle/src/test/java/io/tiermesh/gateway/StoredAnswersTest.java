@@ -17,10 +17,10 @@ class StoredAnswersTest {
         text.append(i % 7 == 0 ? "ü" : "a"); // multi-byte characters straddle slices too
       }
       Buffer body = Buffer.buffer(text.toString());
-      assertEquals(StoredAnswers.sha256("/v1/embeddings\n" + text),
-          StoredAnswers.sha256("/v1/embeddings\n", body), "size " + size);
+      assertEquals(StoredAnswers.sha256("/v1/embeddings\n" + text + "\n[\"pii\"]"),
+          StoredAnswers.sha256("/v1/embeddings\n", body, "\n[\"pii\"]"), "size " + size);
     }
-    assertNotEquals(StoredAnswers.sha256("/v1/embeddings\n", Buffer.buffer("x")),
-        StoredAnswers.sha256("/v1/chat/completions\n", Buffer.buffer("x")));
+    assertNotEquals(StoredAnswers.sha256("/v1/embeddings\n", Buffer.buffer("x"), ""),
+        StoredAnswers.sha256("/v1/chat/completions\n", Buffer.buffer("x"), ""));
   }
 }

@@ -36,6 +36,11 @@ record Completion(List<String> pieces, Stop stop, List<ToolCall> calls, boolean 
         return !calls.isEmpty();
     }
 
+    /** The same answer reporting {@code tokens} prompt tokens (another way of counting them). */
+    Completion withPromptTokens(int tokens) {
+        return new Completion(pieces, stop, calls, refusal, contentSeed, tokens, completionTokens);
+    }
+
     /** The text answer (or refusal text); empty for tool calls. */
     String text() {
         return calls.isEmpty() ? String.join("", pieces) : "";

@@ -67,6 +67,15 @@ public final class RequestLog {
                         int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
                         int writerPauses, long bytesSent, int images, int toolCalls) {
 
+        /** An entry of a request that carried no images and got no tool calls. */
+        public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
+                     boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
+                     int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
+                     int writerPauses, long bytesSent) {
+            this(seq, timeMillis, simulator, method, path, model, stream, requestId, privacy, authPresent, outcome,
+                    chunksSent, promptTokens, completionTokens, finishedMillis, writerPauses, bytesSent, 0, 0);
+        }
+
         public JsonObject toJson() {
             return new JsonObject()
                     .put("seq", seq)

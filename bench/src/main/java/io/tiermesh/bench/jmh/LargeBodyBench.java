@@ -3,6 +3,7 @@ package io.tiermesh.bench.jmh;
 import io.tiermesh.gateway.InputLimits;
 import io.tiermesh.gateway.OpenAiChatApi;
 import io.tiermesh.gateway.StoredAnswers;
+import io.tiermesh.gateway.StrictJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,8 @@ import org.openjdk.jmh.annotations.State;
  * allocates for one body of {@code mib} MiB, beyond the buffer the request already holds. With
  * {@code -prof gc}, {@code gc.alloc.rate.norm} divided by the body size is the number of extra
  * copies. {@code body} is the gateway's work on it (depth scan, JSON tree, the mesh's
- * {@code ChatRequest}, the Idempotency-Key hash read in slices); {@code hashAsText} is the
+ * {@code ChatRequest}, the Idempotency-Key hash read in slices), with the gateway's strict JSON
+ * decoder reading the buffer in place; {@code hashAsText} is the
  * hash as it was computed before, over the body turned into one String.
  */
 @State(Scope.Benchmark)
@@ -30,6 +32,9 @@ public class LargeBodyBench {
 
   @Param({"1", "16"})
   public int mib;
+
+  /** What the hash covers after the body: the routing hints as applied and the tenant policy. */
+  static final String HINTS = "\n[\"public\",\"chat\",\"standard\",\"low\",1,null]";
 
   Buffer body;
 
@@ -62,18 +67,18 @@ public class LargeBodyBench {
   @Benchmark
   public Object body() {
     InputLimits.depth(body);
-    Object parsed = OpenAiChatApi.parse(body.toJsonObject());
-    String hash = StoredAnswers.sha256("/v1/chat/completions\n", body);
+    Object parsed = OpenAiChatApi.parse(StrictJson.object(body));
+    String hash = StoredAnswers.sha256("/v1/chat/completions\n", body, HINTS);
     return hash.length() > 0 ? parsed : null;
   }
 
   @Benchmark
   public String hashSliced() {
-    return StoredAnswers.sha256("/v1/chat/completions\n", body);
+    return StoredAnswers.sha256("/v1/chat/completions\n", body, HINTS);
   }
 
   @Benchmark
   public String hashAsText() {
-    return StoredAnswers.sha256("/v1/chat/completions\n" + body.toString());
+    return StoredAnswers.sha256("/v1/chat/completions\n" + body.toString() + HINTS);
   }
 }
