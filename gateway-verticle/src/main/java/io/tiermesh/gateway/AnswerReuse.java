@@ -200,8 +200,9 @@ final class AnswerReuse {
           calls.add(new JsonArray().add(t.id()).add(t.name()).add(t.argumentsJson()));
         }
       }
+      // Parts are records: their text form names every field, images included.
       msgs.add(new JsonArray().add(m.role()).add(m.content()).add(m.name()).add(m.toolCallId())
-          .add(calls));
+          .add(calls).add(m.parts() == null ? null : m.parts().toString()));
     }
     JsonArray tools = new JsonArray();
     if (c.tools() != null) {
@@ -211,7 +212,8 @@ final class AnswerReuse {
     }
     return new JsonArray().add(c.model()).add(msgs).add(c.maxTokens()).add(c.temperature())
         .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
-        .add(tools).add(c.toolChoiceJson()).add(c.responseFormatJson()).add(c.seed())
+        .add(tools).add(c.toolChoice() == null ? null : c.toolChoice().toString())
+        .add(c.responseFormat() == null ? null : c.responseFormat().toString()).add(c.seed())
         .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
             .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
         .encode();

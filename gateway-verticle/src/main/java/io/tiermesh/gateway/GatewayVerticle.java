@@ -207,7 +207,7 @@ public final class GatewayVerticle extends VerticleBase {
       limits.checkChat(parsed.chat());
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
     } catch (MeshFailure rejected) {
-      api.errors().send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().reject(resp, rejected);
       return;
     } catch (ClassCastException wrongType) {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);

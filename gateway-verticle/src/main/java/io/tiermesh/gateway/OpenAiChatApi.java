@@ -3,8 +3,11 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.buffer.Buffer;
@@ -31,22 +34,22 @@ public final class OpenAiChatApi {
   public static Parsed parse(JsonObject body) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
-      throw RequestRejected.bad("'model' is required");
+      throw RequestRejected.field("model", "is required");
     }
     Object rawMessages = body.getValue("messages");
     if (!(rawMessages instanceof JsonArray arr) || arr.isEmpty()) {
-      throw RequestRejected.bad("'messages' must be a non-empty array");
+      throw RequestRejected.field("messages", "must be a non-empty array");
     }
     List<ChatMessage> messages = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
       if (!(arr.getValue(i) instanceof JsonObject msg)) {
-        throw RequestRejected.bad("messages[" + i + "] must be an object");
+        throw RequestRejected.field("messages[" + i + "]", "must be an object");
       }
       messages.add(parseMessage(msg, i));
     }
     Object n = body.getValue("n");
-    if (n != null && !(n instanceof Number num && num.intValue() == 1)) {
-      throw RequestRejected.bad("'n' other than 1 is not supported");
+    if (n != null && !(n instanceof Number num && num.doubleValue() == 1)) {
+      throw RequestRejected.field("n", "other than 1 is not supported");
     }
     Integer maxTokens = JsonFields.positiveInt(body, "max_completion_tokens");
     if (maxTokens == null) {
@@ -54,55 +57,135 @@ public final class OpenAiChatApi {
     }
     boolean stream = JsonFields.bool(body, "stream");
     JsonObject streamOptions = JsonFields.object(body, "stream_options");
+    boolean includeUsage = false;
+    if (streamOptions != null && streamOptions.getValue("include_usage") != null) {
+      if (!(streamOptions.getValue("include_usage") instanceof Boolean b)) {
+        throw RequestRejected.field("stream_options.include_usage", "must be a boolean");
+      }
+      includeUsage = b;
+    }
     JsonObject metadata = JsonFields.object(body, "metadata");
-    ChatRequest chat = new ChatRequest(m, List.copyOf(messages), maxTokens,
-        JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"), stop(body),
-        tools(body), jsonText(body.getValue("tool_choice")),
-        jsonText(JsonFields.object(body, "response_format")),
-        body.getValue("seed") instanceof Number s ? s.longValue() : null, stream);
-    return new Parsed(chat, metadata,
-        stream && streamOptions != null && streamOptions.getBoolean("include_usage", false));
+    List<ToolDef> tools = tools(body);
+    ToolChoice toolChoice = toolChoice(body.getValue("tool_choice"));
+    ChatChecks.toolChoiceFits(toolChoice, tools, "tool_choice");
+    Object seed = body.getValue("seed");
+    if (seed != null && !(seed instanceof Number s && s.doubleValue() == Math.rint(s.doubleValue()))) {
+      throw RequestRejected.field("seed", "must be an integer");
+    }
+    ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
+        maxTokens, JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
+        stop(body), tools, toolChoice, responseFormat(body.getValue("response_format")),
+        seed == null ? null : ((Number) seed).longValue(), stream);
+    return new Parsed(chat, metadata, stream && includeUsage);
   }
 
   private static ChatMessage parseMessage(JsonObject msg, int i) {
+    String at = "messages[" + i + "]";
     Object role = msg.getValue("role");
     if (!(role instanceof String r) || !ROLES.contains(r)) {
-      throw RequestRejected.bad("messages[" + i + "].role must be one of " + ROLES);
+      throw RequestRejected.field(at + ".role", "must be one of " + ROLES);
     }
-    String content = contentText(msg.getValue("content"), i);
-    List<ToolCall> toolCalls = null;
-    if (msg.getValue("tool_calls") instanceof JsonArray calls && !calls.isEmpty()) {
-      toolCalls = new ArrayList<>(calls.size());
-      for (int c = 0; c < calls.size(); c++) {
-        JsonObject call = calls.getJsonObject(c);
-        JsonObject fn = call.getJsonObject("function", new JsonObject());
-        toolCalls.add(new ToolCall(call.getString("id"), fn.getString("name"),
-            fn.getString("arguments")));
+    boolean assistant = "assistant".equals(r);
+    List<ToolCall> toolCalls = assistant ? toolCalls(msg.getValue("tool_calls"), at) : null;
+    if (!assistant && msg.getValue("tool_calls") != null) {
+      throw RequestRejected.field(at + ".tool_calls", "is only allowed on assistant messages");
+    }
+    Object content = msg.getValue("content");
+    String text;
+    List<ContentPart> parts = null;
+    if (content == null) {
+      if (!assistant) {
+        throw RequestRejected.field(at + ".content", "is required for role " + r);
       }
+      text = null;
+    } else if (content instanceof String s) {
+      text = s;
+    } else if (content instanceof JsonArray array) {
+      List<ContentPart> all = contentParts(array, at + ".content", "user".equals(r));
+      StringBuilder sb = new StringBuilder();
+      for (ContentPart p : all) {
+        if (p instanceof ContentPart.Text t) {
+          sb.append(t.text());
+        } else {
+          parts = all;
+        }
+      }
+      text = sb.toString();
+    } else {
+      throw RequestRejected.field(at + ".content", "must be a string or an array of parts");
     }
-    return new ChatMessage("developer".equals(r) ? "system" : r, content,
-        msg.getValue("name") instanceof String nm ? nm : null,
-        msg.getValue("tool_call_id") instanceof String id ? id : null, toolCalls);
+    String toolCallId = JsonFields.string(msg, "tool_call_id", at, "tool".equals(r));
+    String name = JsonFields.string(msg, "name", at, false);
+    // A turn that only calls tools has no text: null, not "", is what backends expect.
+    if (assistant && toolCalls != null && text != null && text.isEmpty()) {
+      text = null;
+    }
+    return new ChatMessage("developer".equals(r) ? "system" : r, text, name, toolCallId,
+        toolCalls, parts == null ? null : List.copyOf(parts));
   }
 
-  /** Text content, flattening content-part arrays; non-text parts are refused, not dropped. */
-  private static String contentText(Object content, int i) {
-    if (content == null || content instanceof String) {
-      return (String) content;
-    }
-    if (content instanceof JsonArray parts) {
-      StringBuilder sb = new StringBuilder();
-      for (int p = 0; p < parts.size(); p++) {
-        JsonObject part = parts.getJsonObject(p);
-        if (!"text".equals(part.getString("type"))) {
-          throw RequestRejected.bad("messages[" + i + "].content[" + p
-              + "]: only text content parts are supported");
-        }
-        sb.append(part.getString("text", ""));
+  /** Content parts: text everywhere, images in user turns; everything else is refused. */
+  private static List<ContentPart> contentParts(JsonArray array, String at, boolean user) {
+    List<ContentPart> out = new ArrayList<>(array.size());
+    for (int p = 0; p < array.size(); p++) {
+      String pat = at + "[" + p + "]";
+      if (!(array.getValue(p) instanceof JsonObject part)) {
+        throw RequestRejected.field(pat, "must be an object");
       }
-      return sb.toString();
+      Object type = part.getValue("type");
+      if ("text".equals(type)) {
+        out.add(new ContentPart.Text(JsonFields.string(part, "text", pat, true)));
+      } else if ("image_url".equals(type) && user) {
+        Object image = part.getValue("image_url");
+        String url;
+        String detail = null;
+        if (image instanceof String u) {
+          url = u;
+        } else if (image instanceof JsonObject o) {
+          url = JsonFields.string(o, "url", pat + ".image_url", true);
+          detail = JsonFields.string(o, "detail", pat + ".image_url", false);
+        } else {
+          throw RequestRejected.field(pat + ".image_url", "must be an object with a url");
+        }
+        out.add(ChatChecks.imageUrl(url, detail, pat + ".image_url.url"));
+      } else {
+        throw RequestRejected.field(pat + ".type", "must be 'text'" + (user
+            ? " or 'image_url'" : "") + " here");
+      }
     }
-    throw RequestRejected.bad("messages[" + i + "].content must be a string or an array");
+    return out;
+  }
+
+  private static List<ToolCall> toolCalls(Object raw, String at) {
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof JsonArray calls)) {
+      throw RequestRejected.field(at + ".tool_calls", "must be an array");
+    }
+    if (calls.isEmpty()) {
+      return null;
+    }
+    List<ToolCall> out = new ArrayList<>(calls.size());
+    for (int c = 0; c < calls.size(); c++) {
+      String cat = at + ".tool_calls[" + c + "]";
+      if (!(calls.getValue(c) instanceof JsonObject call)) {
+        throw RequestRejected.field(cat, "must be an object");
+      }
+      Object type = call.getValue("type");
+      if (type != null && !"function".equals(type)) {
+        throw RequestRejected.field(cat + ".type", "must be 'function'");
+      }
+      if (!(call.getValue("function") instanceof JsonObject fn)) {
+        throw RequestRejected.field(cat + ".function", "must be an object");
+      }
+      String id = JsonFields.string(call, "id", cat, true);
+      String name = JsonFields.string(fn, "name", cat + ".function", true);
+      String arguments = JsonFields.string(fn, "arguments", cat + ".function", true);
+      ChatChecks.argumentsObject(arguments, cat + ".function.arguments");
+      out.add(new ToolCall(id, name, arguments));
+    }
+    return List.copyOf(out);
   }
 
   private static List<String> stop(JsonObject body) {
@@ -114,13 +197,16 @@ public final class OpenAiChatApi {
       return List.of(s);
     }
     if (stop instanceof JsonArray a && a.size() <= 4) {
-      List<String> out = new ArrayList<>();
-      for (Object o : a) {
-        out.add(String.valueOf(o));
+      List<String> out = new ArrayList<>(a.size());
+      for (int i = 0; i < a.size(); i++) {
+        if (!(a.getValue(i) instanceof String s)) {
+          throw RequestRejected.field("stop[" + i + "]", "must be a string");
+        }
+        out.add(s);
       }
-      return out;
+      return out.isEmpty() ? null : List.copyOf(out);
     }
-    throw RequestRejected.bad("'stop' must be a string or an array of at most 4 strings");
+    throw RequestRejected.field("stop", "must be a string or an array of at most 4 strings");
   }
 
   private static List<ToolDef> tools(JsonObject body) {
@@ -129,33 +215,87 @@ public final class OpenAiChatApi {
       return null;
     }
     if (!(raw instanceof JsonArray arr)) {
-      throw RequestRejected.bad("'tools' must be an array");
+      throw RequestRejected.field("tools", "must be an array");
     }
     List<ToolDef> out = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
-      JsonObject fn = arr.getJsonObject(i).getJsonObject("function");
-      if (fn == null || fn.getString("name") == null) {
-        throw RequestRejected.bad("tools[" + i + "] must be a function with a name");
+      String at = "tools[" + i + "]";
+      if (!(arr.getValue(i) instanceof JsonObject tool)) {
+        throw RequestRejected.field(at, "must be an object");
       }
-      JsonObject params = fn.getJsonObject("parameters");
-      out.add(new ToolDef(fn.getString("name"), fn.getString("description"),
-          params == null ? null : params.encode()));
+      Object type = tool.getValue("type");
+      if (type != null && !"function".equals(type)) {
+        throw RequestRejected.field(at + ".type", "must be 'function'");
+      }
+      if (!(tool.getValue("function") instanceof JsonObject fn)) {
+        throw RequestRejected.field(at + ".function", "must be an object");
+      }
+      String name = JsonFields.string(fn, "name", at + ".function", true);
+      ChatChecks.toolName(name, at + ".function.name");
+      Object params = fn.getValue("parameters");
+      if (params != null && !(params instanceof JsonObject)) {
+        throw RequestRejected.field(at + ".function.parameters", "must be an object");
+      }
+      out.add(new ToolDef(name, JsonFields.string(fn, "description", at + ".function", false),
+          params == null ? null : ((JsonObject) params).encode()));
     }
-    return out;
+    return out.isEmpty() ? null : List.copyOf(out);
   }
 
-
-
-
-
-  private static String jsonText(Object v) {
-    if (v == null) {
+  private static ToolChoice toolChoice(Object raw) {
+    if (raw == null) {
       return null;
     }
-    if (v instanceof String s) {
-      return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    if (raw instanceof String s) {
+      return switch (s) {
+        case "auto" -> ToolChoice.AUTO;
+        case "none" -> ToolChoice.NONE;
+        case "required" -> ToolChoice.REQUIRED;
+        default -> throw RequestRejected.field("tool_choice",
+            "must be 'auto', 'none', 'required' or a named function");
+      };
     }
-    return v instanceof JsonObject o ? o.encode() : v.toString();
+    if (raw instanceof JsonObject o && "function".equals(o.getValue("type"))
+        && o.getValue("function") instanceof JsonObject fn) {
+      return new ToolChoice.Function(JsonFields.string(fn, "name", "tool_choice.function", true));
+    }
+    throw RequestRejected.field("tool_choice",
+        "must be 'auto', 'none', 'required' or {\"type\":\"function\",\"function\":{\"name\":...}}");
+  }
+
+  static ResponseFormat responseFormat(Object raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof JsonObject rf)) {
+      throw RequestRejected.field("response_format", "must be an object");
+    }
+    Object type = rf.getValue("type");
+    if ("text".equals(type)) {
+      return new ResponseFormat.Text();
+    }
+    if ("json_object".equals(type)) {
+      return new ResponseFormat.JsonMode();
+    }
+    if (!"json_schema".equals(type)) {
+      throw RequestRejected.field("response_format.type",
+          "must be 'text', 'json_object' or 'json_schema'");
+    }
+    if (!(rf.getValue("json_schema") instanceof JsonObject js)) {
+      throw RequestRejected.field("response_format.json_schema", "must be an object");
+    }
+    String at = "response_format.json_schema";
+    String name = JsonFields.string(js, "name", at, true);
+    Object schema = js.getValue("schema");
+    if (schema != null && !(schema instanceof JsonObject)) {
+      throw RequestRejected.field(at + ".schema", "must be an object");
+    }
+    Object strict = js.getValue("strict");
+    if (strict != null && !(strict instanceof Boolean)) {
+      throw RequestRejected.field(at + ".strict", "must be a boolean");
+    }
+    return new ResponseFormat.JsonSchema(name, JsonFields.string(js, "description", at, false),
+        schema == null ? null : ((JsonObject) schema).encode(), (Boolean) strict);
   }
 
   public static JsonObject response(String id, ChatResponse r) {

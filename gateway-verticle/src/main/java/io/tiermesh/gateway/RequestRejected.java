@@ -11,4 +11,13 @@ final class RequestRejected {
   static MeshFailure bad(String message) {
     return new MeshFailure(FailureCode.BAD_REQUEST, message);
   }
+
+  /**
+   * @param param   the field at fault as a path ({@code messages[0].content[1].image_url.url}),
+   *                which becomes the error's {@code param}
+   * @param problem what is wrong with it, without the client's value
+   */
+  static MeshFailure field(String param, String problem) {
+    return new MeshFailure(FailureCode.BAD_REQUEST, "'" + param + "' " + problem, param);
+  }
 }

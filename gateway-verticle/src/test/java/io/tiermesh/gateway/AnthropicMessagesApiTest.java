@@ -11,6 +11,7 @@ import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -72,13 +73,13 @@ class AnthropicMessagesApiTest {
     assertEquals("checking", assistant.content());
     assertEquals(List.of(new ToolCall("toolu_1", "get_weather", "{\"city\":\"Oslo\"}")),
         assistant.toolCalls());
-    assertEquals(new ChatMessage("tool", "5C", null, "toolu_1", null), c.messages().get(2));
+    assertEquals(new ChatMessage("tool", "5C", "get_weather", "toolu_1", null),
+        c.messages().get(2), "a tool result keeps the id and gains the name of its call");
     assertEquals(ChatMessage.of("user", "thanks"), c.messages().get(3));
     assertEquals("get_weather", c.tools().get(0).name());
     assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
         c.tools().get(0).parametersJson());
-    assertEquals("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}",
-        c.toolChoiceJson());
+    assertEquals(new ToolChoice.Function("get_weather"), c.toolChoice());
   }
 
   @Test
@@ -90,9 +91,14 @@ class AnthropicMessagesApiTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"auto,\"auto\"", "any,\"required\"", "none,\"none\""})
-  void toolChoiceTypes(String type, String openAi) {
-    assertEquals(openAi, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
+  @CsvSource({"auto,auto", "any,required", "none,none"})
+  void toolChoiceTypes(String type, String mesh) {
+    ToolChoice expected = switch (mesh) {
+      case "auto" -> ToolChoice.AUTO;
+      case "required" -> ToolChoice.REQUIRED;
+      default -> ToolChoice.NONE;
+    };
+    assertEquals(expected, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
   }
 
   static Stream<Arguments> rejected() {
@@ -106,7 +112,7 @@ class AnthropicMessagesApiTest {
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\","
             + "\"content\":\"x\"}]}", "role"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
-            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "'image'"),
+            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "source.type"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
             + "\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"b\"}]}]}", "'tool_use'"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"system\":5," + msgs + "}", "'system'"),

@@ -49,6 +49,8 @@ final class UpstreamCall implements StreamSink {
   private final EventBus bus;
   /** Same-backend retries before this one: told to the gateway on the first chunk. */
   private final int retry;
+  /** The request in the backend's format, encoded once before the first attempt. */
+  private final Buffer body;
 
   private HttpClientRequest request;
   private long firstTokenTimer = -1;
@@ -65,8 +67,10 @@ final class UpstreamCall implements StreamSink {
   private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, ProviderCall call, String nodeId, int retry) {
+      String apiKey, WireTranslator translator, ProviderCall call, Buffer body, String nodeId,
+      int retry) {
     this.retry = retry;
+    this.body = body;
     this.vertx = vertx;
     this.client = client;
     this.config = config;
@@ -102,7 +106,6 @@ final class UpstreamCall implements StreamSink {
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);
     }
-    Buffer body = translator.encodeChat(call.chat());
     client.request(options)
         .compose(req -> {
           request = req;
@@ -136,7 +139,7 @@ final class UpstreamCall implements StreamSink {
         }
         ChatResponse decoded;
         try {
-          decoded = translator.decodeChat(ar.result());
+          decoded = translator.decodeChat(call.chat(), ar.result());
         } catch (RuntimeException malformed) {
           abort(new MeshFailure(FailureCode.UPSTREAM_ERROR,
               "backend " + config.id() + " sent a malformed answer"));
@@ -152,7 +155,7 @@ final class UpstreamCall implements StreamSink {
       });
       return;
     }
-    StreamDecoder decoder = translator.streamDecoder();
+    StreamDecoder decoder = translator.streamDecoder(call.chat());
     resp.handler(data -> {
       if (promise.future().isComplete()) {
         return;

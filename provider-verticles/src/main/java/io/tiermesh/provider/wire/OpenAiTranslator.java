@@ -3,14 +3,16 @@ package io.tiermesh.provider.wire;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -51,11 +53,11 @@ public final class OpenAiTranslator implements WireTranslator {
     if (r.tools() != null && !r.tools().isEmpty()) {
       body.put("tools", functionTools(r.tools()));
     }
-    if (r.toolChoiceJson() != null) {
-      body.put("tool_choice", Json.decodeValue(r.toolChoiceJson()));
+    if (r.toolChoice() != null) {
+      body.put("tool_choice", toolChoice(r.toolChoice()));
     }
-    if (r.responseFormatJson() != null) {
-      body.put("response_format", new JsonObject(r.responseFormatJson()));
+    if (r.responseFormat() != null) {
+      body.put("response_format", responseFormat(r.responseFormat()));
     }
     if (r.stream()) {
       body.put("stream", true);
@@ -65,10 +67,36 @@ public final class OpenAiTranslator implements WireTranslator {
     return body.toBuffer();
   }
 
+  static Object toolChoice(ToolChoice c) {
+    if (c instanceof ToolChoice.Function f) {
+      return new JsonObject().put("type", "function")
+          .put("function", new JsonObject().put("name", f.name()));
+    }
+    return c instanceof ToolChoice.None ? "none"
+        : c instanceof ToolChoice.Required ? "required" : "auto";
+  }
+
+  static JsonObject responseFormat(ResponseFormat f) {
+    if (f instanceof ResponseFormat.JsonSchema js) {
+      JsonObject schema = new JsonObject().put("name", js.name());
+      putIfSet(schema, "description", js.description());
+      if (js.schemaJson() != null) {
+        schema.put("schema", new JsonObject(js.schemaJson()));
+      }
+      putIfSet(schema, "strict", js.strict());
+      return new JsonObject().put("type", "json_schema").put("json_schema", schema);
+    }
+    return new JsonObject().put("type", f instanceof ResponseFormat.JsonMode ? "json_object"
+        : "text");
+  }
+
   private static JsonObject encodeMessage(ChatMessage m) {
     JsonObject o = new JsonObject().put("role", m.role());
-    o.put("content", m.content());
-    putIfSet(o, "name", m.name());
+    o.put("content", m.parts() == null ? m.content() : parts(m.parts()));
+    if (!"tool".equals(m.role())) {
+      // A tool message is {role, content, tool_call_id}; its tool's name is for Ollama.
+      putIfSet(o, "name", m.name());
+    }
     putIfSet(o, "tool_call_id", m.toolCallId());
     if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
       JsonArray calls = new JsonArray();
@@ -80,6 +108,21 @@ public final class OpenAiTranslator implements WireTranslator {
       o.put("tool_calls", calls);
     }
     return o;
+  }
+
+  /** Content parts in order: text, and images as {@code image_url} (inline as data URLs). */
+  private static JsonArray parts(List<ContentPart> parts) {
+    JsonArray out = new JsonArray();
+    for (ContentPart p : parts) {
+      if (p instanceof ContentPart.Text t) {
+        out.add(new JsonObject().put("type", "text").put("text", t.text()));
+      } else if (p instanceof ContentPart.Image img) {
+        JsonObject url = new JsonObject().put("url", img.asUrl());
+        putIfSet(url, "detail", img.detail());
+        out.add(new JsonObject().put("type", "image_url").put("image_url", url));
+      }
+    }
+    return out;
   }
 
   @Override

@@ -1,0 +1,239 @@
+package io.tiermesh.provider.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
+import io.tiermesh.contracts.ToolDef;
+import io.tiermesh.contracts.Usage;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each backend kind receives for tool choices, images and tool loops, and how forced tool
+ * calls on Ollama (emulated with structured outputs) come back as real tool calls, whole and
+ * streamed.
+ */
+class FidelityTranslationTest {
+
+  static final String WEATHER_SCHEMA =
+      "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}";
+  static final String TIME_SCHEMA =
+      "{\"type\":\"object\",\"properties\":{\"zone\":{\"type\":\"string\"}}}";
+  static final List<ToolDef> TOOLS = List.of(new ToolDef("weather", "w", WEATHER_SCHEMA),
+      new ToolDef("time", null, TIME_SCHEMA));
+  static final ContentPart.Image PNG = ContentPart.Image.inline("image/png", "iVBORw0KGgo=",
+      "low");
+
+  static ChatRequest ask(ToolChoice choice, boolean stream, ChatMessage... messages) {
+    return new ChatRequest("m", List.of(messages), null, null, null, null, TOOLS, choice, null,
+        null, stream);
+  }
+
+  static JsonObject ollama(ChatRequest r) {
+    return new OllamaTranslator().encodeChat(r).toJsonObject();
+  }
+
+  @Test
+  void ollamaForcedNamedToolBecomesItsSchemaAsTheFormat() {
+    JsonObject body = ollama(ask(new ToolChoice.Function("weather"), false,
+        ChatMessage.of("user", "Oslo?")));
+    assertEquals(new JsonObject(WEATHER_SCHEMA), body.getJsonObject("format"));
+    assertFalse(body.containsKey("tools"), "the format, not the tools, forces the call");
+  }
+
+  @Test
+  void ollamaRequiredWithSeveralToolsAllowsEachUnderItsName() {
+    JsonObject format = ollama(ask(ToolChoice.REQUIRED, false, ChatMessage.of("user", "x")))
+        .getJsonObject("format");
+    JsonArray anyOf = format.getJsonArray("anyOf");
+    assertEquals(2, anyOf.size());
+    JsonObject first = anyOf.getJsonObject(0).getJsonObject("properties");
+    assertEquals(new JsonArray().add("weather"),
+        first.getJsonObject("name").getJsonArray("enum"));
+    assertEquals(new JsonObject(WEATHER_SCHEMA), first.getJsonObject("arguments"));
+  }
+
+  @Test
+  void ollamaNoneOmitsTheToolsAndAutoSendsThem() {
+    assertFalse(ollama(ask(ToolChoice.NONE, false, ChatMessage.of("user", "x")))
+        .containsKey("tools"));
+    JsonObject auto = ollama(ask(ToolChoice.AUTO, false, ChatMessage.of("user", "x")));
+    assertEquals(2, auto.getJsonArray("tools").size());
+    assertFalse(auto.containsKey("format"));
+  }
+
+  @Test
+  void ollamaForcedAnswerComesBackAsAToolCall() {
+    String answer = """
+        {"model":"m","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant",
+         "content":"{\\"city\\":\\"Oslo\\"}"},"done":true,"done_reason":"stop",
+         "prompt_eval_count":5,"eval_count":6}""";
+    ChatResponse r = new OllamaTranslator().decodeChat(
+        ask(new ToolChoice.Function("weather"), false, ChatMessage.of("user", "x")),
+        Buffer.buffer(answer));
+    assertEquals("tool_calls", r.finishReason());
+    assertNull(r.message().content(), "a tool-call turn has null content");
+    ToolCall call = r.message().toolCalls().get(0);
+    assertEquals("weather", call.name());
+    assertEquals("{\"city\":\"Oslo\"}", call.argumentsJson());
+    assertTrue(call.id().startsWith("call_"));
+
+    String named = answer.replace("{\\\"city\\\":\\\"Oslo\\\"}",
+        "{\\\"name\\\":\\\"time\\\",\\\"arguments\\\":{\\\"zone\\\":\\\"CET\\\"}}");
+    ChatResponse r2 = new OllamaTranslator().decodeChat(
+        ask(ToolChoice.REQUIRED, false, ChatMessage.of("user", "x")), Buffer.buffer(named));
+    assertEquals(new ToolCall(r2.message().toolCalls().get(0).id(), "time",
+        "{\"zone\":\"CET\"}"), r2.message().toolCalls().get(0));
+    assertEquals("tool_calls", r2.finishReason());
+  }
+
+  @Test
+  void ollamaToolCallIdsDifferAcrossAnswersAndToolTurnsHaveNullContent() {
+    String answer = """
+        {"model":"m","message":{"role":"assistant","content":"","tool_calls":[
+          {"function":{"name":"weather","arguments":{"city":"Oslo"}}},
+          {"function":{"name":"time","arguments":{"zone":"CET"}}}]},"done":true}""";
+    OllamaTranslator t = new OllamaTranslator();
+    ChatResponse a = t.decodeChat(Buffer.buffer(answer));
+    ChatResponse b = t.decodeChat(Buffer.buffer(answer));
+    assertNull(a.message().content());
+    assertEquals("tool_calls", a.finishReason());
+    assertNotEquals(a.message().toolCalls().get(0).id(), a.message().toolCalls().get(1).id());
+    assertNotEquals(a.message().toolCalls().get(0).id(), b.message().toolCalls().get(0).id(),
+        "a second turn must not reuse the first turn's ids");
+  }
+
+  /** Records stream events, tool-call ids replaced by whether one was given. */
+  static final class Events implements StreamSink {
+    final List<String> seen = new ArrayList<>();
+
+    @Override
+    public void delta(String text, List<ToolCallDelta> toolCalls) {
+      if (toolCalls == null) {
+        seen.add("text:" + text);
+        return;
+      }
+      for (ToolCallDelta d : toolCalls) {
+        seen.add("tool:" + d.index() + ":" + (d.id() != null) + ":" + d.name() + ":"
+            + d.argumentsFragment());
+      }
+    }
+
+    @Override
+    public void end(String finishReason, Usage usage) {
+      seen.add("end:" + finishReason);
+    }
+
+    @Override
+    public void error(String message) {
+      seen.add("error:" + message);
+    }
+  }
+
+  static List<String> stream(ChatRequest r, String transcript) {
+    StreamDecoder d = new OllamaTranslator().streamDecoder(r);
+    Events e = new Events();
+    Buffer all = Buffer.buffer(transcript);
+    for (int i = 0; i < all.length(); i += 5) {
+      d.feed(all.getBuffer(i, Math.min(all.length(), i + 5)), e);
+    }
+    assertTrue(d.complete());
+    return e.seen;
+  }
+
+  @Test
+  void ollamaForcedNamedToolStreamsItsArgumentsAsToolCallDeltas() {
+    String transcript = """
+        {"message":{"role":"assistant","content":"{\\"city\\":"},"done":false}
+        {"message":{"role":"assistant","content":"\\"Oslo\\"}"},"done":false}
+        {"message":{"role":"assistant","content":""},"done":true,"done_reason":"stop"}
+        """;
+    assertEquals(List.of("tool:0:true:weather:{\"city\":", "tool:0:false:null:\"Oslo\"}",
+        "end:tool_calls"), stream(ask(new ToolChoice.Function("weather"), true,
+        ChatMessage.of("user", "x")), transcript));
+  }
+
+  @Test
+  void ollamaRequiredAmongSeveralStreamsOneWholeCallAtTheEnd() {
+    String transcript = """
+        {"message":{"role":"assistant","content":"{\\"name\\":\\"time\\","},"done":false}
+        {"message":{"role":"assistant","content":"\\"arguments\\":{}}"},"done":false}
+        {"message":{"role":"assistant","content":""},"done":true,"done_reason":"stop"}
+        """;
+    assertEquals(List.of("tool:0:true:time:{}", "end:tool_calls"),
+        stream(ask(ToolChoice.REQUIRED, true, ChatMessage.of("user", "x")), transcript));
+  }
+
+  @Test
+  void imagesReachEachBackendKindInItsOwnShape() {
+    ChatMessage withImage = new ChatMessage("user", "what is this?", null, null, null,
+        List.of(new ContentPart.Text("what is this?"), PNG));
+    ChatRequest r = new ChatRequest("m", List.of(withImage), 10, null, null, null, null, null,
+        null, null, false);
+    JsonObject o = ollama(r).getJsonArray("messages").getJsonObject(0);
+    assertEquals("what is this?", o.getString("content"));
+    assertEquals(new JsonArray().add("iVBORw0KGgo="), o.getJsonArray("images"));
+
+    JsonObject openAi = new OpenAiTranslator().encodeChat(r).toJsonObject()
+        .getJsonArray("messages").getJsonObject(0);
+    assertEquals(new JsonArray("""
+        [{"type":"text","text":"what is this?"},{"type":"image_url","image_url":
+          {"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}}]"""),
+        openAi.getJsonArray("content"));
+
+    JsonObject anthropic = new AnthropicTranslator().encodeChat(r).toJsonObject()
+        .getJsonArray("messages").getJsonObject(0);
+    assertEquals(new JsonArray("""
+        [{"type":"text","text":"what is this?"},{"type":"image","source":{"type":"base64",
+          "media_type":"image/png","data":"iVBORw0KGgo="}}]"""),
+        anthropic.getJsonArray("content"));
+  }
+
+  @Test
+  void toolResultsKeepTheirIdAndNameOnOllama() {
+    JsonObject tool = ollama(ask(ToolChoice.AUTO, false, ChatMessage.of("user", "x"),
+        new ChatMessage("assistant", null, null, null,
+            List.of(new ToolCall("call_a", "weather", "{\"city\":\"Oslo\"}"))),
+        new ChatMessage("tool", "5C", "weather", "call_a", null)))
+        .getJsonArray("messages").getJsonObject(2);
+    assertEquals("weather", tool.getString("tool_name"));
+    assertEquals("5C", tool.getString("content"));
+  }
+
+  @Test
+  void toolChoicesAndFormatsOnOpenAiAndAnthropic() {
+    ChatRequest named = ask(new ToolChoice.Function("time"), false, ChatMessage.of("user", "x"));
+    assertEquals(new JsonObject("{\"type\":\"function\",\"function\":{\"name\":\"time\"}}"),
+        new OpenAiTranslator().encodeChat(named).toJsonObject().getJsonObject("tool_choice"));
+    assertEquals(new JsonObject("{\"type\":\"tool\",\"name\":\"time\"}"),
+        new AnthropicTranslator().encodeChat(named).toJsonObject().getJsonObject("tool_choice"));
+    assertEquals("none", new OpenAiTranslator().encodeChat(ask(ToolChoice.NONE, false,
+        ChatMessage.of("user", "x"))).toJsonObject().getString("tool_choice"));
+    assertEquals(new JsonObject("{\"type\":\"any\"}"), new AnthropicTranslator()
+        .encodeChat(ask(ToolChoice.REQUIRED, false, ChatMessage.of("user", "x")))
+        .toJsonObject().getJsonObject("tool_choice"));
+
+    ChatRequest schema = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), null, null,
+        null, null, null, null, new ResponseFormat.JsonSchema("w", null, WEATHER_SCHEMA, true),
+        null, false);
+    assertEquals(new JsonObject("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\","
+        + "\"schema\":" + WEATHER_SCHEMA + ",\"strict\":true}}"),
+        new OpenAiTranslator().encodeChat(schema).toJsonObject().getJsonObject("response_format"));
+    assertEquals(new JsonObject(WEATHER_SCHEMA), ollama(schema).getJsonObject("format"));
+  }
+}
