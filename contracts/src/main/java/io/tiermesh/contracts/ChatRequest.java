@@ -11,6 +11,7 @@ import java.util.List;
  *                       {@code provider/model}); the router replaces it with the backend model
  * @param toolChoice     the client's tool choice, or null (the backend's default)
  * @param responseFormat the client's response format, or null
+ * @param options        the settings beyond these, or null when the client set none
  */
 public record ChatRequest(
     String model,
@@ -23,22 +24,31 @@ public record ChatRequest(
     ToolChoice toolChoice,
     ResponseFormat responseFormat,
     Long seed,
-    boolean stream) {
+    boolean stream,
+    ChatOptions options) {
+
+  /** A request with no settings beyond the common ones. */
+  public ChatRequest(String model, List<ChatMessage> messages, Integer maxTokens,
+      Double temperature, Double topP, List<String> stop, List<ToolDef> tools,
+      ToolChoice toolChoice, ResponseFormat responseFormat, Long seed, boolean stream) {
+    this(model, messages, maxTokens, temperature, topP, stop, tools, toolChoice, responseFormat,
+        seed, stream, null);
+  }
 
   public ChatRequest withModel(String newModel) {
     return new ChatRequest(newModel, messages, maxTokens, temperature, topP, stop, tools,
-        toolChoice, responseFormat, seed, stream);
+        toolChoice, responseFormat, seed, stream, options);
   }
 
   public ChatRequest withMaxTokens(Integer newMaxTokens) {
     return new ChatRequest(model, messages, newMaxTokens, temperature, topP, stop, tools,
-        toolChoice, responseFormat, seed, stream);
+        toolChoice, responseFormat, seed, stream, options);
   }
 
   /** A copy for another backend model, streamed or not (shadow traffic). */
   public ChatRequest withModelAndStream(String newModel, boolean newStream) {
     return new ChatRequest(newModel, messages, maxTokens, temperature, topP, stop, tools,
-        toolChoice, responseFormat, seed, newStream);
+        toolChoice, responseFormat, seed, newStream, options);
   }
 
   /** True when some message carries an image. */

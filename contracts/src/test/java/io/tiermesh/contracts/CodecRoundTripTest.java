@@ -32,7 +32,8 @@ class CodecRoundTripTest {
       null, null, null, null,
       List.of(new ToolDef("lookup", null, null)), new ToolChoice.Function("lookup"),
       new ResponseFormat.JsonSchema("answer", "the answer", "{\"type\":\"object\"}", true),
-      null, false);
+      null, false, new ChatOptions(true, 0.5, -0.5, java.util.Map.of("42", -100), 40, "low",
+          false, "u1"));
   static final RouteInfo ROUTE = new RouteInfo(2, "hosted", "gpt-4o-mini", "quality-high");
   static final Usage USAGE = new Usage(12, 34, true);
   static final Failure FAIL = new Failure(FailureCode.UPSTREAM_TIMEOUT, "no first token in 5s");

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -26,7 +27,8 @@ import java.util.List;
  * ({@code any} → {@code required}); base64 {@code image} blocks become image parts; replayed
  * {@code thinking} blocks are dropped. Content the mesh cannot carry (documents, remote
  * images, server tools) is refused with a 400 naming the field rather than dropped.
- * {@code top_k} is accepted and not forwarded.
+ * {@code top_k}, {@code metadata.user_id} and {@code disable_parallel_tool_use} are carried as
+ * request options.
  */
 public final class AnthropicMessagesApi {
 
@@ -62,15 +64,28 @@ public final class AnthropicMessagesApi {
     }
     boolean stream = JsonFields.bool(body, "stream");
     List<ToolDef> tools = tools(body);
-    ToolChoice choice = toolChoice(body.getValue("tool_choice"));
+    Object rawChoice = body.getValue("tool_choice");
+    ToolChoice choice = toolChoice(rawChoice);
     ChatChecks.toolChoiceFits(choice, tools, "tool_choice");
-    ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
-        mt.intValue(), JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
-        stopSequences(body), tools, choice, null, null, stream);
+    Boolean parallel = null;
+    if (rawChoice instanceof JsonObject c && c.getValue("disable_parallel_tool_use") != null) {
+      if (!(c.getValue("disable_parallel_tool_use") instanceof Boolean disable)) {
+        throw RequestRejected.field("tool_choice.disable_parallel_tool_use",
+            "must be a boolean");
+      }
+      parallel = !disable;
+    }
     Object metadata = body.getValue("metadata");
     if (metadata != null && !(metadata instanceof JsonObject)) {
       throw RequestRejected.field("metadata", "must be an object");
     }
+    String userId = metadata == null ? null
+        : JsonFields.string((JsonObject) metadata, "user_id", "metadata", false);
+    Integer topK = JsonFields.positiveInt(body, "top_k");
+    ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
+        mt.intValue(), JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
+        stopSequences(body), tools, choice, null, null, stream,
+        ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId));
     return new Parsed(chat, (JsonObject) metadata);
   }
 
@@ -276,6 +291,7 @@ public final class AnthropicMessagesApi {
       case "length", "max_tokens" -> "max_tokens";
       case "tool_calls", "function_call", "tool_use" -> "tool_use";
       case "stop_sequence" -> "stop_sequence";
+      case "content_filter", "refusal" -> "refusal";
       default -> "end_turn";
     };
   }

@@ -49,7 +49,7 @@ final class JsonFields {
     throw RequestRejected.field(key, "must be an object");
   }
 
-  /** A string member of a nested object; {@code at} is the object's path. */
+  /** A string member; {@code at} is the path of a nested object, null for the body itself. */
   static String string(JsonObject o, String key, String at, boolean required) {
     Object v = o.getValue(key);
     if (v instanceof String s) {
@@ -58,7 +58,7 @@ final class JsonFields {
     if (v == null && !required) {
       return null;
     }
-    throw RequestRejected.field(at + "." + key, required && v == null ? "is required"
+    throw RequestRejected.field(at == null ? key : at + "." + key, required && v == null ? "is required"
         : "must be a string");
   }
 }

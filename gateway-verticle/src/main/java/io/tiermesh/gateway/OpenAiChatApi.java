@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -14,7 +15,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -52,8 +55,15 @@ public final class OpenAiChatApi {
       throw RequestRejected.field("n", "other than 1 is not supported");
     }
     Integer maxTokens = JsonFields.positiveInt(body, "max_completion_tokens");
+    boolean completionTokens = maxTokens != null;
     if (maxTokens == null) {
       maxTokens = JsonFields.positiveInt(body, "max_tokens");
+    }
+    for (String legacy : new String[] {"functions", "function_call"}) {
+      if (body.getValue(legacy) != null) {
+        throw RequestRejected.field(legacy, "is the deprecated form of tools / tool_choice; "
+            + "send those instead");
+      }
     }
     boolean stream = JsonFields.bool(body, "stream");
     JsonObject streamOptions = JsonFields.object(body, "stream_options");
@@ -72,11 +82,59 @@ public final class OpenAiChatApi {
     if (seed != null && !(seed instanceof Number s && s.doubleValue() == Math.rint(s.doubleValue()))) {
       throw RequestRejected.field("seed", "must be an integer");
     }
+    Object parallel = body.getValue("parallel_tool_calls");
+    if (parallel != null && !(parallel instanceof Boolean)) {
+      throw RequestRejected.field("parallel_tool_calls", "must be a boolean");
+    }
+    ChatOptions options = ChatOptions.ofNullable(completionTokens,
+        penalty(body, "presence_penalty"), penalty(body, "frequency_penalty"), logitBias(body),
+        null, reasoningEffort(body), (Boolean) parallel,
+        JsonFields.string(body, "user", null, false));
     ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
         maxTokens, JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
         stop(body), tools, toolChoice, responseFormat(body.getValue("response_format")),
-        seed == null ? null : ((Number) seed).longValue(), stream);
+        seed == null ? null : ((Number) seed).longValue(), stream, options);
     return new Parsed(chat, metadata, stream && includeUsage);
+  }
+
+  private static final Set<String> EFFORTS = Set.of("none", "minimal", "low", "medium", "high");
+
+  private static Double penalty(JsonObject body, String key) {
+    Double v = JsonFields.number(body, key);
+    if (v != null && (v < -2 || v > 2)) {
+      throw RequestRejected.field(key, "must be between -2 and 2");
+    }
+    return v;
+  }
+
+  private static String reasoningEffort(JsonObject body) {
+    Object v = body.getValue("reasoning_effort");
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof String s && EFFORTS.contains(s)) {
+      return s;
+    }
+    throw RequestRejected.field("reasoning_effort", "must be one of " + EFFORTS);
+  }
+
+  /** Token ids (as text) to biases from -100 to 100, as OpenAI defines it. */
+  private static Map<String, Integer> logitBias(JsonObject body) {
+    JsonObject bias = JsonFields.object(body, "logit_bias");
+    if (bias == null || bias.isEmpty()) {
+      return null;
+    }
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (String token : bias.fieldNames()) {
+      Object v = bias.getValue(token);
+      if (token.isEmpty() || !token.chars().allMatch(Character::isDigit)
+          || !(v instanceof Number n) || n.doubleValue() < -100 || n.doubleValue() > 100) {
+        throw RequestRejected.field("logit_bias", "must map token ids to numbers from -100 "
+            + "to 100");
+      }
+      out.put(token, n.intValue());
+    }
+    return Map.copyOf(out);
   }
 
   private static ChatMessage parseMessage(JsonObject msg, int i) {
@@ -320,8 +378,16 @@ public final class OpenAiChatApi {
             .put("index", 0)
             .put("message", message)
             .putNull("logprobs")
-            .put("finish_reason", r.finishReason() == null ? "stop" : r.finishReason())))
+            .put("finish_reason", finishReason(r.finishReason()))))
         .put("usage", usage(r.usage()));
+  }
+
+  /**
+   * The mesh's finish reason in OpenAI's vocabulary: a stop sequence (which the mesh keeps
+   * apart for Anthropic clients) is OpenAI's {@code stop}.
+   */
+  static String finishReason(String mesh) {
+    return mesh == null || "stop_sequence".equals(mesh) ? "stop" : mesh;
   }
 
   public static JsonObject usage(Usage u) {
@@ -336,7 +402,8 @@ public final class OpenAiChatApi {
   public static Buffer chunk(String id, long created, String model, JsonObject delta,
       String finishReason, Usage usage) {
     JsonObject choice = new JsonObject().put("index", 0).put("delta", delta)
-        .putNull("logprobs").put("finish_reason", finishReason);
+        .putNull("logprobs").put("finish_reason", finishReason == null ? null
+            : finishReason(finishReason));
     JsonObject chunk = new JsonObject()
         .put("id", id)
         .put("object", "chat.completion.chunk")

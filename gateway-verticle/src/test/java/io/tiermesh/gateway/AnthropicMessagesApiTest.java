@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.FailureCode;
@@ -137,7 +138,7 @@ class AnthropicMessagesApiTest {
 
   @ParameterizedTest
   @CsvSource({"stop,end_turn", "length,max_tokens", "tool_calls,tool_use",
-      "stop_sequence,stop_sequence", "content_filter,end_turn"})
+      "stop_sequence,stop_sequence", "content_filter,refusal"})
   void stopReasons(String finish, String stop) {
     assertEquals(stop, AnthropicMessagesApi.stopReason(finish));
   }
@@ -170,5 +171,18 @@ class AnthropicMessagesApiTest {
     assertEquals("max_tokens", m.getString("stop_reason"));
     assertEquals(0, m.getJsonObject("usage").getInteger("output_tokens"));
     assertNull(m.getString("stop_sequence"));
+  }
+
+  @Test
+  void topKUserIdAndSerialToolUseAreCarried() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":5,"top_k":40,"metadata":{"user_id":"u1"},
+         "tools":[{"name":"w","input_schema":{"type":"object"}}],
+         "tool_choice":{"type":"auto","disable_parallel_tool_use":true},
+         "messages":[{"role":"user","content":"hi"}]}""");
+    assertEquals(new ChatOptions(false, null, null, null, 40, null, false, "u1"), c.options());
+    assertNull(parse("""
+        {"model":"auto","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""")
+        .options());
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.FailureCode;
@@ -114,6 +115,15 @@ class OpenAiChatApiTest {
         Arguments.of(withMessages(user, "\"stream_options\":{\"include_usage\":\"yes\"}"),
             "stream_options.include_usage"),
         Arguments.of(withMessages(user, "\"max_completion_tokens\":0"), "max_completion_tokens"),
+        Arguments.of(withMessages(user, "\"presence_penalty\":3"), "presence_penalty"),
+        Arguments.of(withMessages(user, "\"logit_bias\":{\"x\":1}"), "logit_bias"),
+        Arguments.of(withMessages(user, "\"logit_bias\":{\"5\":101}"), "logit_bias"),
+        Arguments.of(withMessages(user, "\"reasoning_effort\":\"max\""), "reasoning_effort"),
+        Arguments.of(withMessages(user, "\"parallel_tool_calls\":\"no\""),
+            "parallel_tool_calls"),
+        Arguments.of(withMessages(user, "\"user\":5"), "user"),
+        Arguments.of(withMessages(user, "\"functions\":[]"), "functions"),
+        Arguments.of(withMessages(user, "\"function_call\":\"auto\""), "function_call"),
         Arguments.of("{\"messages\":" + user + "}", "model"));
   }
 
@@ -172,5 +182,25 @@ class OpenAiChatApiTest {
             + "\"schema\":{\"type\":\"object\"}}}")).responseFormat());
     assertNull(parse(withMessages("[{\"role\":\"user\",\"content\":\"x\"}]", ""))
         .toolChoice());
+  }
+
+  @Test
+  void optionsAreCarriedAndAbsentOnesCostNothing() {
+    ChatRequest c = parse(withMessages("[{\"role\":\"user\",\"content\":\"x\"}]",
+        "\"max_completion_tokens\":9,\"presence_penalty\":0.5,\"frequency_penalty\":-1,"
+        + "\"logit_bias\":{\"42\":-100},\"reasoning_effort\":\"low\","
+        + "\"parallel_tool_calls\":false,\"user\":\"u1\""));
+    assertEquals(9, c.maxTokens());
+    assertEquals(new ChatOptions(true, 0.5, -1.0, java.util.Map.of("42", -100), null, "low",
+        false, "u1"), c.options());
+    assertNull(parse(withMessages("[{\"role\":\"user\",\"content\":\"x\"}]",
+        "\"max_tokens\":9")).options());
+  }
+
+  @Test
+  void finishReasonsSpeakOpenAi() {
+    assertEquals("stop", OpenAiChatApi.finishReason(null));
+    assertEquals("stop", OpenAiChatApi.finishReason("stop_sequence"));
+    assertEquals("content_filter", OpenAiChatApi.finishReason("content_filter"));
   }
 }

@@ -1,6 +1,7 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -115,6 +116,13 @@ public final class AnthropicTranslator implements WireTranslator {
     if (r.stop() != null && !r.stop().isEmpty()) {
       body.put("stop_sequences", new JsonArray(new ArrayList<>(r.stop())));
     }
+    ChatOptions options = r.options();
+    if (options != null && options.topK() != null) {
+      body.put("top_k", options.topK());
+    }
+    if (options != null && options.user() != null) {
+      body.put("metadata", new JsonObject().put("user_id", options.user()));
+    }
     if (r.tools() != null && !r.tools().isEmpty()) {
       JsonArray tools = new JsonArray();
       for (ToolDef t : r.tools()) {
@@ -128,8 +136,14 @@ public final class AnthropicTranslator implements WireTranslator {
       }
       body.put("tools", tools);
     }
-    if (r.toolChoice() != null) {
-      body.put("tool_choice", toolChoice(r.toolChoice()));
+    boolean serial = r.options() != null && Boolean.FALSE.equals(r.options().parallelToolCalls())
+        && r.tools() != null && !r.tools().isEmpty();
+    if (r.toolChoice() != null || serial) {
+      JsonObject choice = toolChoice(r.toolChoice() == null ? ToolChoice.AUTO : r.toolChoice());
+      if (serial && !(r.toolChoice() instanceof ToolChoice.None)) {
+        choice.put("disable_parallel_tool_use", true);
+      }
+      body.put("tool_choice", choice);
     }
     if (r.stream()) {
       body.put("stream", true);
@@ -186,20 +200,9 @@ public final class AnthropicTranslator implements WireTranslator {
       case "max_tokens" -> "length";
       case "tool_use" -> "tool_calls";
       case "refusal" -> "content_filter";
-      default -> "stop"; // end_turn, stop_sequence, pause_turn
-    };
-  }
-
-  /** OpenAI finish_reason → Anthropic stop_reason. */
-  static String stopReason(String finishReason) {
-    if (finishReason == null) {
-      return "end_turn";
-    }
-    return switch (finishReason) {
-      case "length" -> "max_tokens";
-      case "tool_calls" -> "tool_use";
-      case "content_filter" -> "refusal";
-      default -> "end_turn";
+      // Kept apart so an Anthropic client hears stop_sequence; OpenAI clients hear stop.
+      case "stop_sequence" -> "stop_sequence";
+      default -> "stop"; // end_turn, pause_turn
     };
   }
 

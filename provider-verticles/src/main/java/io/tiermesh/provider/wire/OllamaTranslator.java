@@ -1,6 +1,7 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -91,6 +92,18 @@ public final class OllamaTranslator implements WireTranslator {
     }
     if (r.stop() != null && !r.stop().isEmpty()) {
       options.put("stop", new JsonArray(new ArrayList<>(r.stop())));
+    }
+    if (r.options() != null) {
+      ChatOptions o = r.options();
+      if (o.topK() != null) {
+        options.put("top_k", o.topK());
+      }
+      if (o.presencePenalty() != null) {
+        options.put("presence_penalty", o.presencePenalty());
+      }
+      if (o.frequencyPenalty() != null) {
+        options.put("frequency_penalty", o.frequencyPenalty());
+      }
     }
     if (!options.isEmpty()) {
       body.put("options", options);

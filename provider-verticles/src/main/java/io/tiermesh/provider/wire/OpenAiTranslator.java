@@ -1,6 +1,7 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -43,7 +44,11 @@ public final class OpenAiTranslator implements WireTranslator {
       messages.add(encodeMessage(m));
     }
     body.put("messages", messages);
-    putIfSet(body, "max_tokens", r.maxTokens());
+    ChatOptions o = r.options();
+    // Newer models accept only max_completion_tokens; older servers only max_tokens: the
+    // backend gets the name the client used.
+    putIfSet(body, o != null && o.maxCompletionTokens() ? "max_completion_tokens" : "max_tokens",
+        r.maxTokens());
     putIfSet(body, "temperature", r.temperature());
     putIfSet(body, "top_p", r.topP());
     putIfSet(body, "seed", r.seed());
@@ -55,6 +60,19 @@ public final class OpenAiTranslator implements WireTranslator {
     }
     if (r.toolChoice() != null) {
       body.put("tool_choice", toolChoice(r.toolChoice()));
+    }
+    if (o != null) {
+      putIfSet(body, "presence_penalty", o.presencePenalty());
+      putIfSet(body, "frequency_penalty", o.frequencyPenalty());
+      if (o.logitBias() != null) {
+        body.put("logit_bias", new JsonObject(new java.util.LinkedHashMap<>(o.logitBias())));
+      }
+      putIfSet(body, "reasoning_effort", o.reasoningEffort());
+      putIfSet(body, "user", o.user());
+      if (r.tools() != null && !r.tools().isEmpty()) {
+        // OpenAI refuses parallel_tool_calls on a request without tools.
+        putIfSet(body, "parallel_tool_calls", o.parallelToolCalls());
+      }
     }
     if (r.responseFormat() != null) {
       body.put("response_format", responseFormat(r.responseFormat()));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
@@ -235,5 +236,53 @@ class FidelityTranslationTest {
         + "\"schema\":" + WEATHER_SCHEMA + ",\"strict\":true}}"),
         new OpenAiTranslator().encodeChat(schema).toJsonObject().getJsonObject("response_format"));
     assertEquals(new JsonObject(WEATHER_SCHEMA), ollama(schema).getJsonObject("format"));
+  }
+
+  @Test
+  void optionsReachTheBackendsThatTakeThem() {
+    ChatRequest r = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), 50, null, null,
+        null, TOOLS, null, null, null, false, new ChatOptions(true, 0.5, -0.5,
+            java.util.Map.of("42", -100), 40, "low", false, "end-user-7"));
+    JsonObject openAi = new OpenAiTranslator().encodeChat(r).toJsonObject();
+    assertEquals(50, openAi.getInteger("max_completion_tokens"));
+    assertFalse(openAi.containsKey("max_tokens"), "the name the client used, not rewritten");
+    assertEquals(0.5, openAi.getDouble("presence_penalty"));
+    assertEquals(-0.5, openAi.getDouble("frequency_penalty"));
+    assertEquals(new JsonObject().put("42", -100), openAi.getJsonObject("logit_bias"));
+    assertEquals("low", openAi.getString("reasoning_effort"));
+    assertEquals(false, openAi.getBoolean("parallel_tool_calls"));
+    assertEquals("end-user-7", openAi.getString("user"));
+    assertFalse(openAi.containsKey("top_k"), "OpenAI has no top_k");
+
+    JsonObject anthropic = new AnthropicTranslator().encodeChat(r).toJsonObject();
+    assertEquals(50, anthropic.getInteger("max_tokens"));
+    assertEquals(40, anthropic.getInteger("top_k"));
+    assertEquals(new JsonObject().put("user_id", "end-user-7"),
+        anthropic.getJsonObject("metadata"));
+    assertEquals(new JsonObject().put("type", "auto").put("disable_parallel_tool_use", true),
+        anthropic.getJsonObject("tool_choice"));
+
+    JsonObject options = ollama(r).getJsonObject("options");
+    assertEquals(50, options.getInteger("num_predict"));
+    assertEquals(40, options.getInteger("top_k"));
+    assertEquals(0.5, options.getDouble("presence_penalty"));
+    assertEquals(-0.5, options.getDouble("frequency_penalty"));
+
+    ChatRequest plain = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), 50, null,
+        null, null, null, null, null, null, false);
+    assertEquals(50, new OpenAiTranslator().encodeChat(plain).toJsonObject()
+        .getInteger("max_tokens"));
+  }
+
+  @Test
+  void anthropicStopSequenceAndRefusalKeepTheirMeaning() {
+    String body = """
+        {"id":"msg_1","model":"c","content":[{"type":"text","text":"a"}],
+         "stop_reason":"%s","usage":{"input_tokens":1,"output_tokens":1}}""";
+    AnthropicTranslator t = new AnthropicTranslator();
+    assertEquals("stop_sequence", t.decodeChat(Buffer.buffer(body.formatted("stop_sequence")))
+        .finishReason());
+    assertEquals("content_filter", t.decodeChat(Buffer.buffer(body.formatted("refusal")))
+        .finishReason());
   }
 }
