@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** RELIABILITY row 6: restarts and lost counters, against a Redis with an append-only file. */
+/**
+ * docs/reliability.md row 6: restarts and lost counters, against a Redis with an append-only file.
+ */
 @ExtendWith(VertxExtension.class)
 class BudgetRecoveryTest {
 

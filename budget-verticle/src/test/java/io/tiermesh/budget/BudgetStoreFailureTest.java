@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** RELIABILITY row 6: a slow or dead Redis makes paid calls fail closed within a bound. */
+/** docs/reliability.md row 6: a slow or dead Redis makes paid calls fail closed within a bound. */
 @ExtendWith(VertxExtension.class)
 class BudgetStoreFailureTest {
 

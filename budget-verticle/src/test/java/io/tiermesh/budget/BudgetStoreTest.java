@@ -150,8 +150,9 @@ class BudgetStoreTest {
   }
 
   /**
-   * RELIABILITY row 1: 500 concurrent reservations from three nodes against a cap that admits
-   * exactly 37; a sampler reading spend + reservations atomically never sees the cap exceeded.
+   * docs/reliability.md row 1: 500 concurrent reservations from three nodes against a cap that
+   * admits exactly 37; a sampler reading spend + reservations atomically never sees the cap
+   * exceeded.
    */
   @Test
   void concurrentReservationsFromSeveralNodesAdmitExactlyWhatTheCapAllows(Vertx vertx)
@@ -327,7 +328,10 @@ class BudgetStoreTest {
     assertCountersEqualLedger(store, limits);
   }
 
-  /** RELIABILITY row 2 on the store: a mixed, concurrent run leaves counters equal to the ledger. */
+  /**
+   * docs/reliability.md row 2 on the store: a mixed, concurrent run leaves counters equal to the
+   * ledger.
+   */
   @Test
   void countersEqualTheLedgerToTheMicroDollarAfterAMixedRun(Vertx vertx) throws Exception {
     BudgetPolicy policy = policy(

@@ -10,7 +10,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PriceTableTest {
 
-  /** MISSION.md: tier 2 is $0.001 per 1k tokens, tier 3 $0.015 per 1k tokens. */
+  /**
+   * The reference workload's prices (docs/reference-workload.md): tier 2 is $0.001 per 1k tokens,
+   * tier 3 $0.015 per 1k tokens.
+   */
   private static final long TIER2 = 1_000_000;
   private static final long TIER3 = 15_000_000;
 

@@ -42,8 +42,8 @@ final class StoreTesting {
   }
 
   /**
-   * RELIABILITY row 2: for every counter, spend and request count equal what the ledger says,
-   * to the µ$, and nothing is still reserved.
+   * docs/reliability.md row 2: for every counter, spend and request count equal what the ledger
+   * says, to the µ$, and nothing is still reserved.
    */
   static void assertCountersEqualLedger(BudgetStore store, List<ApplicableLimit> counters)
       throws Exception {

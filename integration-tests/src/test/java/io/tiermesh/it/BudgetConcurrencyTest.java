@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RELIABILITY rows 1 and 2: three JVMs, each a gateway + router + budget node, share one
+ * docs/reliability.md rows 1 and 2: three JVMs, each a gateway + router + budget node, share one
  * redis-server and a $0.05 daily cap. Hundreds of concurrent paid requests spread over the
  * three gateways hold overlapping reservations. A sampler reading Redis throughout never sees
  * spend plus reservations above the cap, exactly the number of calls the cap pays for reach the

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RELIABILITY.md row 14 across two gateway JVMs sharing one Redis: bad, near-miss and truncated
- * API keys on every client and admin endpoint; tenant keys aimed at admin routes and at other
- * tenants' data; the response cache asked for another tenant's answer. Node b has no admin key
- * configured, so it shows there is no default one. Afterwards every value in Redis is read to
+ * docs/reliability.md row 14 across two gateway JVMs sharing one Redis: bad, near-miss and
+ * truncated API keys on every client and admin endpoint; tenant keys aimed at admin routes and at
+ * other tenants' data; the response cache asked for another tenant's answer. Node b has no admin
+ * key configured, so it shows there is no default one. Afterwards every value in Redis is read to
  * prove the plain keys were never stored.
  */
 class ChaosAccessTest {

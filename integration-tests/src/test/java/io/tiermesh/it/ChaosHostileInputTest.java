@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * RELIABILITY row 16 against a two-JVM mesh (a gateway + router + budget node, a provider
+ * docs/reliability.md row 16 against a two-JVM mesh (a gateway + router + budget node, a provider
  * node): oversized bodies (declared and chunked), deeply nested JSON, absurd max_tokens and
  * slowloris connections trickling their head or their body a byte at a time. Every hostile
  * request is refused with 400/408/413 before it reaches a backend, a stream of normal requests

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * RELIABILITY row 12: a provider node frozen with SIGSTOP (a stalled VM, a long GC) and later
- * resumed. While frozen, calls sent to it are not acknowledged and move to the other node
+ * docs/reliability.md row 12: a provider node frozen with SIGSTOP (a stalled VM, a long GC) and
+ * later resumed. While frozen, calls sent to it are not acknowledged and move to the other node
  * after the ack timeout; once resumed it merges back into the cluster and serves again.
  */
 class ChaosPauseResumeTest extends ThreeNodeClusterTest {

@@ -25,12 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RELIABILITY row 10: the paid provider fully down (the fault proxy resets every connection),
- * slow (past its total timeout) and failing 30 % of its calls. The breaker must open
- * after the configured number of consecutive faults, let through nothing but one trial call
- * per reset period while open, the local tier must serve every request meanwhile, and the
- * breaker must close after recovery, as seen on /admin/providers and /metrics. Backend contact
- * is counted twice: connections the proxy accepted and POSTs the simulator logged.
+ * docs/reliability.md row 10: the paid provider fully down (the fault proxy resets every
+ * connection), slow (past its total timeout) and failing 30 % of its calls. The breaker must open
+ * after the configured number of consecutive faults, let through nothing but one trial call per
+ * reset period while open, the local tier must serve every request meanwhile, and the breaker must
+ * close after recovery, as seen on /admin/providers and /metrics. Backend contact is counted twice:
+ * connections the proxy accepted and POSTs the simulator logged.
  */
 class ChaosProviderBreakerTest {
 

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One observed row of the chaos table (RELIABILITY.md): scenario, load, faults, the invariant
+ * One observed row of the chaos table (docs/reliability.md): scenario, load, faults, the invariant
  * and what was observed, as counts. Appended to target/chaos-records.jsonl; {@code bin/chaos}
  * renders the rows of a run into chaos/RESULTS.md.
  */

@@ -32,13 +32,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RELIABILITY row 6: the budget's Redis slow (fault proxy latency), killed (kill -9), restarted
- * from its append-only file, and then without its counters but with its ledger. A node JVM runs
- * every role against Redis through the fault proxy; a tier-1 stream runs throughout. Paid
+ * docs/reliability.md row 6: the budget's Redis slow (fault proxy latency), killed (kill -9),
+ * restarted from its append-only file, and then without its counters but with its ledger. A node
+ * JVM runs every role against Redis through the fault proxy; a tier-1 stream runs throughout. Paid
  * requests must fail closed (fall back to tier 1) within a bounded time while Redis is slow or
- * gone, and because the cap fits a known number of paid calls, "no request admitted against a
- * lost counter" is a count: over every phase, exactly that many paid calls are admitted,
- * reach the paid backend and appear in the ledger.
+ * gone, and because the cap fits a known number of paid calls, "no request admitted against a lost
+ * counter" is a count: over every phase, exactly that many paid calls are admitted, reach the paid
+ * backend and appear in the ledger.
  */
 class ChaosRedisOutageTest {
 

@@ -49,12 +49,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * RELIABILITY rows 7, 8, 9, 11, 13 and 17 on one rig: a gateway + router + budget node and a
- * provider node in two JVMs, a real redis-server, one upstream simulator per backend (local
+ * docs/reliability.md rows 7, 8, 9, 11, 13 and 17 on one rig: a gateway + router + budget node and
+ * a provider node in two JVMs, a real redis-server, one upstream simulator per backend (local
  * Ollama tier 1, hosted OpenAI tier 2, premium Anthropic tier 3, the paid two priced) and an
- * "attacker" listener no request may ever reach. After each scenario three records are
- * compared: what the client saw, what each simulator received by request id, and the Redis
- * ledger (counters equal to the ledger, no reservation left open).
+ * "attacker" listener no request may ever reach. After each scenario three records are compared:
+ * what the client saw, what each simulator received by request id, and the Redis ledger (counters
+ * equal to the ledger, no reservation left open).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

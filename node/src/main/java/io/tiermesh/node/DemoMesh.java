@@ -37,7 +37,7 @@ final class DemoMesh {
         .withPort(0).withSeed(seed)).await(10, TimeUnit.SECONDS);
   }
 
-  /** MISSION.md's demo prices, per million tokens. */
+  /** The reference workload's prices (docs/reference-workload.md), per million tokens. */
   static final String PRICES = """
           prices:
             demo-hosted:

@@ -54,10 +54,10 @@ public final class RulesLoader {
   }
 
   /**
-   * The users' default rules (MISSION.md, rules 1–6). They name tiers 1–3; a node whose catalog
-   * lacks a paid tier would otherwise fail to start, so a tier target without providers is
-   * lowered to the highest configured tier below it — the same place the fallback chain would
-   * have led. A file given by the operator is never adjusted.
+   * The users' default rules (docs/reference-workload.md, rules 1–6). They name tiers 1–3; a node
+   * whose catalog lacks a paid tier would otherwise fail to start, so a tier target without
+   * providers is lowered to the highest configured tier below it — the same place the fallback
+   * chain would have led. A file given by the operator is never adjusted.
    */
   public static ActiveRules bundledDefault(Catalog catalog) throws RuleSetException {
     String text;

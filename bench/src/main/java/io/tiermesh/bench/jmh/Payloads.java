@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Request and answer texts of the sizes the users' reference workload has (MISSION.md: short
- * questions, standard extractions of a page or two, legal extractions of a long contract), so
- * that the micro-benchmarks measure the hot functions on the payloads they see in production
- * rather than on "hi".
+ * Request and answer texts of the sizes the users' reference workload has
+ * (docs/reference-workload.md: short questions, standard extractions of a page or two, legal
+ * extractions of a long contract), so that the micro-benchmarks measure the hot functions on the
+ * payloads they see in production rather than on "hi".
  */
 final class Payloads {
 

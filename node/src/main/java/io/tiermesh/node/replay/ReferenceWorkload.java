@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The users' reference month (MISSION.md) as concrete requests: 1,000 simple queries of 10k
- * tokens, 500 standard extractions and 50 legal extractions of 100k tokens, 20 research tasks of
- * 15k tokens, divided in count by {@code scale} but not in size or proportion. Each category
- * carries the hints its users send, so the mesh routes it by its own rules.
+ * The users' reference month (docs/reference-workload.md) as concrete requests: 1,000 simple
+ * queries of 10k tokens, 500 standard extractions and 50 legal extractions of 100k tokens, 20
+ * research tasks of 15k tokens, divided in count by {@code scale} but not in size or proportion.
+ * Each category carries the hints its users send, so the mesh routes it by its own rules.
  *
  * <p>A fifth of the simple queries are private (pii, hipaa, confidential) and carry a canary
  * marker; half of those also ask for premium quality, which the privacy rule must override.

@@ -72,11 +72,12 @@ public final class ReplayReport {
     int sent = in.outcomes().size();
     md.add("# Reference-workload replay");
     md.add("");
-    md.add(in.date() + ", " + in.mesh() + ". The users' month (MISSION.md) divided by "
+    md.add(in.date() + ", " + in.mesh() + ". The users' reference month "
+        + "(docs/reference-workload.md) divided by "
         + in.scale() + " in count, with the same request sizes and proportions: " + sent
         + " requests, " + in.concurrency() + " at a time, in "
         + String.format("%.1f", in.elapsedMillis() / 1000.0) + " s (seed " + in.seed() + ").");
-    md.add("Demo prices as in MISSION.md: tier 2 $1 and tier 3 $15 per million tokens; tier 1 "
+    md.add("The reference month's prices: tier 2 $1 and tier 3 $15 per million tokens; tier 1 "
         + "is free. `bin/tiermesh replay` wrote this file, `report.json` and the chart "
         + "`report.html`.");
     md.add("");

@@ -33,7 +33,8 @@ class ReferenceWorkloadTest {
     assertEquals(50_000_000L, tokens.get("standard extraction"));
     assertEquals(5_000_000L, tokens.get("legal extraction"));
     assertEquals(300_000L, tokens.get("research task"));
-    // MISSION.md: $50 on tier 2 and $79.50 on tier 3 at $1 and $15 per million tokens.
+    // docs/reference-workload.md: $50 on tier 2 and $79.50 on tier 3 at $1 and $15 per million
+    // tokens.
     assertEquals(50_000_000L, ReferenceWorkload.monthSpendMicros(2, 1_000_000, 15_000_000, 1));
     assertEquals(79_500_000L, ReferenceWorkload.monthSpendMicros(3, 1_000_000, 15_000_000, 1));
     assertEquals(0L, ReferenceWorkload.monthSpendMicros(1, 1_000_000, 15_000_000, 1));

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every default rule (MISSION.md 1–6) and every boundary between them, as one table. */
+/**
+ * Every default rule (docs/reference-workload.md, rules 1–6) and every boundary between them, as
+ * one table.
+ */
 class DefaultRulesTest {
 
   static final RuleSet DEFAULTS = Fixtures.load("rules/default-rules.yaml");
