@@ -145,7 +145,7 @@ public final class UpstreamSimulator {
     private Reply chat(WireFormat format, Exchange exchange, JsonObject body) {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
-        Completion completion = Generator.complete(request, options.seed(), fault);
+        Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
         return format.chat(request, completion, exchange.meta());
     }
 
