@@ -15,6 +15,8 @@ import java.util.Map;
  * @param parallelToolCalls   whether the model may call several tools in one turn
  * @param user                the client's end-user id (OpenAI {@code user}, Anthropic
  *                            {@code metadata.user_id})
+ * @param logprobs            whether the answer reports token log probabilities
+ * @param topLogprobs         how many most likely tokens each position lists (0 to 20)
  */
 public record ChatOptions(
     boolean maxCompletionTokens,
@@ -24,18 +26,27 @@ public record ChatOptions(
     Integer topK,
     String reasoningEffort,
     Boolean parallelToolCalls,
-    String user) {
+    String user,
+    Boolean logprobs,
+    Integer topLogprobs) {
+
+  /** True when the answer must report log probabilities. */
+  public boolean wantsLogprobs() {
+    return Boolean.TRUE.equals(logprobs);
+  }
 
   /** The options, or null when none is set: a request without any carries nothing. */
   public static ChatOptions ofNullable(boolean maxCompletionTokens, Double presencePenalty,
       Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
-      String reasoningEffort, Boolean parallelToolCalls, String user) {
+      String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
+      Integer topLogprobs) {
     if (!maxCompletionTokens && presencePenalty == null && frequencyPenalty == null
         && logitBias == null && topK == null && reasoningEffort == null
-        && parallelToolCalls == null && user == null) {
+        && parallelToolCalls == null && user == null && logprobs == null
+        && topLogprobs == null) {
       return null;
     }
     return new ChatOptions(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias,
-        topK, reasoningEffort, parallelToolCalls, user);
+        topK, reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs);
   }
 }

@@ -33,7 +33,7 @@ class CodecRoundTripTest {
       List.of(new ToolDef("lookup", null, null)), new ToolChoice.Function("lookup"),
       new ResponseFormat.JsonSchema("answer", "the answer", "{\"type\":\"object\"}", true),
       null, false, new ChatOptions(true, 0.5, -0.5, java.util.Map.of("42", -100), 40, "low",
-          false, "u1"));
+          false, "u1", true, 2));
   static final RouteInfo ROUTE = new RouteInfo(2, "hosted", "gpt-4o-mini", "quality-high");
   static final Usage USAGE = new Usage(12, 34, true);
   static final Failure FAIL = new Failure(FailureCode.UPSTREAM_TIMEOUT, "no first token in 5s");
@@ -69,6 +69,13 @@ class CodecRoundTripTest {
             false), ROUTE, false, null, null, 9L),
         new ProviderAck("r1", 2, "node-b", true),
         new ProviderResult("r1", 2, "node-b", resp, USAGE, 0, null),
+        new ProviderResult("r1", 2, "node-b", new ChatResponse("c", 1L, "g",
+            ChatMessage.of("assistant", null), "stop", USAGE, "I can't.",
+            List.of(new TokenLogprob("I", -0.5, List.of(73),
+                List.of(new TokenLogprob("We", -2.0, List.of(87, 101), null))))), USAGE, 0,
+            null),
+        new StreamChunk("r1", 1, 2, null, "a", null, false, null, null, 0, "no",
+            List.of(new TokenLogprob("a", -1.0, null, List.of()))),
         new ProviderResult("r1", 2, "node-b", null, null, 3, FAIL),
         new StreamChunk("r1", 1, 0, ROUTE, "Hel",
             List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),

@@ -179,6 +179,9 @@ final class AnswerReuse {
     if (opt != null && opt.equalsIgnoreCase("bypass")) {
       return false;
     }
+    if (chat.options() != null && chat.options().wantsLogprobs()) {
+      return false; // stored answers keep text and tool calls, not per-token probabilities
+    }
     return (opt != null && opt.equalsIgnoreCase("use"))
         || (chat.temperature() != null && chat.temperature() == 0.0);
   }
@@ -214,6 +217,7 @@ final class AnswerReuse {
         .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
         .add(tools).add(c.toolChoice() == null ? null : c.toolChoice().toString())
         .add(c.responseFormat() == null ? null : c.responseFormat().toString()).add(c.seed())
+        .add(c.options() == null ? null : c.options().toString())
         .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
             .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
         .encode();

@@ -85,7 +85,8 @@ public final class AnthropicMessagesApi {
     ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
         mt.intValue(), JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
         stopSequences(body), tools, choice, null, null, stream,
-        ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId));
+        ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId, null,
+            null));
     return new Parsed(chat, (JsonObject) metadata);
   }
 
@@ -302,6 +303,10 @@ public final class AnthropicMessagesApi {
     if (text != null && !text.isEmpty()) {
       content.add(new JsonObject().put("type", "text").put("text", text));
     }
+    if (r.refusal() != null) {
+      // A backend's refusal is text to an Anthropic client, as Anthropic's own refusals are.
+      content.add(new JsonObject().put("type", "text").put("text", r.refusal()));
+    }
     if (r.message().toolCalls() != null) {
       for (ToolCall c : r.message().toolCalls()) {
         content.add(new JsonObject().put("type", "tool_use").put("id", c.id())
@@ -314,7 +319,7 @@ public final class AnthropicMessagesApi {
         .put("role", "assistant")
         .put("model", r.model())
         .put("content", content)
-        .put("stop_reason", stopReason(r.finishReason()))
+        .put("stop_reason", r.refusal() != null ? "refusal" : stopReason(r.finishReason()))
         .putNull("stop_sequence")
         .put("usage", usage(r.usage()));
   }

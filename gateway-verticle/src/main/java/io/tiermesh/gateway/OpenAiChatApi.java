@@ -6,6 +6,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -82,6 +83,11 @@ public final class OpenAiChatApi {
     if (seed != null && !(seed instanceof Number s && s.doubleValue() == Math.rint(s.doubleValue()))) {
       throw RequestRejected.field("seed", "must be an integer");
     }
+    Object rawLogprobs = body.getValue("logprobs");
+    if (rawLogprobs != null && !(rawLogprobs instanceof Boolean)) {
+      throw RequestRejected.field("logprobs", "must be a boolean");
+    }
+    Boolean logprobs = (Boolean) rawLogprobs;
     Object parallel = body.getValue("parallel_tool_calls");
     if (parallel != null && !(parallel instanceof Boolean)) {
       throw RequestRejected.field("parallel_tool_calls", "must be a boolean");
@@ -89,7 +95,7 @@ public final class OpenAiChatApi {
     ChatOptions options = ChatOptions.ofNullable(completionTokens,
         penalty(body, "presence_penalty"), penalty(body, "frequency_penalty"), logitBias(body),
         null, reasoningEffort(body), (Boolean) parallel,
-        JsonFields.string(body, "user", null, false));
+        JsonFields.string(body, "user", null, false), logprobs, topLogprobs(body, logprobs));
     ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
         maxTokens, JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
         stop(body), tools, toolChoice, responseFormat(body.getValue("response_format")),
@@ -105,6 +111,21 @@ public final class OpenAiChatApi {
       throw RequestRejected.field(key, "must be between -2 and 2");
     }
     return v;
+  }
+
+  private static Integer topLogprobs(JsonObject body, Boolean logprobs) {
+    Object v = body.getValue("top_logprobs");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.intValue() < 0 || n.intValue() > 20) {
+      throw RequestRejected.field("top_logprobs", "must be an integer from 0 to 20");
+    }
+    if (!Boolean.TRUE.equals(logprobs)) {
+      throw RequestRejected.field("top_logprobs", "needs \"logprobs\": true");
+    }
+    return n.intValue();
   }
 
   private static String reasoningEffort(JsonObject body) {
@@ -368,7 +389,7 @@ public final class OpenAiChatApi {
       }
       message.put("tool_calls", calls);
     }
-    message.putNull("refusal");
+    message.put("refusal", r.refusal());
     return new JsonObject()
         .put("id", id)
         .put("object", "chat.completion")
@@ -377,7 +398,8 @@ public final class OpenAiChatApi {
         .put("choices", new JsonArray().add(new JsonObject()
             .put("index", 0)
             .put("message", message)
-            .putNull("logprobs")
+            .put("logprobs", r.logprobs() == null ? null : new JsonObject()
+                .put("content", logprobs(r.logprobs())).putNull("refusal"))
             .put("finish_reason", finishReason(r.finishReason()))))
         .put("usage", usage(r.usage()));
   }
@@ -398,12 +420,43 @@ public final class OpenAiChatApi {
         .put("total_tokens", usage.totalTokens());
   }
 
+  /** OpenAI's {@code logprobs.content} entries. */
+  static JsonArray logprobs(List<TokenLogprob> entries) {
+    JsonArray out = new JsonArray();
+    for (TokenLogprob e : entries) {
+      out.add(logprob(e).put("top_logprobs", top(e.top())));
+    }
+    return out;
+  }
+
+  private static JsonArray top(List<TokenLogprob> top) {
+    JsonArray out = new JsonArray();
+    if (top != null) {
+      for (TokenLogprob t : top) {
+        out.add(logprob(t));
+      }
+    }
+    return out;
+  }
+
+  private static JsonObject logprob(TokenLogprob e) {
+    return new JsonObject().put("token", e.token()).put("logprob", e.logprob())
+        .put("bytes", e.bytes() == null ? null : new JsonArray(new ArrayList<>(e.bytes())));
+  }
+
   /** A {@code chat.completion.chunk} SSE frame. */
   public static Buffer chunk(String id, long created, String model, JsonObject delta,
       String finishReason, Usage usage) {
+    return chunk(id, created, model, delta, null, finishReason, usage);
+  }
+
+  /** @param logprobs the chunk's token log probabilities, or null */
+  public static Buffer chunk(String id, long created, String model, JsonObject delta,
+      List<TokenLogprob> logprobs, String finishReason, Usage usage) {
     JsonObject choice = new JsonObject().put("index", 0).put("delta", delta)
-        .putNull("logprobs").put("finish_reason", finishReason == null ? null
-            : finishReason(finishReason));
+        .put("logprobs", logprobs == null ? null : new JsonObject()
+            .put("content", logprobs(logprobs)).putNull("refusal"))
+        .put("finish_reason", finishReason == null ? null : finishReason(finishReason));
     JsonObject chunk = new JsonObject()
         .put("id", id)
         .put("object", "chat.completion.chunk")

@@ -180,7 +180,7 @@ class AnthropicMessagesApiTest {
          "tools":[{"name":"w","input_schema":{"type":"object"}}],
          "tool_choice":{"type":"auto","disable_parallel_tool_use":true},
          "messages":[{"role":"user","content":"hi"}]}""");
-    assertEquals(new ChatOptions(false, null, null, null, 40, null, false, "u1"), c.options());
+    assertEquals(new ChatOptions(false, null, null, null, 40, null, false, "u1", null, null), c.options());
     assertNull(parse("""
         {"model":"auto","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""")
         .options());

@@ -123,6 +123,10 @@ class OpenAiChatApiTest {
             "parallel_tool_calls"),
         Arguments.of(withMessages(user, "\"user\":5"), "user"),
         Arguments.of(withMessages(user, "\"functions\":[]"), "functions"),
+        Arguments.of(withMessages(user, "\"logprobs\":1"), "logprobs"),
+        Arguments.of(withMessages(user, "\"top_logprobs\":21,\"logprobs\":true"),
+            "top_logprobs"),
+        Arguments.of(withMessages(user, "\"top_logprobs\":2"), "top_logprobs"),
         Arguments.of(withMessages(user, "\"function_call\":\"auto\""), "function_call"),
         Arguments.of("{\"messages\":" + user + "}", "model"));
   }
@@ -189,10 +193,10 @@ class OpenAiChatApiTest {
     ChatRequest c = parse(withMessages("[{\"role\":\"user\",\"content\":\"x\"}]",
         "\"max_completion_tokens\":9,\"presence_penalty\":0.5,\"frequency_penalty\":-1,"
         + "\"logit_bias\":{\"42\":-100},\"reasoning_effort\":\"low\","
-        + "\"parallel_tool_calls\":false,\"user\":\"u1\""));
+        + "\"parallel_tool_calls\":false,\"user\":\"u1\",\"logprobs\":true,\"top_logprobs\":3"));
     assertEquals(9, c.maxTokens());
     assertEquals(new ChatOptions(true, 0.5, -1.0, java.util.Map.of("42", -100), null, "low",
-        false, "u1"), c.options());
+        false, "u1", true, 3), c.options());
     assertNull(parse(withMessages("[{\"role\":\"user\",\"content\":\"x\"}]",
         "\"max_tokens\":9")).options());
   }
@@ -202,5 +206,21 @@ class OpenAiChatApiTest {
     assertEquals("stop", OpenAiChatApi.finishReason(null));
     assertEquals("stop", OpenAiChatApi.finishReason("stop_sequence"));
     assertEquals("content_filter", OpenAiChatApi.finishReason("content_filter"));
+  }
+
+  @Test
+  void refusalAndLogprobsAreAnsweredInOpenAisShape() {
+    io.tiermesh.contracts.ChatResponse r = new io.tiermesh.contracts.ChatResponse("x", 1, "m",
+        new ChatMessage("assistant", null, null, null, null), "stop", null, "No.",
+        List.of(new io.tiermesh.contracts.TokenLogprob("N", -0.25, List.of(78), List.of())));
+    JsonObject choice = OpenAiChatApi.response("c1", r).getJsonArray("choices")
+        .getJsonObject(0);
+    assertEquals("No.", choice.getJsonObject("message").getString("refusal"));
+    assertEquals(new JsonObject("{\"content\":[{\"token\":\"N\",\"logprob\":-0.25,"
+        + "\"bytes\":[78],\"top_logprobs\":[]}],\"refusal\":null}"),
+        choice.getJsonObject("logprobs"));
+    JsonObject anthropic = AnthropicMessagesApi.response("m1", r);
+    assertEquals("refusal", anthropic.getString("stop_reason"));
+    assertEquals("No.", anthropic.getJsonArray("content").getJsonObject(0).getString("text"));
   }
 }

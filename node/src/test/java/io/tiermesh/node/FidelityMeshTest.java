@@ -262,4 +262,65 @@ class FidelityMeshTest {
         .getString("text");
     assertTrue(text.startsWith("images:1"), text);
   }
+
+  @ParameterizedTest(name = "{0} stream={1}")
+  @CsvSource({"auto,false", "auto,true", "tier-2,false", "tier-2,true"})
+  void logprobsComeBackFromOllamaAndOpenAiBackends(String model, boolean stream)
+      throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"" + model + "\","
+        + "\"stream\":" + stream + ",\"logprobs\":true,\"top_logprobs\":2,\"messages\":"
+        + "[{\"role\":\"user\",\"content\":\"Say hello\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    List<JsonObject> choices = new ArrayList<>();
+    if (stream) {
+      for (JsonObject chunk : events(r.body())) {
+        JsonArray cs = chunk.getJsonArray("choices");
+        if (cs != null && !cs.isEmpty()) {
+          choices.add(cs.getJsonObject(0));
+        }
+      }
+    } else {
+      choices.add(new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0));
+    }
+    JsonArray entries = new JsonArray();
+    for (JsonObject c : choices) {
+      JsonObject lp = c.getJsonObject("logprobs");
+      if (lp != null) {
+        entries.addAll(lp.getJsonArray("content"));
+      }
+    }
+    assertTrue(entries.size() > 0, r.body());
+    JsonObject first = entries.getJsonObject(0);
+    assertTrue(first.getDouble("logprob") <= 0, first.encode());
+    assertEquals(2, first.getJsonArray("top_logprobs").size(), first.encode());
+  }
+
+  @ParameterizedTest(name = "stream={0}")
+  @ValueSource(booleans = {false, true})
+  void anOpenAiBackendsRefusalReachesBothClientApis(boolean stream) throws Exception {
+    String refusing = "I can't help with that [sim refusal]";
+    HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"tier-2\",\"stream\":"
+        + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + refusing + "\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    if (stream) {
+      StringBuilder refusal = new StringBuilder();
+      for (JsonObject chunk : events(r.body())) {
+        JsonArray cs = chunk.getJsonArray("choices");
+        if (cs != null && !cs.isEmpty()) {
+          refusal.append(cs.getJsonObject(0).getJsonObject("delta").getString("refusal", ""));
+        }
+      }
+      assertTrue(refusal.length() > 0, r.body());
+    } else {
+      JsonObject message = new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0)
+          .getJsonObject("message");
+      assertTrue(message.getString("refusal").length() > 0, r.body());
+      assertNull(message.getValue("content"));
+    }
+    HttpResponse<String> a = post("/v1/messages", "{\"model\":\"tier-2\",\"max_tokens\":50,"
+        + "\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + refusing + "\"}]}");
+    assertEquals(200, a.statusCode(), a.body());
+    assertTrue(a.body().contains("\"stop_reason\":\"refusal\""), a.body());
+  }
 }

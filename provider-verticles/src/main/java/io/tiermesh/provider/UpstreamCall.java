@@ -8,6 +8,7 @@ import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.StreamControl;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.config.ProviderConfig;
@@ -148,8 +149,7 @@ final class UpstreamCall implements StreamSink {
         Usage usage = decoded.usage() != null ? decoded.usage()
             : UsageEstimator.estimate(call.chat().promptChars(),
                 decoded.message().textLength());
-        ChatResponse response = new ChatResponse(decoded.id(), decoded.created(),
-            decoded.model(), decoded.message(), decoded.finishReason(), usage);
+        ChatResponse response = decoded.withUsage(usage);
         finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, response, usage, 0,
             null));
       });
@@ -189,11 +189,17 @@ final class UpstreamCall implements StreamSink {
 
   @Override
   public void delta(String text, List<ToolCallDelta> toolCalls) {
+    delta(text, toolCalls, null, null);
+  }
+
+  @Override
+  public void delta(String text, List<ToolCallDelta> toolCalls, String refusal,
+      List<TokenLogprob> logprobs) {
     if (promise.future().isComplete()) {
       return;
     }
     if (!replaying && (!held.isEmpty() || seq >= allowedChunks)) {
-      held.add(() -> delta(text, toolCalls));
+      held.add(() -> delta(text, toolCalls, refusal, logprobs));
       pause();
       return;
     }
@@ -201,12 +207,15 @@ final class UpstreamCall implements StreamSink {
     if (text != null) {
       completionChars += text.length();
     }
+    if (refusal != null) {
+      completionChars += refusal.length();
+    }
     if (seq == 0 && call.ackAddress() != null) {
       bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
     }
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
-        seq == 0 ? retry : 0));
+        seq == 0 ? retry : 0, refusal, logprobs));
     seq++;
     if (seq >= allowedChunks) {
       pause();

@@ -6,6 +6,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -107,6 +108,12 @@ public final class OllamaTranslator implements WireTranslator {
     }
     if (!options.isEmpty()) {
       body.put("options", options);
+    }
+    if (r.options() != null && r.options().logprobs() != null) {
+      body.put("logprobs", r.options().logprobs());
+      if (r.options().topLogprobs() != null) {
+        body.put("top_logprobs", r.options().topLogprobs());
+      }
     }
     Forced forced = Forced.of(r);
     if (forced != null) {
@@ -216,7 +223,8 @@ public final class OllamaTranslator implements WireTranslator {
     }
     return new ChatResponse(null, createdSeconds(o), o.getString("model"),
         new ChatMessage("assistant", content, null, null, calls),
-        finishReason(o, calls != null), usage(o));
+        finishReason(o, calls != null), usage(o), null,
+        forced != null ? null : OpenAiTranslator.logprobs(o.getJsonArray("logprobs")));
   }
 
   private static long createdSeconds(JsonObject o) {
@@ -363,7 +371,11 @@ public final class OllamaTranslator implements WireTranslator {
           }
           text = null;
         }
-        if ((text != null && !text.isEmpty()) || deltas != null) {
+        List<TokenLogprob> logprobs = forced != null ? null
+            : OpenAiTranslator.logprobs(o.getJsonArray("logprobs"));
+        if (logprobs != null) {
+          sink.delta(text == null || text.isEmpty() ? null : text, deltas, null, logprobs);
+        } else if ((text != null && !text.isEmpty()) || deltas != null) {
           sink.delta(text, deltas);
         }
       }

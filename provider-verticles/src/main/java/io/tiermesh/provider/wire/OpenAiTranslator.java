@@ -6,6 +6,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -62,6 +63,8 @@ public final class OpenAiTranslator implements WireTranslator {
       body.put("tool_choice", toolChoice(r.toolChoice()));
     }
     if (o != null) {
+      putIfSet(body, "logprobs", o.logprobs());
+      putIfSet(body, "top_logprobs", o.topLogprobs());
       putIfSet(body, "presence_penalty", o.presencePenalty());
       putIfSet(body, "frequency_penalty", o.frequencyPenalty());
       if (o.logitBias() != null) {
@@ -154,8 +157,10 @@ public final class OpenAiTranslator implements WireTranslator {
     JsonObject msg = choice.getJsonObject("message", new JsonObject());
     ChatMessage message = new ChatMessage(msg.getString("role", "assistant"),
         msg.getString("content"), null, null, decodeToolCalls(msg.getJsonArray("tool_calls")));
+    JsonObject lp = choice.getJsonObject("logprobs");
     return new ChatResponse(o.getString("id"), o.getLong("created", 0L), o.getString("model"),
-        message, choice.getString("finish_reason"), decodeUsage(o.getJsonObject("usage")));
+        message, choice.getString("finish_reason"), decodeUsage(o.getJsonObject("usage")),
+        msg.getString("refusal"), lp == null ? null : logprobs(lp.getJsonArray("content")));
   }
 
   private static List<ToolCall> decodeToolCalls(JsonArray calls) {
@@ -169,6 +174,38 @@ public final class OpenAiTranslator implements WireTranslator {
       out.add(new ToolCall(c.getString("id"), fn.getString("name"), fn.getString("arguments")));
     }
     return out;
+  }
+
+  /** OpenAI's (and Ollama's) per-token entries: token, logprob, bytes, top_logprobs. */
+  static List<TokenLogprob> logprobs(JsonArray entries) {
+    if (entries == null) {
+      return null;
+    }
+    List<TokenLogprob> out = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      out.add(logprob(entries.getJsonObject(i), true));
+    }
+    return out;
+  }
+
+  private static TokenLogprob logprob(JsonObject e, boolean withTop) {
+    JsonArray bytes = e.getJsonArray("bytes");
+    List<Integer> b = null;
+    if (bytes != null) {
+      b = new ArrayList<>(bytes.size());
+      for (int i = 0; i < bytes.size(); i++) {
+        b.add(bytes.getInteger(i));
+      }
+    }
+    JsonArray top = withTop ? e.getJsonArray("top_logprobs") : null;
+    List<TokenLogprob> t = null;
+    if (top != null) {
+      t = new ArrayList<>(top.size());
+      for (int i = 0; i < top.size(); i++) {
+        t.add(logprob(top.getJsonObject(i), false));
+      }
+    }
+    return new TokenLogprob(e.getString("token"), e.getDouble("logprob", 0.0), b, t);
   }
 
   static Usage decodeUsage(JsonObject u) {
@@ -314,7 +351,12 @@ public final class OpenAiTranslator implements WireTranslator {
       }
       String text = delta.getString("content");
       List<ToolCallDelta> tools = decodeToolDeltas(delta.getJsonArray("tool_calls"));
-      if ((text != null && !text.isEmpty()) || tools != null) {
+      String refusal = delta.getString("refusal");
+      JsonObject lp = choice.getJsonObject("logprobs");
+      List<TokenLogprob> logprobs = lp == null ? null : logprobs(lp.getJsonArray("content"));
+      if (refusal != null || logprobs != null) {
+        sink.delta(text == null || text.isEmpty() ? null : text, tools, refusal, logprobs);
+      } else if ((text != null && !text.isEmpty()) || tools != null) {
         sink.delta(text, tools);
       }
     }

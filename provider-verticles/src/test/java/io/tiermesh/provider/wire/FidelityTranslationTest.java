@@ -12,6 +12,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -242,7 +243,7 @@ class FidelityTranslationTest {
   void optionsReachTheBackendsThatTakeThem() {
     ChatRequest r = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), 50, null, null,
         null, TOOLS, null, null, null, false, new ChatOptions(true, 0.5, -0.5,
-            java.util.Map.of("42", -100), 40, "low", false, "end-user-7"));
+            java.util.Map.of("42", -100), 40, "low", false, "end-user-7", true, 2));
     JsonObject openAi = new OpenAiTranslator().encodeChat(r).toJsonObject();
     assertEquals(50, openAi.getInteger("max_completion_tokens"));
     assertFalse(openAi.containsKey("max_tokens"), "the name the client used, not rewritten");
@@ -253,6 +254,8 @@ class FidelityTranslationTest {
     assertEquals(false, openAi.getBoolean("parallel_tool_calls"));
     assertEquals("end-user-7", openAi.getString("user"));
     assertFalse(openAi.containsKey("top_k"), "OpenAI has no top_k");
+    assertEquals(true, openAi.getBoolean("logprobs"));
+    assertEquals(2, openAi.getInteger("top_logprobs"));
 
     JsonObject anthropic = new AnthropicTranslator().encodeChat(r).toJsonObject();
     assertEquals(50, anthropic.getInteger("max_tokens"));
@@ -262,7 +265,11 @@ class FidelityTranslationTest {
     assertEquals(new JsonObject().put("type", "auto").put("disable_parallel_tool_use", true),
         anthropic.getJsonObject("tool_choice"));
 
-    JsonObject options = ollama(r).getJsonObject("options");
+    assertFalse(anthropic.containsKey("logprobs"), "Anthropic has no log probabilities");
+    JsonObject ollamaBody = ollama(r);
+    assertEquals(true, ollamaBody.getBoolean("logprobs"));
+    assertEquals(2, ollamaBody.getInteger("top_logprobs"));
+    JsonObject options = ollamaBody.getJsonObject("options");
     assertEquals(50, options.getInteger("num_predict"));
     assertEquals(40, options.getInteger("top_k"));
     assertEquals(0.5, options.getDouble("presence_penalty"));
@@ -284,5 +291,61 @@ class FidelityTranslationTest {
         .finishReason());
     assertEquals("content_filter", t.decodeChat(Buffer.buffer(body.formatted("refusal")))
         .finishReason());
+  }
+
+  @Test
+  void refusalsAndLogprobsAreDecoded() {
+    ChatResponse openAi = new OpenAiTranslator().decodeChat(Buffer.buffer("""
+        {"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":null,
+          "refusal":"I can't."},"finish_reason":"stop","logprobs":{"content":[
+          {"token":"I","logprob":-0.5,"bytes":[73],"top_logprobs":[
+            {"token":"I","logprob":-0.5,"bytes":[73]},{"token":"We","logprob":-2.0,
+             "bytes":[87,101]}]}],"refusal":null}}]}"""));
+    assertEquals("I can't.", openAi.refusal());
+    assertEquals(new TokenLogprob("I", -0.5, List.of(73), List.of(
+        new TokenLogprob("I", -0.5, List.of(73), null),
+        new TokenLogprob("We", -2.0, List.of(87, 101), null))), openAi.logprobs().get(0));
+
+    ChatResponse ollama = new OllamaTranslator().decodeChat(Buffer.buffer("""
+        {"model":"m","message":{"role":"assistant","content":"Hi"},"done":true,
+         "logprobs":[{"token":"Hi","logprob":-0.1,"bytes":[72,105],"top_logprobs":[]}]}"""));
+    assertEquals(List.of(new TokenLogprob("Hi", -0.1, List.of(72, 105), List.of())),
+        ollama.logprobs());
+
+    List<String> seen = new ArrayList<>();
+    StreamSink sink = new StreamSink() {
+      @Override
+      public void delta(String text, List<ToolCallDelta> toolCalls) {
+        seen.add("plain:" + text);
+      }
+
+      @Override
+      public void delta(String text, List<ToolCallDelta> toolCalls, String refusal,
+          List<TokenLogprob> logprobs) {
+        seen.add("rich:" + text + ":" + refusal + ":" + (logprobs == null ? 0 : logprobs.size()));
+      }
+
+      @Override
+      public void end(String finishReason, Usage usage) {
+        seen.add("end:" + finishReason);
+      }
+
+      @Override
+      public void error(String message) {
+        seen.add("error");
+      }
+    };
+    StreamDecoder d = new OpenAiTranslator().streamDecoder();
+    d.feed(Buffer.buffer("""
+        data: {"choices":[{"index":0,"delta":{"refusal":"No."}}]}
+
+        data: {"choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-1,"bytes":[97],"top_logprobs":[]}]}}]}
+
+        data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
+
+        data: [DONE]
+
+        """), sink);
+    assertEquals(List.of("rich:null:No.:0", "rich:a:null:1", "end:stop"), seen);
   }
 }
