@@ -343,8 +343,12 @@ public final class OpenAiChatApi {
     if (params != null && !(params instanceof JsonObject)) {
       throw RequestRejected.field("function.parameters", "must be an object");
     }
+    Object strict = fn.getValue("strict");
+    if (strict != null && !(strict instanceof Boolean)) {
+      throw RequestRejected.field("function.strict", "must be a boolean");
+    }
     return new ToolDef(name, JsonFields.string(fn, "description", "function", false),
-        params == null ? null : ((JsonObject) params).encode());
+        params == null ? null : ((JsonObject) params).encode(), (Boolean) strict);
   }
 
   private static ToolChoice toolChoice(Object raw) {

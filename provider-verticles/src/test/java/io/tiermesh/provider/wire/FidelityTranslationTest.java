@@ -348,4 +348,15 @@ class FidelityTranslationTest {
         """), sink);
     assertEquals(List.of("rich:null:No.:0", "rich:a:null:1", "end:stop"), seen);
   }
+
+  @Test
+  void toolStrictReachesOpenAiBackendsOnly() {
+    ChatRequest r = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), null, null, null,
+        null, List.of(new ToolDef("weather", null, WEATHER_SCHEMA, true)), null, null, null,
+        false);
+    assertEquals(true, new OpenAiTranslator().encodeChat(r).toJsonObject().getJsonArray("tools")
+        .getJsonObject(0).getJsonObject("function").getBoolean("strict"));
+    assertFalse(ollama(r).getJsonArray("tools").getJsonObject(0).getJsonObject("function")
+        .containsKey("strict"));
+  }
 }
