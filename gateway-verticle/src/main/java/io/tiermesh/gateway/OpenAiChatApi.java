@@ -395,6 +395,7 @@ public final class OpenAiChatApi {
     }
     String at = "response_format.json_schema";
     String name = JsonFields.string(js, "name", at, true);
+    ChatChecks.toolName(name, at + ".name");
     Object schema = js.getValue("schema");
     if (schema != null && !(schema instanceof JsonObject)) {
       throw RequestRejected.field(at + ".schema", "must be an object");
