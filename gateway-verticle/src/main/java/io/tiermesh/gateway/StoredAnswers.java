@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.IdempotencyClaim;
 import io.tiermesh.contracts.MeshFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * nodes exactly one request per key executes. The claim expires after the request timeout, so
  * a node that dies mid-request does not block the key forever; the finished answer then
  * replaces it for the replay TTL. Failed requests release the claim so a retry may run.
+ * The claim travels with the request ({@link IdempotencyClaim}): when its gateway dies, the
+ * router hands the outcome to another gateway, which completes or releases it here.
  */
 public final class StoredAnswers {
 
@@ -75,6 +78,11 @@ public final class StoredAnswers {
     return "{tm}:idem:" + tenant + ":" + sha256(key);
   }
 
+  /** The claim a request with this tenant, key and request hash holds. */
+  public static IdempotencyClaim claim(String tenant, String key, String requestHash) {
+    return new IdempotencyClaim(idempotencyKey(tenant, key), requestHash);
+  }
+
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
     return eval(BEGIN, idempotencyKey(tenant, key), requestHash, String.valueOf(claimMs))
         .map(r -> switch (r.get(0).toString()) {
@@ -87,12 +95,25 @@ public final class StoredAnswers {
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
-    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, a.toJson().encode(),
-        String.valueOf(ttlMs)).mapEmpty();
+    return complete(claim(tenant, key, requestHash), a, ttlMs);
   }
 
   public Future<Void> release(String tenant, String key, String requestHash) {
-    return eval(RELEASE, idempotencyKey(tenant, key), requestHash).mapEmpty();
+    return release(claim(tenant, key, requestHash));
+  }
+
+  /**
+   * Stores the answer under a claim, which may have been taken by another gateway. A claim that
+   * was released or taken by a different request in the meantime is left alone.
+   */
+  public Future<Void> complete(IdempotencyClaim claim, Answer a, long ttlMs) {
+    return eval(COMPLETE, claim.storeKey(), claim.requestHash(), a.toJson().encode(),
+        String.valueOf(ttlMs)).mapEmpty();
+  }
+
+  /** Frees a still pending claim so that a retry runs. */
+  public Future<Void> release(IdempotencyClaim claim) {
+    return eval(RELEASE, claim.storeKey(), claim.requestHash()).mapEmpty();
   }
 
   /** A cached answer, or null. */

@@ -125,7 +125,8 @@ public final class RuleEngine {
         reason = REASON_FORCED;
         primary = resolveForced(facts.requestedModel());
         if (primary == null) {
-          return refuse(FailureCode.NOT_FOUND, "unknown model '" + facts.requestedModel()
+          return refuse(FailureCode.NOT_FOUND, "unknown model '"
+              + io.tiermesh.contracts.ClientText.quote(facts.requestedModel())
               + "' (use auto, tier-N, or provider/model from /v1/models)");
         }
         fallback = Fallback.DOWN;
