@@ -282,6 +282,9 @@ final class AnswerReuse {
     if (opt != null && opt.equalsIgnoreCase("bypass")) {
       return false;
     }
+    if (chat.options() != null && chat.options().wantsLogprobs()) {
+      return false; // stored answers keep text and tool calls, not per-token probabilities
+    }
     return (opt != null && opt.equalsIgnoreCase("use"))
         || (chat.temperature() != null && chat.temperature() == 0.0);
   }
@@ -303,8 +306,9 @@ final class AnswerReuse {
           calls.add(new JsonArray().add(t.id()).add(t.name()).add(t.argumentsJson()));
         }
       }
+      // Parts are records: their text form names every field, images included.
       msgs.add(new JsonArray().add(m.role()).add(m.content()).add(m.name()).add(m.toolCallId())
-          .add(calls));
+          .add(calls).add(m.parts() == null ? null : m.parts().toString()));
     }
     JsonArray tools = new JsonArray();
     if (c.tools() != null) {
@@ -314,7 +318,9 @@ final class AnswerReuse {
     }
     return new JsonArray().add(c.model()).add(msgs).add(c.maxTokens()).add(c.temperature())
         .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
-        .add(tools).add(c.toolChoiceJson()).add(c.responseFormatJson()).add(c.seed())
+        .add(tools).add(c.toolChoice() == null ? null : c.toolChoice().toString())
+        .add(c.responseFormat() == null ? null : c.responseFormat().toString()).add(c.seed())
+        .add(c.options() == null ? null : c.options().toString())
         .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
             .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
         .encode();

@@ -23,6 +23,7 @@ final class AnthropicStreamEncoder implements StreamEncoder {
 
   /** The open block's Anthropic index, or -1 when none is open. */
   private int openBlock = -1;
+  private boolean refused;
   private int nextBlock;
   /** The mesh tool index of the open tool_use block, or -1 for a text block. */
   private int openToolIndex = -1;
@@ -42,11 +43,17 @@ final class AnthropicStreamEncoder implements StreamEncoder {
               .putNull("stop_reason").putNull("stop_sequence")
               .put("usage", AnthropicMessagesApi.usage(Usage.ZERO)))));
     }
-    if (c.text() != null && !c.text().isEmpty()) {
+    // A backend's refusal is text to an Anthropic client (its own refusals are text too).
+    String text = c.refusal() == null ? c.text()
+        : c.text() == null ? c.refusal() : c.text() + c.refusal();
+    if (c.refusal() != null) {
+      refused = true;
+    }
+    if (text != null && !text.isEmpty()) {
       if (openBlock < 0 || openToolIndex != -1) {
         open(out, new JsonObject().put("type", "text").put("text", ""), -1);
       }
-      out.appendBuffer(delta(new JsonObject().put("type", "text_delta").put("text", c.text())));
+      out.appendBuffer(delta(new JsonObject().put("type", "text_delta").put("text", text)));
     }
     if (c.toolCalls() != null) {
       for (ToolCallDelta t : c.toolCalls()) {
@@ -68,7 +75,8 @@ final class AnthropicStreamEncoder implements StreamEncoder {
       out.appendBuffer(AnthropicMessagesApi.event("message_delta", new JsonObject()
           .put("type", "message_delta")
           .put("delta", new JsonObject()
-              .put("stop_reason", AnthropicMessagesApi.stopReason(c.finishReason()))
+              .put("stop_reason", refused ? "refusal"
+                  : AnthropicMessagesApi.stopReason(c.finishReason()))
               .putNull("stop_sequence"))
           // Input tokens are only known at the end of a mesh stream, so they ride here too;
           // Anthropic's SDKs take input_tokens from message_delta when present.

@@ -270,7 +270,7 @@ public final class GatewayVerticle extends VerticleBase {
       hints = caller.privacy().apply(hints, caller.tenant(),
           io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
     } catch (MeshFailure rejected) {
-      api.errors().send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().reject(resp, rejected);
       return;
     } catch (ClassCastException wrongType) {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -72,13 +74,13 @@ class AnthropicMessagesApiTest {
     assertEquals("checking", assistant.content());
     assertEquals(List.of(new ToolCall("toolu_1", "get_weather", "{\"city\":\"Oslo\"}")),
         assistant.toolCalls());
-    assertEquals(new ChatMessage("tool", "5C", null, "toolu_1", null), c.messages().get(2));
+    assertEquals(new ChatMessage("tool", "5C", "get_weather", "toolu_1", null),
+        c.messages().get(2), "a tool result keeps the id and gains the name of its call");
     assertEquals(ChatMessage.of("user", "thanks"), c.messages().get(3));
     assertEquals("get_weather", c.tools().get(0).name());
     assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
         c.tools().get(0).parametersJson());
-    assertEquals("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}",
-        c.toolChoiceJson());
+    assertEquals(new ToolChoice.Function("get_weather"), c.toolChoice());
   }
 
   @Test
@@ -90,9 +92,14 @@ class AnthropicMessagesApiTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"auto,\"auto\"", "any,\"required\"", "none,\"none\""})
-  void toolChoiceTypes(String type, String openAi) {
-    assertEquals(openAi, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
+  @CsvSource({"auto,auto", "any,required", "none,none"})
+  void toolChoiceTypes(String type, String mesh) {
+    ToolChoice expected = switch (mesh) {
+      case "auto" -> ToolChoice.AUTO;
+      case "required" -> ToolChoice.REQUIRED;
+      default -> ToolChoice.NONE;
+    };
+    assertEquals(expected, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
   }
 
   static Stream<Arguments> rejected() {
@@ -106,7 +113,7 @@ class AnthropicMessagesApiTest {
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\","
             + "\"content\":\"x\"}]}", "role"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
-            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "'image'"),
+            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "source.type"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
             + "\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"b\"}]}]}", "'tool_use'"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"system\":5," + msgs + "}", "'system'"),
@@ -131,7 +138,7 @@ class AnthropicMessagesApiTest {
 
   @ParameterizedTest
   @CsvSource({"stop,end_turn", "length,max_tokens", "tool_calls,tool_use",
-      "stop_sequence,stop_sequence", "content_filter,end_turn"})
+      "stop_sequence,stop_sequence", "content_filter,refusal"})
   void stopReasons(String finish, String stop) {
     assertEquals(stop, AnthropicMessagesApi.stopReason(finish));
   }
@@ -164,5 +171,18 @@ class AnthropicMessagesApiTest {
     assertEquals("max_tokens", m.getString("stop_reason"));
     assertEquals(0, m.getJsonObject("usage").getInteger("output_tokens"));
     assertNull(m.getString("stop_sequence"));
+  }
+
+  @Test
+  void topKUserIdAndSerialToolUseAreCarried() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":5,"top_k":40,"metadata":{"user_id":"u1"},
+         "tools":[{"name":"w","input_schema":{"type":"object"}}],
+         "tool_choice":{"type":"auto","disable_parallel_tool_use":true},
+         "messages":[{"role":"user","content":"hi"}]}""");
+    assertEquals(new ChatOptions(false, null, null, null, 40, null, false, "u1", null, null), c.options());
+    assertNull(parse("""
+        {"model":"auto","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""")
+        .options());
   }
 }
