@@ -44,6 +44,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final long HEALTH_TIMEOUT_MS = 1_000;
   /** The route reason of ledger entries for answers served from the response cache. */
   static final String CACHE_HIT_REASON = "cache-hit";
+  /** Offered tools the backend never saw (they run only inside their vendor's service). */
+  static final String DROPPED_TOOLS_HEADER = "X-TierMesh-Dropped-Tools";
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
@@ -110,6 +112,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
+    router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
@@ -205,6 +208,9 @@ public final class GatewayVerticle extends VerticleBase {
       }
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
+      if (!parsed.droppedTools().isEmpty()) {
+        resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
     } catch (MeshFailure rejected) {
       api.errors().reject(resp, rejected);
@@ -221,6 +227,37 @@ public final class GatewayVerticle extends VerticleBase {
             execute(ctx, api, admitted, routingHints, requestId, ticket);
           }
         });
+  }
+
+  /**
+   * Anthropic's {@code POST /v1/messages/count_tokens}: the same parse and checks as a
+   * message (a request that would be refused is refused here too), then the gateway's count.
+   * No backend is called and nothing is billed.
+   */
+  private void countTokens(RoutingContext ctx, InputLimits limits) {
+    try {
+      limits.checkBody(ctx.body().buffer());
+      JsonObject body;
+      try {
+        body = ctx.body().asJsonObject();
+      } catch (DecodeException e) {
+        throw RequestRejected.bad("body is not valid JSON");
+      }
+      if (body == null) {
+        throw RequestRejected.bad("body must be a JSON object");
+      }
+      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
+      if (!parsed.droppedTools().isEmpty()) {
+        ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
+      json(ctx.response(), 200, new JsonObject().put("input_tokens",
+          TokenCount.estimate(parsed.chat())));
+    } catch (MeshFailure rejected) {
+      ErrorShape.ANTHROPIC.reject(ctx.response(), rejected);
+    } catch (ClassCastException wrongType) {
+      ErrorShape.ANTHROPIC.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "a field has the wrong JSON type", null);
+    }
   }
 
   /** Routes a request that no stored answer could serve, and reports its outcome. */
