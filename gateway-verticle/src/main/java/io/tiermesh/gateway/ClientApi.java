@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * One client-facing chat API (OpenAI Chat Completions, Anthropic Messages): how its requests
+ * One client-facing chat API (OpenAI Chat Completions and Responses, Anthropic Messages): how its requests
  * parse into the mesh's form and how answers, streams and errors are spelled back. The
  * request path itself is the same for every API.
  */
@@ -90,6 +90,34 @@ interface ClientApi {
     @Override
     public ErrorShape errors() {
       return ErrorShape.ANTHROPIC;
+    }
+  };
+
+  ClientApi RESPONSES = new ClientApi() {
+    @Override
+    public Parsed parse(JsonObject body) {
+      OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(body);
+      return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
+    }
+
+    @Override
+    public String responseId(String requestId) {
+      return "resp_" + requestId;
+    }
+
+    @Override
+    public JsonObject response(String responseId, ChatResponse r) {
+      return OpenAiResponsesApi.response(responseId, r);
+    }
+
+    @Override
+    public StreamEncoder encoder(String responseId, Parsed parsed) {
+      return new ResponsesStreamEncoder(responseId);
+    }
+
+    @Override
+    public ErrorShape errors() {
+      return ErrorShape.OPENAI;
     }
   };
 }

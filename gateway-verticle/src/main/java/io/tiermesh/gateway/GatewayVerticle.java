@@ -112,6 +112,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
+    router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
     router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
@@ -265,7 +266,8 @@ public final class GatewayVerticle extends VerticleBase {
       RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
     HttpServerResponse resp = ctx.response();
     long started = System.nanoTime();
-    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic"
+        : api == ClientApi.RESPONSES ? "responses" : "openai";
     String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
