@@ -1,0 +1,203 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.simulator.Fault;
+import io.tiermesh.simulator.RequestLog;
+import io.tiermesh.simulator.Script;
+import io.tiermesh.simulator.UpstreamSimulator;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent clients people put in front of the mesh, unchanged, from npm ({@code
+ * sdk-tests/agents}): Claude Code, Codex CLI and the OpenAI Agents SDK. Each gets a task that
+ * needs a tool; the simulator answers the first turn with that tool call and the next with
+ * text, so the test sees the client run the tool and print the final answer. The clients are
+ * kept offline (no telemetry, a temporary home) and talk only to the gateway on 127.0.0.1.
+ */
+class AgentClientsTest {
+
+  private static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
+      .normalize();
+  static TestMesh mesh;
+  private Path home;
+  private Path work;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(onPath("node") && onPath("npm"), "Node.js is not installed");
+    if (!Files.isDirectory(DIR.resolve("node_modules"))) {
+      Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), DIR, Map.of(), 600);
+      assertEquals(0, install.exit(), "npm ci failed:\n" + install.output());
+    }
+    mesh = new TestMesh();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (mesh != null) {
+      mesh.close();
+    }
+  }
+
+  @BeforeEach
+  void fresh() throws Exception {
+    mesh.resetSimulators();
+    home = Files.createTempDirectory("tiermesh-agent-home");
+    work = Files.createTempDirectory("tiermesh-agent-work");
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void clean() throws Exception {
+    for (Path p : List.of(home, work)) {
+      try (Stream<Path> all = Files.walk(p)) {
+        all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  private String base() {
+    return "http://127.0.0.1:" + mesh.node.httpPort();
+  }
+
+  /**
+   * The first chat answer is the scripted tool call; every later one is plain text. Only chat
+   * calls take the script (the provider's health probe must not use it up).
+   */
+  private static void scriptToolThenText(UpstreamSimulator sim, String tool, JsonObject args) {
+    sim.faults().install(Fault.scripted(Script.toolCalls(tool).withToolArguments(args.encode())),
+        1, null, sim == mesh.local ? "/api/chat" : "/v1/chat/completions");
+  }
+
+  private static String log(UpstreamSimulator sim) {
+    StringBuilder sb = new StringBuilder();
+    for (RequestLog.Entry e : sim.log().entries()) {
+      sb.append(e.toJson().encode()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void claudeCodeWritesAFileThroughTheMesh() throws Exception {
+    Path target = work.resolve("hello.txt");
+    scriptToolThenText(mesh.local, "Write", new JsonObject().put("file_path", target.toString())
+        .put("content", "hello from the mesh\n"));
+    Map<String, String> env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("ANTHROPIC_BASE_URL", base());
+    env.put("ANTHROPIC_API_KEY", TestMesh.KEY);
+    env.put("ANTHROPIC_MODEL", "auto");
+    env.put("ANTHROPIC_SMALL_FAST_MODEL", "auto");
+    env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+    env.put("DISABLE_TELEMETRY", "1");
+    Result r = run(List.of(DIR.resolve("node_modules/@anthropic-ai/claude-code-linux-x64/claude")
+        .toString(), "-p", "Create hello.txt in the current directory saying hello",
+        "--permission-mode", "acceptEdits"), work, env, 180);
+    String sims = log(mesh.local);
+    System.out.println("claude:\n" + r.output() + "\nsimulator:\n" + sims);
+    assertEquals(0, r.exit(), r.output() + "\n" + sims);
+    assertTrue(Files.exists(target), "the Write tool ran:\n" + r.output() + "\n" + sims);
+    assertEquals("hello from the mesh\n", Files.readString(target));
+    assertTrue(r.output().strip().length() > 0, "the final text is printed");
+  }
+
+  @Test
+  void codexRunsACommandThroughTheMesh() throws Exception {
+    Path codexHome = Files.createDirectories(home.resolve("codex"));
+    Files.writeString(codexHome.resolve("config.toml"), """
+        model = "auto"
+        model_provider = "tiermesh"
+
+        [model_providers.tiermesh]
+        name = "TierMesh"
+        base_url = "%s/v1"
+        env_key = "TIERMESH_API_KEY"
+        wire_api = "responses"
+        """.formatted(base()));
+    scriptToolThenText(mesh.local, "exec_command",
+        new JsonObject().put("cmd", "printf 'hello from the mesh\\n' > hello.txt"));
+    Map<String, String> env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("CODEX_HOME", codexHome.toString());
+    env.put("TIERMESH_API_KEY", TestMesh.KEY);
+    Result r = run(List.of(DIR.resolve("node_modules/@openai/codex-linux-x64/vendor/"
+        + "x86_64-unknown-linux-musl/bin/codex").toString(), "exec", "--skip-git-repo-check",
+        "-s", "workspace-write", "Create hello.txt in the current directory saying hello"),
+        work, env, 180);
+    String sims = log(mesh.local);
+    System.out.println("codex:\n" + r.output() + "\nsimulator:\n" + sims);
+    Path target = work.resolve("hello.txt");
+    assertEquals(0, r.exit(), r.output() + "\n" + sims);
+    assertTrue(Files.exists(target), "the command ran:\n" + r.output() + "\n" + sims);
+    assertEquals("hello from the mesh\n", Files.readString(target));
+  }
+
+  @Test
+  void agentsSdkRunsItsFunctionToolThroughTheMesh() throws Exception {
+    scriptToolThenText(mesh.local, "get_weather", new JsonObject().put("city", "Oslo"));
+    Map<String, String> env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("OPENAI_BASE_URL", base() + "/v1");
+    env.put("OPENAI_API_KEY", TestMesh.KEY);
+    env.put("OPENAI_AGENTS_DISABLE_TRACING", "1");
+    Result r = run(List.of("node", "agent.mjs"), DIR, env, 120);
+    String sims = log(mesh.local);
+    System.out.println("agents sdk:\n" + r.output() + "\nsimulator:\n" + sims);
+    assertEquals(0, r.exit(), r.output() + "\n" + sims);
+    assertTrue(r.output().contains("tool ran: get_weather(Oslo)"), r.output());
+    assertTrue(r.output().lines().anyMatch(l -> l.startsWith("final output: ")
+        && l.length() > "final output: ".length()), r.output());
+    assertEquals(2, mesh.local.log().count(e -> "/api/chat".equals(e.path())),
+        "one backend call per turn:\n" + sims);
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(List<String> cmd, Path dir, Map<String, String> env, long seconds)
+      throws Exception {
+    Path log = Files.createTempFile("agent-client", ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(
+            new File("/dev/null")));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return new Result(-1, "timed out after " + seconds + " s:\n" + Files.readString(log));
+      }
+      return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  private static boolean onPath(String binary) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String d : path.split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(d, binary))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
