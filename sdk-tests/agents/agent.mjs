@@ -23,7 +23,6 @@ const getWeather = tool({
 const agent = new Agent({
   name: 'Weather assistant',
   instructions: 'Answer with the weather tool.',
-  model: process.env.MODEL ?? 'auto',
   tools: [getWeather],
 });
 

@@ -65,14 +65,14 @@ final class OpenAiResponsesApi {
       }
       system.append(s);
     }
-    input(body.getValue("input"), messages, system);
+    List<String> dropped = new ArrayList<>();
+    input(body.getValue("input"), messages, system, dropped);
     if (messages.isEmpty()) {
       throw RequestRejected.field("input", "must hold at least one user or assistant item");
     }
     if (!system.isEmpty()) {
       messages.add(0, ChatMessage.of("system", system.toString()));
     }
-    List<String> dropped = new ArrayList<>();
     List<ToolDef> tools = tools(body.getValue("tools"), dropped);
     ToolChoice choice = toolChoice(body.getValue("tool_choice"), dropped);
     if (tools == null && choice != null && !choice.forced()) {
@@ -103,7 +103,8 @@ final class OpenAiResponsesApi {
     return new Parsed(chat, (JsonObject) metadata, List.copyOf(dropped));
   }
 
-  private static void input(Object raw, List<ChatMessage> out, StringBuilder system) {
+  private static void input(Object raw, List<ChatMessage> out, StringBuilder system,
+      List<String> dropped) {
     if (raw instanceof String s) {
       out.add(ChatMessage.of("user", s));
       return;
@@ -151,9 +152,23 @@ final class OpenAiResponsesApi {
         case "reasoning" -> {
           // Earlier reasoning replayed as history: no backend needs it back.
         }
+        case "additional_tools" -> {
+          // Tool groups offered inside the input (Codex with its newest default models): they
+          // run only through OpenAI's service, so like hosted tools they are named and dropped.
+          if (!(item.getValue("tools") instanceof JsonArray extra)) {
+            throw RequestRejected.field(at + ".tools", "must be an array");
+          }
+          for (int k = 0; k < extra.size(); k++) {
+            if (extra.getValue(k) instanceof JsonObject tool) {
+              Object name = tool.getValue("name");
+              dropped.add(name instanceof String n && !n.isBlank() ? n
+                  : String.valueOf(tool.getValue("type")));
+            }
+          }
+        }
         default -> throw RequestRejected.field(at + ".type", "'" + (t.length() < 40 ? t : "?")
-            + "' is not supported (message, function_call, function_call_output and "
-            + "reasoning items are)");
+            + "' is not supported (message, function_call, function_call_output, reasoning "
+            + "and additional_tools items are)");
       }
     }
   }

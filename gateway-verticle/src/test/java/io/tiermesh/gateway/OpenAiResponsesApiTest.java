@@ -185,4 +185,22 @@ class OpenAiResponsesApiTest {
     assertEquals("cut", last.getJsonObject("response").getJsonObject("error")
         .getString("message"));
   }
+
+  /** Codex with its newest default model offers its tools inside the input. */
+  @Test
+  void toolGroupsInsideTheInputAreDroppedAndNamed() {
+    OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(new JsonObject("""
+        {"model":"gpt-6.2-sol","store":false,"stream":true,"tool_choice":"auto",
+         "reasoning":{"effort":"low","context":"all_turns"},"text":{"verbosity":"low"},
+         "client_metadata":{"turn_id":"t"},
+         "input":[{"type":"additional_tools","id":"at_1","role":"developer",
+                   "tools":[{"type":"namespace","name":"functions","tools":[]},
+                            {"type":"namespace","name":"clock","tools":[]}]},
+                  {"type":"message","id":"msg_1","role":"user",
+                   "content":[{"type":"input_text","text":"hi"}]}]}"""));
+    assertEquals(List.of("functions", "clock"), p.droppedTools());
+    assertNull(p.chat().tools());
+    assertNull(p.chat().toolChoice());
+    assertEquals(List.of(ChatMessage.of("user", "hi")), p.chat().messages());
+  }
 }

@@ -102,8 +102,6 @@ class AgentClientsTest {
     env.put("HOME", home.toString());
     env.put("ANTHROPIC_BASE_URL", base());
     env.put("ANTHROPIC_API_KEY", TestMesh.KEY);
-    env.put("ANTHROPIC_MODEL", "auto");
-    env.put("ANTHROPIC_SMALL_FAST_MODEL", "auto");
     env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
     env.put("DISABLE_TELEMETRY", "1");
     Result r = run(List.of(DIR.resolve("node_modules/@anthropic-ai/claude-code-linux-x64/claude")
@@ -117,11 +115,11 @@ class AgentClientsTest {
     assertTrue(r.output().strip().length() > 0, "the final text is printed");
   }
 
-  @Test
-  void codexRunsACommandThroughTheMesh() throws Exception {
+  /** Codex's own config file for the mesh; {@code model} null keeps Codex's default. */
+  private Path codexHome(String model) throws Exception {
     Path codexHome = Files.createDirectories(home.resolve("codex"));
-    Files.writeString(codexHome.resolve("config.toml"), """
-        model = "auto"
+    Files.writeString(codexHome.resolve("config.toml"), (model == null ? ""
+        : "model = \"" + model + "\"\n") + """
         model_provider = "tiermesh"
 
         [model_providers.tiermesh]
@@ -130,22 +128,45 @@ class AgentClientsTest {
         env_key = "TIERMESH_API_KEY"
         wire_api = "responses"
         """.formatted(base()));
-    scriptToolThenText(mesh.local, "exec_command",
-        new JsonObject().put("cmd", "printf 'hello from the mesh\\n' > hello.txt"));
+    return codexHome;
+  }
+
+  private Result codex(Path codexHome, String task) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
     env.put("CODEX_HOME", codexHome.toString());
     env.put("TIERMESH_API_KEY", TestMesh.KEY);
-    Result r = run(List.of(DIR.resolve("node_modules/@openai/codex-linux-x64/vendor/"
+    return run(List.of(DIR.resolve("node_modules/@openai/codex-linux-x64/vendor/"
         + "x86_64-unknown-linux-musl/bin/codex").toString(), "exec", "--skip-git-repo-check",
-        "-s", "workspace-write", "Create hello.txt in the current directory saying hello"),
-        work, env, 180);
+        "-s", "workspace-write", task), work, env, 180);
+  }
+
+  @Test
+  void codexRunsACommandThroughTheMesh() throws Exception {
+    scriptToolThenText(mesh.local, "exec_command",
+        new JsonObject().put("cmd", "printf 'hello from the mesh\\n' > hello.txt"));
+    Result r = codex(codexHome("auto"), "Create hello.txt in the current directory saying hello");
     String sims = log(mesh.local);
     System.out.println("codex:\n" + r.output() + "\nsimulator:\n" + sims);
     Path target = work.resolve("hello.txt");
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
     assertTrue(Files.exists(target), "the command ran:\n" + r.output() + "\n" + sims);
     assertEquals("hello from the mesh\n", Files.readString(target));
+    assertEquals(2, mesh.local.log().count(e -> "/api/chat".equals(e.path())),
+        "one backend call per turn:\n" + sims);
+  }
+
+  /**
+   * Codex left on its own default model offers its tools only as tool groups the mesh cannot
+   * run: they are dropped, and the turn still gets its answer rather than a refusal.
+   */
+  @Test
+  void codexWithItsDefaultModelIsAnsweredNotRefused() throws Exception {
+    Result r = codex(codexHome(null), "Say hello");
+    String sims = log(mesh.local);
+    System.out.println("codex (default model):\n" + r.output() + "\nsimulator:\n" + sims);
+    assertEquals(0, r.exit(), r.output() + "\n" + sims);
+    assertEquals(1, mesh.local.log().count(e -> "/api/chat".equals(e.path())), sims);
   }
 
   @Test
