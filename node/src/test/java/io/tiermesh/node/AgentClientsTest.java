@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The agent clients people put in front of the mesh, unchanged, from npm ({@code
@@ -93,10 +95,22 @@ class AgentClientsTest {
     return sb.toString();
   }
 
-  @Test
-  void claudeCodeWritesAFileThroughTheMesh() throws Exception {
+  /** Tier 1 (an Ollama-format backend) by default; tier 2 (OpenAI format) with the hint. */
+  private static UpstreamSimulator backend(boolean paid) {
+    return paid ? mesh.hosted : mesh.local;
+  }
+
+  private static long chatCalls(UpstreamSimulator sim) {
+    return sim.log().count(e -> e.path().equals(sim == mesh.local ? "/api/chat"
+        : "/v1/chat/completions"));
+  }
+
+  @ParameterizedTest(name = "paid tier: {0}")
+  @ValueSource(booleans = {false, true})
+  void claudeCodeWritesAFileThroughTheMesh(boolean paid) throws Exception {
     Path target = work.resolve("hello.txt");
-    scriptToolThenText(mesh.local, "Write", new JsonObject().put("file_path", target.toString())
+    UpstreamSimulator sim = backend(paid);
+    scriptToolThenText(sim, "Write", new JsonObject().put("file_path", target.toString())
         .put("content", "hello from the mesh\n"));
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
@@ -104,19 +118,27 @@ class AgentClientsTest {
     env.put("ANTHROPIC_API_KEY", TestMesh.KEY);
     env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
     env.put("DISABLE_TELEMETRY", "1");
+    if (paid) {
+      env.put("ANTHROPIC_CUSTOM_HEADERS", "X-TierMesh-Quality: high");
+    }
     Result r = run(List.of(DIR.resolve("node_modules/@anthropic-ai/claude-code-linux-x64/claude")
         .toString(), "-p", "Create hello.txt in the current directory saying hello",
         "--permission-mode", "acceptEdits"), work, env, 180);
-    String sims = log(mesh.local);
+    String sims = log(sim);
     System.out.println("claude:\n" + r.output() + "\nsimulator:\n" + sims);
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
     assertTrue(Files.exists(target), "the Write tool ran:\n" + r.output() + "\n" + sims);
     assertEquals("hello from the mesh\n", Files.readString(target));
     assertTrue(r.output().strip().length() > 0, "the final text is printed");
+    assertEquals(2, chatCalls(sim), "one backend call per turn:\n" + sims);
   }
 
   /** Codex's own config file for the mesh; {@code model} null keeps Codex's default. */
   private Path codexHome(String model) throws Exception {
+    return codexHome(model, "");
+  }
+
+  private Path codexHome(String model, String providerExtra) throws Exception {
     Path codexHome = Files.createDirectories(home.resolve("codex"));
     Files.writeString(codexHome.resolve("config.toml"), (model == null ? ""
         : "model = \"" + model + "\"\n") + """
@@ -127,7 +149,7 @@ class AgentClientsTest {
         base_url = "%s/v1"
         env_key = "TIERMESH_API_KEY"
         wire_api = "responses"
-        """.formatted(base()));
+        """.formatted(base()) + providerExtra);
     return codexHome;
   }
 
@@ -141,19 +163,22 @@ class AgentClientsTest {
         "-s", "workspace-write", task), work, env, 180);
   }
 
-  @Test
-  void codexRunsACommandThroughTheMesh() throws Exception {
-    scriptToolThenText(mesh.local, "exec_command",
+  @ParameterizedTest(name = "paid tier: {0}")
+  @ValueSource(booleans = {false, true})
+  void codexRunsACommandThroughTheMesh(boolean paid) throws Exception {
+    UpstreamSimulator sim = backend(paid);
+    scriptToolThenText(sim, "exec_command",
         new JsonObject().put("cmd", "printf 'hello from the mesh\\n' > hello.txt"));
-    Result r = codex(codexHome("auto"), "Create hello.txt in the current directory saying hello");
-    String sims = log(mesh.local);
+    Result r = codex(codexHome("auto", paid
+        ? "http_headers = { \"X-TierMesh-Quality\" = \"high\" }\n" : ""),
+        "Create hello.txt in the current directory saying hello");
+    String sims = log(sim);
     System.out.println("codex:\n" + r.output() + "\nsimulator:\n" + sims);
     Path target = work.resolve("hello.txt");
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
     assertTrue(Files.exists(target), "the command ran:\n" + r.output() + "\n" + sims);
     assertEquals("hello from the mesh\n", Files.readString(target));
-    assertEquals(2, mesh.local.log().count(e -> "/api/chat".equals(e.path())),
-        "one backend call per turn:\n" + sims);
+    assertEquals(2, chatCalls(sim), "one backend call per turn:\n" + sims);
   }
 
   /**
