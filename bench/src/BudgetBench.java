@@ -4,7 +4,6 @@ import io.tiermesh.budget.BudgetStore;
 import io.tiermesh.budget.BudgetStoreOptions;
 import io.tiermesh.budget.BudgetWindow;
 import io.tiermesh.budget.ChargeDetails;
-import io.tiermesh.budget.ExhaustionAction;
 import io.tiermesh.budget.Reservation;
 import io.tiermesh.budget.ScopeLimit;
 import io.tiermesh.node.LocalRedis;
@@ -49,7 +48,7 @@ public final class BudgetBench {
       Promise<Void> started = Promise.promise();
       vertx.runOnContext(v -> store.start().onComplete(started));
       started.future().await(10, TimeUnit.SECONDS);
-      BudgetPolicy policy = new BudgetPolicy(ZoneId.of("UTC"), 0.8, ExhaustionAction.FALLBACK,
+      BudgetPolicy policy = new BudgetPolicy(ZoneId.of("UTC"), 0.8,
           List.of(
               ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 1_000_000_000_000L),
               ScopeLimit.spend(BudgetScope.global(), BudgetWindow.DAY, 1_000_000_000_000L),

@@ -4,8 +4,10 @@ KEYS[1]             {tm}:epoch               must equal ARGV[1]; missing = count
 KEYS[2]             {tm}:r:<member>          reservation hash, created here
 KEYS[3]             {tm}:reservations        ZSET member -> deadline ms, read by the reaper
 KEYS[4]             {tm}:done:<member>       record of a settled/released attempt
-KEYS[4+1 .. 4+n]    {tm}:c:<scope key>       counters: spent, reserved, count, alertAt, windowEnd
-KEYS[4+n+1 .. 4+2n] {tm}:alert:<scope key>   alert markers, one per counter and window
+KEYS[5]             {tm}:halt:<provider>     present while the provider is halted after an
+                                             overrun (settle.lua sets it)
+KEYS[5+1 .. 5+n]    {tm}:c:<scope key>       counters: spent, reserved, count, alertAt, windowEnd
+KEYS[5+n+1 .. 5+2n] {tm}:alert:<scope key>   alert markers, one per counter and window
 
 ARGV[1] expected epoch   ARGV[2] amount µ$   ARGV[3] deadline ms   ARGV[4] holder node
 ARGV[5] member (<attempt>:<request id>)
@@ -19,7 +21,7 @@ Amounts are passed to HINCRBY as the caller's strings: Lua numbers would reach R
 form ("1e+15") which HINCRBY rejects.
 
 Returns
-  {'rebuild'} | {'epoch', current} | {'closed', state}
+  {'rebuild'} | {'epoch', current} | {'closed', state} | {'halted'}
   {'exhausted', i, 'spend'|'requests', usage}
   {'admitted'|'duplicate', usage, alerts}
 where usage is flat {spent_1, reserved_1, count_1, spent_2, ...} and alerts lists the scope
@@ -33,11 +35,11 @@ if epoch ~= ARGV[1] then
   return {'epoch', epoch}
 end
 
-local n = (#KEYS - 4) / 2
+local n = (#KEYS - 5) / 2
 local function usage()
   local u = {}
   for i = 1, n do
-    local v = redis.call('HMGET', KEYS[4 + i], 'spent', 'reserved', 'count')
+    local v = redis.call('HMGET', KEYS[5 + i], 'spent', 'reserved', 'count')
     u[#u + 1] = tonumber(v[1] or 0)
     u[#u + 1] = tonumber(v[2] or 0)
     u[#u + 1] = tonumber(v[3] or 0)
@@ -52,6 +54,9 @@ end
 local state = redis.call('HGET', KEYS[4], 'state')
 if state then
   return {'closed', state}
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return {'halted'}
 end
 
 local amount = tonumber(ARGV[2])
@@ -72,7 +77,7 @@ local alerts = {}
 redis.call('HSET', KEYS[2], '_amount', ARGV[2], '_deadline', ARGV[3], '_holder', ARGV[4])
 for i = 1, n do
   local arg = 6 + 6 * (i - 1)
-  local counter = KEYS[4 + i]
+  local counter = KEYS[5 + i]
   redis.call('HINCRBY', counter, 'reserved', ARGV[2])
   redis.call('HINCRBY', counter, 'count', 1)
   redis.call('HSET', counter, 'alertAt', ARGV[arg + 2], 'windowEnd', ARGV[arg + 3])
@@ -82,7 +87,7 @@ for i = 1, n do
   u[3 * i] = u[3 * i] + 1
   local alertAt = tonumber(ARGV[arg + 2])
   if alertAt >= 0 and u[3 * i - 2] + u[3 * i - 1] >= alertAt then
-    if redis.call('SET', KEYS[4 + n + i], '1', 'NX', 'PX', ARGV[arg + 4]) then
+    if redis.call('SET', KEYS[5 + n + i], '1', 'NX', 'PX', ARGV[arg + 4]) then
       alerts[#alerts + 1] = i
     end
   end

@@ -6,10 +6,13 @@ KEYS[1] {tm}:r:<member>       reservation hash: _amount, _deadline, _holder, <co
 KEYS[2] {tm}:reservations     ZSET of open reservations
 KEYS[3] {tm}:done:<member>    record of the outcome; makes a repeated settle a no-op
 KEYS[4] {tm}:ledger           ledger stream
+KEYS[5] {tm}:halt:<provider>  set when this settle overruns its reservation: reservations for
+                              the provider are refused while it exists (reserve.lua)
 
 ARGV[1] member   ARGV[2] 'settle' | 'release'   ARGV[3] actual µ$ (settle)
 ARGV[4] done-record ttl ms   ARGV[5] now ms by the gateway's clock (ledger time, alert ttl)
-ARGV[6..] ledger field/value pairs describing the call (request id, tenant, model, tokens...)
+ARGV[6] halt ttl ms (until the current day window ends)
+ARGV[7..] ledger field/value pairs describing the call (request id, tenant, model, tokens...)
 
 Counter and alert keys are read from the reservation; they share the {tm} hash tag with the
 declared keys, so they live in the same cluster slot.
@@ -41,7 +44,7 @@ end
 
 local function appendLedger(counters, reserved, late, over)
   local fields = {}
-  for i = 6, #ARGV do
+  for i = 7, #ARGV do
     fields[#fields + 1] = ARGV[i]
   end
   for _, v in ipairs({'cost', ARGV[3], 'reserved', reserved, 'ts', ARGV[5],
@@ -118,6 +121,13 @@ local id, alerted = '', {}
 if settle then
   alerted = crossAlerts(counters)
   id = appendLedger(counters, amount, '0', tostring(over))
+end
+if over == 1 then
+  -- Only a backend that reports more than the bound allows gets here: stop paying it until an
+  -- operator looked (or the day rolls), in the same step that charged it.
+  redis.call('HSET', KEYS[5], 'member', ARGV[1], 'cost', actual, 'reserved', amount,
+      'ledger', id, 'at', ARGV[5])
+  redis.call('PEXPIRE', KEYS[5], ARGV[6])
 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])

@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each alert also increments {@value #ALERTS_METER} (tags: scope kind and window — not the
  * scope id, which may name a tenant) in the node's registry, when it has one.
+ *
+ * <p>An overrun (a provider charged above its reservation, which a sound reservation makes a
+ * misreport) is told the same ways: a WARN line, the webhook event {@code budget_overrun}, and
+ * {@value #OVERRUNS_METER} tagged with the provider.
  */
 public final class BudgetAlerts {
 
@@ -39,6 +43,7 @@ public final class BudgetAlerts {
   private final AtomicLong delivered = new AtomicLong();
 
   public static final String ALERTS_METER = "tiermesh.budget.alerts";
+  public static final String OVERRUNS_METER = "tiermesh.budget.overruns";
 
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
@@ -87,6 +92,23 @@ public final class BudgetAlerts {
     }
   }
 
+  /** A provider was charged more than was reserved for the call; it is now halted. */
+  public void overrun(String providerId, String model, long chargedMicros, long reservedMicros) {
+    fired.incrementAndGet();
+    if (registry != null) {
+      registry.counter(OVERRUNS_METER, "provider", providerId == null ? "" : providerId)
+          .increment();
+    }
+    LOG.log(Level.WARNING, "budget overrun: provider {0} ({1}) reported usage costing {2},"
+        + " above the {3} reserved; paid traffic to it stops until an operator acknowledges"
+        + " (POST /admin/budgets/overruns/{0}/ack) or the budget day ends", providerId, model,
+        Money.format(chargedMicros), Money.format(reservedMicros));
+    webhook.ifPresent(url -> post(url, new JsonObject()
+        .put("event", "budget_overrun").put("provider", providerId).put("model", model)
+        .put("chargedUsd", Money.format(chargedMicros))
+        .put("reservedUsd", Money.format(reservedMicros)).put("node", nodeId), 1));
+  }
+
   private void post(URI url, JsonObject body, int attempt) {
     RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST)
         .setAbsoluteURI(url.toString()).setFollowRedirects(false)
@@ -103,7 +125,7 @@ public final class BudgetAlerts {
           if (attempt >= WEBHOOK_ATTEMPTS) {
             // The URL is operator config, but it may embed a token: never log it.
             LOG.log(Level.WARNING, "budget alert webhook failed {0} times for {1}; giving up",
-                attempt, body.getString("scope"));
+                attempt, body.getString("scope", body.getString("provider")));
             return;
           }
           long backoff = WEBHOOK_FIRST_BACKOFF_MS << (attempt - 1);

@@ -14,6 +14,11 @@ final class BudgetKeys {
   static final String ALERT_PREFIX = "{tm}:alert:";
   static final String RESERVATION_PREFIX = "{tm}:r:";
   static final String DONE_PREFIX = "{tm}:done:";
+  /**
+   * Hash per provider halted after an overrun (member, cost, reserved, ledger, at); it expires
+   * when the day window ends, or an operator deletes it.
+   */
+  static final String HALT_PREFIX = "{tm}:halt:";
   /** Hash rule name -> maxPerDay of the capped routing rules seen in reservations. */
   static final String RULE_CAPS = "{tm}:rule-caps";
 
@@ -45,5 +50,9 @@ final class BudgetKeys {
 
   static String done(String member) {
     return DONE_PREFIX + member;
+  }
+
+  static String halt(String providerId) {
+    return HALT_PREFIX + (providerId == null ? "" : providerId);
   }
 }

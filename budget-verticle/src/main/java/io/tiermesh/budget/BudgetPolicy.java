@@ -13,11 +13,9 @@ import java.util.Set;
  *
  * @param zone time zone the day and month windows follow
  * @param alertFraction share of a spend limit (0 &lt; f ≤ 1) at which an alert fires once per window
- * @param onExhaustion what the router does when a reservation is refused
  * @param limits at most one per scope and window
  */
-public record BudgetPolicy(ZoneId zone, double alertFraction, ExhaustionAction onExhaustion,
-    List<ScopeLimit> limits) {
+public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> limits) {
 
   public static final double DEFAULT_ALERT_FRACTION = 0.8;
 

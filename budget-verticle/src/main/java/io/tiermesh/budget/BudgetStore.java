@@ -142,6 +142,18 @@ public final class BudgetStore {
    */
   public Future<SettleResult> settle(String requestId, int attempt, long actualMicros,
       ChargeDetails details) {
+    long now = clock.millis();
+    return settle(requestId, attempt, actualMicros, details,
+        Duration.ofMillis(86_400_000 - Math.floorMod(now, 86_400_000)));
+  }
+
+  /**
+   * As {@link #settle(String, int, long, ChargeDetails)}; a charge above the reservation (an
+   * overrun) also halts the provider for {@code haltFor}: its reservations answer
+   * {@link Status#HALTED} until then or until {@link #acknowledgeOverrun}.
+   */
+  public Future<SettleResult> settle(String requestId, int attempt, long actualMicros,
+      ChargeDetails details, Duration haltFor) {
     if (actualMicros < 0) {
       throw new IllegalArgumentException("negative cost");
     }
@@ -152,14 +164,16 @@ public final class BudgetStore {
         "in", Integer.toString(details.promptTokens()),
         "out", Integer.toString(details.completionTokens()),
         "reason", orEmpty(details.routeReason()));
-    return close(requestId, attempt, "settle", actualMicros, ledgerFields).onSuccess(s -> {
-      if (s.overrun() && !s.repeat()) {
-        LOG.log(Level.WARNING, "request {0} attempt {1}: {2}/{3} charged {4}, above the {5}"
-            + " reserved; the provider reported more usage than the request allowed",
-            requestId, attempt, details.providerId(), details.model(),
-            Money.format(s.chargedMicros()), Money.format(s.reservedMicros()));
-      }
-    });
+    return close(requestId, attempt, "settle", actualMicros, ledgerFields,
+        details.providerId(), haltFor).onSuccess(s -> {
+          if (s.overrun() && !s.repeat()) {
+            LOG.log(Level.WARNING, "request {0} attempt {1}: {2}/{3} charged {4}, above the {5}"
+                + " reserved; the provider reported more usage than the request allowed and"
+                + " is halted for paid traffic", requestId, attempt, details.providerId(),
+                details.model(), Money.format(s.chargedMicros()),
+                Money.format(s.reservedMicros()));
+          }
+        });
   }
 
   /**
@@ -186,7 +200,7 @@ public final class BudgetStore {
    * money that moved, and the request count is refunded too, so counters still equal it.
    */
   public Future<SettleResult> release(String requestId, int attempt) {
-    return close(requestId, attempt, "release", 0, List.of());
+    return close(requestId, attempt, "release", 0, List.of(), null, Duration.ofMillis(1));
   }
 
   /**
@@ -235,6 +249,67 @@ public final class BudgetStore {
         });
   }
 
+  /** Providers halted after an overrun, each with what the overrun charged. */
+  public Future<List<HaltedProvider>> haltedProviders() {
+    return bounded(scanHalts("0", new ArrayList<>())).compose(keys -> {
+      List<Future<HaltedProvider>> each = new ArrayList<>();
+      for (String key : keys) {
+        each.add(redis.send(Request.cmd(Command.HGETALL).arg(key)).compose(h ->
+            redis.send(Request.cmd(Command.PTTL).arg(key)).map(ttl ->
+                halted(key.substring(BudgetKeys.HALT_PREFIX.length()), h, ttl.toLong()))));
+      }
+      return bounded(Future.all(each)).map(all -> {
+        List<HaltedProvider> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+          HaltedProvider h = all.resultAt(i);
+          if (h != null) {
+            out.add(h);
+          }
+        }
+        out.sort(java.util.Comparator.comparing(HaltedProvider::providerId));
+        return out;
+      });
+    });
+  }
+
+  private Future<List<String>> scanHalts(String cursor, List<String> found) {
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH")
+        .arg(BudgetKeys.HALT_PREFIX + "*").arg("COUNT").arg(1000)).compose(r -> {
+          for (Response k : r.get(1)) {
+            found.add(k.toString());
+          }
+          String next = r.get(0).toString();
+          return "0".equals(next) ? Future.succeededFuture(found) : scanHalts(next, found);
+        });
+  }
+
+  private HaltedProvider halted(String providerId, Response hash, long ttlMs) {
+    Map<String, String> f = new HashMap<>();
+    if (hash == null || hash.size() == 0 || ttlMs == -2) {
+      return null; // expired or acknowledged between the scan and the read
+    }
+    if (hash.isMap()) {
+      for (String k : hash.getKeys()) {
+        f.put(k, hash.get(k).toString());
+      }
+    } else {
+      for (int i = 0; i + 1 < hash.size(); i += 2) {
+        f.put(hash.get(i).toString(), hash.get(i + 1).toString());
+      }
+    }
+    String member = f.getOrDefault("member", "");
+    return new HaltedProvider(providerId,
+        member.contains(":") ? member.substring(member.indexOf(':') + 1) : member,
+        Long.parseLong(f.getOrDefault("cost", "0")), Long.parseLong(f.getOrDefault("reserved", "0")),
+        Long.parseLong(f.getOrDefault("at", "0")), ttlMs < 0 ? null : clock.millis() + ttlMs);
+  }
+
+  /** Lifts the halt of a provider; true when it was halted. */
+  public Future<Boolean> acknowledgeOverrun(String providerId) {
+    return bounded(redis.send(Request.cmd(Command.DEL).arg(BudgetKeys.halt(providerId))))
+        .map(r -> r.toLong() > 0);
+  }
+
   public Future<Long> openReservations() {
     return bounded(redis.send(Request.cmd(Command.ZCARD).arg(BudgetKeys.RESERVATIONS)))
         .map(Response::toLong);
@@ -275,11 +350,12 @@ public final class BudgetStore {
   private Future<ReserveResult> runReserve(Reservation r, String expectedEpoch, boolean mayRetry) {
     String member = BudgetKeys.member(r.requestId(), r.attempt());
     List<ApplicableLimit> limits = r.limits();
-    List<String> keys = new ArrayList<>(4 + 2 * limits.size());
+    List<String> keys = new ArrayList<>(5 + 2 * limits.size());
     keys.add(BudgetKeys.EPOCH);
     keys.add(BudgetKeys.reservation(member));
     keys.add(BudgetKeys.RESERVATIONS);
     keys.add(BudgetKeys.done(member));
+    keys.add(BudgetKeys.halt(r.providerId()));
     limits.forEach(l -> keys.add(BudgetKeys.counter(l.key())));
     limits.forEach(l -> keys.add(BudgetKeys.alert(l.key())));
 
@@ -315,6 +391,8 @@ public final class BudgetStore {
               : Future.succeededFuture(ReserveResult.of(Status.UNAVAILABLE));
         case "closed":
           return Future.succeededFuture(ReserveResult.of(Status.ALREADY_CLOSED));
+        case "halted":
+          return Future.succeededFuture(ReserveResult.of(Status.HALTED));
         case "exhausted": {
           ScopeKey key = limits.get(reply.get(1).toInteger() - 1).key();
           Cap cap = "requests".equals(reply.get(2).toString()) ? Cap.REQUESTS : Cap.SPEND;
@@ -356,17 +434,18 @@ public final class BudgetStore {
   // --- settle, release, reap ------------------------------------------------------------------
 
   private Future<SettleResult> close(String requestId, int attempt, String mode, long actualMicros,
-      List<String> ledgerFields) {
+      List<String> ledgerFields, String providerId, Duration haltFor) {
     String member = BudgetKeys.member(requestId, attempt);
-    List<String> args = new ArrayList<>(5 + ledgerFields.size());
+    List<String> args = new ArrayList<>(6 + ledgerFields.size());
     args.add(member);
     args.add(mode);
     args.add(Long.toString(actualMicros));
     args.add(Long.toString(options.settledRetention().toMillis()));
     args.add(Long.toString(clock.millis()));
+    args.add(Long.toString(Math.max(1, haltFor.toMillis())));
     args.addAll(ledgerFields);
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
-        BudgetKeys.done(member), BudgetKeys.LEDGER);
+        BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId));
     return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<ScopeKey> alerts = new ArrayList<>();

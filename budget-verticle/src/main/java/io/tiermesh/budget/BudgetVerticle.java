@@ -1,6 +1,8 @@
 package io.tiermesh.budget;
 
 import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.BudgetOverrunQuery;
+import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetReserve;
 import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
@@ -22,6 +24,7 @@ import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,6 +94,8 @@ public final class BudgetVerticle extends VerticleBase {
         bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record).completion(),
         bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot).completion(),
         bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage).completion(),
+        bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns)
+            .completion(),
         bus.consumer(Addresses.BUDGET_HEALTH, this::health).completion())).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,
     // and until then paid calls fail closed.
@@ -158,7 +163,8 @@ public final class BudgetVerticle extends VerticleBase {
       }
       reservation = new Reservation(r.requestId(), r.attempt(), r.holderNodeId(),
           free ? 0 : price.get().costMicros(Math.max(0, r.promptTokens()), cap), limits,
-          now.toEpochMilli() + settings.reservationDeadline().toMillis());
+          now.toEpochMilli() + settings.reservationDeadline().toMillis(),
+          free ? null : r.providerId());
     } catch (RuntimeException bad) {
       msg.fail(FailureCode.BAD_REQUEST.wireCode(), "cannot reserve: " + bad.getMessage());
       return;
@@ -173,14 +179,12 @@ public final class BudgetVerticle extends VerticleBase {
         case ADMITTED -> {
           alerts.crossed(res.alerts());
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED,
-              reservation.amountMicros(), cap, tightest(res.usage()), rejects(), null));
+              reservation.amountMicros(), cap, tightest(res.usage()), null));
         }
         case EXHAUSTED -> {
           ReserveResult.Exhausted ex = res.exhausted().orElseThrow();
-          boolean ruleCap = ex.key().scope() instanceof BudgetScope.Rule;
-          // A rule's daily cap is a routing limit, not money: it always falls back.
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
-              rejects() && !ruleCap, "budget " + ex.key().id()
+              "budget " + ex.key().id()
               + (ex.cap() == ReserveResult.Cap.REQUESTS ? " request cap" : " spend limit")
               + " reached", ex.key().scope().id()));
         }
@@ -189,6 +193,9 @@ public final class BudgetVerticle extends VerticleBase {
           msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
               "budget counters are being rebuilt from the ledger"));
         }
+        case HALTED -> msg.reply(refusal(BudgetReserveResult.Status.HALTED, "provider '"
+            + r.providerId() + "' is halted: it reported more usage than was reserved (see"
+            + " /admin/budgets/overruns)"));
         case ALREADY_CLOSED -> msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
             "attempt " + r.attempt() + " was already settled"));
         default -> msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
@@ -198,11 +205,7 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private BudgetReserveResult refusal(BudgetReserveResult.Status status, String detail) {
-    return new BudgetReserveResult(status, 0, 0, null, rejects(), detail);
-  }
-
-  private boolean rejects() {
-    return settings.policy().onExhaustion() == ExhaustionAction.REJECT;
+    return new BudgetReserveResult(status, 0, 0, null, detail);
   }
 
   /** The smallest room left under any applicable spend limit; null when none has one. */
@@ -234,9 +237,17 @@ public final class BudgetVerticle extends VerticleBase {
       }
       long cost = price.get().costMicros(Math.max(0, s.promptTokens()),
           Math.max(0, s.completionTokens()));
+      Instant now = clock.instant();
+      // An overrun halts the provider until the budget day rolls (or an operator acknowledges).
+      Duration haltFor = Duration.between(now, ScopeKey.of(BudgetScope.global(),
+          BudgetWindow.DAY, now, settings.policy().zone()).windowEnd(settings.policy().zone()));
       done = store.settle(s.requestId(), s.attempt(), cost, new ChargeDetails(s.tenant(),
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
-          s.routeReason()));
+          s.routeReason()), haltFor).onSuccess(r -> {
+            if (r.overrun() && !r.repeat()) {
+              alerts.overrun(s.providerId(), s.model(), r.chargedMicros(), r.reservedMicros());
+            }
+          });
     }
     done.onComplete(ar -> {
       if (ar.failed()) {
@@ -314,6 +325,28 @@ public final class BudgetVerticle extends VerticleBase {
           premium);
       msg.reply(report);
     });
+  }
+
+  private void overruns(Message<BudgetOverrunQuery> msg) {
+    String ack = msg.body().acknowledgeProvider();
+    Future<Boolean> acknowledged = ack == null ? Future.succeededFuture(null)
+        : store.acknowledgeOverrun(ack).onSuccess(was -> {
+          if (was) {
+            LOG.log(Level.WARNING, "overrun of provider {0} acknowledged: paid traffic to it"
+                + " resumes", ack);
+          }
+        });
+    acknowledged.compose(was -> store.haltedProviders().map(list -> new BudgetOverruns(
+        list.stream().map(h -> new BudgetOverruns.Halted(h.providerId(), h.requestId(),
+            h.chargedMicros(), h.reservedMicros(), h.atMillis(), h.untilMillis())).toList(),
+        was))).onComplete(ar -> {
+          if (ar.failed()) {
+            MeshFailure f = MeshFailure.of(ar.cause());
+            msg.fail(f.code().wireCode(), f.detail());
+          } else {
+            msg.reply(ar.result());
+          }
+        });
   }
 
   private Future<List<LedgerEntry>> readAll(String after, List<LedgerEntry> acc) {

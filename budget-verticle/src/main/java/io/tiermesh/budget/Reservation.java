@@ -12,9 +12,16 @@ import java.util.List;
  * @param amountMicros worst-case cost (prompt plus max output tokens at the model's price)
  * @param limits every limit the call spends from, see {@link BudgetPolicy#applicableScopes}
  * @param deadlineMs epoch ms after which the reaper may assume the holder died and release it
+ * @param providerId the provider the call goes to: refused while it is halted after an overrun
+ *     (null: no provider check)
  */
 public record Reservation(String requestId, int attempt, String holderNodeId, long amountMicros,
-    List<ApplicableLimit> limits, long deadlineMs) {
+    List<ApplicableLimit> limits, long deadlineMs, String providerId) {
+
+  public Reservation(String requestId, int attempt, String holderNodeId, long amountMicros,
+      List<ApplicableLimit> limits, long deadlineMs) {
+    this(requestId, attempt, holderNodeId, amountMicros, limits, deadlineMs, null);
+  }
 
   public Reservation {
     if (requestId == null || requestId.isEmpty() || requestId.length() > 200) {

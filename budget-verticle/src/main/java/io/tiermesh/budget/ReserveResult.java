@@ -24,7 +24,9 @@ public record ReserveResult(Status status, List<ScopeUsage> usage,
     /** Counters were lost and are being rebuilt from the ledger: fail closed for paid tiers. */
     REBUILDING,
     /** Redis did not answer in time: fail closed for paid tiers. */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /** The provider is halted after it reported more usage than was reserved (an overrun). */
+    HALTED
   }
 
   public enum Cap { SPEND, REQUESTS }

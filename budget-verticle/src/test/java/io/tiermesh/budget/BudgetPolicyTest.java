@@ -16,8 +16,7 @@ class BudgetPolicyTest {
 
   private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
 
-  private static final BudgetPolicy POLICY = new BudgetPolicy(BERLIN, 0.8,
-      ExhaustionAction.FALLBACK, List.of(
+  private static final BudgetPolicy POLICY = new BudgetPolicy(BERLIN, 0.8, List.of(
           ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 200_000_000),
           ScopeLimit.spend(BudgetScope.tier(3), BudgetWindow.MONTH, 80_000_000),
           ScopeLimit.requests(BudgetScope.tier(3), BudgetWindow.DAY, 20),
@@ -97,12 +96,11 @@ class BudgetPolicyTest {
 
   @Test
   void policyRejectsNonsense() {
-    assertThrows(IllegalArgumentException.class, () -> new BudgetPolicy(BERLIN, 0.8,
-        ExhaustionAction.REJECT, List.of(
+    assertThrows(IllegalArgumentException.class, () -> new BudgetPolicy(BERLIN, 0.8, List.of(
             ScopeLimit.spend(BudgetScope.tier(2), BudgetWindow.DAY, 1),
             ScopeLimit.requests(BudgetScope.tier(2), BudgetWindow.DAY, 1))));
     assertThrows(IllegalArgumentException.class,
-        () -> new BudgetPolicy(BERLIN, 1.5, ExhaustionAction.REJECT, List.of()));
+        () -> new BudgetPolicy(BERLIN, 1.5, List.of()));
     assertThrows(IllegalArgumentException.class, () -> new ScopeLimit(BudgetScope.global(),
         BudgetWindow.DAY, OptionalLong.empty(), OptionalLong.empty()));
   }

@@ -39,8 +39,7 @@ class BudgetRecoveryTest {
   private static final long TENANT_DAY_LIMIT = 100_000;
 
   private final TestClock clock = new TestClock(Instant.parse("2019-06-01T10:00:00Z"));
-  private final BudgetPolicy policy = new BudgetPolicy(ZoneOffset.UTC, 0.8,
-      ExhaustionAction.FALLBACK, List.of(
+  private final BudgetPolicy policy = new BudgetPolicy(ZoneOffset.UTC, 0.8, List.of(
           ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 10_000_000),
           ScopeLimit.spend(BudgetScope.tenant("acme"), BudgetWindow.DAY, TENANT_DAY_LIMIT),
           ScopeLimit.requests(BudgetScope.tier(3), BudgetWindow.DAY, 1_000)));

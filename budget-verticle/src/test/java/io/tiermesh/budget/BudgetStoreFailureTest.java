@@ -40,7 +40,7 @@ class BudgetStoreFailureTest {
     redis = RedisServerProcess.start();
     // production defaults, including the 250 ms operation timeout
     store = StoreTesting.startStore(vertx, new BudgetStoreOptions().redisUrl(redis.url()), clock);
-    limits = new BudgetPolicy(ZoneOffset.UTC, 0.8, ExhaustionAction.FALLBACK, List.of(
+    limits = new BudgetPolicy(ZoneOffset.UTC, 0.8, List.of(
         ScopeLimit.spend(BudgetScope.tier(3), BudgetWindow.DAY, 1_000_000)))
         .applicableScopes("acme", 3, "openai", clock.instant());
   }

@@ -84,7 +84,7 @@ class BudgetStoreTest {
   }
 
   private static BudgetPolicy policy(ScopeLimit... limits) {
-    return new BudgetPolicy(UTC, 0.8, ExhaustionAction.FALLBACK, List.of(limits));
+    return new BudgetPolicy(UTC, 0.8, List.of(limits));
   }
 
   private List<ApplicableLimit> limitsFor(BudgetPolicy policy, String tenant, int tier,
@@ -274,6 +274,48 @@ class BudgetStoreTest {
     assertCountersEqualLedger(store, limits);
   }
 
+  private Reservation toProvider(String id, long amount, List<ApplicableLimit> limits,
+      String provider) {
+    return new Reservation(id, 0, "node-a", amount, limits, clock.millis() + 60_000, provider);
+  }
+
+  @Test
+  void anOverrunHaltsThatProviderUntilAcknowledgedAndOnlyThatOne() throws Exception {
+    List<ApplicableLimit> limits = limitsFor(
+        policy(ScopeLimit.spend(ACME, BudgetWindow.DAY, 10_000)), "acme", 3, "openai");
+    assertTrue(await(store.reserve(toProvider("honest", 100, limits, "openai"))).admitted());
+    await(store.settle("honest", 0, 100, charge("acme", 3, "openai", 10, 10),
+        Duration.ofHours(1)));
+    assertTrue(await(store.haltedProviders()).isEmpty(), "charging exactly the hold is fine");
+
+    assertTrue(await(store.reserve(toProvider("liar", 100, limits, "openai"))).admitted());
+    SettleResult over = await(store.settle("liar", 0, 150, charge("acme", 3, "openai", 10, 10),
+        Duration.ofHours(1)));
+    assertTrue(over.overrun());
+
+    assertEquals(Status.HALTED,
+        await(store.reserve(toProvider("next", 100, limits, "openai"))).status());
+    assertEquals(0, usage(limits, 0).reservedMicros(), "a halted reserve holds nothing");
+    assertTrue(await(store.reserve(toProvider("other", 100, limits, "anthropic"))).admitted(),
+        "another provider is not halted");
+    List<HaltedProvider> halted = await(store.haltedProviders());
+    assertEquals(1, halted.size());
+    assertEquals("openai", halted.get(0).providerId());
+    assertEquals("liar", halted.get(0).requestId());
+    assertEquals(150, halted.get(0).chargedMicros());
+    assertEquals(100, halted.get(0).reservedMicros());
+    long until = halted.get(0).untilMillis();
+    assertTrue(Math.abs(clock.millis() + 3_600_000 - until) < 5_000, "lifts in an hour: " + until);
+    // A repeated settle (a retry) neither charges nor halts again.
+    assertTrue(await(store.settle("liar", 0, 150, charge("acme", 3, "openai", 10, 10),
+        Duration.ofHours(1))).repeat());
+
+    assertTrue(await(store.acknowledgeOverrun("openai")));
+    assertFalse(await(store.acknowledgeOverrun("openai")), "nothing left to acknowledge");
+    assertTrue(await(store.reserve(toProvider("resumed", 100, limits, "openai"))).admitted());
+    assertTrue(await(store.haltedProviders()).isEmpty());
+  }
+
   @Test
   void releaseGivesEverythingBackAndLeavesTheLedgerAlone() throws Exception {
     List<ApplicableLimit> limits = limitsFor(policy(
@@ -457,7 +499,7 @@ class BudgetStoreTest {
     ZoneId berlin = ZoneId.of("Europe/Berlin");
     clock = new TestClock(Instant.parse("2026-11-21T22:59:30Z")); // 23:59:30 in Berlin
     store = StoreTesting.startStore(vertx, redis, clock, berlin);
-    BudgetPolicy policy = new BudgetPolicy(berlin, 0.8, ExhaustionAction.REJECT, List.of(
+    BudgetPolicy policy = new BudgetPolicy(berlin, 0.8, List.of(
         ScopeLimit.spend(ACME, BudgetWindow.DAY, 1_000),
         ScopeLimit.spend(ACME, BudgetWindow.MONTH, 1_500)));
 

@@ -1,5 +1,6 @@
 package io.tiermesh.budget;
 
+import io.tiermesh.testsupport.RequiredTool;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class RedisServerProcess implements AutoCloseable {
 
-  private static final String BINARY = "/usr/bin/redis-server";
   private static final long START_TIMEOUT_SECONDS = 20;
 
   private final int port;
@@ -103,7 +102,7 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> cmd = new ArrayList<>(List.of(BINARY, "--port", Integer.toString(port),
+    List<String> cmd = new ArrayList<>(List.of(RequiredTool.path("redis-server").toString(), "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", ""));
     if (aofDir == null) {
       cmd.addAll(List.of("--appendonly", "no"));
@@ -199,9 +198,8 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    try {
+      return io.tiermesh.testsupport.FreePorts.next();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -34,6 +34,8 @@ public final class Addresses {
   public static final String BUDGET_RECORD = PREFIX + "budget.record";
   /** Any body → {@link BudgetSnapshot}. */
   public static final String BUDGET_SNAPSHOT = PREFIX + "budget.snapshot";
+  /** {@link BudgetOverrunQuery} → {@link BudgetOverruns}: halted providers, acknowledgements. */
+  public static final String BUDGET_OVERRUNS = PREFIX + "budget.overruns";
   /** {@link UsageQuery} → {@link UsageReport}. */
   public static final String BUDGET_USAGE = PREFIX + "budget.usage";
   /** {@link EmbedRequest} → {@link EmbedOutcome}. */
@@ -42,6 +44,11 @@ public final class Addresses {
   public static final String STREAM_CONTROL = PREFIX + "provider.stream-control";
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
+  /**
+   * {@link OrphanedOutcome} → any reply: served by every gateway instance; the router sends here
+   * the outcome of an idempotent request whose own gateway left the cluster.
+   */
+  public static final String GATEWAY_ORPHANED_OUTCOME = PREFIX + "gateway.orphaned-outcome";
   /**
    * Published String naming what changed ({@code key:<hash>} or {@code tenant:<id>}): every
    * gateway instance drops its cached copy, so a revoked key stops working on all nodes.

@@ -8,7 +8,6 @@ package io.tiermesh.contracts;
  *                           call's max tokens so the backend cannot produce more than was held
  * @param remainingMicros    the tightest spend limit's room after this reservation, or null when
  *                           no applicable scope has a spend limit
- * @param rejectOnExhaustion the configured action: answer 429 instead of falling back
  * @param detail             why it was refused (names the scope; never request content)
  * @param exhaustedScope     for {@link Status#EXHAUSTED}: the scope id whose cap refused
  *                           ({@code global}, {@code tier:2}, {@code rule:premium-cap}, ...), so a
@@ -19,14 +18,12 @@ public record BudgetReserveResult(
     long reservedMicros,
     int outputTokenCap,
     Long remainingMicros,
-    boolean rejectOnExhaustion,
     String detail,
     String exhaustedScope) {
 
   public BudgetReserveResult(Status status, long reservedMicros, int outputTokenCap,
-      Long remainingMicros, boolean rejectOnExhaustion, String detail) {
-    this(status, reservedMicros, outputTokenCap, remainingMicros, rejectOnExhaustion, detail,
-        null);
+      Long remainingMicros, String detail) {
+    this(status, reservedMicros, outputTokenCap, remainingMicros, detail, null);
   }
 
   public enum Status {
@@ -34,7 +31,12 @@ public record BudgetReserveResult(
     /** A spend or request cap of some applicable scope would be passed. */
     EXHAUSTED,
     /** Redis is unreachable or slow, counters are being rebuilt, or the model has no price. */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /**
+     * The provider once reported more usage than was reserved for it; paid traffic to it stays
+     * stopped until an operator acknowledges the overrun or its budget window rolls.
+     */
+    HALTED
   }
 
   public boolean admitted() {

@@ -26,13 +26,16 @@ public final class Codecs {
       BudgetSettleResult.class,
       BudgetUsageRecord.class,
       BudgetSnapshot.class,
+      BudgetOverrunQuery.class,
+      BudgetOverruns.class,
       UsageQuery.class,
       UsageReport.class,
       EmbedRequest.class,
       EmbedCall.class,
       EmbedResult.class,
       EmbedOutcome.class,
-      StreamControl.class);
+      StreamControl.class,
+      OrphanedOutcome.class);
 
   private Codecs() {}
 

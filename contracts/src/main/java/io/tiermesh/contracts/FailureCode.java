@@ -52,7 +52,12 @@ public enum FailureCode {
   /** A request with the same Idempotency-Key is still being served. */
   IDEMPOTENCY_IN_PROGRESS(32, 409, "invalid_request_error", "idempotency_key_in_use", false),
   /** The Idempotency-Key was used before with a different request body. */
-  IDEMPOTENCY_MISMATCH(33, 422, "invalid_request_error", "idempotency_key_reused", false);
+  IDEMPOTENCY_MISMATCH(33, 422, "invalid_request_error", "idempotency_key_reused", false),
+  /**
+   * The caller's key or tenant record (and so its execution policy) could not be read: the
+   * request is refused rather than served under an assumed default policy.
+   */
+  POLICY_UNAVAILABLE(34, 503, "service_unavailable", "policy_unavailable", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

@@ -8,6 +8,10 @@ package io.tiermesh.contracts;
  * @param tenantPolicy   the execution policy of the caller's tenant record ({@code local_only},
  *                       {@code local_and_hosted}, {@code multi_cloud}), or null; the router
  *                       applies the stricter of it and the rules file's tenant policy
+ * @param gatewayNodeId  the node of the gateway that waits for the answer, or null
+ * @param claim          the gateway's idempotency claim for this request, or null: if that
+ *                       gateway leaves the cluster before the answer is back, the router hands
+ *                       the outcome to another gateway to store under this claim
  */
 public record RouteRequest(
     String requestId,
@@ -16,10 +20,23 @@ public record RouteRequest(
     RoutingHints hints,
     String streamAddress,
     long deadlineMillis,
-    String tenantPolicy) {
+    String tenantPolicy,
+    String gatewayNodeId,
+    IdempotencyClaim claim) {
+
+  public RouteRequest(String requestId, String tenant, ChatRequest chat, RoutingHints hints,
+      String streamAddress, long deadlineMillis, String tenantPolicy) {
+    this(requestId, tenant, chat, hints, streamAddress, deadlineMillis, tenantPolicy, null, null);
+  }
 
   public RouteRequest(String requestId, String tenant, ChatRequest chat, RoutingHints hints,
       String streamAddress, long deadlineMillis) {
     this(requestId, tenant, chat, hints, streamAddress, deadlineMillis, null);
+  }
+
+  /** This request as sent by the gateway on {@code nodeId}, holding {@code claim} (or null). */
+  public RouteRequest from(String nodeId, IdempotencyClaim idempotencyClaim) {
+    return new RouteRequest(requestId, tenant, chat, hints, streamAddress, deadlineMillis,
+        tenantPolicy, nodeId, idempotencyClaim);
   }
 }

@@ -88,14 +88,21 @@ class CodecRoundTripTest {
         new BudgetReserve("r1", 1, "acme", 1, "ollama", "llama3", 5, null, "node-a",
             "premium-cap", 20),
         new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED, 61_000, 4096, 9_000L,
-            false, null),
-        new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null, true,
+            null),
+        new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
             "day:2026-11-21:tier:3 spend limit reached"),
-        new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null, false,
+        new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
             "day:2026-11-21:rule:premium-cap request cap reached", "rule:premium-cap"),
         new BudgetSettle("r1", 2, "acme", 3, "premium", "gpt-4o", 120, 33, "critical-high",
             false),
         new BudgetSettleResult(540, 61_000, true),
+        new BudgetReserveResult(BudgetReserveResult.Status.HALTED, 0, 0, null,
+            "provider 'premium' is halted"),
+        new BudgetOverrunQuery(null),
+        new BudgetOverrunQuery("premium"),
+        new BudgetOverruns(List.of(new BudgetOverruns.Halted("premium", "r1", 9_500, 6_840,
+            1_765_000_000_000L, 1_765_065_600_000L)), true),
+        new BudgetOverruns(List.of(), null),
         new BudgetUsageRecord("r1", 1, "acme", 1, "local", "llama3.1:8b", 10, 20, "default"),
         new BudgetSnapshot("Europe/Berlin", List.of(
             new BudgetSnapshot.Line("tier:2", "month", "2026-11", 120_000_000L, 5, 7,
@@ -120,7 +127,11 @@ class CodecRoundTripTest {
         new EmbedOutcome("r2", ROUTE, "nomic-embed-text", List.of(List.of(1.0)), USAGE,
             List.of(new Attempt("local", 1, "node-b", null, 3)), null),
         StreamControl.credit("r1", 1, 16),
-        StreamControl.cancel("r1", 0));
+        StreamControl.cancel("r1", 0),
+        new RouteRequest("r4", "acme", CHAT, RoutingHints.NONE, null, 123L, "local_only")
+            .from("node-a", new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34")),
+        new OrphanedOutcome(new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34"),
+            new RouteOutcome("r4", ROUTE, resp, USAGE, 0, List.of(), null)));
   }
 
   @ParameterizedTest

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -68,15 +67,7 @@ final class AdminRoutes {
     RouteRequest route;
     List<Integer> assume;
     try {
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      if (body == null) {
-        throw RequestRejected.bad("body must be a JSON object (a chat completion request)");
-      }
+      JsonObject body = StrictJson.object(ctx.body().buffer());
       OpenAiChatApi.Parsed parsed = OpenAiChatApi.parse(body);
       RoutingHints hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       String given = ctx.request().getHeader("X-Request-Id");

@@ -3,6 +3,9 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.IdempotencyClaim;
+import io.tiermesh.contracts.OrphanedOutcome;
+import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.ToolCall;
@@ -75,6 +78,12 @@ final class AnswerReuse {
       this.cacheKey = cacheKey;
     }
 
+    /** The idempotency record this request holds, or null when it sent no key. */
+    IdempotencyClaim claim() {
+      return idemKey == null ? null
+          : StoredAnswers.claim(principal.tenant(), idemKey, requestHash);
+    }
+
     /** The stream encoder, recording the delivered answer when it must be stored. */
     StreamEncoder wrap(StreamEncoder encoder) {
       return idemKey == null && cacheKey == null ? encoder
@@ -107,6 +116,29 @@ final class AnswerReuse {
 
   private static final Ticket NONE_MARKER = null;
 
+  /** Whether answers are kept (a Redis is configured). */
+  boolean storesAnswers() {
+    return store != null;
+  }
+
+  /**
+   * Takes the outcome of an idempotent request whose gateway died before it got it (sent by the
+   * router to any gateway): a whole answer is stored under the claim, so the client's retry is
+   * answered with it; anything else (a failure, a stream, whose chunks went to the dead gateway)
+   * releases the claim, so the retry runs, as after any failed request.
+   */
+  Future<Void> adoptOrphaned(OrphanedOutcome orphan) {
+    if (store == null || orphan.claim() == null) {
+      return Future.succeededFuture();
+    }
+    RouteOutcome o = orphan.outcome();
+    if (o.ok() && o.response() != null && o.route() != null) {
+      return store.complete(orphan.claim(), new Answer(o.route(), o.response()),
+          idempotencyTtlMs);
+    }
+    return store.release(orphan.claim());
+  }
+
   Future<Ticket> admit(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
       RoutingHints hints, Principal principal, String requestId) {
     long started = System.nanoTime();
@@ -121,8 +153,8 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(NONE_MARKER);
     }
-    String requestHash = StoredAnswers.sha256(ctx.request().path() + "\n"
-        + ctx.body().asString());
+    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().asString(), hints,
+        principal.policy());
     String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
     Future<StoredAnswers.Begin> claim = idemKey == null
         ? Future.succeededFuture(new StoredAnswers.Begin(StoredAnswers.Claim.NEW, null))
@@ -135,7 +167,8 @@ final class AnswerReuse {
       }
       case MISMATCH -> {
         api.errors().send(ctx.response(), FailureCode.IDEMPOTENCY_MISMATCH,
-            "this Idempotency-Key was used with a different request", null);
+            "this Idempotency-Key was used with a different request (body, routing hints "
+                + "or tenant policy)", null);
         yield Future.succeededFuture(NONE_MARKER);
       }
       case DONE -> {

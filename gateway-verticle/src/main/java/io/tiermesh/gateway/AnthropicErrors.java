@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.FailureCode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -25,7 +26,8 @@ public final class AnthropicErrors {
       case POLICY_VIOLATION -> "permission_error";
       case NOT_FOUND -> "not_found_error";
       case PAYLOAD_TOO_LARGE -> "request_too_large";
-      case RATE_LIMITED, UPSTREAM_RATE_LIMITED, BUDGET_EXHAUSTED -> "rate_limit_error";
+      case RATE_LIMITED, UPSTREAM_RATE_LIMITED, BUDGET_EXHAUSTED, BUDGET_REJECTED ->
+          "rate_limit_error";
       case UPSTREAM_TIMEOUT, GATEWAY_TIMEOUT -> "timeout_error";
       case NO_PROVIDER_AVAILABLE, CIRCUIT_OPEN, PROVIDER_OVERLOADED, NODE_LOST,
           ROLE_UNAVAILABLE, BUDGET_UNAVAILABLE, DRAINING -> "overloaded_error";
@@ -44,7 +46,7 @@ public final class AnthropicErrors {
       List<Attempt> attempts) {
     JsonObject error = new JsonObject()
         .put("type", type(code))
-        .put("message", message == null ? code.code() : message)
+        .put("message", message == null ? code.code() : ClientText.message(message))
         .put("code", code.code());
     if (param != null) {
       error.put("param", param);

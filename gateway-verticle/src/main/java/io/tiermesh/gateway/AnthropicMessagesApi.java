@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
@@ -92,7 +93,11 @@ public final class AnthropicMessagesApi {
         }
         continue;
       }
-      addMessage(messages, msg, i);
+      try {
+        addMessage(messages, msg);
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("messages[" + i + "]", f);
+      }
     }
     if (messages.isEmpty()) {
       throw RequestRejected.field("messages", "must hold at least one user or assistant turn");
@@ -202,11 +207,11 @@ public final class AnthropicMessagesApi {
     throw RequestRejected.field(at, "must be a string or an array of text blocks");
   }
 
-  private static void addMessage(List<ChatMessage> out, JsonObject msg, int i) {
+  /** One message (several mesh messages when it carries tool results), named relative to it. */
+  private static void addMessage(List<ChatMessage> out, JsonObject msg) {
     Object role = msg.getValue("role");
     if (!"user".equals(role) && !"assistant".equals(role)) {
-      throw RequestRejected.field("messages[" + i + "].role",
-          "must be 'user', 'assistant' or 'system'");
+      throw RequestRejected.field("role", "must be 'user', 'assistant' or 'system'");
     }
     Object content = msg.getValue("content");
     if (content instanceof String s) {
@@ -214,8 +219,7 @@ public final class AnthropicMessagesApi {
       return;
     }
     if (!(content instanceof JsonArray blocks)) {
-      throw RequestRejected.field("messages[" + i + "].content",
-          "must be a string or an array of blocks");
+      throw RequestRejected.field("content", "must be a string or an array of blocks");
     }
     boolean user = "user".equals(role);
     StringBuilder text = new StringBuilder();
@@ -224,40 +228,11 @@ public final class AnthropicMessagesApi {
     List<ToolCall> calls = new ArrayList<>();
     List<ChatMessage> results = new ArrayList<>();
     for (int b = 0; b < blocks.size(); b++) {
-      String at = "messages[" + i + "].content[" + b + "]";
-      if (!(blocks.getValue(b) instanceof JsonObject block)) {
-        throw RequestRejected.field(at, "must be an object");
-      }
-      Object type = block.getValue("type");
-      if ("text".equals(type)) {
-        String t = JsonFields.string(block, "text", at, true);
-        text.append(t);
-        parts.add(new ContentPart.Text(t));
-      } else if ("image".equals(type) && user) {
-        parts.add(image(block, at));
-        images = true;
-      } else if ("tool_use".equals(type) && !user) {
-        String id = JsonFields.string(block, "id", at, true);
-        String name = JsonFields.string(block, "name", at, true);
-        Object input = block.getValue("input");
-        if (input != null && !(input instanceof JsonObject)) {
-          throw RequestRejected.field(at + ".input", "must be an object");
-        }
-        calls.add(new ToolCall(id, name, input == null ? "{}" : ((JsonObject) input).encode()));
-      } else if ("tool_result".equals(type) && user) {
-        String id = JsonFields.string(block, "tool_use_id", at, true);
-        String result = toolResultText(block.getValue("content"), at);
-        if (Boolean.TRUE.equals(block.getValue("is_error"))) {
-          result = "Error: " + result;
-        }
-        results.add(new ChatMessage("tool", result, null, id, null));
-      } else if (("thinking".equals(type) || "redacted_thinking".equals(type)) && !user) {
-        // Earlier reasoning replayed as history: no backend needs it back, so it is dropped.
-        continue;
-      } else {
-        throw RequestRejected.field(at + ".type", "'" + (type instanceof String t && t.length() < 40
-            ? t : "?") + "' is not supported for role " + role + " (text, " + (user
-            ? "image, tool_result" : "tool_use, thinking") + " are)");
+      try {
+        Object type = block(blocks.getValue(b), user, role, text, parts, calls, results);
+        images |= "image".equals(type);
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("content[" + b + "]", f);
       }
     }
     // OpenAI-style backends want a tool call's answer right after the call, before new text.
@@ -269,20 +244,58 @@ public final class AnthropicMessagesApi {
     }
   }
 
-  /** An image block: inline base64 only; remote addresses are never fetched by the mesh. */
-  private static ContentPart.Image image(JsonObject block, String at) {
-    if (!(block.getValue("source") instanceof JsonObject source)) {
-      throw RequestRejected.field(at + ".source", "must be an object");
+  /** Reads one content block into the turn's pieces; returns its type. */
+  private static Object block(Object raw, boolean user, Object role, StringBuilder text,
+      List<ContentPart> parts, List<ToolCall> calls, List<ChatMessage> results) {
+    if (!(raw instanceof JsonObject block)) {
+      throw RequestRejected.element("must be an object");
     }
-    if (!"base64".equals(source.getValue("type"))) {
-      throw RequestRejected.field(at + ".source.type", "must be 'base64'; remote image "
-          + "addresses are not fetched");
+    Object type = block.getValue("type");
+    if ("text".equals(type)) {
+      String t = JsonFields.string(block, "text", null, true);
+      text.append(t);
+      parts.add(new ContentPart.Text(t));
+    } else if ("image".equals(type) && user) {
+      parts.add(image(block));
+    } else if ("tool_use".equals(type) && !user) {
+      String id = JsonFields.string(block, "id", null, true);
+      String name = JsonFields.string(block, "name", null, true);
+      Object input = block.getValue("input");
+      if (input != null && !(input instanceof JsonObject)) {
+        throw RequestRejected.field("input", "must be an object");
+      }
+      calls.add(new ToolCall(id, name, input == null ? "{}" : ((JsonObject) input).encode()));
+    } else if ("tool_result".equals(type) && user) {
+      String id = JsonFields.string(block, "tool_use_id", null, true);
+      String result = toolResultText(block.getValue("content"));
+      if (Boolean.TRUE.equals(block.getValue("is_error"))) {
+        result = "Error: " + result;
+      }
+      results.add(new ChatMessage("tool", result, null, id, null));
+    } else if (!(("thinking".equals(type) || "redacted_thinking".equals(type)) && !user)) {
+      // Replayed thinking is dropped (no backend needs earlier reasoning back); the rest is
+      // refused.
+      throw RequestRejected.field("type", "'" + (type instanceof String t && t.length() < 40
+          ? t : "?") + "' is not supported for role " + role + " (text, " + (user
+          ? "image, tool_result" : "tool_use, thinking") + " are)");
     }
-    return ChatChecks.inline(JsonFields.string(source, "media_type", at + ".source", true),
-        JsonFields.string(source, "data", at + ".source", true), null, at + ".source");
+    return type;
   }
 
-  private static String toolResultText(Object content, String at) {
+  /** An image block: inline base64 only; remote addresses are never fetched by the mesh. */
+  private static ContentPart.Image image(JsonObject block) {
+    if (!(block.getValue("source") instanceof JsonObject source)) {
+      throw RequestRejected.field("source", "must be an object");
+    }
+    if (!"base64".equals(source.getValue("type"))) {
+      throw RequestRejected.field("source.type", "must be 'base64'; remote image addresses "
+          + "are not fetched");
+    }
+    return ChatChecks.inline(JsonFields.string(source, "media_type", "source", true),
+        JsonFields.string(source, "data", "source", true), null, "source");
+  }
+
+  private static String toolResultText(Object content) {
     if (content == null) {
       return "";
     }
@@ -294,14 +307,14 @@ public final class AnthropicMessagesApi {
       for (int p = 0; p < parts.size(); p++) {
         if (!(parts.getValue(p) instanceof JsonObject part) || !"text".equals(part.getValue("type"))
             || !(part.getValue("text") instanceof String t)) {
-          throw RequestRejected.field(at + ".content[" + p + "]",
+          throw RequestRejected.field("content[" + p + "]",
               "must be a text block (only text is supported in a tool_result)");
         }
         sb.append(t);
       }
       return sb.toString();
     }
-    throw RequestRejected.field(at + ".content", "must be a string or an array of text blocks");
+    throw RequestRejected.field("content", "must be a string or an array of text blocks");
   }
 
   private static List<String> stopSequences(JsonObject body) {
@@ -333,30 +346,41 @@ public final class AnthropicMessagesApi {
     }
     List<ToolDef> out = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
-      String at = "tools[" + i + "]";
-      if (!(arr.getValue(i) instanceof JsonObject tool)) {
-        throw RequestRejected.field(at, "must be an object");
-      }
-      Object type = tool.getValue("type");
-      if (type != null && !"custom".equals(type)) {
-        // Server tools (web search, code execution...) run inside Anthropic's service; no
-        // backend here can run them, and a client that merely offers one must keep working.
-        if (!(type instanceof String)) {
-          throw RequestRejected.field(at + ".type", "must be a string");
+      try {
+        ToolDef t = tool(arr.getValue(i), dropped);
+        if (t != null) {
+          out.add(t);
         }
-        Object name = tool.getValue("name");
-        dropped.add(name instanceof String n && !n.isBlank() ? n : (String) type);
-        continue;
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("tools[" + i + "]", f);
       }
-      String name = JsonFields.string(tool, "name", at, true);
-      ChatChecks.toolName(name, at + ".name");
-      if (!(tool.getValue("input_schema") instanceof JsonObject schema)) {
-        throw RequestRejected.field(at + ".input_schema", "must be an object");
-      }
-      out.add(new ToolDef(name, JsonFields.string(tool, "description", at, false),
-          schema.encode()));
     }
     return out.isEmpty() ? null : List.copyOf(out);
+  }
+
+  /** A client tool, or null for a server tool (its name is added to {@code dropped}). */
+  private static ToolDef tool(Object raw, List<String> dropped) {
+    if (!(raw instanceof JsonObject tool)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = tool.getValue("type");
+    if (type != null && !"custom".equals(type)) {
+      // Server tools (web search, code execution...) run inside Anthropic's service; no
+      // backend here can run them, and a client that merely offers one must keep working.
+      if (!(type instanceof String t)) {
+        throw RequestRejected.field("type", "must be a string");
+      }
+      Object name = tool.getValue("name");
+      dropped.add(name instanceof String n && !n.isBlank() ? n : t);
+      return null;
+    }
+    String name = JsonFields.string(tool, "name", null, true);
+    ChatChecks.toolName(name, "name");
+    if (!(tool.getValue("input_schema") instanceof JsonObject schema)) {
+      throw RequestRejected.field("input_schema", "must be an object");
+    }
+    return new ToolDef(name, JsonFields.string(tool, "description", null, false),
+        schema.encode());
   }
 
   /** Anthropic's tool_choice as the mesh's ({@code any} is OpenAI's {@code required}). */

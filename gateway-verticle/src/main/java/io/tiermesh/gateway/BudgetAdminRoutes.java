@@ -1,6 +1,8 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.BudgetOverrunQuery;
+import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetSnapshot;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
@@ -14,10 +16,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 
 /**
- * {@code GET /admin/budgets} and {@code GET /admin/usage?group=…}, behind the admin key. The
+ * {@code GET /admin/budgets}, {@code GET /admin/usage?group=…}, and the providers halted after
+ * an overrun ({@code GET /admin/budgets/overruns}, {@code POST
+ * /admin/budgets/overruns/<provider>/ack} to resume paid traffic), behind the admin key. The
  * figures come from the budget role over the bus; money is rendered as dollar strings with six
  * decimals so that nothing is lost to floating point.
  */
@@ -36,6 +41,37 @@ public final class BudgetAdminRoutes {
   public void mount(Router router) {
     router.get("/admin/budgets").handler(this::budgets);
     router.get("/admin/usage").handler(this::usage);
+    router.get("/admin/budgets/overruns").handler(ctx -> overruns(ctx, null));
+    router.post("/admin/budgets/overruns/:provider/ack")
+        .handler(ctx -> overruns(ctx, ctx.pathParam("provider")));
+  }
+
+  private void overruns(RoutingContext ctx, String acknowledge) {
+    if (acknowledge != null && (acknowledge.isEmpty() || acknowledge.length() > 200)) {
+      ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "a provider id has 1 to 200 characters", null);
+      return;
+    }
+    vertx.eventBus().<BudgetOverruns>request(Addresses.BUDGET_OVERRUNS,
+            new BudgetOverrunQuery(acknowledge), new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        .map(Message::body)
+        .onSuccess(o -> {
+          JsonArray halted = new JsonArray();
+          for (BudgetOverruns.Halted h : o.halted()) {
+            halted.add(new JsonObject().put("provider", h.provider())
+                .put("request_id", h.requestId()).put("charged_usd", usd(h.chargedMicros()))
+                .put("reserved_usd", usd(h.reservedMicros()))
+                .put("at", Instant.ofEpochMilli(h.atMillis()).toString())
+                .put("until", h.untilMillis() == null ? null
+                    : Instant.ofEpochMilli(h.untilMillis()).toString()));
+          }
+          JsonObject body = new JsonObject().put("halted", halted);
+          if (acknowledge != null) {
+            body.put("provider", acknowledge).put("acknowledged", o.acknowledged());
+          }
+          json(ctx, body);
+        })
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void budgets(RoutingContext ctx) {

@@ -36,8 +36,10 @@ final class Dashboard {
   static void serve(RoutingContext ctx) {
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
+        // The page types the admin key: no other site may frame it (clickjacking).
         .putHeader("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; "
-            + "style-src 'unsafe-inline'; connect-src 'self'")
+            + "style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'")
+        .putHeader("X-Frame-Options", "DENY")
         .end(PAGE);
   }
 }

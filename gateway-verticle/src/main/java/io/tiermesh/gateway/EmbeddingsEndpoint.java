@@ -13,7 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -90,14 +89,10 @@ final class EmbeddingsEndpoint {
     Parsed parsed;
     RoutingHints hints;
     try {
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      parsed = parse(body);
+      parsed = parse(StrictJson.object(ctx.body().buffer()));
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      Principal caller = AccessLayer.principal(ctx);
+      hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +27,7 @@ public final class ErrorResponses {
   public static JsonObject body(FailureCode code, String message, String param,
       List<Attempt> attempts) {
     JsonObject error = new JsonObject()
-        .put("message", message == null ? code.code() : message)
+        .put("message", message == null ? code.code() : ClientText.message(message))
         .put("type", code.errorType())
         .put("param", param)
         .put("code", code.code());

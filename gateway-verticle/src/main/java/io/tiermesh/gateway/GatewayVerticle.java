@@ -8,6 +8,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -23,7 +24,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -89,10 +89,18 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
         accessSettings.config().bodyTimeoutMs());
+    // Every answer, errors included: browsers must not sniff a JSON error into HTML.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
     router.route().handler(headTimer::onRequest);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "live").put("node", node.nodeId())));
     router.get("/health/ready").handler(this::ready);
+    if (config.metrics() != null && config.metrics().adminOnly()) {
+      router.get("/metrics").handler(access.adminGate());
+    }
     router.get("/metrics").handler(this::metrics);
     router.get("/dashboard").handler(Dashboard::serve);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
@@ -101,13 +109,16 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::start);
     router.route("/v1/*").handler(access::limitClientAddress);
     router.route("/v1/*").handler(access::authenticate);
+    router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
     decisions.mount(router);
-    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry());
+    ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
+        config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
+    router.post("/v1/*").handler(GatewayVerticle::bodyIsJson);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
@@ -119,9 +130,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
     router.errorHandler(413, ctx -> {
-      // The body handler refuses by Content-Length without reading; the request was paused
-      // for authentication, so drain it or the client never gets to read the answer.
-      ctx.request().resume();
+      // The body handler refuses by Content-Length without reading (or stops at the limit);
+      // what is left is read only a bounded amount, then the connection closes.
+      RefusedBody.lingerThenClose(vertx, ctx.request(), accessSettings.config().bodyTimeoutMs());
+      ctx.response().putHeader("Connection", "close");
       errors(ctx).send(ctx.response(), FailureCode.PAYLOAD_TOO_LARGE, "request body exceeds "
           + config.maxBodyBytes() + " bytes", null);
     });
@@ -138,6 +150,17 @@ public final class GatewayVerticle extends VerticleBase {
     return Future.all(accessReady, providerAdmin.start())
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
+        // Only a gateway that can write the answer store may adopt another one's answers.
+        .compose(v -> !answers.storesAnswers() ? Future.<Void>succeededFuture()
+            : vertx.eventBus().<OrphanedOutcome>consumer(Addresses.GATEWAY_ORPHANED_OUTCOME,
+                m -> answers.adoptOrphaned(m.body()).onComplete(ar -> {
+                  if (ar.succeeded()) {
+                    m.reply("stored");
+                  } else {
+                    MeshFailure f = MeshFailure.of(ar.cause());
+                    m.fail(f.code().wireCode(), f.detail());
+                  }
+                })).completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
             .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
@@ -197,22 +220,17 @@ public final class GatewayVerticle extends VerticleBase {
     ClientApi.Parsed parsed;
     RoutingHints hints;
     try {
-      JsonObject body;
       limits.checkBody(ctx.body().buffer());
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      if (body == null) {
-        throw RequestRejected.bad("body must be a JSON object");
-      }
+      JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
       if (!parsed.droppedTools().isEmpty()) {
         resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
       }
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
+      io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
+      hints = caller.privacy().apply(hints, caller.tenant(),
+          io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
     } catch (MeshFailure rejected) {
       api.errors().reject(resp, rejected);
       return;
@@ -238,15 +256,7 @@ public final class GatewayVerticle extends VerticleBase {
   private void countTokens(RoutingContext ctx, InputLimits limits) {
     try {
       limits.checkBody(ctx.body().buffer());
-      JsonObject body;
-      try {
-        body = ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        throw RequestRejected.bad("body is not valid JSON");
-      }
-      if (body == null) {
-        throw RequestRejected.bad("body must be a JSON object");
-      }
+      JsonObject body = StrictJson.object(ctx.body().buffer());
       AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
       if (!parsed.droppedTools().isEmpty()) {
         ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
@@ -274,7 +284,8 @@ public final class GatewayVerticle extends VerticleBase {
     boolean stream = parsed.chat().stream();
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
-        stream ? streamAddress : null, deadline, principal.policy());
+        stream ? streamAddress : null, deadline, principal.policy())
+        .from(node.nodeId(), ticket.claim());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
@@ -344,6 +355,23 @@ public final class GatewayVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Every client API body is JSON whatever the Content-Type says (curl's {@code -d} sends
+   * {@code application/x-www-form-urlencoded}). Left as a form, the body handler would decode
+   * it as form fields and refuse a large one with a bare 400 outside the API's error shape;
+   * read as JSON, it is parsed strictly or refused in that shape like any other body.
+   */
+  private static void bodyIsJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null) {
+      String t = type.toLowerCase(java.util.Locale.ROOT);
+      if (t.startsWith("application/x-www-form-urlencoded") || t.startsWith("multipart/")) {
+        ctx.request().headers().set("Content-Type", "application/json");
+      }
+    }
+    ctx.next();
+  }
+
   /** A hit costs $0 and is still in the ledger, so usage reports count all traffic. */
   private void recordCacheHit(Answer hit, String tenant, String requestId) {
     RouteInfo r = hit.route();
@@ -364,11 +392,15 @@ public final class GatewayVerticle extends VerticleBase {
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(HEALTH_TIMEOUT_MS);
     Future<HealthReport> router = probe(Addresses.ROUTER_HEALTH, "router", opts);
     Future<HealthReport> budget = probe(Addresses.BUDGET_HEALTH, "budget", opts);
-    Future.join(router, budget).onComplete(ar -> {
+    Future<HealthReport> policy = access.policyReadiness(HEALTH_TIMEOUT_MS);
+    Future.join(router, budget, policy).onComplete(ar -> {
       JsonObject checks = new JsonObject();
       boolean ready = true;
-      for (Future<HealthReport> f : List.of(router, budget)) {
+      for (Future<HealthReport> f : List.of(router, budget, policy)) {
         HealthReport h = f.result();
+        if (h == null) {
+          continue;
+        }
         checks.put(h.role(), new JsonObject().put("ready", h.ready()).put("detail", h.detail()));
         ready &= h.ready();
       }

@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
@@ -49,7 +50,11 @@ public final class OpenAiChatApi {
       if (!(arr.getValue(i) instanceof JsonObject msg)) {
         throw RequestRejected.field("messages[" + i + "]", "must be an object");
       }
-      messages.add(parseMessage(msg, i));
+      try {
+        messages.add(parseMessage(msg));
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("messages[" + i + "]", f);
+      }
     }
     Object n = body.getValue("n");
     if (n != null && !(n instanceof Number num && num.doubleValue() == 1)) {
@@ -158,29 +163,29 @@ public final class OpenAiChatApi {
     return Map.copyOf(out);
   }
 
-  private static ChatMessage parseMessage(JsonObject msg, int i) {
-    String at = "messages[" + i + "]";
+  /** One message; fields at fault are named relative to it. */
+  private static ChatMessage parseMessage(JsonObject msg) {
     Object role = msg.getValue("role");
     if (!(role instanceof String r) || !ROLES.contains(r)) {
-      throw RequestRejected.field(at + ".role", "must be one of " + ROLES);
+      throw RequestRejected.field("role", "must be one of " + ROLES);
     }
     boolean assistant = "assistant".equals(r);
-    List<ToolCall> toolCalls = assistant ? toolCalls(msg.getValue("tool_calls"), at) : null;
+    List<ToolCall> toolCalls = assistant ? toolCalls(msg.getValue("tool_calls")) : null;
     if (!assistant && msg.getValue("tool_calls") != null) {
-      throw RequestRejected.field(at + ".tool_calls", "is only allowed on assistant messages");
+      throw RequestRejected.field("tool_calls", "is only allowed on assistant messages");
     }
     Object content = msg.getValue("content");
     String text;
     List<ContentPart> parts = null;
     if (content == null) {
       if (!assistant) {
-        throw RequestRejected.field(at + ".content", "is required for role " + r);
+        throw RequestRejected.field("content", "is required for role " + r);
       }
       text = null;
     } else if (content instanceof String s) {
       text = s;
     } else if (content instanceof JsonArray array) {
-      List<ContentPart> all = contentParts(array, at + ".content", "user".equals(r));
+      List<ContentPart> all = contentParts(array, "user".equals(r));
       StringBuilder sb = new StringBuilder();
       for (ContentPart p : all) {
         if (p instanceof ContentPart.Text t) {
@@ -191,10 +196,10 @@ public final class OpenAiChatApi {
       }
       text = sb.toString();
     } else {
-      throw RequestRejected.field(at + ".content", "must be a string or an array of parts");
+      throw RequestRejected.field("content", "must be a string or an array of parts");
     }
-    String toolCallId = JsonFields.string(msg, "tool_call_id", at, "tool".equals(r));
-    String name = JsonFields.string(msg, "name", at, false);
+    String toolCallId = JsonFields.string(msg, "tool_call_id", null, "tool".equals(r));
+    String name = JsonFields.string(msg, "name", null, false);
     // A turn that only calls tools has no text: null, not "", is what backends expect.
     if (assistant && toolCalls != null && text != null && text.isEmpty()) {
       text = null;
@@ -204,67 +209,81 @@ public final class OpenAiChatApi {
   }
 
   /** Content parts: text everywhere, images in user turns; everything else is refused. */
-  private static List<ContentPart> contentParts(JsonArray array, String at, boolean user) {
+  private static List<ContentPart> contentParts(JsonArray array, boolean user) {
     List<ContentPart> out = new ArrayList<>(array.size());
     for (int p = 0; p < array.size(); p++) {
-      String pat = at + "[" + p + "]";
-      if (!(array.getValue(p) instanceof JsonObject part)) {
-        throw RequestRejected.field(pat, "must be an object");
-      }
-      Object type = part.getValue("type");
-      if ("text".equals(type)) {
-        out.add(new ContentPart.Text(JsonFields.string(part, "text", pat, true)));
-      } else if ("image_url".equals(type) && user) {
-        Object image = part.getValue("image_url");
-        String url;
-        String detail = null;
-        if (image instanceof String u) {
-          url = u;
-        } else if (image instanceof JsonObject o) {
-          url = JsonFields.string(o, "url", pat + ".image_url", true);
-          detail = JsonFields.string(o, "detail", pat + ".image_url", false);
-        } else {
-          throw RequestRejected.field(pat + ".image_url", "must be an object with a url");
-        }
-        out.add(ChatChecks.imageUrl(url, detail, pat + ".image_url.url"));
-      } else {
-        throw RequestRejected.field(pat + ".type", "must be 'text'" + (user
-            ? " or 'image_url'" : "") + " here");
+      try {
+        out.add(contentPart(array.getValue(p), user));
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("content[" + p + "]", f);
       }
     }
     return out;
   }
 
-  private static List<ToolCall> toolCalls(Object raw, String at) {
+  private static ContentPart contentPart(Object raw, boolean user) {
+    if (!(raw instanceof JsonObject part)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = part.getValue("type");
+    if ("text".equals(type)) {
+      return new ContentPart.Text(JsonFields.string(part, "text", null, true));
+    }
+    if ("image_url".equals(type) && user) {
+      Object image = part.getValue("image_url");
+      String url;
+      String detail = null;
+      if (image instanceof String u) {
+        url = u;
+      } else if (image instanceof JsonObject o) {
+        url = JsonFields.string(o, "url", "image_url", true);
+        detail = JsonFields.string(o, "detail", "image_url", false);
+      } else {
+        throw RequestRejected.field("image_url", "must be an object with a url");
+      }
+      return ChatChecks.imageUrl(url, detail, "image_url.url");
+    }
+    throw RequestRejected.field("type", "must be 'text'" + (user ? " or 'image_url'" : "")
+        + " here");
+  }
+
+  private static List<ToolCall> toolCalls(Object raw) {
     if (raw == null) {
       return null;
     }
     if (!(raw instanceof JsonArray calls)) {
-      throw RequestRejected.field(at + ".tool_calls", "must be an array");
+      throw RequestRejected.field("tool_calls", "must be an array");
     }
     if (calls.isEmpty()) {
       return null;
     }
     List<ToolCall> out = new ArrayList<>(calls.size());
     for (int c = 0; c < calls.size(); c++) {
-      String cat = at + ".tool_calls[" + c + "]";
-      if (!(calls.getValue(c) instanceof JsonObject call)) {
-        throw RequestRejected.field(cat, "must be an object");
+      try {
+        out.add(toolCall(calls.getValue(c)));
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("tool_calls[" + c + "]", f);
       }
-      Object type = call.getValue("type");
-      if (type != null && !"function".equals(type)) {
-        throw RequestRejected.field(cat + ".type", "must be 'function'");
-      }
-      if (!(call.getValue("function") instanceof JsonObject fn)) {
-        throw RequestRejected.field(cat + ".function", "must be an object");
-      }
-      String id = JsonFields.string(call, "id", cat, true);
-      String name = JsonFields.string(fn, "name", cat + ".function", true);
-      String arguments = JsonFields.string(fn, "arguments", cat + ".function", true);
-      ChatChecks.argumentsObject(arguments, cat + ".function.arguments");
-      out.add(new ToolCall(id, name, arguments));
     }
     return List.copyOf(out);
+  }
+
+  private static ToolCall toolCall(Object raw) {
+    if (!(raw instanceof JsonObject call)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = call.getValue("type");
+    if (type != null && !"function".equals(type)) {
+      throw RequestRejected.field("type", "must be 'function'");
+    }
+    if (!(call.getValue("function") instanceof JsonObject fn)) {
+      throw RequestRejected.field("function", "must be an object");
+    }
+    String id = JsonFields.string(call, "id", null, true);
+    String name = JsonFields.string(fn, "name", "function", true);
+    String arguments = JsonFields.string(fn, "arguments", "function", true);
+    ChatChecks.argumentsObject(arguments, "function.arguments");
+    return new ToolCall(id, name, arguments);
   }
 
   private static List<String> stop(JsonObject body) {
@@ -298,27 +317,38 @@ public final class OpenAiChatApi {
     }
     List<ToolDef> out = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
-      String at = "tools[" + i + "]";
-      if (!(arr.getValue(i) instanceof JsonObject tool)) {
-        throw RequestRejected.field(at, "must be an object");
+      try {
+        out.add(tool(arr.getValue(i)));
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("tools[" + i + "]", f);
       }
-      Object type = tool.getValue("type");
-      if (type != null && !"function".equals(type)) {
-        throw RequestRejected.field(at + ".type", "must be 'function'");
-      }
-      if (!(tool.getValue("function") instanceof JsonObject fn)) {
-        throw RequestRejected.field(at + ".function", "must be an object");
-      }
-      String name = JsonFields.string(fn, "name", at + ".function", true);
-      ChatChecks.toolName(name, at + ".function.name");
-      Object params = fn.getValue("parameters");
-      if (params != null && !(params instanceof JsonObject)) {
-        throw RequestRejected.field(at + ".function.parameters", "must be an object");
-      }
-      out.add(new ToolDef(name, JsonFields.string(fn, "description", at + ".function", false),
-          params == null ? null : ((JsonObject) params).encode()));
     }
     return out.isEmpty() ? null : List.copyOf(out);
+  }
+
+  private static ToolDef tool(Object raw) {
+    if (!(raw instanceof JsonObject tool)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = tool.getValue("type");
+    if (type != null && !"function".equals(type)) {
+      throw RequestRejected.field("type", "must be 'function'");
+    }
+    if (!(tool.getValue("function") instanceof JsonObject fn)) {
+      throw RequestRejected.field("function", "must be an object");
+    }
+    String name = JsonFields.string(fn, "name", "function", true);
+    ChatChecks.toolName(name, "function.name");
+    Object params = fn.getValue("parameters");
+    if (params != null && !(params instanceof JsonObject)) {
+      throw RequestRejected.field("function.parameters", "must be an object");
+    }
+    Object strict = fn.getValue("strict");
+    if (strict != null && !(strict instanceof Boolean)) {
+      throw RequestRejected.field("function.strict", "must be a boolean");
+    }
+    return new ToolDef(name, JsonFields.string(fn, "description", "function", false),
+        params == null ? null : ((JsonObject) params).encode(), (Boolean) strict);
   }
 
   private static ToolChoice toolChoice(Object raw) {
@@ -365,6 +395,7 @@ public final class OpenAiChatApi {
     }
     String at = "response_format.json_schema";
     String name = JsonFields.string(js, "name", at, true);
+    ChatChecks.toolName(name, at + ".name");
     Object schema = js.getValue("schema");
     if (schema != null && !(schema instanceof JsonObject)) {
       throw RequestRejected.field(at + ".schema", "must be an object");

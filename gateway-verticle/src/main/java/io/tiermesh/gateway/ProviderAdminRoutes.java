@@ -35,12 +35,20 @@ final class ProviderAdminRoutes {
    * Mounted after the admin gate. Breaker state and in-flight calls also become gauges, because
    * vertx-circuit-breaker exports none itself.
    */
-  ProviderAdminRoutes(Vertx vertx, io.micrometer.core.instrument.MeterRegistry registry) {
+  ProviderAdminRoutes(Vertx vertx, io.micrometer.core.instrument.MeterRegistry registry,
+      boolean perInstance) {
     this.vertx = vertx;
     this.registry = registry;
+    this.perInstance = perInstance;
   }
 
+  private final boolean perInstance;
+
   private void gauge(ProviderStatus s) {
+    if (!perInstance) {
+      providerGauge(s.providerId());
+      return;
+    }
     String key = s.providerId() + "@" + s.instanceId();
     if (registry == null || !gauged.add(key)) {
       return;
@@ -61,6 +69,36 @@ final class ProviderAdminRoutes {
       ProviderStatus cur = m.get(key);
       return cur == null ? Double.NaN : cur.inFlight();
     });
+  }
+
+  /**
+   * One pair of gauges per provider, without node or instance ids: the worst breaker state
+   * and the calls in flight summed over the provider's instances that announced recently.
+   */
+  private void providerGauge(String provider) {
+    if (registry == null || !gauged.add(provider)) {
+      return;
+    }
+    io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
+        "provider", provider);
+    registry.gauge("tiermesh.provider.breaker.state", tags, seen, m -> fresh(m, provider)
+        .mapToDouble(cur -> switch (cur.breaker()) {
+          case "OPEN" -> 2;
+          case "HALF_OPEN" -> 1;
+          default -> 0;
+        }).max().orElse(Double.NaN));
+    registry.gauge("tiermesh.provider.in_flight", tags, seen, m -> {
+      java.util.List<ProviderStatus> live = fresh(m, provider).toList();
+      return live.isEmpty() ? Double.NaN : live.stream().mapToDouble(ProviderStatus::inFlight)
+          .sum();
+    });
+  }
+
+  private static java.util.stream.Stream<ProviderStatus> fresh(Map<String, ProviderStatus> m,
+      String provider) {
+    long now = System.currentTimeMillis();
+    return m.values().stream().filter(s -> s.providerId().equals(provider)
+        && now - s.timeMillis() <= STALE_MS);
   }
 
   Future<Void> start() {

@@ -1,8 +1,11 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.IdempotencyClaim;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.RoutingHints;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -22,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * nodes exactly one request per key executes. The claim expires after the request timeout, so
  * a node that dies mid-request does not block the key forever; the finished answer then
  * replaces it for the replay TTL. Failed requests release the claim so a retry may run.
+ * The claim travels with the request ({@link IdempotencyClaim}): when its gateway dies, the
+ * router hands the outcome to another gateway, which completes or releases it here.
  */
 public final class StoredAnswers {
 
@@ -62,6 +67,19 @@ public final class StoredAnswers {
     this.redis = redis;
   }
 
+  /**
+   * What an Idempotency-Key is bound to: the body and also everything else that decides where
+   * the request may go — the routing hints as finally applied (headers, metadata, tenant
+   * default, content detectors) and the tenant's execution policy now. A retry that changes
+   * any of them, or arrives after the tenant's policy changed, is a different request (422),
+   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   */
+  public static String requestHash(String path, String body, RoutingHints hints, String policy) {
+    return sha256(path + "\n" + body + "\n" + new JsonArray()
+        .add(hints.classification()).add(hints.task()).add(hints.quality())
+        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
+  }
+
   public static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
@@ -73,6 +91,11 @@ public final class StoredAnswers {
 
   static String idempotencyKey(String tenant, String key) {
     return "{tm}:idem:" + tenant + ":" + sha256(key);
+  }
+
+  /** The claim a request with this tenant, key and request hash holds. */
+  public static IdempotencyClaim claim(String tenant, String key, String requestHash) {
+    return new IdempotencyClaim(idempotencyKey(tenant, key), requestHash);
   }
 
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
@@ -87,12 +110,25 @@ public final class StoredAnswers {
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
-    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, a.toJson().encode(),
-        String.valueOf(ttlMs)).mapEmpty();
+    return complete(claim(tenant, key, requestHash), a, ttlMs);
   }
 
   public Future<Void> release(String tenant, String key, String requestHash) {
-    return eval(RELEASE, idempotencyKey(tenant, key), requestHash).mapEmpty();
+    return release(claim(tenant, key, requestHash));
+  }
+
+  /**
+   * Stores the answer under a claim, which may have been taken by another gateway. A claim that
+   * was released or taken by a different request in the meantime is left alone.
+   */
+  public Future<Void> complete(IdempotencyClaim claim, Answer a, long ttlMs) {
+    return eval(COMPLETE, claim.storeKey(), claim.requestHash(), a.toJson().encode(),
+        String.valueOf(ttlMs)).mapEmpty();
+  }
+
+  /** Frees a still pending claim so that a retry runs. */
+  public Future<Void> release(IdempotencyClaim claim) {
+    return eval(RELEASE, claim.storeKey(), claim.requestHash()).mapEmpty();
   }
 
   /** A cached answer, or null. */

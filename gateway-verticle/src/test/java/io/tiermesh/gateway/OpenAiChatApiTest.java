@@ -84,6 +84,8 @@ class OpenAiChatApiTest {
             + "{\"name\":\"a b\"}}]"), "tools[0].function.name"),
         Arguments.of(withMessages(user, "\"tools\":[{\"type\":\"function\",\"function\":"
             + "{\"name\":\"a\",\"parameters\":[]}}]"), "tools[0].function.parameters"),
+        Arguments.of(withMessages(user, "\"tools\":[{\"type\":\"function\",\"function\":"
+            + "{\"name\":\"a\",\"strict\":1}}]"), "tools[0].function.strict"),
         Arguments.of(withMessages("[{\"role\":\"assistant\",\"content\":null,"
             + "\"tool_calls\":[null]}]", ""), "messages[0].tool_calls[0]"),
         Arguments.of(withMessages("[{\"role\":\"assistant\",\"content\":null,"

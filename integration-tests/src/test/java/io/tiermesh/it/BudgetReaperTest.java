@@ -3,11 +3,14 @@ package io.tiermesh.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.simulator.RequestLog;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +66,15 @@ class BudgetReaperTest {
     while (rig.openReservations() < HELD) {
       assertTrue(System.currentTimeMillis() < deadline, "reservations never appeared");
     }
-    long reservedAt = System.currentTimeMillis();
+    // When they were made, from the deadlines the budget node stored (score = deadline ms):
+    // the test's own clock reading can lag by seconds on a loaded machine.
+    long earliestDeadline = Long.MAX_VALUE;
+    for (io.vertx.redis.client.Response member : rig.call("ZRANGE", "{tm}:reservations", "0",
+        "-1")) {
+      earliestDeadline = Math.min(earliestDeadline, (long) Double.parseDouble(
+          rig.call("ZSCORE", "{tm}:reservations", member.toString()).toString()));
+    }
+    long reservedAt = earliestDeadline - DEADLINE_MS;
     String counter = BudgetRig.dayCounter("global");
     assertTrue(rig.field(counter, "reserved") > 0);
 
@@ -81,11 +92,30 @@ class BudgetReaperTest {
     assertEquals(0, rig.field(counter, "spent"), "nothing was charged for calls never finished");
     assertEquals(0, rig.field(counter, "count"),
         "the request count was refunded too");
-    inFlight.forEach(f -> f.cancel(true));
+    // The clients lost their gateway with the node: none got an answer.
+    int answered = 0;
+    for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+      answered += f.handle((r, err) -> err == null && r.statusCode() == 200 ? 1 : 0)
+          .get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(0, answered, "answers from a killed node");
+    // Three records: the backend saw each call cut when the node died, and the ledger holds
+    // no charge for any of them.
+    List<RequestLog.Entry> calls = rig.sim.log().entries().stream()
+        .filter(e -> "POST".equals(e.method())).toList();
+    Reconciliation rec = new Reconciliation(Map.of("gpt-4o-mini",
+        Reconciliation.Price.usdPerMillion("1.00", "1.00")));
+    calls.forEach(e -> rec.client(new Reconciliation.Client(e.requestId(), false, -1, false)));
+    Reconciliation.Result three = rec.backend(calls)
+        .ledger(Reconciliation.Charge.fromXrange(rig.call("XRANGE", "{tm}:ledger", "-", "+")))
+        .reconcile();
+    assertEquals(List.of(), three.problems(), three.summary());
+    assertEquals(HELD, three.paidExecutions(), "the held calls were running at the backend");
+    assertEquals(0, three.charges(), "ledger charges for calls that never finished");
     ChaosRecord.record(2, "kill -9 of a node holding budget reservations",
         HELD + " reservations held by one node", "kill -9 of the holder",
         "no budget stays locked: reservations released by their deadline, nothing charged",
         String.format("%d/%d released %d ms after they were made (deadline %d ms), 0 µ$ "
-            + "charged", HELD, HELD, releasedAfter, DEADLINE_MS));
+            + "charged; %s", HELD, HELD, releasedAfter, DEADLINE_MS, three.summary()));
   }
 }

@@ -45,7 +45,7 @@ final class BudgetRig implements AutoCloseable {
 
   BudgetRig(Path dir) throws Exception {
     this.dir = dir;
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     // Sampler and test share one connection: requests are pipelined, never pool-starved.
     client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redis.url())
         .setMaxPoolSize(2).setMaxPoolWaiting(1024));
@@ -98,7 +98,7 @@ final class BudgetRig implements AutoCloseable {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
-            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            .timeout(Duration.ofSeconds(5)).build(), LeakScan.bodies());
         if (r.statusCode() == 200) {
           return;
         }
@@ -116,7 +116,7 @@ final class BudgetRig implements AutoCloseable {
     String body = "{\"model\":\"auto\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":"
         + "\"user\",\"content\":\"" + prompt + "\"}]}";
     return http.sendAsync(GatewayRequests.chat(httpPort, KEY, body, Duration.ofSeconds(90),
-        "X-TierMesh-Quality", "high"), HttpResponse.BodyHandlers.ofString());
+        "X-TierMesh-Quality", "high"), LeakScan.bodies());
   }
 
   Response call(String command, String... args) throws Exception {

@@ -63,7 +63,7 @@ class ChaosAccessTest {
     vertx = Vertx.vertx();
     sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0)
         .withName("row14")).await(10, TimeUnit.SECONDS);
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     int portA = NodeProcess.freePort();
     int portB = NodeProcess.freePort();
     int[] cluster = {NodeProcess.freePort(), NodeProcess.freePort()};
@@ -166,25 +166,55 @@ class ChaosAccessTest {
     }
     assertEquals(0, spoofed, "a client header changed the tenant");
 
-    // A cached answer of acme is never served to globex, on either node.
+    // A cached answer of acme is never served to globex, on either node. A hit carries a fresh
+    // id, so ids and whole bodies say nothing; what does: the answer's text, and the backend's
+    // log, which never sees a request the cache answered. The simulator's text is a function of
+    // its seed and the prompt, so after acme's answer is cached the simulator is restarted on
+    // the same port with another seed: from then on only a cached answer can carry acme's text.
     String cached = chat("the same deterministic question");
     RawHttp.Reply first = RawHttp.send("127.0.0.1", portA, "POST", "/v1/chat/completions",
         cached, "Authorization", "Bearer " + acme, "X-TierMesh-Cache", "use");
+    assertEquals(200, first.status(), first.body());
+    assertEquals("miss", first.header("X-TierMesh-Cache"));
+    assertEquals(1, executions(first), "acme's first request was answered by the backend");
+    String acmeText = text(first);
+    int simPort = sim.port();
+    sim.stop().await(10, TimeUnit.SECONDS);
+    sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(simPort)
+        .withName("row14-reseeded").withSeed(SimulatorOptions.DEFAULT_SEED + 14))
+        .await(10, TimeUnit.SECONDS);
+
     RawHttp.Reply again = RawHttp.send("127.0.0.1", portB, "POST", "/v1/chat/completions",
         cached, "Authorization", "Bearer " + acme, "X-TierMesh-Cache", "use");
-    long beforeOther = sim.log().calls();
+    assertEquals(200, again.status(), again.body());
+    assertEquals("hit", again.header("X-TierMesh-Cache"), "the cache works within a tenant");
+    assertEquals(acmeText, text(again), "a hit carries the cached text");
+    assertEquals(0, executions(again), "a cache hit reached the backend");
+
     int crossHits = 0;
+    int globexAtBackend = 0;
+    String globexText = null;
     for (int port : ports) {
       RawHttp.Reply other = RawHttp.send("127.0.0.1", port, "POST", "/v1/chat/completions",
           cached, "Authorization", "Bearer " + globex, "X-TierMesh-Cache", "use");
       assertEquals(200, other.status(), other.body());
-      crossHits += "hit".equals(other.header("X-TierMesh-Cache"))
-          && other.body().equals(first.body()) ? 1 : 0;
+      long executed = executions(other);
+      globexAtBackend += (int) executed;
+      String text = text(other);
+      if (globexText == null) {
+        // globex's first ask: nothing of globex's is cached, so the backend must answer it.
+        assertEquals(1, executed, "globex's first request never reached the backend");
+        globexText = text;
+      }
+      // acme's text can only come from acme's cache entry; a request the backend never saw
+      // may only be globex's own hit, carrying globex's own text.
+      if (text.equals(acmeText) || (executed == 0 && !text.equals(globexText))) {
+        crossHits++;
+      }
     }
-    assertEquals("miss", first.header("X-TierMesh-Cache"));
-    assertEquals("hit", again.header("X-TierMesh-Cache"), "the cache works within a tenant");
     assertEquals(0, crossHits, "another tenant's cached answer was served");
-    assertTrue(sim.log().calls() > beforeOther, "globex's request was answered by a backend");
+    assertTrue(!globexText.equals(acmeText),
+        "the reseeded backend answers differently, so the text check can tell a hit");
 
     // Keys stored hashed: no plain key (nor a 16-character piece of one) anywhere in Redis.
     List<String> plain = new ArrayList<>(List.of(acme, globex, revoked,
@@ -213,7 +243,10 @@ class ChaosAccessTest {
         attempts + "/" + attempts + " bad-key calls refused " + statuses
             + ", 0 reached a backend; " + adminAttempts + "/" + adminAttempts
             + " admin calls with client keys refused; node without an admin key: /admin/* 404 "
-            + "(3/3); 0 tenant spoofs; 0 cross-tenant cache hits (own tenant: hit); 0 of "
+            + "(3/3); 0 tenant spoofs; " + crossHits + " cross-tenant cache hits (by answer "
+            + "text and backend log: own tenant's hit carried its cached text and reached no "
+            + "backend; the other tenant's " + ports.length + " asks, " + globexAtBackend
+            + " at the backend, none with the first tenant's text); 0 of "
             + plain.size() + " plain keys in " + everything.length() + " characters of Redis "
             + "content");
   }
@@ -253,6 +286,18 @@ class ChaosAccessTest {
         "{\"model\":\"auto\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"hi\"}]}", "x-api-key", key, "anthropic-version", "2023-06-01"));
     return out;
+  }
+
+  /** How many times the backend executed the request that got {@code reply}, by request id. */
+  private long executions(RawHttp.Reply reply) {
+    String id = reply.header("X-Request-Id");
+    assertTrue(id != null && !id.isEmpty(), "no X-Request-Id");
+    return sim.log().count(e -> e.requestId() != null && e.requestId().startsWith(id));
+  }
+
+  private static String text(RawHttp.Reply reply) {
+    return new JsonObject(reply.body()).getJsonArray("choices").getJsonObject(0)
+        .getJsonObject("message").getString("content");
   }
 
   private static String chat(String content) {

@@ -66,7 +66,7 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(b.build(), LeakScan.bodies());
   }
 
   private static long rssKiB(NodeProcess n) throws IOException {
@@ -77,6 +77,62 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
       }
     }
     throw new IOException("no VmRSS");
+  }
+
+  /** Bytes the process has read with read(2) and friends, sockets included (/proc rchar). */
+  private static long readBytes(NodeProcess n) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(n.process.pid()),
+        "io"))) {
+      if (line.startsWith("rchar:")) {
+        return Long.parseLong(line.substring("rchar:".length()).trim());
+      }
+    }
+    throw new IOException("no rchar");
+  }
+
+  /** The JVM's used heap (young + old generation, KiB) as {@code jstat -gc} reports it. */
+  private static long heapUsedKiB(NodeProcess n) throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstat")
+        .toString(), "-gc", String.valueOf(n.process.pid())).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "jstat hung");
+    String[] lines = out.trim().split("\n");
+    assertEquals(2, lines.length, "jstat -gc: " + out);
+    List<String> names = Arrays.asList(lines[0].trim().split("\\s+"));
+    String[] values = lines[1].trim().split("\\s+");
+    double used = 0;
+    for (String column : List.of("S0U", "S1U", "EU", "OU")) {
+      used += Double.parseDouble(values[names.indexOf(column)]);
+    }
+    return (long) used;
+  }
+
+  /** Samples a process's RSS every 10 ms on its own thread until closed; keeps the peak. */
+  static final class RssSampler implements AutoCloseable {
+    private final java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic
+        .AtomicLong();
+
+    RssSampler(NodeProcess n) {
+      timer.scheduleAtFixedRate(() -> {
+        try {
+          peak.accumulateAndGet(rssKiB(n), Math::max);
+        } catch (IOException e) {
+          // the process is gone; the assertions on its answers report that
+        }
+      }, 0, 10, TimeUnit.MILLISECONDS);
+    }
+
+    long peakKiB() {
+      return peak.get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      timer.shutdownNow();
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   /** Sends a head declaring {@code declared} body bytes, then up to {@code send} of them. */
@@ -174,7 +230,7 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
       throws Exception {
     int scale = ChaosRecord.scale();
     clusterPorts = new int[] {clusterPorts[0], clusterPorts[1]};
-    try (LocalRedis redisServer = LocalRedis.start()) {
+    try (LocalRedis redisServer = RedisProcess.local()) {
       String providers = "providers:\n"
           + "  - {id: local, kind: ollama, tier: 1, baseUrl: \"http://127.0.0.1:" + sim.port()
           + "\", models: [\"llama3.1:8b\"]}\n"
@@ -216,14 +272,39 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
       long rssBefore = rssKiB(gateway);
 
       // Oversized: 20 MB declared (refused by its Content-Length without reading it) and a
-      // chunked body that goes past the limit while being read.
+      // chunked body that goes past the limit while being read. The client really sends the
+      // 20 MB, so a status check alone would pass a gateway that read and buffered all of it
+      // before refusing: what the gateway process read from its sockets (/proc rchar) and its
+      // RSS, sampled every 10 ms, are measured while the bodies arrive.
       int oversized = 5 * scale;
       int refused413 = 0;
-      for (int i = 0; i < oversized; i++) {
-        refused413 += oversized(20_000_000, 20_000_000, false).startsWith("HTTP/1.1 413") ? 1 : 0;
-        refused413 += oversized(0, 4 * MAX_BODY, true).startsWith("HTTP/1.1 413") ? 1 : 0;
+      long readBefore = readBytes(gateway);
+      long heapBeforeKiB = heapUsedKiB(gateway);
+      long rssPeakKiB;
+      try (RssSampler rss = new RssSampler(gateway)) {
+        for (int i = 0; i < oversized; i++) {
+          refused413 += oversized(20_000_000, 20_000_000, false).startsWith("HTTP/1.1 413")
+              ? 1 : 0;
+          refused413 += oversized(0, 4 * MAX_BODY, true).startsWith("HTTP/1.1 413") ? 1 : 0;
+        }
+        rssPeakKiB = rss.peakKiB();
       }
+      long readDuring = readBytes(gateway) - readBefore;
+      long heapAfterKiB = heapUsedKiB(gateway);
       assertEquals(2 * oversized, refused413, "every oversized body got 413");
+      // The chunked bodies are read up to the limit before they are refused, so at least that
+      // much shows: the counter sees socket reads. Beyond it the allowance per request is the
+      // 256 KiB the gateway may discard after its 413 (so a client still sending sees the
+      // answer) and as much again for read buffers, plus 2 MiB of cluster heartbeats and class
+      // loading in all; the 20 MB bodies read to their end would be over ten times that.
+      long readFloor = (long) oversized * MAX_BODY;
+      long readCeiling = 2L * oversized * (MAX_BODY + 512 * 1024) + 2 * 1024 * 1024;
+      assertTrue(readDuring >= readFloor, "the gateway read " + readDuring + " bytes; the "
+          + "chunked bodies alone are " + readFloor + " up to the limit");
+      assertTrue(readDuring <= readCeiling, "the gateway read " + readDuring + " bytes while "
+          + 2 * oversized + " oversized bodies (" + oversized + " x 20 MB) arrived: it kept "
+          + "reading past the " + MAX_BODY + "-byte limit (allowed " + readCeiling + ")");
+      long rssOversizedGrowthMiB = (rssPeakKiB - rssBefore) / 1024;
 
       // Deeply nested JSON: 30,000 levels, well inside the byte limit.
       int depth = 30_000;
@@ -327,6 +408,9 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
       long p99 = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99)
           - 1));
       long rssGrowthMiB = (rssAfter - rssBefore) / 1024;
+      System.out.printf("hostile input: oversized phase read %d bytes, RSS peak %d KiB (before"
+          + " %d), heap %d -> %d KiB%n", readDuring, rssPeakKiB, rssBefore, heapBeforeKiB,
+          heapAfterKiB);
       System.out.printf("hostile input: %d/%d oversized 413, %d nested 400, %d absurd max_tokens"
           + " 400, reservations %s µ$; slowloris %d heads cut (max %d ms), %d bodies 408 (max %d"
           + " ms); %d normal requests meanwhile, p50 %d ms p99 %d ms, %d failed; RSS %d -> %d MiB"
@@ -353,11 +437,17 @@ class ChaosHostileInputTest extends ThreeNodeClusterTest {
           "hostile input from raw sockets; one byte per 200 ms for slowloris",
           "refused 400/413/408 before buffering past the limit; event loop keeps serving; "
               + "reservations capped by the model's real maximum",
-          String.format("%d/%d oversized 413, %d/%d nested 400, %d/%d absurd max_tokens 400, 0 "
+          String.format("%d/%d oversized 413 with the gateway reading %d KiB from its sockets "
+              + "in all (limit %d KiB; the 20 MB bodies alone were %d MiB sent), RSS peak +%d MiB, "
+              + "heap %d -> %d MiB meanwhile; "
+              + "%d/%d nested 400, %d/%d absurd max_tokens 400, 0 "
               + "backend calls from them; reservations %s µ$ (cap %d tokens); slowloris: %d/%d "
               + "heads cut (max %d ms), %d/%d bodies 408 (max %d ms); %d normal requests "
               + "meanwhile p50 %d ms p99 %d ms, 0 failed; gateway RSS %d -> %d MiB",
-              refused413, 2 * oversized, nestedRefused, nestedRefused, absurdRefused,
+              refused413, 2 * oversized, readDuring / 1024, MAX_BODY / 1024,
+              oversized * 20_000_000L / (1024 * 1024), rssOversizedGrowthMiB,
+              heapBeforeKiB / 1024, heapAfterKiB / 1024, nestedRefused, nestedRefused,
+              absurdRefused,
               absurdRefused, reserved, PRICED_OUTPUT_LIMIT, headsCut, loris, headCutMax,
               bodiesCut, loris, bodyCutMax, latencies.size(), p50, p99, rssBefore / 1024,
               rssAfter / 1024));

@@ -3,6 +3,7 @@ package io.tiermesh.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.simulator.RequestLog;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,7 +46,7 @@ class ChaosPauseResumeTest extends ThreeNodeClusterTest {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"auto\",\"messages\":"
                 + "[{\"role\":\"user\",\"content\":\"still there?\"}]}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   /** Sends requests until one is served by {@code node}; returns how long that took. */
@@ -86,8 +87,10 @@ class ChaosPauseResumeTest extends ThreeNodeClusterTest {
     }
     int ok = 0;
     long slowest = 0;
+    List<HttpResponse<String>> seen = new ArrayList<>();
     for (CompletableFuture<HttpResponse<String>> f : during) {
       HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+      seen.add(r);
       slowest = Math.max(slowest, System.currentTimeMillis() - frozenAt);
       if (r.statusCode() == 200) {
         ok++;
@@ -107,16 +110,36 @@ class ChaosPauseResumeTest extends ThreeNodeClusterTest {
     while (System.currentTimeMillis() - frozenAt < 8_000) {
       HttpResponse<String> r = chat().get(30, TimeUnit.SECONDS);
       assertEquals(200, r.statusCode(), r.body());
+      seen.add(r);
       afterRemoval++;
     }
     signal(b, "CONT");
     long back = awaitServedBy(b, 90_000);
+    // Three records: calls the frozen node held must not run at the backend after it resumes
+    // unless the client was told (X-TierMesh-Attempts); the tier is free, so no ledger.
+    long settle = System.currentTimeMillis() + 10_000;
+    while (sim.log().count(e -> RequestLog.PENDING.equals(e.outcome())) > 0
+        && System.currentTimeMillis() < settle) {
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // poll every 20 ms
+    }
+    Reconciliation rec = new Reconciliation(Map.of());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (HttpResponse<String> r : seen) {
+      String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+      ids.add(id);
+      rec.client(new Reconciliation.Client(id, r.statusCode() == 200,
+          Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElse("-1")), false));
+    }
+    Reconciliation.Result three = rec.backend(sim.log().entries().stream()
+        .filter(e -> ids.contains(e.requestId())).toList()).ledger(List.of()).reconcile();
+    assertEquals(List.of(), three.problems(), three.summary());
     ChaosRecord.record(12, "provider node paused (SIGSTOP) then resumed (SIGCONT)",
         "12 concurrent + sequential requests for 8 s, 2 provider nodes",
         "SIGSTOP 8 s on one provider node, then SIGCONT",
         "requests fail fast or re-route; the resumed node is reachable again",
         String.format("%d/12 concurrent re-routed, %d fast 503, slowest %d ms; %d/%d sequential "
-            + "ok while frozen; resumed node served again %d ms after SIGCONT", ok, 12 - ok,
-            slowest, afterRemoval, afterRemoval, back));
+            + "ok while frozen; resumed node served again %d ms after SIGCONT; %s (free tier, "
+            + "no ledger charges)", ok, 12 - ok, slowest, afterRemoval, afterRemoval, back,
+            three.summary()));
   }
 }

@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tiermesh.node.LocalRedis;
 import io.tiermesh.simulator.Fault;
 import io.tiermesh.simulator.FaultProxy;
+import io.tiermesh.simulator.RequestLog;
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +56,8 @@ class ChaosProviderBreakerTest {
   NodeProcess node;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   int port;
+  /** Every paid request's response, for the three-way reconciliation at the end. */
+  final List<HttpResponse<String>> responses = new ArrayList<>();
 
   @AfterEach
   void stop() throws Exception {
@@ -73,7 +81,8 @@ class ChaosProviderBreakerTest {
     long t0 = System.nanoTime();
     HttpResponse<String> r = http.send(GatewayRequests.chat(port, KEY, body,
         Duration.ofSeconds(60), "X-TierMesh-Quality", "high"),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
+    responses.add(r);
     return new Seen(r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         (System.nanoTime() - t0) / 1_000_000,
         Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElse("0")));
@@ -85,7 +94,7 @@ class ChaosProviderBreakerTest {
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(b.build(), LeakScan.bodies());
     assertEquals(200, r.statusCode(), path + ": " + r.body());
     return r.body();
   }
@@ -128,6 +137,39 @@ class ChaosProviderBreakerTest {
     }
   }
 
+  /**
+   * Client outcome, backend executions and ledger charges per request id: completed paid calls
+   * charged once at the configured price, calls that failed (reset, timed out, 503) free.
+   */
+  private Reconciliation.Result threeWay() throws Exception {
+    Redis client = Redis.createClient(vertx, redis.url());
+    try {
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (client.send(Request.cmd(Command.ZCARD).arg("{tm}:reservations"))
+          .await(5, TimeUnit.SECONDS).toLong() > 0
+          || sim.log().count(e -> RequestLog.PENDING.equals(e.outcome())) > 0) {
+        assertTrue(System.currentTimeMillis() < deadline, "calls still open");
+        vertx.timer(20, TimeUnit.MILLISECONDS).await();
+      }
+      Reconciliation rec = new Reconciliation(Map.of("gpt-4o-mini",
+          Reconciliation.Price.usdPerMillion("0.15", "0.60")));
+      for (HttpResponse<String> r : responses) {
+        rec.client(new Reconciliation.Client(r.headers().firstValue("X-Request-Id").orElseThrow(),
+            r.statusCode() == 200,
+            Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElse("-1")),
+            false));
+      }
+      Reconciliation.Result result = rec.backend(sim.log().entries())
+          .ledger(Reconciliation.Charge.fromXrange(client.send(Request.cmd(Command.XRANGE)
+              .arg("{tm}:ledger").arg("-").arg("+")).await(5, TimeUnit.SECONDS)))
+          .reconcile();
+      assertEquals(List.of(), result.problems(), result.summary());
+      return result;
+    } finally {
+      client.close();
+    }
+  }
+
   @Test
   void breakerOpensLetsOnlyTrialsThroughFallbackServesAndItClosesAfterRecovery()
       throws Exception {
@@ -136,7 +178,7 @@ class ChaosProviderBreakerTest {
     sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0)
         .withName("it-breaker")).await(10, TimeUnit.SECONDS);
     proxy = FaultProxy.start(vertx, "127.0.0.1", sim.port()).await(5, TimeUnit.SECONDS);
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     port = NodeProcess.freePort();
     String yaml = "roles: [gateway, router, budget, \"provider:local\", \"provider:hosted\"]\n"
         + "cluster: {enabled: false}\n"
@@ -266,6 +308,9 @@ class ChaosProviderBreakerTest {
         + " closed");
     assertEquals(errorRequests * 3 / 10, errors503);
     assertEquals("CLOSED", breaker());
+    Reconciliation.Result three = threeWay();
+    assertEquals(three.paidCompleted(), three.charges(), "one charge per completed paid call, "
+        + "none for the failed ones");
 
     System.out.printf("breaker: down %d requests in %d ms, %d connections tried, %d pooled"
         + " (slowest %d ms); recovered after %d requests, %d ms; slow %d requests, %d backend calls, fastest"
@@ -284,8 +329,9 @@ class ChaosProviderBreakerTest {
             + "faults open it), OPEN on /admin/providers; recovery: 1 trial call, CLOSED after %d ms (admin +"
             + " metrics gauge 0); slow: %d/%d served by tier 1, %d backend calls, answers once "
             + "open from %d ms; 30 %% errors: %d paid + %d fell back of %d, %d backend calls "
-            + "(%d 503s), breaker stayed CLOSED", downRequests, downRequests, downConnections,
-            MAX_FAILURES, recoveredMs, slowRequests, slowRequests, slowContacts, slowFastest,
-            paidServed, fellBack, errorRequests, errorCalls, errors503));
+            + "(%d 503s), breaker stayed CLOSED; %s", downRequests, downRequests,
+            downConnections, MAX_FAILURES, recoveredMs, slowRequests, slowRequests,
+            slowContacts, slowFastest, paidServed, fellBack, errorRequests, errorCalls,
+            errors503, three.summary()));
   }
 }

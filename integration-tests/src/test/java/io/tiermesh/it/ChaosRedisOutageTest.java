@@ -88,7 +88,7 @@ class ChaosRedisOutageTest {
             "high")
         : GatewayRequests.chat(port, KEY, body, Duration.ofSeconds(60));
     long t0 = System.nanoTime();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Seen(
+    return http.sendAsync(request, LeakScan.bodies()).thenApply(r -> new Seen(
         r.statusCode(), r.headers().firstValue("X-TierMesh-Tier").orElse(""),
         r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""),
         (System.nanoTime() - t0) / 1_000_000));
@@ -140,7 +140,7 @@ class ChaosRedisOutageTest {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/health/ready"))
-            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            .timeout(Duration.ofSeconds(5)).build(), LeakScan.bodies());
         if (r.statusCode() == 200) {
           return;
         }

@@ -45,7 +45,7 @@ class ClusterFailoverTest extends ThreeNodeClusterTest {
             .header("Authorization", "Bearer " + KEY)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   /** Sends requests until one is served by {@code node}: its consumer is known cluster-wide. */
@@ -89,11 +89,13 @@ class ClusterFailoverTest extends ThreeNodeClusterTest {
     b.kill();
 
     int failedOver = 0;
+    Reconciliation threeWay = new Reconciliation(Map.of());
     for (CompletableFuture<HttpResponse<String>> f : inFlight) {
       HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
       assertEquals(200, r.statusCode(), r.body());
       int attempts = Integer.parseInt(r.headers().firstValue("X-TierMesh-Attempts").orElseThrow());
       String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
+      threeWay.client(new Reconciliation.Client(requestId, true, attempts, false));
       // Every execution the backend saw is one the client was told about. An attempt sent to
       // the dead node after it died never reached the backend, so it may be reported unrun.
       long executed = sim.log().count(e -> requestId.equals(e.requestId()));
@@ -107,13 +109,16 @@ class ClusterFailoverTest extends ThreeNodeClusterTest {
       }
     }
     long elapsed = System.currentTimeMillis() - killedAt;
+    Reconciliation.Result three = threeWay.backend(sim.log().entries()).ledger(List.of())
+        .reconcile();
+    assertEquals(List.of(), three.problems(), three.summary());
     ChaosRecord.record(3, "kill -9 of one of two provider nodes under load",
         n + " concurrent requests (half streamed), 2 s backend latency",
         "kill -9 while all " + n + " were executing at the backend",
         "no accepted request lost; executions beyond one are reported",
         String.format("%d/%d succeeded, %d failed over to the survivor, executions <= "
-            + "X-TierMesh-Attempts for all, last answer %d ms after the kill", n, n, failedOver,
-            elapsed));
+            + "X-TierMesh-Attempts for all, last answer %d ms after the kill; %s (free tier, "
+            + "no ledger charges)", n, n, failedOver, elapsed, three.summary()));
     assertTrue(failedOver > 0, "some requests were on the killed node");
     // A bus timeout would be the whole request timeout; membership-driven failover costs the
     // detection (well under a second on loopback) plus one more backend call.

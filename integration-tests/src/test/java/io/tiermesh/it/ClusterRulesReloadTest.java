@@ -84,7 +84,7 @@ class ClusterRulesReloadTest {
         .header("Authorization", "Bearer " + ADMIN)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   private JsonObject explain(int port) throws Exception {

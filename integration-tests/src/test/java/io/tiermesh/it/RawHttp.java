@@ -62,7 +62,9 @@ final class RawHttp {
       if ("chunked".equalsIgnoreCase(h.get("transfer-encoding"))) {
         rest = unchunk(rest);
       }
-      return new Reply(Integer.parseInt(head[0].split(" ")[1]), h, rest);
+      Reply reply = new Reply(Integer.parseInt(head[0].split(" ")[1]), h, rest);
+      LeakScan.received(path, reply.status(), reply.body());
+      return reply;
     }
   }
 

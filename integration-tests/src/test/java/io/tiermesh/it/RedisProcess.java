@@ -1,6 +1,7 @@
 package io.tiermesh.it;
 
 import io.tiermesh.node.LocalRedis;
+import io.tiermesh.testsupport.RequiredTool;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,15 @@ final class RedisProcess implements AutoCloseable {
   private RedisProcess(Path dir, int port) {
     this.dir = dir;
     this.port = port;
+  }
+
+  /**
+   * A throw-away redis-server (the demo's, no fsync per write); fails under CI (skips, loudly,
+   * elsewhere) when redis-server is not installed.
+   */
+  static LocalRedis local() throws IOException, InterruptedException {
+    RequiredTool.require("redis-server");
+    return LocalRedis.start();
   }
 
   static RedisProcess start(Path dir) throws IOException {
@@ -42,7 +52,7 @@ final class RedisProcess implements AutoCloseable {
   }
 
   void launch() throws IOException {
-    process = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind",
+    process = new ProcessBuilder(RequiredTool.path("redis-server").toString(), "--port", String.valueOf(port), "--bind",
         "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "yes",
         "--appendfsync", "always", "--maxmemory-policy", "noeviction", "--daemonize", "no")
         .redirectErrorStream(true)

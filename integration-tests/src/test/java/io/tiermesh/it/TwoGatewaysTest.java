@@ -53,7 +53,7 @@ class TwoGatewaysTest {
     vertx = Vertx.vertx();
     sim = UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withPort(0).withName("gw"))
         .await(10, TimeUnit.SECONDS);
-    redis = LocalRedis.start();
+    redis = RedisProcess.local();
     portA = NodeProcess.freePort();
     portB = NodeProcess.freePort();
     int[] cluster = {NodeProcess.freePort(), NodeProcess.freePort()};

@@ -28,7 +28,7 @@ class UpCommandTest {
       HttpClient client = HttpClient.newHttpClient();
       String body = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
       HttpResponse<String> r = client.send(request(http, key, body),
-          HttpResponse.BodyHandlers.ofString());
+          LeakScan.bodies());
       assertEquals(200, r.statusCode(), r.body());
       assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElseThrow());
       assertEquals("demo-local", r.headers().firstValue("X-TierMesh-Provider").orElseThrow());
@@ -36,7 +36,7 @@ class UpCommandTest {
 
       HttpResponse<String> s = client.send(request(http, key,
           body.replace("{\"model\"", "{\"stream\":true,\"model\"")),
-          HttpResponse.BodyHandlers.ofString());
+          LeakScan.bodies());
       assertEquals(200, s.statusCode());
       assertTrue(s.body().startsWith("data: {"), s.body());
       assertTrue(s.body().endsWith("data: [DONE]\n\n"), s.body());

@@ -519,10 +519,20 @@ class UpstreamChaosTest {
     hosted.faults().clear();
     hosted.faults().install(Fault.errorAfterChunks(2).and(Fault.status(429, 1)),
         FaultPlan.UNLIMITED, null, "/v1/chat");
+    // The 429'd attempts cost nothing: no storm request has a charge on the paid model.
+    long stormCharges = 0;
+    for (HttpResponse<String> r : responses) {
+      stormCharges += ledger(requestId(r)).stream()
+          .filter(row -> "gpt-4o-mini".equals(row.get("model"))
+              && Long.parseLong(row.getOrDefault("cost", "0")) > 0).count();
+    }
+    assertEquals(0, stormCharges, "charges for 429'd attempts");
     int k = 3 * ChaosRecord.scale();
+    List<HttpResponse<String>> cut = new ArrayList<>();
     for (int i = 0; i < k; i++) {
       HttpResponse<String> r = post("/v1/chat/completions", chat("limited mid-stream " + i,
           true), "X-TierMesh-Quality", "high");
+      cut.add(r);
       SseView v = SseView.of(r.body());
       assertTrue(v.cutWithError(), r.body());
       assertEquals(2, v.contents().size());
@@ -530,6 +540,15 @@ class UpstreamChaosTest {
       assertEquals(1, calls(hosted, rid).size(), "no retry after the first byte");
       assertEquals(0, calls(local, rid).size(), "no fallback after the first byte");
     }
+    awaitSettled();
+    for (HttpResponse<String> r : cut) {
+      assertEquals(1, ledger(requestId(r)).stream()
+          .filter(row -> Long.parseLong(row.getOrDefault("cost", "0")) > 0).count(),
+          "a mid-stream 429 after 2 tokens is billed once");
+    }
+    List<HttpResponse<String>> all11 = new ArrayList<>(responses);
+    all11.addAll(cut);
+    Reconciliation.Result three = threeWay(all11);
     String books = reconcileLedger();
     ChaosRecord.record(11, "429 storm with Retry-After: 1 on the paid tier, retries "
             + "configured (max 2, budget 0.2 per call + burst 1)",
@@ -539,9 +558,11 @@ class UpstreamChaosTest {
             + "first byte",
         String.format("%d backend attempts for %d requests: %d extra (%.0f %%), %d requests "
             + "retried, shortest gap between attempts %d ms (Retry-After 1000 ms); all %d "
-            + "served by the fallback; %d/%d mid-stream 429s reached the backend once each; %s",
+            + "served by the fallback; 0 µ$ charged for the %d 429'd attempts; %d/%d mid-stream "
+            + "429s reached the backend once each and were billed once each; %s; %s",
             hostedAttempts, n, extra, 100.0 * extra / n, retried,
-            minGapMs == Long.MAX_VALUE ? 0 : minGapMs, n, k, k, books));
+            minGapMs == Long.MAX_VALUE ? 0 : minGapMs, n, hostedAttempts, k, k,
+            three.summary(), books));
   }
 
   // ---- row 17 -----------------------------------------------------------------------------
@@ -554,6 +575,7 @@ class UpstreamChaosTest {
     attackerConnections.set(0);
     int sent = 0;
     List<String> statuses = new ArrayList<>();
+    List<HttpResponse<String>> seen = new ArrayList<>();
     // URLs in body fields, metadata, model names and headers.
     List<JsonObject> bodies = new ArrayList<>();
     for (String field : List.of("base_url", "api_base", "baseURL", "endpoint", "url",
@@ -577,24 +599,25 @@ class UpstreamChaosTest {
         {"X-TierMesh-Quality", "high", "X-Forwarded-Host", "127.0.0.1:" + attackerPort},
     };
     for (JsonObject b : bodies) {
-      statuses.add(String.valueOf(post("/v1/chat/completions", b.encode()).statusCode()));
+      statuses.add(String.valueOf(kept(seen, post("/v1/chat/completions", b.encode()))
+          .statusCode()));
       sent++;
     }
     for (String[] h : headerSets) {
-      statuses.add(String.valueOf(post("/v1/chat/completions",
-          chat("url in a header", false), h).statusCode()));
+      statuses.add(String.valueOf(kept(seen, post("/v1/chat/completions",
+          chat("url in a header", false), h)).statusCode()));
       sent++;
     }
     // The Host header itself, and the other endpoints.
     statuses.add(String.valueOf(rawStatus("POST", "/v1/chat/completions",
         chat("host header", false), "127.0.0.1:" + attackerPort)));
-    statuses.add(String.valueOf(post("/v1/embeddings", new JsonObject()
-        .put("model", "auto").put("input", "embed me").put("base_url", evil).encode())
+    statuses.add(String.valueOf(kept(seen, post("/v1/embeddings", new JsonObject()
+        .put("model", "auto").put("input", "embed me").put("base_url", evil).encode()))
         .statusCode()));
-    statuses.add(String.valueOf(post("/v1/messages", new JsonObject()
+    statuses.add(String.valueOf(kept(seen, post("/v1/messages", new JsonObject()
         .put("model", evil).put("max_tokens", 20).put("base_url", evil)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
-            .put("content", "anthropic with a url"))).encode()).statusCode()));
+            .put("content", "anthropic with a url"))).encode())).statusCode()));
     sent += 3;
     int fromClients = attackerConnections.get();
 
@@ -608,8 +631,8 @@ class UpstreamChaosTest {
       local.faults().clear();
       local.faults().install(Fault.redirect(status, evil + "/api/chat"), 1, null, "/api/chat");
       for (boolean stream : new boolean[] {false, true}) {
-        HttpResponse<String> r = post("/v1/chat/completions",
-            chat("redirected " + status + " " + stream, stream), "X-TierMesh-Quality", "high");
+        HttpResponse<String> r = kept(seen, post("/v1/chat/completions",
+            chat("redirected " + status + " " + stream, stream), "X-TierMesh-Quality", "high"));
         String rid = requestId(r);
         redirects += calls(hosted, rid).size();
         assertTrue(calls(hosted, rid).stream()
@@ -632,6 +655,7 @@ class UpstreamChaosTest {
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
     assertEquals(0, attackerConnections.get(), "connections to the attacker's address");
     assertTrue(redirects >= 10, "the backends did answer with redirects: " + redirects);
+    Reconciliation.Result three = threeWay(seen);
     String books = reconcileLedger();
     ChaosRecord.record(17, "client-supplied URLs (body fields, metadata, model names, "
             + "X-Forwarded-*/Forwarded/Host headers) and backend redirects (301-308) to an "
@@ -640,8 +664,8 @@ class UpstreamChaosTest {
         "no request ever reaches an address outside the configured backends",
         String.format("0 connections to the attacker listener (%d from client URLs, 0 after "
             + "%d redirects answered by the backends, none followed); %d/10 redirected "
-            + "requests served by the fallback, the rest 503; client statuses %s; %s",
-            fromClients, redirects, served, tally(statuses), books));
+            + "requests served by the fallback, the rest 503; client statuses %s; %s; %s",
+            fromClients, redirects, served, tally(statuses), three.summary(), books));
   }
 
   // ---- row 13 (last: it takes the local tier down) ---------------------------------------
@@ -677,6 +701,7 @@ class UpstreamChaosTest {
     int privateServedLocal = 0;
     int publicCloud = 0;
     List<String> violations = new ArrayList<>();
+    List<HttpResponse<String>> seen = new ArrayList<>();
     for (int i = 0; i < total; i++) {
       if (i == downFrom) {
         // The local tier goes away entirely: its backend stops listening.
@@ -743,7 +768,7 @@ class UpstreamChaosTest {
         encoded = earlier[1];
         priv = Boolean.parseBoolean(earlier[4]);
       }
-      HttpResponse<String> r = post(path, encoded, headers.toArray(String[]::new));
+      HttpResponse<String> r = kept(seen, post(path, encoded, headers.toArray(String[]::new)));
       if (idem == 0) {
         List<String> plain = new ArrayList<>(headers.subList(0, headers.size() - 2));
         stored.add(new String[] {headers.get(headers.size() - 1), encoded,
@@ -800,6 +825,7 @@ class UpstreamChaosTest {
     assertTrue(canariesLocal > 0 && privateServedLocal > 0, "private requests were served");
     assertTrue(publicCloud > 0, "the cloud tiers were in play");
     assertTrue(privateDown503 > 0, "private requests met the local tier down");
+    Reconciliation.Result three = threeWay(seen);
     String books = reconcileLedger();
     ChaosRecord.record(13, "property-based fuzz across processes: classification (header, "
             + "metadata, both) x hints x model names x streams x failing backends x cache x "
@@ -811,8 +837,8 @@ class UpstreamChaosTest {
             + "elsewhere; 0 private request ids elsewhere); %d met the local tier down: %d "
             + "got 503, %d were answered from their own cache or idempotent replay, the rest "
             + "refused before routing (4xx); %d public requests served by cloud tiers; statuses "
-            + "%s; %s", privateCount, canariesLocal, privateDown, privateDown503,
-            privateDownReused, publicCloud, tally, books));
+            + "%s; %s; %s", privateCount, canariesLocal, privateDown, privateDown503,
+            privateDownReused, publicCloud, tally, three.summary(), books));
   }
 
   private static void pick(Random rnd, String[] values, String header, List<String> headers) {
@@ -850,13 +876,13 @@ class UpstreamChaosTest {
   }
 
   HttpResponse<String> post(String path, String body, String... headers) throws Exception {
-    return rig.http.send(request(path, body, headers), HttpResponse.BodyHandlers.ofString());
+    return rig.http.send(request(path, body, headers), LeakScan.bodies());
   }
 
   CompletableFuture<HttpResponse<String>> postAsync(String path, String body,
       String... headers) {
     return rig.http.sendAsync(request(path, body, headers),
-        HttpResponse.BodyHandlers.ofString());
+        LeakScan.bodies());
   }
 
   static String header(HttpResponse<String> r, String name) {
@@ -992,6 +1018,63 @@ class UpstreamChaosTest {
     assertEquals(0, rig.openReservations());
     return String.format("ledger: %d paid entries, spent %d µ$ == counter, 0 open "
         + "reservations", ledger[1], spent);
+  }
+
+  /** The prices the nodes are configured with, per backend model, for the reconciliation. */
+  static final Map<String, Reconciliation.Price> PRICES = Map.of(
+      "gpt-4o-mini", Reconciliation.Price.usdPerMillion("1.00", "100.00"),
+      "claude-sonnet-4-5", Reconciliation.Price.usdPerMillion("1.00", "100.00"));
+
+  /**
+   * Client outcome, backend executions (all three simulators) and ledger charges, request id by
+   * request id, for the requests of one scenario (a shadow copy counts with its request); fails
+   * on any disagreement.
+   */
+  Reconciliation.Result threeWay(List<HttpResponse<String>> responses) throws Exception {
+    awaitSettled();
+    Reconciliation rec = new Reconciliation(PRICES);
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (HttpResponse<String> r : responses) {
+      String rid = header(r, "X-Request-Id");
+      if (rid == null) {
+        continue;
+      }
+      ids.add(rid);
+      boolean sse = r.headers().firstValue("Content-Type").orElse("")
+          .startsWith("text/event-stream");
+      String attempts = header(r, "X-TierMesh-Attempts");
+      rec.client(new Reconciliation.Client(rid,
+          r.statusCode() == 200 && (!sse || SseView.of(r.body()).whole()),
+          attempts == null ? -1 : Integer.parseInt(attempts),
+          "hit".equals(header(r, "X-TierMesh-Cache"))
+              || "true".equals(header(r, "X-TierMesh-Idempotent-Replay"))));
+    }
+    List<RequestLog.Entry> calls = new ArrayList<>();
+    for (UpstreamSimulator s : List.of(local, hosted, premium)) {
+      for (RequestLog.Entry e : s.log().entries()) {
+        if (e.requestId() != null && ids.contains(withoutShadow(e.requestId()))) {
+          calls.add(e);
+        }
+      }
+    }
+    List<Reconciliation.Charge> charges = Reconciliation.Charge.fromXrange(
+        rig.call("XRANGE", "{tm}:ledger", "-", "+")).stream()
+        .filter(c -> c.requestId() != null && ids.contains(withoutShadow(c.requestId())))
+        .toList();
+    Reconciliation.Result result = rec.backend(calls).ledger(charges).reconcile();
+    assertEquals(List.of(), result.problems(), result.summary());
+    return result;
+  }
+
+  private static HttpResponse<String> kept(List<HttpResponse<String>> into,
+      HttpResponse<String> r) {
+    into.add(r);
+    return r;
+  }
+
+  private static String withoutShadow(String requestId) {
+    return requestId.endsWith("-shadow")
+        ? requestId.substring(0, requestId.length() - "-shadow".length()) : requestId;
   }
 
   /** Ledger entries of one request, as field maps. */

@@ -5,7 +5,6 @@ import io.tiermesh.budget.BudgetScope;
 import io.tiermesh.budget.BudgetSettings;
 import io.tiermesh.budget.BudgetStoreOptions;
 import io.tiermesh.budget.BudgetWindow;
-import io.tiermesh.budget.ExhaustionAction;
 import io.tiermesh.budget.ModelPrice;
 import io.tiermesh.budget.Money;
 import io.tiermesh.budget.PriceTable;
@@ -48,11 +47,13 @@ final class BudgetConfigs {
     if (!(fraction > 0 && fraction <= 1)) {
       throw new ConfigException(at + ".alertFraction must be above 0 and at most 1");
     }
-    ExhaustionAction action = switch (b.onExhaustion() == null ? "fallback" : b.onExhaustion()) {
-      case "fallback" -> ExhaustionAction.FALLBACK;
-      case "reject" -> ExhaustionAction.REJECT;
-      default -> throw new ConfigException(at + ".onExhaustion must be fallback or reject");
-    };
+    if (b.onExhaustion() != null) {
+      // Two settings for one decision could contradict each other (one node rejecting, the
+      // router falling back); the routing rules own it, since they also apply it before any
+      // reservation and reload without a restart.
+      throw new ConfigException(at + ".onExhaustion is no longer read: set what an exhausted"
+          + " budget does in the rules file, settings.onBudgetExhausted: fallback | reject");
+    }
     Map<String, ProviderConfig> byId = new HashMap<>();
     providers.forEach(p -> byId.put(p.id(), p));
 
@@ -63,7 +64,7 @@ final class BudgetConfigs {
     }
     BudgetPolicy policy;
     try {
-      policy = new BudgetPolicy(zone, fraction, action, limits);
+      policy = new BudgetPolicy(zone, fraction, limits);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(at + ".limits: " + e.getMessage());
     }

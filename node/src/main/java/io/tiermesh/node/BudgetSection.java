@@ -11,8 +11,9 @@ import java.util.Map;
  * @param timeZone              zone the day and month windows follow (default {@code UTC})
  * @param alertFraction         share of a spend limit at which an alert fires once per window
  *                              (default 0.8)
- * @param onExhaustion          {@code fallback} (default: the next lower tier) or {@code reject}
- *                              (429 {@code budget_exhausted})
+ * @param onExhaustion          no longer read: set only so that a config still carrying it is
+ *                              refused with a message naming the rules file's
+ *                              {@code settings.onBudgetExhausted}
  * @param reservationDeadlineMs how long a reservation may stay open before the reaper releases
  *                              it; must outlast the gateway's request timeout (default 360000)
  * @param reapIntervalMs        how often budget nodes reap expired reservations (default 1000)

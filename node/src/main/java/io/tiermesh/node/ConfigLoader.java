@@ -265,7 +265,8 @@ public final class ConfigLoader {
         g.apiKeyEnv() == null ? d.apiKeyEnv() : g.apiKeyEnv(),
         g.adminKeyEnv() == null ? d.adminKeyEnv() : g.adminKeyEnv(),
         g.maxBodyBytes() <= 0 ? d.maxBodyBytes() : g.maxBodyBytes(),
-        g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs());
+        g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs(),
+        g.metrics() == null ? d.metrics() : g.metrics());
     checkPort(out.port(), "gateway.port", source);
     return out;
   }

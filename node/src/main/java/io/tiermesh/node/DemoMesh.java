@@ -61,7 +61,6 @@ final class DemoMesh {
         budget:
           timeZone: UTC
           alertFraction: 0.8
-          onExhaustion: fallback
           limits:
             - {scope: global, window: month, usd: "%s"}
             - {scope: "tier:2", window: month, usd: "%s"}

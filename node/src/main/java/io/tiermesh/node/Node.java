@@ -106,6 +106,9 @@ public final class Node {
     MeshNode meshNode;
     // One registry per node: Vert.x's own meters and the roles' meters, scraped at /metrics.
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    if (config.gateway().metrics() == null || !config.gateway().metrics().ids()) {
+      registry.config().meterFilter(MetricLabels.hideAddresses(config.providers()));
+    }
     // Per-message and per-connection meters cost more CPU per request than the whole routing
     // decision (profiled): the gateway records requests, latency and tokens itself, so only the
     // upstream HTTP client, pools and verticles keep Vert.x's own meters.

@@ -83,6 +83,61 @@ class AccessEndToEndTest {
   }
 
   @Test
+  void aTenantsDefaultClassificationAndDetectorsKeepItsPrivateTextOnTierOne() throws Exception {
+    assertEquals(400, mesh.admin("PUT", "/admin/tenants/careful",
+        "{\"detectors\":{\"emali\":\"upgrade\"}}").statusCode(), "a typo is refused");
+    assertEquals(400, mesh.admin("PUT", "/admin/tenants/careful",
+        "{\"defaultClassification\":\"secret\"}").statusCode());
+    HttpResponse<String> put = mesh.admin("PUT", "/admin/tenants/careful",
+        "{\"defaultClassification\":\"confidential\",\"detectors\":{\"email\":\"upgrade\","
+            + "\"card\":\"refuse\",\"secret\":\"upgrade\"}}");
+    assertEquals(200, put.statusCode(), put.body());
+    JsonObject stored = new JsonObject(mesh.admin("GET", "/admin/tenants/careful", null).body());
+    assertEquals("confidential", stored.getString("defaultClassification"));
+    assertEquals("refuse", stored.getJsonObject("detectors").getString("card"));
+    String key = createKey("careful", null).getString("key");
+    long paidBefore = mesh.hosted.log().calls() + mesh.premium.log().calls();
+    String[] high = {"X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high"};
+
+    // Unlabelled: the tenant default (confidential) keeps it local.
+    HttpResponse<String> unlabelled = mesh.send("POST", "/v1/chat/completions",
+        TestMesh.chat("review this", false), concat(key, high));
+    assertEquals("1", unlabelled.headers().firstValue("X-TierMesh-Tier").orElseThrow(),
+        unlabelled.body());
+    // Labelled public but holding an e-mail address: upgraded to pii.
+    HttpResponse<String> email = mesh.send("POST", "/v1/chat/completions",
+        TestMesh.chat("write to jane.doe@example.org", false),
+        concat(key, high, "X-TierMesh-Classification", "public"));
+    assertEquals("1", email.headers().firstValue("X-TierMesh-Tier").orElseThrow(), email.body());
+    // A card number is refused outright, on chat, Anthropic and embeddings alike.
+    HttpResponse<String> card = mesh.send("POST", "/v1/chat/completions",
+        TestMesh.chat("pay with 4111 1111 1111 1111", false), concat(key, high));
+    assertEquals(403, card.statusCode(), card.body());
+    assertTrue(card.body().contains("payment card") && !card.body().contains("4111"), card.body());
+    HttpResponse<String> anthropic = mesh.send("POST", "/v1/messages",
+        "{\"model\":\"auto\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"card 4111-1111-1111-1111\"}]}", "x-api-key", key,
+        "Content-Type", "application/json");
+    assertEquals(403, anthropic.statusCode(), anthropic.body());
+    assertEquals("permission_error",
+        new JsonObject(anthropic.body()).getJsonObject("error").getString("type"));
+    HttpResponse<String> embed = mesh.send("POST", "/v1/embeddings",
+        "{\"model\":\"tier-2\",\"input\":[\"fine\",\"my key is AKIAIOSFODNN7EXAMPLE\"]}",
+        concat(key, new String[0], "X-TierMesh-Classification", "public"));
+    assertEquals(403, embed.statusCode(), "a secret raised it to confidential: " + embed.body());
+    assertEquals(paidBefore, mesh.hosted.log().calls() + mesh.premium.log().calls(),
+        "nothing of this tenant left tier 1");
+  }
+
+  private static String[] concat(String key, String[] hints, String... more) {
+    List<String> all = new ArrayList<>(List.of("Authorization", "Bearer " + key,
+        "Content-Type", "application/json"));
+    all.addAll(List.of(hints));
+    all.addAll(List.of(more));
+    return all.toArray(new String[0]);
+  }
+
+  @Test
   void createdKeyWorksForItsTenantIsListedMaskedAndStopsWorkingWhenRevoked() throws Exception {
     assertEquals(200, mesh.admin("PUT", "/admin/tenants/acme",
         "{\"policy\":\"local_only\",\"limits\":{\"requestsPerDay\":1000}}").statusCode());

@@ -4,8 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.Failure;
+import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.OrphanedOutcome;
+import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RoutingHints;
+import io.tiermesh.contracts.Usage;
+import io.tiermesh.gateway.StoredAnswers;
 import io.tiermesh.simulator.Fault;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -71,6 +83,30 @@ class AnswerReuseEndToEndTest {
   }
 
   @Test
+  void aReplayWithChangedRoutingHintsIsRefusedNotServedFromTheCloudAnswer() throws Exception {
+    String k = key();
+    String body = TestMesh.chat("route me high", false);
+    HttpResponse<String> first = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high");
+    assertEquals("3", first.headers().firstValue("X-TierMesh-Tier").orElseThrow(), first.body());
+    // The same body, now labelled private: the stored tier-3 answer must not come back.
+    HttpResponse<String> pii = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high",
+        "X-TierMesh-Classification", "pii");
+    assertEquals(422, pii.statusCode(), pii.body());
+    assertEquals("idempotency_key_reused",
+        new JsonObject(pii.body()).getJsonObject("error").getString("code"));
+    assertTrue(pii.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+    HttpResponse<String> lower = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Quality", "high", "X-TierMesh-Complexity", "high");
+    assertEquals(422, lower.statusCode(), lower.body());
+    HttpResponse<String> same = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k,
+        "X-TierMesh-Complexity", "high", "X-TierMesh-Quality", "critical");
+    assertEquals("true", same.headers().firstValue("X-TierMesh-Idempotent-Replay").orElseThrow());
+    assertEquals(1, mesh.premium.log().calls(), "executed once");
+  }
+
+  @Test
   void aConcurrentDuplicateGets409() throws Exception {
     mesh.local.faults().install(Fault.latency(1_500));
     String k = key();
@@ -117,6 +153,71 @@ class AnswerReuseEndToEndTest {
     HttpResponse<String> retry = mesh.post("/v1/chat/completions", body, "Idempotency-Key", k);
     assertEquals(200, retry.statusCode(), retry.body());
     assertTrue(retry.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+  }
+
+  /**
+   * A request whose gateway died while it ran: the router hands its outcome to a surviving
+   * gateway (here: the bus message the router sends), which stores a success under the dead
+   * gateway's claim, so the client's retry is a replay; a failure releases the claim, so the
+   * retry runs.
+   */
+  @Test
+  void anOutcomeHandedOverForADeadGatewayAnswersTheRetryOrReleasesTheKey() throws Exception {
+    String tenant = mesh.post("/v1/chat/completions", TestMesh.chat("whose tenant", false))
+        .headers().firstValue("X-TierMesh-Tenant").orElseThrow();
+    mesh.resetSimulators();
+    Redis redis = Redis.createClient(mesh.simVertx, mesh.redis.url());
+    try {
+      StoredAnswers store = new StoredAnswers(redis);
+      RouteInfo route = new RouteInfo(1, "local", "llama3.1:8b", "default");
+      Usage usage = new Usage(7, 9, false);
+
+      String k = key();
+      String body = TestMesh.chat("answered while its gateway was gone", false);
+      // The bootstrap key's tenant has no policy and the body no hints: what a gateway binds
+      // the key to for exactly this request.
+      String hash = StoredAnswers.requestHash("/v1/chat/completions", body, RoutingHints.NONE,
+          null);
+      // Another gateway claimed the key and died while the request ran.
+      assertEquals(StoredAnswers.Claim.NEW, store.begin(tenant, k, hash, 60_000)
+          .await(5, TimeUnit.SECONDS).claim());
+      assertEquals(409, mesh.post("/v1/chat/completions", body, "Idempotency-Key", k)
+          .statusCode(), "still in progress");
+      RouteOutcome done = new RouteOutcome("r-dead-gw", route, new ChatResponse("c-1", 1,
+          "llama3.1:8b", ChatMessage.of("assistant", "the first one's answer"), "stop", usage),
+          usage, 0, List.of(), null);
+      mesh.node.vertx().eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME,
+          new OrphanedOutcome(StoredAnswers.claim(tenant, k, hash), done))
+          .await(5, TimeUnit.SECONDS);
+      HttpResponse<String> retry = mesh.post("/v1/chat/completions", body, "Idempotency-Key",
+          k);
+      assertEquals(200, retry.statusCode(), retry.body());
+      assertEquals("true", retry.headers().firstValue("X-TierMesh-Idempotent-Replay")
+          .orElseThrow());
+      assertEquals("the first one's answer", content(retry));
+      assertEquals(7, new JsonObject(retry.body()).getJsonObject("usage")
+          .getInteger("prompt_tokens"));
+      assertEquals(0, mesh.local.log().calls() + mesh.hosted.log().calls()
+          + mesh.premium.log().calls(), "the retry ran nothing");
+
+      String k2 = key();
+      String body2 = TestMesh.chat("failed while its gateway was gone", false);
+      String hash2 = StoredAnswers.requestHash("/v1/chat/completions", body2, RoutingHints.NONE,
+          null);
+      store.begin(tenant, k2, hash2, 60_000).await(5, TimeUnit.SECONDS);
+      RouteOutcome failed = new RouteOutcome("r-dead-gw-2", null, null, null, 0, List.of(),
+          new Failure(FailureCode.NO_PROVIDER_AVAILABLE, "every provider of the chain failed"));
+      mesh.node.vertx().eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME,
+          new OrphanedOutcome(StoredAnswers.claim(tenant, k2, hash2), failed))
+          .await(5, TimeUnit.SECONDS);
+      HttpResponse<String> rerun = mesh.post("/v1/chat/completions", body2, "Idempotency-Key",
+          k2);
+      assertEquals(200, rerun.statusCode(), rerun.body());
+      assertTrue(rerun.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+      assertEquals(1, mesh.local.log().calls(), "the released key ran once more");
+    } finally {
+      redis.close();
+    }
   }
 
   private static long tier1LedgerCalls() throws Exception {

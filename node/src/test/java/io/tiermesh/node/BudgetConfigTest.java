@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.budget.BudgetSettings;
-import io.tiermesh.budget.ExhaustionAction;
 import io.tiermesh.budget.ModelPrice;
 import java.time.ZoneId;
 import java.util.Optional;
@@ -40,7 +39,6 @@ class BudgetConfigTest {
     BudgetSettings s = settings("""
           timeZone: Europe/Berlin
           alertFraction: 0.8
-          onExhaustion: reject
           alertWebhook: https://hooks.example.org/budget
           limits:
             - {scope: global, window: month, usd: "200.00"}
@@ -49,7 +47,6 @@ class BudgetConfigTest {
             - {scope: "tenant:acme/provider:premium", window: day, usd: "1.5"}
         """ + PRICES);
     assertEquals(ZoneId.of("Europe/Berlin"), s.policy().zone());
-    assertEquals(ExhaustionAction.REJECT, s.policy().onExhaustion());
     assertEquals(200_000_000L, s.policy().limits().get(0).limitMicros().getAsLong());
     assertEquals(20, s.policy().limits().get(2).maxRequests().getAsLong());
     assertEquals(1_500_000L, s.policy().limits().get(3).limitMicros().getAsLong());
@@ -74,7 +71,7 @@ class BudgetConfigTest {
       "unknown window|  limits:\\n    - {scope: global, window: week, usd: '1'}\\nPRICES|unknown budget window week",
       "caps nothing|  limits:\\n    - {scope: global, window: day}\\nPRICES|caps nothing",
       "duplicate limit|  limits:\\n    - {scope: global, window: day, usd: '1'}\\n    - {scope: global, window: day, usd: '2'}\\nPRICES|two day limits for global",
-      "bad action|  onExhaustion: panic\\nPRICES|onExhaustion must be fallback or reject",
+      "the retired exhaustion key|  onExhaustion: reject\\nPRICES|budget.onExhaustion is no longer read: set what an exhausted budget does in the rules file, settings.onBudgetExhausted",
       "bad zone|  timeZone: Mars/Olympus\\nPRICES|is not a time zone",
       "bad fraction|  alertFraction: 1.5\\nPRICES|alertFraction must be above 0 and at most 1",
       "misspelt key|  limts: []\\nPRICES|unknown key 'limts' in 'budget'",

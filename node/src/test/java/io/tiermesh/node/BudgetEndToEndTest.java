@@ -14,6 +14,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -42,6 +44,7 @@ class BudgetEndToEndTest {
   UpstreamSimulator hosted;
   RestartableRedis redis;
   Node node;
+  Path tempRules;
 
   @BeforeEach
   void backends() throws Exception {
@@ -57,6 +60,9 @@ class BudgetEndToEndTest {
     }
     simVertx.close().await(10, TimeUnit.SECONDS);
     redis.close();
+    if (tempRules != null) {
+      Files.deleteIfExists(tempRules);
+    }
   }
 
   private UpstreamSimulator sim(String name, long seed) throws Exception {
@@ -65,6 +71,11 @@ class BudgetEndToEndTest {
   }
 
   private void startNode(String budgetYaml) throws Exception {
+    startNode(budgetYaml, null);
+  }
+
+  /** @param rulesFile a routing rules file, or null for the bundled default rules */
+  private void startNode(String budgetYaml, Path rulesFile) throws Exception {
     String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}";
     MeshConfig config = ConfigLoader.parse("""
         roles: [gateway, router, budget, "provider:local", "provider:hosted"]
@@ -73,6 +84,7 @@ class BudgetEndToEndTest {
                   requestTimeoutMs: 20000}
         redis: {url: "%s"}
         drainMs: 1000
+        %s
         providers:
           - {id: local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%d",
              models: ["llama3.1:8b"], %s}
@@ -83,7 +95,8 @@ class BudgetEndToEndTest {
         %s
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 500}}
-        """.formatted(LocalRedis.freePort(), redis.url(), local.port(), timeouts, hosted.port(), timeouts,
+        """.formatted(io.tiermesh.testsupport.FreePorts.next(), redis.url(),
+        rulesFile == null ? "" : "router: {rulesFile: \"" + rulesFile + "\"}", local.port(), timeouts, hosted.port(), timeouts,
         budgetYaml.indent(2).stripTrailing()), "budget test");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN)));
   }
@@ -208,12 +221,13 @@ class BudgetEndToEndTest {
       // The first delivery fails: the alert must be retried, not lost.
       req.response().setStatusCode(posts.size() == 1 ? 503 : 204).end();
     })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
-    // A reservation of about 550 µ$ passes 80 % of 600 µ$ at once; the next one, admitted
-    // after the first settled far below it, crosses nothing new in this window.
+    // A reservation of about 690 µ$ (188 prompt tokens at most + 500 output) passes 80 % of
+    // 800 µ$ at once; the next one, admitted after the first settled far below it, crosses
+    // nothing new in this window.
     startNode("""
         alertWebhook: "http://127.0.0.1:%d/hook"
         limits:
-          - {scope: global, window: month, usd: "0.000600"}
+          - {scope: global, window: month, usd: "0.000800"}
         """.formatted(sink.actualPort()));
     assertEquals("2", header(paid(), "X-TierMesh-Tier"));
     long deadline = System.currentTimeMillis() + 10_000;
@@ -253,16 +267,45 @@ class BudgetEndToEndTest {
         <= 500);
   }
 
+  /** Rules for this two-tier mesh with {@code settings.onBudgetExhausted: action}. */
+  private Path rulesWithExhaustion(String action) throws Exception {
+    tempRules = Files.createTempFile("rules-", ".yaml");
+    Files.writeString(tempRules, """
+        settings:
+          onBudgetExhausted: %s
+        rules:
+          - name: quality-high
+            when: {quality: {gte: high}}
+            target: {tier: 2}
+          - name: rest
+            when: always
+            target: {tier: 1}
+        """.formatted(action));
+    return tempRules;
+  }
+
+  private HttpResponse<String> forcedPaid() throws Exception {
+    return send(HttpRequest.newBuilder(url("/v1/chat/completions"))
+        .header("Authorization", "Bearer " + KEY)
+        .POST(HttpRequest.BodyPublishers.ofString(
+            PAID.replaceFirst("\"model\":\"[^\"]*\"", "\"model\":\"hosted/gpt-4o-mini\""))));
+  }
+
   @Test
   void rejectModeAnswers429AndTheLocalTierStillServes() throws Exception {
+    Path rules = rulesWithExhaustion("reject");
     startNode("""
-        onExhaustion: reject
         limits:
           - {scope: global, window: month, usd: "0.0001"}
-        """);
+        """, rules);
     HttpResponse<String> r = paid();
     assertEquals(429, r.statusCode(), r.body());
     assertEquals("budget_exhausted", new JsonObject(r.body()).getJsonObject("error")
+        .getString("code"));
+    // A forced paid model gets the same answer, not a silent tier-1 fallback.
+    HttpResponse<String> forced = forcedPaid();
+    assertEquals(429, forced.statusCode(), forced.body());
+    assertEquals("budget_exhausted", new JsonObject(forced.body()).getJsonObject("error")
         .getString("code"));
     assertEquals(0, hosted.log().calls());
     HttpResponse<String> plain = send(HttpRequest.newBuilder(url("/v1/chat/completions"))
@@ -270,6 +313,18 @@ class BudgetEndToEndTest {
         .POST(HttpRequest.BodyPublishers.ofString(PAID)));
     assertEquals(200, plain.statusCode(), plain.body());
     assertEquals("1", header(plain, "X-TierMesh-Tier"));
+  }
+
+  @Test
+  void fallbackModeServesAForcedPaidModelFromTheNextLowerTier() throws Exception {
+    startNode("""
+        limits:
+          - {scope: global, window: month, usd: "0.0001"}
+        """, rulesWithExhaustion("fallback"));
+    HttpResponse<String> forced = forcedPaid();
+    assertEquals(200, forced.statusCode(), forced.body());
+    assertEquals("1", header(forced, "X-TierMesh-Tier"));
+    assertEquals(0, hosted.log().calls());
   }
 
   @Test

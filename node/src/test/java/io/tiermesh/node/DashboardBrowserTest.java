@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
+import io.tiermesh.testsupport.RequiredTool;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,8 +27,7 @@ class DashboardBrowserTest {
 
   @Test
   void dashboardShowsLiveNumbersWithoutConsoleErrors() throws Exception {
-    String chromium = onPath("chromium");
-    Assumptions.assumeTrue(chromium != null, "chromium is not installed (bin/setup installs it)");
+    String chromium = RequiredTool.path("chromium").toString();
     try (TestMesh mesh = new TestMesh()) {
       assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
       String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
@@ -139,15 +137,5 @@ class DashboardBrowserTest {
     }
     return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
-  }
-
-  private static String onPath(String binary) {
-    String path = System.getenv("PATH");
-    for (String dir : path == null ? new String[0] : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, binary))) {
-        return Path.of(dir, binary).toString();
-      }
-    }
-    return null;
   }
 }

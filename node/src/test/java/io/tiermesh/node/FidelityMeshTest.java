@@ -323,4 +323,37 @@ class FidelityMeshTest {
     assertEquals(200, a.statusCode(), a.body());
     assertTrue(a.body().contains("\"stop_reason\":\"refusal\""), a.body());
   }
+
+  @ParameterizedTest(name = "{0} stream={1}")
+  @CsvSource({"auto,false", "tier-2,false", "tier-3,false", "tier-3,true"})
+  void aJsonSchemaFormatIsHonouredOnEveryBackendKind(String model, boolean stream)
+      throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"" + model + "\","
+        + "\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":"
+        + "\"Weather in Oslo as JSON\"}],\"response_format\":{\"type\":\"json_schema\","
+        + "\"json_schema\":{\"name\":\"weather\",\"schema\":{\"type\":\"object\","
+        + "\"properties\":{\"city\":{\"type\":\"string\"},\"celsius\":{\"type\":"
+        + "\"number\"}},\"required\":[\"city\",\"celsius\"]}}}}");
+    assertEquals(200, r.statusCode(), r.body());
+    String text;
+    String finish = null;
+    if (stream) {
+      StringBuilder sb = new StringBuilder();
+      for (JsonObject chunk : events(r.body())) {
+        JsonArray cs = chunk.getJsonArray("choices");
+        if (cs != null && !cs.isEmpty()) {
+          sb.append(cs.getJsonObject(0).getJsonObject("delta").getString("content", ""));
+          finish = cs.getJsonObject(0).getString("finish_reason", finish);
+        }
+      }
+      text = sb.toString();
+    } else {
+      JsonObject choice = new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0);
+      text = choice.getJsonObject("message").getString("content");
+      finish = choice.getString("finish_reason");
+    }
+    JsonObject answer = new JsonObject(text);
+    assertTrue(answer.containsKey("city") && answer.containsKey("celsius"), text);
+    assertEquals("stop", finish);
+  }
 }

@@ -51,7 +51,7 @@ class ProviderMeshTest {
 
   @BeforeAll
   static void start() throws Exception {
-    redis = LocalRedis.start();
+    redis = TestMesh.startRedis();
     simVertx = Vertx.vertx();
     local = sim("local");
     hosted = sim("hosted");

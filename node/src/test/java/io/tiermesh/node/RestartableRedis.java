@@ -1,5 +1,6 @@
 package io.tiermesh.node;
 
+import io.tiermesh.testsupport.RequiredTool;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -27,7 +28,7 @@ final class RestartableRedis implements AutoCloseable {
   private Process process;
 
   RestartableRedis() throws Exception {
-    port = LocalRedis.freePort();
+    port = io.tiermesh.testsupport.FreePorts.next();
     dir = Files.createTempDirectory("tiermesh-test-redis");
     start();
   }
@@ -37,7 +38,7 @@ final class RestartableRedis implements AutoCloseable {
   }
 
   void start() throws Exception {
-    process = new ProcessBuilder(LocalRedis.findOnPath("redis-server"), "--port",
+    process = new ProcessBuilder(RequiredTool.path("redis-server").toString(), "--port",
         String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "",
         "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--daemonize", "no")
         .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();

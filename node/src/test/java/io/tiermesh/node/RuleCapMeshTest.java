@@ -79,7 +79,7 @@ class RuleCapMeshTest {
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
-    redis = LocalRedis.start();
+    redis = TestMesh.startRedis();
     Files.writeString(dir.resolve("rules.yaml"), RULES);
   }
 
@@ -123,7 +123,7 @@ class RuleCapMeshTest {
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 500}}
         """.formatted(roles, cluster == null ? "cluster: {enabled: false}" : cluster,
         // port 0 means the default (8080) to the config loader: take a free one instead
-        LocalRedis.freePort(),
+        io.tiermesh.testsupport.FreePorts.next(),
         dir.resolve("rules.yaml").toString().replace("\\", "/"), redis.url(), local.port(),
         timeouts, hosted.port(), timeouts, premium.port(), timeouts,
         limits.indent(4).stripTrailing()), "rule cap test");
@@ -253,8 +253,8 @@ class RuleCapMeshTest {
 
   @Test
   void twoClusteredRoutersHoldOneCapInTotal() throws Exception {
-    int portA = LocalRedis.freePort();
-    int portB = LocalRedis.freePort();
+    int portA = io.tiermesh.testsupport.FreePorts.next();
+    int portB = io.tiermesh.testsupport.FreePorts.next();
     String members = "members: [\"127.0.0.1:" + portA + "\", \"127.0.0.1:" + portB + "\"]";
     String name = "it-cap-" + portA;
     Node a = startNode(ALL_ROLES, "cluster: {name: " + name + ", host: 127.0.0.1, port: "

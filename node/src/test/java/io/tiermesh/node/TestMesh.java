@@ -2,6 +2,7 @@ package io.tiermesh.node;
 
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
+import io.tiermesh.testsupport.RequiredTool;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,12 @@ final class TestMesh implements AutoCloseable {
   final Node node;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** A fresh redis-server; fails under CI (skips, loudly, elsewhere) when it is not installed. */
+  static LocalRedis startRedis() throws Exception {
+    RequiredTool.require("redis-server");
+    return LocalRedis.start();
+  }
+
   TestMesh() throws Exception {
     this("");
   }
@@ -44,10 +51,17 @@ final class TestMesh implements AutoCloseable {
    * @param extraYaml  more top-level config sections
    */
   TestMesh(String routerYaml, String extraYaml) throws Exception {
+    this(routerYaml, extraYaml, "");
+  }
+
+  /** @param gatewayYaml extra keys of the {@code gateway} section, e.g. {@code metrics: …} */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml) throws Exception {
+    // Before anything starts: a missing redis-server must not leave simulators running.
+    RequiredTool.require("redis-server");
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
-    redis = LocalRedis.start();
+    redis = startRedis();
     String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}, "
         + "breaker: {maxFailures: 50, resetMs: 1000}";
     // The config loader reads port 0 as "the default" (8080): take a free port instead.
@@ -55,7 +69,7 @@ final class TestMesh implements AutoCloseable {
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
-                  maxBodyBytes: 65536, requestTimeoutMs: 20000}
+                  maxBodyBytes: 65536, requestTimeoutMs: 20000%s}
         router: {%s}
         redis: {url: "%s"}
         drainMs: 2000
@@ -72,7 +86,8 @@ final class TestMesh implements AutoCloseable {
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
-        """.formatted(LocalRedis.freePort(), routerYaml, redis.url(), local.port(), timeouts,
+        """.formatted(io.tiermesh.testsupport.FreePorts.next(),
+        gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
         hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));

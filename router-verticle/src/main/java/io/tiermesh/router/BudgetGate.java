@@ -6,7 +6,6 @@ import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
 import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.BudgetUsageRecord;
-import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.EmbedCall;
 import io.tiermesh.contracts.EmbedResult;
@@ -18,13 +17,13 @@ import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
-import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -35,8 +34,11 @@ import java.util.function.Function;
  * <p>Fail closed: a budget role that does not answer within {@link #DEFAULT_TIMEOUT_MS}, answers
  * "unavailable" (Redis down or slow, counters being rebuilt, model without a price) turns the
  * paid target into a skipped attempt with {@link FailureCode#BUDGET_UNAVAILABLE}; an exhausted
- * budget into {@link FailureCode#BUDGET_EXHAUSTED} (the chain falls back) or, when the operator
- * configured {@code reject}, {@link FailureCode#BUDGET_REJECTED} (the chain stops with 429).
+ * budget into {@link FailureCode#BUDGET_EXHAUSTED} (the chain falls back) or, when the rules
+ * file says {@code settings.onBudgetExhausted: reject}, {@link FailureCode#BUDGET_REJECTED} (the
+ * chain stops with 429) — on every path, a forced model's too. A rule's daily cap is a routing
+ * limit, not money, so it always falls back. A provider halted after an overrun is skipped like
+ * an unavailable budget: the request falls back.
  *
  * <p>The reservation's output-token cap is written into the call as its max tokens, so a backend
  * cannot produce more than was held.
@@ -55,17 +57,24 @@ public final class BudgetGate {
   private final String nodeId;
   private final long timeoutMs;
   private final RouterBudgetSignals signals;
+  private final BooleanSupplier rejectOnExhaustion;
 
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
-    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED);
+    this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED, () -> false);
   }
 
-  /** {@code signals} hears about every refused reservation. */
-  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals) {
+  /**
+   * @param signals            hears about every refused reservation
+   * @param rejectOnExhaustion the rules in force say {@code onBudgetExhausted: reject}; read per
+   *                           refusal, so a reload applies at once
+   */
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals,
+      BooleanSupplier rejectOnExhaustion) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.timeoutMs = timeoutMs;
     this.signals = signals;
+    this.rejectOnExhaustion = rejectOnExhaustion;
   }
 
   /** The budget bookkeeping of one client request across all its attempts. */
@@ -78,25 +87,8 @@ public final class BudgetGate {
     return new Tab(request, plan);
   }
 
-  /**
-   * An upper bound on the prompt's tokens without a tokenizer: one token per two characters plus
-   * a per-message overhead. Real BPE tokenizers average about four characters per token, so a
-   * provider's count stays below this in practice, and settle refunds the difference.
-   */
-  static int promptTokensUpperBound(ChatRequest chat) {
-    long chars = chat.promptChars();
-    if (chat.tools() != null) {
-      for (ToolDef t : chat.tools()) {
-        chars += len(t.name()) + len(t.description()) + len(t.parametersJson());
-      }
-    }
-    int messages = chat.messages() == null ? 0 : chat.messages().size();
-    long tokens = (chars + 1) / 2 + 8L * messages + 16;
-    return (int) Math.min(Integer.MAX_VALUE, tokens);
-  }
-
-  private static int len(String s) {
-    return s == null ? 0 : s.length();
+  private static boolean isRuleCap(String scope) {
+    return scope != null && scope.startsWith("rule:");
   }
 
   static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
@@ -126,7 +118,7 @@ public final class BudgetGate {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
       boolean free = target.tier() <= 1;
-      int promptTokens = promptTokensUpperBound(call.chat());
+      int promptTokens = PromptTokenBound.ofSaturated(call.chat());
       // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
       // decisions, and only the budget role's atomic counter holds it across routers.
       return reserve(call.requestId(), call.attempt(), target, promptTokens,
@@ -161,12 +153,7 @@ public final class BudgetGate {
       }
       RouteInfo priced = new RouteInfo(target.tier(), target.providerId(), model,
           target.reason());
-      long chars = 0;
-      for (String in : call.input()) {
-        chars += len(in);
-      }
-      int promptTokens = (int) Math.min(Integer.MAX_VALUE,
-          (chars + 1) / 2 + 8L * call.input().size() + 16);
+      int promptTokens = PromptTokenBound.ofEmbedding(call.input());
       return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0, null, null)
           .compose(res -> {
             if (!res.admitted()) {
@@ -190,7 +177,7 @@ public final class BudgetGate {
               new DeliveryOptions().setSendTimeout(timeoutMs))
           .map(Message::body)
           .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
-              null, false, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
+              null, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
                   ? "no budget role is running" : "the budget role did not answer in time"));
     }
 
@@ -201,8 +188,8 @@ public final class BudgetGate {
 
     private ProviderResult refused(String requestId, int attempt, BudgetReserveResult res) {
       FailureCode code = switch (res.status()) {
-        case EXHAUSTED -> res.rejectOnExhaustion() ? FailureCode.BUDGET_REJECTED
-            : FailureCode.BUDGET_EXHAUSTED;
+        case EXHAUSTED -> rejectOnExhaustion.getAsBoolean() && !isRuleCap(res.exhaustedScope())
+            ? FailureCode.BUDGET_REJECTED : FailureCode.BUDGET_EXHAUSTED;
         default -> FailureCode.BUDGET_UNAVAILABLE;
       };
       return new ProviderResult(requestId, attempt, null, null, null, 0,

@@ -12,6 +12,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.ProviderAck;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
@@ -20,6 +21,7 @@ import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.router.rules.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -61,6 +63,14 @@ public final class RouterVerticle extends VerticleBase {
   private Consumer<String> nodeLeftListener;
   private String ackAddress;
   private BudgetGate budget;
+  private OrphanedOutcomes orphans;
+  /** How long a delivered idempotent answer is kept in case its gateway is found dead. */
+  static final long ORPHAN_WINDOW_MS = 30_000;
+  static final int ORPHAN_CAPACITY = 1024;
+  static final int ORPHAN_HAND_OVER_TRIES = 3;
+  static final long ORPHAN_RETRY_MS = 500;
+  static final long ORPHAN_SEND_TIMEOUT_MS = 2_000;
+  private static final System.Logger LOG = System.getLogger(RouterVerticle.class.getName());
 
   public RouterVerticle(MeshNode node, RoutePlanner planner, long ackTimeoutMs) {
     this(node, planner, ackTimeoutMs, null);
@@ -93,12 +103,19 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
-    budget = new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
-        planner instanceof EnginePlanner engine ? engine.budgetSignals()
-            : RouterBudgetSignals.NOT_WIRED);
+    budget = planner instanceof EnginePlanner engine
+        ? new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
+            engine.budgetSignals(), () -> engine.active().engine().ruleSet().policy()
+                .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT)
+        : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
     shadow = new ShadowMirror(vertx, ackAddress, budget);
     Context ctx = context;
-    nodeLeftListener = id -> ctx.runOnContext(v -> failAttemptsOn(id));
+    orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,
+        ORPHAN_WINDOW_MS, ORPHAN_CAPACITY);
+    nodeLeftListener = id -> ctx.runOnContext(v -> {
+      failAttemptsOn(id);
+      orphans.nodeLeft(id);
+    });
     node.onNodeLeft(nodeLeftListener);
     // Future.all takes at most six futures as arguments; a list has no such limit.
     return Future.all(List.of(
@@ -178,14 +195,18 @@ public final class RouterVerticle extends VerticleBase {
       return;
     }
     if (plan.refusal() != null) {
-      msg.reply(new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
-          plan.refusal()).withReason(plan.reason()));
+      RouteOutcome refused = new RouteOutcome(req.requestId(), null, null, null, 0, List.of(),
+          plan.refusal()).withReason(plan.reason());
+      msg.reply(refused);
+      orphans.completed(req, refused, node.members());
       return;
     }
     ChainRun run = new ChainRun(req, plan);
     run.next().onComplete(ar -> {
       RouteOutcome outcome = run.tab.stamp(ar.result());
-      msg.reply(outcome.ok() ? outcome : outcome.withReason(plan.reason()));
+      RouteOutcome replied = outcome.ok() ? outcome : outcome.withReason(plan.reason());
+      msg.reply(replied);
+      orphans.completed(req, replied, node.members());
       // Only once the answer is on its way, so the copy cannot slow it down.
       if (plan.shadow() != null && outcome.ok()) {
         shadow.mirror(req, plan.shadow(), plan.localOnly());
@@ -301,6 +322,21 @@ public final class RouterVerticle extends VerticleBase {
       pending.remove(key);
       vertx.cancelTimer(attempt.ackTimer);
     });
+  }
+
+  /** Gives an orphaned outcome to any gateway that stores answers, retrying a few times. */
+  private void handOver(OrphanedOutcome orphan, int tryNo) {
+    vertx.eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME, orphan,
+        new DeliveryOptions().setSendTimeout(ORPHAN_SEND_TIMEOUT_MS)).onFailure(err -> {
+          if (tryNo < ORPHAN_HAND_OVER_TRIES) {
+            vertx.setTimer(ORPHAN_RETRY_MS, id -> handOver(orphan, tryNo + 1));
+          } else {
+            // The claim then expires on its own and the client's retry runs the request again.
+            LOG.log(System.Logger.Level.WARNING, "request " + orphan.outcome().requestId()
+                + ": its gateway left and no gateway took the outcome ("
+                + MeshFailure.of(err).code().code() + ")");
+          }
+        });
   }
 
   private void onAck(ProviderAck ack) {

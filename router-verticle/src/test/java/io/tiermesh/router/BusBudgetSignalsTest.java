@@ -29,7 +29,7 @@ class BusBudgetSignalsTest {
   }
 
   private static BudgetReserveResult exhausted(String scope) {
-    return new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null, false,
+    return new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
         "budget " + scope + " reached", scope);
   }
 

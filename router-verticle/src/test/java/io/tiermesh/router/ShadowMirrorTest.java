@@ -49,7 +49,7 @@ class ShadowMirrorTest {
     vertx.eventBus().<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, m -> {
       reserves.add(m.body());
       m.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED, 1_000, 64, null,
-          false, null));
+          null));
     });
     vertx.eventBus().<BudgetSettle>consumer(Addresses.BUDGET_SETTLE,
         m -> m.reply(new BudgetSettleResult(10, 1_000, true)));

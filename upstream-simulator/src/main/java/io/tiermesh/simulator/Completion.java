@@ -19,6 +19,10 @@ record Completion(List<String> pieces, Stop stop, List<ToolCall> calls, boolean 
     /** Why the answer ended; each format names these its own way. */
     enum Stop { END, LENGTH, TOOL, CONTENT_FILTER, REFUSAL }
 
+    Completion withPromptTokens(int tokens) {
+        return new Completion(pieces, stop, calls, refusal, contentSeed, tokens, completionTokens);
+    }
+
     /**
      * One tool call.
      *

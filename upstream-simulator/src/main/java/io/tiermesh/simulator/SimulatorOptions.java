@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param apiKey when non-null, provider endpoints answer 401 unless the request carries this key
  *               ({@code Authorization: Bearer} for OpenAI and Ollama paths, {@code x-api-key} for
  *               Anthropic paths); {@code null} disables the check
+ * @param usage      how reported prompt tokens are counted (see {@link UsageCount})
+ * @param overReport factor applied to the reported prompt tokens: 1 reports honestly, more
+ *                   plays a backend that bills more than it used
  */
-public record SimulatorOptions(String name, String host, int port, long seed, String apiKey) {
+public record SimulatorOptions(String name, String host, int port, long seed, String apiKey,
+                               UsageCount usage, int overReport) {
 
     public static final String DEFAULT_NAME = "sim";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -27,6 +31,15 @@ public record SimulatorOptions(String name, String host, int port, long seed, St
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+        Objects.requireNonNull(usage, "usage");
+        if (overReport < 1) {
+            throw new IllegalArgumentException("overReport must be at least 1: " + overReport);
+        }
+    }
+
+    /** Honest usage counted as {@link UsageCount#CHARS}. */
+    public SimulatorOptions(String name, String host, int port, long seed, String apiKey) {
+        this(name, host, port, seed, apiKey, UsageCount.CHARS, 1);
     }
 
     /** Name {@value #DEFAULT_NAME}, host {@value #DEFAULT_HOST}, port {@value #DEFAULT_PORT}, seed {@value #DEFAULT_SEED}, no API key. */
@@ -38,26 +51,35 @@ public record SimulatorOptions(String name, String host, int port, long seed, St
     @Override
     public String toString() {
         return "SimulatorOptions[name=" + name + ", host=" + host + ", port=" + port + ", seed=" + seed
-                + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
+                + ", apiKey=" + (apiKey == null ? "none" : "***") + ", usage=" + usage
+                + ", overReport=" + overReport + "]";
     }
 
     public SimulatorOptions withName(String name) {
-        return new SimulatorOptions(name, host, port, seed, apiKey);
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
     }
 
     public SimulatorOptions withHost(String host) {
-        return new SimulatorOptions(name, host, port, seed, apiKey);
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
     }
 
     public SimulatorOptions withPort(int port) {
-        return new SimulatorOptions(name, host, port, seed, apiKey);
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
     }
 
     public SimulatorOptions withSeed(long seed) {
-        return new SimulatorOptions(name, host, port, seed, apiKey);
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
     }
 
     public SimulatorOptions withApiKey(String apiKey) {
-        return new SimulatorOptions(name, host, port, seed, apiKey);
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
+    }
+
+    public SimulatorOptions withUsage(UsageCount usage) {
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
+    }
+
+    public SimulatorOptions withOverReport(int overReport) {
+        return new SimulatorOptions(name, host, port, seed, apiKey, usage, overReport);
     }
 }

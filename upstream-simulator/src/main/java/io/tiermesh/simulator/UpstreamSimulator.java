@@ -146,6 +146,10 @@ public final class UpstreamSimulator {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
         Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
+        if (options.usage() != UsageCount.CHARS || options.overReport() != 1) {
+            completion = completion.withPromptTokens((int) Math.min(Integer.MAX_VALUE,
+                    (long) options.usage().promptTokens(request.texts()) * options.overReport()));
+        }
         return format.chat(request, completion, exchange.meta());
     }
 
@@ -247,7 +251,7 @@ public final class UpstreamSimulator {
             instances = parseArgs(args);
         } catch (IllegalArgumentException e) {
             System.err.println("upstream simulator: " + e.getMessage());
-            System.err.println("usage: [--port N] [--host H] [--name NAME] [--seed N] [--api-key KEY] [--instance name:port]...");
+            System.err.println("usage: [--port N] [--host H] [--name NAME] [--seed N] [--api-key KEY] [--usage chars|o200k] [--over-report N] [--instance name:port]...");
             System.exit(2);
             return;
         }
@@ -297,6 +301,12 @@ public final class UpstreamSimulator {
                 case "--name" -> base = base.withName(value);
                 case "--seed" -> base = base.withSeed(parseLong("--seed", value));
                 case "--api-key" -> base = base.withApiKey(value);
+                case "--usage" -> base = base.withUsage(switch (value) {
+                    case "chars" -> UsageCount.CHARS;
+                    case "o200k" -> UsageCount.O200K;
+                    default -> throw new IllegalArgumentException("--usage expects chars or o200k, got " + value);
+                });
+                case "--over-report" -> base = base.withOverReport((int) parseLong("--over-report", value));
                 case "--instance" -> {
                     int colon = value.lastIndexOf(':');
                     if (colon <= 0) {

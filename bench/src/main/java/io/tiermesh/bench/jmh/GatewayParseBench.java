@@ -3,6 +3,7 @@ package io.tiermesh.bench.jmh;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.gateway.OpenAiChatApi;
 import io.tiermesh.gateway.RoutingHintParser;
+import io.tiermesh.gateway.StrictJson;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
@@ -76,6 +77,16 @@ public class GatewayParseBench {
   @Benchmark
   public OpenAiChatApi.Parsed parse() {
     return OpenAiChatApi.parse(body.toJsonObject());
+  }
+
+  /**
+   * The same body through the gateway's strict decoder (duplicate keys and comments refused):
+   * what the request handler really runs; {@link #parse} keeps Vert.x's lax decoder as the
+   * baseline for what strictness costs.
+   */
+  @Benchmark
+  public OpenAiChatApi.Parsed parseStrict() {
+    return OpenAiChatApi.parse(StrictJson.object(body));
   }
 
   @Benchmark

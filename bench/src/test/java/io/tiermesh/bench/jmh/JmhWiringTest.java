@@ -37,7 +37,9 @@ class JmhWiringTest {
       Map.entry("TranslatorBench.decodeChat", 3),
       Map.entry("TranslatorBench.decodeStream", 3),
       Map.entry("GatewayParseBench.parse", 1),
+      Map.entry("GatewayParseBench.parseStrict", 1),
       Map.entry("GatewayParseBench.hints", 1),
+      Map.entry("DetectorBench.scan", 2),
       Map.entry("GatewayParseBench.streamChunk", 1));
 
   @Test

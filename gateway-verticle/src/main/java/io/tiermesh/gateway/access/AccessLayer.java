@@ -66,9 +66,32 @@ public final class AccessLayer {
     return authenticator.listen(vertx);
   }
 
+  /**
+   * The readiness of the policy lookups: null when keys and tenants are not stored (only the
+   * bootstrap key, no stored policy to read), else whether the key store answers. While it
+   * does not, keys and tenants that are not freshly cached are refused with
+   * {@code policy_unavailable}.
+   */
+  public Future<io.tiermesh.contracts.HealthReport> policyReadiness(long timeoutMs) {
+    if (store == null) {
+      return Future.succeededFuture(null);
+    }
+    return store.ping(timeoutMs)
+        .map(v -> new io.tiermesh.contracts.HealthReport("policy", null, true,
+            "key and tenant store reachable"))
+        .otherwise(err -> new io.tiermesh.contracts.HealthReport("policy", null, false,
+            "key and tenant store (Redis) unreachable: requests whose key or tenant is not "
+                + "cached are refused with policy_unavailable"));
+  }
+
   /** The shared Redis client, or null when none is configured. */
   public Redis redis() {
     return redis;
+  }
+
+  /** The admin key check, for other routes an operator may put behind it. */
+  public AdminAuth adminGate() {
+    return adminAuth;
   }
 
   /** {@code /admin/*}: admin key first, then bodies, then the key and tenant routes. */

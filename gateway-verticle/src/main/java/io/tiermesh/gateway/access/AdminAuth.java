@@ -15,6 +15,11 @@ public final class AdminAuth implements Handler<RoutingContext> {
 
   private final ApiKeys adminKey;
   private final String adminKeyEnv;
+  /** 10 failures a minute per address: plenty for a person mistyping, useless for guessing. */
+  private final FailedAuthThrottle throttle = new FailedAuthThrottle(MAX_FAILURES_PER_MINUTE,
+      60_000, System::currentTimeMillis);
+
+  static final int MAX_FAILURES_PER_MINUTE = 10;
 
   /** @param adminKey null or empty disables the admin API */
   public AdminAuth(String adminKey, String adminKeyEnv) {
@@ -33,9 +38,19 @@ public final class AdminAuth implements Handler<RoutingContext> {
           "the admin API is disabled: set " + adminKeyEnv, null);
       return;
     }
+    String address = ctx.request().remoteAddress() == null ? "unknown"
+        : ctx.request().remoteAddress().host();
+    long waitMs = throttle.blockedForMs(address);
+    if (waitMs > 0) {
+      ctx.response().putHeader("Retry-After", String.valueOf((waitMs + 999) / 1000));
+      ErrorResponses.send(ctx.response(), FailureCode.RATE_LIMITED, "too many failed admin "
+          + "authentications from this client address; try again later", null);
+      return;
+    }
     String presented = ApiKeys.presented(ctx.request().getHeader("Authorization"),
         ctx.request().getHeader("x-api-key"));
     if (!adminKey.accepts(presented)) {
+      throttle.failed(address);
       ErrorResponses.send(ctx.response(), FailureCode.UNAUTHORIZED,
           presented == null ? "missing admin key" : "invalid admin key", null);
       return;

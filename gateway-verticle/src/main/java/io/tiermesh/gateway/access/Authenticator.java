@@ -74,9 +74,9 @@ public final class Authenticator {
       return Future.failedFuture(new MeshFailure(FailureCode.UNAUTHORIZED, "missing API key"));
     }
     if (bootstrap.accepts(presented)) {
-      // The bootstrap key must keep working while Redis is down (tier 1 keeps serving).
+      // The bootstrap key's tenant may have a stored policy like any other: when it cannot be
+      // read the request is refused (policy_unavailable), never served as if it had none.
       return tenant(Tenant.DEFAULT_ID)
-          .otherwise(err -> Tenant.implicitDefault())
           .map(t -> principal(t, Principal.BOOTSTRAP_KEY_ID, RateLimits.NONE));
     }
     if (store == null || presented.length() > 256) {
@@ -96,7 +96,7 @@ public final class Authenticator {
 
   private Principal principal(Tenant t, String keyId, RateLimits keyLimits) {
     RateLimits effective = keyLimits.orElse(t.limits()).orElse(defaults);
-    return new Principal(t.id(), keyId, t.policy(), effective);
+    return new Principal(t.id(), keyId, t.policy(), effective, t.privacy());
   }
 
   private static <T> Future<T> invalid() {
@@ -109,10 +109,15 @@ public final class Authenticator {
     if (c != null && c.until() > now) {
       return Future.succeededFuture(c.value());
     }
-    return store.find(hash).onSuccess(rec -> keys.put(hash, new Cached<>(rec, now + cacheMs)));
+    return store.find(hash)
+        .recover(err -> Future.failedFuture(unavailable("API key")))
+        .onSuccess(rec -> keys.put(hash, new Cached<>(rec, now + cacheMs)));
   }
 
-  /** A tenant that has no record yet (the default one, say) gets an implicit empty one. */
+  /**
+   * A tenant the store has no record of (the default one, say) gets an empty one; a store
+   * that does not answer fails the lookup.
+   */
   private Future<Tenant> tenant(String id) {
     if (store == null) {
       return Future.succeededFuture(Tenant.implicitDefault());
@@ -123,8 +128,18 @@ public final class Authenticator {
       return Future.succeededFuture(c.value());
     }
     return store.tenant(id)
-        .map(t -> t != null ? t : new Tenant(id, null, RateLimits.NONE))
+        .recover(err -> Future.failedFuture(unavailable("tenant")))
+        .map(t -> t != null ? t : Tenant.empty(id))
         .onSuccess(t -> tenants.put(id, new Cached<>(t, now + cacheMs)));
+  }
+
+  /**
+   * A lookup that could not complete. Only a record read from the store (or still fresh in
+   * the cache) decides a policy; "unknown" never becomes "no policy".
+   */
+  private static MeshFailure unavailable(String what) {
+    return new MeshFailure(FailureCode.POLICY_UNAVAILABLE, "the " + what + " record could not "
+        + "be read from the key store (Redis), so its policy is unknown; try again later");
   }
 
   private static <V> Map<String, V> lru() {

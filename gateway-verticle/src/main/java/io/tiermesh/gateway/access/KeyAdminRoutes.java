@@ -4,13 +4,22 @@ import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.RateLimits;
+import io.tiermesh.contracts.HintVocabulary;
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.gateway.ErrorResponses;
+import io.tiermesh.gateway.StrictJson;
+import io.tiermesh.gateway.privacy.ContentDetectors.Kind;
+import io.tiermesh.gateway.privacy.PrivacySettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,13 +30,15 @@ import java.util.Set;
  *   <li>{@code GET /admin/keys[?tenant=]} → keys, masked
  *   <li>{@code DELETE /admin/keys/:id} → revoked on every gateway node at once
  *   <li>{@code GET /admin/tenants/:id}, {@code PUT /admin/tenants/:id}
- *       {@code {"policy","limits"}}
+ *       {@code {"policy","limits","defaultClassification","detectors"}}
  * </ul>
  * A key can only be created for a tenant that exists ({@code default} always does).
  */
 public final class KeyAdminRoutes {
 
   static final Set<String> POLICIES = Set.of("local_only", "local_and_hosted", "multi_cloud");
+  private static final Set<String> TENANT_FIELDS = Set.of("policy", "limits",
+      "defaultClassification", "detectors");
   private static final String ID = "[a-z0-9][a-z0-9_-]{0,62}";
 
   private final Vertx vertx;
@@ -162,7 +173,14 @@ public final class KeyAdminRoutes {
       if (policy != null && !(policy instanceof String p && POLICIES.contains(p))) {
         throw bad("'policy' must be one of " + POLICIES.stream().sorted().toList());
       }
-      t = new Tenant(id, (String) policy, limits(body.getValue("limits")));
+      for (String k : body.fieldNames()) {
+        if (!TENANT_FIELDS.contains(k)) {
+          throw bad("unknown tenant field '" + ClientText.quote(k) + "' (" + TENANT_FIELDS
+              .stream().sorted().toList() + ")");
+        }
+      }
+      t = new Tenant(id, (String) policy, limits(body.getValue("limits")),
+          privacy(body.getValue("defaultClassification"), body.getValue("detectors")));
     } catch (MeshFailure f) {
       ErrorResponses.send(ctx.response(), f.code(), f.detail(), null);
       return;
@@ -188,8 +206,40 @@ public final class KeyAdminRoutes {
   }
 
   static JsonObject view(Tenant t) {
+    JsonObject detectors = new JsonObject();
+    t.privacy().detectors().forEach((k, m) -> detectors.put(k.key(), m.key()));
     return new JsonObject().put("id", t.id()).put("object", "tenant").put("policy", t.policy())
-        .put("limits", limitsJson(t.limits()));
+        .put("limits", limitsJson(t.limits()))
+        .put("defaultClassification", t.privacy().defaultClassification())
+        .put("detectors", detectors);
+  }
+
+  /** Privacy settings from JSON; like limits, an unknown name or mode is refused. */
+  static PrivacySettings privacy(Object defaultClassification, Object detectors) {
+    if (defaultClassification != null && !(defaultClassification instanceof String dc
+        && HintVocabulary.CLASSIFICATIONS.contains(dc))) {
+      throw bad("'defaultClassification' must be one of " + HintVocabulary.CLASSIFICATIONS);
+    }
+    Map<Kind, PrivacySettings.Mode> modes = new EnumMap<>(Kind.class);
+    if (detectors != null) {
+      if (!(detectors instanceof JsonObject o)) {
+        throw bad("'detectors' must be an object, e.g. {\"email\":\"upgrade\",\"card\":\"refuse\"}");
+      }
+      List<String> kinds = Arrays.stream(Kind.values()).map(Kind::key).toList();
+      for (String k : o.fieldNames()) {
+        Kind kind = Kind.of(k);
+        PrivacySettings.Mode mode = o.getValue(k) instanceof String m
+            ? PrivacySettings.Mode.of(m) : null;
+        if (kind == null) {
+          throw bad("unknown detector '" + ClientText.quote(k) + "' (" + kinds + ")");
+        }
+        if (mode == null) {
+          throw bad("'detectors." + k + "' must be off, upgrade or refuse");
+        }
+        modes.put(kind, mode);
+      }
+    }
+    return new PrivacySettings((String) defaultClassification, modes);
   }
 
   private static JsonObject limitsJson(RateLimits l) {
@@ -235,13 +285,12 @@ public final class KeyAdminRoutes {
     throw bad("'" + what + "' must be lower-case letters, digits, '-' or '_'");
   }
 
+  /** Strict like the client APIs: {"policy":"local_only","policy":"multi_cloud"} is refused. */
   private static JsonObject bodyObject(RoutingContext ctx) {
-    try {
-      JsonObject o = ctx.body().asJsonObject();
-      return o == null ? new JsonObject() : o;
-    } catch (RuntimeException e) {
-      throw bad("body must be a JSON object");
+    if (ctx.body().buffer() == null || ctx.body().length() == 0) {
+      return new JsonObject();
     }
+    return StrictJson.object(ctx.body().buffer());
   }
 
   private static MeshFailure bad(String message) {

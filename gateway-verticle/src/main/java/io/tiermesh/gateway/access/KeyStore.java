@@ -3,6 +3,7 @@ package io.tiermesh.gateway.access;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.RateLimits;
+import io.tiermesh.gateway.privacy.PrivacySettings;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -20,7 +21,8 @@ import java.util.Map;
  *   <li>{@code {tm}:key:<hmac>} hash: id, tenant, name, masked, created, revoked, rpm, tpm, rpd
  *   <li>{@code {tm}:keyid:<id>} string: the hmac, so the admin API can name keys by id
  *   <li>{@code {tm}:keys} set of key ids; {@code {tm}:tenants} set of tenant ids
- *   <li>{@code {tm}:tenant:<id>} hash: policy, rpm, tpm, rpd
+ *   <li>{@code {tm}:tenant:<id>} hash: policy, rpm, tpm, rpd, defaultClassification,
+ *       detectors ({@code email=upgrade,card=refuse})
  * </ul>
  * Multi-key changes are single Lua scripts, so a crash never leaves half a key. Scripts return
  * flat arrays, which read the same under RESP2 and RESP3.
@@ -121,7 +123,10 @@ public final class KeyStore {
         return null;
       }
       String policy = m.get("policy");
-      return new Tenant(id, policy == null || policy.isEmpty() ? null : policy, limits(m));
+      String dc = m.get("defaultClassification");
+      return new Tenant(id, policy == null || policy.isEmpty() ? null : policy, limits(m),
+          new PrivacySettings(dc == null || dc.isEmpty() ? null : dc,
+              PrivacySettings.decodeDetectors(m.get("detectors"))));
     });
   }
 
@@ -129,6 +134,12 @@ public final class KeyStore {
     List<String> args = new ArrayList<>(List.of(t.id(), "policy",
         t.policy() == null ? "" : t.policy()));
     limitFields(t.limits(), args);
+    if (t.privacy().defaultClassification() != null) {
+      args.addAll(List.of("defaultClassification", t.privacy().defaultClassification()));
+    }
+    if (!t.privacy().detectors().isEmpty()) {
+      args.addAll(List.of("detectors", t.privacy().encodeDetectors()));
+    }
     return eval(PUT_TENANT, List.of(NS + "tenant:" + t.id(), NS + "tenants"), args).mapEmpty();
   }
 
@@ -169,6 +180,12 @@ public final class KeyStore {
       m.put(flat.get(i).toString(), flat.get(i + 1).toString());
     }
     return m;
+  }
+
+  /** Whether the store answers at all, within {@code timeoutMs}: what readiness reports. */
+  public Future<Void> ping(long timeoutMs) {
+    return redis.send(Request.cmd(Command.PING))
+        .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS).mapEmpty();
   }
 
   private Future<Response> eval(String script, List<String> keys, List<String> args) {

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway.access;
 
 import io.tiermesh.contracts.config.RateLimits;
+import io.tiermesh.gateway.privacy.PrivacySettings;
 
 /**
  * A customer of the mesh: every key belongs to one.
@@ -9,12 +10,27 @@ import io.tiermesh.contracts.config.RateLimits;
  *               {@code local_and_hosted}, {@code multi_cloud}, or a configured name); null
  *               means the router's default
  * @param limits overrides of the configured per-key defaults for the tenant's keys
+ * @param privacy default classification and content detectors for the tenant's requests
  */
-public record Tenant(String id, String policy, RateLimits limits) {
+public record Tenant(String id, String policy, RateLimits limits, PrivacySettings privacy) {
+
+  public Tenant {
+    privacy = privacy == null ? PrivacySettings.NONE : privacy;
+  }
+
+  public Tenant(String id, String policy, RateLimits limits) {
+    this(id, policy, limits, PrivacySettings.NONE);
+  }
 
   public static final String DEFAULT_ID = "default";
 
+  /** The default tenant where no store is configured (no Redis or no key secret). */
   public static Tenant implicitDefault() {
-    return new Tenant(DEFAULT_ID, null, RateLimits.NONE);
+    return empty(DEFAULT_ID);
+  }
+
+  /** A tenant the store holds no record for: the router's defaults apply. */
+  public static Tenant empty(String id) {
+    return new Tenant(id, null, RateLimits.NONE);
   }
 }

@@ -134,8 +134,12 @@ public final class ReplayReport {
     md.add(usageLine("**total**", in.usage().getJsonObject("total", new JsonObject())));
     md.add("");
     md.add("**Savings against all-premium: " + savingsPercent() + " %** (" + money(totalCost())
-        + " instead of " + money(totalPremium()) + "). The reference month at full scale: "
-        + fullMonthLine() + ".");
+        + " instead of " + money(totalPremium()) + ").");
+    md.add("");
+    // Not measured: the replay sent a fraction of the month; this is the workload table priced.
+    md.add("Projection, not a measurement: the reference month at full scale, priced from the "
+        + "workload table (docs/reference-workload.md) with every request on its rule's tier, "
+        + "would cost " + fullMonthLine() + ".");
     long headerMicros = in.outcomes().stream().filter(o -> o.costMicros() != null)
         .mapToLong(ReplayOutcome::costMicros).sum();
     long headerCount = in.outcomes().stream().filter(o -> o.costMicros() != null).count();

@@ -64,8 +64,10 @@ class ReplayReportTest {
         + "$0.2000 | 75.0 % |"), md);
     assertTrue(md.contains("**Private requests that reached a non-local backend: 0**"), md);
     // docs/reference-workload.md: $129.50 instead of 65.3 M tokens at $15 = $979.50, 86.78 % saved.
-    assertTrue(md.contains("$129.5000 (tier 2 $50.0000, tier 3 $79.5000) instead of "
-        + "$979.5000, 86.78 % saved"), md);
+    assertTrue(md.contains("Projection, not a measurement: the reference month at full scale, "
+        + "priced from the workload table (docs/reference-workload.md) with every request on its "
+        + "rule's tier, would cost $129.5000 (tier 2 $50.0000, tier 3 $79.5000) instead of "
+        + "$979.5000, 86.78 % saved."), md);
     assertTrue(md.contains("1 paid request(s) were served below their rule's tier"), md);
     assertTrue(md.contains("| legal extraction | 1 |"), md);
   }

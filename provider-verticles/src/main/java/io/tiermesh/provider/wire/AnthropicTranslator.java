@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -123,7 +124,19 @@ public final class AnthropicTranslator implements WireTranslator {
     if (options != null && options.user() != null) {
       body.put("metadata", new JsonObject().put("user_id", options.user()));
     }
-    if (r.tools() != null && !r.tools().isEmpty()) {
+    String formatTool = formatTool(r);
+    if (formatTool != null) {
+      // Anthropic has no response_format: the schema becomes the one tool the model must call,
+      // and its input is read back as the answer's text.
+      JsonObject schema = r.responseFormat() instanceof ResponseFormat.JsonSchema js
+          && js.schemaJson() != null ? new JsonObject(js.schemaJson())
+          : new JsonObject().put("type", "object");
+      body.put("tools", new JsonArray().add(new JsonObject().put("name", formatTool)
+          .put("description", "Give the answer as this JSON object.")
+          .put("input_schema", schema)));
+      body.put("tool_choice", new JsonObject().put("type", "tool").put("name", formatTool));
+    }
+    if (formatTool == null && r.tools() != null && !r.tools().isEmpty()) {
       JsonArray tools = new JsonArray();
       for (ToolDef t : r.tools()) {
         JsonObject o = new JsonObject().put("name", t.name())
@@ -138,7 +151,7 @@ public final class AnthropicTranslator implements WireTranslator {
     }
     boolean serial = r.options() != null && Boolean.FALSE.equals(r.options().parallelToolCalls())
         && r.tools() != null && !r.tools().isEmpty();
-    if (r.toolChoice() != null || serial) {
+    if (formatTool == null && (r.toolChoice() != null || serial)) {
       JsonObject choice = toolChoice(r.toolChoice() == null ? ToolChoice.AUTO : r.toolChoice());
       if (serial && !(r.toolChoice() instanceof ToolChoice.None)) {
         choice.put("disable_parallel_tool_use", true);
@@ -149,6 +162,20 @@ public final class AnthropicTranslator implements WireTranslator {
       body.put("stream", true);
     }
     return body.toBuffer();
+  }
+
+  /**
+   * The name of the tool that stands for a JSON response format, or null when the request has
+   * none, or has tools of its own (the format is then not expressed: the tools win).
+   */
+  static String formatTool(ChatRequest r) {
+    if (r.tools() != null && !r.tools().isEmpty()) {
+      return null;
+    }
+    if (r.responseFormat() instanceof ResponseFormat.JsonSchema js) {
+      return js.name() == null || js.name().isEmpty() ? "json_answer" : js.name();
+    }
+    return r.responseFormat() instanceof ResponseFormat.JsonMode ? "json_answer" : null;
   }
 
   static JsonObject toolChoice(ToolChoice c) {
@@ -165,6 +192,25 @@ public final class AnthropicTranslator implements WireTranslator {
             .put("data", img.base64())
         : new JsonObject().put("type", "url").put("url", img.url());
     return new JsonObject().put("type", "image").put("source", source);
+  }
+
+  @Override
+  public ChatResponse decodeChat(ChatRequest request, Buffer body) {
+    ChatResponse r = decodeChat(body);
+    String formatTool = formatTool(request);
+    if (formatTool == null || r.message().toolCalls() == null) {
+      return r;
+    }
+    // The format's tool call is the answer's text, as a JSON-format answer is elsewhere.
+    ToolCall call = r.message().toolCalls().get(0);
+    return new ChatResponse(r.id(), r.created(), r.model(),
+        ChatMessage.of("assistant", call.argumentsJson()),
+        "tool_calls".equals(r.finishReason()) ? "stop" : r.finishReason(), r.usage());
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(ChatRequest request) {
+    return new EventDecoder(formatTool(request) != null);
   }
 
   @Override
@@ -223,7 +269,7 @@ public final class AnthropicTranslator implements WireTranslator {
 
   @Override
   public StreamDecoder streamDecoder() {
-    return new EventDecoder();
+    return new EventDecoder(false);
   }
 
   @Override
@@ -247,6 +293,12 @@ public final class AnthropicTranslator implements WireTranslator {
     private Integer inputTokens;
     private JsonObject finalUsage;
     private String stopReason;
+    /** The request's JSON format stands as a forced tool: its input streams as text. */
+    private final boolean formatAsText;
+
+    EventDecoder(boolean formatAsText) {
+      this.formatAsText = formatAsText;
+    }
 
     @Override
     protected void onLine(String line, StreamSink sink) {
@@ -265,7 +317,9 @@ public final class AnthropicTranslator implements WireTranslator {
         }
         case "content_block_start" -> {
           JsonObject block = ev.getJsonObject("content_block", new JsonObject());
-          if ("tool_use".equals(block.getString("type"))) {
+          if ("tool_use".equals(block.getString("type")) && formatAsText) {
+            toolIndexOfBlock.put(ev.getInteger("index", 0), -1);
+          } else if ("tool_use".equals(block.getString("type"))) {
             int toolIndex = toolIndexOfBlock.size();
             toolIndexOfBlock.put(ev.getInteger("index", 0), toolIndex);
             sink.delta(null, List.of(new ToolCallDelta(toolIndex, block.getString("id"),
@@ -285,7 +339,9 @@ public final class AnthropicTranslator implements WireTranslator {
           } else if ("input_json_delta".equals(d.getString("type"))) {
             Integer toolIndex = toolIndexOfBlock.get(ev.getInteger("index", 0));
             String part = d.getString("partial_json", "");
-            if (toolIndex != null && !part.isEmpty()) {
+            if (toolIndex != null && toolIndex < 0 && !part.isEmpty()) {
+              sink.delta(part, null);
+            } else if (toolIndex != null && !part.isEmpty()) {
               sink.delta(null, List.of(new ToolCallDelta(toolIndex, null, null, part)));
             }
           }
@@ -305,7 +361,8 @@ public final class AnthropicTranslator implements WireTranslator {
               : new Usage(finalUsage != null && finalUsage.getInteger("input_tokens") != null
                   ? finalUsage.getInteger("input_tokens") : inputTokens == null ? 0 : inputTokens,
                   finalUsage == null ? 0 : finalUsage.getInteger("output_tokens", 0), false);
-          sink.end(finishReason(stopReason), u);
+          String finish = finishReason(stopReason);
+          sink.end(formatAsText && "tool_calls".equals(finish) ? "stop" : finish, u);
         }
         case "error" -> {
           done = true;

@@ -57,7 +57,7 @@ public final class OpenAiTranslator implements WireTranslator {
       body.put("stop", new JsonArray(new ArrayList<>(r.stop())));
     }
     if (r.tools() != null && !r.tools().isEmpty()) {
-      body.put("tools", functionTools(r.tools()));
+      body.put("tools", strictFunctionTools(r.tools()));
     }
     if (r.toolChoice() != null) {
       body.put("tool_choice", toolChoice(r.toolChoice()));
@@ -296,6 +296,17 @@ public final class OpenAiTranslator implements WireTranslator {
         fn.put("parameters", new JsonObject(t.parametersJson()));
       }
       tools.add(new JsonObject().put("type", "function").put("function", fn));
+    }
+    return tools;
+  }
+
+  /** OpenAI's function tools, with {@code strict} where the client set it. */
+  static JsonArray strictFunctionTools(List<ToolDef> defs) {
+    JsonArray tools = functionTools(defs);
+    for (int i = 0; i < defs.size(); i++) {
+      if (defs.get(i).strict() != null) {
+        tools.getJsonObject(i).getJsonObject("function").put("strict", defs.get(i).strict());
+      }
     }
     return tools;
   }

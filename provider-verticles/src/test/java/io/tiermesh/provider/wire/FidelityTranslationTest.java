@@ -348,4 +348,71 @@ class FidelityTranslationTest {
         """), sink);
     assertEquals(List.of("rich:null:No.:0", "rich:a:null:1", "end:stop"), seen);
   }
+
+  @Test
+  void toolStrictReachesOpenAiBackendsOnly() {
+    ChatRequest r = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), null, null, null,
+        null, List.of(new ToolDef("weather", null, WEATHER_SCHEMA, true)), null, null, null,
+        false);
+    assertEquals(true, new OpenAiTranslator().encodeChat(r).toJsonObject().getJsonArray("tools")
+        .getJsonObject(0).getJsonObject("function").getBoolean("strict"));
+    assertFalse(ollama(r).getJsonArray("tools").getJsonObject(0).getJsonObject("function")
+        .containsKey("strict"));
+  }
+
+  @Test
+  void anthropicBackendsGiveJsonFormatsThroughAForcedTool() {
+    ChatRequest r = new ChatRequest("m", List.of(ChatMessage.of("user", "Weather?")), 100, null,
+        null, null, null, null, new ResponseFormat.JsonSchema("weather", null, WEATHER_SCHEMA,
+        true), null, false);
+    JsonObject body = new AnthropicTranslator().encodeChat(r).toJsonObject();
+    assertEquals(new JsonObject(WEATHER_SCHEMA), body.getJsonArray("tools").getJsonObject(0)
+        .getJsonObject("input_schema"));
+    assertEquals(new JsonObject("{\"type\":\"tool\",\"name\":\"weather\"}"),
+        body.getJsonObject("tool_choice"));
+    ChatResponse answer = new AnthropicTranslator().decodeChat(r, Buffer.buffer("""
+        {"id":"msg_1","model":"c","content":[{"type":"tool_use","id":"toolu_1",
+          "name":"weather","input":{"city":"Oslo"}}],"stop_reason":"tool_use",
+         "usage":{"input_tokens":3,"output_tokens":4}}"""));
+    assertEquals(ChatMessage.of("assistant", "{\"city\":\"Oslo\"}"), answer.message());
+    assertEquals("stop", answer.finishReason());
+
+    StreamDecoder d = new AnthropicTranslator().streamDecoder(r);
+    List<String> seen = new ArrayList<>();
+    d.feed(Buffer.buffer("""
+        data: {"type":"message_start","message":{"usage":{"input_tokens":9}}}
+
+        data: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"weather","input":{}}}
+
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\":"}}
+
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"\\"Oslo\\"}"}}
+
+        data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":4}}
+
+        data: {"type":"message_stop"}
+
+        """), new StreamSink() {
+          @Override
+          public void delta(String text, List<ToolCallDelta> toolCalls) {
+            seen.add(text != null ? "text:" + text : "tool");
+          }
+
+          @Override
+          public void end(String finishReason, Usage usage) {
+            seen.add("end:" + finishReason);
+          }
+
+          @Override
+          public void error(String message) {
+            seen.add("error");
+          }
+        });
+    assertEquals(List.of("text:{\"city\":", "text:\"Oslo\"}", "end:stop"), seen);
+
+    ChatRequest withTools = new ChatRequest("m", List.of(ChatMessage.of("user", "x")), 100, null,
+        null, null, TOOLS, null, new ResponseFormat.JsonMode(), null, false);
+    assertEquals(2, new AnthropicTranslator().encodeChat(withTools).toJsonObject()
+        .getJsonArray("tools").size(), "the client's own tools win over the format");
+  }
 }

@@ -138,7 +138,8 @@ public final class RuleEngine {
         ruleName = Decision.FORCED;
         reason = REASON_FORCED;
         if (primary == null) {
-          return refuse(FailureCode.NOT_FOUND, "unknown model '" + facts.requestedModel()
+          return refuse(FailureCode.NOT_FOUND, "unknown model '"
+              + io.tiermesh.contracts.ClientText.quote(facts.requestedModel())
               + "' (use auto, tier-N, or provider/model from /v1/models; the rules file's "
               + "models section can alias other names)");
         }
