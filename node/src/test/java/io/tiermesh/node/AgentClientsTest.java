@@ -7,6 +7,7 @@ import io.tiermesh.simulator.Fault;
 import io.tiermesh.simulator.RequestLog;
 import io.tiermesh.simulator.Script;
 import io.tiermesh.simulator.UpstreamSimulator;
+import io.tiermesh.testsupport.RequiredTool;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,16 +37,25 @@ class AgentClientsTest {
 
   private static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
       .normalize();
+  /** npm 11 runs no install scripts: the platform packages' binaries are run directly. */
+  private static final String CLAUDE = "node_modules/@anthropic-ai/claude-code-linux-x64/claude";
+  private static final String CODEX =
+      "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex";
   static TestMesh mesh;
   private Path home;
   private Path work;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(onPath("node") && onPath("npm"), "Node.js is not installed");
+    // Fails under CI when Node.js is missing: a skipped client check would leave the build green.
+    RequiredTool.require("node", "npm");
     if (!Files.isDirectory(DIR.resolve("node_modules"))) {
       Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), DIR, Map.of(), 600);
       assertEquals(0, install.exit(), "npm ci failed:\n" + install.output());
+    }
+    for (String binary : List.of(CLAUDE, CODEX)) {
+      assertTrue(Files.isExecutable(DIR.resolve(binary)), binary + " is missing: the platform "
+          + "package did not install (npm ci in sdk-tests/agents on linux-x64)");
     }
     mesh = new TestMesh();
   }
@@ -121,7 +130,7 @@ class AgentClientsTest {
     if (paid) {
       env.put("ANTHROPIC_CUSTOM_HEADERS", "X-TierMesh-Quality: high");
     }
-    Result r = run(List.of(DIR.resolve("node_modules/@anthropic-ai/claude-code-linux-x64/claude")
+    Result r = run(List.of(DIR.resolve(CLAUDE)
         .toString(), "-p", "Create hello.txt in the current directory saying hello",
         "--permission-mode", "acceptEdits"), work, env, 180);
     String sims = log(sim);
@@ -158,8 +167,7 @@ class AgentClientsTest {
     env.put("HOME", home.toString());
     env.put("CODEX_HOME", codexHome.toString());
     env.put("TIERMESH_API_KEY", TestMesh.KEY);
-    return run(List.of(DIR.resolve("node_modules/@openai/codex-linux-x64/vendor/"
-        + "x86_64-unknown-linux-musl/bin/codex").toString(), "exec", "--skip-git-repo-check",
+    return run(List.of(DIR.resolve(CODEX).toString(), "exec", "--skip-git-repo-check",
         "-s", "workspace-write", task), work, env, 180);
   }
 
@@ -234,16 +242,4 @@ class AgentClientsTest {
     }
   }
 
-  private static boolean onPath(String binary) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(d, binary))) {
-        return true;
-      }
-    }
-    return false;
-  }
 }
