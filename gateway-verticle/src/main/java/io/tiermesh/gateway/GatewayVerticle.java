@@ -198,8 +198,28 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
+    if (ctx.request().getHeader("anthropic-version") != null) {
+      json(ctx.response(), 200, anthropicModels(modelList().keySet()));
+      return;
+    }
     json(ctx.response(), 200, new JsonObject().put("object", "list")
         .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+  }
+
+  /**
+   * The list in Anthropic's shape, for clients that send {@code anthropic-version} (Anthropic's
+   * SDKs do on every call): one page holding every model.
+   */
+  static JsonObject anthropicModels(java.util.Collection<String> ids) {
+    JsonArray data = new JsonArray();
+    for (String id : ids) {
+      data.add(new JsonObject().put("type", "model").put("id", id).put("display_name", id)
+          .put("created_at", "1970-01-01T00:00:00Z"));
+    }
+    List<String> ordered = List.copyOf(ids);
+    return new JsonObject().put("data", data).put("has_more", false)
+        .put("first_id", ordered.isEmpty() ? null : ordered.get(0))
+        .put("last_id", ordered.isEmpty() ? null : ordered.get(ordered.size() - 1));
   }
 
   /**

@@ -234,4 +234,18 @@ class AnthropicApiEndToEndTest {
     assertTrue(err.getJsonObject("error").getString("message").contains("web_search"));
     assertEquals(0, mesh.local.log().calls());
   }
+
+  @Test
+  void modelsListIsInAnthropicsShapeForAnthropicClients() throws Exception {
+    HttpResponse<String> r = mesh.send("GET", "/v1/models", null, "x-api-key", TestMesh.KEY,
+        "anthropic-version", "2023-06-01");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject page = new JsonObject(r.body());
+    assertEquals(false, page.getBoolean("has_more"));
+    JsonObject first = page.getJsonArray("data").getJsonObject(0);
+    assertEquals("model", first.getString("type"));
+    assertEquals("auto", first.getString("id"));
+    assertEquals("auto", page.getString("first_id"));
+    assertTrue(first.getString("created_at").endsWith("Z"));
+  }
 }
