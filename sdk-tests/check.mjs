@@ -60,6 +60,24 @@ check('openai models', async () => {
   const ids = [];
   for await (const m of openai.models.list()) ids.push(m.id);
   assert.ok(ids.includes('auto') && ids.includes('tier-1'), ids.join(','));
+  const local = ids.find((id) => id.includes('/'));
+  const one = await openai.models.retrieve(local);
+  assert.equal(one.id, local);
+  assert.equal(one.object, 'model');
+  await assert.rejects(openai.models.retrieve('no-such-model'),
+    (e) => e instanceof OpenAI.NotFoundError && e.status === 404);
+});
+
+check('openai embeddings from token arrays', async () => {
+  // cl100k_base ids of 'Hello world' and 'The quick brown fox': LangChain's default input form.
+  const tokens = [[9906, 1917], [791, 4062, 14198, 39935]];
+  const asTokens = await openai.embeddings.create({ model: 'auto', input: tokens });
+  const asText = await openai.embeddings.create({ model: 'auto', input: ['Hello world', 'The quick brown fox'] });
+  assert.equal(asTokens.data.length, 2);
+  assert.deepEqual(asTokens.data.map((d) => d.embedding), asText.data.map((d) => d.embedding));
+  const one = await openai.embeddings.create({ model: 'auto', input: tokens[0] });
+  assert.deepEqual(one.data[0].embedding, asText.data[0].embedding);
+  assert.ok(asTokens.usage.prompt_tokens > 0);
 });
 
 check('openai errors', async () => {

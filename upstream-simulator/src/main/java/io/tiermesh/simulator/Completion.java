@@ -19,10 +19,6 @@ record Completion(List<String> pieces, Stop stop, List<ToolCall> calls, boolean 
     /** Why the answer ended; each format names these its own way. */
     enum Stop { END, LENGTH, TOOL, CONTENT_FILTER, REFUSAL }
 
-    Completion withPromptTokens(int tokens) {
-        return new Completion(pieces, stop, calls, refusal, contentSeed, tokens, completionTokens);
-    }
-
     /**
      * One tool call.
      *
@@ -38,6 +34,11 @@ record Completion(List<String> pieces, Stop stop, List<ToolCall> calls, boolean 
 
     boolean toolCalls() {
         return !calls.isEmpty();
+    }
+
+    /** The same answer reporting {@code tokens} prompt tokens (another way of counting them). */
+    Completion withPromptTokens(int tokens) {
+        return new Completion(pieces, stop, calls, refusal, contentSeed, tokens, completionTokens);
     }
 
     /** The text answer (or refusal text); empty for tool calls. */

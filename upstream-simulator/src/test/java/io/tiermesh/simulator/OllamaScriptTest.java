@@ -38,6 +38,8 @@ class OllamaScriptTest extends SimulatorTestBase {
         assertEquals("lookup", calls.getJsonObject(1).getJsonObject("function").getString("name"));
         assertTrue(calls.getJsonObject(0).getJsonObject("function").getJsonObject("arguments").getValue("city") instanceof String);
         assertEquals("stop", body.getString("done_reason"));
+        assertEquals(2, lastEntry().toolCalls());
+        assertEquals(2, lastEntry().toJson().getInteger("toolCalls"));
 
         List<JsonObject> lines = lines(post("/api/chat", request.copy().put("stream", true)).await());
         assertEquals(calls, lines.get(0).getJsonObject("message").getJsonArray("tool_calls"));
@@ -80,6 +82,7 @@ class OllamaScriptTest extends SimulatorTestBase {
         request.getJsonArray("messages").getJsonObject(0).put("images", new JsonArray().add("AAAA").add("BBBB"));
         JsonObject body = ok(post("/api/chat", request).await());
         assertEquals(1 + 2 * Generator.IMAGE_TOKENS, body.getInteger("prompt_eval_count"));
+        assertEquals(2, lastEntry().images());
         assertTrue(body.getJsonObject("message").getString("content").startsWith("images:2 "));
     }
 
