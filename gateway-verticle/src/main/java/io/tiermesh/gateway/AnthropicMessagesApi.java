@@ -21,29 +21,52 @@ import java.util.List;
  * The Anthropic Messages API as the gateway speaks it to clients: request parsing into the
  * mesh's {@link ChatRequest}, and the message and stream-event shapes Anthropic's SDKs expect.
  *
- * <p>Mapping into the mesh's (OpenAI-like) form: the top-level {@code system} becomes a leading
- * system message; an assistant {@code tool_use} block becomes a tool call; a user
- * {@code tool_result} block becomes a {@code tool} message answering that call; {@code
+ * <p>Mapping into the mesh's (OpenAI-like) form: the top-level {@code system} and any
+ * {@code system} entries inside {@code messages} (current Claude Code sends one) become one
+ * leading system message, in order; an assistant {@code tool_use} block becomes a tool call; a
+ * user {@code tool_result} block becomes a {@code tool} message answering that call; {@code
  * stop_sequences} become stop strings; {@code tool_choice} becomes its OpenAI equivalent
  * ({@code any} → {@code required}); base64 {@code image} blocks become image parts; replayed
- * {@code thinking} blocks are dropped. Content the mesh cannot carry (documents, remote
- * images, server tools) is refused with a 400 naming the field rather than dropped.
- * {@code top_k}, {@code metadata.user_id} and {@code disable_parallel_tool_use} are carried as
- * request options.
+ * {@code thinking} blocks are dropped.
+ *
+ * <p>What current clients send by default is accepted even where no backend can use it, so an
+ * unconfigured client keeps working: {@code thinking}, {@code context_management}, {@code
+ * output_config.effort}, {@code cache_control} marks and {@code anthropic-beta} flags are
+ * checked for shape and not forwarded; tools that run inside Anthropic's service (server
+ * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
+ * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
+ * Content the mesh cannot carry (documents, remote images) is refused with a 400 naming the
+ * field rather than dropped. {@code top_k}, {@code metadata.user_id} and {@code
+ * disable_parallel_tool_use} are carried as request options.
  */
 public final class AnthropicMessagesApi {
 
   private AnthropicMessagesApi() {}
 
   /** A parsed request plus what only the client-facing side needs. */
-  public record Parsed(ChatRequest chat, JsonObject metadata) {}
+  /**
+   * @param droppedTools the names of offered tools the backend never sees (server tools), in
+   *                     the client's order; empty when none
+   */
+  public record Parsed(ChatRequest chat, JsonObject metadata, List<String> droppedTools) {}
 
   public static Parsed parse(JsonObject body) {
+    return parse(body, true);
+  }
+
+  /**
+   * @param requireMaxTokens false for {@code count_tokens}, whose body is a Messages request
+   *                         without {@code max_tokens}
+   */
+  public static Parsed parse(JsonObject body, boolean requireMaxTokens) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
       throw RequestRejected.field("model", "is required");
     }
     Object maxTokens = body.getValue("max_tokens");
+    if (!requireMaxTokens && maxTokens == null) {
+      maxTokens = 1;
+    }
     if (!(maxTokens instanceof Number mt) || mt.doubleValue() < 1
         || mt.doubleValue() > Integer.MAX_VALUE || mt.doubleValue() != Math.rint(mt.doubleValue())) {
       throw RequestRejected.field("max_tokens", "is required and must be a positive integer");
@@ -53,13 +76,22 @@ public final class AnthropicMessagesApi {
       throw RequestRejected.field("messages", "must be a non-empty array");
     }
     List<ChatMessage> messages = new ArrayList<>(arr.size() + 1);
-    String system = systemText(body.getValue("system"));
-    if (system != null) {
-      messages.add(ChatMessage.of("system", system));
+    StringBuilder system = new StringBuilder();
+    String top = systemText(body.getValue("system"), "system");
+    if (top != null) {
+      system.append(top);
     }
     for (int i = 0; i < arr.size(); i++) {
       if (!(arr.getValue(i) instanceof JsonObject msg)) {
         throw RequestRejected.field("messages[" + i + "]", "must be an object");
+      }
+      if ("system".equals(msg.getValue("role"))) {
+        // Every backend format has one place for instructions; entries are joined in order.
+        String entry = systemText(msg.getValue("content"), "messages[" + i + "].content");
+        if (entry != null && !entry.isEmpty()) {
+          system.append(system.isEmpty() ? "" : "\n\n").append(entry);
+        }
+        continue;
       }
       try {
         addMessage(messages, msg);
@@ -67,10 +99,33 @@ public final class AnthropicMessagesApi {
         throw RequestRejected.within("messages[" + i + "]", f);
       }
     }
+    if (messages.isEmpty()) {
+      throw RequestRejected.field("messages", "must hold at least one user or assistant turn");
+    }
+    if (!system.isEmpty() || top != null) {
+      messages.add(0, ChatMessage.of("system", system.toString()));
+    }
+    thinking(body.getValue("thinking"));
+    optionalObject(body, "context_management");
+    optionalObject(body, "output_config");
     boolean stream = JsonFields.bool(body, "stream");
-    List<ToolDef> tools = tools(body);
+    List<String> dropped = new ArrayList<>();
+    List<ToolDef> tools = tools(body, dropped);
     Object rawChoice = body.getValue("tool_choice");
     ToolChoice choice = toolChoice(rawChoice);
+    if (choice instanceof ToolChoice.Function f && dropped.contains(f.name())) {
+      throw RequestRejected.field("tool_choice.name", "'" + f.name() + "' is a server tool, "
+          + "which no backend of this gateway can run");
+    }
+    if (tools == null && !dropped.isEmpty()) {
+      if (choice != null && choice.forced()) {
+        throw RequestRejected.field("tool_choice", "forces a tool, but the only tools offered "
+            + "are server tools, which no backend of this gateway can run: "
+            + String.join(", ", dropped));
+      }
+      // Nothing left to choose from: a backend given a choice without tools refuses it.
+      choice = null;
+    }
     ChatChecks.toolChoiceFits(choice, tools, "tool_choice");
     Boolean parallel = null;
     if (rawChoice instanceof JsonObject c && c.getValue("disable_parallel_tool_use") != null) {
@@ -92,10 +147,43 @@ public final class AnthropicMessagesApi {
         stopSequences(body), tools, choice, null, null, stream,
         ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId, null,
             null));
-    return new Parsed(chat, (JsonObject) metadata);
+    return new Parsed(chat, (JsonObject) metadata, List.copyOf(dropped));
   }
 
-  private static String systemText(Object system) {
+  /**
+   * Extended thinking: checked for shape, then not forwarded. The backends' reasoning
+   * controls differ per model and a non-reasoning model refuses them, so honouring the
+   * setting would turn a working request into a failing one.
+   */
+  private static void thinking(Object raw) {
+    if (raw == null) {
+      return;
+    }
+    if (!(raw instanceof JsonObject t) || !(t.getValue("type") instanceof String type)) {
+      throw RequestRejected.field("thinking", "must be an object with a type");
+    }
+    switch (type) {
+      case "enabled" -> {
+        if (!(t.getValue("budget_tokens") instanceof Number n) || n.doubleValue() < 1) {
+          throw RequestRejected.field("thinking.budget_tokens",
+              "is required with type 'enabled' and must be a positive integer");
+        }
+      }
+      case "adaptive", "disabled" -> { }
+      default -> throw RequestRejected.field("thinking.type",
+          "must be enabled, adaptive or disabled");
+    }
+  }
+
+  private static void optionalObject(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v != null && !(v instanceof JsonObject)) {
+      throw RequestRejected.field(key, "must be an object");
+    }
+  }
+
+  /** A system prompt as a string or text blocks ({@code cache_control} marks are ignored). */
+  private static String systemText(Object system, String at) {
     if (system == null) {
       return null;
     }
@@ -107,7 +195,7 @@ public final class AnthropicMessagesApi {
       for (int b = 0; b < blocks.size(); b++) {
         if (!(blocks.getValue(b) instanceof JsonObject block)
             || !"text".equals(block.getValue("type")) || !(block.getValue("text") instanceof String t)) {
-          throw RequestRejected.field("system[" + b + "]", "must be a text block");
+          throw RequestRejected.field(at + "[" + b + "]", "must be a text block");
         }
         if (sb.length() > 0) {
           sb.append("\n\n");
@@ -116,14 +204,14 @@ public final class AnthropicMessagesApi {
       }
       return sb.toString();
     }
-    throw RequestRejected.field("system", "must be a string or an array of text blocks");
+    throw RequestRejected.field(at, "must be a string or an array of text blocks");
   }
 
   /** One message (several mesh messages when it carries tool results), named relative to it. */
   private static void addMessage(List<ChatMessage> out, JsonObject msg) {
     Object role = msg.getValue("role");
     if (!"user".equals(role) && !"assistant".equals(role)) {
-      throw RequestRejected.field("role", "must be 'user' or 'assistant'");
+      throw RequestRejected.field("role", "must be 'user', 'assistant' or 'system'");
     }
     Object content = msg.getValue("content");
     if (content instanceof String s) {
@@ -247,7 +335,8 @@ public final class AnthropicMessagesApi {
     return out.isEmpty() ? null : List.copyOf(out);
   }
 
-  private static List<ToolDef> tools(JsonObject body) {
+  /** The client tools; server tools are left out and their names added to {@code dropped}. */
+  private static List<ToolDef> tools(JsonObject body, List<String> dropped) {
     Object raw = body.getValue("tools");
     if (raw == null) {
       return null;
@@ -258,7 +347,10 @@ public final class AnthropicMessagesApi {
     List<ToolDef> out = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
       try {
-        out.add(tool(arr.getValue(i)));
+        ToolDef t = tool(arr.getValue(i), dropped);
+        if (t != null) {
+          out.add(t);
+        }
       } catch (MeshFailure f) {
         throw RequestRejected.within("tools[" + i + "]", f);
       }
@@ -266,15 +358,21 @@ public final class AnthropicMessagesApi {
     return out.isEmpty() ? null : List.copyOf(out);
   }
 
-  private static ToolDef tool(Object raw) {
+  /** A client tool, or null for a server tool (its name is added to {@code dropped}). */
+  private static ToolDef tool(Object raw, List<String> dropped) {
     if (!(raw instanceof JsonObject tool)) {
       throw RequestRejected.element("must be an object");
     }
     Object type = tool.getValue("type");
     if (type != null && !"custom".equals(type)) {
-      // Server tools (web search, code execution) run inside Anthropic's service.
-      throw RequestRejected.field("type", "server tools are not supported; only client "
-          + "tools with an input_schema are");
+      // Server tools (web search, code execution...) run inside Anthropic's service; no
+      // backend here can run them, and a client that merely offers one must keep working.
+      if (!(type instanceof String t)) {
+        throw RequestRejected.field("type", "must be a string");
+      }
+      Object name = tool.getValue("name");
+      dropped.add(name instanceof String n && !n.isBlank() ? n : t);
+      return null;
     }
     String name = JsonFields.string(tool, "name", null, true);
     ChatChecks.toolName(name, "name");

@@ -20,6 +20,8 @@ import io.vertx.core.json.JsonObject;
 final class AnthropicStreamEncoder implements StreamEncoder {
 
   private final String messageId;
+  /** The gateway's count of the prompt, for {@code message_start}. */
+  private final int inputTokens;
 
   /** The open block's Anthropic index, or -1 when none is open. */
   private int openBlock = -1;
@@ -29,7 +31,16 @@ final class AnthropicStreamEncoder implements StreamEncoder {
   private int openToolIndex = -1;
 
   AnthropicStreamEncoder(String messageId) {
+    this(messageId, 0);
+  }
+
+  /**
+   * @param inputTokens the prompt's size as the gateway counts it: clients size their context
+   *                    window from {@code message_start}, before the backend has reported
+   */
+  AnthropicStreamEncoder(String messageId, int inputTokens) {
     this.messageId = messageId;
+    this.inputTokens = inputTokens;
   }
 
   @Override
@@ -41,7 +52,8 @@ final class AnthropicStreamEncoder implements StreamEncoder {
           .put("message", new JsonObject().put("id", messageId).put("type", "message")
               .put("role", "assistant").put("model", model).put("content", new JsonArray())
               .putNull("stop_reason").putNull("stop_sequence")
-              .put("usage", AnthropicMessagesApi.usage(Usage.ZERO)))));
+              .put("usage", new JsonObject().put("input_tokens", inputTokens)
+                  .put("output_tokens", 0)))));
     }
     // A backend's refusal is text to an Anthropic client (its own refusals are text too).
     String text = c.refusal() == null ? c.text()

@@ -44,6 +44,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final long HEALTH_TIMEOUT_MS = 1_000;
   /** The route reason of ledger entries for answers served from the response cache. */
   static final String CACHE_HIT_REASON = "cache-hit";
+  /** Offered tools the backend never saw (they run only inside their vendor's service). */
+  static final String DROPPED_TOOLS_HEADER = "X-TierMesh-Dropped-Tools";
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
@@ -124,6 +126,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
+    router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
+    router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
         limits, answers, access, retryAfter);
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
@@ -265,6 +269,9 @@ public final class GatewayVerticle extends VerticleBase {
       JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
+      if (!parsed.droppedTools().isEmpty()) {
+        resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(),
@@ -300,12 +307,36 @@ public final class GatewayVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Anthropic's {@code POST /v1/messages/count_tokens}: the same parse and checks as a
+   * message (a request that would be refused is refused here too), then the gateway's count.
+   * No backend is called and nothing is billed.
+   */
+  private void countTokens(RoutingContext ctx, InputLimits limits) {
+    try {
+      limits.checkBody(ctx.body().buffer());
+      JsonObject body = StrictJson.object(ctx.body().buffer());
+      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
+      if (!parsed.droppedTools().isEmpty()) {
+        ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
+      json(ctx.response(), 200, new JsonObject().put("input_tokens",
+          TokenCount.estimate(parsed.chat())));
+    } catch (MeshFailure rejected) {
+      ErrorShape.ANTHROPIC.reject(ctx.response(), rejected);
+    } catch (ClassCastException wrongType) {
+      ErrorShape.ANTHROPIC.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "a field has the wrong JSON type", null);
+    }
+  }
+
   /** Routes a request that no stored answer could serve, and reports its outcome. */
   private void execute(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
       RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
     HttpServerResponse resp = ctx.response();
     long started = System.nanoTime();
-    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic"
+        : api == ClientApi.RESPONSES ? "responses" : "openai";
     String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
