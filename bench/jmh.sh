@@ -2,7 +2,7 @@
 # JMH micro-benchmarks of the hot pure functions: the router's rule decision, the bus record
 # codec, the provider translators and the gateway's OpenAI request parse (bench/src/main/java/
 # io/tiermesh/bench/jmh). Writes bench/jmh-results.json and the JMH section of bench/RESULTS.md.
-# Short settings (1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, -prof gc): about 6 minutes.
+# Short settings (1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, -prof gc): about 7 minutes.
 #   bench/jmh.sh                  # everything
 #   bench/jmh.sh RuleDecision     # a subset: any JMH arguments (regexps, -p, -prof ...) pass on
 # TIERMESH_JMH_NOTE="..." adds a line about the machine to the report (e.g. other load).

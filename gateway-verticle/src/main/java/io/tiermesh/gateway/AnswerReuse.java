@@ -63,30 +63,71 @@ final class AnswerReuse {
     this.onCacheHit = onCacheHit;
   }
 
-  /** What the request path reports back for a request that is executed. */
-  final class Ticket {
-    private final Principal principal;
+  /**
+   * A request running under an {@code Idempotency-Key} (or under none: then both reports do
+   * nothing). Whatever the endpoint, it reports once: the answer to keep, or that it is over
+   * without one, which releases the key so a retry may run.
+   */
+  final class KeyClaim {
+    private final String tenant;
     private final String idemKey;
     private final String requestHash;
+    private boolean done;
+
+    private KeyClaim(String tenant, String idemKey, String requestHash) {
+      this.tenant = tenant;
+      this.idemKey = idemKey;
+      this.requestHash = requestHash;
+    }
+
+    boolean held() {
+      return idemKey != null;
+    }
+
+    /** The record as carried with the request, or null when it sent no key. */
+    IdempotencyClaim claim() {
+      return idemKey == null ? null : StoredAnswers.claim(tenant, idemKey, requestHash);
+    }
+
+    /** @param stored the answer as JSON text, replayed as is to a retry with the same key */
+    void completed(String stored) {
+      if (!done) {
+        done = true;
+        if (idemKey != null) {
+          store.completeStored(tenant, idemKey, requestHash, stored, idempotencyTtlMs);
+        }
+      }
+    }
+
+    void released() {
+      if (!done) {
+        done = true;
+        if (idemKey != null) {
+          store.release(tenant, idemKey, requestHash);
+        }
+      }
+    }
+  }
+
+  /** What the request path reports back for a request that is executed. */
+  final class Ticket {
+    private final KeyClaim key;
     private final String cacheKey;
     private boolean done;
 
-    private Ticket(Principal principal, String idemKey, String requestHash, String cacheKey) {
-      this.principal = principal;
-      this.idemKey = idemKey;
-      this.requestHash = requestHash;
+    private Ticket(KeyClaim key, String cacheKey) {
+      this.key = key;
       this.cacheKey = cacheKey;
     }
 
     /** The idempotency record this request holds, or null when it sent no key. */
     IdempotencyClaim claim() {
-      return idemKey == null ? null
-          : StoredAnswers.claim(principal.tenant(), idemKey, requestHash);
+      return key.claim();
     }
 
     /** The stream encoder, recording the delivered answer when it must be stored. */
     StreamEncoder wrap(StreamEncoder encoder) {
-      return idemKey == null && cacheKey == null ? encoder
+      return !key.held() && cacheKey == null ? encoder
           : new AnswerRecorder(encoder, this::succeeded);
     }
 
@@ -95,8 +136,8 @@ final class AnswerReuse {
         return;
       }
       done = true;
-      if (idemKey != null) {
-        store.complete(principal.tenant(), idemKey, requestHash, a, idempotencyTtlMs);
+      if (key.held()) {
+        key.completed(a.toJson().encode());
       }
       if (cacheKey != null) {
         store.cache(cacheKey, a, cacheTtlMs);
@@ -107,9 +148,7 @@ final class AnswerReuse {
     void finished() {
       if (!done) {
         done = true;
-        if (idemKey != null) {
-          store.release(principal.tenant(), idemKey, requestHash);
-        }
+        key.released();
       }
     }
   }
@@ -139,68 +178,99 @@ final class AnswerReuse {
     return store.release(orphan.claim());
   }
 
-  Future<Ticket> admit(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
-      RoutingHints hints, Principal principal, String requestId) {
-    long started = System.nanoTime();
-    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+  /**
+   * The {@code Idempotency-Key} step every endpoint shares: no header (or no Redis) runs the
+   * request unclaimed; a bad key is a 400; a key in use is a 409, one used with another request
+   * (body, routing hints as applied, tenant policy: see {@link #requestHash}) a 422; a finished
+   * one is replayed through {@code replay} (given the stored JSON text). In those cases the
+   * request is answered here and the future yields null. Redis trouble never fails a request:
+   * it then runs unclaimed.
+   */
+  Future<KeyClaim> claimKey(RoutingContext ctx, ErrorShape errors, Principal principal,
+      RoutingHints hints, java.util.function.Consumer<String> replay) {
     String idemKey = ctx.request().getHeader("Idempotency-Key");
-    boolean cacheable = store != null && cacheTtlMs > 0 && cacheable(ctx, parsed.chat());
-    if (store == null || (idemKey == null && !cacheable)) {
-      return Future.succeededFuture(new Ticket(principal, null, null, null));
+    String tenant = principal.tenant();
+    if (store == null || idemKey == null) {
+      return Future.succeededFuture(new KeyClaim(tenant, null, null));
     }
-    if (idemKey != null && (idemKey.isEmpty() || idemKey.length() > 255)) {
-      api.errors().send(ctx.response(), FailureCode.BAD_REQUEST,
+    if (idemKey.isEmpty() || idemKey.length() > 255) {
+      errors.send(ctx.response(), FailureCode.BAD_REQUEST,
           "Idempotency-Key must have 1 to 255 characters", null);
-      return Future.succeededFuture(NONE_MARKER);
+      return Future.succeededFuture(null);
     }
-    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().asString(), hints,
+    String requestHash = requestHash(ctx.request().path(), ctx.body().buffer(), hints,
         principal.policy());
-    String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
-    Future<StoredAnswers.Begin> claim = idemKey == null
-        ? Future.succeededFuture(new StoredAnswers.Begin(StoredAnswers.Claim.NEW, null))
-        : store.begin(principal.tenant(), idemKey, requestHash, claimMs);
-    return claim.compose(b -> switch (b.claim()) {
+    return store.beginStored(tenant, idemKey, requestHash, claimMs).map(b -> switch (b.claim()) {
       case BUSY -> {
-        api.errors().send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
+        errors.send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
             "a request with this Idempotency-Key is still in progress", null);
-        yield Future.succeededFuture(NONE_MARKER);
+        yield (KeyClaim) null;
       }
       case MISMATCH -> {
-        api.errors().send(ctx.response(), FailureCode.IDEMPOTENCY_MISMATCH,
+        errors.send(ctx.response(), FailureCode.IDEMPOTENCY_MISMATCH,
             "this Idempotency-Key was used with a different request (body, routing hints "
                 + "or tenant policy)", null);
-        yield Future.succeededFuture(NONE_MARKER);
+        yield null;
       }
       case DONE -> {
         metrics.replay();
         ctx.response().putHeader(REPLAY_HEADER, "true");
-        replay(ctx.response(), api, parsed, requestId, b.answer());
-        metrics.request(apiName, b.answer().route(), "replay", 200, started);
-        yield Future.succeededFuture(NONE_MARKER);
+        replay.accept(b.stored());
+        yield null;
       }
-      case NEW -> {
-        Ticket t = new Ticket(principal, idemKey, requestHash, cacheKey);
-        if (cacheKey == null) {
-          yield Future.succeededFuture(t);
+      case NEW -> new KeyClaim(tenant, idemKey, requestHash);
+    }).otherwise(err -> new KeyClaim(tenant, null, null));
+  }
+
+  Future<Ticket> admit(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
+      RoutingHints hints, Principal principal, String requestId) {
+    long started = System.nanoTime();
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    boolean cacheable = store != null && cacheTtlMs > 0 && cacheable(ctx, parsed.chat());
+    String cacheKey = cacheable ? cacheKey(principal, hints, parsed.chat()) : null;
+    return claimKey(ctx, api.errors(), principal, hints, stored -> {
+      Answer answer = Answer.fromJson(new JsonObject(stored));
+      replay(ctx.response(), api, parsed, requestId, answer);
+      metrics.request(apiName, answer.route(), "replay", 200, started);
+    }).compose(key -> {
+      if (key == null) {
+        return Future.succeededFuture(NONE_MARKER);
+      }
+      Ticket t = new Ticket(key, cacheKey);
+      if (cacheKey == null) {
+        return Future.succeededFuture(t);
+      }
+      return store.cached(cacheKey).map(hit -> {
+        if (hit == null) {
+          metrics.cacheLookup(false);
+          ctx.response().putHeader(CACHE_HEADER, "miss");
+          return t;
         }
-        yield store.cached(cacheKey).map(hit -> {
-          if (hit == null) {
-            metrics.cacheLookup(false);
-            ctx.response().putHeader(CACHE_HEADER, "miss");
-            return t;
-          }
-          metrics.cacheLookup(true);
-          if (onCacheHit != null) {
-            onCacheHit.hit(hit, principal.tenant(), requestId);
-          }
-          ctx.response().putHeader(CACHE_HEADER, "hit");
-          t.succeeded(hit);
-          replay(ctx.response(), api, parsed, requestId, hit);
-          metrics.request(apiName, hit.route(), "hit", 200, started);
-          return NONE_MARKER;
-        }).otherwise(err -> t);
-      }
-    }).otherwise(err -> new Ticket(principal, null, null, null));
+        metrics.cacheLookup(true);
+        if (onCacheHit != null) {
+          onCacheHit.hit(hit, principal.tenant(), requestId);
+        }
+        ctx.response().putHeader(CACHE_HEADER, "hit");
+        t.succeeded(hit);
+        replay(ctx.response(), api, parsed, requestId, hit);
+        metrics.request(apiName, hit.route(), "hit", 200, started);
+        return NONE_MARKER;
+      }).otherwise(err -> t);
+    });
+  }
+
+  /**
+   * What an Idempotency-Key is bound to: the body and also everything else that decides where
+   * the request may go — the routing hints as finally applied (headers, metadata, tenant
+   * default, content detectors) and the tenant's execution policy now. A retry that changes
+   * any of them, or arrives after the tenant's policy changed, is a different request (422),
+   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   */
+  static String requestHash(String path, io.vertx.core.buffer.Buffer body, RoutingHints hints,
+      String policy) {
+    return StoredAnswers.sha256(path + "\n", body, "\n" + new JsonArray()
+        .add(hints.classification()).add(hints.task()).add(hints.quality())
+        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
   }
 
   private static boolean cacheable(RoutingContext ctx, ChatRequest chat) {
@@ -211,6 +281,9 @@ final class AnswerReuse {
     String opt = ctx.request().getHeader(CACHE_HEADER);
     if (opt != null && opt.equalsIgnoreCase("bypass")) {
       return false;
+    }
+    if (chat.options() != null && chat.options().wantsLogprobs()) {
+      return false; // stored answers keep text and tool calls, not per-token probabilities
     }
     return (opt != null && opt.equalsIgnoreCase("use"))
         || (chat.temperature() != null && chat.temperature() == 0.0);
@@ -233,8 +306,9 @@ final class AnswerReuse {
           calls.add(new JsonArray().add(t.id()).add(t.name()).add(t.argumentsJson()));
         }
       }
+      // Parts are records: their text form names every field, images included.
       msgs.add(new JsonArray().add(m.role()).add(m.content()).add(m.name()).add(m.toolCallId())
-          .add(calls));
+          .add(calls).add(m.parts() == null ? null : m.parts().toString()));
     }
     JsonArray tools = new JsonArray();
     if (c.tools() != null) {
@@ -244,7 +318,9 @@ final class AnswerReuse {
     }
     return new JsonArray().add(c.model()).add(msgs).add(c.maxTokens()).add(c.temperature())
         .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
-        .add(tools).add(c.toolChoiceJson()).add(c.responseFormatJson()).add(c.seed())
+        .add(tools).add(c.toolChoice() == null ? null : c.toolChoice().toString())
+        .add(c.responseFormat() == null ? null : c.responseFormat().toString()).add(c.seed())
+        .add(c.options() == null ? null : c.options().toString())
         .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
             .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
         .encode();

@@ -5,6 +5,7 @@ import io.tiermesh.contracts.EmbedOutcome;
 import io.tiermesh.contracts.EmbedRequest;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.gateway.access.AccessLayer;
@@ -23,7 +24,8 @@ import java.util.List;
 /**
  * {@code POST /v1/embeddings} in OpenAI's format: parses the request, sends it to the router
  * (which walks the chain like chat, tier 1 by default) and writes the vectors back as
- * {@code float} arrays or little-endian float32 {@code base64}.
+ * {@code float} arrays or little-endian float32 {@code base64}. The body checks, the
+ * {@code Idempotency-Key} handling and the tokens-per-minute charge are the chat path's own.
  */
 final class EmbeddingsEndpoint {
 
@@ -32,10 +34,19 @@ final class EmbeddingsEndpoint {
 
   private final Vertx vertx;
   private final long timeoutMs;
+  private final InputLimits limits;
+  private final AnswerReuse answers;
+  private final AccessLayer access;
+  private final RetryAfter retryAfter;
 
-  EmbeddingsEndpoint(Vertx vertx, long timeoutMs) {
+  EmbeddingsEndpoint(Vertx vertx, long timeoutMs, InputLimits limits, AnswerReuse answers,
+      AccessLayer access, RetryAfter retryAfter) {
+    this.retryAfter = retryAfter;
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
+    this.limits = limits;
+    this.answers = answers;
+    this.access = access;
   }
 
   /** The parsed request, before a request id and deadline are attached. */
@@ -50,21 +61,7 @@ final class EmbeddingsEndpoint {
     if (model != null && !(model instanceof String)) {
       throw RequestRejected.bad("'model' must be a string");
     }
-    Object raw = body.getValue("input");
-    List<String> input = new ArrayList<>();
-    if (raw instanceof String s) {
-      input.add(s);
-    } else if (raw instanceof JsonArray arr && !arr.isEmpty()) {
-      for (Object item : arr) {
-        if (!(item instanceof String s)) {
-          throw RequestRejected.bad("'input' must be a string or an array of strings "
-              + "(token arrays are not supported)");
-        }
-        input.add(s);
-      }
-    } else {
-      throw RequestRejected.bad("'input' is required: a string or a non-empty array of strings");
-    }
+    List<String> input = input(body.getValue("input"));
     if (input.size() > MAX_INPUTS) {
       throw RequestRejected.bad("'input' has " + input.size() + " items; at most " + MAX_INPUTS);
     }
@@ -77,10 +74,61 @@ final class EmbeddingsEndpoint {
     if (!"float".equals(format) && !"base64".equals(format)) {
       throw RequestRejected.bad("'encoding_format' must be 'float' or 'base64'");
     }
-    Object metadata = body.getValue("metadata");
+    JsonObject metadata = JsonFields.object(body, "metadata");
     return new Parsed(model == null ? "auto" : (String) model, input,
-        dims == null ? null : ((Number) dims).intValue(), "base64".equals(format),
-        metadata instanceof JsonObject m ? m : null);
+        dims == null ? null : ((Number) dims).intValue(), "base64".equals(format), metadata);
+  }
+
+  private static final String INPUT_FORMS = "a string, an array of strings, an array of token ids "
+      + "or an array of token-id arrays";
+
+  /**
+   * OpenAI's four input forms as texts: a string, strings, one token array, token arrays (the
+   * form LangChain sends by default). Token ids are {@code cl100k_base}'s, decoded to the text
+   * they stand for; a mix of forms is refused, as OpenAI does.
+   */
+  static List<String> input(Object raw) {
+    List<String> input = new ArrayList<>();
+    if (raw instanceof String s) {
+      input.add(s);
+      return input;
+    }
+    if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
+      throw RequestRejected.bad("'input' is required: " + INPUT_FORMS + " (not empty)");
+    }
+    Object first = arr.getValue(0);
+    if (first instanceof Number) {
+      input.add(tokens(arr, "'input'"));
+      return input;
+    }
+    for (int i = 0; i < arr.size(); i++) {
+      Object item = arr.getValue(i);
+      if (first instanceof String && item instanceof String s) {
+        input.add(s);
+      } else if (first instanceof JsonArray && item instanceof JsonArray ids && !ids.isEmpty()) {
+        input.add(tokens(ids, "'input[" + i + "]'"));
+      } else {
+        throw RequestRejected.bad("'input[" + i + "]' does not fit: 'input' must be "
+            + INPUT_FORMS + ", each not empty");
+      }
+    }
+    return input;
+  }
+
+  private static String tokens(JsonArray ids, String where) {
+    List<Integer> tokens = new ArrayList<>(ids.size());
+    for (Object id : ids) {
+      if (!(id instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.doubleValue() < 0 || n.doubleValue() > Integer.MAX_VALUE) {
+        throw RequestRejected.bad(where + " must hold only non-negative integer token ids");
+      }
+      tokens.add(n.intValue());
+    }
+    try {
+      return TokenText.decode(tokens);
+    } catch (IllegalArgumentException e) {
+      throw RequestRejected.bad(where + ": " + e.getMessage());
+    }
   }
 
   void handle(RoutingContext ctx, String requestId) {
@@ -89,6 +137,7 @@ final class EmbeddingsEndpoint {
     Parsed parsed;
     RoutingHints hints;
     try {
+      limits.checkBody(ctx.body().buffer());
       parsed = parse(StrictJson.object(ctx.body().buffer()));
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       Principal caller = AccessLayer.principal(ctx);
@@ -98,6 +147,19 @@ final class EmbeddingsEndpoint {
       return;
     }
     Principal principal = AccessLayer.principal(ctx);
+    RoutingHints applied = hints;
+    io.vertx.core.Future<AnswerReuse.KeyClaim> claim = answers.claimKey(ctx, ErrorShape.OPENAI,
+        principal, applied, stored -> replay(resp, stored));
+    GatewayVerticle.releaseBody(ctx);
+    claim.onSuccess(key -> {
+      if (key != null) {
+        execute(resp, principal, parsed, applied, requestId, key);
+      }
+    });
+  }
+
+  private void execute(HttpServerResponse resp, Principal principal, Parsed parsed,
+      RoutingHints hints, String requestId, AnswerReuse.KeyClaim key) {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
         principal.policy());
@@ -105,6 +167,7 @@ final class EmbeddingsEndpoint {
             new DeliveryOptions().setSendTimeout(timeoutMs + 1_000))
         .onComplete(ar -> {
           if (ar.failed()) {
+            key.released();
             MeshFailure f = MeshFailure.of(ar.cause());
             boolean noRouter = f.code() == FailureCode.ROLE_UNAVAILABLE;
             ErrorResponses.send(resp, noRouter ? FailureCode.NO_PROVIDER_AVAILABLE : f.code(),
@@ -113,9 +176,16 @@ final class EmbeddingsEndpoint {
           }
           EmbedOutcome outcome = ar.result().body();
           if (!outcome.ok()) {
+            key.released();
+            retryAfter.put(resp, outcome.failure().code(), outcome.attempts());
             ErrorResponses.send(resp, outcome.failure(), outcome.attempts());
             return;
           }
+          if (outcome.usage() != null) {
+            access.chargeTokens(principal, outcome.usage().totalTokens());
+          }
+          JsonObject body = response(outcome, parsed.base64());
+          key.completed(stored(outcome.route(), body));
           GatewayVerticle.routeHeaders(resp, outcome.route(),
               io.tiermesh.contracts.Attempt.executions(outcome.attempts()));
           String servedBy = outcome.attempts().get(outcome.attempts().size() - 1).nodeId();
@@ -123,8 +193,26 @@ final class EmbeddingsEndpoint {
             resp.putHeader("X-TierMesh-Node", servedBy);
           }
           resp.setStatusCode(200).putHeader("Content-Type", "application/json")
-              .end(response(outcome, parsed.base64()).toBuffer());
+              .end(body.toBuffer());
         });
+  }
+
+  /** What an Idempotency-Key keeps: the route, for the headers, and the body as answered. */
+  static String stored(RouteInfo route, JsonObject body) {
+    return new JsonObject()
+        .put("route", new JsonObject().put("tier", route.tier()).put("provider", route.providerId())
+            .put("model", route.model()).put("reason", route.reason()))
+        .put("body", body).encode();
+  }
+
+  /** A retry with the same key gets the same body, and no backend is called. */
+  static void replay(HttpServerResponse resp, String stored) {
+    JsonObject s = new JsonObject(stored);
+    JsonObject r = s.getJsonObject("route");
+    GatewayVerticle.routeHeaders(resp, new RouteInfo(r.getInteger("tier"), r.getString("provider"),
+        r.getString("model"), r.getString("reason")), 0);
+    resp.setStatusCode(200).putHeader("Content-Type", "application/json")
+        .end(s.getJsonObject("body").toBuffer());
   }
 
   static JsonObject response(EmbedOutcome outcome, boolean base64) {

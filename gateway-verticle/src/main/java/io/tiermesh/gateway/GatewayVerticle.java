@@ -44,6 +44,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final long HEALTH_TIMEOUT_MS = 1_000;
   /** The route reason of ledger entries for answers served from the response cache. */
   static final String CACHE_HIT_REASON = "cache-hit";
+  /** Offered tools the backend never saw (they run only inside their vendor's service). */
+  static final String DROPPED_TOOLS_HEADER = "X-TierMesh-Dropped-Tools";
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
@@ -56,6 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
+  private final RetryAfter retryAfter;
   private String streamAddress;
   private HttpServer server;
 
@@ -72,6 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.catalog = catalog;
     this.accessSettings = access;
     this.metrics = metrics;
+    this.retryAfter = RetryAfter.of(catalog);
     Dashboard.touch();
   }
 
@@ -116,12 +120,16 @@ public final class GatewayVerticle extends VerticleBase {
         config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
     router.get("/v1/models").handler(this::models);
+    router.get("/v1/models/*").handler(this::model);
     router.post("/v1/*").handler(GatewayVerticle::bodyIsJson);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
-    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs());
+    router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
+    router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
+    EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
+        limits, answers, access, retryAfter);
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
     router.route().last().handler(ctx -> errors(ctx).send(ctx.response(),
         FailureCode.NOT_FOUND, "no such endpoint", null));
@@ -143,7 +151,12 @@ public final class GatewayVerticle extends VerticleBase {
       errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
     });
 
-    return Future.all(accessReady, providerAdmin.start())
+    // The token table for token-array embedding input is read once, off the event loop.
+    Future<Void> tokenTable = vertx.executeBlocking(() -> {
+      TokenText.warm();
+      return null;
+    });
+    return Future.all(accessReady, providerAdmin.start(), tokenTable)
         .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
             .completion())
         // Only a gateway that can write the answer store may adopt another one's answers.
@@ -185,18 +198,74 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
+    if (ctx.request().getHeader("anthropic-version") != null) {
+      json(ctx.response(), 200, anthropicModels(modelList().keySet()));
+      return;
+    }
+    json(ctx.response(), 200, new JsonObject().put("object", "list")
+        .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+  }
+
+  /**
+   * The list in Anthropic's shape, for clients that send {@code anthropic-version} (Anthropic's
+   * SDKs do on every call): one page holding every model.
+   */
+  static JsonObject anthropicModels(java.util.Collection<String> ids) {
     JsonArray data = new JsonArray();
+    for (String id : ids) {
+      data.add(new JsonObject().put("type", "model").put("id", id).put("display_name", id)
+          .put("created_at", "1970-01-01T00:00:00Z"));
+    }
+    List<String> ordered = List.copyOf(ids);
+    return new JsonObject().put("data", data).put("has_more", false)
+        .put("first_id", ordered.isEmpty() ? null : ordered.get(0))
+        .put("last_id", ordered.isEmpty() ? null : ordered.get(ordered.size() - 1));
+  }
+
+  /**
+   * {@code GET /v1/models/{id}}: one entry of the list, or a bare model name a provider serves
+   * (the router accepts those too). The id may arrive percent-encoded, as SDKs send
+   * {@code provider/model}.
+   */
+  private void model(RoutingContext ctx) {
+    String raw = ctx.request().path().substring("/v1/models/".length());
+    String id;
+    try {
+      id = java.net.URLDecoder.decode(raw.replace("+", "%2B"),
+          java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      id = raw;
+    }
+    JsonObject found = modelList().get(id);
+    if (found == null) {
+      for (ProviderConfig p : catalog) {
+        if (found == null && p.models() != null && p.models().contains(id)) {
+          found = model(id, p.id());
+        }
+      }
+    }
+    if (found == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND,
+          "The model '" + id + "' does not exist", null);
+      return;
+    }
+    json(ctx.response(), 200, found);
+  }
+
+  /** What {@code /v1/models} lists, by id: the aliases, then every {@code provider/model}. */
+  private Map<String, JsonObject> modelList() {
+    Map<String, JsonObject> models = new java.util.LinkedHashMap<>();
     for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
-      data.add(model(alias, "tiermesh"));
+      models.put(alias, model(alias, "tiermesh"));
     }
     for (ProviderConfig p : catalog) {
       if (p.models() != null) {
         for (String m : p.models()) {
-          data.add(model(p.id() + "/" + m, p.id()));
+          models.put(p.id() + "/" + m, model(p.id() + "/" + m, p.id()));
         }
       }
     }
-    json(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+    return models;
   }
 
   private static JsonObject model(String id, String owner) {
@@ -220,12 +289,15 @@ public final class GatewayVerticle extends VerticleBase {
       JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
+      if (!parsed.droppedTools().isEmpty()) {
+        resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(),
           io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
     } catch (MeshFailure rejected) {
-      api.errors().send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().reject(resp, rejected);
       return;
     } catch (ClassCastException wrongType) {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
@@ -233,12 +305,49 @@ public final class GatewayVerticle extends VerticleBase {
     }
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;
-    answers.admit(ctx, api, parsed, hints, AccessLayer.principal(ctx), requestId)
-        .onSuccess(ticket -> {
-          if (ticket != null) {
-            execute(ctx, api, admitted, routingHints, requestId, ticket);
-          }
-        });
+    Future<AnswerReuse.Ticket> admission = answers.admit(ctx, api, parsed, hints,
+        AccessLayer.principal(ctx), requestId);
+    releaseBody(ctx);
+    admission.onSuccess(ticket -> {
+      if (ticket != null) {
+        execute(ctx, api, admitted, routingHints, requestId, ticket);
+      }
+    });
+  }
+
+  /**
+   * Drops the request body once it is parsed and its Idempotency-Key hash and cache key are
+   * taken (both synchronously, when the request is admitted): otherwise vertx-web keeps the raw
+   * bytes and the JSON tree it parsed for as long as the request runs, a long stream included,
+   * next to the {@code ChatRequest} that already holds the content (up to 32 MiB each).
+   */
+  static void releaseBody(RoutingContext ctx) {
+    if (ctx instanceof io.vertx.ext.web.impl.RoutingContextInternal internal) {
+      internal.setBody(null);
+    }
+  }
+
+  /**
+   * Anthropic's {@code POST /v1/messages/count_tokens}: the same parse and checks as a
+   * message (a request that would be refused is refused here too), then the gateway's count.
+   * No backend is called and nothing is billed.
+   */
+  private void countTokens(RoutingContext ctx, InputLimits limits) {
+    try {
+      limits.checkBody(ctx.body().buffer());
+      JsonObject body = StrictJson.object(ctx.body().buffer());
+      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
+      if (!parsed.droppedTools().isEmpty()) {
+        ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
+      json(ctx.response(), 200, new JsonObject().put("input_tokens",
+          TokenCount.estimate(parsed.chat())));
+    } catch (MeshFailure rejected) {
+      ErrorShape.ANTHROPIC.reject(ctx.response(), rejected);
+    } catch (ClassCastException wrongType) {
+      ErrorShape.ANTHROPIC.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "a field has the wrong JSON type", null);
+    }
   }
 
   /** Routes a request that no stored answer could serve, and reports its outcome. */
@@ -246,7 +355,8 @@ public final class GatewayVerticle extends VerticleBase {
       RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
     HttpServerResponse resp = ctx.response();
     long started = System.nanoTime();
-    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic"
+        : api == ClientApi.RESPONSES ? "responses" : "openai";
     String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
@@ -263,7 +373,7 @@ public final class GatewayVerticle extends VerticleBase {
           () -> {
             relays.remove(requestId);
             ticket.finished();
-          }).withFlow(new StreamFlow(vertx.eventBus(), requestId, resp));
+          }).withFlow(new StreamFlow(vertx.eventBus(), requestId, resp)).withRetryAfter(retryAfter);
       relays.put(requestId, r);
       resp.closeHandler(v -> r.clientGone());
       relay = r;
@@ -305,6 +415,7 @@ public final class GatewayVerticle extends VerticleBase {
             if (outcome.reason() != null) {
               resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
             }
+            retryAfter.put(resp, outcome.failure().code(), outcome.attempts());
             api.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
                 outcome.attempts());
             ticket.finished();

@@ -3,9 +3,7 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.IdempotencyClaim;
 import io.tiermesh.contracts.MeshFailure;
-import io.tiermesh.contracts.RoutingHints;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -61,6 +59,9 @@ public final class StoredAnswers {
 
   public record Begin(Claim claim, Answer answer) {}
 
+  /** A claim with the stored answer as its JSON text, for endpoints with their own answer shape. */
+  public record BeginStored(Claim claim, String stored) {}
+
   private final Redis redis;
 
   public StoredAnswers(Redis redis) {
@@ -68,16 +69,27 @@ public final class StoredAnswers {
   }
 
   /**
-   * What an Idempotency-Key is bound to: the body and also everything else that decides where
-   * the request may go — the routing hints as finally applied (headers, metadata, tenant
-   * default, content detectors) and the tenant's execution policy now. A retry that changes
-   * any of them, or arrives after the tenant's policy changed, is a different request (422),
-   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   * sha256 of {@code prefix} then the body's bytes, read in slices: a body of many MiB is hashed
+   * without a second copy of it (as a String or byte array) next to the one the request holds.
+   * The same digest as {@code sha256(prefix + body as UTF-8 text + suffix)}.
    */
-  public static String requestHash(String path, String body, RoutingHints hints, String policy) {
-    return sha256(path + "\n" + body + "\n" + new JsonArray()
-        .add(hints.classification()).add(hints.task()).add(hints.quality())
-        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
+  public static String sha256(String prefix, io.vertx.core.buffer.Buffer body, String suffix) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(prefix.getBytes(StandardCharsets.UTF_8));
+      if (body != null) {
+        byte[] slice = new byte[Math.min(64 * 1024, Math.max(1, body.length()))];
+        for (int at = 0; at < body.length(); at += slice.length) {
+          int n = Math.min(slice.length, body.length() - at);
+          body.getBytes(at, at + n, slice, 0);
+          digest.update(slice, 0, n);
+        }
+      }
+      digest.update(suffix.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
   }
 
   public static String sha256(String s) {
@@ -99,18 +111,31 @@ public final class StoredAnswers {
   }
 
   public Future<Begin> begin(String tenant, String key, String requestHash, long claimMs) {
+    return beginStored(tenant, key, requestHash, claimMs).map(b -> new Begin(b.claim(),
+        b.stored() == null ? null : Answer.fromJson(new JsonObject(b.stored()))));
+  }
+
+  public Future<BeginStored> beginStored(String tenant, String key, String requestHash,
+      long claimMs) {
     return eval(BEGIN, idempotencyKey(tenant, key), requestHash, String.valueOf(claimMs))
         .map(r -> switch (r.get(0).toString()) {
-          case "new" -> new Begin(Claim.NEW, null);
-          case "busy" -> new Begin(Claim.BUSY, null);
-          case "mismatch" -> new Begin(Claim.MISMATCH, null);
-          default -> new Begin(Claim.DONE, Answer.fromJson(new JsonObject(r.get(1).toString())));
+          case "new" -> new BeginStored(Claim.NEW, null);
+          case "busy" -> new BeginStored(Claim.BUSY, null);
+          case "mismatch" -> new BeginStored(Claim.MISMATCH, null);
+          default -> new BeginStored(Claim.DONE, r.get(1).toString());
         });
   }
 
   public Future<Void> complete(String tenant, String key, String requestHash, Answer a,
       long ttlMs) {
     return complete(claim(tenant, key, requestHash), a, ttlMs);
+  }
+
+  /** Stores an answer given as its JSON text (an endpoint with its own answer shape). */
+  public Future<Void> completeStored(String tenant, String key, String requestHash,
+      String stored, long ttlMs) {
+    return eval(COMPLETE, idempotencyKey(tenant, key), requestHash, stored,
+        String.valueOf(ttlMs)).mapEmpty();
   }
 
   public Future<Void> release(String tenant, String key, String requestHash) {

@@ -29,6 +29,7 @@ final class StreamRelay {
   private boolean finished;
   private long graceTimer = -1;
   private StreamFlow flow;
+  private RetryAfter retryAfter;
 
   StreamRelay(Vertx vertx, HttpServerResponse resp, StreamEncoder encoder, Runnable onFinish) {
     this.vertx = vertx;
@@ -40,6 +41,12 @@ final class StreamRelay {
   /** Grants credits as the client drains and cancels the upstream when the client leaves. */
   StreamRelay withFlow(StreamFlow flow) {
     this.flow = flow;
+    return this;
+  }
+
+  /** Names when to come back on a 503 sent before the stream started. */
+  StreamRelay withRetryAfter(RetryAfter retryAfter) {
+    this.retryAfter = retryAfter;
     return this;
   }
 
@@ -96,6 +103,9 @@ final class StreamRelay {
     if (!started()) {
       if (outcome.reason() != null) {
         resp.putHeader("X-TierMesh-Route-Reason", outcome.reason());
+      }
+      if (retryAfter != null) {
+        retryAfter.put(resp, outcome.failure().code(), outcome.attempts());
       }
       encoder.errors().send(resp, outcome.failure().code(), outcome.failure().message(),
           outcome.attempts());

@@ -45,7 +45,12 @@ public final class StrictJson {
     }
     Object value;
     try {
-      JsonParser parser = FACTORY.createParser(body.getBytes());
+      // Read straight from the request's buffer: a copy of the bytes would be one more copy
+      // of a body of up to 32 MiB next to the one the request holds.
+      JsonParser parser = body instanceof io.vertx.core.internal.buffer.BufferInternal internal
+          ? FACTORY.createParser((java.io.InputStream) new io.netty.buffer.ByteBufInputStream(
+              internal.getByteBuf()))
+          : FACTORY.createParser(body.getBytes());
       value = JacksonCodec.fromParser(parser, Object.class);
     } catch (DecodeException e) {
       throw RequestRejected.bad(describe(e.getCause()));

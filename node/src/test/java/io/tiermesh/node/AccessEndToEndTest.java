@@ -274,6 +274,23 @@ class AccessEndToEndTest {
   }
 
   @Test
+  void tokensPerMinuteAreChargedForEmbeddingsToo() throws Exception {
+    String key = createKey("default", "{\"tokensPerMinute\":1}").getString("key");
+    String body = "{\"model\":\"tier-2\",\"input\":\"count these tokens\"}";
+    HttpResponse<String> first = mesh.send("POST", "/v1/embeddings", body,
+        "Authorization", "Bearer " + key, "Content-Type", "application/json");
+    assertEquals(200, first.statusCode(), first.body());
+    // Only embeddings here: a chat in between would be charged itself and prove nothing.
+    long deadline = System.currentTimeMillis() + 5_000;
+    HttpResponse<String> next = first;
+    while (next.statusCode() == 200 && System.currentTimeMillis() < deadline) {
+      next = mesh.send("POST", "/v1/embeddings", body, "Authorization", "Bearer " + key,
+          "Content-Type", "application/json"); // the charge lands after the answer
+    }
+    assertEquals(429, next.statusCode(), "the embedding's tokens count against the key");
+  }
+
+  @Test
   void keysListIsValidJsonWithoutPlaintext() throws Exception {
     JsonArray data = new JsonObject(mesh.admin("GET", "/admin/keys", null).body())
         .getJsonArray("data");

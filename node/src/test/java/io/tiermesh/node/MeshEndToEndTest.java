@@ -196,6 +196,34 @@ class MeshEndToEndTest {
     JsonArray attempts = error.getJsonArray("attempts");
     assertEquals(List.of("premium", "hosted", "local"),
         attempts.stream().map(a -> ((JsonObject) a).getString("provider")).toList());
+    assertTrue(r.headers().firstValue("Retry-After").isEmpty(),
+        "backend errors name no time to come back");
+  }
+
+  @Test
+  void aRequestRefusedByAnOpenBreakerSaysWhenToComeBack() throws Exception {
+    mesh.local.faults().install(Fault.status(500));
+    String body = TestMesh.chat("breaker", false);
+    HttpResponse<String> r = null;
+    // Private data has only the local tier: its failures open the local breaker (50 faults).
+    for (int i = 0; i < 200; i++) {
+      r = mesh.post("/v1/chat/completions", body, "X-TierMesh-Classification", "pii");
+      if (r.body().contains("circuit_open")) {
+        break;
+      }
+    }
+    assertEquals(503, r.statusCode(), r.body());
+    assertTrue(r.body().contains("circuit_open"), r.body());
+    assertEquals("1", r.headers().firstValue("Retry-After").orElse(null),
+        "the breaker lets a trial call through after resetMs (1000 ms here)");
+    mesh.local.faults().clear();
+    // Leave the breaker closed for the other tests: the trial call after resetMs closes it.
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (mesh.post("/v1/chat/completions", body, "X-TierMesh-Classification", "pii")
+        .statusCode() != 200) {
+      assertTrue(System.currentTimeMillis() < deadline, "the local breaker closes again");
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+    }
   }
 
   @Test
@@ -233,6 +261,32 @@ class MeshEndToEndTest {
         .map(m -> ((JsonObject) m).getString("id")).toList();
     assertTrue(ids.containsAll(List.of("auto", "tier-1", "tier-2", "tier-3",
         "local/llama3.1:8b", "hosted/gpt-4o-mini", "premium/gpt-4o")), ids.toString());
+  }
+
+  @Test
+  void oneModelIsRetrievedByIdInOpenAisShape() throws Exception {
+    JsonObject listed = new JsonObject(mesh.get("/v1/models").body()).getJsonArray("data")
+        .stream().map(JsonObject.class::cast)
+        .filter(m -> "local/llama3.1:8b".equals(m.getString("id"))).findFirst().orElseThrow();
+    // SDKs percent-encode the id; a plain slash works too.
+    for (String path : List.of("/v1/models/local%2Fllama3.1%3A8b", "/v1/models/local/llama3.1:8b")) {
+      HttpResponse<String> r = mesh.get(path);
+      assertEquals(200, r.statusCode(), path + " " + r.body());
+      assertEquals(listed, new JsonObject(r.body()));
+    }
+    JsonObject auto = new JsonObject(mesh.get("/v1/models/auto").body());
+    assertEquals("model", auto.getString("object"));
+    assertEquals("tiermesh", auto.getString("owned_by"));
+    assertEquals("hosted", new JsonObject(mesh.get("/v1/models/gpt-4o-mini").body())
+        .getString("owned_by"), "a bare model name a provider serves");
+
+    HttpResponse<String> missing = mesh.get("/v1/models/no-such-model");
+    assertEquals(404, missing.statusCode());
+    JsonObject error = new JsonObject(missing.body()).getJsonObject("error");
+    assertEquals("invalid_request_error", error.getString("type"));
+    assertEquals("not_found", error.getString("code"));
+    assertTrue(error.getString("message").contains("'no-such-model'"), error.encode());
+    assertEquals(401, mesh.send("GET", "/v1/models/auto", null).statusCode());
   }
 
   @Test

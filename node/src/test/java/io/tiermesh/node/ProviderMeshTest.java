@@ -192,8 +192,78 @@ class ProviderMeshTest {
     assertEquals(0, premium.log().entries().stream()
         .filter(e -> "POST".equals(e.method())).count());
 
-    assertEquals(400, send("POST", "/v1/embeddings", "{\"input\":[1,2]}", KEY).statusCode());
+    assertEquals(400, send("POST", "/v1/embeddings", "{\"input\":[1,\"x\"]}", KEY).statusCode());
     assertEquals(401, send("POST", "/v1/embeddings", "{\"input\":\"x\"}", null).statusCode());
+  }
+
+  private static JsonArray vectors(HttpResponse<String> r) {
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body()).getJsonArray("data");
+  }
+
+  @Test
+  void tokenArrayInputEmbedsTheTextItStandsFor() throws Exception {
+    com.knuddels.jtokkit.api.Encoding cl100k = com.knuddels.jtokkit.Encodings
+        .newDefaultEncodingRegistry().getEncoding(com.knuddels.jtokkit.api.EncodingType.CL100K_BASE);
+    JsonArray first = new JsonArray();
+    for (int id : cl100k.encode("The quick brown fox").toArray()) {
+      first.add(id);
+    }
+    JsonArray second = new JsonArray();
+    for (int id : cl100k.encode(" jumps over").toArray()) {
+      second.add(id);
+    }
+    JsonArray asText = vectors(send("POST", "/v1/embeddings",
+        "{\"input\":[\"The quick brown fox\",\" jumps over\"]}", KEY));
+    // LangChain's default form: an array of token arrays; and one token array on its own.
+    JsonArray asTokenArrays = vectors(send("POST", "/v1/embeddings",
+        new JsonObject().put("input", new JsonArray().add(first).add(second)).encode(), KEY));
+    JsonArray asOneTokenArray = vectors(send("POST", "/v1/embeddings",
+        new JsonObject().put("input", first).encode(), KEY));
+    assertEquals(asText, asTokenArrays, "the backend embedded the same texts");
+    assertEquals(asText.getJsonObject(0).getJsonArray("embedding"),
+        asOneTokenArray.getJsonObject(0).getJsonArray("embedding"));
+    assertEquals(1, asOneTokenArray.size());
+    assertEquals(3, local.log().count(e -> "/api/embed".equals(e.path())));
+  }
+
+  @Test
+  void embeddingsRefuseBadMetadataAndDeepBodiesWithoutABackendCall() throws Exception {
+    HttpResponse<String> metadata = send("POST", "/v1/embeddings",
+        "{\"input\":\"x\",\"metadata\":\"pii\"}", KEY);
+    assertEquals(400, metadata.statusCode(), metadata.body());
+    assertTrue(metadata.body().contains("'metadata' must be an object"), metadata.body());
+    String deep = "[".repeat(100) + "]".repeat(100);
+    HttpResponse<String> nested = send("POST", "/v1/embeddings",
+        "{\"input\":\"x\",\"metadata\":{\"a\":" + deep + "}}", KEY);
+    assertEquals(400, nested.statusCode(), nested.body());
+    assertTrue(nested.body().contains("nests deeper"), nested.body());
+    HttpResponse<String> token = send("POST", "/v1/embeddings", "{\"input\":[[1],[-5]]}", KEY);
+    assertEquals(400, token.statusCode(), token.body());
+    assertEquals(0, local.log().calls() + hosted.log().calls() + premium.log().calls());
+  }
+
+  @Test
+  void anIdempotentEmbeddingRetryIsReplayedWithoutASecondCall() throws Exception {
+    String key = "embed-" + java.util.UUID.randomUUID();
+    String body = "{\"input\":[\"same\",\"texts\"]}";
+    HttpRequest.Builder b = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/embeddings"))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + KEY).header("Idempotency-Key", key);
+    HttpResponse<String> first = http.send(b.copy().POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> again = http.send(b.copy().POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, again.statusCode(), again.body());
+    assertEquals(new JsonObject(first.body()), new JsonObject(again.body()));
+    assertEquals("true", again.headers().firstValue("X-TierMesh-Idempotent-Replay").orElseThrow());
+    assertEquals("local", again.headers().firstValue("X-TierMesh-Provider").orElseThrow());
+    assertEquals(1, local.log().count(e -> "/api/embed".equals(e.path())), "embedded once");
+    HttpResponse<String> other = http.send(b.copy().POST(HttpRequest.BodyPublishers
+        .ofString("{\"input\":\"different\"}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(422, other.statusCode(), other.body());
+    assertEquals(1, local.log().count(e -> "/api/embed".equals(e.path())));
   }
 
   @Test

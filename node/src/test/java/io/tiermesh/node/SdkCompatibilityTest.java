@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The official {@code openai} and {@code @anthropic-ai/sdk} npm packages, unchanged, against a
- * real mesh: chat, streams, tools, models and error statuses ({@code sdk-tests/check.mjs}).
+ * real mesh: chat, streams, tools, models, token-array embeddings and error statuses
+ * ({@code sdk-tests/check.mjs}).
  * Needs Node.js; the packages are installed from the lock file on first run.
  */
 class SdkCompatibilityTest {
@@ -34,7 +35,7 @@ class SdkCompatibilityTest {
           "http://127.0.0.1:" + mesh.node.httpPort(), "KEY", TestMesh.KEY), 120);
       System.out.print(r.output());
       assertEquals(0, r.exit(), r.output());
-      assertTrue(r.output().contains("all 9 SDK checks passed"), r.output());
+      assertTrue(r.output().contains("all 16 SDK checks passed"), r.output());
     }
   }
 

@@ -92,8 +92,7 @@ public final class BudgetGate {
   }
 
   static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
-    return new ChatRequest(c.model(), c.messages(), maxTokens, c.temperature(), c.topP(),
-        c.stop(), c.tools(), c.toolChoiceJson(), c.responseFormatJson(), c.seed(), c.stream());
+    return c.withMaxTokens(maxTokens);
   }
 
   public final class Tab {

@@ -66,10 +66,12 @@ final class AnthropicFormat implements WireFormat {
             texts.add(blocksText(system, "system"));
         }
         String lastUser = null;
+        int images = 0;
         for (int i = 0; i < messages.size(); i++) {
             if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String role)) {
                 throw new SimException(400, "messages." + i + ": Input should be an object with a role");
             }
+            images += imageBlocks(message.getValue("content"));
             if (!role.equals("user") && !role.equals("assistant")) {
                 throw new SimException(400, "messages." + i + ".role: Input should be 'user' or 'assistant'");
             }
@@ -82,7 +84,9 @@ final class AnthropicFormat implements WireFormat {
         List<ChatRequest.Tool> tools = tools(body.getValue("tools"));
         ChatRequest.ToolMode mode = ChatRequest.ToolMode.AUTO;
         String toolName = null;
+        boolean parallel = true;
         if (body.getValue("tool_choice") instanceof JsonObject choice) {
+            parallel = !Boolean.TRUE.equals(choice.getValue("disable_parallel_tool_use"));
             Object type = choice.getValue("type");
             if ("none".equals(type)) {
                 mode = ChatRequest.ToolMode.NONE;
@@ -94,7 +98,25 @@ final class AnthropicFormat implements WireFormat {
             }
         }
         boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
-        return new ChatRequest(model, stream, false, texts, lastUser, max.intValue(), tools, mode, toolName);
+        return new ChatRequest(model, stream, false, texts, lastUser, max.intValue(), tools, mode, toolName,
+                parallel, images, false, 0, null);
+    }
+
+    /** Image blocks of a message, including those inside tool results. */
+    private static int imageBlocks(Object content) {
+        int images = 0;
+        if (content instanceof JsonArray blocks) {
+            for (Object item : blocks) {
+                if (item instanceof JsonObject block) {
+                    if ("image".equals(block.getValue("type"))) {
+                        images++;
+                    } else if ("tool_result".equals(block.getValue("type"))) {
+                        images += imageBlocks(block.getValue("content"));
+                    }
+                }
+            }
+        }
+        return images;
     }
 
     /** All text in a string or block list: text blocks and tool_result contents. */
@@ -163,12 +185,22 @@ final class AnthropicFormat implements WireFormat {
         return tools;
     }
 
+    /** A content-filter stop is what Anthropic's streaming classifiers report as a refusal. */
     static String stopReason(Completion.Stop stop) {
         return switch (stop) {
             case END -> "end_turn";
             case LENGTH -> "max_tokens";
             case TOOL -> "tool_use";
+            case REFUSAL, CONTENT_FILTER -> "refusal";
         };
+    }
+
+    /**
+     * A tool_use block's {@code input}: Anthropic's non-streamed shape can only carry an object, so
+     * scripted arguments that are not one arrive as an empty input (the required fields missing).
+     */
+    private static JsonObject input(Completion.ToolCall call) {
+        return call.wellFormed() ? new JsonObject(call.arguments()) : new JsonObject();
     }
 
     private static String usageJson(int input, int output) {
@@ -183,16 +215,21 @@ final class AnthropicFormat implements WireFormat {
             return new Reply.Stream(new Stream(id, request, completion), SSE,
                     completion.promptTokens(), completion.completionTokens());
         }
-        JsonObject block = completion.tool() == null
-                ? new JsonObject().put("type", "text").put("text", completion.text())
-                : new JsonObject().put("type", "tool_use").put("id", "toolu_" + completion.toolCallId())
-                        .put("name", completion.tool().name()).put("input", new JsonObject(completion.toolArguments()));
+        JsonArray content = new JsonArray();
+        if (completion.toolCalls()) {
+            for (Completion.ToolCall call : completion.calls()) {
+                content.add(new JsonObject().put("type", "tool_use").put("id", "toolu_" + call.id())
+                        .put("name", call.name()).put("input", input(call)));
+            }
+        } else {
+            content.add(new JsonObject().put("type", "text").put("text", completion.text()));
+        }
         JsonObject body = new JsonObject()
                 .put("id", id)
                 .put("type", "message")
                 .put("role", "assistant")
                 .put("model", request.model())
-                .put("content", new JsonArray().add(block))
+                .put("content", content)
                 .put("stop_reason", stopReason(completion.stop()))
                 .put("stop_sequence", null)
                 .put("usage", new JsonObject(usageJson(completion.promptTokens(), completion.completionTokens())));
@@ -215,18 +252,31 @@ final class AnthropicFormat implements WireFormat {
             return "event: " + name + "\ndata: " + data + "\n\n";
         }
 
+        /** Opening of content block {@code index}: the text block, or tool call number {@code index}. */
+        private String blockStart(int index) {
+            String block;
+            if (completion.toolCalls()) {
+                Completion.ToolCall call = completion.calls().get(index);
+                block = "{\"type\":\"tool_use\",\"id\":\"toolu_" + call.id() + "\",\"name\":" + Json.quote(call.name())
+                        + ",\"input\":{}}";
+            } else {
+                block = "{\"type\":\"text\",\"text\":\"\"}";
+            }
+            return event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index
+                    + ",\"content_block\":" + block + "}");
+        }
+
+        private static String blockStop(int index) {
+            return event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}");
+        }
+
         @Override
         public Buffer preamble() {
-            String block = completion.tool() == null
-                    ? "{\"type\":\"text\",\"text\":\"\"}"
-                    : "{\"type\":\"tool_use\",\"id\":\"toolu_" + completion.toolCallId() + "\",\"name\":"
-                            + Json.quote(completion.tool().name()) + ",\"input\":{}}";
             return Buffer.buffer(event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":" + Json.quote(id)
                     + ",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + Json.quote(request.model())
                     + ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
                     + usageJson(completion.promptTokens(), 1) + "}}")
-                    + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
-                    + block + "}")
+                    + blockStart(0)
                     + event("ping", "{\"type\":\"ping\"}"));
         }
 
@@ -235,19 +285,26 @@ final class AnthropicFormat implements WireFormat {
             return completion.pieces().size();
         }
 
+        /** Tool calls are one block each: a call's first piece closes the previous block and opens its own. */
         @Override
         public Buffer piece(int index) {
             String piece = Json.quote(completion.pieces().get(index));
-            String delta = completion.tool() == null
-                    ? "{\"type\":\"text_delta\",\"text\":" + piece + "}"
-                    : "{\"type\":\"input_json_delta\",\"partial_json\":" + piece + "}";
-            return Buffer.buffer(event("content_block_delta",
-                    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":" + delta + "}"));
+            if (!completion.toolCalls()) {
+                return Buffer.buffer(event("content_block_delta",
+                        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+                                + piece + "}}"));
+            }
+            int call = completion.callAt(index);
+            String opening = call > 0 && completion.calls().get(call).firstPiece() == index
+                    ? blockStop(call - 1) + blockStart(call) : "";
+            return Buffer.buffer(opening + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":"
+                    + call + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":" + piece + "}}"));
         }
 
         @Override
         public Buffer finish() {
-            return Buffer.buffer(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+            int last = Math.max(0, completion.calls().size() - 1);
+            return Buffer.buffer(blockStop(last)
                     + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\""
                     + stopReason(completion.stop()) + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":"
                     + completion.completionTokens() + "}}")

@@ -80,6 +80,12 @@ final class Exchange {
         return fault;
     }
 
+    /** What a chat request carried in and what its answer holds, for the request log. */
+    void noteChat(int images, int toolCalls) {
+        recording.images = images;
+        recording.toolCalls = toolCalls;
+    }
+
     /** Answers with an error straight away, no faults involved (bad request, auth, not found). */
     void fail(int status, String message) {
         if (done) {

@@ -25,10 +25,12 @@ import java.util.List;
  * @param tokens              output length in tokens, instead of {@link #DEFAULT_TOKENS}
  * @param redirectTo          answer with a redirect to this URL ({@code status} if it is a 3xx, else 307),
  *                            for checking that a client never follows a backend somewhere else
+ * @param script              what the answer contains beyond generated words (tool calls, refusal,
+ *                            content filter); never null, {@link Script#NONE} when not scripted
  */
 public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int status, int retryAfterSeconds,
                     boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens,
-                    String redirectTo) {
+                    String redirectTo, Script script) {
 
     public static final int UNSET = -1;
     /** Output length of a chat answer when no fault, directive or header says otherwise. */
@@ -36,6 +38,9 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     public static final Fault NONE = new Fault(UNSET, UNSET, UNSET, UNSET, UNSET, false, UNSET, UNSET, false, UNSET);
 
     public Fault {
+        if (script == null) {
+            script = Script.NONE;
+        }
         nonNegativeOrUnset("latencyMs", latencyMs);
         nonNegativeOrUnset("latencyJitterMs", latencyJitterMs);
         nonNegativeOrUnset("chunkDelayMs", chunkDelayMs);
@@ -53,7 +58,26 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     public Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int status, int retryAfterSeconds,
                  boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens) {
         this(latencyMs, latencyJitterMs, chunkDelayMs, status, retryAfterSeconds, hang, dropAfterChunks,
-                errorAfterChunks, resetBeforeResponse, tokens, null);
+                errorAfterChunks, resetBeforeResponse, tokens, null, Script.NONE);
+    }
+
+    /** Every fault but a script. */
+    public Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int status, int retryAfterSeconds,
+                 boolean hang, int dropAfterChunks, int errorAfterChunks, boolean resetBeforeResponse, int tokens,
+                 String redirectTo) {
+        this(latencyMs, latencyJitterMs, chunkDelayMs, status, retryAfterSeconds, hang, dropAfterChunks,
+                errorAfterChunks, resetBeforeResponse, tokens, redirectTo, Script.NONE);
+    }
+
+    /** No misbehaviour, only an answer shaped by {@code script}. */
+    public static Fault scripted(Script script) {
+        return new Fault(UNSET, UNSET, UNSET, UNSET, UNSET, false, UNSET, UNSET, false, UNSET, null, script);
+    }
+
+    /** This fault with its answer scripted as well. */
+    public Fault with(Script more) {
+        return new Fault(latencyMs, latencyJitterMs, chunkDelayMs, status, retryAfterSeconds, hang, dropAfterChunks,
+                errorAfterChunks, resetBeforeResponse, tokens, redirectTo, script.and(more));
     }
 
     static boolean isRedirect(int status) {
@@ -124,7 +148,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) pick(other.errorAfterChunks, errorAfterChunks),
                 other.resetBeforeResponse || resetBeforeResponse,
                 (int) pick(other.tokens, tokens),
-                other.redirectTo != null ? other.redirectTo : redirectTo);
+                other.redirectTo != null ? other.redirectTo : redirectTo,
+                script.and(other.script));
     }
 
     public boolean isNone() {
@@ -149,9 +174,9 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
 
     // ---- JSON form (control API) ------------------------------------------------------------
 
-    private static final List<String> JSON_FIELDS = List.of("latencyMs", "latencyJitterMs", "chunkDelayMs",
-            "status", "retryAfterSeconds", "hang", "dropAfterChunks", "errorAfterChunks", "resetBeforeResponse",
-            "tokens", "redirectTo");
+    private static final List<String> JSON_FIELDS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
+            "latencyMs", "latencyJitterMs", "chunkDelayMs", "status", "retryAfterSeconds", "hang", "dropAfterChunks",
+            "errorAfterChunks", "resetBeforeResponse", "tokens", "redirectTo"), Script.JSON_FIELDS.stream()).toList();
 
     /** Parses the camelCase JSON form; unknown fields are rejected so a typo cannot silently do nothing. */
     public static Fault fromJson(JsonObject json) {
@@ -171,7 +196,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) jsonLong(json, "errorAfterChunks"),
                 jsonBool(json, "resetBeforeResponse"),
                 (int) jsonLong(json, "tokens"),
-                jsonString(json, "redirectTo"));
+                jsonString(json, "redirectTo"),
+                Script.fromJson(json));
     }
 
     /** Only the fields that are set, so the JSON form round-trips through {@link #fromJson}. */
@@ -194,6 +220,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         if (redirectTo != null) {
             json.put("redirectTo", redirectTo);
         }
+        script.toJson(json);
         return json;
     }
 
@@ -246,6 +273,11 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     public static final String H_RESET = "X-Sim-Reset";
     public static final String H_TOKENS = "X-Sim-Tokens";
     public static final String H_REDIRECT_TO = "X-Sim-Redirect-To";
+    public static final String H_TOOL_CALLS = "X-Sim-Tool-Calls";
+    public static final String H_TOOL_ARGUMENTS = "X-Sim-Tool-Arguments";
+    public static final String H_MALFORMED_TOOL_ARGUMENTS = "X-Sim-Malformed-Tool-Arguments";
+    public static final String H_REFUSAL = "X-Sim-Refusal";
+    public static final String H_CONTENT_FILTER = "X-Sim-Content-Filter";
 
     /** Reads the {@code X-Sim-*} headers; a malformed value is an IllegalArgumentException naming the header. */
     public static Fault fromHeaders(MultiMap headers) {
@@ -260,9 +292,10 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         String reset = headers.get(H_RESET);
         String tokens = headers.get(H_TOKENS);
         String redirectTo = headers.get(H_REDIRECT_TO);
+        Script script = scriptFromHeaders(headers);
         if (latency == null && jitter == null && chunkDelay == null && status == null && retryAfter == null
                 && hang == null && dropAfter == null && errorAfter == null && reset == null && tokens == null
-                && redirectTo == null) {
+                && redirectTo == null && script.isNone()) {
             return NONE;
         }
         return new Fault(
@@ -276,7 +309,23 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                 (int) number(H_ERROR_AFTER, errorAfter),
                 flag(H_RESET, reset),
                 (int) number(H_TOKENS, tokens),
-                redirectTo == null ? null : redirectTo.trim());
+                redirectTo == null ? null : redirectTo.trim(),
+                script);
+    }
+
+    private static Script scriptFromHeaders(MultiMap headers) {
+        String calls = headers.get(H_TOOL_CALLS);
+        String arguments = headers.get(H_TOOL_ARGUMENTS);
+        String malformed = headers.get(H_MALFORMED_TOOL_ARGUMENTS);
+        String refusal = headers.get(H_REFUSAL);
+        String contentFilter = headers.get(H_CONTENT_FILTER);
+        if (calls == null && arguments == null && malformed == null && refusal == null && contentFilter == null) {
+            return Script.NONE;
+        }
+        return new Script(calls == null ? List.of() : Script.names(H_TOOL_CALLS, calls), arguments,
+                flag(H_MALFORMED_TOOL_ARGUMENTS, malformed),
+                refusal == null ? null : refusal.isBlank() ? Script.DEFAULT_REFUSAL : refusal.trim(),
+                flag(H_CONTENT_FILTER, contentFilter));
     }
 
     private static long number(String name, String value) {
@@ -315,7 +364,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
     /**
      * Reads every {@code [sim key=value flag ...]} directive in the given texts, later ones overriding
      * earlier ones. Keys: latency, jitter, chunk-delay, status, retry-after, drop-after, error-after,
-     * tokens (integers), redirect (a URL) and the flags hang, reset.
+     * tokens (integers), redirect (a URL), tool-calls (comma-separated names), tool-args (text without
+     * spaces) and the flags hang, reset, malformed-args, refusal, content-filter.
      */
     static Fault fromDirectives(List<String> texts) {
         Fault fault = NONE;
@@ -373,6 +423,10 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         int status = UNSET, retryAfter = UNSET, dropAfter = UNSET, errorAfter = UNSET, tokens = UNSET;
         boolean hang = false, reset = false;
         String redirectTo = null;
+        List<String> toolCalls = List.of();
+        String toolArguments = null;
+        boolean malformed = false, contentFilter = false;
+        String refusal = null;
         for (String item : body.trim().split("\\s+")) {
             if (item.isEmpty()) {
                 continue;
@@ -397,11 +451,26 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
                     }
                     redirectTo = value;
                 }
+                case "tool-calls" -> {
+                    if (value == null || value.isEmpty()) {
+                        throw new IllegalArgumentException("[sim] directive key 'tool-calls' needs tool names");
+                    }
+                    toolCalls = Script.names("[sim] tool-calls", value);
+                }
+                case "tool-args" -> {
+                    if (value == null) {
+                        throw new IllegalArgumentException("[sim] directive key 'tool-args' needs a value");
+                    }
+                    toolArguments = value;
+                }
+                case "malformed-args" -> malformed = true;
+                case "refusal" -> refusal = Script.DEFAULT_REFUSAL;
+                case "content-filter" -> contentFilter = true;
                 default -> throw new IllegalArgumentException("unknown [sim] directive key '" + key + "'");
             }
         }
         return new Fault(latency, jitter, chunkDelay, status, retryAfter, hang, dropAfter, errorAfter, reset, tokens,
-                redirectTo);
+                redirectTo, new Script(toolCalls, toolArguments, malformed, refusal, contentFilter));
     }
 
     private static long directiveNumber(String key, String value) {

@@ -41,9 +41,16 @@ final class OllamaFormat implements WireFormat {
         JsonArray messages = value == null ? new JsonArray() : (JsonArray) value;
         List<String> texts = new ArrayList<>(messages.size());
         String lastUser = null;
+        int images = 0;
         for (int i = 0; i < messages.size(); i++) {
             if (!(messages.getValue(i) instanceof JsonObject message)) {
                 throw new SimException(400, "json: cannot unmarshal message " + i);
+            }
+            Object attached = message.getValue("images");
+            if (attached instanceof JsonArray list) {
+                images += list.size();
+            } else if (attached != null) {
+                throw new SimException(400, "json: cannot unmarshal images of message " + i);
             }
             Object content = message.getValue("content");
             if (content != null && !(content instanceof String)) {
@@ -64,7 +71,71 @@ final class OllamaFormat implements WireFormat {
             maxTokens = n.intValue();
         }
         List<ChatRequest.Tool> tools = OpenAiFormat.functionTools(body.getValue("tools"));
-        return new ChatRequest(model, stream, false, texts, lastUser, maxTokens, tools, ChatRequest.ToolMode.AUTO, null);
+        boolean logprobs = Boolean.TRUE.equals(body.getValue("logprobs"));
+        int topLogprobs = body.getValue("top_logprobs") instanceof Number n ? Math.max(0, Math.min(20, n.intValue())) : 0;
+        return new ChatRequest(model, stream, false, texts, lastUser, maxTokens, tools, ChatRequest.ToolMode.AUTO, null,
+                true, images, logprobs, topLogprobs, format(body.getValue("format")));
+    }
+
+    /** {@code format}: "json" or a JSON schema the content must fit (structured outputs). */
+    private static JsonObject format(Object format) {
+        if (format == null || "".equals(format)) {
+            return null;
+        }
+        if ("json".equals(format)) {
+            return OpenAiFormat.JSON_MODE_SCHEMA;
+        }
+        if (format instanceof JsonObject schema) {
+            return schema;
+        }
+        throw new SimException(400, "invalid format: expected \"json\" or a JSON schema");
+    }
+
+    /**
+     * Ollama hands back a tool call only when it could parse the model's output as one; otherwise the
+     * raw text stays the message content and no call is reported.
+     */
+    private static boolean callsParsed(Completion completion) {
+        return completion.toolCalls() && completion.allWellFormed();
+    }
+
+    private static String content(Completion completion) {
+        if (!completion.toolCalls()) {
+            return completion.text();
+        }
+        if (callsParsed(completion)) {
+            return "";
+        }
+        StringBuilder raw = new StringBuilder();
+        for (Completion.ToolCall call : completion.calls()) {
+            raw.append(raw.isEmpty() ? "" : "\n").append("{\"name\":").append(Json.quote(call.name()))
+                    .append(",\"arguments\":").append(call.arguments()).append('}');
+        }
+        return raw.toString();
+    }
+
+    /** The {@code logprobs} list for pieces [from, to), each with its {@code top_logprobs}. */
+    private static JsonArray logprobs(ChatRequest request, Completion completion, int from, int to) {
+        JsonArray entries = new JsonArray();
+        if (completion.toolCalls()) {
+            return entries;
+        }
+        for (int i = from; i < to; i++) {
+            Generator.TokenLogprob lp = Generator.logprob(completion.contentSeed(), i, completion.pieces().get(i),
+                    request.topLogprobs());
+            JsonObject entry = new JsonObject().put("token", lp.token()).put("logprob", lp.logprob())
+                    .put("bytes", Generator.bytes(lp.token()));
+            if (!lp.top().isEmpty()) {
+                JsonArray top = new JsonArray();
+                for (Generator.Alternative alt : lp.top()) {
+                    top.add(new JsonObject().put("token", alt.token()).put("logprob", alt.logprob())
+                            .put("bytes", Generator.bytes(alt.token())));
+                }
+                entry.put("top_logprobs", top);
+            }
+            entries.add(entry);
+        }
+        return entries;
     }
 
     static String requireModel(JsonObject body) {
@@ -91,23 +162,32 @@ final class OllamaFormat implements WireFormat {
             return new Reply.Stream(new Stream(request, completion, meta), NDJSON,
                     completion.promptTokens(), completion.completionTokens());
         }
-        JsonObject message = new JsonObject().put("role", "assistant").put("content", completion.text());
-        if (completion.tool() != null) {
+        JsonObject message = new JsonObject().put("role", "assistant").put("content", content(completion));
+        if (callsParsed(completion)) {
             message.put("tool_calls", toolCalls(completion));
         }
         JsonObject body = new JsonObject()
                 .put("model", request.model())
                 .put("created_at", Timestamps.now())
                 .put("message", message);
+        if (request.logprobs()) {
+            body.put("logprobs", logprobs(request, completion, 0, completion.pieces().size()));
+        }
         putDone(body, completion, meta);
         return new Reply.Whole(Buffer.buffer(body.encode()), JSON, completion.completionTokens(),
                 completion.promptTokens(), completion.completionTokens());
     }
 
     private static JsonArray toolCalls(Completion completion) {
-        return new JsonArray().add(new JsonObject().put("function", new JsonObject()
-                .put("name", completion.tool().name())
-                .put("arguments", new JsonObject(completion.toolArguments()))));
+        JsonArray calls = new JsonArray();
+        for (int i = 0; i < completion.calls().size(); i++) {
+            Completion.ToolCall call = completion.calls().get(i);
+            calls.add(new JsonObject().put("function", new JsonObject()
+                    .put("index", i)
+                    .put("name", call.name())
+                    .put("arguments", new JsonObject(call.arguments()))));
+        }
+        return calls;
     }
 
     private static void putDone(JsonObject body, Completion completion, ResponseMeta meta) {
@@ -145,23 +225,28 @@ final class OllamaFormat implements WireFormat {
 
         @Override
         public int pieces() {
-            return completion.tool() == null ? completion.pieces().size() : 1;
+            return completion.toolCalls() ? 1 : completion.pieces().size();
         }
 
         @Override
         public Buffer piece(int index) {
-            if (completion.tool() != null) {
+            if (completion.toolCalls()) {
+                JsonObject message = new JsonObject().put("role", "assistant").put("content", content(completion));
+                if (callsParsed(completion)) {
+                    message.put("tool_calls", toolCalls(completion));
+                }
                 JsonObject line = new JsonObject()
                         .put("model", request.model())
                         .put("created_at", Timestamps.now())
-                        .put("message", new JsonObject().put("role", "assistant").put("content", "")
-                                .put("tool_calls", toolCalls(completion)))
+                        .put("message", message)
                         .put("done", false);
                 return Buffer.buffer(line.encode() + "\n");
             }
+            String logprobs = request.logprobs()
+                    ? ",\"logprobs\":" + logprobs(request, completion, index, index + 1).encode() : "";
             return Buffer.buffer("{\"model\":" + model + ",\"created_at\":\"" + Timestamps.now()
                     + "\",\"message\":{\"role\":\"assistant\",\"content\":" + Json.quote(completion.pieces().get(index))
-                    + "},\"done\":false}\n");
+                    + "}" + logprobs + ",\"done\":false}\n");
         }
 
         @Override

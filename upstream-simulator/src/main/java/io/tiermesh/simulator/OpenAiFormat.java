@@ -63,10 +63,12 @@ final class OpenAiFormat implements WireFormat {
         }
         List<String> texts = new ArrayList<>(messages.size());
         String lastUser = null;
+        int images = 0;
         for (int i = 0; i < messages.size(); i++) {
             if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String role)) {
                 throw new SimException(400, "Invalid value for 'messages[" + i + "]': expected an object with a 'role'.");
             }
+            images += imageParts(message.getValue("content"));
             String text = contentText(message.getValue("content"), i);
             texts.add(text);
             if (i == messages.size() - 1 && role.equals("user")) {
@@ -93,7 +95,50 @@ final class OpenAiFormat implements WireFormat {
             mode = ChatRequest.ToolMode.NAMED;
             toolName = name;
         }
-        return new ChatRequest(model, stream, includeUsage, texts, lastUser, maxTokens, tools, mode, toolName);
+        boolean logprobs = Boolean.TRUE.equals(body.getValue("logprobs"));
+        int topLogprobs = 0;
+        if (body.getValue("top_logprobs") != null) {
+            if (!(body.getValue("top_logprobs") instanceof Number n) || n.doubleValue() != n.intValue()
+                    || n.intValue() < 0 || n.intValue() > 20) {
+                throw new SimException(400, "Invalid 'top_logprobs': expected an integer between 0 and 20.");
+            }
+            if (!logprobs) {
+                throw new SimException(400, "Invalid value for 'top_logprobs': 'logprobs' must be set to true.");
+            }
+            topLogprobs = n.intValue();
+        }
+        boolean parallel = !Boolean.FALSE.equals(body.getValue("parallel_tool_calls"));
+        return new ChatRequest(model, stream, includeUsage, texts, lastUser, maxTokens, tools, mode, toolName,
+                parallel, images, logprobs, topLogprobs, responseSchema(body.getValue("response_format")));
+    }
+
+    /** Plain JSON mode gets a one-field object, as a model asked for "some JSON" answers. */
+    static final JsonObject JSON_MODE_SCHEMA = new JsonObject().put("type", "object")
+            .put("properties", new JsonObject().put("answer", new JsonObject().put("type", "string")));
+
+    private static JsonObject responseSchema(Object format) {
+        if (!(format instanceof JsonObject f) || "text".equals(f.getValue("type"))) {
+            return null;
+        }
+        if ("json_object".equals(f.getValue("type"))) {
+            return JSON_MODE_SCHEMA;
+        }
+        if ("json_schema".equals(f.getValue("type")) && f.getValue("json_schema") instanceof JsonObject js) {
+            return js.getValue("schema") instanceof JsonObject schema ? schema : JSON_MODE_SCHEMA;
+        }
+        throw new SimException(400, "Invalid 'response_format': expected type text, json_object or json_schema.");
+    }
+
+    private static int imageParts(Object content) {
+        int images = 0;
+        if (content instanceof JsonArray parts) {
+            for (Object part : parts) {
+                if (part instanceof JsonObject p && "image_url".equals(p.getValue("type"))) {
+                    images++;
+                }
+            }
+        }
+        return images;
     }
 
     /** The {@code [{type:function, function:{name, parameters}}]} tool list shared with Ollama. */
@@ -164,17 +209,20 @@ final class OpenAiFormat implements WireFormat {
                     completion.promptTokens(), completion.completionTokens());
         }
         JsonObject message = new JsonObject().put("role", "assistant");
-        if (completion.tool() != null) {
-            message.put("content", null).put("tool_calls", new JsonArray().add(new JsonObject()
-                    .put("id", "call_" + completion.toolCallId())
-                    .put("type", "function")
-                    .put("function", new JsonObject()
-                            .put("name", completion.tool().name())
-                            .put("arguments", completion.toolArguments()))));
+        if (completion.toolCalls()) {
+            JsonArray calls = new JsonArray();
+            for (Completion.ToolCall call : completion.calls()) {
+                calls.add(new JsonObject()
+                        .put("id", "call_" + call.id())
+                        .put("type", "function")
+                        .put("function", new JsonObject().put("name", call.name()).put("arguments", call.arguments())));
+            }
+            message.put("content", null).put("tool_calls", calls).put("refusal", null);
+        } else if (completion.refusal()) {
+            message.put("content", null).put("refusal", completion.text());
         } else {
-            message.put("content", completion.text());
+            message.put("content", completion.text()).put("refusal", null);
         }
-        message.put("refusal", null);
         JsonObject body = new JsonObject()
                 .put("id", id)
                 .put("object", "chat.completion")
@@ -183,7 +231,7 @@ final class OpenAiFormat implements WireFormat {
                 .put("choices", new JsonArray().add(new JsonObject()
                         .put("index", 0)
                         .put("message", message)
-                        .put("logprobs", null)
+                        .put("logprobs", request.logprobs() ? logprobs(request, completion, 0, completion.pieces().size()) : null)
                         .put("finish_reason", finishReason(completion.stop()))))
                 .put("usage", new JsonObject(usageJson(completion.promptTokens(), completion.completionTokens())))
                 .put("system_fingerprint", FINGERPRINT);
@@ -191,11 +239,37 @@ final class OpenAiFormat implements WireFormat {
                 completion.promptTokens(), completion.completionTokens());
     }
 
+    /**
+     * The choice's {@code logprobs} object for pieces [from, to): entries under {@code content}, or
+     * under {@code refusal} for a refusal; tool-call arguments carry none, as with OpenAI.
+     */
+    static JsonObject logprobs(ChatRequest request, Completion completion, int from, int to) {
+        JsonArray entries = null;
+        if (!completion.toolCalls()) {
+            entries = new JsonArray();
+            for (int i = from; i < to; i++) {
+                Generator.TokenLogprob lp = Generator.logprob(completion.contentSeed(), i, completion.pieces().get(i),
+                        request.topLogprobs());
+                JsonArray top = new JsonArray();
+                for (Generator.Alternative alt : lp.top()) {
+                    top.add(new JsonObject().put("token", alt.token()).put("logprob", alt.logprob())
+                            .put("bytes", Generator.bytes(alt.token())));
+                }
+                entries.add(new JsonObject().put("token", lp.token()).put("logprob", lp.logprob())
+                        .put("bytes", Generator.bytes(lp.token())).put("top_logprobs", top));
+            }
+        }
+        return new JsonObject()
+                .put("content", completion.refusal() ? null : entries)
+                .put("refusal", completion.refusal() ? entries : null);
+    }
+
     static String finishReason(Completion.Stop stop) {
         return switch (stop) {
-            case END -> "stop";
+            case END, REFUSAL -> "stop";
             case LENGTH -> "length";
             case TOOL -> "tool_calls";
+            case CONTENT_FILTER -> "content_filter";
         };
     }
 
@@ -208,11 +282,13 @@ final class OpenAiFormat implements WireFormat {
 
     /** SSE chunks built from a precomputed prefix and suffix; see {@link Json} for why not JsonObject. */
     private static final class Stream implements Reply.StreamEncoder {
+        private final ChatRequest request;
         private final Completion completion;
         private final String prefix;
         private final String suffix;
 
         Stream(String id, ChatRequest request, Completion completion, ResponseMeta meta) {
+            this.request = request;
             this.completion = completion;
             this.prefix = "data: {\"id\":" + Json.quote(id) + ",\"object\":\"chat.completion.chunk\",\"created\":"
                     + meta.createdEpochSeconds() + ",\"model\":" + Json.quote(request.model())
@@ -220,19 +296,28 @@ final class OpenAiFormat implements WireFormat {
             this.suffix = request.includeUsage() ? "],\"usage\":null}\n\n" : "]}\n\n";
         }
 
-        private Buffer choice(String delta, String finishReason) {
-            return Buffer.buffer(prefix + "{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":"
-                    + finishReason + "}" + suffix);
+        private String choice(String delta, String logprobs, String finishReason) {
+            return prefix + "{\"index\":0,\"delta\":" + delta + ",\"logprobs\":" + logprobs + ",\"finish_reason\":"
+                    + finishReason + "}" + suffix;
         }
 
         @Override
         public Buffer preamble() {
-            if (completion.tool() == null) {
-                return choice("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", "null");
+            if (completion.toolCalls()) {
+                return Buffer.buffer(choice("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+                        + callHeader(0) + "],\"refusal\":null}", "null", "null"));
             }
-            return choice("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_"
-                    + completion.toolCallId() + "\",\"type\":\"function\",\"function\":{\"name\":"
-                    + Json.quote(completion.tool().name()) + ",\"arguments\":\"\"}}],\"refusal\":null}", "null");
+            String delta = completion.refusal()
+                    ? "{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}"
+                    : "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}";
+            return Buffer.buffer(choice(delta, "null", "null"));
+        }
+
+        /** The first delta of call {@code index}: id, type, name and empty arguments, as OpenAI opens a call. */
+        private String callHeader(int index) {
+            Completion.ToolCall call = completion.calls().get(index);
+            return "{\"index\":" + index + ",\"id\":\"call_" + call.id() + "\",\"type\":\"function\",\"function\":{\"name\":"
+                    + Json.quote(call.name()) + ",\"arguments\":\"\"}}";
         }
 
         @Override
@@ -243,16 +328,22 @@ final class OpenAiFormat implements WireFormat {
         @Override
         public Buffer piece(int index) {
             String piece = Json.quote(completion.pieces().get(index));
-            if (completion.tool() == null) {
-                return choice("{\"content\":" + piece + "}", "null");
+            if (completion.toolCalls()) {
+                int call = completion.callAt(index);
+                String opening = call > 0 && completion.calls().get(call).firstPiece() == index
+                        ? choice("{\"tool_calls\":[" + callHeader(call) + "]}", "null", "null") : "";
+                return Buffer.buffer(opening + choice("{\"tool_calls\":[{\"index\":" + call
+                        + ",\"function\":{\"arguments\":" + piece + "}}]}", "null", "null"));
             }
-            return choice("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":" + piece + "}}]}", "null");
+            String logprobs = request.logprobs() ? logprobs(request, completion, index, index + 1).encode() : "null";
+            return Buffer.buffer(choice((completion.refusal() ? "{\"refusal\":" : "{\"content\":") + piece + "}",
+                    logprobs, "null"));
         }
 
         @Override
         public Buffer finish() {
-            Buffer out = choice("{}", "\"" + finishReason(completion.stop()) + "\"");
-            if (suffix.contains("usage")) {
+            Buffer out = Buffer.buffer(choice("{}", "null", "\"" + finishReason(completion.stop()) + "\""));
+            if (request.includeUsage()) {
                 out.appendString(prefix + "],\"usage\":"
                         + usageJson(completion.promptTokens(), completion.completionTokens()) + "}\n\n");
             }

@@ -59,11 +59,22 @@ public final class RequestLog {
      * @param finishedMillis when the outcome was settled (answer ended, connection closed), 0 while pending
      * @param writerPauses  times a stream found the write queue full and waited for the reader to drain it
      * @param bytesSent     stream bytes handed to the connection (content chunks and preamble)
+     * @param images        images the chat request carried (so a test sees they reached the backend)
+     * @param toolCalls     tool calls in the answer
      */
     public record Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
                         boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
                         int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
-                        int writerPauses, long bytesSent) {
+                        int writerPauses, long bytesSent, int images, int toolCalls) {
+
+        /** An entry of a request that carried no images and got no tool calls. */
+        public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
+                     boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
+                     int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
+                     int writerPauses, long bytesSent) {
+            this(seq, timeMillis, simulator, method, path, model, stream, requestId, privacy, authPresent, outcome,
+                    chunksSent, promptTokens, completionTokens, finishedMillis, writerPauses, bytesSent, 0, 0);
+        }
 
         public JsonObject toJson() {
             return new JsonObject()
@@ -85,7 +96,9 @@ public final class RequestLog {
                     .put("completionTokens", completionTokens)
                     .put("finishedMillis", finishedMillis)
                     .put("writerPauses", writerPauses)
-                    .put("bytesSent", bytesSent);
+                    .put("bytesSent", bytesSent)
+                    .put("images", images)
+                    .put("toolCalls", toolCalls);
         }
     }
 
@@ -109,6 +122,8 @@ public final class RequestLog {
         volatile long finishedMillis;
         volatile int writerPauses;
         volatile long bytesSent;
+        volatile int images;
+        volatile int toolCalls;
         private final RequestLog owner;
         private final long generation;
 
@@ -143,7 +158,7 @@ public final class RequestLog {
         Entry snapshot() {
             return new Entry(seq, timeMillis, simulator, method, path, model, stream, requestId,
                     new Privacy(classification, canary), authPresent, outcome, chunksSent, promptTokens,
-                    completionTokens, finishedMillis, writerPauses, bytesSent);
+                    completionTokens, finishedMillis, writerPauses, bytesSent, images, toolCalls);
         }
     }
 

@@ -28,8 +28,11 @@ import java.util.function.BiFunction;
  */
 public final class UpstreamSimulator {
 
-    /** Larger bodies are refused with 413 before being buffered further. */
-    public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    /**
+     * Larger bodies are refused with 413 before being buffered further. Twice the gateway's
+     * default body limit, so whatever a gateway accepts and translates fits.
+     */
+    public static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     public static final String CLASSIFICATION_HEADER = "X-TierMesh-Classification";
 
@@ -145,11 +148,14 @@ public final class UpstreamSimulator {
     private Reply chat(WireFormat format, Exchange exchange, JsonObject body) {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
-        Completion completion = Generator.complete(request, options.seed(), fault);
+        Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
         if (options.usage() != UsageCount.CHARS || options.overReport() != 1) {
+            // Images count the same whichever way the text is counted.
             completion = completion.withPromptTokens((int) Math.min(Integer.MAX_VALUE,
-                    (long) options.usage().promptTokens(request.texts()) * options.overReport()));
+                    (long) options.usage().promptTokens(request.texts()) * options.overReport()
+                            + (long) request.images() * Generator.IMAGE_TOKENS));
         }
+        exchange.noteChat(request.images(), completion.calls().size());
         return format.chat(request, completion, exchange.meta());
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,7 +89,8 @@ class AnthropicEndpointTest extends SimulatorTestBase {
                     List<SseEvent> events = parseSse(((Raw) all.resultAt(1)).text());
                     JsonObject start = events.get(1).json().getJsonObject("content_block");
                     assertEquals("tool_use", start.getString("type"));
-                    assertEquals(block.getString("id"), start.getString("id"));
+                    assertTrue(start.getString("id").startsWith("toolu_"));
+                    assertNotEquals(block.getString("id"), start.getString("id"), "tool-use ids are unique per response");
                     assertEquals(new JsonObject(), start.getJsonObject("input"));
                     StringBuilder partial = new StringBuilder();
                     events.stream().filter(e -> "content_block_delta".equals(e.name())).forEach(e -> {

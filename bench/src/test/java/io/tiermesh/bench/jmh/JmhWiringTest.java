@@ -40,7 +40,11 @@ class JmhWiringTest {
       Map.entry("GatewayParseBench.parseStrict", 1),
       Map.entry("GatewayParseBench.hints", 1),
       Map.entry("DetectorBench.scan", 2),
-      Map.entry("GatewayParseBench.streamChunk", 1));
+      Map.entry("PromptTokenBoundBench.bound", 4),
+      Map.entry("GatewayParseBench.streamChunk", 1),
+      Map.entry("LargeBodyBench.body", 2),
+      Map.entry("LargeBodyBench.hashSliced", 2),
+      Map.entry("LargeBodyBench.hashAsText", 2));
 
   @Test
   void everyBenchmarkRunsOnceInProcess() throws Exception {

@@ -5,7 +5,8 @@ package io.tiermesh.contracts.config;
  *
  * @param apiKeyEnv      environment variable holding the client API key
  * @param adminKeyEnv    environment variable holding the admin key; no admin API without it
- * @param maxBodyBytes   request bodies above this are refused with 413 while being read
+ * @param maxBodyBytes   request bodies above this are refused with 413 while being read; the
+ *                       default 32 MiB holds a 200k-token conversation with a few images
  * @param requestTimeoutMs how long a request may take end to end, streams included
  * @param metrics        who may read {@code GET /metrics} and how much it names
  */
@@ -20,7 +21,7 @@ public record GatewayConfig(
 
   public static final GatewayConfig DEFAULT =
       new GatewayConfig("127.0.0.1", 8080, "TIERMESH_API_KEY", "TIERMESH_ADMIN_KEY",
-          1 << 20, 300_000, MetricsExposure.DEFAULT);
+          32 << 20, 300_000, MetricsExposure.DEFAULT);
 
   /**
    * @param requireAdminKey {@code /metrics} answers only with the admin key
