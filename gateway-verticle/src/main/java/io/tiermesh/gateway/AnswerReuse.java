@@ -198,8 +198,8 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(null);
     }
-    String requestHash = requestHash(ctx.request().path(), ctx.body().buffer(), hints,
-        principal.policy());
+    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().buffer(),
+        hints, principal.policy());
     return store.beginStored(tenant, idemKey, requestHash, claimMs).map(b -> switch (b.claim()) {
       case BUSY -> {
         errors.send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
@@ -257,20 +257,6 @@ final class AnswerReuse {
         return NONE_MARKER;
       }).otherwise(err -> t);
     });
-  }
-
-  /**
-   * What an Idempotency-Key is bound to: the body and also everything else that decides where
-   * the request may go — the routing hints as finally applied (headers, metadata, tenant
-   * default, content detectors) and the tenant's execution policy now. A retry that changes
-   * any of them, or arrives after the tenant's policy changed, is a different request (422),
-   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
-   */
-  static String requestHash(String path, io.vertx.core.buffer.Buffer body, RoutingHints hints,
-      String policy) {
-    return StoredAnswers.sha256(path + "\n", body, "\n" + new JsonArray()
-        .add(hints.classification()).add(hints.task()).add(hints.quality())
-        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
   }
 
   private static boolean cacheable(RoutingContext ctx, ChatRequest chat) {

@@ -12,6 +12,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.gateway.StoredAnswers;
 import io.tiermesh.simulator.Fault;
@@ -173,7 +174,10 @@ class AnswerReuseEndToEndTest {
 
       String k = key();
       String body = TestMesh.chat("answered while its gateway was gone", false);
-      String hash = StoredAnswers.sha256("/v1/chat/completions\n" + body);
+      // The bootstrap key's tenant has no policy and the body no hints: what a gateway binds
+      // the key to for exactly this request.
+      String hash = StoredAnswers.requestHash("/v1/chat/completions", body, RoutingHints.NONE,
+          null);
       // Another gateway claimed the key and died while the request ran.
       assertEquals(StoredAnswers.Claim.NEW, store.begin(tenant, k, hash, 60_000)
           .await(5, TimeUnit.SECONDS).claim());
@@ -198,7 +202,8 @@ class AnswerReuseEndToEndTest {
 
       String k2 = key();
       String body2 = TestMesh.chat("failed while its gateway was gone", false);
-      String hash2 = StoredAnswers.sha256("/v1/chat/completions\n" + body2);
+      String hash2 = StoredAnswers.requestHash("/v1/chat/completions", body2, RoutingHints.NONE,
+          null);
       store.begin(tenant, k2, hash2, 60_000).await(5, TimeUnit.SECONDS);
       RouteOutcome failed = new RouteOutcome("r-dead-gw-2", null, null, null, 0, List.of(),
           new Failure(FailureCode.NO_PROVIDER_AVAILABLE, "every provider of the chain failed"));
