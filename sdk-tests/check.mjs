@@ -148,6 +148,97 @@ check('anthropic errors', async () => {
       && e.error?.error?.type === 'invalid_request_error');
 });
 
+const clockTool = {
+  type: 'function',
+  function: {
+    name: 'clock', description: 'Current time in a zone',
+    parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['CET', 'UTC'] } }, required: ['zone'] },
+  },
+};
+const openAiWeather = { type: 'function', function: { name: 'get_weather', parameters: weatherTool.input_schema } };
+
+check('openai forced tool choice on tier 1 and tier 3, whole and streamed', async () => {
+  for (const model of ['tier-1', 'tier-3']) {
+    const params = {
+      model, messages: [{ role: 'user', content: 'What time is it?' }],
+      tools: [openAiWeather, clockTool], tool_choice: { type: 'function', function: { name: 'clock' } },
+    };
+    const r = await openai.chat.completions.create(params);
+    assert.equal(r.choices[0].finish_reason, 'tool_calls', model);
+    const call = r.choices[0].message.tool_calls[0];
+    assert.equal(call.function.name, 'clock', model);
+    assert.ok(['CET', 'UTC'].includes(JSON.parse(call.function.arguments).zone), model);
+    const streamed = await openai.chat.completions.stream({ ...params, stream: true }).finalChatCompletion();
+    assert.equal(streamed.choices[0].message.tool_calls[0].function.name, 'clock', model);
+    const required = await openai.chat.completions.create({ ...params, tool_choice: 'required' });
+    assert.equal(required.choices[0].finish_reason, 'tool_calls', model);
+  }
+});
+
+check('openai two-turn tool loop on tier 1 with fresh call ids', async () => {
+  const messages = [{ role: 'user', content: 'Weather in Oslo? tool:get_weather' }];
+  const first = await openai.chat.completions.create({ model: 'auto', messages, tools: [openAiWeather] });
+  const again = await openai.chat.completions.create({ model: 'auto', messages, tools: [openAiWeather] });
+  const call = first.choices[0].message.tool_calls[0];
+  assert.equal(first.choices[0].message.content, null);
+  assert.notEqual(call.id, again.choices[0].message.tool_calls[0].id);
+  const answer = await openai.chat.completions.create({
+    model: 'auto', tools: [openAiWeather],
+    messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '5 C' }],
+  });
+  assert.equal(answer.choices[0].finish_reason, 'stop');
+  assert.ok(answer.choices[0].message.content.length > 0);
+});
+
+check('openai parallel tool calls', async () => {
+  const r = await openai.chat.completions.create({
+    model: 'tier-2', tools: [openAiWeather, clockTool],
+    messages: [{ role: 'user', content: 'Both please [sim tool-calls=get_weather,clock]' }],
+  });
+  const names = r.choices[0].message.tool_calls.map((c) => c.function.name);
+  assert.deepEqual(names, ['get_weather', 'clock']);
+  assert.notEqual(r.choices[0].message.tool_calls[0].id, r.choices[0].message.tool_calls[1].id);
+});
+
+check('vision request on every tier, both SDKs', async () => {
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  for (const model of ['tier-1', 'tier-2', 'tier-3']) {
+    const r = await openai.chat.completions.create({
+      model, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }],
+    });
+    assert.match(r.choices[0].message.content, /^images:1/, model);
+  }
+  const m = await anthropic.messages.create({
+    model: 'auto', max_tokens: 64, messages: [{ role: 'user', content: [
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+      { type: 'text', text: 'What is this?' }] }],
+  });
+  assert.match(m.content[0].text, /^images:1/);
+});
+
+check('openai logprobs on an OpenAI backend', async () => {
+  const r = await openai.chat.completions.create({
+    model: 'tier-2', logprobs: true, top_logprobs: 2,
+    messages: [{ role: 'user', content: 'Say hello' }],
+  });
+  const entries = r.choices[0].logprobs.content;
+  assert.ok(entries.length > 0);
+  assert.equal(entries[0].top_logprobs.length, 2);
+});
+
+check('malformed tool-arguments history is a 400 naming the field, never a 500', async () => {
+  for (const args of ['', '{"city":"Os', '["Oslo"]']) {
+    await assert.rejects(openai.chat.completions.create({
+      model: 'auto', tools: [openAiWeather],
+      messages: [{ role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '5 C' }],
+    }), (e) => e instanceof OpenAI.BadRequestError && e.status === 400
+      && e.param === 'messages[1].tool_calls[0].function.arguments');
+  }
+});
+
 for (const [name, fn] of checks) {
   try {
     await fn();

@@ -3,13 +3,15 @@ package io.tiermesh.contracts;
 import java.util.List;
 
 /**
- * A chat request after the gateway has parsed it from whichever API the client used. Fields
- * that a backend may not support are carried and dropped by that backend's translator.
+ * A chat request after the gateway has parsed and validated it, from whichever API the client
+ * used. Every field is typed; a backend's translator carries, translates or (for what its wire
+ * format cannot express) refuses each one, as the README's field table lists.
  *
  * @param model          the name the client asked for ({@code auto}, {@code tier-2},
  *                       {@code provider/model}); the router replaces it with the backend model
- * @param toolChoiceJson the client's {@code tool_choice} as JSON text, or null
- * @param responseFormatJson the client's {@code response_format} as JSON text, or null
+ * @param toolChoice     the client's tool choice, or null (the backend's default)
+ * @param responseFormat the client's response format, or null
+ * @param options        the settings beyond these, or null when the client set none
  */
 public record ChatRequest(
     String model,
@@ -19,14 +21,44 @@ public record ChatRequest(
     Double topP,
     List<String> stop,
     List<ToolDef> tools,
-    String toolChoiceJson,
-    String responseFormatJson,
+    ToolChoice toolChoice,
+    ResponseFormat responseFormat,
     Long seed,
-    boolean stream) {
+    boolean stream,
+    ChatOptions options) {
+
+  /** A request with no settings beyond the common ones. */
+  public ChatRequest(String model, List<ChatMessage> messages, Integer maxTokens,
+      Double temperature, Double topP, List<String> stop, List<ToolDef> tools,
+      ToolChoice toolChoice, ResponseFormat responseFormat, Long seed, boolean stream) {
+    this(model, messages, maxTokens, temperature, topP, stop, tools, toolChoice, responseFormat,
+        seed, stream, null);
+  }
 
   public ChatRequest withModel(String newModel) {
     return new ChatRequest(newModel, messages, maxTokens, temperature, topP, stop, tools,
-        toolChoiceJson, responseFormatJson, seed, stream);
+        toolChoice, responseFormat, seed, stream, options);
+  }
+
+  public ChatRequest withMaxTokens(Integer newMaxTokens) {
+    return new ChatRequest(model, messages, newMaxTokens, temperature, topP, stop, tools,
+        toolChoice, responseFormat, seed, stream, options);
+  }
+
+  /** A copy for another backend model, streamed or not (shadow traffic). */
+  public ChatRequest withModelAndStream(String newModel, boolean newStream) {
+    return new ChatRequest(newModel, messages, maxTokens, temperature, topP, stop, tools,
+        toolChoice, responseFormat, seed, newStream, options);
+  }
+
+  /** True when some message carries an image. */
+  public boolean hasImages() {
+    for (ChatMessage m : messages) {
+      if (m.hasImages()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Total characters of message text: the input to token estimates and complexity. */

@@ -11,14 +11,30 @@ import io.vertx.core.eventbus.ReplyFailure;
 public final class MeshFailure extends RuntimeException {
 
   private final FailureCode code;
+  private final String param;
 
   public MeshFailure(FailureCode code, String detail) {
+    this(code, detail, null);
+  }
+
+  /**
+   * @param param the request field at fault, as a path ({@code messages[2].content[0].type}),
+   *              for a client's mistake; null otherwise. It stays on this node: the bus carries
+   *              only the code and the detail.
+   */
+  public MeshFailure(FailureCode code, String detail, String param) {
     super(detail, null, false, false);
     this.code = code;
+    this.param = param;
   }
 
   public FailureCode code() {
     return code;
+  }
+
+  /** The request field at fault, or null. */
+  public String param() {
+    return param;
   }
 
   public String detail() {

@@ -10,6 +10,8 @@ import java.util.List;
  * @param toolCalls  tool-call deltas (OpenAI streaming semantics: index-addressed fragments)
  * @param end        the last chunk of a successful stream; carries usage and finish reason
  * @param retries    on the first chunk: same-backend retries spent before this stream started
+ * @param refusal    a piece of the model's refusal text, or null
+ * @param logprobs   log probabilities of this chunk's content tokens, when asked for
  */
 public record StreamChunk(
     String requestId,
@@ -21,7 +23,15 @@ public record StreamChunk(
     boolean end,
     String finishReason,
     Usage usage,
-    int retries) {
+    int retries,
+    String refusal,
+    List<TokenLogprob> logprobs) {
+
+  public StreamChunk(String requestId, int attempt, long seq, RouteInfo route, String text,
+      List<ToolCallDelta> toolCalls, boolean end, String finishReason, Usage usage, int retries) {
+    this(requestId, attempt, seq, route, text, toolCalls, end, finishReason, usage, retries, null,
+        null);
+  }
 
   public StreamChunk(String requestId, int attempt, long seq, RouteInfo route, String text,
       List<ToolCallDelta> toolCalls, boolean end, String finishReason, Usage usage) {

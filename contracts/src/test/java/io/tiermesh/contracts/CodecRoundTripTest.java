@@ -23,7 +23,17 @@ class CodecRoundTripTest {
           new ChatMessage("tool", "42", "lookup", "call_1", null)),
       64, 0.2, 1.0, List.of("\n\n"),
       List.of(new ToolDef("lookup", "find things", "{\"type\":\"object\"}")),
-      "\"auto\"", "{\"type\":\"json_object\"}", 7L, true);
+      ToolChoice.AUTO, new ResponseFormat.JsonMode(), 7L, true);
+  /** Every sealed variant the request model has: images, forced choices, schemas. */
+  static final ChatRequest RICH = new ChatRequest("auto",
+      List.of(new ChatMessage("user", "what is this?", null, null, null,
+          List.of(new ContentPart.Text("what is this?"),
+              ContentPart.Image.inline("image/png", "iVBORw0KGgo=", "low")))),
+      null, null, null, null,
+      List.of(new ToolDef("lookup", null, null)), new ToolChoice.Function("lookup"),
+      new ResponseFormat.JsonSchema("answer", "the answer", "{\"type\":\"object\"}", true),
+      null, false, new ChatOptions(true, 0.5, -0.5, java.util.Map.of("42", -100), 40, "low",
+          false, "u1", true, 2));
   static final RouteInfo ROUTE = new RouteInfo(2, "hosted", "gpt-4o-mini", "quality-high");
   static final Usage USAGE = new Usage(12, 34, true);
   static final Failure FAIL = new Failure(FailureCode.UPSTREAM_TIMEOUT, "no first token in 5s");
@@ -50,8 +60,22 @@ class CodecRoundTripTest {
         new RulesReloadResult(false, "v1", "v1", "/etc/rules.yaml",
             List.of("rule 2 'x': when.quality: bad"), "node-a"),
         new ProviderCall("r1", 2, CHAT, ROUTE, true, "ack", "stream", 99L),
+        new ProviderCall("r1", 2, RICH, ROUTE, true, "ack", null, 99L),
+        new ProviderCall("r1", 2, new ChatRequest("m", List.of(ChatMessage.of("user", "x")),
+            5, null, null, null, List.of(new ToolDef("t", null, null)), ToolChoice.REQUIRED,
+            null, null, true), ROUTE, false, null, null, 9L),
+        new ProviderCall("r1", 2, new ChatRequest("m", List.of(ChatMessage.of("user", "x")),
+            null, null, null, null, null, ToolChoice.NONE, new ResponseFormat.Text(), null,
+            false), ROUTE, false, null, null, 9L),
         new ProviderAck("r1", 2, "node-b", true),
         new ProviderResult("r1", 2, "node-b", resp, USAGE, 0, null),
+        new ProviderResult("r1", 2, "node-b", new ChatResponse("c", 1L, "g",
+            ChatMessage.of("assistant", null), "stop", USAGE, "I can't.",
+            List.of(new TokenLogprob("I", -0.5, List.of(73),
+                List.of(new TokenLogprob("We", -2.0, List.of(87, 101), null))))), USAGE, 0,
+            null),
+        new StreamChunk("r1", 1, 2, null, "a", null, false, null, null, 0, "no",
+            List.of(new TokenLogprob("a", -1.0, null, List.of()))),
         new ProviderResult("r1", 2, "node-b", null, null, 3, FAIL),
         new StreamChunk("r1", 1, 0, ROUTE, "Hel",
             List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),

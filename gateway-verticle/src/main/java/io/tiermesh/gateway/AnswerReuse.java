@@ -198,8 +198,8 @@ final class AnswerReuse {
           "Idempotency-Key must have 1 to 255 characters", null);
       return Future.succeededFuture(null);
     }
-    String requestHash = StoredAnswers.requestHash(ctx.request().path(), ctx.body().buffer(),
-        hints, principal.policy());
+    String requestHash = requestHash(ctx.request().path(), ctx.body().buffer(), hints,
+        principal.policy());
     return store.beginStored(tenant, idemKey, requestHash, claimMs).map(b -> switch (b.claim()) {
       case BUSY -> {
         errors.send(ctx.response(), FailureCode.IDEMPOTENCY_IN_PROGRESS,
@@ -259,6 +259,20 @@ final class AnswerReuse {
     });
   }
 
+  /**
+   * What an Idempotency-Key is bound to: the body and also everything else that decides where
+   * the request may go — the routing hints as finally applied (headers, metadata, tenant
+   * default, content detectors) and the tenant's execution policy now. A retry that changes
+   * any of them, or arrives after the tenant's policy changed, is a different request (422),
+   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
+   */
+  static String requestHash(String path, io.vertx.core.buffer.Buffer body, RoutingHints hints,
+      String policy) {
+    return StoredAnswers.sha256(path + "\n", body, "\n" + new JsonArray()
+        .add(hints.classification()).add(hints.task()).add(hints.quality())
+        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
+  }
+
   private static boolean cacheable(RoutingContext ctx, ChatRequest chat) {
     String cc = ctx.request().getHeader("Cache-Control");
     if (cc != null && (cc.contains("no-cache") || cc.contains("no-store"))) {
@@ -267,6 +281,9 @@ final class AnswerReuse {
     String opt = ctx.request().getHeader(CACHE_HEADER);
     if (opt != null && opt.equalsIgnoreCase("bypass")) {
       return false;
+    }
+    if (chat.options() != null && chat.options().wantsLogprobs()) {
+      return false; // stored answers keep text and tool calls, not per-token probabilities
     }
     return (opt != null && opt.equalsIgnoreCase("use"))
         || (chat.temperature() != null && chat.temperature() == 0.0);
@@ -289,8 +306,9 @@ final class AnswerReuse {
           calls.add(new JsonArray().add(t.id()).add(t.name()).add(t.argumentsJson()));
         }
       }
+      // Parts are records: their text form names every field, images included.
       msgs.add(new JsonArray().add(m.role()).add(m.content()).add(m.name()).add(m.toolCallId())
-          .add(calls));
+          .add(calls).add(m.parts() == null ? null : m.parts().toString()));
     }
     JsonArray tools = new JsonArray();
     if (c.tools() != null) {
@@ -300,7 +318,9 @@ final class AnswerReuse {
     }
     return new JsonArray().add(c.model()).add(msgs).add(c.maxTokens()).add(c.temperature())
         .add(c.topP()).add(c.stop() == null ? null : new JsonArray(List.copyOf(c.stop())))
-        .add(tools).add(c.toolChoiceJson()).add(c.responseFormatJson()).add(c.seed())
+        .add(tools).add(c.toolChoice() == null ? null : c.toolChoice().toString())
+        .add(c.responseFormat() == null ? null : c.responseFormat().toString()).add(c.seed())
+        .add(c.options() == null ? null : c.options().toString())
         .add(new JsonObject().put("task", hints.task()).put("quality", hints.quality())
             .put("complexity", hints.complexity()).put("batch", hints.batchSize()))
         .encode();

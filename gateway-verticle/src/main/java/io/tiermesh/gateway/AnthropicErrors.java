@@ -38,10 +38,19 @@ public final class AnthropicErrors {
   }
 
   public static JsonObject body(FailureCode code, String message, List<Attempt> attempts) {
+    return body(code, message, null, attempts);
+  }
+
+  /** @param param the request field at fault, or null; an extra member SDKs ignore */
+  public static JsonObject body(FailureCode code, String message, String param,
+      List<Attempt> attempts) {
     JsonObject error = new JsonObject()
         .put("type", type(code))
         .put("message", message == null ? code.code() : ClientText.message(message))
         .put("code", code.code());
+    if (param != null) {
+      error.put("param", param);
+    }
     // The attempts list is what an operator needs to see why a 503 happened; Anthropic's
     // SDKs ignore unknown members of the error object.
     JsonObject openAiShape = ErrorResponses.body(code, message, attempts).getJsonObject("error");
@@ -53,12 +62,17 @@ public final class AnthropicErrors {
 
   public static void send(HttpServerResponse resp, FailureCode code, String message,
       List<Attempt> attempts) {
+    send(resp, code, message, null, attempts);
+  }
+
+  public static void send(HttpServerResponse resp, FailureCode code, String message,
+      String param, List<Attempt> attempts) {
     if (resp.ended() || resp.closed()) {
       return;
     }
     resp.setStatusCode(code.httpStatus() == 499 ? 400 : code.httpStatus())
         .putHeader("Content-Type", "application/json")
-        .end(body(code, message, attempts).toBuffer());
+        .end(body(code, message, param, attempts).toBuffer());
   }
 
   public static Buffer sseError(FailureCode code, String message) {

@@ -1,9 +1,13 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.buffer.Buffer;
@@ -17,58 +21,169 @@ import java.util.List;
  * The Anthropic Messages API as the gateway speaks it to clients: request parsing into the
  * mesh's {@link ChatRequest}, and the message and stream-event shapes Anthropic's SDKs expect.
  *
- * <p>Mapping into the mesh's (OpenAI-like) form: the top-level {@code system} becomes a leading
- * system message; an assistant {@code tool_use} block becomes a tool call; a user
- * {@code tool_result} block becomes a {@code tool} message answering that call; {@code
+ * <p>Mapping into the mesh's (OpenAI-like) form: the top-level {@code system} and any
+ * {@code system} entries inside {@code messages} (current Claude Code sends one) become one
+ * leading system message, in order; an assistant {@code tool_use} block becomes a tool call; a
+ * user {@code tool_result} block becomes a {@code tool} message answering that call; {@code
  * stop_sequences} become stop strings; {@code tool_choice} becomes its OpenAI equivalent
- * ({@code any} → {@code required}). Content the mesh cannot carry (images, documents) is
- * refused with 400 rather than dropped. {@code top_k} is accepted and not forwarded.
+ * ({@code any} → {@code required}); base64 {@code image} blocks become image parts; replayed
+ * {@code thinking} blocks are dropped.
+ *
+ * <p>What current clients send by default is accepted even where no backend can use it, so an
+ * unconfigured client keeps working: {@code thinking}, {@code context_management}, {@code
+ * output_config.effort}, {@code cache_control} marks and {@code anthropic-beta} flags are
+ * checked for shape and not forwarded; tools that run inside Anthropic's service (server
+ * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
+ * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
+ * Content the mesh cannot carry (documents, remote images) is refused with a 400 naming the
+ * field rather than dropped. {@code top_k}, {@code metadata.user_id} and {@code
+ * disable_parallel_tool_use} are carried as request options.
  */
 public final class AnthropicMessagesApi {
 
   private AnthropicMessagesApi() {}
 
   /** A parsed request plus what only the client-facing side needs. */
-  public record Parsed(ChatRequest chat, JsonObject metadata) {}
+  /**
+   * @param droppedTools the names of offered tools the backend never sees (server tools), in
+   *                     the client's order; empty when none
+   */
+  public record Parsed(ChatRequest chat, JsonObject metadata, List<String> droppedTools) {}
 
   public static Parsed parse(JsonObject body) {
+    return parse(body, true);
+  }
+
+  /**
+   * @param requireMaxTokens false for {@code count_tokens}, whose body is a Messages request
+   *                         without {@code max_tokens}
+   */
+  public static Parsed parse(JsonObject body, boolean requireMaxTokens) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
-      throw RequestRejected.bad("'model' is required");
+      throw RequestRejected.field("model", "is required");
     }
     Object maxTokens = body.getValue("max_tokens");
+    if (!requireMaxTokens && maxTokens == null) {
+      maxTokens = 1;
+    }
     if (!(maxTokens instanceof Number mt) || mt.doubleValue() < 1
         || mt.doubleValue() > Integer.MAX_VALUE || mt.doubleValue() != Math.rint(mt.doubleValue())) {
-      throw RequestRejected.bad("'max_tokens' is required and must be a positive integer");
+      throw RequestRejected.field("max_tokens", "is required and must be a positive integer");
     }
     Object rawMessages = body.getValue("messages");
     if (!(rawMessages instanceof JsonArray arr) || arr.isEmpty()) {
-      throw RequestRejected.bad("'messages' must be a non-empty array");
+      throw RequestRejected.field("messages", "must be a non-empty array");
     }
     List<ChatMessage> messages = new ArrayList<>(arr.size() + 1);
-    String system = systemText(body.getValue("system"));
-    if (system != null) {
-      messages.add(ChatMessage.of("system", system));
+    StringBuilder system = new StringBuilder();
+    String top = systemText(body.getValue("system"), "system");
+    if (top != null) {
+      system.append(top);
     }
     for (int i = 0; i < arr.size(); i++) {
       if (!(arr.getValue(i) instanceof JsonObject msg)) {
-        throw RequestRejected.bad("messages[" + i + "] must be an object");
+        throw RequestRejected.field("messages[" + i + "]", "must be an object");
       }
-      addMessage(messages, msg, i);
+      if ("system".equals(msg.getValue("role"))) {
+        // Every backend format has one place for instructions; entries are joined in order.
+        String entry = systemText(msg.getValue("content"), "messages[" + i + "].content");
+        if (entry != null && !entry.isEmpty()) {
+          system.append(system.isEmpty() ? "" : "\n\n").append(entry);
+        }
+        continue;
+      }
+      try {
+        addMessage(messages, msg);
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("messages[" + i + "]", f);
+      }
     }
+    if (messages.isEmpty()) {
+      throw RequestRejected.field("messages", "must hold at least one user or assistant turn");
+    }
+    if (!system.isEmpty() || top != null) {
+      messages.add(0, ChatMessage.of("system", system.toString()));
+    }
+    thinking(body.getValue("thinking"));
+    optionalObject(body, "context_management");
+    optionalObject(body, "output_config");
     boolean stream = JsonFields.bool(body, "stream");
-    ChatRequest chat = new ChatRequest(m, List.copyOf(messages), mt.intValue(),
-        JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
-        stopSequences(body), tools(body),
-        toolChoice(body.getValue("tool_choice")), null, null, stream);
+    List<String> dropped = new ArrayList<>();
+    List<ToolDef> tools = tools(body, dropped);
+    Object rawChoice = body.getValue("tool_choice");
+    ToolChoice choice = toolChoice(rawChoice);
+    if (choice instanceof ToolChoice.Function f && dropped.contains(f.name())) {
+      throw RequestRejected.field("tool_choice.name", "'" + f.name() + "' is a server tool, "
+          + "which no backend of this gateway can run");
+    }
+    if (tools == null && !dropped.isEmpty()) {
+      if (choice != null && choice.forced()) {
+        throw RequestRejected.field("tool_choice", "forces a tool, but the only tools offered "
+            + "are server tools, which no backend of this gateway can run: "
+            + String.join(", ", dropped));
+      }
+      // Nothing left to choose from: a backend given a choice without tools refuses it.
+      choice = null;
+    }
+    ChatChecks.toolChoiceFits(choice, tools, "tool_choice");
+    Boolean parallel = null;
+    if (rawChoice instanceof JsonObject c && c.getValue("disable_parallel_tool_use") != null) {
+      if (!(c.getValue("disable_parallel_tool_use") instanceof Boolean disable)) {
+        throw RequestRejected.field("tool_choice.disable_parallel_tool_use",
+            "must be a boolean");
+      }
+      parallel = !disable;
+    }
     Object metadata = body.getValue("metadata");
     if (metadata != null && !(metadata instanceof JsonObject)) {
-      throw RequestRejected.bad("'metadata' must be an object");
+      throw RequestRejected.field("metadata", "must be an object");
     }
-    return new Parsed(chat, (JsonObject) metadata);
+    String userId = metadata == null ? null
+        : JsonFields.string((JsonObject) metadata, "user_id", "metadata", false);
+    Integer topK = JsonFields.positiveInt(body, "top_k");
+    ChatRequest chat = new ChatRequest(m, List.copyOf(ChatChecks.nameToolResults(messages)),
+        mt.intValue(), JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
+        stopSequences(body), tools, choice, null, null, stream,
+        ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId, null,
+            null));
+    return new Parsed(chat, (JsonObject) metadata, List.copyOf(dropped));
   }
 
-  private static String systemText(Object system) {
+  /**
+   * Extended thinking: checked for shape, then not forwarded. The backends' reasoning
+   * controls differ per model and a non-reasoning model refuses them, so honouring the
+   * setting would turn a working request into a failing one.
+   */
+  private static void thinking(Object raw) {
+    if (raw == null) {
+      return;
+    }
+    if (!(raw instanceof JsonObject t) || !(t.getValue("type") instanceof String type)) {
+      throw RequestRejected.field("thinking", "must be an object with a type");
+    }
+    switch (type) {
+      case "enabled" -> {
+        if (!(t.getValue("budget_tokens") instanceof Number n) || n.doubleValue() < 1) {
+          throw RequestRejected.field("thinking.budget_tokens",
+              "is required with type 'enabled' and must be a positive integer");
+        }
+      }
+      case "adaptive", "disabled" -> { }
+      default -> throw RequestRejected.field("thinking.type",
+          "must be enabled, adaptive or disabled");
+    }
+  }
+
+  private static void optionalObject(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v != null && !(v instanceof JsonObject)) {
+      throw RequestRejected.field(key, "must be an object");
+    }
+  }
+
+  /** A system prompt as a string or text blocks ({@code cache_control} marks are ignored). */
+  private static String systemText(Object system, String at) {
     if (system == null) {
       return null;
     }
@@ -80,7 +195,7 @@ public final class AnthropicMessagesApi {
       for (int b = 0; b < blocks.size(); b++) {
         if (!(blocks.getValue(b) instanceof JsonObject block)
             || !"text".equals(block.getValue("type")) || !(block.getValue("text") instanceof String t)) {
-          throw RequestRejected.bad("system[" + b + "] must be a text block");
+          throw RequestRejected.field(at + "[" + b + "]", "must be a text block");
         }
         if (sb.length() > 0) {
           sb.append("\n\n");
@@ -89,13 +204,14 @@ public final class AnthropicMessagesApi {
       }
       return sb.toString();
     }
-    throw RequestRejected.bad("'system' must be a string or an array of text blocks");
+    throw RequestRejected.field(at, "must be a string or an array of text blocks");
   }
 
-  private static void addMessage(List<ChatMessage> out, JsonObject msg, int i) {
+  /** One message (several mesh messages when it carries tool results), named relative to it. */
+  private static void addMessage(List<ChatMessage> out, JsonObject msg) {
     Object role = msg.getValue("role");
     if (!"user".equals(role) && !"assistant".equals(role)) {
-      throw RequestRejected.bad("messages[" + i + "].role must be 'user' or 'assistant'");
+      throw RequestRejected.field("role", "must be 'user', 'assistant' or 'system'");
     }
     Object content = msg.getValue("content");
     if (content instanceof String s) {
@@ -103,52 +219,83 @@ public final class AnthropicMessagesApi {
       return;
     }
     if (!(content instanceof JsonArray blocks)) {
-      throw RequestRejected.bad("messages[" + i + "].content must be a string or an array");
+      throw RequestRejected.field("content", "must be a string or an array of blocks");
     }
+    boolean user = "user".equals(role);
     StringBuilder text = new StringBuilder();
+    List<ContentPart> parts = new ArrayList<>();
+    boolean images = false;
     List<ToolCall> calls = new ArrayList<>();
     List<ChatMessage> results = new ArrayList<>();
     for (int b = 0; b < blocks.size(); b++) {
-      String at = "messages[" + i + "].content[" + b + "]";
-      if (!(blocks.getValue(b) instanceof JsonObject block)) {
-        throw RequestRejected.bad(at + " must be an object");
-      }
-      Object type = block.getValue("type");
-      if ("text".equals(type)) {
-        if (!(block.getValue("text") instanceof String t)) {
-          throw RequestRejected.bad(at + ".text must be a string");
-        }
-        text.append(t);
-      } else if ("tool_use".equals(type) && "assistant".equals(role)) {
-        Object input = block.getValue("input");
-        if (!(block.getValue("id") instanceof String id) || !(block.getValue("name") instanceof String name)
-            || (input != null && !(input instanceof JsonObject))) {
-          throw RequestRejected.bad(at + ": a tool_use block needs an id, a name and an input object");
-        }
-        calls.add(new ToolCall(id, name, input == null ? "{}" : ((JsonObject) input).encode()));
-      } else if ("tool_result".equals(type) && "user".equals(role)) {
-        if (!(block.getValue("tool_use_id") instanceof String id)) {
-          throw RequestRejected.bad(at + ": a tool_result block needs a tool_use_id");
-        }
-        String result = toolResultText(block.getValue("content"), at);
-        if (Boolean.TRUE.equals(block.getValue("is_error"))) {
-          result = "Error: " + result;
-        }
-        results.add(new ChatMessage("tool", result, null, id, null));
-      } else {
-        throw RequestRejected.bad(at + ": content blocks of type '" + type + "' are not "
-            + "supported for role " + role + " (text, tool_use, tool_result are)");
+      try {
+        Object type = block(blocks.getValue(b), user, role, text, parts, calls, results);
+        images |= "image".equals(type);
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("content[" + b + "]", f);
       }
     }
     // OpenAI-style backends want a tool call's answer right after the call, before new text.
     out.addAll(results);
-    if (text.length() > 0 || !calls.isEmpty() || results.isEmpty()) {
+    if (text.length() > 0 || images || !calls.isEmpty() || results.isEmpty()) {
       out.add(new ChatMessage((String) role, text.length() == 0 && !calls.isEmpty() ? null
-          : text.toString(), null, null, calls.isEmpty() ? null : List.copyOf(calls)));
+          : text.toString(), null, null, calls.isEmpty() ? null : List.copyOf(calls),
+          images ? List.copyOf(parts) : null));
     }
   }
 
-  private static String toolResultText(Object content, String at) {
+  /** Reads one content block into the turn's pieces; returns its type. */
+  private static Object block(Object raw, boolean user, Object role, StringBuilder text,
+      List<ContentPart> parts, List<ToolCall> calls, List<ChatMessage> results) {
+    if (!(raw instanceof JsonObject block)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = block.getValue("type");
+    if ("text".equals(type)) {
+      String t = JsonFields.string(block, "text", null, true);
+      text.append(t);
+      parts.add(new ContentPart.Text(t));
+    } else if ("image".equals(type) && user) {
+      parts.add(image(block));
+    } else if ("tool_use".equals(type) && !user) {
+      String id = JsonFields.string(block, "id", null, true);
+      String name = JsonFields.string(block, "name", null, true);
+      Object input = block.getValue("input");
+      if (input != null && !(input instanceof JsonObject)) {
+        throw RequestRejected.field("input", "must be an object");
+      }
+      calls.add(new ToolCall(id, name, input == null ? "{}" : ((JsonObject) input).encode()));
+    } else if ("tool_result".equals(type) && user) {
+      String id = JsonFields.string(block, "tool_use_id", null, true);
+      String result = toolResultText(block.getValue("content"));
+      if (Boolean.TRUE.equals(block.getValue("is_error"))) {
+        result = "Error: " + result;
+      }
+      results.add(new ChatMessage("tool", result, null, id, null));
+    } else if (!(("thinking".equals(type) || "redacted_thinking".equals(type)) && !user)) {
+      // Replayed thinking is dropped (no backend needs earlier reasoning back); the rest is
+      // refused.
+      throw RequestRejected.field("type", "'" + (type instanceof String t && t.length() < 40
+          ? t : "?") + "' is not supported for role " + role + " (text, " + (user
+          ? "image, tool_result" : "tool_use, thinking") + " are)");
+    }
+    return type;
+  }
+
+  /** An image block: inline base64 only; remote addresses are never fetched by the mesh. */
+  private static ContentPart.Image image(JsonObject block) {
+    if (!(block.getValue("source") instanceof JsonObject source)) {
+      throw RequestRejected.field("source", "must be an object");
+    }
+    if (!"base64".equals(source.getValue("type"))) {
+      throw RequestRejected.field("source.type", "must be 'base64'; remote image addresses "
+          + "are not fetched");
+    }
+    return ChatChecks.inline(JsonFields.string(source, "media_type", "source", true),
+        JsonFields.string(source, "data", "source", true), null, "source");
+  }
+
+  private static String toolResultText(Object content) {
     if (content == null) {
       return "";
     }
@@ -160,14 +307,14 @@ public final class AnthropicMessagesApi {
       for (int p = 0; p < parts.size(); p++) {
         if (!(parts.getValue(p) instanceof JsonObject part) || !"text".equals(part.getValue("type"))
             || !(part.getValue("text") instanceof String t)) {
-          throw RequestRejected.bad(at + ".content[" + p + "]: only text is supported in a "
-              + "tool_result");
+          throw RequestRejected.field("content[" + p + "]",
+              "must be a text block (only text is supported in a tool_result)");
         }
         sb.append(t);
       }
       return sb.toString();
     }
-    throw RequestRejected.bad(at + ".content must be a string or an array of text blocks");
+    throw RequestRejected.field("content", "must be a string or an array of text blocks");
   }
 
   private static List<String> stopSequences(JsonObject body) {
@@ -176,65 +323,84 @@ public final class AnthropicMessagesApi {
       return null;
     }
     if (!(v instanceof JsonArray a)) {
-      throw RequestRejected.bad("'stop_sequences' must be an array of strings");
+      throw RequestRejected.field("stop_sequences", "must be an array of strings");
     }
     List<String> out = new ArrayList<>(a.size());
-    for (Object o : a) {
-      if (!(o instanceof String s)) {
-        throw RequestRejected.bad("'stop_sequences' must be an array of strings");
+    for (int i = 0; i < a.size(); i++) {
+      if (!(a.getValue(i) instanceof String s)) {
+        throw RequestRejected.field("stop_sequences[" + i + "]", "must be a string");
       }
       out.add(s);
     }
     return out.isEmpty() ? null : List.copyOf(out);
   }
 
-  private static List<ToolDef> tools(JsonObject body) {
+  /** The client tools; server tools are left out and their names added to {@code dropped}. */
+  private static List<ToolDef> tools(JsonObject body, List<String> dropped) {
     Object raw = body.getValue("tools");
     if (raw == null) {
       return null;
     }
     if (!(raw instanceof JsonArray arr)) {
-      throw RequestRejected.bad("'tools' must be an array");
+      throw RequestRejected.field("tools", "must be an array");
     }
     List<ToolDef> out = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
-      if (!(arr.getValue(i) instanceof JsonObject tool) || !(tool.getValue("name") instanceof String name)) {
-        throw RequestRejected.bad("tools[" + i + "] must be an object with a name");
+      try {
+        ToolDef t = tool(arr.getValue(i), dropped);
+        if (t != null) {
+          out.add(t);
+        }
+      } catch (MeshFailure f) {
+        throw RequestRejected.within("tools[" + i + "]", f);
       }
-      Object schema = tool.getValue("input_schema");
-      if (!(schema instanceof JsonObject s)) {
-        throw RequestRejected.bad("tools[" + i + "].input_schema must be an object");
-      }
-      out.add(new ToolDef(name, tool.getValue("description") instanceof String d ? d : null,
-          s.encode()));
     }
-    return List.copyOf(out);
+    return out.isEmpty() ? null : List.copyOf(out);
   }
 
-  /** Anthropic's tool_choice as the OpenAI-form JSON text the mesh carries. */
-  static String toolChoice(Object raw) {
+  /** A client tool, or null for a server tool (its name is added to {@code dropped}). */
+  private static ToolDef tool(Object raw, List<String> dropped) {
+    if (!(raw instanceof JsonObject tool)) {
+      throw RequestRejected.element("must be an object");
+    }
+    Object type = tool.getValue("type");
+    if (type != null && !"custom".equals(type)) {
+      // Server tools (web search, code execution...) run inside Anthropic's service; no
+      // backend here can run them, and a client that merely offers one must keep working.
+      if (!(type instanceof String t)) {
+        throw RequestRejected.field("type", "must be a string");
+      }
+      Object name = tool.getValue("name");
+      dropped.add(name instanceof String n && !n.isBlank() ? n : t);
+      return null;
+    }
+    String name = JsonFields.string(tool, "name", null, true);
+    ChatChecks.toolName(name, "name");
+    if (!(tool.getValue("input_schema") instanceof JsonObject schema)) {
+      throw RequestRejected.field("input_schema", "must be an object");
+    }
+    return new ToolDef(name, JsonFields.string(tool, "description", null, false),
+        schema.encode());
+  }
+
+  /** Anthropic's tool_choice as the mesh's ({@code any} is OpenAI's {@code required}). */
+  static ToolChoice toolChoice(Object raw) {
     if (raw == null) {
       return null;
     }
     if (!(raw instanceof JsonObject choice) || !(choice.getValue("type") instanceof String type)) {
-      throw RequestRejected.bad("'tool_choice' must be an object with a type");
+      throw RequestRejected.field("tool_choice", "must be an object with a type");
     }
     return switch (type) {
-      case "auto" -> "\"auto\"";
-      case "any" -> "\"required\"";
-      case "none" -> "\"none\"";
-      case "tool" -> {
-        if (!(choice.getValue("name") instanceof String name)) {
-          throw RequestRejected.bad("'tool_choice' of type tool needs a name");
-        }
-        yield new JsonObject().put("type", "function")
-            .put("function", new JsonObject().put("name", name)).encode();
-      }
-      default -> throw RequestRejected.bad("'tool_choice.type' must be auto, any, tool or none");
+      case "auto" -> ToolChoice.AUTO;
+      case "any" -> ToolChoice.REQUIRED;
+      case "none" -> ToolChoice.NONE;
+      case "tool" -> new ToolChoice.Function(JsonFields.string(choice, "name", "tool_choice",
+          true));
+      default -> throw RequestRejected.field("tool_choice.type",
+          "must be auto, any, tool or none");
     };
   }
-
-
 
   /** The mesh's (OpenAI) finish reason as Anthropic's {@code stop_reason}. */
   public static String stopReason(String finishReason) {
@@ -245,6 +411,7 @@ public final class AnthropicMessagesApi {
       case "length", "max_tokens" -> "max_tokens";
       case "tool_calls", "function_call", "tool_use" -> "tool_use";
       case "stop_sequence" -> "stop_sequence";
+      case "content_filter", "refusal" -> "refusal";
       default -> "end_turn";
     };
   }
@@ -254,6 +421,10 @@ public final class AnthropicMessagesApi {
     String text = r.message().content();
     if (text != null && !text.isEmpty()) {
       content.add(new JsonObject().put("type", "text").put("text", text));
+    }
+    if (r.refusal() != null) {
+      // A backend's refusal is text to an Anthropic client, as Anthropic's own refusals are.
+      content.add(new JsonObject().put("type", "text").put("text", r.refusal()));
     }
     if (r.message().toolCalls() != null) {
       for (ToolCall c : r.message().toolCalls()) {
@@ -267,7 +438,7 @@ public final class AnthropicMessagesApi {
         .put("role", "assistant")
         .put("model", r.model())
         .put("content", content)
-        .put("stop_reason", stopReason(r.finishReason()))
+        .put("stop_reason", r.refusal() != null ? "refusal" : stopReason(r.finishReason()))
         .putNull("stop_sequence")
         .put("usage", usage(r.usage()));
   }

@@ -20,15 +20,27 @@ import io.vertx.core.json.JsonObject;
 final class AnthropicStreamEncoder implements StreamEncoder {
 
   private final String messageId;
+  /** The gateway's count of the prompt, for {@code message_start}. */
+  private final int inputTokens;
 
   /** The open block's Anthropic index, or -1 when none is open. */
   private int openBlock = -1;
+  private boolean refused;
   private int nextBlock;
   /** The mesh tool index of the open tool_use block, or -1 for a text block. */
   private int openToolIndex = -1;
 
   AnthropicStreamEncoder(String messageId) {
+    this(messageId, 0);
+  }
+
+  /**
+   * @param inputTokens the prompt's size as the gateway counts it: clients size their context
+   *                    window from {@code message_start}, before the backend has reported
+   */
+  AnthropicStreamEncoder(String messageId, int inputTokens) {
     this.messageId = messageId;
+    this.inputTokens = inputTokens;
   }
 
   @Override
@@ -40,13 +52,20 @@ final class AnthropicStreamEncoder implements StreamEncoder {
           .put("message", new JsonObject().put("id", messageId).put("type", "message")
               .put("role", "assistant").put("model", model).put("content", new JsonArray())
               .putNull("stop_reason").putNull("stop_sequence")
-              .put("usage", AnthropicMessagesApi.usage(Usage.ZERO)))));
+              .put("usage", new JsonObject().put("input_tokens", inputTokens)
+                  .put("output_tokens", 0)))));
     }
-    if (c.text() != null && !c.text().isEmpty()) {
+    // A backend's refusal is text to an Anthropic client (its own refusals are text too).
+    String text = c.refusal() == null ? c.text()
+        : c.text() == null ? c.refusal() : c.text() + c.refusal();
+    if (c.refusal() != null) {
+      refused = true;
+    }
+    if (text != null && !text.isEmpty()) {
       if (openBlock < 0 || openToolIndex != -1) {
         open(out, new JsonObject().put("type", "text").put("text", ""), -1);
       }
-      out.appendBuffer(delta(new JsonObject().put("type", "text_delta").put("text", c.text())));
+      out.appendBuffer(delta(new JsonObject().put("type", "text_delta").put("text", text)));
     }
     if (c.toolCalls() != null) {
       for (ToolCallDelta t : c.toolCalls()) {
@@ -68,7 +87,8 @@ final class AnthropicStreamEncoder implements StreamEncoder {
       out.appendBuffer(AnthropicMessagesApi.event("message_delta", new JsonObject()
           .put("type", "message_delta")
           .put("delta", new JsonObject()
-              .put("stop_reason", AnthropicMessagesApi.stopReason(c.finishReason()))
+              .put("stop_reason", refused ? "refusal"
+                  : AnthropicMessagesApi.stopReason(c.finishReason()))
               .putNull("stop_sequence"))
           // Input tokens are only known at the end of a mesh stream, so they ride here too;
           // Anthropic's SDKs take input_tokens from message_delta when present.

@@ -3,9 +3,10 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
- * One client-facing chat API (OpenAI Chat Completions, Anthropic Messages): how its requests
+ * One client-facing chat API (OpenAI Chat Completions and Responses, Anthropic Messages): how its requests
  * parse into the mesh's form and how answers, streams and errors are spelled back. The
  * request path itself is the same for every API.
  */
@@ -14,8 +15,16 @@ interface ClientApi {
   /**
    * @param metadata the body's metadata object (a source of routing hints), or null
    * @param includeUsageChunk OpenAI's {@code stream_options.include_usage}
+   * @param droppedTools offered tools the backend never sees (they run only inside the
+   *                     client's own vendor's service), reported to the client in a header
    */
-  record Parsed(ChatRequest chat, JsonObject metadata, boolean includeUsageChunk) {}
+  record Parsed(ChatRequest chat, JsonObject metadata, boolean includeUsageChunk,
+      List<String> droppedTools) {
+
+    Parsed(ChatRequest chat, JsonObject metadata, boolean includeUsageChunk) {
+      this(chat, metadata, includeUsageChunk, List.of());
+    }
+  }
 
   /** @throws io.tiermesh.contracts.MeshFailure for a request the client must fix */
   Parsed parse(JsonObject body);
@@ -60,7 +69,7 @@ interface ClientApi {
     @Override
     public Parsed parse(JsonObject body) {
       AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(body);
-      return new Parsed(p.chat(), p.metadata(), false);
+      return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
     }
 
     @Override
@@ -75,12 +84,40 @@ interface ClientApi {
 
     @Override
     public StreamEncoder encoder(String responseId, Parsed parsed) {
-      return new AnthropicStreamEncoder(responseId);
+      return new AnthropicStreamEncoder(responseId, TokenCount.estimate(parsed.chat()));
     }
 
     @Override
     public ErrorShape errors() {
       return ErrorShape.ANTHROPIC;
+    }
+  };
+
+  ClientApi RESPONSES = new ClientApi() {
+    @Override
+    public Parsed parse(JsonObject body) {
+      OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(body);
+      return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
+    }
+
+    @Override
+    public String responseId(String requestId) {
+      return "resp_" + requestId;
+    }
+
+    @Override
+    public JsonObject response(String responseId, ChatResponse r) {
+      return OpenAiResponsesApi.response(responseId, r);
+    }
+
+    @Override
+    public StreamEncoder encoder(String responseId, Parsed parsed) {
+      return new ResponsesStreamEncoder(responseId);
+    }
+
+    @Override
+    public ErrorShape errors() {
+      return ErrorShape.OPENAI;
     }
   };
 }

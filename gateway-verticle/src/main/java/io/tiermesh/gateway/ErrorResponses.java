@@ -20,10 +20,16 @@ public final class ErrorResponses {
   private ErrorResponses() {}
 
   public static JsonObject body(FailureCode code, String message, List<Attempt> attempts) {
+    return body(code, message, null, attempts);
+  }
+
+  /** @param param the request field at fault (a client's mistake), or null */
+  public static JsonObject body(FailureCode code, String message, String param,
+      List<Attempt> attempts) {
     JsonObject error = new JsonObject()
         .put("message", message == null ? code.code() : ClientText.message(message))
         .put("type", code.errorType())
-        .putNull("param")
+        .put("param", param)
         .put("code", code.code());
     if (attempts != null && !attempts.isEmpty()) {
       JsonArray tried = new JsonArray();
@@ -45,10 +51,15 @@ public final class ErrorResponses {
 
   public static void send(HttpServerResponse resp, FailureCode code, String message,
       List<Attempt> attempts) {
+    send(resp, code, message, null, attempts);
+  }
+
+  public static void send(HttpServerResponse resp, FailureCode code, String message,
+      String param, List<Attempt> attempts) {
     if (resp.ended() || resp.closed()) {
       return;
     }
-    Buffer json = body(code, message, attempts).toBuffer();
+    Buffer json = body(code, message, param, attempts).toBuffer();
     resp.setStatusCode(code.httpStatus() == 499 ? 400 : code.httpStatus())
         .putHeader("Content-Type", "application/json")
         .end(json);

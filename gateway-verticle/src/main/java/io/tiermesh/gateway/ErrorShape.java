@@ -2,6 +2,7 @@ package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.MeshFailure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
@@ -14,6 +15,9 @@ public interface ErrorShape {
 
   void send(HttpServerResponse resp, FailureCode code, String message, List<Attempt> attempts);
 
+  /** A request the client must fix, naming the field at fault when the parser knows it. */
+  void reject(HttpServerResponse resp, MeshFailure rejected);
+
   /** The terminal event of a stream that already started: a status can no longer be sent. */
   Buffer streamError(FailureCode code, String message);
 
@@ -22,6 +26,11 @@ public interface ErrorShape {
     public void send(HttpServerResponse resp, FailureCode code, String message,
         List<Attempt> attempts) {
       ErrorResponses.send(resp, code, message, attempts);
+    }
+
+    @Override
+    public void reject(HttpServerResponse resp, MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), rejected.param(), null);
     }
 
     @Override
@@ -35,6 +44,11 @@ public interface ErrorShape {
     public void send(HttpServerResponse resp, FailureCode code, String message,
         List<Attempt> attempts) {
       AnthropicErrors.send(resp, code, message, attempts);
+    }
+
+    @Override
+    public void reject(HttpServerResponse resp, MeshFailure rejected) {
+      AnthropicErrors.send(resp, rejected.code(), rejected.detail(), rejected.param(), null);
     }
 
     @Override

@@ -44,6 +44,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final long HEALTH_TIMEOUT_MS = 1_000;
   /** The route reason of ledger entries for answers served from the response cache. */
   static final String CACHE_HIT_REASON = "cache-hit";
+  /** Offered tools the backend never saw (they run only inside their vendor's service). */
+  static final String DROPPED_TOOLS_HEADER = "X-TierMesh-Dropped-Tools";
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
@@ -124,6 +126,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::done);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
+    router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
+    router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
         limits, answers, access, retryAfter);
     router.post("/v1/embeddings").handler(ctx -> embeddings.handle(ctx, newRequestId()));
@@ -194,8 +198,28 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
+    if (ctx.request().getHeader("anthropic-version") != null) {
+      json(ctx.response(), 200, anthropicModels(modelList().keySet()));
+      return;
+    }
     json(ctx.response(), 200, new JsonObject().put("object", "list")
         .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+  }
+
+  /**
+   * The list in Anthropic's shape, for clients that send {@code anthropic-version} (Anthropic's
+   * SDKs do on every call): one page holding every model.
+   */
+  static JsonObject anthropicModels(java.util.Collection<String> ids) {
+    JsonArray data = new JsonArray();
+    for (String id : ids) {
+      data.add(new JsonObject().put("type", "model").put("id", id).put("display_name", id)
+          .put("created_at", "1970-01-01T00:00:00Z"));
+    }
+    List<String> ordered = List.copyOf(ids);
+    return new JsonObject().put("data", data).put("has_more", false)
+        .put("first_id", ordered.isEmpty() ? null : ordered.get(0))
+        .put("last_id", ordered.isEmpty() ? null : ordered.get(ordered.size() - 1));
   }
 
   /**
@@ -265,12 +289,15 @@ public final class GatewayVerticle extends VerticleBase {
       JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
       limits.checkChat(parsed.chat());
+      if (!parsed.droppedTools().isEmpty()) {
+        resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(),
           io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
     } catch (MeshFailure rejected) {
-      api.errors().send(resp, rejected.code(), rejected.detail(), null);
+      api.errors().reject(resp, rejected);
       return;
     } catch (ClassCastException wrongType) {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
@@ -300,12 +327,36 @@ public final class GatewayVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Anthropic's {@code POST /v1/messages/count_tokens}: the same parse and checks as a
+   * message (a request that would be refused is refused here too), then the gateway's count.
+   * No backend is called and nothing is billed.
+   */
+  private void countTokens(RoutingContext ctx, InputLimits limits) {
+    try {
+      limits.checkBody(ctx.body().buffer());
+      JsonObject body = StrictJson.object(ctx.body().buffer());
+      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
+      if (!parsed.droppedTools().isEmpty()) {
+        ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
+      }
+      json(ctx.response(), 200, new JsonObject().put("input_tokens",
+          TokenCount.estimate(parsed.chat())));
+    } catch (MeshFailure rejected) {
+      ErrorShape.ANTHROPIC.reject(ctx.response(), rejected);
+    } catch (ClassCastException wrongType) {
+      ErrorShape.ANTHROPIC.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "a field has the wrong JSON type", null);
+    }
+  }
+
   /** Routes a request that no stored answer could serve, and reports its outcome. */
   private void execute(RoutingContext ctx, ClientApi api, ClientApi.Parsed parsed,
       RoutingHints hints, String requestId, AnswerReuse.Ticket ticket) {
     HttpServerResponse resp = ctx.response();
     long started = System.nanoTime();
-    String apiName = api == ClientApi.ANTHROPIC ? "anthropic" : "openai";
+    String apiName = api == ClientApi.ANTHROPIC ? "anthropic"
+        : api == ClientApi.RESPONSES ? "responses" : "openai";
     String cacheHeader = resp.headers().get(AnswerReuse.CACHE_HEADER);
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();

@@ -19,7 +19,7 @@ final class JsonFields {
         && num.doubleValue() == Math.rint(num.doubleValue())) {
       return num.intValue();
     }
-    throw RequestRejected.bad("'" + key + "' must be a positive integer");
+    throw RequestRejected.field(key, "must be a positive integer");
   }
   static Double number(JsonObject body, String key) {
     Object v = body.getValue(key);
@@ -29,7 +29,7 @@ final class JsonFields {
     if (v instanceof Number num) {
       return num.doubleValue();
     }
-    throw RequestRejected.bad("'" + key + "' must be a number");
+    throw RequestRejected.field(key, "must be a number");
   }
   static boolean bool(JsonObject body, String key) {
     Object v = body.getValue(key);
@@ -39,12 +39,26 @@ final class JsonFields {
     if (v instanceof Boolean b) {
       return b;
     }
-    throw RequestRejected.bad("'" + key + "' must be a boolean");
+    throw RequestRejected.field(key, "must be a boolean");
   }
   static JsonObject object(JsonObject body, String key) {
     Object v = body.getValue(key);
     if (v == null || v instanceof JsonObject) {
       return (JsonObject) v;
     }
-    throw RequestRejected.bad("'" + key + "' must be an object");
-  }}
+    throw RequestRejected.field(key, "must be an object");
+  }
+
+  /** A string member; {@code at} is the path of a nested object, null for the body itself. */
+  static String string(JsonObject o, String key, String at, boolean required) {
+    Object v = o.getValue(key);
+    if (v instanceof String s) {
+      return s;
+    }
+    if (v == null && !required) {
+      return null;
+    }
+    throw RequestRejected.field(at == null ? key : at + "." + key, required && v == null ? "is required"
+        : "must be a string");
+  }
+}

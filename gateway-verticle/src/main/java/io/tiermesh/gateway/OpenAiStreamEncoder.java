@@ -2,6 +2,7 @@ package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.StreamChunk;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 
 /** OpenAI {@code chat.completion.chunk} frames ending with {@code data: [DONE]}. */
 final class OpenAiStreamEncoder implements StreamEncoder {
@@ -18,8 +19,11 @@ final class OpenAiStreamEncoder implements StreamEncoder {
   @Override
   public Buffer encode(StreamChunk c, String model, boolean first) {
     if (!c.end()) {
-      return OpenAiChatApi.chunk(completionId, created, model,
-          OpenAiChatApi.delta(c.text(), c.toolCalls(), first), null, null);
+      JsonObject delta = OpenAiChatApi.delta(c.text(), c.toolCalls(), first);
+      if (c.refusal() != null) {
+        delta.put("refusal", c.refusal());
+      }
+      return OpenAiChatApi.chunk(completionId, created, model, delta, c.logprobs(), null, null);
     }
     Buffer out = Buffer.buffer();
     if (first) {

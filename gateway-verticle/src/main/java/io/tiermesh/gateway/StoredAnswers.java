@@ -3,9 +3,7 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.IdempotencyClaim;
 import io.tiermesh.contracts.MeshFailure;
-import io.tiermesh.contracts.RoutingHints;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -68,25 +66,6 @@ public final class StoredAnswers {
 
   public StoredAnswers(Redis redis) {
     this.redis = redis;
-  }
-
-  /**
-   * What an Idempotency-Key is bound to: the body and also everything else that decides where
-   * the request may go — the routing hints as finally applied (headers, metadata, tenant
-   * default, content detectors) and the tenant's execution policy now. A retry that changes
-   * any of them, or arrives after the tenant's policy changed, is a different request (422),
-   * so a stored answer from a cloud tier is never replayed to a request that may not go there.
-   */
-  public static String requestHash(String path, String body, RoutingHints hints, String policy) {
-    return requestHash(path, io.vertx.core.buffer.Buffer.buffer(body), hints, policy);
-  }
-
-  /** The same binding, with the body read in slices where it lies (see the 3-part sha256). */
-  public static String requestHash(String path, io.vertx.core.buffer.Buffer body,
-      RoutingHints hints, String policy) {
-    return sha256(path + "\n", body, "\n" + new JsonArray()
-        .add(hints.classification()).add(hints.task()).add(hints.quality())
-        .add(hints.complexity()).add(hints.batchSize()).add(policy).encode());
   }
 
   /**

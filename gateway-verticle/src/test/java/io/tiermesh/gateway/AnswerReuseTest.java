@@ -85,4 +85,25 @@ class AnswerReuseTest {
     }
     assertEquals(others.size(), others.stream().distinct().count());
   }
+
+  @Test
+  void requestsThatDifferOnlyInOptionsImagesOrToolChoiceAreDifferentRequests() {
+    ChatRequest plain = chat("hi", false, null);
+    io.tiermesh.contracts.RoutingHints hints = io.tiermesh.contracts.RoutingHints.NONE;
+    String base = AnswerReuse.normalised(hints, plain);
+    ChatRequest biased = new ChatRequest("auto", plain.messages(), 10, null, null, null, null,
+        null, null, null, false, new io.tiermesh.contracts.ChatOptions(false, null, null,
+            java.util.Map.of("42", -100), null, null, null, null, null, null));
+    ChatRequest withImage = new ChatRequest("auto", List.of(new ChatMessage("user", "hi", null,
+        null, null, List.of(new io.tiermesh.contracts.ContentPart.Text("hi"),
+            io.tiermesh.contracts.ContentPart.Image.inline("image/png", "AAAA", null)))),
+        10, null, null, null, null, null, null, null, false);
+    ChatRequest none = new ChatRequest("auto", plain.messages(), 10, null, null, null, null,
+        io.tiermesh.contracts.ToolChoice.NONE, null, null, false);
+    assertEquals(base, AnswerReuse.normalised(hints, chat("hi", true, null)),
+        "the stream flag does not count");
+    for (ChatRequest other : List.of(biased, withImage, none)) {
+      org.junit.jupiter.api.Assertions.assertNotEquals(base, AnswerReuse.normalised(hints, other));
+    }
+  }
 }

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -72,13 +74,13 @@ class AnthropicMessagesApiTest {
     assertEquals("checking", assistant.content());
     assertEquals(List.of(new ToolCall("toolu_1", "get_weather", "{\"city\":\"Oslo\"}")),
         assistant.toolCalls());
-    assertEquals(new ChatMessage("tool", "5C", null, "toolu_1", null), c.messages().get(2));
+    assertEquals(new ChatMessage("tool", "5C", "get_weather", "toolu_1", null),
+        c.messages().get(2), "a tool result keeps the id and gains the name of its call");
     assertEquals(ChatMessage.of("user", "thanks"), c.messages().get(3));
     assertEquals("get_weather", c.tools().get(0).name());
     assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
         c.tools().get(0).parametersJson());
-    assertEquals("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}",
-        c.toolChoiceJson());
+    assertEquals(new ToolChoice.Function("get_weather"), c.toolChoice());
   }
 
   @Test
@@ -90,9 +92,14 @@ class AnthropicMessagesApiTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"auto,\"auto\"", "any,\"required\"", "none,\"none\""})
-  void toolChoiceTypes(String type, String openAi) {
-    assertEquals(openAi, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
+  @CsvSource({"auto,auto", "any,required", "none,none"})
+  void toolChoiceTypes(String type, String mesh) {
+    ToolChoice expected = switch (mesh) {
+      case "auto" -> ToolChoice.AUTO;
+      case "required" -> ToolChoice.REQUIRED;
+      default -> ToolChoice.NONE;
+    };
+    assertEquals(expected, AnthropicMessagesApi.toolChoice(new JsonObject().put("type", type)));
   }
 
   static Stream<Arguments> rejected() {
@@ -104,9 +111,23 @@ class AnthropicMessagesApiTest {
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":1.5," + msgs + "}", "'max_tokens'"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[]}", "'messages'"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\","
+            + "\"content\":\"x\"}]}", "user or assistant turn"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"bot\","
             + "\"content\":\"x\"}]}", "role"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"thinking\":{\"type\":\"deep\"},"
+            + msgs + "}", "'thinking.type'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"thinking\":{\"type\":\"enabled\"},"
+            + msgs + "}", "'thinking.budget_tokens'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"context_management\":[],"
+            + msgs + "}", "'context_management'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"tools\":[{\"type\":"
+            + "\"web_search_20250305\",\"name\":\"web_search\"}],\"tool_choice\":{\"type\":"
+            + "\"tool\",\"name\":\"web_search\"}," + msgs + "}", "'tool_choice.name'"),
+        Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"tools\":[{\"type\":"
+            + "\"web_search_20250305\",\"name\":\"web_search\"}],\"tool_choice\":{\"type\":"
+            + "\"any\"}," + msgs + "}", "web_search"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
-            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "'image'"),
+            + "\"content\":[{\"type\":\"image\",\"source\":{}}]}]}", "source.type"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
             + "\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"b\"}]}]}", "'tool_use'"),
         Arguments.of("{\"model\":\"auto\",\"max_tokens\":5,\"system\":5," + msgs + "}", "'system'"),
@@ -131,7 +152,7 @@ class AnthropicMessagesApiTest {
 
   @ParameterizedTest
   @CsvSource({"stop,end_turn", "length,max_tokens", "tool_calls,tool_use",
-      "stop_sequence,stop_sequence", "content_filter,end_turn"})
+      "stop_sequence,stop_sequence", "content_filter,refusal"})
   void stopReasons(String finish, String stop) {
     assertEquals(stop, AnthropicMessagesApi.stopReason(finish));
   }
@@ -164,5 +185,80 @@ class AnthropicMessagesApiTest {
     assertEquals("max_tokens", m.getString("stop_reason"));
     assertEquals(0, m.getJsonObject("usage").getInteger("output_tokens"));
     assertNull(m.getString("stop_sequence"));
+  }
+
+  @Test
+  void topKUserIdAndSerialToolUseAreCarried() {
+    ChatRequest c = parse("""
+        {"model":"auto","max_tokens":5,"top_k":40,"metadata":{"user_id":"u1"},
+         "tools":[{"name":"w","input_schema":{"type":"object"}}],
+         "tool_choice":{"type":"auto","disable_parallel_tool_use":true},
+         "messages":[{"role":"user","content":"hi"}]}""");
+    assertEquals(new ChatOptions(false, null, null, null, 40, null, false, "u1", null, null), c.options());
+    assertNull(parse("""
+        {"model":"auto","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""")
+        .options());
+  }
+
+  /** The shape of Claude Code 2.1's first request, trimmed to one tool of each kind. */
+  static final String CLAUDE_CODE_REQUEST = """
+      {"model":"claude-opus-5-5","max_tokens":128000,"stream":true,
+       "system":[{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}},
+                 {"type":"text","text":"Be careful.","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+       "messages":[
+         {"role":"user","content":[{"type":"text","text":"Say hello",
+           "cache_control":{"type":"ephemeral"}}]},
+         {"role":"system","content":"Reminder: the date is today."},
+         {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"s"},
+           {"type":"redacted_thinking","data":"xyz"},{"type":"text","text":"Hello"}]},
+         {"role":"user","content":"again"}],
+       "tools":[{"name":"Bash","description":"run","input_schema":{"type":"object"},
+                 "cache_control":{"type":"ephemeral"}},
+                {"type":"web_search_20250305","name":"web_search","max_uses":5}],
+       "tool_choice":{"type":"auto"},
+       "thinking":{"type":"adaptive"},
+       "context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},
+       "output_config":{"effort":"high"},
+       "metadata":{"user_id":"user_abc_account__session_1"}}""";
+
+  @Test
+  void claudeCodesRequestIsAcceptedAndServerToolsAreDropped() {
+    AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(new JsonObject(CLAUDE_CODE_REQUEST));
+    ChatRequest c = p.chat();
+    assertEquals(List.of(
+        ChatMessage.of("system", "You are Claude Code.\n\nBe careful.\n\n"
+            + "Reminder: the date is today."),
+        ChatMessage.of("user", "Say hello"),
+        ChatMessage.of("assistant", "Hello"),
+        ChatMessage.of("user", "again")), c.messages(),
+        "system entries join the system prompt in order; thinking history is dropped");
+    assertEquals(List.of("Bash"), c.tools().stream().map(t -> t.name()).toList());
+    assertEquals(List.of("web_search"), p.droppedTools());
+    assertEquals(ToolChoice.AUTO, c.toolChoice());
+    assertEquals(128000, c.maxTokens());
+    assertEquals("claude-opus-5-5", c.model());
+    assertEquals("user_abc_account__session_1", c.options().user());
+  }
+
+  @Test
+  void onlyServerToolsOfferedMeansNoToolsAndNoChoice() {
+    AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(new JsonObject("""
+        {"model":"auto","max_tokens":5,"tool_choice":{"type":"auto"},
+         "tools":[{"type":"code_execution_20250825","name":"code_execution"}],
+         "messages":[{"role":"user","content":"hi"}]}"""));
+    assertNull(p.chat().tools());
+    assertNull(p.chat().toolChoice(), "a choice without tools would make a backend refuse");
+    assertEquals(List.of("code_execution"), p.droppedTools());
+  }
+
+  @Test
+  void countTokensBodyNeedsNoMaxTokensAndIsCountedWithTools() {
+    AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(new JsonObject("""
+        {"model":"claude-x","tools":[{"name":"t","input_schema":{"type":"object"}}],
+         "messages":[{"role":"user","content":"12345678"}]}"""), false);
+    // 8 prompt characters + "t" + {"type":"object"} (17) = 26 characters: 7 tokens.
+    assertEquals(7, TokenCount.estimate(p.chat()));
+    assertThrows(MeshFailure.class, () -> AnthropicMessagesApi.parse(new JsonObject("""
+        {"model":"claude-x","messages":[{"role":"user","content":"x"}]}""")));
   }
 }

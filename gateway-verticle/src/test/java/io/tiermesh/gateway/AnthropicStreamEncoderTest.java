@@ -104,4 +104,13 @@ class AnthropicStreamEncoderTest {
     String sse = ErrorShape.ANTHROPIC.streamError(FailureCode.STREAM_INTERRUPTED, "cut").toString();
     assertEquals(List.of("error api_error"), events(sse));
   }
+
+  @Test
+  void messageStartReportsTheCountedPromptBeforeTheBackendDoes() {
+    AnthropicStreamEncoder enc = new AnthropicStreamEncoder("msg_1", 321);
+    String sse = enc.encode(tool(0, 0, "call_a", "lookup", "{}"), "m", true).toString();
+    JsonObject start = new JsonObject(sse.split("\n\n")[0].split("\n")[1].substring(6));
+    assertEquals(new JsonObject("{\"input_tokens\":321,\"output_tokens\":0}"),
+        start.getJsonObject("message").getJsonObject("usage"));
+  }
 }

@@ -75,11 +75,12 @@ class ChaosGatewayKillTest {
     clusterName = "gwkill-" + UUID.randomUUID().toString().substring(0, 8);
     c = NodeProcess.start("c", config("c", "router, budget, \"provider:local\", "
         + "\"provider:hosted\"", cluster[2], NodeProcess.freePort(), cluster), env);
+    // One JVM starting at a time: three at once on a loaded 2-core machine can take minutes.
+    c.awaitReady(90);
     a = NodeProcess.start("a", config("a", "gateway", cluster[0], portA, cluster), env);
+    a.awaitReady(90);
     b = NodeProcess.start("b", config("b", "gateway", cluster[1], portB, cluster), env);
-    c.awaitReady(60);
-    a.awaitReady(60);
-    b.awaitReady(60);
+    b.awaitReady(90);
     for (int port : new int[] {portA, portB}) {
       awaitGatewayReady(port);
     }
@@ -98,7 +99,7 @@ class ChaosGatewayKillTest {
   void gatewayAUp() throws Exception {
     if (!a.process.isAlive()) {
       a = NodeProcess.start("a", dir.resolve("a.yaml"), env);
-      a.awaitReady(60);
+      a.awaitReady(90);
       awaitGatewayReady(portA);
     }
   }

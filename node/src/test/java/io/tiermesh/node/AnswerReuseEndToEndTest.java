@@ -12,12 +12,13 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
-import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.gateway.StoredAnswers;
 import io.tiermesh.simulator.Fault;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -169,15 +170,17 @@ class AnswerReuseEndToEndTest {
     Redis redis = Redis.createClient(mesh.simVertx, mesh.redis.url());
     try {
       StoredAnswers store = new StoredAnswers(redis);
+      String body = TestMesh.chat("answered while its gateway was gone", false);
+      String body2 = TestMesh.chat("failed while its gateway was gone", false);
+      String body3 = TestMesh.chat("never reached a router", false);
+      String hash = requestHashOf(redis, tenant, body);
+      String hash2 = requestHashOf(redis, tenant, body2);
+      String hash3 = requestHashOf(redis, tenant, body3);
+      mesh.resetSimulators();
       RouteInfo route = new RouteInfo(1, "local", "llama3.1:8b", "default");
       Usage usage = new Usage(7, 9, false);
 
       String k = key();
-      String body = TestMesh.chat("answered while its gateway was gone", false);
-      // The bootstrap key's tenant has no policy and the body no hints: what a gateway binds
-      // the key to for exactly this request.
-      String hash = StoredAnswers.requestHash("/v1/chat/completions", body, RoutingHints.NONE,
-          null);
       // Another gateway claimed the key and died while the request ran.
       assertEquals(StoredAnswers.Claim.NEW, store.begin(tenant, k, hash, 60_000)
           .await(5, TimeUnit.SECONDS).claim());
@@ -201,9 +204,6 @@ class AnswerReuseEndToEndTest {
           + mesh.premium.log().calls(), "the retry ran nothing");
 
       String k2 = key();
-      String body2 = TestMesh.chat("failed while its gateway was gone", false);
-      String hash2 = StoredAnswers.requestHash("/v1/chat/completions", body2, RoutingHints.NONE,
-          null);
       store.begin(tenant, k2, hash2, 60_000).await(5, TimeUnit.SECONDS);
       RouteOutcome failed = new RouteOutcome("r-dead-gw-2", null, null, null, 0, List.of(),
           new Failure(FailureCode.NO_PROVIDER_AVAILABLE, "every provider of the chain failed"));
@@ -215,9 +215,37 @@ class AnswerReuseEndToEndTest {
       assertEquals(200, rerun.statusCode(), rerun.body());
       assertTrue(rerun.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
       assertEquals(1, mesh.local.log().calls(), "the released key ran once more");
+
+      // A gateway that died before handing its request to a router: nothing ran and nobody
+      // hands anything over; the claim expires and the retry runs (once).
+      String k3 = key();
+      store.begin(tenant, k3, hash3, 3_000).await(5, TimeUnit.SECONDS);
+      HttpResponse<String> late = mesh.post("/v1/chat/completions", body3, "Idempotency-Key", k3);
+      assertEquals(409, late.statusCode(), "claimed until it expires");
+      long until = System.currentTimeMillis() + 10_000;
+      while (late.statusCode() == 409 && System.currentTimeMillis() < until) {
+        mesh.simVertx.timer(200, TimeUnit.MILLISECONDS).await();
+        late = mesh.post("/v1/chat/completions", body3, "Idempotency-Key", k3);
+      }
+      assertEquals(200, late.statusCode(), late.body());
+      assertTrue(late.headers().firstValue("X-TierMesh-Idempotent-Replay").isEmpty());
+      assertEquals(2, mesh.local.log().calls(), "ran once after the claim expired");
     } finally {
       redis.close();
     }
+  }
+
+  /**
+   * The request hash a gateway binds a key to for this body (body, applied hints, policy), as
+   * the gateway itself stored it for a request sent with a throwaway key.
+   */
+  private static String requestHashOf(Redis redis, String tenant, String body)
+      throws Exception {
+    String probe = key();
+    assertEquals(200, mesh.post("/v1/chat/completions", body, "Idempotency-Key", probe)
+        .statusCode());
+    return redis.send(Request.cmd(Command.HGET).arg(StoredAnswers.claim(tenant, probe, "")
+        .storeKey()).arg("request")).await(5, TimeUnit.SECONDS).toString();
   }
 
   private static long tier1LedgerCalls() throws Exception {

@@ -184,4 +184,68 @@ class AnthropicApiEndToEndTest {
     assertEquals(type, body.getJsonObject("error").getString("type"));
     assertTrue(body.getJsonObject("error").getString("message").contains(mentions), r.body());
   }
+
+  /** Claude Code's first request as it sends it (trimmed), on its beta path and headers. */
+  @Test
+  void claudeCodesRequestStreamsWithServerToolsDroppedAndNamed() throws Exception {
+    JsonObject body = new JsonObject("""
+        {"model":"auto","max_tokens":64,"stream":true,
+         "system":[{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}},
+                   {"type":"text","text":"Be careful.","cache_control":{"type":"ephemeral"}}],
+         "messages":[
+           {"role":"user","content":[{"type":"text","text":"Say hello",
+             "cache_control":{"type":"ephemeral"}}]},
+           {"role":"system","content":"Reminder: the date is today."}],
+         "tools":[{"name":"Bash","description":"run","input_schema":{"type":"object"}},
+                  {"type":"web_search_20250305","name":"web_search","max_uses":5}],
+         "tool_choice":{"type":"auto"},
+         "thinking":{"type":"adaptive"},
+         "context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},
+         "output_config":{"effort":"high"},
+         "metadata":{"user_id":"user_abc_account__session_1"}}""");
+    HttpResponse<String> r = mesh.post("/v1/messages?beta=true", body.encode(),
+        "x-api-key", TestMesh.KEY, "anthropic-version", "2023-06-01",
+        "anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("web_search", r.headers().firstValue("X-TierMesh-Dropped-Tools").orElseThrow());
+    List<JsonObject> ev = events(r.body());
+    int counted = ev.get(0).getJsonObject("message").getJsonObject("usage")
+        .getInteger("input_tokens");
+    assertTrue(counted > 0, ev.get(0).encode());
+    assertEquals("message_stop", ev.get(ev.size() - 1).getString("type"));
+    assertEquals(1, mesh.local.log().calls());
+
+    HttpResponse<String> count = mesh.post("/v1/messages/count_tokens?beta=true",
+        body.copy().put("stream", (Object) null).encode(), "x-api-key", TestMesh.KEY);
+    assertEquals(200, count.statusCode(), count.body());
+    assertEquals(counted, new JsonObject(count.body()).getInteger("input_tokens"));
+    assertEquals(1, mesh.local.log().calls(), "counting calls no backend");
+  }
+
+  @Test
+  void forcingAServerToolIsRefusedBeforeAnyBackend() throws Exception {
+    HttpResponse<String> r = post("""
+        {"model":"auto","max_tokens":5,"tools":[{"type":"web_search_20250305",
+         "name":"web_search"}],"tool_choice":{"type":"tool","name":"web_search"},
+         "messages":[{"role":"user","content":"hi"}]}""");
+    assertEquals(400, r.statusCode(), r.body());
+    JsonObject err = new JsonObject(r.body());
+    assertEquals("invalid_request_error", err.getJsonObject("error").getString("type"));
+    assertTrue(err.getJsonObject("error").getString("message").contains("web_search"));
+    assertEquals(0, mesh.local.log().calls());
+  }
+
+  @Test
+  void modelsListIsInAnthropicsShapeForAnthropicClients() throws Exception {
+    HttpResponse<String> r = mesh.send("GET", "/v1/models", null, "x-api-key", TestMesh.KEY,
+        "anthropic-version", "2023-06-01");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject page = new JsonObject(r.body());
+    assertEquals(false, page.getBoolean("has_more"));
+    JsonObject first = page.getJsonArray("data").getJsonObject(0);
+    assertEquals("model", first.getString("type"));
+    assertEquals("auto", first.getString("id"));
+    assertEquals("auto", page.getString("first_id"));
+    assertTrue(first.getString("created_at").endsWith("Z"));
+  }
 }

@@ -109,7 +109,9 @@ class HardeningEndToEndTest {
     mesh.post("/v1/chat/completions", TestMesh.chat("hello", false));
     String m = "";
     long deadline = System.currentTimeMillis() + 15_000;
-    while (!m.contains("tiermesh_provider_in_flight") && System.currentTimeMillis() < deadline) {
+    // Each provider announces itself every few seconds: wait for the local one's gauge.
+    while (!m.contains("tiermesh_provider_in_flight{provider=\"local\"}")
+        && System.currentTimeMillis() < deadline) {
       m = mesh.send("GET", "/metrics", null).body();
     }
     assertTrue(m.contains("tiermesh_provider_in_flight{provider=\"local\"}"), m);

@@ -35,7 +35,7 @@ class SdkCompatibilityTest {
           "http://127.0.0.1:" + mesh.node.httpPort(), "KEY", TestMesh.KEY), 120);
       System.out.print(r.output());
       assertEquals(0, r.exit(), r.output());
-      assertTrue(r.output().contains("all 10 SDK checks passed"), r.output());
+      assertTrue(r.output().contains("all 16 SDK checks passed"), r.output());
     }
   }
 

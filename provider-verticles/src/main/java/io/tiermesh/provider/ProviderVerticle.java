@@ -18,6 +18,7 @@ import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -151,11 +152,22 @@ public final class ProviderVerticle extends VerticleBase {
       msg.reply(refusal(call, refused, refusalDetail(refused)));
       return;
     }
+    Buffer body;
+    try {
+      body = translator.encodeChat(call.chat());
+    } catch (RuntimeException untranslatable) {
+      // The gateway lets through only what every wire format can express, so this is a
+      // client's request that slipped past it: the client's mistake, refused before the
+      // breaker and the backend ever see it.
+      msg.reply(refusal(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
+          + "the " + config.kind() + " wire format of provider " + config.id()));
+      return;
+    }
     inFlight++;
     retries.onCall();
     Running running = new Running(call.attempt());
     running.put(active, call.requestId());
-    chatWithRetries(call, running, 0).onComplete(ar -> {
+    chatWithRetries(call, body, running, 0).onComplete(ar -> {
       ProviderResult result = ar.succeeded() ? ar.result()
           : refusal(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
       running.remove(active, call.requestId());
@@ -222,10 +234,11 @@ public final class ProviderVerticle extends VerticleBase {
     }
   }
 
-  private Future<ProviderResult> chatWithRetries(ProviderCall call, Running running, int retry) {
+  private Future<ProviderResult> chatWithRetries(ProviderCall call, Buffer body, Running running,
+      int retry) {
     return this.<ProviderResult>guarded(() -> {
       running.upstream = new UpstreamCall(vertx, client, config, basePath, apiKey, translator,
-          call, node.nodeId(), retry);
+          call, body, node.nodeId(), retry);
       return running.upstream.run();
     }, refusalFactory(call)).map(r -> r.withRetries(retry)).compose(r -> {
       long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
@@ -240,7 +253,7 @@ public final class ProviderVerticle extends VerticleBase {
       }
       running.upstream = null;
       return after(delay).compose(v -> running.cancelled ? Future.succeededFuture(r)
-          : chatWithRetries(call, running, retry + 1));
+          : chatWithRetries(call, body, running, retry + 1));
     });
   }
 

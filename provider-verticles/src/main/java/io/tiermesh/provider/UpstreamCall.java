@@ -8,6 +8,7 @@ import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.StreamControl;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.config.ProviderConfig;
@@ -49,6 +50,8 @@ final class UpstreamCall implements StreamSink {
   private final EventBus bus;
   /** Same-backend retries before this one: told to the gateway on the first chunk. */
   private final int retry;
+  /** The request in the backend's format, encoded once before the first attempt. */
+  private final Buffer body;
 
   private HttpClientRequest request;
   private long firstTokenTimer = -1;
@@ -65,8 +68,10 @@ final class UpstreamCall implements StreamSink {
   private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
   UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, ProviderCall call, String nodeId, int retry) {
+      String apiKey, WireTranslator translator, ProviderCall call, Buffer body, String nodeId,
+      int retry) {
     this.retry = retry;
+    this.body = body;
     this.vertx = vertx;
     this.client = client;
     this.config = config;
@@ -102,7 +107,6 @@ final class UpstreamCall implements StreamSink {
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);
     }
-    Buffer body = translator.encodeChat(call.chat());
     client.request(options)
         .compose(req -> {
           request = req;
@@ -136,7 +140,7 @@ final class UpstreamCall implements StreamSink {
         }
         ChatResponse decoded;
         try {
-          decoded = translator.decodeChat(ar.result());
+          decoded = translator.decodeChat(call.chat(), ar.result());
         } catch (RuntimeException malformed) {
           abort(new MeshFailure(FailureCode.UPSTREAM_ERROR,
               "backend " + config.id() + " sent a malformed answer"));
@@ -145,14 +149,13 @@ final class UpstreamCall implements StreamSink {
         Usage usage = decoded.usage() != null ? decoded.usage()
             : UsageEstimator.estimate(call.chat().promptChars(),
                 decoded.message().textLength());
-        ChatResponse response = new ChatResponse(decoded.id(), decoded.created(),
-            decoded.model(), decoded.message(), decoded.finishReason(), usage);
+        ChatResponse response = decoded.withUsage(usage);
         finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, response, usage, 0,
             null));
       });
       return;
     }
-    StreamDecoder decoder = translator.streamDecoder();
+    StreamDecoder decoder = translator.streamDecoder(call.chat());
     resp.handler(data -> {
       if (promise.future().isComplete()) {
         return;
@@ -186,11 +189,17 @@ final class UpstreamCall implements StreamSink {
 
   @Override
   public void delta(String text, List<ToolCallDelta> toolCalls) {
+    delta(text, toolCalls, null, null);
+  }
+
+  @Override
+  public void delta(String text, List<ToolCallDelta> toolCalls, String refusal,
+      List<TokenLogprob> logprobs) {
     if (promise.future().isComplete()) {
       return;
     }
     if (!replaying && (!held.isEmpty() || seq >= allowedChunks)) {
-      held.add(() -> delta(text, toolCalls));
+      held.add(() -> delta(text, toolCalls, refusal, logprobs));
       pause();
       return;
     }
@@ -198,12 +207,15 @@ final class UpstreamCall implements StreamSink {
     if (text != null) {
       completionChars += text.length();
     }
+    if (refusal != null) {
+      completionChars += refusal.length();
+    }
     if (seq == 0 && call.ackAddress() != null) {
       bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
     }
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
-        seq == 0 ? retry : 0));
+        seq == 0 ? retry : 0, refusal, logprobs));
     seq++;
     if (seq >= allowedChunks) {
       pause();

@@ -3,7 +3,10 @@ package io.tiermesh.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.FailureCode;
+import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.simulator.Fault;
@@ -84,6 +87,31 @@ class CircuitBreakerTest {
     }
     assertEquals("CLOSED", h.verticle.status().breaker());
     assertEquals(MAX_FAILURES * 3, h.chatRequests(), "every call reached the backend");
+  }
+
+  /**
+   * Defence in depth: a call whose history the wire format cannot express (tool arguments that
+   * are not a JSON object, which the gateway refuses first) is the client's mistake. It is
+   * refused before the breaker and the backend, leaves no call in flight and no timer behind.
+   */
+  @Test
+  void untranslatableCallsAreTheClientsMistakeAndNeverReachBreakerOrBackend() throws Exception {
+    for (String args : new String[] {"", "{\"city\":\"Os", "[1,2]", "null"}) {
+      for (int i = 0; i < MAX_FAILURES * 2; i++) {
+        ChatRequest chat = new ChatRequest("auto", List.of(ChatMessage.of("user", "hi"),
+            new ChatMessage("assistant", null, null, null,
+                List.of(new ToolCall("c" + i, "weather", args))),
+            new ChatMessage("tool", "5C", "weather", "c" + i, null)),
+            null, null, null, null, null, null, null, null, i % 2 == 0);
+        ProviderResult r = h.callAndWait(chat);
+        assertEquals(FailureCode.BAD_REQUEST, r.failure().code(), args);
+      }
+    }
+    assertEquals("CLOSED", h.verticle.status().breaker());
+    assertEquals(0, h.chatRequests(), "no call reached the backend");
+    assertEquals(0, h.verticle.status().inFlight());
+    ProviderResult fine = h.callAndWait(ProviderHarness.chat("still fine?", false));
+    assertTrue(fine.ok(), String.valueOf(fine.failure()));
   }
 
   @Test

@@ -215,7 +215,7 @@ abstract class ProviderContractTest {
         .await(20, TimeUnit.SECONDS);
     assertEquals(FailureCode.STREAM_INTERRUPTED, r.failure().code());
     assertEquals(3, r.chunksSent());
-    h.await(() -> h.chunks(id).size() == 3, 2_000, "3 chunks");
+    h.await(() -> h.chunks(id).size() == 3, 10_000, "3 chunks");
     assertTrue(h.chunks(id).stream().noneMatch(StreamChunk::end), "no end after a cut");
     assertEquals(1, h.chatRequests(), "never retried after the first byte");
   }
@@ -256,7 +256,7 @@ abstract class ProviderContractTest {
     // Anthropic needs max_tokens; without it the translator's default would cap the answer.
     Future<ProviderResult> result = h.call(id, new io.tiermesh.contracts.ChatRequest(c.model(),
         c.messages(), tokens, null, null, null, null, null, null, null, true));
-    h.await(() -> h.chunks(id).size() >= StreamControl.INITIAL_CREDITS, 5_000, "first window");
+    h.await(() -> h.chunks(id).size() >= StreamControl.INITIAL_CREDITS, 20_000, "first window");
     h.idle(500);
     assertEquals(StreamControl.INITIAL_CREDITS, h.chunks(id).size(),
         "no chunk beyond the credits");

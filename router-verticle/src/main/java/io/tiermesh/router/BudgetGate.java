@@ -92,8 +92,7 @@ public final class BudgetGate {
   }
 
   static ChatRequest withMaxTokens(ChatRequest c, int maxTokens) {
-    return new ChatRequest(c.model(), c.messages(), maxTokens, c.temperature(), c.topP(),
-        c.stop(), c.tools(), c.toolChoiceJson(), c.responseFormatJson(), c.seed(), c.stream());
+    return c.withMaxTokens(maxTokens);
   }
 
   public final class Tab {
@@ -177,9 +176,19 @@ public final class BudgetGate {
       return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
               new DeliveryOptions().setSendTimeout(timeoutMs))
           .map(Message::body)
-          .otherwise(t -> new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0,
-              null, MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE
-                  ? "no budget role is running" : "the budget role did not answer in time"));
+          .otherwise(t -> {
+            boolean noRole = MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE;
+            if (!noRole) {
+              // The budget role may still hold this reservation (its answer was merely late):
+              // nobody would settle it, and it would block cap room until the reaper's
+              // deadline. A release is idempotent and, if it overtakes the reserve, voids it.
+              BudgetSettle release = new BudgetSettle(requestId, attempt, tenant, target.tier(),
+                  target.providerId(), target.model(), 0, 0, target.reason(), true);
+              sendSettle(release).onFailure(e -> retrySettle(release, 1));
+            }
+            return new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0, null,
+                noRole ? "no budget role is running" : "the budget role did not answer in time");
+          });
     }
 
     /** The request's outcome with what it cost and the budget room left. */

@@ -2,8 +2,12 @@ package io.tiermesh.router;
 
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
+import io.vertx.core.json.Json;
 import java.text.Normalizer;
 import java.util.List;
 
@@ -52,6 +56,12 @@ public final class PromptTokenBound {
   public static final int TOOLS_PREAMBLE = 1_024;
   public static final int TOOL_OVERHEAD = 128;
   /**
+   * Per image part: a ceiling over the documented worst cases of the vision backends in use
+   * (OpenAI gpt-4o high detail 1,445 tokens, patch-based models about 2,500; Anthropic about
+   * 1,600 for the largest image it accepts unscaled).
+   */
+  public static final int IMAGE_PART = 4_096;
+  /**
    * The depth at which templates nest a tool's schema or a call's arguments when they
    * pretty-print them ({@code {"function": {"parameters": …}}}): each line gets that much more
    * indent.
@@ -78,8 +88,36 @@ public final class PromptTokenBound {
             + jsonBytes(t.parametersJson());
       }
     }
-    tokens += jsonBytes(chat.toolChoiceJson()) + jsonBytes(chat.responseFormatJson());
+    tokens += jsonBytes(toolChoiceJson(chat.toolChoice()))
+        + jsonBytes(responseFormatJson(chat.responseFormat()));
     return tokens;
+  }
+
+  /** The tool choice as the OpenAI JSON text a template may render, or null. */
+  static String toolChoiceJson(ToolChoice c) {
+    if (c == null) {
+      return null;
+    }
+    if (c instanceof ToolChoice.Function f) {
+      return "{\"type\":\"function\",\"function\":{\"name\":" + Json.encode(f.name()) + "}}";
+    }
+    return c instanceof ToolChoice.None ? "\"none\""
+        : c instanceof ToolChoice.Required ? "\"required\"" : "\"auto\"";
+  }
+
+  /** The response format as the OpenAI JSON text a template may render, or null. */
+  static String responseFormatJson(ResponseFormat f) {
+    if (f == null) {
+      return null;
+    }
+    if (f instanceof ResponseFormat.JsonSchema js) {
+      return "{\"type\":\"json_schema\",\"json_schema\":{\"name\":" + Json.encode(js.name())
+          + (js.description() == null ? "" : ",\"description\":" + Json.encode(js.description()))
+          + (js.schemaJson() == null ? "" : ",\"schema\":" + js.schemaJson())
+          + (js.strict() == null ? "" : ",\"strict\":" + js.strict()) + "}}";
+    }
+    return f instanceof ResponseFormat.JsonMode ? "{\"type\":\"json_object\"}"
+        : "{\"type\":\"text\"}";
   }
 
   /** {@link #of(ChatRequest)} as the int the reservation carries, saturated. */
@@ -103,6 +141,13 @@ public final class PromptTokenBound {
       for (ToolCall c : m.toolCalls()) {
         tokens += TOOL_OVERHEAD + jsonStringBytes(c.id()) + jsonStringBytes(c.name())
             + jsonBytes(c.argumentsJson());
+      }
+    }
+    if (m.parts() != null) {
+      for (ContentPart p : m.parts()) {
+        if (p instanceof ContentPart.Image) {
+          tokens += IMAGE_PART; // the text parts are the content, counted above
+        }
       }
     }
     return tokens;

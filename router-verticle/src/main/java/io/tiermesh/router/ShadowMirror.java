@@ -62,9 +62,7 @@ public final class ShadowMirror {
     inFlight++;
     sent.incrementAndGet();
     ChatRequest c = req.chat();
-    ChatRequest copy = new ChatRequest(target.model(), c.messages(), c.maxTokens(),
-        c.temperature(), c.topP(), c.stop(), c.tools(), c.toolChoiceJson(),
-        c.responseFormatJson(), c.seed(), false);
+    ChatRequest copy = c.withModelAndStream(target.model(), false);
     String id = req.requestId() + ID_SUFFIX;
     long started = System.currentTimeMillis();
     ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,

@@ -99,4 +99,25 @@ class PromptTokenBoundTest {
     assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
         PromptTokenBound.utf8Length(s));
   }
+
+  @Test
+  void imagesToolChoiceAndResponseFormatRaiseTheBound() {
+    ChatMessage text = ChatMessage.of("user", "what is this?");
+    ChatMessage withImage = new ChatMessage("user", "what is this?", null, null, null,
+        List.of(new io.tiermesh.contracts.ContentPart.Text("what is this?"),
+            io.tiermesh.contracts.ContentPart.Image.inline("image/png", "AAAA", null)));
+    assertEquals(PromptTokenBound.IMAGE_PART,
+        PromptTokenBound.of(chat(List.of(withImage), null))
+            - PromptTokenBound.of(chat(List.of(text), null)));
+    List<ToolDef> tools = List.of(new ToolDef("weather", null, "{\"type\":\"object\"}"));
+    ChatRequest plain = new ChatRequest("auto", List.of(text), null, null, null, null, tools,
+        null, null, null, false);
+    ChatRequest forced = new ChatRequest("auto", List.of(text), null, null, null, null, tools,
+        new io.tiermesh.contracts.ToolChoice.Function("weather"),
+        new io.tiermesh.contracts.ResponseFormat.JsonSchema("w", null,
+            "{\"type\":\"object\"}", true), null, false);
+    assertTrue(PromptTokenBound.of(forced) - PromptTokenBound.of(plain)
+        >= "{\"type\":\"function\",\"function\":{\"name\":\"weather\"}}".length()
+        + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"schema\":{\"type\":\"object\"},\"strict\":true}}".length());
+  }
 }

@@ -97,7 +97,7 @@ final class Payloads {
   static ChatRequest chat(String model, String userText, boolean tools, boolean stream) {
     return new ChatRequest(model,
         List.of(ChatMessage.of("system", SYSTEM), ChatMessage.of("user", userText)),
-        1024, 0.2, null, null, tools ? TOOLS : null, tools ? "\"auto\"" : null, null, null,
+        1024, 0.2, null, null, tools ? TOOLS : null, tools ? io.tiermesh.contracts.ToolChoice.AUTO : null, null, null,
         stream);
   }
 

@@ -1,16 +1,19 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -24,10 +27,7 @@ import java.util.Map;
  * tool calls are {@code tool_use} content blocks and tool results are {@code tool_result}
  * blocks inside a user turn, {@code max_tokens} is mandatory, and streams are typed SSE events
  * ({@code message_start} … {@code message_stop}, {@code error}).
- *
- * <p>Both directions live here: backend side ({@link WireTranslator}) and client side
- * ({@link #parseClientRequest}, {@link #clientResponse}), so an Anthropic client can use any
- * backend through the wire-neutral records.
+ * Images are {@code image} blocks with a base64 source.
  */
 public final class AnthropicTranslator implements WireTranslator {
 
@@ -78,15 +78,21 @@ public final class AnthropicTranslator implements WireTranslator {
         blocks.add(new JsonObject().put("type", "tool_result").put("tool_use_id", m.toolCallId())
             .put("content", m.content() == null ? "" : m.content()));
       } else {
-        if (m.content() != null && !m.content().isEmpty()) {
+        if (m.parts() != null) {
+          for (ContentPart p : m.parts()) {
+            if (p instanceof ContentPart.Text t && !t.text().isEmpty()) {
+              blocks.add(new JsonObject().put("type", "text").put("text", t.text()));
+            } else if (p instanceof ContentPart.Image img) {
+              blocks.add(image(img));
+            }
+          }
+        } else if (m.content() != null && !m.content().isEmpty()) {
           blocks.add(new JsonObject().put("type", "text").put("text", m.content()));
         }
         if (m.toolCalls() != null) {
           for (ToolCall c : m.toolCalls()) {
             blocks.add(new JsonObject().put("type", "tool_use").put("id", c.id())
-                .put("name", c.name()).put("input", c.argumentsJson() == null
-                    || c.argumentsJson().isBlank() ? new JsonObject()
-                    : new JsonObject(c.argumentsJson())));
+                .put("name", c.name()).put("input", ToolCalls.arguments(c)));
           }
         }
       }
@@ -111,7 +117,26 @@ public final class AnthropicTranslator implements WireTranslator {
     if (r.stop() != null && !r.stop().isEmpty()) {
       body.put("stop_sequences", new JsonArray(new ArrayList<>(r.stop())));
     }
-    if (r.tools() != null && !r.tools().isEmpty()) {
+    ChatOptions options = r.options();
+    if (options != null && options.topK() != null) {
+      body.put("top_k", options.topK());
+    }
+    if (options != null && options.user() != null) {
+      body.put("metadata", new JsonObject().put("user_id", options.user()));
+    }
+    String formatTool = formatTool(r);
+    if (formatTool != null) {
+      // Anthropic has no response_format: the schema becomes the one tool the model must call,
+      // and its input is read back as the answer's text.
+      JsonObject schema = r.responseFormat() instanceof ResponseFormat.JsonSchema js
+          && js.schemaJson() != null ? new JsonObject(js.schemaJson())
+          : new JsonObject().put("type", "object");
+      body.put("tools", new JsonArray().add(new JsonObject().put("name", formatTool)
+          .put("description", "Give the answer as this JSON object.")
+          .put("input_schema", schema)));
+      body.put("tool_choice", new JsonObject().put("type", "tool").put("name", formatTool));
+    }
+    if (formatTool == null && r.tools() != null && !r.tools().isEmpty()) {
       JsonArray tools = new JsonArray();
       for (ToolDef t : r.tools()) {
         JsonObject o = new JsonObject().put("name", t.name())
@@ -124,8 +149,13 @@ public final class AnthropicTranslator implements WireTranslator {
       }
       body.put("tools", tools);
     }
-    JsonObject choice = toolChoice(r.toolChoiceJson());
-    if (choice != null) {
+    boolean serial = r.options() != null && Boolean.FALSE.equals(r.options().parallelToolCalls())
+        && r.tools() != null && !r.tools().isEmpty();
+    if (formatTool == null && (r.toolChoice() != null || serial)) {
+      JsonObject choice = toolChoice(r.toolChoice() == null ? ToolChoice.AUTO : r.toolChoice());
+      if (serial && !(r.toolChoice() instanceof ToolChoice.None)) {
+        choice.put("disable_parallel_tool_use", true);
+      }
       body.put("tool_choice", choice);
     }
     if (r.stream()) {
@@ -134,24 +164,53 @@ public final class AnthropicTranslator implements WireTranslator {
     return body.toBuffer();
   }
 
-  /** OpenAI's tool_choice in Anthropic's shape; null when there is nothing to send. */
-  static JsonObject toolChoice(String openAiJson) {
-    if (openAiJson == null) {
+  /**
+   * The name of the tool that stands for a JSON response format, or null when the request has
+   * none, or has tools of its own (the format is then not expressed: the tools win).
+   */
+  static String formatTool(ChatRequest r) {
+    if (r.tools() != null && !r.tools().isEmpty()) {
       return null;
     }
-    Object v = Json.decodeValue(openAiJson);
-    if (v instanceof String s) {
-      return switch (s) {
-        case "required" -> new JsonObject().put("type", "any");
-        case "none" -> new JsonObject().put("type", "none");
-        default -> new JsonObject().put("type", "auto");
-      };
+    if (r.responseFormat() instanceof ResponseFormat.JsonSchema js) {
+      return js.name() == null || js.name().isEmpty() ? "json_answer" : js.name();
     }
-    if (v instanceof JsonObject o && o.getJsonObject("function") != null) {
-      return new JsonObject().put("type", "tool")
-          .put("name", o.getJsonObject("function").getString("name"));
+    return r.responseFormat() instanceof ResponseFormat.JsonMode ? "json_answer" : null;
+  }
+
+  static JsonObject toolChoice(ToolChoice c) {
+    if (c instanceof ToolChoice.Function f) {
+      return new JsonObject().put("type", "tool").put("name", f.name());
     }
-    return null;
+    return new JsonObject().put("type", c instanceof ToolChoice.None ? "none"
+        : c instanceof ToolChoice.Required ? "any" : "auto");
+  }
+
+  private static JsonObject image(ContentPart.Image img) {
+    JsonObject source = img.isInline()
+        ? new JsonObject().put("type", "base64").put("media_type", img.mediaType())
+            .put("data", img.base64())
+        : new JsonObject().put("type", "url").put("url", img.url());
+    return new JsonObject().put("type", "image").put("source", source);
+  }
+
+  @Override
+  public ChatResponse decodeChat(ChatRequest request, Buffer body) {
+    ChatResponse r = decodeChat(body);
+    String formatTool = formatTool(request);
+    if (formatTool == null || r.message().toolCalls() == null) {
+      return r;
+    }
+    // The format's tool call is the answer's text, as a JSON-format answer is elsewhere.
+    ToolCall call = r.message().toolCalls().get(0);
+    return new ChatResponse(r.id(), r.created(), r.model(),
+        ChatMessage.of("assistant", call.argumentsJson()),
+        "tool_calls".equals(r.finishReason()) ? "stop" : r.finishReason(), r.usage());
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(ChatRequest request) {
+    return new EventDecoder(formatTool(request) != null);
   }
 
   @Override
@@ -187,20 +246,9 @@ public final class AnthropicTranslator implements WireTranslator {
       case "max_tokens" -> "length";
       case "tool_use" -> "tool_calls";
       case "refusal" -> "content_filter";
-      default -> "stop"; // end_turn, stop_sequence, pause_turn
-    };
-  }
-
-  /** OpenAI finish_reason → Anthropic stop_reason. */
-  static String stopReason(String finishReason) {
-    if (finishReason == null) {
-      return "end_turn";
-    }
-    return switch (finishReason) {
-      case "length" -> "max_tokens";
-      case "tool_calls" -> "tool_use";
-      case "content_filter" -> "refusal";
-      default -> "end_turn";
+      // Kept apart so an Anthropic client hears stop_sequence; OpenAI clients hear stop.
+      case "stop_sequence" -> "stop_sequence";
+      default -> "stop"; // end_turn, pause_turn
     };
   }
 
@@ -221,7 +269,7 @@ public final class AnthropicTranslator implements WireTranslator {
 
   @Override
   public StreamDecoder streamDecoder() {
-    return new EventDecoder();
+    return new EventDecoder(false);
   }
 
   @Override
@@ -245,6 +293,12 @@ public final class AnthropicTranslator implements WireTranslator {
     private Integer inputTokens;
     private JsonObject finalUsage;
     private String stopReason;
+    /** The request's JSON format stands as a forced tool: its input streams as text. */
+    private final boolean formatAsText;
+
+    EventDecoder(boolean formatAsText) {
+      this.formatAsText = formatAsText;
+    }
 
     @Override
     protected void onLine(String line, StreamSink sink) {
@@ -263,7 +317,9 @@ public final class AnthropicTranslator implements WireTranslator {
         }
         case "content_block_start" -> {
           JsonObject block = ev.getJsonObject("content_block", new JsonObject());
-          if ("tool_use".equals(block.getString("type"))) {
+          if ("tool_use".equals(block.getString("type")) && formatAsText) {
+            toolIndexOfBlock.put(ev.getInteger("index", 0), -1);
+          } else if ("tool_use".equals(block.getString("type"))) {
             int toolIndex = toolIndexOfBlock.size();
             toolIndexOfBlock.put(ev.getInteger("index", 0), toolIndex);
             sink.delta(null, List.of(new ToolCallDelta(toolIndex, block.getString("id"),
@@ -283,7 +339,9 @@ public final class AnthropicTranslator implements WireTranslator {
           } else if ("input_json_delta".equals(d.getString("type"))) {
             Integer toolIndex = toolIndexOfBlock.get(ev.getInteger("index", 0));
             String part = d.getString("partial_json", "");
-            if (toolIndex != null && !part.isEmpty()) {
+            if (toolIndex != null && toolIndex < 0 && !part.isEmpty()) {
+              sink.delta(part, null);
+            } else if (toolIndex != null && !part.isEmpty()) {
               sink.delta(null, List.of(new ToolCallDelta(toolIndex, null, null, part)));
             }
           }
@@ -303,7 +361,8 @@ public final class AnthropicTranslator implements WireTranslator {
               : new Usage(finalUsage != null && finalUsage.getInteger("input_tokens") != null
                   ? finalUsage.getInteger("input_tokens") : inputTokens == null ? 0 : inputTokens,
                   finalUsage == null ? 0 : finalUsage.getInteger("output_tokens", 0), false);
-          sink.end(finishReason(stopReason), u);
+          String finish = finishReason(stopReason);
+          sink.end(formatAsText && "tool_calls".equals(finish) ? "stop" : finish, u);
         }
         case "error" -> {
           done = true;
@@ -313,116 +372,5 @@ public final class AnthropicTranslator implements WireTranslator {
         default -> { } // ping, content_block_stop
       }
     }
-  }
-
-  // ---- client side: Anthropic client → mesh records → Anthropic response ----
-
-  /** An Anthropic Messages request from a client, as the mesh's wire-neutral request. */
-  public static ChatRequest parseClientRequest(JsonObject o) {
-    List<ChatMessage> messages = new ArrayList<>();
-    Object system = o.getValue("system");
-    if (system != null) {
-      messages.add(ChatMessage.of("system", text(system)));
-    }
-    JsonArray turns = o.getJsonArray("messages", new JsonArray());
-    for (int i = 0; i < turns.size(); i++) {
-      JsonObject turn = turns.getJsonObject(i);
-      String role = turn.getString("role");
-      Object content = turn.getValue("content");
-      if (content instanceof String s) {
-        messages.add(ChatMessage.of(role, s));
-        continue;
-      }
-      StringBuilder text = new StringBuilder();
-      List<ToolCall> calls = new ArrayList<>();
-      for (Object item : (JsonArray) content) {
-        JsonObject block = (JsonObject) item;
-        switch (block.getString("type", "")) {
-          case "text" -> text.append(block.getString("text", ""));
-          case "tool_use" -> calls.add(new ToolCall(block.getString("id"),
-              block.getString("name"), block.getJsonObject("input", new JsonObject()).encode()));
-          // Each tool result becomes its own tool turn, as OpenAI-shaped backends expect.
-          case "tool_result" -> messages.add(new ChatMessage("tool",
-              text(block.getValue("content")), null, block.getString("tool_use_id"), null));
-          default -> { }
-        }
-      }
-      if (!text.isEmpty() || !calls.isEmpty()) {
-        messages.add(new ChatMessage(role, text.isEmpty() ? null : text.toString(), null, null,
-            calls.isEmpty() ? null : calls));
-      }
-    }
-    List<ToolDef> tools = null;
-    JsonArray t = o.getJsonArray("tools");
-    if (t != null) {
-      tools = new ArrayList<>();
-      for (int i = 0; i < t.size(); i++) {
-        JsonObject d = t.getJsonObject(i);
-        JsonObject schema = d.getJsonObject("input_schema");
-        tools.add(new ToolDef(d.getString("name"), d.getString("description"),
-            schema == null ? null : schema.encode()));
-      }
-    }
-    String toolChoice = null;
-    JsonObject tc = o.getJsonObject("tool_choice");
-    if (tc != null) {
-      toolChoice = switch (tc.getString("type", "auto")) {
-        case "any" -> "\"required\"";
-        case "none" -> "\"none\"";
-        case "tool" -> new JsonObject().put("type", "function").put("function",
-            new JsonObject().put("name", tc.getString("name"))).encode();
-        default -> "\"auto\"";
-      };
-    }
-    JsonArray stops = o.getJsonArray("stop_sequences");
-    List<String> stop = null;
-    if (stops != null) {
-      stop = new ArrayList<>();
-      for (int i = 0; i < stops.size(); i++) {
-        stop.add(stops.getString(i));
-      }
-    }
-    return new ChatRequest(o.getString("model"), messages, o.getInteger("max_tokens"),
-        o.getDouble("temperature"), o.getDouble("top_p"), stop, tools, toolChoice, null, null,
-        o.getBoolean("stream", false));
-  }
-
-  private static String text(Object content) {
-    if (content == null) {
-      return "";
-    }
-    if (content instanceof String s) {
-      return s;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (Object item : (JsonArray) content) {
-      JsonObject block = (JsonObject) item;
-      if ("text".equals(block.getString("type"))) {
-        sb.append(block.getString("text", ""));
-      }
-    }
-    return sb.toString();
-  }
-
-  /** A wire-neutral answer as an Anthropic Messages response for a client. */
-  public static JsonObject clientResponse(ChatResponse r) {
-    JsonArray content = new JsonArray();
-    ChatMessage m = r.message();
-    if (m.content() != null && !m.content().isEmpty()) {
-      content.add(new JsonObject().put("type", "text").put("text", m.content()));
-    }
-    if (m.toolCalls() != null) {
-      for (ToolCall c : m.toolCalls()) {
-        content.add(new JsonObject().put("type", "tool_use").put("id", c.id())
-            .put("name", c.name()).put("input", c.argumentsJson() == null
-                ? new JsonObject() : new JsonObject(c.argumentsJson())));
-      }
-    }
-    Usage u = r.usage() == null ? Usage.ZERO : r.usage();
-    return new JsonObject().put("id", r.id()).put("type", "message").put("role", "assistant")
-        .put("model", r.model()).put("content", content)
-        .put("stop_reason", stopReason(r.finishReason())).putNull("stop_sequence")
-        .put("usage", new JsonObject().put("input_tokens", u.promptTokens())
-            .put("output_tokens", u.completionTokens()));
   }
 }

@@ -1,10 +1,16 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
+import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +24,10 @@ import java.util.List;
  * Ollama's native {@code /api/chat}: sampling settings live under {@code options}, streams are
  * newline-delimited JSON objects, the last one with {@code done: true} and the token counts
  * ({@code prompt_eval_count}, {@code eval_count}). Tool-call arguments are JSON objects here,
- * not strings as in OpenAI.
+ * not strings as in OpenAI; images travel as base64 strings in a message's {@code images}.
+ * Ollama has no {@code tool_choice}: {@code none} omits the tools, and a forced call
+ * ({@code required}, a named tool) is emulated with structured outputs ({@code format} = the
+ * tool's parameter schema) and read back as a tool call.
  */
 public final class OllamaTranslator implements WireTranslator {
 
@@ -39,12 +48,25 @@ public final class OllamaTranslator implements WireTranslator {
     for (ChatMessage m : r.messages()) {
       JsonObject o = new JsonObject().put("role", m.role())
           .put("content", m.content() == null ? "" : m.content());
+      if (m.parts() != null) {
+        JsonArray images = new JsonArray();
+        for (ContentPart p : m.parts()) {
+          if (p instanceof ContentPart.Image img) {
+            if (!img.isInline()) {
+              throw new IllegalArgumentException("Ollama takes inline images only");
+            }
+            images.add(img.base64());
+          }
+        }
+        if (!images.isEmpty()) {
+          o.put("images", images);
+        }
+      }
       if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
         JsonArray calls = new JsonArray();
         for (ToolCall c : m.toolCalls()) {
           calls.add(new JsonObject().put("function", new JsonObject().put("name", c.name())
-              .put("arguments", c.argumentsJson() == null
-                  ? new JsonObject() : new JsonObject(c.argumentsJson()))));
+              .put("arguments", ToolCalls.arguments(c))));
         }
         o.put("tool_calls", calls);
       }
@@ -72,32 +94,137 @@ public final class OllamaTranslator implements WireTranslator {
     if (r.stop() != null && !r.stop().isEmpty()) {
       options.put("stop", new JsonArray(new ArrayList<>(r.stop())));
     }
+    if (r.options() != null) {
+      ChatOptions o = r.options();
+      if (o.topK() != null) {
+        options.put("top_k", o.topK());
+      }
+      if (o.presencePenalty() != null) {
+        options.put("presence_penalty", o.presencePenalty());
+      }
+      if (o.frequencyPenalty() != null) {
+        options.put("frequency_penalty", o.frequencyPenalty());
+      }
+    }
     if (!options.isEmpty()) {
       body.put("options", options);
     }
-    if (r.tools() != null && !r.tools().isEmpty()) {
-      body.put("tools", OpenAiTranslator.functionTools(r.tools()));
+    if (r.options() != null && r.options().logprobs() != null) {
+      body.put("logprobs", r.options().logprobs());
+      if (r.options().topLogprobs() != null) {
+        body.put("top_logprobs", r.options().topLogprobs());
+      }
     }
-    if (r.responseFormatJson() != null) {
-      JsonObject rf = new JsonObject(r.responseFormatJson());
-      JsonObject schema = rf.getJsonObject("json_schema");
-      if (schema != null && schema.getJsonObject("schema") != null) {
-        body.put("format", schema.getJsonObject("schema"));
-      } else if ("json_object".equals(rf.getString("type"))) {
+    Forced forced = Forced.of(r);
+    if (forced != null) {
+      // Ollama has no tool_choice: a forced call is the tools' schema as the output format,
+      // and the answer is read back as that tool call.
+      body.put("format", forced.schema(r.tools()));
+    } else {
+      boolean toolsOff = r.toolChoice() instanceof ToolChoice.None;
+      if (r.tools() != null && !r.tools().isEmpty() && !toolsOff) {
+        body.put("tools", OpenAiTranslator.functionTools(r.tools()));
+      }
+      if (r.responseFormat() instanceof ResponseFormat.JsonSchema js) {
+        body.put("format", js.schemaJson() == null ? "json" : new JsonObject(js.schemaJson()));
+      } else if (r.responseFormat() instanceof ResponseFormat.JsonMode) {
         body.put("format", "json");
       }
     }
     return body.toBuffer();
   }
 
+  /**
+   * A forced tool choice, emulated with structured outputs. With one possible tool the output
+   * is that tool's arguments; with several it is {@code {"name":…,"arguments":{…}}}, the
+   * schema allowing each tool's arguments under its name.
+   *
+   * @param tool the one tool the answer calls, or null when the answer names it
+   */
+  record Forced(String tool) {
+
+    static Forced of(ChatRequest r) {
+      if (r.toolChoice() == null || !r.toolChoice().forced() || r.tools() == null
+          || r.tools().isEmpty()) {
+        return null;
+      }
+      if (r.toolChoice() instanceof ToolChoice.Function f) {
+        return new Forced(f.name());
+      }
+      return new Forced(r.tools().size() == 1 ? r.tools().get(0).name() : null);
+    }
+
+    JsonObject schema(List<ToolDef> tools) {
+      if (tool != null) {
+        for (ToolDef t : tools) {
+          if (t.name().equals(tool)) {
+            return parameters(t);
+          }
+        }
+        throw new IllegalArgumentException("forced tool is not among the tools");
+      }
+      JsonArray anyOf = new JsonArray();
+      for (ToolDef t : tools) {
+        anyOf.add(new JsonObject().put("type", "object")
+            .put("properties", new JsonObject()
+                .put("name", new JsonObject().put("type", "string")
+                    .put("enum", new JsonArray().add(t.name())))
+                .put("arguments", parameters(t)))
+            .put("required", new JsonArray().add("name").add("arguments")));
+      }
+      return new JsonObject().put("anyOf", anyOf);
+    }
+
+    private static JsonObject parameters(ToolDef t) {
+      return t.parametersJson() == null ? new JsonObject().put("type", "object")
+          : new JsonObject(t.parametersJson());
+    }
+
+    /** The structured answer as the tool call it stands for, or null if it is not one. */
+    ToolCall call(String content) {
+      if (tool != null) {
+        return new ToolCall(ToolCalls.newId(), tool, content == null ? "{}" : content);
+      }
+      try {
+        JsonObject o = new JsonObject(content);
+        if (o.getValue("name") instanceof String name
+            && o.getValue("arguments") instanceof JsonObject args) {
+          return new ToolCall(ToolCalls.newId(), name, args.encode());
+        }
+      } catch (RuntimeException notTheSchema) {
+        // cut off (length) or not JSON: the text is relayed as it is
+      }
+      return null;
+    }
+  }
+
   @Override
   public ChatResponse decodeChat(Buffer body) {
-    JsonObject o = body.toJsonObject();
+    return decode(body.toJsonObject(), null);
+  }
+
+  @Override
+  public ChatResponse decodeChat(ChatRequest request, Buffer body) {
+    return decode(body.toJsonObject(), Forced.of(request));
+  }
+
+  private static ChatResponse decode(JsonObject o, Forced forced) {
     JsonObject msg = o.getJsonObject("message", new JsonObject());
     List<ToolCall> calls = decodeToolCalls(msg.getJsonArray("tool_calls"));
+    String content = msg.getString("content");
+    if (forced != null && calls == null) {
+      ToolCall call = forced.call(content);
+      if (call != null) {
+        calls = List.of(call);
+      }
+    }
+    if (calls != null && (content == null || content.isEmpty() || forced != null)) {
+      content = null; // a turn that only calls tools has no text
+    }
     return new ChatResponse(null, createdSeconds(o), o.getString("model"),
-        new ChatMessage("assistant", msg.getString("content"), null, null, calls),
-        finishReason(o, calls != null), usage(o));
+        new ChatMessage("assistant", content, null, null, calls),
+        finishReason(o, calls != null), usage(o), null,
+        forced != null ? null : OpenAiTranslator.logprobs(o.getJsonArray("logprobs")));
   }
 
   private static long createdSeconds(JsonObject o) {
@@ -110,10 +237,10 @@ public final class OllamaTranslator implements WireTranslator {
   }
 
   private static String finishReason(JsonObject o, boolean toolCalls) {
-    if (toolCalls) {
-      return "tool_calls";
+    if ("length".equals(o.getString("done_reason"))) {
+      return "length";
     }
-    return "length".equals(o.getString("done_reason")) ? "length" : "stop";
+    return toolCalls ? "tool_calls" : "stop";
   }
 
   static Usage usage(JsonObject o) {
@@ -131,8 +258,8 @@ public final class OllamaTranslator implements WireTranslator {
     for (int i = 0; i < calls.size(); i++) {
       JsonObject fn = calls.getJsonObject(i).getJsonObject("function", new JsonObject());
       Object args = fn.getValue("arguments");
-      // Ollama assigns no call ids; OpenAI clients need one to answer the call.
-      out.add(new ToolCall("call_" + i, fn.getString("name"),
+      // Ollama assigns no call ids; clients need one, distinct across turns, to answer a call.
+      out.add(new ToolCall(ToolCalls.newId(), fn.getString("name"),
           args == null ? "{}" : args instanceof String s ? s : args.toString()));
     }
     return out;
@@ -171,7 +298,12 @@ public final class OllamaTranslator implements WireTranslator {
 
   @Override
   public StreamDecoder streamDecoder() {
-    return new NdjsonDecoder();
+    return new NdjsonDecoder(null);
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(ChatRequest request) {
+    return new NdjsonDecoder(Forced.of(request));
   }
 
   @Override
@@ -191,7 +323,16 @@ public final class OllamaTranslator implements WireTranslator {
   }
 
   static final class NdjsonDecoder extends LineDecoder {
+    private final Forced forced;
+    /** A forced call naming its tool in the answer: the text is held until it is complete. */
+    private final StringBuilder held;
+    private String forcedId;
     private int toolIndex;
+
+    NdjsonDecoder(Forced forced) {
+      this.forced = forced;
+      this.held = forced != null && forced.tool() == null ? new StringBuilder() : null;
+    }
 
     @Override
     protected void onLine(String line, StreamSink sink) {
@@ -205,26 +346,51 @@ public final class OllamaTranslator implements WireTranslator {
         return;
       }
       JsonObject msg = o.getJsonObject("message");
-      boolean sawTools = false;
       if (msg != null) {
         String text = msg.getString("content");
         List<ToolCall> calls = decodeToolCalls(msg.getJsonArray("tool_calls"));
         List<ToolCallDelta> deltas = null;
         if (calls != null) {
-          sawTools = true;
           deltas = new ArrayList<>(calls.size());
           for (ToolCall c : calls) {
-            int index = toolIndex++;
-            deltas.add(new ToolCallDelta(index, "call_" + index, c.name(), c.argumentsJson()));
+            deltas.add(new ToolCallDelta(toolIndex++, c.id(), c.name(), c.argumentsJson()));
           }
         }
-        if ((text != null && !text.isEmpty()) || deltas != null) {
+        if (forced != null && text != null && !text.isEmpty()) {
+          if (held != null) {
+            held.append(text);
+          } else {
+            // The one possible tool: its arguments stream as they are generated.
+            boolean first = forcedId == null;
+            if (first) {
+              forcedId = ToolCalls.newId();
+              toolIndex++;
+            }
+            sink.delta(null, List.of(new ToolCallDelta(0, first ? forcedId : null,
+                first ? forced.tool() : null, text)));
+          }
+          text = null;
+        }
+        List<TokenLogprob> logprobs = forced != null ? null
+            : OpenAiTranslator.logprobs(o.getJsonArray("logprobs"));
+        if (logprobs != null) {
+          sink.delta(text == null || text.isEmpty() ? null : text, deltas, null, logprobs);
+        } else if ((text != null && !text.isEmpty()) || deltas != null) {
           sink.delta(text, deltas);
         }
       }
       if (o.getBoolean("done", false)) {
         done = true;
-        sink.end(finishReason(o, sawTools || toolIndex > 0), usage(o));
+        if (held != null && !held.isEmpty()) {
+          ToolCall call = forced.call(held.toString());
+          if (call != null) {
+            sink.delta(null, List.of(new ToolCallDelta(toolIndex++, call.id(), call.name(),
+                call.argumentsJson())));
+          } else {
+            sink.delta(held.toString(), null);
+          }
+        }
+        sink.end(finishReason(o, toolIndex > 0), usage(o));
       }
     }
   }

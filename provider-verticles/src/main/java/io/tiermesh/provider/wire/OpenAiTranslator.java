@@ -1,16 +1,20 @@
 package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -41,7 +45,11 @@ public final class OpenAiTranslator implements WireTranslator {
       messages.add(encodeMessage(m));
     }
     body.put("messages", messages);
-    putIfSet(body, "max_tokens", r.maxTokens());
+    ChatOptions o = r.options();
+    // Newer models accept only max_completion_tokens; older servers only max_tokens: the
+    // backend gets the name the client used.
+    putIfSet(body, o != null && o.maxCompletionTokens() ? "max_completion_tokens" : "max_tokens",
+        r.maxTokens());
     putIfSet(body, "temperature", r.temperature());
     putIfSet(body, "top_p", r.topP());
     putIfSet(body, "seed", r.seed());
@@ -49,13 +57,28 @@ public final class OpenAiTranslator implements WireTranslator {
       body.put("stop", new JsonArray(new ArrayList<>(r.stop())));
     }
     if (r.tools() != null && !r.tools().isEmpty()) {
-      body.put("tools", functionTools(r.tools()));
+      body.put("tools", strictFunctionTools(r.tools()));
     }
-    if (r.toolChoiceJson() != null) {
-      body.put("tool_choice", Json.decodeValue(r.toolChoiceJson()));
+    if (r.toolChoice() != null) {
+      body.put("tool_choice", toolChoice(r.toolChoice()));
     }
-    if (r.responseFormatJson() != null) {
-      body.put("response_format", new JsonObject(r.responseFormatJson()));
+    if (o != null) {
+      putIfSet(body, "logprobs", o.logprobs());
+      putIfSet(body, "top_logprobs", o.topLogprobs());
+      putIfSet(body, "presence_penalty", o.presencePenalty());
+      putIfSet(body, "frequency_penalty", o.frequencyPenalty());
+      if (o.logitBias() != null) {
+        body.put("logit_bias", new JsonObject(new java.util.LinkedHashMap<>(o.logitBias())));
+      }
+      putIfSet(body, "reasoning_effort", o.reasoningEffort());
+      putIfSet(body, "user", o.user());
+      if (r.tools() != null && !r.tools().isEmpty()) {
+        // OpenAI refuses parallel_tool_calls on a request without tools.
+        putIfSet(body, "parallel_tool_calls", o.parallelToolCalls());
+      }
+    }
+    if (r.responseFormat() != null) {
+      body.put("response_format", responseFormat(r.responseFormat()));
     }
     if (r.stream()) {
       body.put("stream", true);
@@ -65,10 +88,36 @@ public final class OpenAiTranslator implements WireTranslator {
     return body.toBuffer();
   }
 
+  static Object toolChoice(ToolChoice c) {
+    if (c instanceof ToolChoice.Function f) {
+      return new JsonObject().put("type", "function")
+          .put("function", new JsonObject().put("name", f.name()));
+    }
+    return c instanceof ToolChoice.None ? "none"
+        : c instanceof ToolChoice.Required ? "required" : "auto";
+  }
+
+  static JsonObject responseFormat(ResponseFormat f) {
+    if (f instanceof ResponseFormat.JsonSchema js) {
+      JsonObject schema = new JsonObject().put("name", js.name());
+      putIfSet(schema, "description", js.description());
+      if (js.schemaJson() != null) {
+        schema.put("schema", new JsonObject(js.schemaJson()));
+      }
+      putIfSet(schema, "strict", js.strict());
+      return new JsonObject().put("type", "json_schema").put("json_schema", schema);
+    }
+    return new JsonObject().put("type", f instanceof ResponseFormat.JsonMode ? "json_object"
+        : "text");
+  }
+
   private static JsonObject encodeMessage(ChatMessage m) {
     JsonObject o = new JsonObject().put("role", m.role());
-    o.put("content", m.content());
-    putIfSet(o, "name", m.name());
+    o.put("content", m.parts() == null ? m.content() : parts(m.parts()));
+    if (!"tool".equals(m.role())) {
+      // A tool message is {role, content, tool_call_id}; its tool's name is for Ollama.
+      putIfSet(o, "name", m.name());
+    }
     putIfSet(o, "tool_call_id", m.toolCallId());
     if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
       JsonArray calls = new JsonArray();
@@ -82,6 +131,21 @@ public final class OpenAiTranslator implements WireTranslator {
     return o;
   }
 
+  /** Content parts in order: text, and images as {@code image_url} (inline as data URLs). */
+  private static JsonArray parts(List<ContentPart> parts) {
+    JsonArray out = new JsonArray();
+    for (ContentPart p : parts) {
+      if (p instanceof ContentPart.Text t) {
+        out.add(new JsonObject().put("type", "text").put("text", t.text()));
+      } else if (p instanceof ContentPart.Image img) {
+        JsonObject url = new JsonObject().put("url", img.asUrl());
+        putIfSet(url, "detail", img.detail());
+        out.add(new JsonObject().put("type", "image_url").put("image_url", url));
+      }
+    }
+    return out;
+  }
+
   @Override
   public ChatResponse decodeChat(Buffer body) {
     JsonObject o = body.toJsonObject();
@@ -93,8 +157,10 @@ public final class OpenAiTranslator implements WireTranslator {
     JsonObject msg = choice.getJsonObject("message", new JsonObject());
     ChatMessage message = new ChatMessage(msg.getString("role", "assistant"),
         msg.getString("content"), null, null, decodeToolCalls(msg.getJsonArray("tool_calls")));
+    JsonObject lp = choice.getJsonObject("logprobs");
     return new ChatResponse(o.getString("id"), o.getLong("created", 0L), o.getString("model"),
-        message, choice.getString("finish_reason"), decodeUsage(o.getJsonObject("usage")));
+        message, choice.getString("finish_reason"), decodeUsage(o.getJsonObject("usage")),
+        msg.getString("refusal"), lp == null ? null : logprobs(lp.getJsonArray("content")));
   }
 
   private static List<ToolCall> decodeToolCalls(JsonArray calls) {
@@ -108,6 +174,38 @@ public final class OpenAiTranslator implements WireTranslator {
       out.add(new ToolCall(c.getString("id"), fn.getString("name"), fn.getString("arguments")));
     }
     return out;
+  }
+
+  /** OpenAI's (and Ollama's) per-token entries: token, logprob, bytes, top_logprobs. */
+  static List<TokenLogprob> logprobs(JsonArray entries) {
+    if (entries == null) {
+      return null;
+    }
+    List<TokenLogprob> out = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      out.add(logprob(entries.getJsonObject(i), true));
+    }
+    return out;
+  }
+
+  private static TokenLogprob logprob(JsonObject e, boolean withTop) {
+    JsonArray bytes = e.getJsonArray("bytes");
+    List<Integer> b = null;
+    if (bytes != null) {
+      b = new ArrayList<>(bytes.size());
+      for (int i = 0; i < bytes.size(); i++) {
+        b.add(bytes.getInteger(i));
+      }
+    }
+    JsonArray top = withTop ? e.getJsonArray("top_logprobs") : null;
+    List<TokenLogprob> t = null;
+    if (top != null) {
+      t = new ArrayList<>(top.size());
+      for (int i = 0; i < top.size(); i++) {
+        t.add(logprob(top.getJsonObject(i), false));
+      }
+    }
+    return new TokenLogprob(e.getString("token"), e.getDouble("logprob", 0.0), b, t);
   }
 
   static Usage decodeUsage(JsonObject u) {
@@ -202,6 +300,17 @@ public final class OpenAiTranslator implements WireTranslator {
     return tools;
   }
 
+  /** OpenAI's function tools, with {@code strict} where the client set it. */
+  static JsonArray strictFunctionTools(List<ToolDef> defs) {
+    JsonArray tools = functionTools(defs);
+    for (int i = 0; i < defs.size(); i++) {
+      if (defs.get(i).strict() != null) {
+        tools.getJsonObject(i).getJsonObject("function").put("strict", defs.get(i).strict());
+      }
+    }
+    return tools;
+  }
+
   private static void putIfSet(JsonObject o, String key, Object value) {
     if (value != null) {
       o.put(key, value);
@@ -253,7 +362,12 @@ public final class OpenAiTranslator implements WireTranslator {
       }
       String text = delta.getString("content");
       List<ToolCallDelta> tools = decodeToolDeltas(delta.getJsonArray("tool_calls"));
-      if ((text != null && !text.isEmpty()) || tools != null) {
+      String refusal = delta.getString("refusal");
+      JsonObject lp = choice.getJsonObject("logprobs");
+      List<TokenLogprob> logprobs = lp == null ? null : logprobs(lp.getJsonArray("content"));
+      if (refusal != null || logprobs != null) {
+        sink.delta(text == null || text.isEmpty() ? null : text, tools, refusal, logprobs);
+      } else if ((text != null && !text.isEmpty()) || tools != null) {
         sink.delta(text, tools);
       }
     }

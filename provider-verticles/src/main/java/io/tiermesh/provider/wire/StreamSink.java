@@ -1,5 +1,6 @@
 package io.tiermesh.provider.wire;
 
+import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import java.util.List;
@@ -8,6 +9,12 @@ import java.util.List;
 public interface StreamSink {
 
   void delta(String text, List<ToolCallDelta> toolCalls);
+
+  /** A piece with what only some answers carry: refusal text, token log probabilities. */
+  default void delta(String text, List<ToolCallDelta> toolCalls, String refusal,
+      List<TokenLogprob> logprobs) {
+    delta(text, toolCalls);
+  }
 
   /** The backend said the answer is complete; usage may be null if it did not report any. */
   void end(String finishReason, Usage usage);

@@ -17,11 +17,25 @@ public interface WireTranslator {
   /** Health probe path answering 200 when the backend is up (a cheap listing call). */
   String probePath();
 
+  /**
+   * The request in this wire format. The gateway has validated it, so this cannot fail on a
+   * client's mistake; should it throw anyway, the call is refused as the client's (400) before
+   * it reaches the backend or its circuit breaker.
+   */
   Buffer encodeChat(ChatRequest request);
 
   ChatResponse decodeChat(Buffer body);
 
   StreamDecoder streamDecoder();
+
+  /** The answer to {@code request}: formats that emulate a feature read it back here. */
+  default ChatResponse decodeChat(ChatRequest request, Buffer body) {
+    return decodeChat(body);
+  }
+
+  default StreamDecoder streamDecoder(ChatRequest request) {
+    return streamDecoder();
+  }
 
   /** Adds the credentials in the header this backend expects. */
   void authorize(MultiMap headers, String apiKey);

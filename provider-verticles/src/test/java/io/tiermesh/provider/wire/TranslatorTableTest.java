@@ -7,6 +7,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
+import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.MultiMap;
@@ -36,7 +37,7 @@ class TranslatorTableTest {
       256, 0.5, null, List.of("END"),
       List.of(new ToolDef("weather", "current weather",
           "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}")),
-      "\"required\"", null, null, true);
+      ToolChoice.REQUIRED, null, null, true);
 
   static Stream<Arguments> encodings() {
     return Stream.of(
@@ -62,7 +63,7 @@ class TranslatorTableTest {
                {"role":"user","content":"Weather in Oslo?"},
                {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
                  "function":{"name":"weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},
-               {"role":"tool","content":"-3C","name":"weather","tool_call_id":"call_1"}],
+               {"role":"tool","content":"-3C","tool_call_id":"call_1"}],
              "max_tokens":256,"temperature":0.5,"stop":["END"],
              "tools":[{"type":"function","function":{"name":"weather",
                "description":"current weather","parameters":{"type":"object","properties":

@@ -99,6 +99,8 @@ public final class RuleEngine {
     final List<String> notes = new ArrayList<>();
     String ruleName;
     String reason;
+    /** Rules choose the target: the client asked for auto, or an alias standing for it. */
+    boolean auto;
 
     Run(RequestFacts facts, TenantPolicy tenant, BudgetView budget, long hash) {
       this.facts = facts;
@@ -120,14 +122,26 @@ public final class RuleEngine {
       Fallback fallback;
       Shadow shadow = null;
       Integer maxPerDay = null;
-      if (!facts.autoModel()) {
+      // A name the catalog serves wins; otherwise the rules file's aliases may stand in.
+      String asked = facts.requestedModel();
+      primary = facts.autoModel() ? null : resolveForced(asked);
+      String alias = facts.autoModel() || primary != null ? null
+          : ruleSet.aliases().resolve(asked);
+      if (alias != null) {
+        notes.add("model alias: '" + asked + "' -> '" + alias + "'");
+        if (!RequestFacts.AUTO_MODEL.equals(alias)) {
+          primary = resolveForced(alias);
+        }
+      }
+      auto = facts.autoModel() || RequestFacts.AUTO_MODEL.equals(alias);
+      if (!auto) {
         ruleName = Decision.FORCED;
         reason = REASON_FORCED;
-        primary = resolveForced(facts.requestedModel());
         if (primary == null) {
           return refuse(FailureCode.NOT_FOUND, "unknown model '"
               + io.tiermesh.contracts.ClientText.quote(facts.requestedModel())
-              + "' (use auto, tier-N, or provider/model from /v1/models)");
+              + "' (use auto, tier-N, or provider/model from /v1/models; the rules file's "
+              + "models section can alias other names)");
         }
         fallback = Fallback.DOWN;
         if (primary.stream().noneMatch(this::allowed)) {
@@ -181,9 +195,9 @@ public final class RuleEngine {
             + facts.tenant() + "' policy " + tenant.describe()) + " may not use");
       }
       boolean primaryKept = chain.get(0).equals(first);
-      if (isPrivate && facts.autoModel()) {
+      if (isPrivate && auto) {
         reason = REASON_PRIVATE;
-      } else if (!primaryKept && facts.autoModel()) {
+      } else if (!primaryKept && auto) {
         reason = REASON_TENANT;
       }
 

@@ -3,6 +3,7 @@ package io.tiermesh.router.rules;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +30,8 @@ public final class RuleSetParser {
 
   public static final int FORMAT_VERSION = 1;
 
-  static final Set<String> TOP_KEYS = ordered("version", "settings", "tenants", "rules");
+  static final Set<String> TOP_KEYS = ordered("version", "settings", "tenants", "models",
+      "rules");
   static final Set<String> SETTINGS_KEYS =
       ordered("legalIsPrivate", "privateForcedModel", "onBudgetExhausted");
   static final Set<String> RULE_KEYS =
@@ -65,12 +67,13 @@ public final class RuleSetParser {
     if (!p.errors.isEmpty()) {
       throw new RuleSetException(sourceName, p.errors);
     }
-    return new RuleSet(sourceName, shape.rules(), shape.policy(), catalog);
+    return new RuleSet(sourceName, shape.rules(), shape.policy(), catalog, shape.aliases());
   }
 
   /** Phase 1 output; {@code rules} holds null where a rule failed to parse. */
   private record Shape(
-      List<Rule> rules, RoutingPolicy policy, Map<String, List<String>> tenantProviders) {}
+      List<Rule> rules, RoutingPolicy policy, Map<String, List<String>> tenantProviders,
+      ModelAliases aliases) {}
 
   // ---------------------------------------------------------------- phase 1: shape
 
@@ -142,7 +145,41 @@ public final class RuleSetParser {
       }
     }
     return new Shape(rules, new RoutingPolicy(legal, forced, budget, dflt, tenants),
-        tenantProviders);
+        tenantProviders, aliases(root.get("models")));
+  }
+
+  /**
+   * {@code models}: client model name (exact, or a pattern with {@code *}) to {@code auto},
+   * {@code tier-N}, a provider id or {@code provider/model}; targets are checked against the
+   * catalog with the rules' targets.
+   */
+  private ModelAliases aliases(Object raw) {
+    if (raw == null) {
+      return ModelAliases.NONE;
+    }
+    Map<String, Object> m = map(raw, "models");
+    if (m == null) {
+      return ModelAliases.NONE;
+    }
+    Map<String, String> exact = new LinkedHashMap<>();
+    List<ModelAliases.Glob> globs = new ArrayList<>();
+    for (var e : m.entrySet()) {
+      String at = "models." + e.getKey();
+      if (!(e.getValue() instanceof String target) || target.isBlank()) {
+        error(at + ": expected auto, tier-N, a provider id or provider/model");
+        continue;
+      }
+      if (e.getKey().isBlank() || RequestFacts.AUTO_MODEL.equals(e.getKey())) {
+        error(at + ": an alias must be a model name other than 'auto'");
+        continue;
+      }
+      if (e.getKey().contains("*")) {
+        globs.add(ModelAliases.Glob.of(e.getKey(), target));
+      } else {
+        exact.put(e.getKey(), target);
+      }
+    }
+    return new ModelAliases(exact, globs);
   }
 
   private TenantPolicy tenant(String id, Object v, Map<String, List<String>> providers) {
@@ -558,6 +595,13 @@ public final class RuleSetParser {
       List<Target> fb = r.fallback().targets();
       for (int k = 0; k < fb.size(); k++) {
         known(fb.get(k), catalog, at + ": fallback[" + k + "]");
+      }
+    }
+    Map<String, String> aliasTargets = new LinkedHashMap<>(shape.aliases().exact());
+    shape.aliases().globs().forEach(g -> aliasTargets.put(g.pattern(), g.target()));
+    for (var e : aliasTargets.entrySet()) {
+      if (!RequestFacts.AUTO_MODEL.equals(e.getValue())) {
+        known(targetName(e.getValue()), catalog, "models." + e.getKey());
       }
     }
     for (var e : shape.tenantProviders().entrySet()) {

@@ -134,6 +134,19 @@ class DefaultRulesTest {
             "private-data", LOCAL),
         row("unknown model -> 404", facts().model("nope/xyz"), Decision.FORCED, "not_found",
             "NOT_FOUND"),
+        // model aliases: the names clients send by default are routed as auto
+        row("claude-* alias -> the rules, as auto", facts().model("claude-opus-5-5"), "default",
+            "default", LOCAL),
+        row("claude-* alias with high quality -> tier 2", facts().model("claude-sonnet-4-5")
+            .quality("high"), "quality-high", "quality-high", DOWN_FROM_2),
+        row("gpt-4o* alias -> the rules", facts().model("gpt-4o-2024-08-06"), "default",
+            "default", LOCAL),
+        row("a name the catalog serves is not aliased", facts().model("gpt-4o-mini"),
+            Decision.FORCED, "forced-model", DOWN_FROM_3),
+        row("alias with pii -> tier 1, private", facts().model("claude-opus-5-5")
+            .classification("pii"), "private-data", "private-data", LOCAL),
+        row("no alias for other names -> 404", facts().model("mistral-large"), Decision.FORCED,
+            "not_found", "NOT_FOUND"),
         row("tier with no providers -> 404", facts().model("tier-7"), Decision.FORCED,
             "not_found", "NOT_FOUND"),
         row("model the provider does not serve -> 404", facts().model("openai/claude"),

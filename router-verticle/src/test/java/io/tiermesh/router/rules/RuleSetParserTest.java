@@ -21,7 +21,13 @@ class RuleSetParserTest {
   static Stream<Arguments> rejections() {
     return Stream.of(
         bad("unknown top-level key", "rulez: []\nrules:" + CATCH_ALL,
-            "rulez: unknown key 'rulez' (allowed: [version, settings, tenants, rules])"),
+            "rulez: unknown key 'rulez' (allowed: [version, settings, tenants, models, rules])"),
+        bad("alias to an unknown tier", "models: {\"claude-*\": tier-9}\nrules:" + CATCH_ALL,
+            "models.claude-*: tier 9 has no providers"),
+        bad("alias of auto", "models: {auto: tier-1}\nrules:" + CATCH_ALL,
+            "models.auto: an alias must be a model name other than 'auto'"),
+        bad("alias to a list", "models: {gpt-4o: [1]}\nrules:" + CATCH_ALL,
+            "models.gpt-4o: expected auto, tier-N, a provider id or provider/model"),
         bad("unsupported version", "version: 2\nrules:" + CATCH_ALL,
             "version: unsupported format version '2' (supported: 1)"),
         bad("no rules", "settings: {}",

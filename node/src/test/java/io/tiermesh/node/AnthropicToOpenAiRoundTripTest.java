@@ -1,16 +1,19 @@
-package io.tiermesh.provider.wire;
+package io.tiermesh.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.gateway.AnthropicMessagesApi;
+import io.tiermesh.provider.wire.AnthropicTranslator;
+import io.tiermesh.provider.wire.OpenAiTranslator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 /**
- * An Anthropic client's request served by an OpenAI-format backend: Anthropic JSON → the mesh's
- * wire-neutral records → OpenAI JSON to the backend; the backend's recorded OpenAI answer →
+ * An Anthropic client's request served by an OpenAI-format backend: Anthropic JSON → the
+ * gateway's parser → the mesh's wire-neutral records → OpenAI JSON to the backend; the backend's recorded OpenAI answer →
  * records → an Anthropic answer for the client. System prompt, tool call, tool result and stop
  * reason survive both ways.
  */
@@ -54,19 +57,19 @@ class AnthropicToOpenAiRoundTripTest {
 
   @Test
   void anthropicClientThroughAnOpenAiBackendAndBack() {
-    ChatRequest neutral = AnthropicTranslator.parseClientRequest(new JsonObject(CLIENT_REQUEST));
+    ChatRequest neutral = AnthropicMessagesApi.parse(new JsonObject(CLIENT_REQUEST)).chat();
     Buffer toBackend = new OpenAiTranslator().encodeChat(neutral);
     assertEquals(new JsonObject(EXPECTED_BACKEND_REQUEST), toBackend.toJsonObject());
 
     ChatResponse answer = new OpenAiTranslator().decodeChat(Buffer.buffer(BACKEND_RESPONSE));
     assertEquals(new JsonObject(EXPECTED_CLIENT_RESPONSE),
-        AnthropicTranslator.clientResponse(answer));
+        AnthropicMessagesApi.response("chatcmpl-7", answer));
   }
 
   @Test
   void anthropicRequestSurvivesTheAnthropicBackendUnchangedInMeaning() {
     // Client format = backend format: the records must not lose what the client said.
-    ChatRequest neutral = AnthropicTranslator.parseClientRequest(new JsonObject(CLIENT_REQUEST));
+    ChatRequest neutral = AnthropicMessagesApi.parse(new JsonObject(CLIENT_REQUEST)).chat();
     JsonObject again = new AnthropicTranslator().encodeChat(neutral).toJsonObject();
     assertEquals("You are terse.", again.getString("system"));
     assertEquals(new JsonObject("{\"type\":\"tool\",\"name\":\"weather\"}"),
