@@ -45,6 +45,25 @@ class OpenAiResponsesApiTest {
          {"type":"function_call_output","call_id":"call_1","output":"done"}]}""";
 
   @Test
+  void metadataIsASourceOfRoutingHintsAsOnChat() {
+    // OpenAI's Responses API takes a metadata object; the gateway reads hints from it exactly
+    // as from chat's, and a label there outranks a laxer header.
+    ClientApi.Parsed p = ClientApi.RESPONSES.parse(new JsonObject("""
+        {"model":"auto","input":"hello","metadata":{"Classification":"pii","task":"code"}}"""));
+    assertEquals(new JsonObject().put("Classification", "pii").put("task", "code"),
+        p.metadata());
+    io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("X-TierMesh-Classification", "public");
+    assertEquals(new io.tiermesh.contracts.RoutingHints("pii", "code", null, null, null),
+        RoutingHintParser.parse(headers, p.metadata()));
+    MeshFailure notAnObject = assertThrows(MeshFailure.class,
+        () -> ClientApi.RESPONSES.parse(new JsonObject(
+            "{\"model\":\"auto\",\"input\":\"hi\",\"metadata\":\"pii\"}")));
+    assertEquals(FailureCode.BAD_REQUEST, notAnObject.code());
+    assertEquals("metadata", notAnObject.param());
+  }
+
+  @Test
   void codexRequestBecomesTheTypedChatRequest() {
     OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(new JsonObject(CODEX_REQUEST));
     ChatRequest c = p.chat();

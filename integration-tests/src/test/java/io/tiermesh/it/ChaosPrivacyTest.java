@@ -36,6 +36,8 @@ class ChaosPrivacyTest {
 
   static final String BOOTSTRAP = "it-bootstrap-key-row19-0123456789";
   static final String ADMIN = "it-admin-key-row19-0123456789";
+  /** Every client-facing API that can carry private data; each is probed in every case. */
+  static final List<String> APIS = List.of("openai", "anthropic", "responses", "embeddings");
 
   @TempDir
   Path dir;
@@ -49,8 +51,8 @@ class ChaosPrivacyTest {
   int port;
 
   /** What one request was and what came back. */
-  record Sent(String what, boolean isPrivate, int status, String tier, String requestId,
-      String code) {
+  record Sent(String api, String what, boolean isPrivate, int status, String tier,
+      String requestId, String code) {
     boolean leaked() {
       return isPrivate && status == 200 && !"1".equals(tier);
     }
@@ -112,13 +114,13 @@ class ChaosPrivacyTest {
     return RawHttp.send("127.0.0.1", port, "POST", path, body, headers);
   }
 
-  private Sent record(String what, boolean isPrivate, RawHttp.Reply r) {
+  private Sent record(String api, String what, boolean isPrivate, RawHttp.Reply r) {
     String code = null;
     if (r.status() >= 400 && r.body().startsWith("{")) {
       JsonObject e = new JsonObject(r.body()).getJsonObject("error");
       code = e == null ? null : e.getString("code");
     }
-    Sent s = new Sent(what, isPrivate, r.status(), r.header("X-TierMesh-Tier"),
+    Sent s = new Sent(api, what, isPrivate, r.status(), r.header("X-TierMesh-Tier"),
         r.header("X-Request-Id"), code);
     sent.add(s);
     return s;
@@ -142,6 +144,9 @@ class ChaosPrivacyTest {
           + "\"user\",\"content\":\"" + text + "\"}]" + md + "}";
       case "anthropic" -> "{\"model\":\"" + model + "\",\"max_tokens\":16,\"messages\":[{\"role\":"
           + "\"user\",\"content\":\"" + text + "\"}]" + md + "}";
+      case "responses" -> "{\"model\":\"" + model + "\",\"max_output_tokens\":16,\"input\":[{"
+          + "\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"" + text
+          + "\"}]}]" + md + "}";
       default -> "{\"model\":\"" + model + "\",\"input\":\"" + text + "\"" + md + "}";
     };
   }
@@ -150,6 +155,7 @@ class ChaosPrivacyTest {
     return switch (api) {
       case "openai" -> "/v1/chat/completions";
       case "anthropic" -> "/v1/messages";
+      case "responses" -> "/v1/responses";
       default -> "/v1/embeddings";
     };
   }
@@ -196,12 +202,13 @@ class ChaosPrivacyTest {
           + "\"}").body()).getString("key"));
     }
 
-    // 1. Conflicting hints in every combination, on both chat APIs and embeddings: a pii label
-    //    anywhere must win (or the request is refused); none may reach tier 2 or 3.
+    // 1. Conflicting hints in every combination, on both client APIs (OpenAI chat and
+    //    Responses, Anthropic messages) and embeddings: a pii label anywhere must win (or the
+    //    request is refused); none may reach tier 2 or 3.
     String[] high = {"X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high"};
     int conflicts = 0;
     for (int round = 0; round < scale; round++) {
-      for (String api : List.of("openai", "anthropic", "embeddings")) {
+      for (String api : APIS) {
         List<String> models = api.equals("embeddings")
             ? List.of("auto", "tier-2", "hosted/gpt-4o-mini")
             : List.of("auto", "tier-3", "premium/gpt-4o");
@@ -238,7 +245,7 @@ class ChaosPrivacyTest {
             if (!api.equals("embeddings")) {
               h.addAll(List.of(high));
             }
-            Sent s = record(what, true, send(path(api), b, h.toArray(new String[0])));
+            Sent s = record(api, what, true, send(path(api), b, h.toArray(new String[0])));
             assertTrue(List.of(200, 400, 403).contains(s.status()), what + ": " + s);
             if (((String) v[0]).startsWith("duplicate")) {
               assertEquals(400, s.status(), what);
@@ -253,10 +260,12 @@ class ChaosPrivacyTest {
     int defaults = 0;
     for (int i = 0; i < 4 * scale; i++) {
       String model = List.of("auto", "tier-3", "premium/gpt-4o", "hosted/gpt-4o-mini").get(i % 4);
-      record("default classification " + model, true, send(path("openai"),
-          body("openai", model, "unlabelled " + canary(), null), auth(keys.get("labelled"),
-              high)));
-      defaults++;
+      for (String api : List.of("openai", "responses")) {
+        record(api, "default classification " + api + " " + model, true, send(path(api),
+            body(api, model, "unlabelled " + canary(), null), auth(keys.get("labelled"),
+                high)));
+        defaults++;
+      }
     }
 
     // 3. Detectors: requests that call themselves public but hold personal data or secrets.
@@ -264,16 +273,18 @@ class ChaosPrivacyTest {
         "SSN 123-45-6789", "IBAN GB82 WEST 1234 5698 7654 32", "card 4111 1111 1111 1111",
         "key AKIAIOSFODNN7EXAMPLE");
     int detected = 0;
-    for (int i = 0; i < findings.size() * scale; i++) {
-      String api = List.of("openai", "anthropic", "embeddings").get(i % 3);
+    for (int i = 0; i < findings.size() * APIS.size() * scale; i++) {
+      // Every finding on every API: i walks the APIs fastest.
+      String api = APIS.get(i % APIS.size());
       String model = api.equals("embeddings") ? "hosted/gpt-4o-mini" : "auto";
       List<String> h = new ArrayList<>(List.of(auth(keys.get("detect"),
           "X-TierMesh-Classification", "public")));
       if (!api.equals("embeddings")) {
         h.addAll(List.of(high));
       }
-      Sent s = record("detector " + api, true, send(path(api), body(api, model,
-          findings.get(i % findings.size()) + " " + canary(), null), h.toArray(new String[0])));
+      Sent s = record(api, "detector " + api, true, send(path(api), body(api, model,
+          findings.get(i / APIS.size() % findings.size()) + " " + canary(), null),
+          h.toArray(new String[0])));
       assertTrue(List.of(200, 403).contains(s.status()), s.toString());
       detected++;
     }
@@ -281,39 +292,49 @@ class ChaosPrivacyTest {
     // 4. Idempotent replays with changed hints, and after the tenant's policy changed.
     int replays = 0;
     int replayedFromCloud = 0;
-    for (int i = 0; i < 2 * scale; i++) {
+    for (int i = 0; i < 4 * scale; i++) {
+      String api = i % 2 == 0 ? "openai" : "responses";
       String idem = "row19-" + UUID.randomUUID();
-      String b = body("openai", "auto", "public question " + i, null);
-      RawHttp.Reply first = send(path("openai"), b, auth(keys.get("open"), "Idempotency-Key",
+      String b = body(api, "auto", "public question " + i, null);
+      RawHttp.Reply first = send(path(api), b, auth(keys.get("open"), "Idempotency-Key",
           idem, high[0], high[1], high[2], high[3]));
-      assertEquals("3", first.header("X-TierMesh-Tier"), first.body());
-      RawHttp.Reply changed = send(path("openai"), b, auth(keys.get("open"), "Idempotency-Key",
+      assertEquals("3", first.header("X-TierMesh-Tier"), api + ": " + first.body());
+      RawHttp.Reply changed = send(path(api), b, auth(keys.get("open"), "Idempotency-Key",
           idem, high[0], high[1], high[2], high[3], "X-TierMesh-Classification", "pii"));
-      record("replay with pii added", true, changed);
+      record(api, "replay with pii added", true, changed);
       replayedFromCloud += "true".equals(changed.header("X-TierMesh-Idempotent-Replay")) ? 1 : 0;
       assertEquals(422, changed.status(), changed.body());
       replays++;
     }
-    String flipIdem = "row19-flip-" + UUID.randomUUID();
-    String flipBody = body("openai", "auto", "before the policy change", null);
-    RawHttp.Reply before = send(path("openai"), flipBody, auth(keys.get("flip"),
-        "Idempotency-Key", flipIdem, high[0], high[1], high[2], high[3]));
-    assertEquals("3", before.header("X-TierMesh-Tier"), before.body());
+    // One answered request per chat API before the policy change, replayed after it.
+    Map<String, String> flipIdem = new LinkedHashMap<>();
+    for (String api : List.of("openai", "responses")) {
+      flipIdem.put(api, "row19-flip-" + UUID.randomUUID());
+      RawHttp.Reply before = send(path(api), body(api, "auto", "before the policy change",
+          null), auth(keys.get("flip"), "Idempotency-Key", flipIdem.get(api), high[0], high[1],
+          high[2], high[3]));
+      assertEquals("3", before.header("X-TierMesh-Tier"), api + ": " + before.body());
+    }
     admin("PUT", "/admin/tenants/flip", "{\"policy\":\"local_only\"}");
-    RawHttp.Reply after = send(path("openai"), flipBody, auth(keys.get("flip"),
-        "Idempotency-Key", flipIdem, high[0], high[1], high[2], high[3]));
-    record("replay after the tenant became local_only", true, after);
-    replayedFromCloud += "true".equals(after.header("X-TierMesh-Idempotent-Replay")) ? 1 : 0;
-    assertEquals(422, after.status(), after.body());
-    replays++;
+    for (String api : List.of("openai", "responses")) {
+      RawHttp.Reply after = send(path(api), body(api, "auto", "before the policy change", null),
+          auth(keys.get("flip"), "Idempotency-Key", flipIdem.get(api), high[0], high[1],
+              high[2], high[3]));
+      record(api, "replay after the tenant became local_only", true, after);
+      replayedFromCloud += "true".equals(after.header("X-TierMesh-Idempotent-Replay")) ? 1 : 0;
+      assertEquals(422, after.status(), api + ": " + after.body());
+      replays++;
+    }
 
     // 5. The gateway's Redis lost (the budget node keeps its own): local_only tenants, stored
     //    key and bootstrap key, ask for a cloud model. Refused with 403 while the policy is
     //    known, 503 policy_unavailable once it is not — never served from tier 3.
     for (String key : List.of(BOOTSTRAP, keys.get("closed"))) {
-      Sent s = record("forced premium, Redis up", true, send(path("openai"),
-          body("openai", "premium/gpt-4o", "private " + canary(), null), auth(key)));
-      assertEquals(403, s.status(), s.toString());
+      for (String api : List.of("openai", "responses")) {
+        Sent s = record(api, "forced premium, Redis up", true, send(path(api),
+            body(api, "premium/gpt-4o", "private " + canary(), null), auth(key)));
+        assertEquals(403, s.status(), s.toString());
+      }
     }
     gatewayRedis.reset();
     long lossStart = System.currentTimeMillis();
@@ -322,9 +343,10 @@ class ChaosPrivacyTest {
     // Bounded by count; the 1 s key cache expires within the first few rounds.
     for (int i = 0; i < 30 * scale && (policyUnavailable < 4 || i < 10); i++) {
       for (String key : List.of(BOOTSTRAP, keys.get("closed"))) {
-        String api = i % 3 == 0 ? "embeddings" : i % 3 == 1 ? "anthropic" : "openai";
+        // The two keys alternate with the APIs, so each key meets every API within 4 rounds.
+        String api = APIS.get((i + (key.equals(BOOTSTRAP) ? 0 : 1)) % APIS.size());
         String model = api.equals("embeddings") ? "hosted/gpt-4o-mini" : "premium/gpt-4o";
-        Sent s = record("forced cloud model, gateway Redis lost", true, send(path(api),
+        Sent s = record(api, "forced cloud model, gateway Redis lost", true, send(path(api),
             body(api, model, "private " + canary(), null),
             api.equals("anthropic") ? new String[] {"x-api-key", key} : auth(key)));
         assertTrue(s.status() == 403 || s.status() == 503, s.toString());
@@ -343,9 +365,11 @@ class ChaosPrivacyTest {
         .getJsonObject("policy").getBoolean("ready"), notReady.body());
     gatewayRedis.passThrough();
     awaitReady(true, 30_000);
-    Sent back = record("forced premium, Redis back", true, send(path("openai"),
-        body("openai", "premium/gpt-4o", "private " + canary(), null), auth(BOOTSTRAP)));
-    assertEquals(403, back.status(), back.toString());
+    for (String api : List.of("openai", "responses")) {
+      Sent back = record(api, "forced premium, Redis back", true, send(path(api),
+          body(api, "premium/gpt-4o", "private " + canary(), null), auth(BOOTSTRAP)));
+      assertEquals(403, back.status(), back.toString());
+    }
 
     // Reconcile with what the backends received.
     long cloudCanaries = 0;
@@ -365,6 +389,30 @@ class ChaosPrivacyTest {
     long servedLocally = sent.stream().filter(s -> s.isPrivate() && s.status() == 200).count();
     long localCanaries = local.log().count(e -> e.privacy().canary());
     long cloudCalls = hosted.log().calls() + premium.log().calls();
+    Set<String> localIds = new HashSet<>();
+    for (RequestLog.Entry e : local.log().entries()) {
+      if (e.requestId() != null) {
+        localIds.add(e.requestId());
+      }
+    }
+    // The same figures per API, so that each API is seen to be exercised and held.
+    StringBuilder perApi = new StringBuilder();
+    Map<String, long[]> byApi = new LinkedHashMap<>();
+    for (String api : APIS) {
+      List<Sent> mine = sent.stream().filter(x -> x.isPrivate() && x.api().equals(api)).toList();
+      long[] f = {mine.size(),
+          mine.stream().filter(x -> x.status() == 200 && "1".equals(x.tier())).count(),
+          mine.stream().filter(Sent::leaked).count(),
+          mine.stream().filter(x -> x.requestId() != null && cloudIds.contains(x.requestId()))
+              .count(),
+          mine.stream().filter(x -> x.requestId() != null && localIds.contains(x.requestId()))
+              .count()};
+      byApi.put(api, f);
+      perApi.append(perApi.isEmpty() ? "" : "; ").append(api).append(' ').append(f[0])
+          .append(" private, ").append(f[1]).append(" answered on tier 1 (").append(f[4])
+          .append(" ids in the tier 1 log), ").append(f[2]).append(" from tier 2/3, ")
+          .append(f[3]).append(" ids in the tier 2/3 logs");
+    }
     String observed = privateSent + " private requests (" + conflicts + " conflicting-hint, "
         + defaults + " tenant-default, " + detected + " detector, " + replays
         + " changed-hint replays, " + duringLoss + " during the gateway's Redis loss, "
@@ -373,10 +421,11 @@ class ChaosPrivacyTest {
         + " answered from tier 2/3, " + replayedFromCloud + " replayed; " + cloudCanaries
         + " canaries and " + privateIdsInCloud + " private request ids in the tier 2/3 logs ("
         + cloudCalls + " public calls reached them; tier 1 saw " + localCanaries
-        + " canaries)";
+        + " canaries). Per API: " + perApi;
     ChaosRecord.record(19, "conflicting hints, tenant defaults, detectors, changed-hint "
             + "replays and the gateway's Redis lost, against private data leaving tier 1",
-        privateSent + " private requests with canaries on OpenAI, Anthropic and embeddings "
+        privateSent + " private requests with canaries on OpenAI chat, OpenAI Responses, "
+            + "Anthropic messages and embeddings "
             + "(2 JVMs: gateway + router, budget + providers; one simulator per tier)",
         "repeated/folded hint headers, header vs metadata, metadata keys in two cases, "
             + "duplicate JSON keys, forced cloud models, Idempotency-Key replays with a pii "
@@ -391,6 +440,11 @@ class ChaosPrivacyTest {
     assertEquals(0, privateIdsInCloud);
     assertTrue(servedLocally > 0 && localCanaries > 0, "the private traffic was served locally");
     assertTrue(cloudCalls > 0, "the public replays did reach tier 3: the rig can leak");
+    for (Map.Entry<String, long[]> e : byApi.entrySet()) {
+      assertTrue(e.getValue()[0] > 0 && e.getValue()[1] > 0,
+          e.getKey() + ": private requests sent and some answered on tier 1: " + perApi);
+      assertEquals(0, e.getValue()[2] + e.getValue()[3], e.getKey() + ": " + perApi);
+    }
   }
 
   private RawHttp.Reply admin(String method, String path, String body) throws Exception {
