@@ -78,12 +78,26 @@ class MalformedRequestsMeshTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * The local provider's breaker as its instance last announced it; a fast run can ask before
+   * the first announcement, so this waits (bounded) for one to arrive.
+   */
   static String breaker() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + node.httpPort() + "/admin/providers"))
-        .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
-    JsonArray providers = new JsonObject(r.body()).getJsonArray("providers");
-    return providers.getJsonObject(0).getString("breaker");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + node.httpPort() + "/admin/providers"))
+          .header("Authorization", "Bearer " + ADMIN).build(),
+          HttpResponse.BodyHandlers.ofString());
+      JsonArray providers = new JsonObject(r.body()).getJsonArray("providers");
+      if (!providers.isEmpty()) {
+        return providers.getJsonObject(0).getString("breaker");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no provider announced its state within 15 s: " + r.body());
+      }
+      Thread.sleep(100);
+    }
   }
 
   static final String OPENAI_TOOLS = "\"tools\":[{\"type\":\"function\",\"function\":"
