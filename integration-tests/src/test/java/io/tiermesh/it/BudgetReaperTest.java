@@ -66,6 +66,13 @@ class BudgetReaperTest {
     while (rig.openReservations() < HELD) {
       assertTrue(System.currentTimeMillis() < deadline, "reservations never appeared");
     }
+    // The kill must find the calls running at the backend, not still on their way to it: on an
+    // idle machine the reservations appear a moment before the calls reach the simulator.
+    while (rig.sim.log().entries().stream().filter(e -> "POST".equals(e.method())).count()
+        < HELD) {
+      assertTrue(System.currentTimeMillis() < deadline, "the held calls never reached the backend");
+      Thread.sleep(10);
+    }
     // When they were made, from the deadlines the budget node stored (score = deadline ms):
     // the test's own clock reading can lag by seconds on a loaded machine.
     long earliestDeadline = Long.MAX_VALUE;
