@@ -241,7 +241,8 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         throw new IllegalArgumentException("fault field '" + field + "' must be an integer");
     }
 
-    private static String jsonString(JsonObject json, String field) {
+    /** A string field of a control-API fault, or null; the script's fields read the same way. */
+    static String jsonString(JsonObject json, String field) {
         Object value = json.getValue(field);
         if (value == null || value instanceof String) {
             return (String) value;
@@ -249,7 +250,7 @@ public record Fault(long latencyMs, long latencyJitterMs, long chunkDelayMs, int
         throw new IllegalArgumentException("fault field '" + field + "' must be a string");
     }
 
-    private static boolean jsonBool(JsonObject json, String field) {
+    static boolean jsonBool(JsonObject json, String field) {
         Object value = json.getValue(field);
         if (value == null) {
             return false;

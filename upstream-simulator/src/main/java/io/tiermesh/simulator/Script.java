@@ -97,8 +97,9 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
         } else if (value != null) {
             throw new IllegalArgumentException("fault field 'toolCalls' must be an array of tool names");
         }
-        return new Script(calls, string(json, "toolArguments"), bool(json, "malformedToolArguments"),
-                string(json, "refusal"), bool(json, "contentFilter"));
+        return new Script(calls, Fault.jsonString(json, "toolArguments"),
+                Fault.jsonBool(json, "malformedToolArguments"),
+                Fault.jsonString(json, "refusal"), Fault.jsonBool(json, "contentFilter"));
     }
 
     void toJson(JsonObject json) {
@@ -117,25 +118,6 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
         if (contentFilter) {
             json.put("contentFilter", true);
         }
-    }
-
-    private static String string(JsonObject json, String field) {
-        Object value = json.getValue(field);
-        if (value == null || value instanceof String) {
-            return (String) value;
-        }
-        throw new IllegalArgumentException("fault field '" + field + "' must be a string");
-    }
-
-    private static boolean bool(JsonObject json, String field) {
-        Object value = json.getValue(field);
-        if (value == null) {
-            return false;
-        }
-        if (value instanceof Boolean b) {
-            return b;
-        }
-        throw new IllegalArgumentException("fault field '" + field + "' must be a boolean");
     }
 
     /** Comma-separated tool names, as the header and the directive write them. */
