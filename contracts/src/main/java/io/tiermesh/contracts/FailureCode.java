@@ -57,7 +57,12 @@ public enum FailureCode {
    * The caller's key or tenant record (and so its execution policy) could not be read: the
    * request is refused rather than served under an assumed default policy.
    */
-  POLICY_UNAVAILABLE(34, 503, "service_unavailable", "policy_unavailable", false);
+  POLICY_UNAVAILABLE(34, 503, "service_unavailable", "policy_unavailable", false),
+  /**
+   * No provider the request may use can do what it needs (images, a forced tool call, a JSON
+   * schema, log probabilities, its length): refused rather than silently answered without it.
+   */
+  CAPABILITY_UNSUPPORTED(35, 422, "invalid_request_error", "capability_unsupported", false);
 
   private static final Map<Integer, FailureCode> BY_WIRE = new HashMap<>();
 

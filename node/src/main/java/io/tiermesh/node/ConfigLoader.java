@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tiermesh.contracts.config.AccessConfig;
+import io.tiermesh.contracts.config.CapabilityOverrides;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.config.ProviderConfig;
@@ -207,7 +208,20 @@ public final class ConfigLoader {
     return new ProviderConfig(p.id(), p.kind(), p.tier(), p.baseUrl(), p.apiKeyEnv(),
         p.apiKeyFile(), models, def, Math.max(1, p.instances()),
         p.maxConcurrent() > 0 ? p.maxConcurrent() : DEFAULT_MAX_CONCURRENT, t, b,
-        p.embeddingModel(), retry(p.retry(), where), probe(p.probe()));
+        p.embeddingModel(), retry(p.retry(), where), probe(p.probe()),
+        capabilities(p, where));
+  }
+
+  private static CapabilityOverrides capabilities(ProviderConfig p, String where) {
+    CapabilityOverrides c = p.capabilities();
+    if (c == null) {
+      return null;
+    }
+    String problem = c.problem("capabilities");
+    if (problem != null) {
+      throw new ConfigException(where + ": " + problem);
+    }
+    return c;
   }
 
   private static ProviderConfig.RetryConfig retry(ProviderConfig.RetryConfig r, String where) {

@@ -34,6 +34,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void capabilitiesDefaultPerKindAndAreOverriddenPerProviderAndModel() {
+    MeshConfig c = ConfigLoader.parse("roles: [router]\n" + """
+        providers:
+          - id: local
+            kind: ollama
+            tier: 1
+            baseUrl: http://127.0.0.1:11434
+            models: [llama3.1:8b, llava:13b]
+            capabilities: {vision: false, maxContextTokens: 32768,
+                           models: {"llava:13b": {vision: true}}}
+          - id: claude
+            kind: anthropic
+            tier: 3
+            baseUrl: https://api.anthropic.com
+            models: [claude-sonnet-4-5]
+        """, "t.yaml");
+    var local = c.providers().get(0);
+    assertEquals(false, local.capabilitiesOf("llama3.1:8b").vision());
+    assertEquals(true, local.capabilitiesOf("llava:13b").vision());
+    assertEquals(32768, local.capabilitiesOf("llava:13b").maxContextTokens());
+    assertEquals(true, local.capabilitiesOf("llava:13b").forcedToolChoice());
+    var claude = c.providers().get(1).capabilitiesOf("claude-sonnet-4-5");
+    assertEquals(io.tiermesh.contracts.config.Capabilities.ANTHROPIC, claude);
+    assertEquals(false, claude.logprobs());
+  }
+
+  @Test
   void accessDefaultsAndTheExampleGatewayLimits() {
     MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
     assertEquals(io.tiermesh.contracts.config.AccessConfig.DEFAULT, c.access());
@@ -74,6 +101,9 @@ class ConfigLoaderTest {
       "per-ip tokens|roles: [router]\\naccess:\\n  perIp: {tokensPerMinute: 5}|'access.perIp' supports only requestsPerMinute",
       "negative limit|roles: [router]\\naccess:\\n  perKey: {requestsPerDay: -1}|limits must be 0 (unlimited) or more",
       "output limit name|roles: [router]\\naccess:\\n  maxOutputTokens: {gpt-4o: 5}|'gpt-4o' is not one",
+      "unknown capability|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {vison: false}|unknown key 'vison' in 'providers[0].capabilities'",
+      "zero context|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {maxContextTokens: 0}|provider 'a': capabilities.maxContextTokens must be at least 1",
+      "nested models|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {models: {m: {models: {}}}}|capabilities.models.m.models: models are given once",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,

@@ -86,7 +86,7 @@ public final class ProviderVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
-    translator = WireTranslator.forKind(config.kind());
+    translator = WireTranslator.forProvider(config);
     URI uri = URI.create(config.baseUrl());
     boolean tls = "https".equals(uri.getScheme());
     int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;

@@ -58,6 +58,14 @@ public final class BudgetGate {
   private final long timeoutMs;
   private final RouterBudgetSignals signals;
   private final BooleanSupplier rejectOnExhaustion;
+  private final OutputLimit outputLimit;
+
+  /** The output tokens a target may be asked for, given what the client asked (null: none). */
+  public interface OutputLimit {
+    Integer of(RouteInfo target, Integer requested);
+
+    OutputLimit AS_ASKED = (target, requested) -> requested;
+  }
 
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs) {
     this(vertx, nodeId, timeoutMs, RouterBudgetSignals.NOT_WIRED, () -> false);
@@ -70,6 +78,17 @@ public final class BudgetGate {
    */
   public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals,
       BooleanSupplier rejectOnExhaustion) {
+    this(vertx, nodeId, timeoutMs, signals, rejectOnExhaustion, OutputLimit.AS_ASKED);
+  }
+
+  /**
+   * @param outputLimit the model's real output limit applied to the client's wish: a paid
+   *                    attempt reserves for at most that many output tokens (Claude Code's
+   *                    {@code max_tokens: 128000} must not hold 128000 tokens of budget)
+   */
+  public BudgetGate(Vertx vertx, String nodeId, long timeoutMs, RouterBudgetSignals signals,
+      BooleanSupplier rejectOnExhaustion, OutputLimit outputLimit) {
+    this.outputLimit = outputLimit;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.timeoutMs = timeoutMs;
@@ -122,7 +141,7 @@ public final class BudgetGate {
       // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
       // decisions, and only the budget role's atomic counter holds it across routers.
       return reserve(call.requestId(), call.attempt(), target, promptTokens,
-              call.chat().maxTokens(), capped ? plan.rule() : null,
+              outputLimit.of(target, call.chat().maxTokens()), capped ? plan.rule() : null,
               capped ? plan.ruleMaxPerDay() : null)
           .compose(res -> {
             if (!res.admitted()) {

@@ -9,6 +9,7 @@ import io.tiermesh.router.rules.BudgetView;
 import io.tiermesh.router.rules.Decision;
 import io.tiermesh.router.rules.Fact;
 import io.tiermesh.router.rules.FactsExtractor;
+import io.tiermesh.router.rules.ProviderEntry;
 import io.tiermesh.router.rules.RequestFacts;
 import io.tiermesh.router.rules.RuleCheck;
 import io.tiermesh.router.rules.RuleEngine;
@@ -61,6 +62,16 @@ public final class EnginePlanner implements RoutePlanner {
   @Override
   public String rulesSource() {
     return active.get().source();
+  }
+
+  /**
+   * Whether the tenant policies in force (the rules file's and the tenant record's, the stricter
+   * of the two) let {@code request} run on provider {@code providerId} of {@code tier}.
+   */
+  public boolean tenantAllows(RouteRequest request, String providerId, int tier) {
+    TenantPolicy policy = TenantPolicies.stricter(active.get().engine().ruleSet().policy()
+        .tenantPolicy(request.tenant()), request.tenantPolicy());
+    return policy.allows(new ProviderEntry(providerId, tier, List.of(), null));
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.config.ProviderConfig;
+import io.tiermesh.router.capabilities.CapabilityFilter;
 import io.tiermesh.router.rules.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -51,6 +52,8 @@ public final class RouterVerticle extends VerticleBase {
   private final MeshNode node;
   private final Map<String, ProviderConfig> providers;
   private final RoutePlanner planner;
+  /** Takes out of each plan the targets that cannot do what the request needs. */
+  private final CapabilityFilter capabilities;
   private final long ackTimeoutMs;
   /** Null when the planner's rules are fixed (tests, a planner without a rules file). */
   private final RulesReloader reloader;
@@ -88,6 +91,8 @@ public final class RouterVerticle extends VerticleBase {
     for (ProviderConfig p : providers) {
       this.providers.put(p.id(), p);
     }
+    this.capabilities = new CapabilityFilter(providers,
+        planner instanceof EnginePlanner engine ? engine::tenantAllows : null);
     this.node = node;
     this.planner = planner;
     this.ackTimeoutMs = ackTimeoutMs;
@@ -106,7 +111,8 @@ public final class RouterVerticle extends VerticleBase {
     budget = planner instanceof EnginePlanner engine
         ? new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
             engine.budgetSignals(), () -> engine.active().engine().ruleSet().policy()
-                .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT)
+                .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT,
+            capabilities::outputLimit)
         : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
     shadow = new ShadowMirror(vertx, ackAddress, budget);
     Context ctx = context;
@@ -169,7 +175,7 @@ public final class RouterVerticle extends VerticleBase {
       return;
     }
     try {
-      msg.reply(planner.explain(req, assume).view()
+      msg.reply(capabilities.filter(planner.explain(req, assume), req).view()
           .answeredBy(planner.rulesVersion(), planner.rulesSource(), node.nodeId()));
     } catch (RuntimeException bug) {
       msg.fail(FailureCode.INTERNAL.wireCode(), "explain failed");
@@ -189,7 +195,7 @@ public final class RouterVerticle extends VerticleBase {
     RouteRequest req = msg.body();
     RoutePlan plan;
     try {
-      plan = planner.plan(req);
+      plan = capabilities.filter(planner.plan(req), req);
     } catch (RuntimeException bug) {
       msg.fail(FailureCode.INTERNAL.wireCode(), "routing failed");
       return;

@@ -15,6 +15,7 @@ import java.util.List;
  *                      (null: the backend has no embedding model configured)
  * @param retry         same-backend retries before the first streamed byte
  * @param probe         the periodic health probe
+ * @param capabilities  what its models can do beyond the kind's defaults, or null
  */
 public record ProviderConfig(
     String id,
@@ -31,7 +32,29 @@ public record ProviderConfig(
     BreakerConfig breaker,
     String embeddingModel,
     RetryConfig retry,
-    ProbeConfig probe) {
+    ProbeConfig probe,
+    CapabilityOverrides capabilities) {
+
+  /** A provider whose models have the kind's default capabilities. */
+  public ProviderConfig(String id, String kind, int tier, String baseUrl, String apiKeyEnv,
+      String apiKeyFile, List<String> models, String defaultModel, int instances,
+      int maxConcurrent, Timeouts timeouts, BreakerConfig breaker, String embeddingModel,
+      RetryConfig retry, ProbeConfig probe) {
+    this(id, kind, tier, baseUrl, apiKeyEnv, apiKeyFile, models, defaultModel, instances,
+        maxConcurrent, timeouts, breaker, embeddingModel, retry, probe, null);
+  }
+
+  /**
+   * What {@code model} of this provider can do: the kind's defaults, then the provider's
+   * {@code capabilities}, then that model's entry in it.
+   */
+  public Capabilities capabilitiesOf(String model) {
+    Capabilities c = Capabilities.defaultsFor(kind).with(capabilities);
+    if (capabilities != null && capabilities.models() != null && model != null) {
+      c = c.with(capabilities.models().get(model));
+    }
+    return c;
+  }
 
   /** Kinds a translator exists for. */
   public static final List<String> KINDS = List.of("ollama", "openai", "anthropic");

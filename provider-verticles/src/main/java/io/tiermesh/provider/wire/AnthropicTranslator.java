@@ -11,6 +11,7 @@ import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
+import io.tiermesh.contracts.config.Capabilities;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Anthropic's Messages API ({@code /v1/messages}). What differs from the mesh's OpenAI-shaped
@@ -33,8 +35,23 @@ public final class AnthropicTranslator implements WireTranslator {
 
   /** The API version this translator speaks; sent on every request as the API requires. */
   public static final String API_VERSION = "2023-06-01";
-  /** Anthropic refuses a request without max_tokens; this is sent when the client set none. */
+  /**
+   * Anthropic refuses a request without max_tokens: one whose client set none is sent the
+   * model's real output limit ({@link Capabilities#maxOutputTokens}), this when that is unset.
+   */
   public static final int DEFAULT_MAX_TOKENS = 4096;
+
+  private final Function<String, Capabilities> capabilities;
+
+  /** A translator for models with the kind's default capabilities. */
+  public AnthropicTranslator() {
+    this(model -> Capabilities.ANTHROPIC);
+  }
+
+  /** @param capabilities what each backend model can do */
+  public AnthropicTranslator(Function<String, Capabilities> capabilities) {
+    this.capabilities = capabilities;
+  }
 
   @Override
   public String chatPath() {
@@ -60,8 +77,9 @@ public final class AnthropicTranslator implements WireTranslator {
 
   @Override
   public Buffer encodeChat(ChatRequest r) {
+    Integer limit = capabilities.apply(r.model()).outputLimit(r.maxTokens());
     JsonObject body = new JsonObject().put("model", r.model())
-        .put("max_tokens", r.maxTokens() != null ? r.maxTokens() : DEFAULT_MAX_TOKENS);
+        .put("max_tokens", limit != null ? limit : DEFAULT_MAX_TOKENS);
     StringBuilder system = new StringBuilder();
     JsonArray messages = new JsonArray();
     for (ChatMessage m : r.messages()) {

@@ -12,6 +12,7 @@ import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.tiermesh.contracts.Usage;
+import io.tiermesh.contracts.config.Capabilities;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The OpenAI Chat Completions format, spoken by OpenAI itself and by every compatible endpoint
@@ -26,6 +28,18 @@ import java.util.List;
  * {@code data: [DONE]}.
  */
 public final class OpenAiTranslator implements WireTranslator {
+
+  private final Function<String, Capabilities> capabilities;
+
+  /** A translator for models with the kind's default capabilities. */
+  public OpenAiTranslator() {
+    this(model -> Capabilities.OPENAI);
+  }
+
+  /** @param capabilities what each backend model can do */
+  public OpenAiTranslator(Function<String, Capabilities> capabilities) {
+    this.capabilities = capabilities;
+  }
 
   @Override
   public String chatPath() {
@@ -46,10 +60,13 @@ public final class OpenAiTranslator implements WireTranslator {
     }
     body.put("messages", messages);
     ChatOptions o = r.options();
+    Capabilities caps = capabilities.apply(r.model());
     // Newer models accept only max_completion_tokens; older servers only max_tokens: the
-    // backend gets the name the client used.
-    putIfSet(body, o != null && o.maxCompletionTokens() ? "max_completion_tokens" : "max_tokens",
-        r.maxTokens());
+    // backend gets the name the client used, unless its model is known not to take the new one.
+    // A limit is only ever lowered to the model's real one, never added.
+    putIfSet(body, o != null && o.maxCompletionTokens() && caps.maxCompletionTokens()
+        ? "max_completion_tokens" : "max_tokens",
+        r.maxTokens() == null ? null : caps.outputLimit(r.maxTokens()));
     putIfSet(body, "temperature", r.temperature());
     putIfSet(body, "top_p", r.topP());
     putIfSet(body, "seed", r.seed());
@@ -72,8 +89,9 @@ public final class OpenAiTranslator implements WireTranslator {
       }
       putIfSet(body, "reasoning_effort", o.reasoningEffort());
       putIfSet(body, "user", o.user());
-      if (r.tools() != null && !r.tools().isEmpty()) {
-        // OpenAI refuses parallel_tool_calls on a request without tools.
+      if (r.tools() != null && !r.tools().isEmpty() && caps.parallelToolCalls()) {
+        // OpenAI refuses parallel_tool_calls on a request without tools; some compatible
+        // servers refuse it always (their models are configured without the capability).
         putIfSet(body, "parallel_tool_calls", o.parallelToolCalls());
       }
     }

@@ -2,6 +2,7 @@ package io.tiermesh.provider.wire;
 
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.config.ProviderConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
@@ -57,6 +58,15 @@ public interface WireTranslator {
 
   default Embeddings decodeEmbed(Buffer body) {
     throw new UnsupportedOperationException("no embeddings in this wire format");
+  }
+
+  /** The translator of a configured provider, reading its models' capabilities. */
+  static WireTranslator forProvider(ProviderConfig provider) {
+    return switch (provider.kind()) {
+      case "anthropic" -> new AnthropicTranslator(provider::capabilitiesOf);
+      case "openai" -> new OpenAiTranslator(provider::capabilitiesOf);
+      default -> forKind(provider.kind());
+    };
   }
 
   static WireTranslator forKind(String kind) {

@@ -55,7 +55,7 @@ class TranslatorTableTest {
              "tool_choice":{"type":"any"},"stream":true}"""),
         Arguments.of("anthropic", new ChatRequest("m", List.of(ChatMessage.of("user", "hi")),
             null, null, null, null, null, null, null, null, false), """
-            {"model":"m","max_tokens":4096,
+            {"model":"m","max_tokens":8192,
              "messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"""),
         Arguments.of("openai", TOOL_CONVERSATION, """
             {"model":"m","messages":[

@@ -1,0 +1,192 @@
+package io.tiermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiermesh.simulator.SimulatorOptions;
+import io.tiermesh.simulator.UpstreamSimulator;
+import io.tiermesh.testsupport.FreePorts;
+import io.tiermesh.testsupport.RequiredTool;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Provider capabilities through a whole mesh (gateway, router, budget and providers against the
+ * simulator): tier 1's text model has no vision, its vision model has; tier 2 is an
+ * OpenAI-format backend with the defaults. A request with an image skips the text model and
+ * says so; a private one that no local model can serve is a 422 naming the capability and
+ * reaches no backend.
+ */
+class CapabilitiesMeshTest {
+
+  static final String KEY = "tm-capabilities-test-key";
+  static final String ADMIN_KEY = "tm-capabilities-admin-key";
+  static final String PNG = FidelityMeshTest.PNG;
+
+  static Vertx simVertx;
+  static UpstreamSimulator local;
+  static UpstreamSimulator hosted;
+  static LocalRedis redis;
+  static Node node;
+  static final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    RequiredTool.require("redis-server");
+    redis = LocalRedis.start();
+    simVertx = Vertx.vertx();
+    local = sim("local");
+    hosted = sim("hosted");
+    String common = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}";
+    MeshConfig config = ConfigLoader.parse("""
+        roles: [gateway, router, budget, "provider:local", "provider:hosted"]
+        cluster: {enabled: false}
+        gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN}
+        drainMs: 1000
+        providers:
+          - {id: local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%d",
+             models: ["llama3.1:8b", "llava:13b"], %s,
+             capabilities: {vision: false, models: {"llava:13b": {vision: true}}}}
+          - {id: hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%d/v1",
+             models: [gpt-4o-mini], %s}
+        redis: {url: "%s"}
+        budget:
+          prices:
+            hosted: {gpt-4o-mini: {input: "0.15", output: "0.60"}}
+        """.formatted(FreePorts.next(), local.port(), common, hosted.port(), common,
+        redis.url()), "capabilities test");
+    node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY)));
+  }
+
+  static UpstreamSimulator sim(String name) throws Exception {
+    return UpstreamSimulator.start(simVertx, SimulatorOptions.defaults().withName(name)
+        .withPort(0)).await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.stop();
+    }
+    if (simVertx != null) {
+      simVertx.close().await();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @BeforeEach
+  void clearLogs() {
+    local.log().clear();
+    hosted.log().clear();
+  }
+
+  static HttpResponse<String> post(String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    boolean auth = true;
+    for (int i = 0; i < headers.length; i += 2) {
+      auth &= !headers[i].equals("Authorization");
+      b.header(headers[i], headers[i + 1]);
+    }
+    if (auth) {
+      b.header("Authorization", "Bearer " + KEY).header("x-api-key", KEY);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String imageChat(String model) {
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":["
+        + "{\"type\":\"text\",\"text\":\"What is in this picture?\"},"
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + PNG
+        + "\"}}]}]}";
+  }
+
+  @Test
+  void anImageSkipsTheTextModelAndTheNextTierSaysWhy() throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", imageChat("auto"));
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("2", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
+    assertEquals("needs-vision", r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
+    assertEquals(0, local.log().entries().size(), "the text model was not asked");
+    assertEquals(1, hosted.log().count(e -> e.images() == 1));
+  }
+
+  @Test
+  void explainListsTheSkippedTarget() throws Exception {
+    HttpResponse<String> r = post("/admin/route/explain", imageChat("auto"),
+        "Authorization", "Bearer " + ADMIN_KEY);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject plan = new JsonObject(r.body());
+    assertEquals("needs-vision", plan.getString("reason"));
+    assertTrue(plan.getJsonArray("notes").contains(
+        "capability: skipped tier 1 local/llama3.1:8b: lacks vision"), r.body());
+    assertEquals("hosted", plan.getJsonArray("chain").getJsonObject(0).getString("provider"));
+  }
+
+  @Test
+  void aPrivateImageNoLocalModelCanSeeIsA422NamingVisionInBothApis() throws Exception {
+    HttpResponse<String> openAi = post("/v1/chat/completions", imageChat("auto"),
+        "X-TierMesh-Classification", "pii");
+    assertEquals(422, openAi.statusCode(), openAi.body());
+    JsonObject error = new JsonObject(openAi.body()).getJsonObject("error");
+    assertEquals("capability_unsupported", error.getString("code"));
+    assertTrue(error.getString("message").contains("needs vision"), error.encode());
+    assertEquals("capability_unsupported",
+        openAi.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
+
+    HttpResponse<String> anthropic = post("/v1/messages", """
+        {"model":"auto","max_tokens":100,"metadata":{"classification":"pii"},
+         "messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},
+          {"type":"image","source":{"type":"base64","media_type":"image/png","data":"%s"}}]}]}
+        """.formatted(PNG));
+    assertEquals(422, anthropic.statusCode(), anthropic.body());
+    JsonObject aError = new JsonObject(anthropic.body()).getJsonObject("error");
+    assertEquals("invalid_request_error", aError.getString("type"));
+    assertTrue(aError.getString("message").contains("needs vision"), aError.encode());
+
+    HttpResponse<String> streamed = post("/v1/chat/completions",
+        imageChat("auto").replace("{\"model\"", "{\"stream\":true,\"model\""),
+        "X-TierMesh-Classification", "pii");
+    assertEquals(422, streamed.statusCode(), streamed.body());
+
+    assertEquals(0, local.log().entries().size() + hosted.log().entries().size(),
+        "no backend saw the request");
+  }
+
+  @Test
+  void aPrivateImageForTheLocalVisionModelIsServedOnTierOne() throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", imageChat("local/llava:13b"),
+        "X-TierMesh-Classification", "pii");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
+    assertEquals("llava:13b", r.headers().firstValue("X-TierMesh-Model").orElse(""));
+    assertEquals(List.of(1), local.log().entries().stream().map(e -> e.images()).toList());
+  }
+
+  @Test
+  void textRequestsAreUntouched() throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions",
+        "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
+    assertEquals("default", r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
+  }
+}
