@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Provider capabilities through a whole mesh (gateway, router, budget and providers against the
- * simulator): tier 1's text model has no vision, its vision model has; tier 2 is an
- * OpenAI-format backend with the defaults. A request with an image skips the text model and
- * says so; a private one that no local model can serve is a 422 naming the capability and
- * reaches no backend.
+ * simulator): tier 1's default model has no vision, its other model has; tier 1 is configured
+ * without log probabilities and without forced tool calls; tier 2 is an OpenAI-format backend
+ * with the defaults. An image moves to tier 1's vision model; log probabilities move a public
+ * request up to tier 2 and say so; a private request no local model can serve is a 422 naming
+ * the capability and reaches no backend.
  */
 class CapabilitiesMeshTest {
 
@@ -59,7 +60,8 @@ class CapabilitiesMeshTest {
         providers:
           - {id: local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%d",
              models: ["llama3.1:8b", "llava:13b"], %s,
-             capabilities: {vision: false, models: {"llava:13b": {vision: true}}}}
+             capabilities: {vision: false, logprobs: false, forcedToolChoice: false,
+                            models: {"llava:13b": {vision: true}}}}
           - {id: hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%d/v1",
              models: [gpt-4o-mini], %s}
         redis: {url: "%s"}
@@ -119,51 +121,75 @@ class CapabilitiesMeshTest {
         + "\"}}]}]}";
   }
 
+  static String logprobsChat() {
+    return "{\"model\":\"auto\",\"logprobs\":true,\"top_logprobs\":2,\"messages\":[{"
+        + "\"role\":\"user\",\"content\":\"Hello\"}]}";
+  }
+
   @Test
-  void anImageSkipsTheTextModelAndTheNextTierSaysWhy() throws Exception {
-    HttpResponse<String> r = post("/v1/chat/completions", imageChat("auto"));
+  void anImageGoesToTheLocalModelThatSeesAndSaysWhy() throws Exception {
+    for (String classification : List.of("public", "pii")) {
+      local.log().clear();
+      HttpResponse<String> r = post("/v1/chat/completions", imageChat("auto"),
+          "X-TierMesh-Classification", classification);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
+      assertEquals("llava:13b", r.headers().firstValue("X-TierMesh-Model").orElse(""));
+      assertEquals("needs-vision",
+          r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
+      assertEquals(List.of(1), local.log().entries().stream().map(e -> e.images()).toList());
+    }
+  }
+
+  @Test
+  void logprobsSkipTierOneAndTheNextTierSaysWhy() throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", logprobsChat());
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("2", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
-    assertEquals("needs-vision", r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
-    assertEquals(0, local.log().entries().size(), "the text model was not asked");
-    assertEquals(1, hosted.log().count(e -> e.images() == 1));
+    assertEquals("needs-logprobs",
+        r.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
+    assertEquals(0, local.log().entries().size(), "tier 1 was not asked");
+    assertEquals(1, hosted.log().entries().size());
   }
 
   @Test
   void explainListsTheSkippedTarget() throws Exception {
-    HttpResponse<String> r = post("/admin/route/explain", imageChat("auto"),
+    HttpResponse<String> r = post("/admin/route/explain", logprobsChat(),
         "Authorization", "Bearer " + ADMIN_KEY);
     assertEquals(200, r.statusCode(), r.body());
     JsonObject plan = new JsonObject(r.body());
-    assertEquals("needs-vision", plan.getString("reason"));
+    assertEquals("needs-logprobs", plan.getString("reason"));
     assertTrue(plan.getJsonArray("notes").contains(
-        "capability: skipped tier 1 local/llama3.1:8b: lacks vision"), r.body());
+        "capability: skipped tier 1 local/llama3.1:8b: lacks logprobs"), r.body());
     assertEquals("hosted", plan.getJsonArray("chain").getJsonObject(0).getString("provider"));
   }
 
   @Test
-  void aPrivateImageNoLocalModelCanSeeIsA422NamingVisionInBothApis() throws Exception {
-    HttpResponse<String> openAi = post("/v1/chat/completions", imageChat("auto"),
+  void aPrivateRequestNoLocalModelCanServeIsA422NamingTheCapabilityInBothApis()
+      throws Exception {
+    HttpResponse<String> openAi = post("/v1/chat/completions", logprobsChat(),
         "X-TierMesh-Classification", "pii");
     assertEquals(422, openAi.statusCode(), openAi.body());
     JsonObject error = new JsonObject(openAi.body()).getJsonObject("error");
     assertEquals("capability_unsupported", error.getString("code"));
-    assertTrue(error.getString("message").contains("needs vision"), error.encode());
+    assertTrue(error.getString("message").contains("needs logprobs"), error.encode());
     assertEquals("capability_unsupported",
         openAi.headers().firstValue("X-TierMesh-Route-Reason").orElse(""));
 
     HttpResponse<String> anthropic = post("/v1/messages", """
         {"model":"auto","max_tokens":100,"metadata":{"classification":"pii"},
-         "messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},
-          {"type":"image","source":{"type":"base64","media_type":"image/png","data":"%s"}}]}]}
-        """.formatted(PNG));
+         "messages":[{"role":"user","content":"Weather in Oslo?"}],
+         "tools":[{"name":"weather","input_schema":{"type":"object",
+           "properties":{"city":{"type":"string"}}}}],
+         "tool_choice":{"type":"any"}}""");
     assertEquals(422, anthropic.statusCode(), anthropic.body());
     JsonObject aError = new JsonObject(anthropic.body()).getJsonObject("error");
     assertEquals("invalid_request_error", aError.getString("type"));
-    assertTrue(aError.getString("message").contains("needs vision"), aError.encode());
+    assertTrue(aError.getString("message").contains("needs forced_tool_choice"),
+        aError.encode());
 
     HttpResponse<String> streamed = post("/v1/chat/completions",
-        imageChat("auto").replace("{\"model\"", "{\"stream\":true,\"model\""),
+        logprobsChat().replace("{\"model\"", "{\"stream\":true,\"model\""),
         "X-TierMesh-Classification", "pii");
     assertEquals(422, streamed.statusCode(), streamed.body());
 
@@ -172,13 +198,10 @@ class CapabilitiesMeshTest {
   }
 
   @Test
-  void aPrivateImageForTheLocalVisionModelIsServedOnTierOne() throws Exception {
-    HttpResponse<String> r = post("/v1/chat/completions", imageChat("local/llava:13b"),
-        "X-TierMesh-Classification", "pii");
-    assertEquals(200, r.statusCode(), r.body());
-    assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElse(""));
-    assertEquals("llava:13b", r.headers().firstValue("X-TierMesh-Model").orElse(""));
-    assertEquals(List.of(1), local.log().entries().stream().map(e -> e.images()).toList());
+  void aNamedModelThatCannotSeeIsA422() throws Exception {
+    HttpResponse<String> r = post("/v1/chat/completions", imageChat("local/llama3.1:8b"));
+    assertEquals(422, r.statusCode(), r.body());
+    assertEquals(0, local.log().entries().size() + hosted.log().entries().size());
   }
 
   @Test

@@ -21,7 +21,9 @@ import java.util.Map;
  * backend quietly answers without it (plain text for a forced tool call, an answer that never
  * saw the image). Runs on the plan the rules made, after the privacy and tenant policies.
  *
- * <p>A skipped target is noted in the plan ({@code capability: skipped …}); when the first
+ * <p>A target whose model lacks a need is replaced by another model of the same provider that
+ * has it (unless the client named the model), else skipped; either is noted in the plan
+ * ({@code capability: skipped …}); when the first
  * target is skipped, the one that now comes first carries the route reason
  * {@code needs-<capability>}. When nothing is left of the chain:
  * <ul>
@@ -98,6 +100,14 @@ public final class CapabilityFilter {
       if (!missingAll.contains(missing)) {
         missingAll.add(missing);
       }
+      String able = Decision.FORCED.equals(plan.rule()) ? null : ableModel(t, needs, plan);
+      if (able != null) {
+        // Another model of the same provider can: same tier, same privacy, same price list.
+        kept.add(new RouteInfo(t.tier(), t.providerId(), able, t.reason()));
+        skips.add("capability: tier " + t.tier() + " " + t.providerId() + "/" + t.model() + " "
+            + lacks(missing, c, needs) + "; using " + t.providerId() + "/" + able);
+        continue;
+      }
       skips.add("capability: skipped tier " + t.tier() + " " + t.providerId() + "/" + t.model()
           + ": " + lacks(missing, c, needs));
     }
@@ -144,6 +154,25 @@ public final class CapabilityFilter {
       }
     }
     return rebuild(plan, kept, plan.localOnly(), reason, notes, null, shadow, ruleTargets);
+  }
+
+  /** A model of {@code t}'s provider, other than its own and not in the chain, that can serve. */
+  private String ableModel(RouteInfo t, RequestNeeds needs, RoutePlan plan) {
+    ProviderConfig p = providers.get(t.providerId());
+    if (p == null || p.models() == null) {
+      return null;
+    }
+    for (String m : p.models()) {
+      if (m.equals(t.model()) || needs.firstMissing(p.capabilitiesOf(m)) != null) {
+        continue;
+      }
+      boolean inChain = plan.chain().stream()
+          .anyMatch(o -> o.providerId().equals(p.id()) && o.model().equals(m));
+      if (!inChain) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /**

@@ -184,6 +184,30 @@ class CapabilityFilterTest {
         f.filter(forced, route(withImage())).refusal().code());
   }
 
+  static final CapabilityFilter TWO_LOCAL_MODELS = new CapabilityFilter(List.of(
+      new ProviderConfig("local", "ollama", 1, "http://127.0.0.1:1", null, null,
+          List.of("llama3.1:8b", "llava:13b"), "llama3.1:8b", 1, 1,
+          ProviderConfig.Timeouts.DEFAULT, ProviderConfig.BreakerConfig.DEFAULT, null,
+          ProviderConfig.RetryConfig.DEFAULT, ProviderConfig.ProbeConfig.DEFAULT,
+          new CapabilityOverrides(null, null, null, false, null, null, null, null, null, null,
+              Map.of("llava:13b", vision(true))))), (r, id, tier) -> true);
+
+  @Test
+  void anAbleModelOfTheSameProviderTakesThePlaceOfOneThatLacksTheNeed() {
+    RoutePlan out = TWO_LOCAL_MODELS.filter(plan(true, LOCAL), route(withImage()));
+    assertEquals(List.of(new RouteInfo(1, "local", "llava:13b", "needs-vision")), out.chain());
+    assertTrue(out.notes().contains("capability: tier 1 local/llama3.1:8b lacks vision; using"
+        + " local/llava:13b"), out.notes().toString());
+  }
+
+  @Test
+  void aNamedModelIsNeverSwapped() {
+    RoutePlan forced = new RoutePlan(List.of(LOCAL), true, "forced-model", List.of(), null,
+        null, null, io.tiermesh.router.rules.Decision.FORCED, null, List.of());
+    assertEquals(FailureCode.CAPABILITY_UNSUPPORTED,
+        TWO_LOCAL_MODELS.filter(forced, route(withImage())).refusal().code());
+  }
+
   @Test
   void aRuleCappedHeadKeepsCountingAfterItsReasonChanged() {
     RoutePlan capped = new RoutePlan(List.of(LOCAL, HOSTED), false, "default", List.of(), null,
