@@ -11,7 +11,8 @@ import java.util.Set;
  *
  * @param prices             price per {@code provider/model}; see {@link #priceKey}
  * @param maxOutputTokens    per {@code provider/model}: the most output tokens a call may
- *                           reserve (and ask the backend for); absent = {@link #DEFAULT_MAX_OUTPUT}
+ *                           reserve (and ask the backend for); absent = what the router asks
+ *                           for, which is at most the model's real output limit
  * @param freeProviders      local (tier 1) providers without a configured price: free
  * @param premiumModel       {@code provider/model} whose price the usage report compares against,
  *                           empty when no tier-3 model is priced
@@ -32,7 +33,10 @@ public record BudgetSettings(
     Duration operationTimeout,
     Optional<URI> alertWebhook) {
 
-  /** Output tokens reserved for a model with no configured maximum and a request with none. */
+  /**
+   * Output tokens reserved when neither the request nor the model has a limit (an Ollama-kind
+   * backend on a paid tier, a router that sent none).
+   */
   public static final int DEFAULT_MAX_OUTPUT = 4096;
   /** Outlasts the gateway's default 300 s request timeout. */
   public static final Duration DEFAULT_RESERVATION_DEADLINE = Duration.ofMinutes(6);
@@ -53,11 +57,20 @@ public record BudgetSettings(
     return p.isPresent() || !freeProviders.contains(providerId) ? p : Optional.of(ModelPrice.FREE);
   }
 
-  /** The output tokens a call may use: the request's wish capped by the model's maximum. */
+  /**
+   * The output tokens a call may use: what the router asks for (the client's {@code max_tokens}
+   * already lowered to the model's real output limit), capped by the price's
+   * {@code maxOutputTokens} when the operator set one.
+   */
   public int outputCap(String providerId, String model, Integer requested) {
-    int max = maxOutputTokens.getOrDefault(priceKey(providerId, model), DEFAULT_MAX_OUTPUT);
-    // Null means "whatever the model allows"; zero is a real request (embeddings emit nothing).
-    return requested == null ? max : Math.min(Math.max(requested, 0), max);
+    Integer configured = maxOutputTokens.get(priceKey(providerId, model));
+    if (requested == null) {
+      // Only a request with no limit of its own on a model without a known one gets here.
+      return configured != null ? configured : DEFAULT_MAX_OUTPUT;
+    }
+    // Zero is a real request (embeddings emit nothing).
+    int asked = Math.max(requested, 0);
+    return configured == null ? asked : Math.min(asked, configured);
   }
 
   public BudgetStoreOptions storeOptions() {

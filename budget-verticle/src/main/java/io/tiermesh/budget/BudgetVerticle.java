@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -173,13 +174,36 @@ public final class BudgetVerticle extends VerticleBase {
       store.rememberRuleCap(r.rule(), r.ruleMaxPerDay()).onFailure(t -> LOG.log(Level.DEBUG,
           "rule cap {0} not remembered: {1}", r.rule(), t.getMessage()));
     }
-    store.reserve(reservation).onComplete(ar -> {
-      ReserveResult res = ar.succeeded() ? ar.result() : ReserveResult.of(ReserveResult.Status.UNAVAILABLE);
+    int fullCap = cap;
+    store.reserve(reservation).compose(res -> {
+      // Near a spend limit, a smaller output cap that the room left pays for (agents ask for
+      // far more than they use): a second all-or-nothing reservation, so the cap still holds.
+      Optional<ReserveResult.Exhausted> ex = res.exhausted();
+      if (free || res.status() != ReserveResult.Status.EXHAUSTED || ex.isEmpty()
+          || ex.get().cap() != ReserveResult.Cap.SPEND) {
+        return Future.succeededFuture(new Fitted(res, reservation, fullCap));
+      }
+      OptionalInt fit = OutputFit.within(res.usage(), price.get(),
+          Math.max(0, r.promptTokens()), fullCap);
+      if (fit.isEmpty()) {
+        return Future.succeededFuture(new Fitted(res, reservation, fullCap));
+      }
+      Reservation smaller = new Reservation(reservation.requestId(), reservation.attempt(),
+          reservation.holderNodeId(),
+          price.get().costMicros(Math.max(0, r.promptTokens()), fit.getAsInt()),
+          reservation.limits(), reservation.deadlineMs(), reservation.providerId());
+      return store.reserve(smaller).map(again -> again.admitted()
+          ? new Fitted(again, smaller, fit.getAsInt()) : new Fitted(res, reservation, fullCap));
+    }).onComplete(ar -> {
+      ReserveResult res = ar.succeeded() ? ar.result().result()
+          : ReserveResult.of(ReserveResult.Status.UNAVAILABLE);
+      Reservation held = ar.succeeded() ? ar.result().reservation() : reservation;
+      int heldCap = ar.succeeded() ? ar.result().cap() : fullCap;
       switch (res.status()) {
         case ADMITTED -> {
           alerts.crossed(res.alerts());
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED,
-              reservation.amountMicros(), cap, tightest(res.usage()), null));
+              held.amountMicros(), heldCap, tightest(res.usage()), null));
         }
         case EXHAUSTED -> {
           ReserveResult.Exhausted ex = res.exhausted().orElseThrow();
@@ -203,6 +227,9 @@ public final class BudgetVerticle extends VerticleBase {
       }
     });
   }
+
+  /** A reservation's answer with what was asked for in it (the full or the fitted cap). */
+  private record Fitted(ReserveResult result, Reservation reservation, int cap) {}
 
   private BudgetReserveResult refusal(BudgetReserveResult.Status status, String detail) {
     return new BudgetReserveResult(status, 0, 0, null, detail);

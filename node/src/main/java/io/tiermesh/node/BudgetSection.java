@@ -46,8 +46,9 @@ public record BudgetSection(
   /**
    * @param input           dollars per million prompt tokens, e.g. {@code "0.15"}
    * @param output          dollars per million completion tokens
-   * @param maxOutputTokens the model's real output limit: reservations (and the max tokens sent
-   *                        to the backend) never exceed it (default 4096)
+   * @param maxOutputTokens optional cap on reservations (and the max tokens sent to the
+   *                        backend), below the model's real output limit from its provider's
+   *                        capabilities; null: that limit alone
    */
   public record Price(String input, String output, Integer maxOutputTokens) {}
 }
