@@ -11,6 +11,7 @@ import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.config.CapabilityOverrides;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
@@ -48,7 +49,11 @@ final class ProviderHarness implements AutoCloseable {
         .withName(kind)).await(10, TimeUnit.SECONDS);
     config = new ProviderConfig("p-" + kind, kind, 1, "http://127.0.0.1:" + sim.port(), null,
         null, List.of(model), model, 1, 64, timeouts, breaker, embeddingModel, retry,
-        new ProviderConfig.ProbeConfig(probeMs));
+        new ProviderConfig.ProbeConfig(probeMs),
+        // The simulator has no output limit: long answers (a firehose for the slow reader,
+        // a stream to cancel) must not be cut at a real model's.
+        new CapabilityOverrides(null, null, null, null, null, null, null, null, null,
+            1_000_000, null));
     verticle = new ProviderVerticle(config, new MeshNode("node-test"), null, 2_000);
     vertx.eventBus().<StreamChunk>consumer(STREAM, m -> chunks
         .computeIfAbsent(m.body().requestId(), k -> new CopyOnWriteArrayList<>()).add(m.body()))
