@@ -17,6 +17,7 @@ import java.util.Map;
  *                            {@code metadata.user_id})
  * @param logprobs            whether the answer reports token log probabilities
  * @param topLogprobs         how many most likely tokens each position lists (0 to 20)
+ * @param thinking            Anthropic's {@code thinking} setting, or null
  */
 public record ChatOptions(
     boolean maxCompletionTokens,
@@ -28,7 +29,16 @@ public record ChatOptions(
     Boolean parallelToolCalls,
     String user,
     Boolean logprobs,
-    Integer topLogprobs) {
+    Integer topLogprobs,
+    ThinkingSetting thinking) {
+
+  public ChatOptions(boolean maxCompletionTokens, Double presencePenalty,
+      Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
+      String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
+      Integer topLogprobs) {
+    this(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias, topK,
+        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, null);
+  }
 
   /** True when the answer must report log probabilities. */
   public boolean wantsLogprobs() {
@@ -40,13 +50,22 @@ public record ChatOptions(
       Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
       String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
       Integer topLogprobs) {
+    return ofNullable(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias, topK,
+        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, null);
+  }
+
+  /** As above, with Anthropic's {@code thinking} setting. */
+  public static ChatOptions ofNullable(boolean maxCompletionTokens, Double presencePenalty,
+      Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
+      String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
+      Integer topLogprobs, ThinkingSetting thinking) {
     if (!maxCompletionTokens && presencePenalty == null && frequencyPenalty == null
         && logitBias == null && topK == null && reasoningEffort == null
         && parallelToolCalls == null && user == null && logprobs == null
-        && topLogprobs == null) {
+        && topLogprobs == null && thinking == null) {
       return null;
     }
     return new ChatOptions(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias,
-        topK, reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs);
+        topK, reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, thinking);
   }
 }

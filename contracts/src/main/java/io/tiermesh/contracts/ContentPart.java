@@ -11,10 +11,24 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = ContentPart.Text.class, name = "text"),
-    @JsonSubTypes.Type(value = ContentPart.Image.class, name = "image")})
+    @JsonSubTypes.Type(value = ContentPart.Image.class, name = "image"),
+    @JsonSubTypes.Type(value = ContentPart.Thinking.class, name = "thinking")})
 public sealed interface ContentPart {
 
   record Text(String text) implements ContentPart {}
+
+  /**
+   * A model's reasoning, as an Anthropic backend returns it and an Anthropic client replays it:
+   * a {@code thinking} block (its text and the signature that lets the backend check it was not
+   * altered) or a {@code redacted_thinking} block (encrypted, {@code redactedData} only). Only
+   * in assistant turns; only Anthropic backends are sent it back.
+   */
+  record Thinking(String text, String signature, String redactedData) implements ContentPart {
+
+    public boolean redacted() {
+      return redactedData != null;
+    }
+  }
 
   /**
    * An image, inline or by address. Inline images keep their base64 text as the client sent it

@@ -12,6 +12,7 @@ import java.util.List;
  * @param retries    on the first chunk: same-backend retries spent before this stream started
  * @param refusal    a piece of the model's refusal text, or null
  * @param logprobs   log probabilities of this chunk's content tokens, when asked for
+ * @param thinking   a piece of a thinking block (Anthropic backends), or null
  */
 public record StreamChunk(
     String requestId,
@@ -25,7 +26,15 @@ public record StreamChunk(
     Usage usage,
     int retries,
     String refusal,
-    List<TokenLogprob> logprobs) {
+    List<TokenLogprob> logprobs,
+    ThinkingDelta thinking) {
+
+  public StreamChunk(String requestId, int attempt, long seq, RouteInfo route, String text,
+      List<ToolCallDelta> toolCalls, boolean end, String finishReason, Usage usage, int retries,
+      String refusal, List<TokenLogprob> logprobs) {
+    this(requestId, attempt, seq, route, text, toolCalls, end, finishReason, usage, retries,
+        refusal, logprobs, null);
+  }
 
   public StreamChunk(String requestId, int attempt, long seq, RouteInfo route, String text,
       List<ToolCallDelta> toolCalls, boolean end, String finishReason, Usage usage, int retries) {

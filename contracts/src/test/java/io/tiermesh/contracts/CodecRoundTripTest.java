@@ -28,12 +28,17 @@ class CodecRoundTripTest {
   static final ChatRequest RICH = new ChatRequest("auto",
       List.of(new ChatMessage("user", "what is this?", null, null, null,
           List.of(new ContentPart.Text("what is this?"),
-              ContentPart.Image.inline("image/png", "iVBORw0KGgo=", "low")))),
+              ContentPart.Image.inline("image/png", "iVBORw0KGgo=", "low"))),
+          new ChatMessage("assistant", "A cat.", null, null, null,
+              List.of(new ContentPart.Thinking("Looks furry", "sig-1", null),
+                  new ContentPart.Thinking(null, null, "ENCRYPTED"),
+                  new ContentPart.Text("A cat."))),
+          ChatMessage.of("user", "Sure?")),
       null, null, null, null,
       List.of(new ToolDef("lookup", null, null)), new ToolChoice.Function("lookup"),
       new ResponseFormat.JsonSchema("answer", "the answer", "{\"type\":\"object\"}", true),
       null, false, new ChatOptions(true, 0.5, -0.5, java.util.Map.of("42", -100), 40, "low",
-          false, "u1", true, 2));
+          false, "u1", true, 2, new ThinkingSetting("enabled", 2048)));
   static final RouteInfo ROUTE = new RouteInfo(2, "hosted", "gpt-4o-mini", "quality-high");
   static final Usage USAGE = new Usage(12, 34, true);
   static final Failure FAIL = new Failure(FailureCode.UPSTREAM_TIMEOUT, "no first token in 5s");
@@ -80,6 +85,8 @@ class CodecRoundTripTest {
         new StreamChunk("r1", 1, 0, ROUTE, "Hel",
             List.of(new ToolCallDelta(0, "call_1", "lookup", "{\"q")), false, null, null),
         new StreamChunk("r1", 1, 9, null, null, null, true, "stop", USAGE),
+        new StreamChunk("r1", 1, 3, null, null, null, false, null, null, 0, null, null,
+            new ThinkingDelta(true, "Hmm", "sig", null)),
         new HealthReport("budget", "node-a", false, "redis unreachable"),
         new ProviderStatus("local", "node-a", "i1", 1, "OPEN", 3, "timeout", 5L),
         new RouteOutcome("r1", ROUTE, resp, USAGE, 0, List.of(), null, null, 123L, 4_500_000L),

@@ -6,6 +6,7 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ThinkingSetting;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
@@ -27,12 +28,12 @@ import java.util.List;
  * user {@code tool_result} block becomes a {@code tool} message answering that call; {@code
  * stop_sequences} become stop strings; {@code tool_choice} becomes its OpenAI equivalent
  * ({@code any} → {@code required}); base64 {@code image} blocks become image parts; replayed
- * {@code thinking} blocks are dropped.
+ * {@code thinking} blocks are kept for Anthropic backends.
  *
  * <p>What current clients send by default is accepted even where no backend can use it, so an
- * unconfigured client keeps working: {@code thinking}, {@code context_management}, {@code
- * output_config.effort}, {@code cache_control} marks and {@code anthropic-beta} flags are
- * checked for shape and not forwarded; tools that run inside Anthropic's service (server
+ * unconfigured client keeps working: {@code thinking} is carried only to backends that take it;
+ * {@code context_management}, {@code output_config.effort}, {@code cache_control} marks and
+ * {@code anthropic-beta} flags are checked for shape and not forwarded; tools that run inside Anthropic's service (server
  * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
  * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
  * Content the mesh cannot carry (documents, remote images) is refused with a 400 naming the
@@ -105,7 +106,7 @@ public final class AnthropicMessagesApi {
     if (!system.isEmpty() || top != null) {
       messages.add(0, ChatMessage.of("system", system.toString()));
     }
-    thinking(body.getValue("thinking"));
+    ThinkingSetting thinking = thinking(body.getValue("thinking"));
     optionalObject(body, "context_management");
     optionalObject(body, "output_config");
     boolean stream = JsonFields.bool(body, "stream");
@@ -146,18 +147,18 @@ public final class AnthropicMessagesApi {
         mt.intValue(), JsonFields.number(body, "temperature"), JsonFields.number(body, "top_p"),
         stopSequences(body), tools, choice, null, null, stream,
         ChatOptions.ofNullable(false, null, null, null, topK, null, parallel, userId, null,
-            null));
+            null, thinking));
     return new Parsed(chat, (JsonObject) metadata, List.copyOf(dropped));
   }
 
   /**
-   * Extended thinking: checked for shape, then not forwarded. The backends' reasoning
-   * controls differ per model and a non-reasoning model refuses them, so honouring the
-   * setting would turn a working request into a failing one.
+   * Extended thinking: checked for shape, then carried to backends whose model takes it (the
+   * {@code thinking} capability) and dropped for the others, whose reasoning controls differ or
+   * which would refuse it.
    */
-  private static void thinking(Object raw) {
+  private static ThinkingSetting thinking(Object raw) {
     if (raw == null) {
-      return;
+      return null;
     }
     if (!(raw instanceof JsonObject t) || !(t.getValue("type") instanceof String type)) {
       throw RequestRejected.field("thinking", "must be an object with a type");
@@ -173,6 +174,8 @@ public final class AnthropicMessagesApi {
       default -> throw RequestRejected.field("thinking.type",
           "must be enabled, adaptive or disabled");
     }
+    return new ThinkingSetting(type, "enabled".equals(type)
+        ? ((Number) t.getValue("budget_tokens")).intValue() : null);
   }
 
   private static void optionalObject(JsonObject body, String key) {
@@ -225,12 +228,14 @@ public final class AnthropicMessagesApi {
     StringBuilder text = new StringBuilder();
     List<ContentPart> parts = new ArrayList<>();
     boolean images = false;
+    boolean thinking = false;
     List<ToolCall> calls = new ArrayList<>();
     List<ChatMessage> results = new ArrayList<>();
     for (int b = 0; b < blocks.size(); b++) {
       try {
         Object type = block(blocks.getValue(b), user, role, text, parts, calls, results);
         images |= "image".equals(type);
+        thinking |= "thinking".equals(type) || "redacted_thinking".equals(type);
       } catch (MeshFailure f) {
         throw RequestRejected.within("content[" + b + "]", f);
       }
@@ -240,7 +245,7 @@ public final class AnthropicMessagesApi {
     if (text.length() > 0 || images || !calls.isEmpty() || results.isEmpty()) {
       out.add(new ChatMessage((String) role, text.length() == 0 && !calls.isEmpty() ? null
           : text.toString(), null, null, calls.isEmpty() ? null : List.copyOf(calls),
-          images ? List.copyOf(parts) : null));
+          images || thinking ? List.copyOf(parts) : null));
     }
   }
 
@@ -272,9 +277,15 @@ public final class AnthropicMessagesApi {
         result = "Error: " + result;
       }
       results.add(new ChatMessage("tool", result, null, id, null));
-    } else if (!(("thinking".equals(type) || "redacted_thinking".equals(type)) && !user)) {
-      // Replayed thinking is dropped (no backend needs earlier reasoning back); the rest is
-      // refused.
+    } else if ("thinking".equals(type) && !user) {
+      // Kept for Anthropic backends, which check a replayed block's signature and require the
+      // blocks back in a tool loop with thinking on; other backends are not sent it.
+      parts.add(new ContentPart.Thinking(JsonFields.string(block, "thinking", null, true),
+          JsonFields.string(block, "signature", null, false), null));
+    } else if ("redacted_thinking".equals(type) && !user) {
+      parts.add(new ContentPart.Thinking(null, null,
+          JsonFields.string(block, "data", null, true)));
+    } else {
       throw RequestRejected.field("type", "'" + (type instanceof String t && t.length() < 40
           ? t : "?") + "' is not supported for role " + role + " (text, " + (user
           ? "image, tool_result" : "tool_use, thinking") + " are)");
@@ -418,6 +429,19 @@ public final class AnthropicMessagesApi {
 
   public static JsonObject response(String id, ChatResponse r) {
     JsonArray content = new JsonArray();
+    if (r.message().parts() != null) {
+      // An Anthropic backend's reasoning, returned as it came: blocks first, signature kept,
+      // so the client can send them back in its next turn.
+      for (ContentPart p : r.message().parts()) {
+        if (p instanceof ContentPart.Thinking t && t.redacted()) {
+          content.add(new JsonObject().put("type", "redacted_thinking")
+              .put("data", t.redactedData()));
+        } else if (p instanceof ContentPart.Thinking t) {
+          content.add(new JsonObject().put("type", "thinking").put("thinking", t.text())
+              .put("signature", t.signature() == null ? "" : t.signature()));
+        }
+      }
+    }
     String text = r.message().content();
     if (text != null && !text.isEmpty()) {
       content.add(new JsonObject().put("type", "text").put("text", text));

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.StreamChunk;
+import io.tiermesh.contracts.ThinkingDelta;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.buffer.Buffer;
@@ -9,8 +10,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Anthropic's streaming events from the mesh's chunks: {@code message_start}, then for each
- * content block {@code content_block_start}, its deltas ({@code text_delta} or {@code
- * input_json_delta}) and {@code content_block_stop}, then {@code message_delta} with the stop
+ * content block {@code content_block_start}, its deltas ({@code text_delta}, {@code
+ * input_json_delta}, {@code thinking_delta} / {@code signature_delta}) and {@code
+ * content_block_stop}, then {@code message_delta} with the stop
  * reason and usage, and {@code message_stop}.
  *
  * <p>The mesh streams tool calls OpenAI-style (fragments addressed by a tool index, text and
@@ -27,8 +29,13 @@ final class AnthropicStreamEncoder implements StreamEncoder {
   private int openBlock = -1;
   private boolean refused;
   private int nextBlock;
-  /** The mesh tool index of the open tool_use block, or -1 for a text block. */
+  /**
+   * The mesh tool index of the open tool_use block, -1 for a text block,
+   * {@link #THINKING_BLOCK} or {@link #REDACTED_BLOCK}.
+   */
   private int openToolIndex = -1;
+  private static final int THINKING_BLOCK = -2;
+  private static final int REDACTED_BLOCK = -3;
 
   AnthropicStreamEncoder(String messageId) {
     this(messageId, 0);
@@ -54,6 +61,26 @@ final class AnthropicStreamEncoder implements StreamEncoder {
               .putNull("stop_reason").putNull("stop_sequence")
               .put("usage", new JsonObject().put("input_tokens", inputTokens)
                   .put("output_tokens", 0)))));
+    }
+    if (c.thinking() != null) {
+      ThinkingDelta t = c.thinking();
+      if (t.redactedData() != null) {
+        open(out, new JsonObject().put("type", "redacted_thinking")
+            .put("data", t.redactedData()), REDACTED_BLOCK);
+      } else {
+        if (t.start() || openBlock < 0 || openToolIndex != THINKING_BLOCK) {
+          open(out, new JsonObject().put("type", "thinking").put("thinking", ""),
+              THINKING_BLOCK);
+        }
+        if (t.text() != null && !t.text().isEmpty()) {
+          out.appendBuffer(delta(new JsonObject().put("type", "thinking_delta")
+              .put("thinking", t.text())));
+        }
+        if (t.signature() != null) {
+          out.appendBuffer(delta(new JsonObject().put("type", "signature_delta")
+              .put("signature", t.signature())));
+        }
+      }
     }
     // A backend's refusal is text to an Anthropic client (its own refusals are text too).
     String text = c.refusal() == null ? c.text()

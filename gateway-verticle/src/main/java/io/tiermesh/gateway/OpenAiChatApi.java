@@ -421,6 +421,10 @@ public final class OpenAiChatApi {
       message.put("tool_calls", calls);
     }
     message.put("refusal", r.refusal());
+    String reasoning = reasoning(r.message());
+    if (reasoning != null) {
+      message.put("reasoning_content", reasoning);
+    }
     return new JsonObject()
         .put("id", id)
         .put("object", "chat.completion")
@@ -433,6 +437,26 @@ public final class OpenAiChatApi {
                 .put("content", logprobs(r.logprobs())).putNull("refusal"))
             .put("finish_reason", finishReason(r.finishReason()))))
         .put("usage", usage(r.usage()));
+  }
+
+  /**
+   * An Anthropic backend's thinking as the {@code reasoning_content} text OpenAI-format
+   * reasoning models answer with, or null; redacted blocks and signatures have no place there.
+   */
+  static String reasoning(ChatMessage m) {
+    if (m.parts() == null) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (ContentPart p : m.parts()) {
+      if (p instanceof ContentPart.Thinking t && t.text() != null) {
+        if (sb.length() > 0) {
+          sb.append("\n\n");
+        }
+        sb.append(t.text());
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 
   /**

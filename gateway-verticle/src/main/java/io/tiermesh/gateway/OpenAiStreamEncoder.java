@@ -19,9 +19,19 @@ final class OpenAiStreamEncoder implements StreamEncoder {
   @Override
   public Buffer encode(StreamChunk c, String model, boolean first) {
     if (!c.end()) {
+      String reasoning = c.thinking() == null ? null : c.thinking().text();
+      if (c.thinking() != null && reasoning == null && c.text() == null
+          && c.toolCalls() == null && c.refusal() == null && !first) {
+        // A thinking block's signature or a redacted block: nothing an OpenAI client reads.
+        return Buffer.buffer();
+      }
       JsonObject delta = OpenAiChatApi.delta(c.text(), c.toolCalls(), first);
       if (c.refusal() != null) {
         delta.put("refusal", c.refusal());
+      }
+      if (reasoning != null) {
+        // The field DeepSeek, vLLM and LiteLLM use for a model's reasoning.
+        delta.put("reasoning_content", reasoning);
       }
       return OpenAiChatApi.chunk(completionId, created, model, delta, c.logprobs(), null, null);
     }

@@ -9,8 +9,10 @@ import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ThinkingSetting;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.Usage;
@@ -229,15 +231,19 @@ class AnthropicMessagesApiTest {
         ChatMessage.of("system", "You are Claude Code.\n\nBe careful.\n\n"
             + "Reminder: the date is today."),
         ChatMessage.of("user", "Say hello"),
-        ChatMessage.of("assistant", "Hello"),
+        new ChatMessage("assistant", "Hello", null, null, null, List.of(
+            new ContentPart.Thinking("hm", "s", null), new ContentPart.Thinking(null, null, "xyz"),
+            new ContentPart.Text("Hello"))),
         ChatMessage.of("user", "again")), c.messages(),
-        "system entries join the system prompt in order; thinking history is dropped");
+        "system entries join the system prompt in order; thinking history is kept for the"
+            + " backends that take it back");
     assertEquals(List.of("Bash"), c.tools().stream().map(t -> t.name()).toList());
     assertEquals(List.of("web_search"), p.droppedTools());
     assertEquals(ToolChoice.AUTO, c.toolChoice());
     assertEquals(128000, c.maxTokens());
     assertEquals("claude-opus-5-5", c.model());
     assertEquals("user_abc_account__session_1", c.options().user());
+    assertEquals(new ThinkingSetting("adaptive", null), c.options().thinking());
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.StreamControl;
+import io.tiermesh.contracts.ThinkingDelta;
 import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
@@ -195,11 +196,21 @@ final class UpstreamCall implements StreamSink {
   @Override
   public void delta(String text, List<ToolCallDelta> toolCalls, String refusal,
       List<TokenLogprob> logprobs) {
+    piece(text, toolCalls, refusal, logprobs, null);
+  }
+
+  @Override
+  public void thinking(ThinkingDelta thinking) {
+    piece(null, null, null, null, thinking);
+  }
+
+  private void piece(String text, List<ToolCallDelta> toolCalls, String refusal,
+      List<TokenLogprob> logprobs, ThinkingDelta thinking) {
     if (promise.future().isComplete()) {
       return;
     }
     if (!replaying && (!held.isEmpty() || seq >= allowedChunks)) {
-      held.add(() -> delta(text, toolCalls, refusal, logprobs));
+      held.add(() -> piece(text, toolCalls, refusal, logprobs, thinking));
       pause();
       return;
     }
@@ -210,12 +221,15 @@ final class UpstreamCall implements StreamSink {
     if (refusal != null) {
       completionChars += refusal.length();
     }
+    if (thinking != null && thinking.text() != null) {
+      completionChars += thinking.text().length();
+    }
     if (seq == 0 && call.ackAddress() != null) {
       bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
     }
     bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
-        seq == 0 ? retry : 0, refusal, logprobs));
+        seq == 0 ? retry : 0, refusal, logprobs, thinking));
     seq++;
     if (seq >= allowedChunks) {
       pause();

@@ -147,6 +147,10 @@ public final class PromptTokenBound {
       for (ContentPart p : m.parts()) {
         if (p instanceof ContentPart.Image) {
           tokens += IMAGE_PART; // the text parts are the content, counted above
+        } else if (p instanceof ContentPart.Thinking t) {
+          // A replayed thinking block an Anthropic backend may count as input; its signature
+          // and redacted data are opaque bytes.
+          tokens += textBytes(t.text()) + textBytes(t.signature()) + textBytes(t.redactedData());
         }
       }
     }

@@ -98,8 +98,10 @@ final class AnthropicFormat implements WireFormat {
             }
         }
         boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
+        boolean thinking = body.getValue("thinking") instanceof JsonObject t
+                && !"disabled".equals(t.getValue("type"));
         return new ChatRequest(model, stream, false, texts, lastUser, max.intValue(), tools, mode, toolName,
-                parallel, images, false, 0, null);
+                parallel, images, false, 0, null, thinking);
     }
 
     /** Image blocks of a message, including those inside tool results. */
@@ -216,6 +218,10 @@ final class AnthropicFormat implements WireFormat {
                     completion.promptTokens(), completion.completionTokens());
         }
         JsonArray content = new JsonArray();
+        if (request.thinking()) {
+            content.add(new JsonObject().put("type", "thinking").put("thinking", thinkingText(request))
+                    .put("signature", signature(id)));
+        }
         if (completion.toolCalls()) {
             for (Completion.ToolCall call : completion.calls()) {
                 content.add(new JsonObject().put("type", "tool_use").put("id", "toolu_" + call.id())
@@ -237,15 +243,40 @@ final class AnthropicFormat implements WireFormat {
                 completion.promptTokens(), completion.completionTokens());
     }
 
+    /** The reasoning a thinking model shows before its answer: deterministic, from the question. */
+    static String thinkingText(ChatRequest request) {
+        String q = request.lastUserText() == null ? "the conversation" : request.lastUserText().strip();
+        return "Considering: " + (q.length() > 60 ? q.substring(0, 60) : q);
+    }
+
+    /** A stand-in for the signature Anthropic puts on a thinking block so it can be checked when sent back. */
+    static String signature(String id) {
+        return "sim-signature-" + id;
+    }
+
     private static final class Stream implements Reply.StreamEncoder {
         private final String id;
         private final ChatRequest request;
         private final Completion completion;
+        /** Index of the first answer block: 1 when a thinking block comes first. */
+        private final int first;
 
         Stream(String id, ChatRequest request, Completion completion) {
             this.id = id;
             this.request = request;
             this.completion = completion;
+            this.first = request.thinking() ? 1 : 0;
+        }
+
+        /** The whole thinking block, streamed as Anthropic does: start, thinking_delta, signature_delta, stop. */
+        private String thinkingBlock() {
+            return event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+                    + "{\"type\":\"thinking\",\"thinking\":\"\"}}")
+                    + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+                    + "{\"type\":\"thinking_delta\",\"thinking\":" + Json.quote(thinkingText(request)) + "}}")
+                    + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+                    + "{\"type\":\"signature_delta\",\"signature\":" + Json.quote(signature(id)) + "}}")
+                    + blockStop(0);
         }
 
         private static String event(String name, String data) {
@@ -262,8 +293,12 @@ final class AnthropicFormat implements WireFormat {
             } else {
                 block = "{\"type\":\"text\",\"text\":\"\"}";
             }
-            return event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index
+            return event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + (first + index)
                     + ",\"content_block\":" + block + "}");
+        }
+
+        private String answerBlockStop(int index) {
+            return blockStop(first + index);
         }
 
         private static String blockStop(int index) {
@@ -276,6 +311,7 @@ final class AnthropicFormat implements WireFormat {
                     + ",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + Json.quote(request.model())
                     + ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
                     + usageJson(completion.promptTokens(), 1) + "}}")
+                    + (request.thinking() ? thinkingBlock() : "")
                     + blockStart(0)
                     + event("ping", "{\"type\":\"ping\"}"));
         }
@@ -291,20 +327,20 @@ final class AnthropicFormat implements WireFormat {
             String piece = Json.quote(completion.pieces().get(index));
             if (!completion.toolCalls()) {
                 return Buffer.buffer(event("content_block_delta",
-                        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
-                                + piece + "}}"));
+                        "{\"type\":\"content_block_delta\",\"index\":" + first
+                                + ",\"delta\":{\"type\":\"text_delta\",\"text\":" + piece + "}}"));
             }
             int call = completion.callAt(index);
             String opening = call > 0 && completion.calls().get(call).firstPiece() == index
-                    ? blockStop(call - 1) + blockStart(call) : "";
+                    ? answerBlockStop(call - 1) + blockStart(call) : "";
             return Buffer.buffer(opening + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":"
-                    + call + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":" + piece + "}}"));
+                    + (first + call) + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":" + piece + "}}"));
         }
 
         @Override
         public Buffer finish() {
             int last = Math.max(0, completion.calls().size() - 1);
-            return Buffer.buffer(blockStop(last)
+            return Buffer.buffer(answerBlockStop(last)
                     + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\""
                     + stopReason(completion.stop()) + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":"
                     + completion.completionTokens() + "}}")

@@ -19,10 +19,19 @@ import java.util.List;
  * @param topLogprobs       alternatives per token the client asked for (0 when none)
  * @param responseSchema    JSON schema the content must fit (structured output), an empty object for
  *                          plain JSON mode, or null for free text
+ * @param thinking          Anthropic's {@code thinking} was on: the answer starts with a thinking block
  */
 record ChatRequest(String model, boolean stream, boolean includeUsage, List<String> texts, String lastUserText,
                    int maxTokens, List<Tool> tools, ToolMode toolMode, String toolName, boolean parallelToolCalls,
-                   int images, boolean logprobs, int topLogprobs, JsonObject responseSchema) {
+                   int images, boolean logprobs, int topLogprobs, JsonObject responseSchema, boolean thinking) {
+
+    /** A request without Anthropic's {@code thinking} setting. */
+    ChatRequest(String model, boolean stream, boolean includeUsage, List<String> texts, String lastUserText,
+                int maxTokens, List<Tool> tools, ToolMode toolMode, String toolName, boolean parallelToolCalls,
+                int images, boolean logprobs, int topLogprobs, JsonObject responseSchema) {
+        this(model, stream, includeUsage, texts, lastUserText, maxTokens, tools, toolMode, toolName,
+                parallelToolCalls, images, logprobs, topLogprobs, responseSchema, false);
+    }
 
     enum ToolMode { AUTO, NONE, ANY, NAMED }
 

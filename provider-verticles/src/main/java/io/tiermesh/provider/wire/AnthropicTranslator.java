@@ -6,6 +6,8 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ResponseFormat;
+import io.tiermesh.contracts.ThinkingDelta;
+import io.tiermesh.contracts.ThinkingSetting;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.ToolChoice;
@@ -40,6 +42,9 @@ public final class AnthropicTranslator implements WireTranslator {
    * model's real output limit ({@link Capabilities#maxOutputTokens}), this when that is unset.
    */
   public static final int DEFAULT_MAX_TOKENS = 4096;
+
+  /** Anthropic's smallest {@code thinking.budget_tokens}. */
+  static final int MIN_THINKING_BUDGET = 1024;
 
   private final Function<String, Capabilities> capabilities;
 
@@ -77,9 +82,30 @@ public final class AnthropicTranslator implements WireTranslator {
 
   @Override
   public Buffer encodeChat(ChatRequest r) {
-    Integer limit = capabilities.apply(r.model()).outputLimit(r.maxTokens());
-    JsonObject body = new JsonObject().put("model", r.model())
-        .put("max_tokens", limit != null ? limit : DEFAULT_MAX_TOKENS);
+    Capabilities caps = capabilities.apply(r.model());
+    Integer limit = caps.outputLimit(r.maxTokens());
+    int maxTokens = limit != null ? limit : DEFAULT_MAX_TOKENS;
+    JsonObject body = new JsonObject().put("model", r.model()).put("max_tokens", maxTokens);
+    // A model without reasoning would refuse both the setting and replayed blocks.
+    boolean thinkingBack = caps.thinking();
+    ThinkingSetting thinking = r.options() == null ? null : r.options().thinking();
+    if (thinking == null && r.options() != null) {
+      thinking = fromEffort(r.options().reasoningEffort());
+    }
+    if (caps.thinking() && thinking != null) {
+      JsonObject t = new JsonObject().put("type", thinking.type());
+      if (thinking.budgetTokens() != null) {
+        // Anthropic wants the budget below max_tokens and at least 1024; a lowered max_tokens
+        // lowers it too, and below that the setting is left out rather than refused.
+        int budget = Math.min(thinking.budgetTokens(), maxTokens - 1);
+        t.put("budget_tokens", budget);
+        if (budget >= MIN_THINKING_BUDGET) {
+          body.put("thinking", t);
+        }
+      } else {
+        body.put("thinking", t);
+      }
+    }
     StringBuilder system = new StringBuilder();
     JsonArray messages = new JsonArray();
     for (ChatMessage m : r.messages()) {
@@ -102,6 +128,8 @@ public final class AnthropicTranslator implements WireTranslator {
               blocks.add(new JsonObject().put("type", "text").put("text", t.text()));
             } else if (p instanceof ContentPart.Image img) {
               blocks.add(image(img));
+            } else if (p instanceof ContentPart.Thinking th && thinkingBack) {
+              blocks.add(thinkingBlock(th));
             }
           }
         } else if (m.content() != null && !m.content().isEmpty()) {
@@ -204,6 +232,33 @@ public final class AnthropicTranslator implements WireTranslator {
         : c instanceof ToolChoice.Required ? "any" : "auto");
   }
 
+  /**
+   * An OpenAI client's {@code reasoning_effort} as Anthropic's thinking budget, so reasoning
+   * is asked for in the backend's own terms; {@code minimal} and {@code none} ask for none.
+   */
+  static ThinkingSetting fromEffort(String effort) {
+    if (effort == null) {
+      return null;
+    }
+    return switch (effort) {
+      case "low" -> new ThinkingSetting("enabled", MIN_THINKING_BUDGET);
+      case "medium" -> new ThinkingSetting("enabled", 4_096);
+      case "high" -> new ThinkingSetting("enabled", 16_384);
+      default -> null;
+    };
+  }
+
+  private static JsonObject thinkingBlock(ContentPart.Thinking th) {
+    if (th.redacted()) {
+      return new JsonObject().put("type", "redacted_thinking").put("data", th.redactedData());
+    }
+    JsonObject b = new JsonObject().put("type", "thinking").put("thinking", th.text());
+    if (th.signature() != null) {
+      b.put("signature", th.signature());
+    }
+    return b;
+  }
+
   private static JsonObject image(ContentPart.Image img) {
     JsonObject source = img.isInline()
         ? new JsonObject().put("type", "base64").put("media_type", img.mediaType())
@@ -240,17 +295,33 @@ public final class AnthropicTranslator implements WireTranslator {
     }
     StringBuilder text = new StringBuilder();
     List<ToolCall> calls = new ArrayList<>();
+    List<ContentPart> parts = new ArrayList<>();
+    boolean thinking = false;
     for (int i = 0; i < content.size(); i++) {
       JsonObject block = content.getJsonObject(i);
       switch (block.getString("type", "")) {
-        case "text" -> text.append(block.getString("text", ""));
+        case "text" -> {
+          text.append(block.getString("text", ""));
+          parts.add(new ContentPart.Text(block.getString("text", "")));
+        }
         case "tool_use" -> calls.add(new ToolCall(block.getString("id"),
             block.getString("name"), block.getJsonObject("input", new JsonObject()).encode()));
-        default -> { } // thinking and other blocks carry nothing the mesh relays
+        case "thinking" -> {
+          thinking = true;
+          parts.add(new ContentPart.Thinking(block.getString("thinking", ""),
+              block.getString("signature"), null));
+        }
+        case "redacted_thinking" -> {
+          thinking = true;
+          parts.add(new ContentPart.Thinking(null, null, block.getString("data", "")));
+        }
+        default -> { } // other blocks carry nothing the mesh relays
       }
     }
+    // Parts only when there is reasoning to relay: a plain answer stays a plain message.
     ChatMessage message = new ChatMessage("assistant", calls.isEmpty() || !text.isEmpty()
-        ? text.toString() : null, null, null, calls.isEmpty() ? null : calls);
+        ? text.toString() : null, null, null, calls.isEmpty() ? null : calls,
+        thinking ? List.copyOf(parts) : null);
     return new ChatResponse(o.getString("id"), 0, o.getString("model"), message,
         finishReason(o.getString("stop_reason")), usage(o.getJsonObject("usage"), null));
   }
@@ -345,6 +416,12 @@ public final class AnthropicTranslator implements WireTranslator {
           } else if ("text".equals(block.getString("type"))
               && !block.getString("text", "").isEmpty()) {
             sink.delta(block.getString("text"), null);
+          } else if ("thinking".equals(block.getString("type"))) {
+            String t = block.getString("thinking", "");
+            sink.thinking(new ThinkingDelta(true, t.isEmpty() ? null : t,
+                block.getString("signature"), null));
+          } else if ("redacted_thinking".equals(block.getString("type"))) {
+            sink.thinking(new ThinkingDelta(true, null, null, block.getString("data", "")));
           }
         }
         case "content_block_delta" -> {
@@ -354,6 +431,13 @@ public final class AnthropicTranslator implements WireTranslator {
             if (!text.isEmpty()) {
               sink.delta(text, null);
             }
+          } else if ("thinking_delta".equals(d.getString("type"))) {
+            String t = d.getString("thinking", "");
+            if (!t.isEmpty()) {
+              sink.thinking(new ThinkingDelta(false, t, null, null));
+            }
+          } else if ("signature_delta".equals(d.getString("type"))) {
+            sink.thinking(new ThinkingDelta(false, null, d.getString("signature", ""), null));
           } else if ("input_json_delta".equals(d.getString("type"))) {
             Integer toolIndex = toolIndexOfBlock.get(ev.getInteger("index", 0));
             String part = d.getString("partial_json", "");

@@ -131,7 +131,8 @@ public final class OpenAiTranslator implements WireTranslator {
 
   private static JsonObject encodeMessage(ChatMessage m) {
     JsonObject o = new JsonObject().put("role", m.role());
-    o.put("content", m.parts() == null ? m.content() : parts(m.parts()));
+    // Parts only for images; a replayed Anthropic thinking block means nothing here.
+    o.put("content", m.hasImages() ? parts(m.parts()) : m.content());
     if (!"tool".equals(m.role())) {
       // A tool message is {role, content, tool_call_id}; its tool's name is for Ollama.
       putIfSet(o, "name", m.name());

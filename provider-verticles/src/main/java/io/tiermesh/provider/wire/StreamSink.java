@@ -1,5 +1,6 @@
 package io.tiermesh.provider.wire;
 
+import io.tiermesh.contracts.ThinkingDelta;
 import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
@@ -15,6 +16,9 @@ public interface StreamSink {
       List<TokenLogprob> logprobs) {
     delta(text, toolCalls);
   }
+
+  /** A piece of a thinking block (formats without reasoning blocks never call this). */
+  default void thinking(ThinkingDelta piece) {}
 
   /** The backend said the answer is complete; usage may be null if it did not report any. */
   void end(String finishReason, Usage usage);
