@@ -89,7 +89,7 @@ public final class AnthropicTranslator implements WireTranslator {
     // A model without reasoning would refuse both the setting and replayed blocks.
     boolean thinkingBack = caps.thinking();
     ThinkingSetting thinking = r.options() == null ? null : r.options().thinking();
-    if (thinking == null && r.options() != null) {
+    if (thinking == null && r.options() != null && effortMayThink(r)) {
       thinking = fromEffort(r.options().reasoningEffort());
     }
     if (caps.thinking() && thinking != null) {
@@ -230,6 +230,17 @@ public final class AnthropicTranslator implements WireTranslator {
     }
     return new JsonObject().put("type", c instanceof ToolChoice.None ? "none"
         : c instanceof ToolChoice.Required ? "any" : "auto");
+  }
+
+  /**
+   * Whether an OpenAI client's {@code reasoning_effort} may turn thinking on: Anthropic refuses
+   * thinking beside a temperature, {@code top_p} or {@code top_k} of the client's, or a forced
+   * tool (which a JSON format is emulated with), and a request that worked without thinking
+   * must not fail because of it.
+   */
+  static boolean effortMayThink(ChatRequest r) {
+    return r.temperature() == null && r.topP() == null && r.options().topK() == null
+        && (r.toolChoice() == null || !r.toolChoice().forced()) && formatTool(r) == null;
   }
 
   /**

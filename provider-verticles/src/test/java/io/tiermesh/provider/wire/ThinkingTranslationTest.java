@@ -74,6 +74,10 @@ class ThinkingTranslationTest {
     ChatOptions minimal = ChatOptions.ofNullable(false, null, null, null, null, "minimal", null,
         null, null, null);
     assertFalse(anthropic(true, ask(8_000, minimal)).containsKey("thinking"));
+    // beside a temperature Anthropic would refuse thinking: the request is sent as before
+    ChatRequest warm = new ChatRequest("claude", List.of(ChatMessage.of("user", "Why?")), 8_000,
+        0.7, null, null, null, null, null, null, false, medium);
+    assertFalse(anthropic(true, warm).containsKey("thinking"));
   }
 
   @Test
