@@ -87,6 +87,7 @@ public final class CapabilityFilter {
     List<String> skips = new ArrayList<>();
     Capability headMissing = null;
     List<Capability> missingAll = new ArrayList<>();
+    List<RouteInfo> ruleTargets = new ArrayList<>(plan.ruleTargets());
     for (RouteInfo t : plan.chain()) {
       Capabilities c = of(t);
       Capability missing = c == null ? null : needs.firstMissing(c);
@@ -103,7 +104,13 @@ public final class CapabilityFilter {
       String able = Decision.FORCED.equals(plan.rule()) ? null : ableModel(t, needs, plan);
       if (able != null) {
         // Another model of the same provider can: same tier, same privacy, same price list.
-        kept.add(new RouteInfo(t.tier(), t.providerId(), able, t.reason()));
+        RouteInfo swapped = new RouteInfo(t.tier(), t.providerId(), able, t.reason());
+        kept.add(swapped);
+        int capped = ruleTargets.indexOf(t);
+        if (capped >= 0) {
+          // Still the rule's own target: its attempts count against the rule's daily cap.
+          ruleTargets.set(capped, swapped);
+        }
         skips.add("capability: tier " + t.tier() + " " + t.providerId() + "/" + t.model() + " "
             + lacks(missing, c, needs) + "; using " + t.providerId() + "/" + able);
         continue;
@@ -131,7 +138,6 @@ public final class CapabilityFilter {
           FailureCode.CAPABILITY_UNSUPPORTED.code(), notes, refusal, null, List.of());
     }
     String reason = plan.reason();
-    List<RouteInfo> ruleTargets = new ArrayList<>(plan.ruleTargets());
     if (headMissing != null) {
       RouteInfo head = kept.get(0);
       reason = REASON_PREFIX + headMissing.key();

@@ -201,6 +201,15 @@ class CapabilityFilterTest {
   }
 
   @Test
+  void aSwappedModelStillCountsAgainstTheRulesDailyCap() {
+    RoutePlan capped = new RoutePlan(List.of(LOCAL), true, "default", List.of(), null, null,
+        null, "cheap", 20, List.of(LOCAL));
+    RoutePlan out = TWO_LOCAL_MODELS.filter(capped, route(withImage()));
+    assertEquals("llava:13b", out.chain().get(0).model());
+    assertTrue(out.countsAgainstRuleCap(out.chain().get(0)));
+  }
+
+  @Test
   void aNamedModelIsNeverSwapped() {
     RoutePlan forced = new RoutePlan(List.of(LOCAL), true, "forced-model", List.of(), null,
         null, null, io.tiermesh.router.rules.Decision.FORCED, null, List.of());
