@@ -1,6 +1,8 @@
 package io.tiermesh.provider;
 
 import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.AttemptCall;
+import io.tiermesh.contracts.AttemptReply;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.EmbedCall;
 import io.tiermesh.contracts.EmbedResult;
@@ -57,6 +59,7 @@ public final class ProviderVerticle extends VerticleBase {
   private WireTranslator translator;
   private HttpClient client;
   private CircuitBreaker breaker;
+  private UpstreamAttempt.Backend backend;
   private MessageConsumer<ProviderCall> consumer;
   private String basePath;
   private int inFlight;
@@ -113,15 +116,18 @@ public final class ProviderVerticle extends VerticleBase {
         .openHandler(v -> publishStatus())
         .halfOpenHandler(v -> publishStatus())
         .closeHandler(v -> publishStatus());
+    backend = new UpstreamAttempt.Backend(vertx, client, config, basePath, apiKey, translator,
+        node.nodeId());
     retries = new RetryPolicy(config.retry() == null ? ProviderConfig.RetryConfig.DEFAULT
         : config.retry());
     long probeEvery = config.probe() == null ? ProviderConfig.ProbeConfig.DEFAULT.intervalMs()
         : config.probe().intervalMs();
     controlConsumer = vertx.eventBus().consumer(Addresses.STREAM_CONTROL,
         m -> onControl(m.body()));
-    consumer = vertx.eventBus().consumer(Addresses.providerChat(config.id()), this::onCall);
+    consumer = vertx.eventBus().consumer(Addresses.providerChat(config.id()),
+        m -> serve(m, chat));
     embedConsumer = vertx.eventBus().consumer(Addresses.providerEmbed(config.id()),
-        this::onEmbed);
+        m -> serve(m, embed));
     return Future.all(controlConsumer.completion(), consumer.completion(),
         embedConsumer.completion()).onSuccess(v -> {
           publishStatus();
@@ -136,65 +142,116 @@ public final class ProviderVerticle extends VerticleBase {
     if (outcome.failed()) {
       return true;
     }
-    Failure f = outcome.result() instanceof ProviderResult pr ? pr.failure()
-        : outcome.result() instanceof EmbedResult er ? er.failure() : null;
+    Failure f = outcome.result() instanceof AttemptReply<?> r ? r.failure() : null;
     return f != null && UpstreamFailures.BACKEND_FAULTS.contains(f.code());
   }
 
-  private void onCall(Message<ProviderCall> msg) {
-    ProviderCall call = msg.body();
+  /**
+   * What differs between the kinds of call a provider serves (chat, and the Responses API that
+   * rides it, or embeddings); everything else is one guarded path.
+   */
+  private interface Leg<C extends AttemptCall, R extends AttemptReply<R>> {
+    /** Why this provider cannot serve such calls at all, or null. */
+    String unsupported();
+
+    /** The call in the backend's wire format; throws when it cannot be expressed there. */
+    Buffer encode(C call);
+
+    UpstreamAttempt<R> open(C call, Buffer body, int retry);
+
+    /** The reply of a call failed before or around its upstream attempt. */
+    R failed(C call, Failure failure);
+  }
+
+  private final Leg<ProviderCall, ProviderResult> chat = new Leg<>() {
+    @Override
+    public String unsupported() {
+      return null;
+    }
+
+    @Override
+    public Buffer encode(ProviderCall call) {
+      return translator.encodeChat(call.chat());
+    }
+
+    @Override
+    public UpstreamAttempt<ProviderResult> open(ProviderCall call, Buffer body, int retry) {
+      return new UpstreamCall(backend, call, body, retry);
+    }
+
+    @Override
+    public ProviderResult failed(ProviderCall call, Failure failure) {
+      return new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null, null, 0,
+          failure);
+    }
+  };
+
+  private final Leg<EmbedCall, EmbedResult> embed = new Leg<>() {
+    @Override
+    public String unsupported() {
+      return translator.embedPath() != null ? null
+          : "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint";
+    }
+
+    @Override
+    public Buffer encode(EmbedCall call) {
+      return translator.encodeEmbed(config.resolveEmbeddingModel(call.requestedModel()),
+          call.input(), call.dimensions());
+    }
+
+    @Override
+    public UpstreamAttempt<EmbedResult> open(EmbedCall call, Buffer body, int retry) {
+      return new UpstreamEmbed(backend, call, config.resolveEmbeddingModel(call.requestedModel()),
+          body);
+    }
+
+    @Override
+    public EmbedResult failed(EmbedCall call, Failure failure) {
+      return new EmbedResult(call.requestId(), call.attempt(), node.nodeId(), null, null, null,
+          failure, 0);
+    }
+  };
+
+  /**
+   * Takes one attempt of any kind: acknowledges it, refuses what must not reach the backend,
+   * then runs it with retries behind the breaker and the bulkhead, cancellable by the gateway.
+   */
+  private <C extends AttemptCall, R extends AttemptReply<R>> void serve(Message<C> msg,
+      Leg<C, R> leg) {
+    C call = msg.body();
     if (call.ackAddress() != null) {
       vertx.eventBus().send(call.ackAddress(),
           new ProviderAck(call.requestId(), call.attempt(), node.nodeId(), false));
     }
+    String unsupported = leg.unsupported();
+    if (unsupported != null) {
+      msg.reply(leg.failed(call, new Failure(FailureCode.NOT_SUPPORTED, unsupported)));
+      return;
+    }
     FailureCode refused = admission(call.localOnly());
     if (refused != null) {
-      msg.reply(refusal(call, refused, refusalDetail(refused)));
+      msg.reply(leg.failed(call, new Failure(refused, refusalDetail(refused))));
       return;
     }
     Buffer body;
     try {
-      body = translator.encodeChat(call.chat());
+      body = leg.encode(call);
     } catch (RuntimeException untranslatable) {
       // The gateway lets through only what every wire format can express, so this is a
       // client's request that slipped past it: the client's mistake, refused before the
       // breaker and the backend ever see it.
-      msg.reply(refusal(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
-          + "the " + config.kind() + " wire format of provider " + config.id()));
+      msg.reply(leg.failed(call, new Failure(FailureCode.BAD_REQUEST, "the request cannot be "
+          + "expressed in the " + config.kind() + " wire format of provider " + config.id())));
       return;
     }
     inFlight++;
     retries.onCall();
     Running running = new Running(call.attempt());
-    running.put(active, call.requestId());
-    chatWithRetries(call, body, running, 0).onComplete(ar -> {
-      ProviderResult result = ar.succeeded() ? ar.result()
-          : refusal(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
-      running.remove(active, call.requestId());
-      done(result.failure());
-      msg.reply(result);
-    });
-  }
-
-  private void onEmbed(Message<EmbedCall> msg) {
-    EmbedCall call = msg.body();
-    if (call.ackAddress() != null) {
-      vertx.eventBus().send(call.ackAddress(),
-          new ProviderAck(call.requestId(), call.attempt(), node.nodeId(), false));
-    }
-    FailureCode refused = translator.embedPath() == null ? FailureCode.NOT_SUPPORTED
-        : admission(call.localOnly());
-    if (refused != null) {
-      msg.reply(embedFailure(call, refused, refused == FailureCode.NOT_SUPPORTED
-          ? "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint"
-          : refusalDetail(refused)));
-      return;
-    }
-    inFlight++;
-    retries.onCall();
-    embedWithRetries(call, 0).onComplete(ar -> {
-      EmbedResult result = ar.succeeded() ? ar.result()
-          : embedFailure(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
+    active.put(call.requestId(), running);
+    withRetries(call, leg, body, running, 0).onComplete(ar -> {
+      R result = ar.succeeded() ? ar.result() : leg.failed(call,
+          new Failure(FailureCode.INTERNAL, "provider " + config.id() + " failed"));
+      active.remove(call.requestId(), running);
       done(result.failure());
       msg.reply(result);
     });
@@ -234,47 +291,28 @@ public final class ProviderVerticle extends VerticleBase {
     }
   }
 
-  private Future<ProviderResult> chatWithRetries(ProviderCall call, Buffer body, Running running,
-      int retry) {
-    return this.<ProviderResult>guarded(() -> {
-      running.upstream = new UpstreamCall(vertx, client, config, basePath, apiKey, translator,
-          call, body, node.nodeId(), retry);
-      return running.upstream.run();
-    }, refusalFactory(call)).map(r -> r.withRetries(retry)).compose(r -> {
-      long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
-      if (r.ok() || running.cancelled) {
-        return Future.succeededFuture(r);
-      }
-      long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), r.chunksSent(),
-          retryAfter, call.deadlineMillis() - System.currentTimeMillis(),
-          ThreadLocalRandom.current().nextDouble());
-      if (delay < 0) {
-        return Future.succeededFuture(r);
-      }
-      running.upstream = null;
-      return after(delay).compose(v -> running.cancelled ? Future.succeededFuture(r)
-          : chatWithRetries(call, body, running, retry + 1));
-    });
-  }
-
-  private Future<EmbedResult> embedWithRetries(EmbedCall call, int retry) {
-    UpstreamEmbed[] upstream = new UpstreamEmbed[1];
-    return this.<EmbedResult>guarded(() -> {
-      upstream[0] = new UpstreamEmbed(vertx, client, config, basePath, apiKey, translator, call,
-          node.nodeId());
-      return upstream[0].run();
-    }, code -> embedFailure(call, code, code == FailureCode.CIRCUIT_OPEN
+  private <C extends AttemptCall, R extends AttemptReply<R>> Future<R> withRetries(C call,
+      Leg<C, R> leg, Buffer body, Running running, int retry) {
+    return this.<R>guarded(() -> {
+      UpstreamAttempt<R> upstream = leg.open(call, body, retry);
+      running.upstream = upstream;
+      return upstream.run();
+    }, code -> leg.failed(call, new Failure(code, code == FailureCode.CIRCUIT_OPEN
         ? "circuit of provider " + config.id() + " is open"
-        : "provider " + config.id() + " failed")).map(r -> r.withRetries(retry)).compose(r -> {
-          if (r.ok()) {
+        : "provider " + config.id() + " failed"))).map(r -> r.withRetries(retry)).compose(r -> {
+          long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
+          if (r.ok() || running.cancelled) {
             return Future.succeededFuture(r);
           }
-          long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), 0,
-              upstream[0] == null ? -1 : upstream[0].retryAfterMs(),
-              call.deadlineMillis() - System.currentTimeMillis(),
+          long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), r.chunksSent(),
+              retryAfter, call.deadlineMillis() - System.currentTimeMillis(),
               ThreadLocalRandom.current().nextDouble());
-          return delay < 0 ? Future.succeededFuture(r)
-              : after(delay).compose(v -> embedWithRetries(call, retry + 1));
+          if (delay < 0) {
+            return Future.succeededFuture(r);
+          }
+          running.upstream = null;
+          return after(delay).compose(v -> running.cancelled ? Future.succeededFuture(r)
+              : withRetries(call, leg, body, running, retry + 1));
         });
   }
 
@@ -303,19 +341,7 @@ public final class ProviderVerticle extends VerticleBase {
                 : FailureCode.INTERNAL)));
   }
 
-  private java.util.function.Function<FailureCode, ProviderResult> refusalFactory(
-      ProviderCall call) {
-    return code -> refusal(call, code, code == FailureCode.CIRCUIT_OPEN
-        ? "circuit of provider " + config.id() + " is open"
-        : "provider " + config.id() + " failed");
-  }
-
-  private EmbedResult embedFailure(EmbedCall call, FailureCode code, String detail) {
-    return new EmbedResult(call.requestId(), call.attempt(), node.nodeId(), null, null, null,
-        new Failure(code, detail), 0);
-  }
-
-  /** Credits and cancels from the gateway, for the streams this instance executes. */
+  /** Credits and cancels from the gateway, for the attempts this instance executes. */
   private void onControl(StreamControl c) {
     Running running = active.get(c.requestId());
     if (running == null || (c.attempt() != 0 && c.attempt() != running.attempt)) {
@@ -334,19 +360,11 @@ public final class ProviderVerticle extends VerticleBase {
   /** The attempt of one request executing on this instance, across its retries. */
   private static final class Running {
     final int attempt;
-    UpstreamCall upstream;
+    UpstreamAttempt<?> upstream;
     boolean cancelled;
 
     Running(int attempt) {
       this.attempt = attempt;
-    }
-
-    void put(Map<String, Running> active, String requestId) {
-      active.put(requestId, this);
-    }
-
-    void remove(Map<String, Running> active, String requestId) {
-      active.remove(requestId, this);
     }
   }
 
@@ -376,11 +394,6 @@ public final class ProviderVerticle extends VerticleBase {
           probeMillis = System.currentTimeMillis();
           publishStatus();
         });
-  }
-
-  private ProviderResult refusal(ProviderCall call, FailureCode code, String detail) {
-    return new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null, null, 0,
-        new Failure(code, detail));
   }
 
   private void publishStatus() {
