@@ -1,6 +1,6 @@
 package io.tiermesh.provider;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.AttemptCall;
 import io.tiermesh.contracts.AttemptReply;
 import io.tiermesh.contracts.Codecs;
@@ -34,6 +34,9 @@ import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -118,15 +121,16 @@ public final class ProviderVerticle extends VerticleBase {
         .closeHandler(v -> publishStatus());
     backend = new UpstreamAttempt.Backend(vertx, client, config, basePath, apiKey, translator,
         node.nodeId());
+    legs();
     retries = new RetryPolicy(config.retry() == null ? ProviderConfig.RetryConfig.DEFAULT
         : config.retry());
     long probeEvery = config.probe() == null ? ProviderConfig.ProbeConfig.DEFAULT.intervalMs()
         : config.probe().intervalMs();
-    controlConsumer = vertx.eventBus().consumer(Addresses.STREAM_CONTROL,
+    controlConsumer = Endpoints.STREAM_CONTROL.consumer(vertx.eventBus(),
         m -> onControl(m.body()));
-    consumer = vertx.eventBus().consumer(Addresses.providerChat(config.id()),
+    consumer = Endpoints.PROVIDER_CHAT.of(config.id()).consumer(vertx.eventBus(),
         m -> serve(m, chat));
-    embedConsumer = vertx.eventBus().consumer(Addresses.providerEmbed(config.id()),
+    embedConsumer = Endpoints.PROVIDER_EMBED.of(config.id()).consumer(vertx.eventBus(),
         m -> serve(m, embed));
     return Future.all(controlConsumer.completion(), consumer.completion(),
         embedConsumer.completion()).onSuccess(v -> {
@@ -149,68 +153,39 @@ public final class ProviderVerticle extends VerticleBase {
   /**
    * What differs between the kinds of call a provider serves (chat, and the Responses API that
    * rides it, or embeddings); everything else is one guarded path.
+   *
+   * @param unsupported why this provider cannot serve such calls at all, or null
+   * @param encode      the call in the backend's wire format; throws when it cannot be expressed
+   * @param failed      the reply of a call failed before or around its upstream attempt
    */
-  private interface Leg<C extends AttemptCall, R extends AttemptReply<R>> {
-    /** Why this provider cannot serve such calls at all, or null. */
-    String unsupported();
+  private record Leg<C extends AttemptCall, R extends AttemptReply<R>>(
+      Supplier<String> unsupported, Function<C, Buffer> encode, Opener<C, R> open,
+      BiFunction<C, Failure, R> failed) {
 
-    /** The call in the backend's wire format; throws when it cannot be expressed there. */
-    Buffer encode(C call);
-
-    UpstreamAttempt<R> open(C call, Buffer body, int retry);
-
-    /** The reply of a call failed before or around its upstream attempt. */
-    R failed(C call, Failure failure);
+    R fail(C call, FailureCode code, String detail) {
+      return failed.apply(call, new Failure(code, detail));
+    }
   }
 
-  private final Leg<ProviderCall, ProviderResult> chat = new Leg<>() {
-    @Override
-    public String unsupported() {
-      return null;
-    }
+  private interface Opener<C, R extends AttemptReply<R>> {
+    UpstreamAttempt<R> open(C call, Buffer body, int retry);
+  }
 
-    @Override
-    public Buffer encode(ProviderCall call) {
-      return translator.encodeChat(call.chat());
-    }
+  private Leg<ProviderCall, ProviderResult> chat;
+  private Leg<EmbedCall, EmbedResult> embed;
 
-    @Override
-    public UpstreamAttempt<ProviderResult> open(ProviderCall call, Buffer body, int retry) {
-      return new UpstreamCall(backend, call, body, retry);
-    }
-
-    @Override
-    public ProviderResult failed(ProviderCall call, Failure failure) {
-      return new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null, null, 0,
-          failure);
-    }
-  };
-
-  private final Leg<EmbedCall, EmbedResult> embed = new Leg<>() {
-    @Override
-    public String unsupported() {
-      return translator.embedPath() != null ? null
-          : "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint";
-    }
-
-    @Override
-    public Buffer encode(EmbedCall call) {
-      return translator.encodeEmbed(config.resolveEmbeddingModel(call.requestedModel()),
-          call.input(), call.dimensions());
-    }
-
-    @Override
-    public UpstreamAttempt<EmbedResult> open(EmbedCall call, Buffer body, int retry) {
-      return new UpstreamEmbed(backend, call, config.resolveEmbeddingModel(call.requestedModel()),
-          body);
-    }
-
-    @Override
-    public EmbedResult failed(EmbedCall call, Failure failure) {
-      return new EmbedResult(call.requestId(), call.attempt(), node.nodeId(), null, null, null,
-          failure, 0);
-    }
-  };
+  private void legs() {
+    chat = new Leg<>(() -> null, call -> translator.encodeChat(call.chat()),
+        (call, body, retry) -> new UpstreamCall(backend, call, body, retry),
+        (call, f) -> new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null,
+            null, 0, f));
+    embed = new Leg<>(() -> translator.embedPath() != null ? null
+            : "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint",
+        call -> translator.encodeEmbed(config.resolveEmbeddingModel(call.requestedModel()),
+            call.input(), call.dimensions()),
+        (call, body, retry) -> new UpstreamEmbed(backend, call, body),
+        (call, f) -> UpstreamEmbed.failed(call, node.nodeId(), f));
+  }
 
   /**
    * Takes one attempt of any kind: acknowledges it, refuses what must not reach the backend,
@@ -220,28 +195,28 @@ public final class ProviderVerticle extends VerticleBase {
       Leg<C, R> leg) {
     C call = msg.body();
     if (call.ackAddress() != null) {
-      vertx.eventBus().send(call.ackAddress(),
+      Endpoints.ACK.send(vertx.eventBus(), call.ackAddress(),
           new ProviderAck(call.requestId(), call.attempt(), node.nodeId(), false));
     }
-    String unsupported = leg.unsupported();
+    String unsupported = leg.unsupported().get();
     if (unsupported != null) {
-      msg.reply(leg.failed(call, new Failure(FailureCode.NOT_SUPPORTED, unsupported)));
+      msg.reply(leg.fail(call, FailureCode.NOT_SUPPORTED, unsupported));
       return;
     }
     FailureCode refused = admission(call.localOnly());
     if (refused != null) {
-      msg.reply(leg.failed(call, new Failure(refused, refusalDetail(refused))));
+      msg.reply(leg.fail(call, refused, refusalDetail(refused)));
       return;
     }
     Buffer body;
     try {
-      body = leg.encode(call);
+      body = leg.encode().apply(call);
     } catch (RuntimeException untranslatable) {
       // The gateway lets through only what every wire format can express, so this is a
       // client's request that slipped past it: the client's mistake, refused before the
       // breaker and the backend ever see it.
-      msg.reply(leg.failed(call, new Failure(FailureCode.BAD_REQUEST, "the request cannot be "
-          + "expressed in the " + config.kind() + " wire format of provider " + config.id())));
+      msg.reply(leg.fail(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
+          + "the " + config.kind() + " wire format of provider " + config.id()));
       return;
     }
     inFlight++;
@@ -249,8 +224,8 @@ public final class ProviderVerticle extends VerticleBase {
     Running running = new Running(call.attempt());
     active.put(call.requestId(), running);
     withRetries(call, leg, body, running, 0).onComplete(ar -> {
-      R result = ar.succeeded() ? ar.result() : leg.failed(call,
-          new Failure(FailureCode.INTERNAL, "provider " + config.id() + " failed"));
+      R result = ar.succeeded() ? ar.result()
+          : leg.fail(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
       active.remove(call.requestId(), running);
       done(result.failure());
       msg.reply(result);
@@ -294,12 +269,12 @@ public final class ProviderVerticle extends VerticleBase {
   private <C extends AttemptCall, R extends AttemptReply<R>> Future<R> withRetries(C call,
       Leg<C, R> leg, Buffer body, Running running, int retry) {
     return this.<R>guarded(() -> {
-      UpstreamAttempt<R> upstream = leg.open(call, body, retry);
+      UpstreamAttempt<R> upstream = leg.open().open(call, body, retry);
       running.upstream = upstream;
       return upstream.run();
-    }, code -> leg.failed(call, new Failure(code, code == FailureCode.CIRCUIT_OPEN
+    }, code -> leg.fail(call, code, code == FailureCode.CIRCUIT_OPEN
         ? "circuit of provider " + config.id() + " is open"
-        : "provider " + config.id() + " failed"))).map(r -> r.withRetries(retry)).compose(r -> {
+        : "provider " + config.id() + " failed")).map(r -> r.withRetries(retry)).compose(r -> {
           long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
           if (r.ok() || running.cancelled) {
             return Future.succeededFuture(r);
@@ -397,7 +372,7 @@ public final class ProviderVerticle extends VerticleBase {
   }
 
   private void publishStatus() {
-    vertx.eventBus().publish(Addresses.PROVIDER_STATUS, status());
+    Endpoints.PROVIDER_STATUS.publish(vertx.eventBus(), status());
   }
 
   public ProviderStatus status() {

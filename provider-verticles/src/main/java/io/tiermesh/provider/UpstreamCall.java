@@ -1,6 +1,7 @@
 package io.tiermesh.provider;
 
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
@@ -140,10 +141,10 @@ final class UpstreamCall extends UpstreamAttempt<ProviderResult> implements Stre
       completionChars += refusal.length();
     }
     if (seq == 0 && call.ackAddress() != null) {
-      bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(),
+      Endpoints.ACK.send(bus, call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(),
           backend.nodeId(), true));
     }
-    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+    Endpoints.STREAM.send(bus, call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
         seq == 0 ? retry : 0, refusal, logprobs));
     seq++;
@@ -193,7 +194,7 @@ final class UpstreamCall extends UpstreamAttempt<ProviderResult> implements Stre
     }
     Usage u = usage != null ? usage
         : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
-    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+    Endpoints.STREAM.send(bus, call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, null, null, true,
         finishReason == null ? "stop" : finishReason, u, seq == 0 ? retry : 0));
     finish(new ProviderResult(call.requestId(), call.attempt(), backend.nodeId(), null, u, seq,

@@ -13,13 +13,10 @@ import io.vertx.core.buffer.Buffer;
 final class UpstreamEmbed extends UpstreamAttempt<EmbedResult> {
 
   private final EmbedCall call;
-  /** The model asked of the backend, named in the reply when the backend names none. */
-  private final String model;
 
-  UpstreamEmbed(Backend backend, EmbedCall call, String model, Buffer body) {
+  UpstreamEmbed(Backend backend, EmbedCall call, Buffer body) {
     super(backend, call, body);
     this.call = call;
-    this.model = model;
   }
 
   @Override
@@ -37,12 +34,17 @@ final class UpstreamEmbed extends UpstreamAttempt<EmbedResult> {
     long chars = call.input().stream().mapToLong(String::length).sum();
     Usage usage = e.usage() != null ? e.usage() : new Usage(UsageEstimator.tokens(chars), 0, true);
     return new EmbedResult(call.requestId(), call.attempt(), backend.nodeId(),
-        e.model() != null ? e.model() : model, e.vectors(), usage, null, 0);
+        e.model() != null ? e.model() : config.resolveEmbeddingModel(call.requestedModel()),
+        e.vectors(), usage, null, 0);
   }
 
   @Override
   protected EmbedResult failed(Failure failure) {
-    return new EmbedResult(call.requestId(), call.attempt(), backend.nodeId(), null, null, null,
-        failure, 0);
+    return failed(call, backend.nodeId(), failure);
+  }
+
+  static EmbedResult failed(EmbedCall call, String nodeId, Failure failure) {
+    return new EmbedResult(call.requestId(), call.attempt(), nodeId, null, null, null, failure,
+        0);
   }
 }

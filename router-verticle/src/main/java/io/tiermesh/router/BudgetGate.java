@@ -1,6 +1,6 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetReserve;
 import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
@@ -20,8 +20,6 @@ import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -173,9 +171,7 @@ public final class BudgetGate {
       BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
           target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId, rule,
           ruleMaxPerDay);
-      return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
-              new DeliveryOptions().setSendTimeout(timeoutMs))
-          .map(Message::body)
+      return Endpoints.BUDGET_RESERVE.ask(vertx.eventBus(), reserve, timeoutMs)
           .otherwise(t -> {
             boolean noRole = MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE;
             if (!noRole) {
@@ -236,8 +232,7 @@ public final class BudgetGate {
     }
 
     private Future<BudgetSettleResult> sendSettle(BudgetSettle settle) {
-      return vertx.eventBus().<BudgetSettleResult>request(Addresses.BUDGET_SETTLE, settle,
-          new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body);
+      return Endpoints.BUDGET_SETTLE.ask(vertx.eventBus(), settle, timeoutMs);
     }
 
     /** Settle is idempotent per attempt, so retrying one whose answer was lost is safe. */
@@ -257,7 +252,7 @@ public final class BudgetGate {
         return;
       }
       RouteInfo t = call.route();
-      vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(call.requestId(),
+      Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(call.requestId(),
           call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
           r.usage().completionTokens(), t.reason()));
     }

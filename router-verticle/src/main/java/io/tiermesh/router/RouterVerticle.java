@@ -1,6 +1,7 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.AttemptCall;
 import io.tiermesh.contracts.ChatRequest;
@@ -30,7 +31,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import java.util.HashMap;
 import java.util.List;
@@ -59,7 +59,8 @@ public final class RouterVerticle extends VerticleBase {
   private final Map<String, PendingAttempt<?>> pending = new HashMap<>();
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
-  private String ackAddress;
+  /** Where provider instances say which node took an attempt of this router's. */
+  private Endpoint<ProviderAck, Void> ack;
   private BudgetGate budget;
   private OrphanedOutcomes orphans;
   /** How long a delivered idempotent answer is kept in case its gateway is found dead. */
@@ -100,13 +101,13 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
-    ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
+    ack = Endpoints.ACK.of(node.nodeId() + "." + deploymentID());
     budget = planner instanceof EnginePlanner engine
         ? new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
             engine.budgetSignals(), () -> engine.active().engine().ruleSet().policy()
                 .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT)
         : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
-    shadow = new ShadowMirror(vertx, ackAddress, budget);
+    shadow = new ShadowMirror(vertx, ack.address(), budget);
     Context ctx = context;
     orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,
         ORPHAN_WINDOW_MS, ORPHAN_CAPACITY);
@@ -119,19 +120,16 @@ public final class RouterVerticle extends VerticleBase {
     return Future.all(List.of(
         // Clustered, not local: acks come from provider nodes in other JVMs, and a router that
         // never hears one takes a slow call's node for lost and runs the call again.
-        vertx.eventBus().<ProviderAck>consumer(ackAddress, m -> onAck(m.body()))
-            .completion(),
-        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
-            .completion(),
-        vertx.eventBus().consumer(Addresses.ROUTER_EXPLAIN, this::onExplain).completion(),
+        ack.consumer(vertx.eventBus(), m -> onAck(m.body())).completion(),
+        Endpoints.ROUTER_ROUTE.consumer(vertx.eventBus(), this::onRoute).completion(),
+        Endpoints.ROUTER_EXPLAIN.consumer(vertx.eventBus(), this::onExplain).completion(),
         reloader == null ? Future.<Void>succeededFuture() : reloader.start(vertx, node.nodeId()),
-        vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
+        Endpoints.PROVIDER_STATUS.consumer(vertx.eventBus(),
             m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
                 m.body())).completion(),
-        vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
+        Endpoints.ROUTER_HEALTH.consumer(vertx.eventBus(), m -> m.reply(health()))
             .completion(),
-        vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED, this::onEmbed)
-            .completion()));
+        Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed).completion()));
   }
 
   /** Ready once at least one provider instance announced itself recently. */
@@ -258,7 +256,7 @@ public final class RouterVerticle extends VerticleBase {
     @Override
     protected Future<ProviderResult> attempt(RouteInfo target, int attemptNo) {
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
-          req.chat().withModel(target.model()), target, localOnly, ackAddress,
+          req.chat().withModel(target.model()), target, localOnly, ack.address(),
           req.streamAddress(), req.deadlineMillis());
       return tab.around(call, RouterVerticle.this::dispatch);
     }
@@ -297,7 +295,7 @@ public final class RouterVerticle extends VerticleBase {
     @Override
     protected Future<EmbedResult> attempt(RouteInfo target, int attemptNo) {
       EmbedCall call = new EmbedCall(req.requestId(), attemptNo, requested, req.input(),
-          req.dimensions(), target, localOnly, ackAddress, req.deadlineMillis());
+          req.dimensions(), target, localOnly, ack.address(), req.deadlineMillis());
       // Priced at the model the provider will really use: its own choice for this name.
       ProviderConfig p = providers.get(target.providerId());
       String model = p == null ? target.model() : p.resolveEmbeddingModel(requested);
@@ -320,13 +318,13 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private Future<ProviderResult> dispatch(ProviderCall call) {
-    return dispatch(Addresses.providerChat(call.route().providerId()), call,
+    return dispatch(Endpoints.PROVIDER_CHAT.of(call.route().providerId()), call,
         (nodeId, streaming, f) -> new ProviderResult(call.requestId(), call.attempt(), nodeId,
             null, null, streaming ? 1 : 0, f));
   }
 
   private Future<EmbedResult> dispatchEmbed(EmbedCall call) {
-    return dispatch(Addresses.providerEmbed(call.route().providerId()), call,
+    return dispatch(Endpoints.PROVIDER_EMBED.of(call.route().providerId()), call,
         (nodeId, streaming, f) -> new EmbedResult(call.requestId(), call.attempt(), nodeId,
             null, null, null, f, 0));
   }
@@ -341,7 +339,8 @@ public final class RouterVerticle extends VerticleBase {
    * left the cluster fails it at once instead of after a bus timeout (the bus silently drops
    * messages to a dead member).
    */
-  private <R> Future<R> dispatch(String address, AttemptCall call, AttemptFailure<R> onFail) {
+  private <C extends AttemptCall, R> Future<R> dispatch(Endpoint<C, R> endpoint, C call,
+      AttemptFailure<R> onFail) {
     String providerId = call.route().providerId();
     String key = call.requestId() + "#" + call.attempt();
     PendingAttempt<R> attempt = new PendingAttempt<>(onFail);
@@ -349,17 +348,15 @@ public final class RouterVerticle extends VerticleBase {
     attempt.ackTimer = vertx.setTimer(ackTimeoutMs, id -> attempt.fail(FailureCode.NODE_LOST,
         "no instance of " + providerId + " took the call within " + ackTimeoutMs + " ms"));
     long timeout = Math.max(1, call.deadlineMillis() - System.currentTimeMillis());
-    vertx.eventBus().<R>request(address, call, new DeliveryOptions().setSendTimeout(timeout))
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            attempt.promise.tryComplete(ar.result().body());
-          } else {
-            MeshFailure mf = MeshFailure.of(ar.cause());
-            attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
-                ? "no instance of provider " + providerId + " is running"
-                : mf.detail());
-          }
-        });
+    endpoint.request(vertx.eventBus(), call, timeout).onComplete(ar -> {
+      if (ar.succeeded()) {
+        attempt.promise.tryComplete(ar.result().body());
+      } else {
+        MeshFailure mf = MeshFailure.of(ar.cause());
+        attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
+            ? "no instance of provider " + providerId + " is running" : mf.detail());
+      }
+    });
     return attempt.promise.future().onComplete(ar -> {
       pending.remove(key);
       vertx.cancelTimer(attempt.ackTimer);
@@ -368,8 +365,8 @@ public final class RouterVerticle extends VerticleBase {
 
   /** Gives an orphaned outcome to any gateway that stores answers, retrying a few times. */
   private void handOver(OrphanedOutcome orphan, int tryNo) {
-    vertx.eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME, orphan,
-        new DeliveryOptions().setSendTimeout(ORPHAN_SEND_TIMEOUT_MS)).onFailure(err -> {
+    Endpoints.GATEWAY_ORPHANED_OUTCOME.request(vertx.eventBus(), orphan, ORPHAN_SEND_TIMEOUT_MS)
+        .onFailure(err -> {
           if (tryNo < ORPHAN_HAND_OVER_TRIES) {
             vertx.setTimer(ORPHAN_RETRY_MS, id -> handOver(orphan, tryNo + 1));
           } else {
