@@ -2,7 +2,7 @@ package io.tiermesh.contracts;
 
 /**
  * How one provider attempt ended, whatever it answered: the router walks its fallback chain and
- * the provider retries and counts breaker faults reading only this.
+ * settles budgets, and the provider retries and counts breaker faults, reading only this.
  *
  * @param <R> the reply type itself, so that {@link #withRetries} keeps it
  */
@@ -13,6 +13,9 @@ public interface AttemptReply<R extends AttemptReply<R>> {
 
   /** Null on success. */
   Failure failure();
+
+  /** What the backend used, or null when unknown. */
+  Usage usage();
 
   /** Extra requests the provider sent to its backend for this attempt. */
   int retries();

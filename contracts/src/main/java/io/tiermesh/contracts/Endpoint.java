@@ -17,17 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param <Req>  what is sent to the address
  * @param <Resp> what the consumer replies ({@link Void} when it replies nothing)
  */
-public final class Endpoint<Req, Resp> {
-
-  private final String address;
-
-  Endpoint(String address) {
-    this.address = address;
-  }
-
-  public String address() {
-    return address;
-  }
+public record Endpoint<Req, Resp>(String address) {
 
   /** Sends {@code body} and waits at most {@code timeoutMs} for the reply. */
   public Future<Message<Resp>> request(EventBus bus, Req body, long timeoutMs) {
@@ -38,9 +28,9 @@ public final class Endpoint<Req, Resp> {
     return bus.request(address, body, options);
   }
 
-  /** As {@link #request}, for callers that need only the reply's body. */
+  /** The reply's body only. */
   public Future<Resp> ask(EventBus bus, Req body, long timeoutMs) {
-    return this.request(bus, body, timeoutMs).map(Message::body);
+    return request(bus, body, timeoutMs).map(Message::body);
   }
 
   /** Point to point, no reply expected. */
@@ -55,11 +45,6 @@ public final class Endpoint<Req, Resp> {
 
   public MessageConsumer<Req> consumer(EventBus bus, Handler<Message<Req>> handler) {
     return bus.consumer(address, handler);
-  }
-
-  @Override
-  public String toString() {
-    return address;
   }
 
   /**

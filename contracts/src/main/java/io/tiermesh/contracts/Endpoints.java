@@ -1,72 +1,56 @@
 package io.tiermesh.contracts;
 
 /**
- * Every event-bus endpoint, each named with the record it takes and the record it answers.
- * Addresses carry a version so that a rolling upgrade can run two message shapes side by side.
+ * Every event-bus endpoint, each named with the record it takes and the record it answers
+ * ({@link Void}: none; {@link Object} for a request: any body). Addresses carry a version so
+ * that a rolling upgrade can run two message shapes side by side.
  */
 public final class Endpoints {
 
   private static final String PREFIX = "mesh.v1.";
 
   /** Gateway → router: route and run a chat request (chat, Anthropic Messages, Responses). */
-  public static final Endpoint<RouteRequest, RouteOutcome> ROUTER_ROUTE =
-      new Endpoint<>(PREFIX + "router.route");
+  public static final Endpoint<RouteRequest, RouteOutcome> ROUTER_ROUTE = at("router.route");
   /** Gateway → router: an embedding request, walked like chat. */
-  public static final Endpoint<EmbedRequest, EmbedOutcome> ROUTER_EMBED =
-      new Endpoint<>(PREFIX + "router.embed");
-  /**
-   * A {@link RouteRequest} or {@link ExplainRequest} → the decision without executing it.
-   */
-  public static final Endpoint<Object, RoutePlanView> ROUTER_EXPLAIN =
-      new Endpoint<>(PREFIX + "router.explain");
-  /**
-   * The router re-reads its rules file and, when the file is valid, publishes it on
-   * {@link #ROUTER_RULES_UPDATE}. Any body.
-   */
+  public static final Endpoint<EmbedRequest, EmbedOutcome> ROUTER_EMBED = at("router.embed");
+  /** A {@link RouteRequest} or {@link ExplainRequest} → the decision without executing it. */
+  public static final Endpoint<Object, RoutePlanView> ROUTER_EXPLAIN = at("router.explain");
+  /** The router re-reads its rules file and, if valid, publishes {@link #ROUTER_RULES_UPDATE}. */
   public static final Endpoint<Object, RulesReloadResult> ROUTER_RULES_RELOAD =
-      new Endpoint<>(PREFIX + "router.rules.reload");
+      at("router.rules.reload");
   /** Published: every router validates the new rules and swaps to them. */
-  public static final Endpoint<RulesUpdate, Void> ROUTER_RULES_UPDATE =
-      new Endpoint<>(PREFIX + "router.rules.update");
-  /** Any body → the router's health: ready once providers have announced. */
-  public static final Endpoint<Object, HealthReport> ROUTER_HEALTH =
-      new Endpoint<>(PREFIX + "router.health");
-  /** Any body → the budget role's health. */
-  public static final Endpoint<Object, HealthReport> BUDGET_HEALTH =
-      new Endpoint<>(PREFIX + "budget.health");
+  public static final Endpoint<RulesUpdate, Void> ROUTER_RULES_UPDATE = at("router.rules.update");
+  /** The router is ready once providers have announced. */
+  public static final Endpoint<Object, HealthReport> ROUTER_HEALTH = at("router.health");
+  public static final Endpoint<Object, HealthReport> BUDGET_HEALTH = at("budget.health");
   public static final Endpoint<BudgetReserve, BudgetReserveResult> BUDGET_RESERVE =
-      new Endpoint<>(PREFIX + "budget.reserve");
+      at("budget.reserve");
   public static final Endpoint<BudgetSettle, BudgetSettleResult> BUDGET_SETTLE =
-      new Endpoint<>(PREFIX + "budget.settle");
-  /** No reply: a free call, for the usage report. */
-  public static final Endpoint<BudgetUsageRecord, Void> BUDGET_RECORD =
-      new Endpoint<>(PREFIX + "budget.record");
-  /** Any body → the counters. */
-  public static final Endpoint<Object, BudgetSnapshot> BUDGET_SNAPSHOT =
-      new Endpoint<>(PREFIX + "budget.snapshot");
+      at("budget.settle");
+  /** A free call, for the usage report. */
+  public static final Endpoint<BudgetUsageRecord, Void> BUDGET_RECORD = at("budget.record");
+  public static final Endpoint<Object, BudgetSnapshot> BUDGET_SNAPSHOT = at("budget.snapshot");
   /** Halted providers, and acknowledging one. */
   public static final Endpoint<BudgetOverrunQuery, BudgetOverruns> BUDGET_OVERRUNS =
-      new Endpoint<>(PREFIX + "budget.overruns");
-  public static final Endpoint<UsageQuery, UsageReport> BUDGET_USAGE =
-      new Endpoint<>(PREFIX + "budget.usage");
+      at("budget.overruns");
+  public static final Endpoint<UsageQuery, UsageReport> BUDGET_USAGE = at("budget.usage");
   /** Published by gateways: credits and cancels for the attempts providers run. */
   public static final Endpoint<StreamControl, Void> STREAM_CONTROL =
-      new Endpoint<>(PREFIX + "provider.stream-control");
+      at("provider.stream-control");
   /** Published whenever a provider instance changes state, and every few seconds. */
-  public static final Endpoint<ProviderStatus, Void> PROVIDER_STATUS =
-      new Endpoint<>(PREFIX + "provider.status");
+  public static final Endpoint<ProviderStatus, Void> PROVIDER_STATUS = at("provider.status");
   /**
    * Served by every gateway instance (any reply): the router sends here the outcome of an
    * idempotent request whose own gateway left the cluster.
    */
   public static final Endpoint<OrphanedOutcome, Object> GATEWAY_ORPHANED_OUTCOME =
-      new Endpoint<>(PREFIX + "gateway.orphaned-outcome");
+      at("gateway.orphaned-outcome");
   /**
    * Published, naming what changed ({@code key:<hash>} or {@code tenant:<id>}): every gateway
    * instance drops its cached copy, so a revoked key stops working on all nodes.
    */
   public static final Endpoint<String, Void> GATEWAY_ACCESS_CHANGED =
-      new Endpoint<>(PREFIX + "gateway.access.changed");
+      at("gateway.access.changed");
 
   /** Router → provider: one chat attempt, served by every instance of the provider. */
   public static final Endpoint.Family<ProviderCall, ProviderResult> PROVIDER_CHAT =
@@ -81,12 +65,13 @@ public final class Endpoints {
    */
   public static final Endpoint.Family<StreamChunk, Void> STREAM =
       new Endpoint.Family<>(PREFIX + "stream.", "");
-  /**
-   * Provider → router instance ({@code nodeId.deploymentId}): which node took an attempt, so
-   * the router can fail it over when that node leaves.
-   */
+  /** Provider → router instance ({@code nodeId.deploymentId}): which node took an attempt. */
   public static final Endpoint.Family<ProviderAck, Void> ACK =
       new Endpoint.Family<>(PREFIX + "ack.", "");
 
   private Endpoints() {}
+
+  private static <Req, Resp> Endpoint<Req, Resp> at(String name) {
+    return new Endpoint<>(PREFIX + name);
+  }
 }

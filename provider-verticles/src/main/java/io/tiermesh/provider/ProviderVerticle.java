@@ -344,15 +344,8 @@ public final class ProviderVerticle extends VerticleBase {
   }
 
   private void probe() {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
-        .setURI(basePath + translator.probePath())
-        .setConnectTimeout(config.timeouts().connectMs())
-        .setFollowRedirects(false)
+    RequestOptions options = backend.request(HttpMethod.GET, translator.probePath())
         .putHeader("Accept", "application/json");
-    translator.prepare(options.getHeaders());
-    if (apiKey != null) {
-      translator.authorize(options.getHeaders(), apiKey);
-    }
     long timeout = Math.max(1_000, config.timeouts().firstTokenMs());
     client.request(options)
         .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))

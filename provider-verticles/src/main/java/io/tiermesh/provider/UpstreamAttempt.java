@@ -8,6 +8,7 @@ import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.provider.wire.WireTranslator;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +30,20 @@ abstract class UpstreamAttempt<R extends AttemptReply<R>> {
 
   /** What every attempt of one provider instance shares. */
   record Backend(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, String nodeId) {}
+      String apiKey, WireTranslator translator, String nodeId) {
+
+    /** A request to {@code path} with the backend's own headers and credentials. */
+    RequestOptions request(HttpMethod method, String path) {
+      RequestOptions options = new RequestOptions().setMethod(method).setURI(basePath + path)
+          .setConnectTimeout(config.timeouts().connectMs()).setFollowRedirects(false)
+          .setHeaders(HttpHeaders.headers());
+      translator.prepare(options.getHeaders());
+      if (apiKey != null) {
+        translator.authorize(options.getHeaders(), apiKey);
+      }
+      return options;
+    }
+  }
 
   protected final Backend backend;
   protected final ProviderConfig config;
@@ -70,18 +84,9 @@ abstract class UpstreamAttempt<R extends AttemptReply<R>> {
         FailureCode.UPSTREAM_TIMEOUT, "backend " + config.id() + " did not finish within "
         + total + " ms")));
     onStart(total);
-    WireTranslator translator = backend.translator();
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setURI(backend.basePath() + path())
-        .setConnectTimeout(t.connectMs())
-        .setFollowRedirects(false)
+    RequestOptions options = backend.request(HttpMethod.POST, path())
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Id", call.requestId());
-    translator.prepare(options.getHeaders());
-    if (backend.apiKey() != null) {
-      translator.authorize(options.getHeaders(), backend.apiKey());
-    }
     backend.client().request(options)
         .compose(req -> {
           request = req;

@@ -49,14 +49,12 @@ abstract class ChainWalk<R extends AttemptReply<R>, O> {
    */
   protected abstract Future<R> attempt(RouteInfo target, int attemptNo);
 
-  /** The outcome when {@code target} answered. */
-  protected abstract O answered(RouteInfo target, R reply, List<Attempt> attempts);
-
   /**
-   * The outcome when the walk stopped on {@code failure}: {@code target} and {@code reply} are
-   * those of the last attempt, or null when the chain ran out or the deadline passed.
+   * The request's outcome: {@code failure} is null when {@code target} answered; otherwise
+   * {@code target} and {@code reply} are those of the last attempt, or null when the chain ran
+   * out or the deadline passed.
    */
-  protected abstract O failed(RouteInfo target, R reply, List<Attempt> attempts,
+  protected abstract O outcome(RouteInfo target, R reply, List<Attempt> attempts,
       Failure failure);
 
   /** Walks from where the chain stands to the request's outcome; never fails. */
@@ -65,7 +63,7 @@ abstract class ChainWalk<R extends AttemptReply<R>, O> {
     if (index >= chain.size() || late) {
       String tried = attempts.isEmpty() ? "no provider is configured for this route"
           : "every provider of the chain failed";
-      return Future.succeededFuture(failed(null, null, List.copyOf(attempts),
+      return Future.succeededFuture(outcome(null, null, List.copyOf(attempts),
           new Failure(late ? FailureCode.GATEWAY_TIMEOUT : FailureCode.NO_PROVIDER_AVAILABLE,
               tried)));
     }
@@ -75,12 +73,9 @@ abstract class ChainWalk<R extends AttemptReply<R>, O> {
       Failure f = reply.failure();
       attempts.add(new Attempt(target.providerId(), target.tier(), reply.nodeId(), f,
           System.currentTimeMillis() - started, reply.retries()));
-      if (f == null) {
-        return Future.succeededFuture(answered(target, reply, List.copyOf(attempts)));
-      }
-      if (reply.chunksSent() > 0 || !f.code().tryNext()) {
-        // Part of the answer reached the client, or retrying cannot help: stop here.
-        return Future.succeededFuture(failed(target, reply, List.copyOf(attempts), f));
+      if (f == null || reply.chunksSent() > 0 || !f.code().tryNext()) {
+        // Answered, or part of the answer reached the client, or retrying cannot help.
+        return Future.succeededFuture(outcome(target, reply, List.copyOf(attempts), f));
       }
       boolean instanceGone = f.code() == FailureCode.NODE_LOST
           || f.code() == FailureCode.DRAINING;

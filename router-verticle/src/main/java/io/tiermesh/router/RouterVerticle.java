@@ -262,16 +262,11 @@ public final class RouterVerticle extends VerticleBase {
     }
 
     @Override
-    protected RouteOutcome answered(RouteInfo target, ProviderResult r, List<Attempt> attempts) {
-      return new RouteOutcome(req.requestId(), target, r.response(), r.usage(), r.chunksSent(),
-          attempts, null);
-    }
-
-    @Override
-    protected RouteOutcome failed(RouteInfo target, ProviderResult r, List<Attempt> attempts,
+    protected RouteOutcome outcome(RouteInfo target, ProviderResult r, List<Attempt> attempts,
         Failure f) {
-      return new RouteOutcome(req.requestId(), target, null, r == null ? null : r.usage(),
-          r == null ? 0 : r.chunksSent(), attempts, f);
+      return r == null ? new RouteOutcome(req.requestId(), null, null, null, 0, attempts, f)
+          : new RouteOutcome(req.requestId(), target, r.response(), r.usage(), r.chunksSent(),
+              attempts, f);
     }
   }
 
@@ -303,17 +298,11 @@ public final class RouterVerticle extends VerticleBase {
     }
 
     @Override
-    protected EmbedOutcome answered(RouteInfo target, EmbedResult r, List<Attempt> attempts) {
-      RouteInfo served = new RouteInfo(target.tier(), target.providerId(), r.model(),
-          target.reason());
-      return new EmbedOutcome(req.requestId(), served, r.model(), r.vectors(), r.usage(),
-          attempts, null);
-    }
-
-    @Override
-    protected EmbedOutcome failed(RouteInfo target, EmbedResult r, List<Attempt> attempts,
+    protected EmbedOutcome outcome(RouteInfo target, EmbedResult r, List<Attempt> attempts,
         Failure f) {
-      return new EmbedOutcome(req.requestId(), target, null, null, null, attempts, f);
+      return f != null ? new EmbedOutcome(req.requestId(), target, null, null, null, attempts, f)
+          : new EmbedOutcome(req.requestId(), new RouteInfo(target.tier(), target.providerId(),
+              r.model(), target.reason()), r.model(), r.vectors(), r.usage(), attempts, null);
     }
   }
 

@@ -50,17 +50,11 @@ class ChainWalkTest {
     }
 
     @Override
-    protected String answered(RouteInfo target, ProviderResult reply, List<Attempt> attempts) {
-      this.attempts = attempts;
-      return "ok:" + target.providerId();
-    }
-
-    @Override
-    protected String failed(RouteInfo target, ProviderResult reply, List<Attempt> attempts,
+    protected String outcome(RouteInfo target, ProviderResult reply, List<Attempt> attempts,
         Failure failure) {
       this.attempts = attempts;
       stoppedOn = target;
-      return failure.code().code();
+      return failure == null ? "ok:" + target.providerId() : failure.code().code();
     }
 
     String walk() throws Exception {
