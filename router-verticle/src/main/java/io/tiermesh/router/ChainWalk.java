@@ -31,15 +31,21 @@ abstract class ChainWalk<R extends AttemptReply<R>, O> {
 
   private final Vertx vertx;
   private final List<RouteInfo> chain;
+  /** The privacy verdict every attempt carries. */
+  protected final boolean localOnly;
   private final long deadlineMillis;
+  /** The request's budget bookkeeping across its attempts. */
+  protected final BudgetGate.Tab tab;
   private final List<Attempt> attempts = new ArrayList<>();
   private int index;
   private int sameTargetAttempts;
 
-  ChainWalk(Vertx vertx, RoutePlan plan, long deadlineMillis) {
+  ChainWalk(Vertx vertx, RoutePlan plan, long deadlineMillis, BudgetGate.Tab tab) {
     this.vertx = vertx;
     this.chain = plan.chain();
+    this.localOnly = plan.localOnly();
     this.deadlineMillis = deadlineMillis;
+    this.tab = tab;
   }
 
   /**

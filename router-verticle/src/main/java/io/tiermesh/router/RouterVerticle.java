@@ -243,14 +243,10 @@ public final class RouterVerticle extends VerticleBase {
   /** A chat request's chain (the Responses API rides it too); streams stop at the first chunk. */
   private final class ChatWalk extends ChainWalk<ProviderResult, RouteOutcome> {
     private final RouteRequest req;
-    private final boolean localOnly;
-    private final BudgetGate.Tab tab;
 
     ChatWalk(RouteRequest req, RoutePlan plan) {
-      super(vertx, plan, req.deadlineMillis());
+      super(vertx, plan, req.deadlineMillis(), budget.open(req, plan));
       this.req = req;
-      this.localOnly = plan.localOnly();
-      this.tab = budget.open(req, plan);
     }
 
     @Override
@@ -273,16 +269,12 @@ public final class RouterVerticle extends VerticleBase {
   /** An embedding request's chain; embeddings never stream, so any retryable failure moves on. */
   private final class EmbedWalk extends ChainWalk<EmbedResult, EmbedOutcome> {
     private final EmbedRequest req;
-    private final boolean localOnly;
-    private final BudgetGate.Tab tab;
     /** The client's model name without its provider prefix. */
     private final String requested;
 
     EmbedWalk(EmbedRequest req, RoutePlan plan, BudgetGate.Tab tab) {
-      super(vertx, plan, req.deadlineMillis());
+      super(vertx, plan, req.deadlineMillis(), tab);
       this.req = req;
-      this.localOnly = plan.localOnly();
-      this.tab = tab;
       this.requested = req.model() != null && req.model().contains("/")
           ? req.model().substring(req.model().indexOf('/') + 1) : req.model();
     }

@@ -39,7 +39,7 @@ class ChainWalkTest {
     List<Attempt> attempts;
 
     Scripted(long deadline, ProviderResult... replies) {
-      super(vertx, new RoutePlan(List.of(A, B), false, "r", List.of(), null), deadline);
+      super(vertx, new RoutePlan(List.of(A, B), false, "r", List.of(), null), deadline, null);
       this.replies = new ArrayDeque<>(List.of(replies));
     }
 
