@@ -76,6 +76,14 @@ public final class Addresses {
     return PREFIX + "stream." + nodeId + "." + instanceId;
   }
 
+  /**
+   * A local (never clustered) address where a node's gateway answers its key and tenant store's
+   * {@link HealthReport}, or null when it stores none: the node's management port asks it.
+   */
+  public static String gatewayPolicyHealth(String nodeId) {
+    return PREFIX + "gateway.policy-health." + nodeId;
+  }
+
   /** Where the router that dispatched an attempt learns which node took it. */
   public static String ack(String nodeId) {
     return PREFIX + "ack." + nodeId;

@@ -110,6 +110,13 @@ final class ProviderAdminRoutes {
     }).completion();
   }
 
+  /** Announcements of the last {@link #STALE_MS}; on the owning verticle's event loop. */
+  java.util.Collection<ProviderStatus> fresh() {
+    long now = System.currentTimeMillis();
+    seen.values().removeIf(s -> now - s.timeMillis() > STALE_MS);
+    return List.copyOf(seen.values());
+  }
+
   void mount(Router router) {
     router.get("/admin/providers").handler(this::providers);
   }

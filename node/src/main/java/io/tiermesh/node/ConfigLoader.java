@@ -139,7 +139,32 @@ public final class ConfigLoader {
     return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(),
-        access(c.access(), source), eventLoops(c.eventLoops(), source));
+        access(c.access(), source), eventLoops(c.eventLoops(), source),
+        management(c.management(), source), drain(c.drain(), source));
+  }
+
+  private static MeshConfig.ManagementConfig management(MeshConfig.ManagementConfig m,
+      String source) {
+    if (m == null) {
+      return null;
+    }
+    if (m.port() == null) {
+      throw new ConfigException(source + ": 'management.port' is required in a 'management' "
+          + "section (0 picks a free port)");
+    }
+    checkPort(m.port(), "management.port", source);
+    return new MeshConfig.ManagementConfig(
+        m.host() == null ? MeshConfig.ManagementConfig.DEFAULT_HOST : m.host(), m.port());
+  }
+
+  private static MeshConfig.DrainConfig drain(MeshConfig.DrainConfig d, String source) {
+    if (d == null) {
+      return MeshConfig.DrainConfig.DEFAULT;
+    }
+    if (d.notReadyDelayMs() < 0) {
+      throw new ConfigException(source + ": 'drain.notReadyDelayMs' must be 0 or more");
+    }
+    return d;
   }
 
   private static int eventLoops(int n, String source) {

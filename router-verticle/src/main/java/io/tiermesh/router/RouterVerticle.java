@@ -123,8 +123,8 @@ public final class RouterVerticle extends VerticleBase {
         // never hears one takes a slow call's node for lost and runs the call again.
         vertx.eventBus().<ProviderAck>consumer(ackAddress, m -> onAck(m.body()))
             .completion(),
-        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
-            .completion(),
+        (routeConsumer = vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE,
+            this::onRoute)).completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_EXPLAIN, this::onExplain).completion(),
         reloader == null ? Future.<Void>succeededFuture() : reloader.start(vertx, node.nodeId()),
         vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
@@ -132,12 +132,44 @@ public final class RouterVerticle extends VerticleBase {
                 m.body())).completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
             .completion(),
-        vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
+        (embedConsumer = vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
             m -> {
               BudgetGate.Tab tab = budget.open(EmbeddingChain.asRouteRequest(m.body()));
-              EmbeddingChain.serve(vertx, planner, call -> tab.aroundEmbed(call,
-                  embeddingModel(call), this::dispatchEmbed), m);
-            }).completion()));
+              EmbeddingChain.serve(vertx, planner, call -> counted(tab.aroundEmbed(call,
+                  embeddingModel(call), this::dispatchEmbed)), m);
+            })).completion()));
+  }
+
+  /**
+   * The drain of a stopping node: takes no new requests (other routers of the mesh get them)
+   * and completes once every request this router holds has its answer, so that every budget
+   * reservation it opened is settled or released rather than left to the reaper. Thread-safe.
+   */
+  public Future<Void> drain() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> Future.join(routeConsumer.unregister(), embedConsumer.unregister())
+        .onComplete(ar -> {
+          drained = done;
+          if (inFlight == 0) {
+            done.tryComplete();
+          }
+        }));
+    return done.future();
+  }
+
+  /** Requests (chat) and embedding attempts this router holds; on its event loop. */
+  private int inFlight;
+  private Promise<Void> drained;
+  private io.vertx.core.eventbus.MessageConsumer<RouteRequest> routeConsumer;
+  private io.vertx.core.eventbus.MessageConsumer<EmbedRequest> embedConsumer;
+
+  private <T> Future<T> counted(Future<T> work) {
+    inFlight++;
+    return work.onComplete(ar -> {
+      if (--inFlight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+    });
   }
 
   /** The model an embedding attempt runs on (and is priced at): the provider's own choice. */
@@ -202,7 +234,8 @@ public final class RouterVerticle extends VerticleBase {
       return;
     }
     ChainRun run = new ChainRun(req, plan);
-    run.next().onComplete(ar -> {
+    // Counted until the answer is sent: a drain waits for it.
+    counted(run.next().onComplete(ar -> {
       RouteOutcome outcome = run.tab.stamp(ar.result());
       RouteOutcome replied = outcome.ok() ? outcome : outcome.withReason(plan.reason());
       msg.reply(replied);
@@ -211,7 +244,7 @@ public final class RouterVerticle extends VerticleBase {
       if (plan.shadow() != null && outcome.ok()) {
         shadow.mirror(req, plan.shadow(), plan.localOnly());
       }
-    });
+    }));
   }
 
   /** Walks one request's chain; lives on this verticle's event loop. */
