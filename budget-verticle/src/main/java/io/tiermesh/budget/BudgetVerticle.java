@@ -17,6 +17,7 @@ import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.UsageQuery;
 import io.tiermesh.contracts.UsageReport;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.redis.client.Redis;
@@ -88,28 +89,63 @@ public final class BudgetVerticle extends VerticleBase {
         .setConnectionString(settings.redisUrl()).setMaxPoolSize(2).setMaxPoolWaiting(64));
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
-    Future<Void> consumers = Future.all(List.of(
-        bus.<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, this::reserve).completion(),
-        bus.<BudgetSettle>consumer(Addresses.BUDGET_SETTLE, this::settle).completion(),
-        bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record).completion(),
-        bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot).completion(),
-        bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage).completion(),
-        bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns)
-            .completion(),
-        bus.consumer(Addresses.BUDGET_HEALTH, this::health).completion())).mapEmpty();
+    consumers = List.of(
+        bus.<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, this::reserve),
+        bus.<BudgetSettle>consumer(Addresses.BUDGET_SETTLE, this::settle),
+        bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record),
+        bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot),
+        bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage),
+        bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns),
+        bus.consumer(Addresses.BUDGET_HEALTH, this::health));
+    Future<Void> registered = Future.all(consumers.stream()
+        .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,
     // and until then paid calls fail closed.
-    return consumers.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->
+    return registered.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->
         timer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> maintain()));
   }
 
+  /**
+   * Hands over before closing the store: the consumers go first (other budget nodes take new
+   * messages), then the Redis operations in flight finish, so that no reservation, settlement
+   * or release a router is waiting for is cut off (a cut one would hold its budget until the
+   * reaper's deadline).
+   */
   @Override
   public Future<?> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    alerts.close();
-    return Future.join(store.close(), pingClient.close());
+    Promise<Void> idle = Promise.promise();
+    Future.join(consumers.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister)
+        .toList()).onComplete(ar -> {
+          drained = idle;
+          if (inFlight == 0) {
+            idle.tryComplete();
+          }
+        });
+    long bound = vertx.setTimer(STOP_WAIT_MS, id -> idle.tryComplete());
+    return idle.future().compose(v -> {
+      vertx.cancelTimer(bound);
+      alerts.close();
+      return Future.join(store.close(), pingClient.close());
+    });
+  }
+
+  /** Longest a stop waits for Redis operations in flight (each is bounded far below it). */
+  static final long STOP_WAIT_MS = 5_000;
+  private List<io.vertx.core.eventbus.MessageConsumer<?>> consumers = List.of();
+  private int inFlight;
+  private Promise<Void> drained;
+
+  /** Counts a reservation, settlement or release until its answer has been sent. */
+  private <T> Future<T> tracked(Future<T> op) {
+    inFlight++;
+    return op.onComplete(ar -> {
+      if (--inFlight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+    });
   }
 
   private Future<Void> startStore() {
@@ -173,7 +209,7 @@ public final class BudgetVerticle extends VerticleBase {
       store.rememberRuleCap(r.rule(), r.ruleMaxPerDay()).onFailure(t -> LOG.log(Level.DEBUG,
           "rule cap {0} not remembered: {1}", r.rule(), t.getMessage()));
     }
-    store.reserve(reservation).onComplete(ar -> {
+    tracked(store.reserve(reservation).onComplete(ar -> {
       ReserveResult res = ar.succeeded() ? ar.result() : ReserveResult.of(ReserveResult.Status.UNAVAILABLE);
       switch (res.status()) {
         case ADMITTED -> {
@@ -201,7 +237,7 @@ public final class BudgetVerticle extends VerticleBase {
         default -> msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
             "budget store unavailable"));
       }
-    });
+    }));
   }
 
   private BudgetReserveResult refusal(BudgetReserveResult.Status status, String detail) {
@@ -249,7 +285,7 @@ public final class BudgetVerticle extends VerticleBase {
             }
           });
     }
-    done.onComplete(ar -> {
+    tracked(done.onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());
@@ -258,15 +294,15 @@ public final class BudgetVerticle extends VerticleBase {
       SettleResult r = ar.result();
       alerts.crossed(r.alerts());
       msg.reply(new BudgetSettleResult(r.chargedMicros(), r.reservedMicros(), r.repeat()));
-    });
+    }));
   }
 
   private void record(Message<BudgetUsageRecord> msg) {
     BudgetUsageRecord u = msg.body();
-    store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
+    tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
         u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason()))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
-            t.getMessage()));
+            t.getMessage())));
   }
 
   // --- reports --------------------------------------------------------------------------------

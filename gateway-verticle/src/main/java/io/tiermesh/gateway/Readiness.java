@@ -79,7 +79,10 @@ public final class Readiness {
         ? "no provider instance with a closed or half-open breaker announced itself"
         : "serviceable tiers " + serviceable + (paid && !budgetUp
             ? " (paid tiers fail closed while the budget store is unreachable)" : "")));
-    boolean degraded = !budgetUp || policy != null && !policy.ready();
+    // Without a paid provider in sight, a mesh without a budget role loses nothing by it.
+    boolean paidKnown = providers.stream().anyMatch(p -> p.tier() > 1);
+    boolean budgetLost = paidKnown ? !budgetUp : budget != null && !budget.ready();
+    boolean degraded = budgetLost || policy != null && !policy.ready();
     boolean ready = !draining && !starting && (!gateway || canServe);
     String status = draining ? "draining" : starting ? "starting" : !ready ? "not ready"
         : degraded ? "degraded" : "ready";

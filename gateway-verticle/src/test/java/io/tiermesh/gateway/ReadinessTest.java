@@ -67,6 +67,17 @@ class ReadinessTest {
   }
 
   @Test
+  void aLocalOnlyMeshWithoutABudgetRoleIsNotDegraded() {
+    Readiness.Verdict v = Readiness.judge(true, false, false, ROUTER, null, null,
+        List.of(provider("local", 1, "CLOSED")));
+    assertTrue(v.ready());
+    assertFalse(v.degraded());
+    assertTrue(Readiness.judge(true, false, false, ROUTER, null, null,
+        List.of(provider("local", 1, "CLOSED"), provider("hosted", 2, "CLOSED"))).degraded(),
+        "a paid provider without a budget role is served by nothing");
+  }
+
+  @Test
   void aNodeStillDeployingItsRolesIsNotReady() {
     Readiness.Verdict v = Readiness.judge(false, true, false, ROUTER, BUDGET_UP, null,
         List.of());

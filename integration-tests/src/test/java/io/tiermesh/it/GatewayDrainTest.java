@@ -50,10 +50,13 @@ class GatewayDrainTest {
 
   private Path config(String name, String roles, int clusterPort, int[] members, int httpPort,
       int managementPort) throws Exception {
+    StringBuilder m = new StringBuilder();
+    for (int p : members) {
+      m.append(m.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
+    }
     String yaml = """
         roles: [%s]
-        cluster: {name: %s, host: 127.0.0.1, port: %d,
-                  members: ["127.0.0.1:%d", "127.0.0.1:%d"]}
+        cluster: {name: %s, host: 127.0.0.1, port: %d, members: [%s]}
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: IT_KEY, requestTimeoutMs: 60000}
         management: {host: 127.0.0.1, port: %d}
         redis: {url: "%s"}
@@ -69,7 +72,7 @@ class GatewayDrainTest {
             - {scope: global, window: day, usd: "10.00"}
           prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00"}}
-        """.formatted(roles, rig.clusterName, clusterPort, members[0], members[1], httpPort,
+        """.formatted(roles, rig.clusterName, clusterPort, m, httpPort,
         managementPort, rig.redis.url(), DRAIN_MS, NOT_READY_DELAY_MS, rig.sim.port(),
         rig.sim.port());
     Path file = dir.resolve(name + ".yaml");
@@ -163,5 +166,67 @@ class GatewayDrainTest {
     System.out.printf("gateway drain: %d/%d streams whole, %d still running after the %d ms "
         + "not-ready delay, node exited %d ms after SIGTERM, 0 reservations open%n", whole,
         STREAMS, stillRunning, NOT_READY_DELAY_MS, exitedAfter);
+  }
+
+  /**
+   * SIGTERM to one of two router + budget nodes while it holds paid requests (the gateway
+   * spreads requests over both routers): each finishes with its answer, every reservation is
+   * settled (none left for the reaper), and the other node serves what comes next.
+   */
+  @Test
+  void aDrainingRouterAndBudgetNodeFinishesItsRequestsAndLeaksNoReservation() throws Exception {
+    rig = new BudgetRig(dir);
+    int[] cluster = {NodeProcess.freePort(), NodeProcess.freePort(), NodeProcess.freePort()};
+    int frontHttp = NodeProcess.freePort();
+    NodeProcess front = rig.start("front", config("front",
+        "gateway, \"provider:local\", \"provider:hosted\"", cluster[0], cluster, frontHttp,
+        NodeProcess.freePort()));
+    int leavingManagement = NodeProcess.freePort();
+    NodeProcess leaving = rig.start("leaving", config("leaving", "router, budget", cluster[1],
+        cluster, NodeProcess.freePort(), leavingManagement));
+    NodeProcess staying = rig.start("staying", config("staying", "router, budget", cluster[2],
+        cluster, NodeProcess.freePort(), NodeProcess.freePort()));
+    front.awaitReady(90);
+    leaving.awaitReady(90);
+    staying.awaitReady(90);
+    rig.awaitReady(frontHttp, 60);
+
+    int held = 8;
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < held; i++) {
+      calls.add(rig.paid(frontHttp, "hold " + i + " [sim latency=4000]", 50));
+    }
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (rig.sim.log().entries().stream().filter(e -> "POST".equals(e.method())).count()
+        < held) {
+      assertTrue(System.currentTimeMillis() < deadline, "the calls never reached the backend");
+      Thread.sleep(10);
+    }
+    long t0 = System.currentTimeMillis();
+    leaving.terminate();
+    HttpResponse<String> draining;
+    do {
+      draining = get(leavingManagement, "/health/ready");
+    } while (draining.statusCode() == 200 && System.currentTimeMillis() - t0 < 1_500);
+    assertEquals(503, draining.statusCode(), draining.body());
+
+    for (CompletableFuture<HttpResponse<String>> f : calls) {
+      HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("2", r.headers().firstValue("X-TierMesh-Tier").orElse(null), r.body());
+    }
+    assertEquals(143, leaving.awaitExit(DRAIN_MS / 1000 + 15), leaving.completeOutput());
+    long exitedAfter = System.currentTimeMillis() - t0;
+    assertEquals(0, rig.openReservations(), "a reservation was left for the reaper");
+    assertEquals(held, rig.ledger()[1], "every call was charged once");
+    // What comes next is routed and budgeted by the node that stayed.
+    HttpResponse<String> after = rig.paid(frontHttp, "after the drain", 50).get(60,
+        TimeUnit.SECONDS);
+    assertEquals(200, after.statusCode(), after.body());
+    assertEquals("2", after.headers().firstValue("X-TierMesh-Tier").orElse(null));
+    assertEquals(0, rig.openReservations());
+    assertEquals(held + 1, rig.ledger()[1]);
+    System.out.printf("router+budget drain: %d/%d held paid calls answered, node exited %d ms "
+        + "after SIGTERM, 0 reservations open%n", held, held, exitedAfter);
   }
 }
