@@ -45,6 +45,12 @@ public final class Addresses {
   /** Published {@link ProviderStatus} whenever a provider instance changes state. */
   public static final String PROVIDER_STATUS = PREFIX + "provider.status";
   /**
+   * Published (any body) by a view of the providers that has just started, a gateway's or a
+   * management port's: every provider instance announces its {@link ProviderStatus} at once
+   * instead of at its next periodic announcement, so a new gateway is ready in milliseconds.
+   */
+  public static final String PROVIDER_STATUS_SOLICIT = PREFIX + "provider.status.solicit";
+  /**
    * {@link OrphanedOutcome} → any reply: served by every gateway instance; the router sends here
    * the outcome of an idempotent request whose own gateway left the cluster.
    */

@@ -107,7 +107,9 @@ final class ProviderAdminRoutes {
       gauge(s);
       seen.merge(s.providerId() + "@" + s.instanceId(), s,
           (old, neu) -> neu.timeMillis() >= old.timeMillis() ? neu : old);
-    }).completion();
+    }).completion().onSuccess(v ->
+        // Instances that announced before this view existed announce again now.
+        vertx.eventBus().publish(Addresses.PROVIDER_STATUS_SOLICIT, "announce"));
   }
 
   /** Announcements of the last {@link #STALE_MS}; on the owning verticle's event loop. */

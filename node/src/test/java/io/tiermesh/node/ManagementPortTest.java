@@ -91,4 +91,40 @@ class ManagementPortTest {
         "a node without a gateway exports the provider gauges itself");
     assertEquals(404, get("/v1/models", null).statusCode(), "no client API here");
   }
+
+  /**
+   * A view of the providers that starts after they announced themselves (a gateway joining a
+   * running mesh) asks them to announce again: it knows them at once, not at their next
+   * periodic announcement (every 5 s; the health probe, which also announces, is slowed here).
+   */
+  @Test
+  void aLateViewHearsTheProvidersAtOnce() throws Exception {
+    UpstreamSimulator local = UpstreamSimulator.start(simVertx, SimulatorOptions.defaults()
+        .withName("local").withPort(0)).await(10, TimeUnit.SECONDS);
+    MeshConfig config = ConfigLoader.parse("""
+        roles: ["provider:local"]
+        cluster: {enabled: false}
+        drainMs: 1000
+        providers:
+          - {id: local, kind: ollama, tier: 1, baseUrl: "http://127.0.0.1:%d",
+             models: ["llama3.1:8b"], probe: {intervalMs: 600000}}
+        """.formatted(local.port()), "management test", v -> null);
+    node = Node.start(config, new Secrets(Map.of()));
+    // Past the announcements made at start (the initial one and the first probe's).
+    Thread.sleep(1_000);
+    io.tiermesh.gateway.ManagementVerticle late = new io.tiermesh.gateway.ManagementVerticle(
+        "127.0.0.1", 0, node.meshNode(), false, new io.tiermesh.gateway.DrainState(), ADMIN,
+        "TM_ADMIN", null, null, false);
+    node.vertx().deployVerticle(late).await(10, TimeUnit.SECONDS);
+    long started = System.currentTimeMillis();
+    JsonArray providers = new JsonArray();
+    while (providers.isEmpty() && System.currentTimeMillis() - started < 1_000) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + late.actualPort() + "/admin/providers")).header("Authorization", "Bearer " + ADMIN)
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      providers = new JsonObject(r.body()).getJsonArray("providers");
+    }
+    assertEquals(1, providers.size(), "the provider was not heard within 1 s");
+  }
 }

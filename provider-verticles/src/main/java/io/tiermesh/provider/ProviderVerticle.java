@@ -122,8 +122,15 @@ public final class ProviderVerticle extends VerticleBase {
     consumer = vertx.eventBus().consumer(Addresses.providerChat(config.id()), this::onCall);
     embedConsumer = vertx.eventBus().consumer(Addresses.providerEmbed(config.id()),
         this::onEmbed);
+    // A gateway or management port that starts asks for every instance's state at once.
+    MessageConsumer<Object> solicit = vertx.eventBus().consumer(
+        Addresses.PROVIDER_STATUS_SOLICIT, m -> {
+          if (!draining) {
+            publishStatus();
+          }
+        });
     return Future.all(controlConsumer.completion(), consumer.completion(),
-        embedConsumer.completion()).onSuccess(v -> {
+        embedConsumer.completion(), solicit.completion()).onSuccess(v -> {
           publishStatus();
           statusTimer = vertx.setPeriodic(STATUS_INTERVAL_MS, id -> publishStatus());
           probe();
