@@ -104,7 +104,7 @@ public final class Main {
   }
 
   private static void usage(PrintStream to) {
-    to.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
+    to.println("usage: tiermesh up [--http-port N] [--cluster-port N] [--management-port N]\n"
         + "       tiermesh node --config FILE [--roles R,R...] [--cluster-host ADDR]\n"
         + "                     [--http-port N] [--management-port N]\n"
         + "       tiermesh check --config FILE [--roles R,R...]\n"
@@ -284,6 +284,9 @@ public final class Main {
     MeshConfig config = DemoMesh.config(backends, redisUrl,
         o.httpPort() == null ? 8080 : o.httpPort(),
         o.clusterPort() == null ? 5701 : o.clusterPort());
+    if (o.managementPort() != null) {
+      config = config.withManagementPort(o.managementPort());
+    }
     Node node;
     try {
       node = Node.start(config, new Secrets(env));
