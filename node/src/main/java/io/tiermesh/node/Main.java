@@ -25,7 +25,10 @@ public final class Main {
   public static void main(String[] args) {
     Logging.configure();
     int code = run(args, System.out, System.err);
-    if (code != 0) {
+    // One-shot commands end the process (a replay's clients may leave threads behind); a
+    // running simulator keeps it, and up / node return only from their shutdown hook.
+    boolean serves = args.length > 0 && List.of("up", "node", "sim").contains(args[0]);
+    if (code != 0 || !serves) {
       System.exit(code);
     }
   }
