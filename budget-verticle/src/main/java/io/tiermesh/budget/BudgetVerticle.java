@@ -1,6 +1,6 @@
 package io.tiermesh.budget;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetOverrunQuery;
 import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetReserve;
@@ -90,13 +90,13 @@ public final class BudgetVerticle extends VerticleBase {
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
     consumers = List.of(
-        bus.<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, this::reserve),
-        bus.<BudgetSettle>consumer(Addresses.BUDGET_SETTLE, this::settle),
-        bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record),
-        bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot),
-        bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage),
-        bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns),
-        bus.consumer(Addresses.BUDGET_HEALTH, this::health));
+        Endpoints.BUDGET_RESERVE.consumer(bus, this::reserve),
+        Endpoints.BUDGET_SETTLE.consumer(bus, this::settle),
+        Endpoints.BUDGET_RECORD.consumer(bus, this::record),
+        Endpoints.BUDGET_SNAPSHOT.consumer(bus, this::snapshot),
+        Endpoints.BUDGET_USAGE.consumer(bus, this::usage),
+        Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns),
+        Endpoints.BUDGET_HEALTH.consumer(bus, this::health));
     Future<Void> registered = Future.all(consumers.stream()
         .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,

@@ -1,13 +1,13 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
-import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -19,7 +19,6 @@ import io.tiermesh.gateway.access.AccessLayer;
 import io.tiermesh.gateway.access.AccessSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -57,7 +56,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
   private final RetryAfter retryAfter;
-  private String streamAddress;
+  /** Where the chunks of this instance's streaming requests arrive. */
+  private Endpoint<StreamChunk, Void> chunkInbox;
   private HttpServer server;
   private DrainState drain = new DrainState();
   private ReadinessProbe readiness;
@@ -88,7 +88,7 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
-    streamAddress = Addresses.stream(node.nodeId(), deploymentID());
+    chunkInbox = Endpoints.STREAM.of(node.nodeId() + "." + deploymentID());
     access = new AccessLayer(accessSettings, keys, metrics);
     Future<Void> accessReady = access.start(vertx);
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
@@ -165,11 +165,11 @@ public final class GatewayVerticle extends VerticleBase {
       return null;
     });
     return Future.all(accessReady, providerAdmin.start(), tokenTable)
-        .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
+        .compose(v -> chunkInbox.consumer(vertx.eventBus(), this::onChunk)
             .completion())
         // Only a gateway that can write the answer store may adopt another one's answers.
         .compose(v -> !answers.storesAnswers() ? Future.<Void>succeededFuture()
-            : vertx.eventBus().<OrphanedOutcome>consumer(Addresses.GATEWAY_ORPHANED_OUTCOME,
+            : Endpoints.GATEWAY_ORPHANED_OUTCOME.consumer(vertx.eventBus(),
                 m -> answers.adoptOrphaned(m.body()).onComplete(ar -> {
                   if (ar.succeeded()) {
                     m.reply("stored");
@@ -179,7 +179,7 @@ public final class GatewayVerticle extends VerticleBase {
                   }
                 })).completion())
         .compose(v -> vertx.eventBus().<Object>localConsumer(
-            Addresses.gatewayPolicyHealth(node.nodeId()),
+            Endpoints.GATEWAY_POLICY_HEALTH.of(node.nodeId()).address(),
             m -> access.policyReadiness(ReadinessProbe.TIMEOUT_MS)
                 .onComplete(ar -> m.reply(ar.result()))).completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
@@ -385,7 +385,7 @@ public final class GatewayVerticle extends VerticleBase {
     boolean stream = parsed.chat().stream();
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
-        stream ? streamAddress : null, deadline, principal.policy())
+        stream ? chunkInbox.address() : null, deadline, principal.policy())
         .from(node.nodeId(), ticket.claim());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
@@ -403,8 +403,7 @@ public final class GatewayVerticle extends VerticleBase {
       StreamFlow.cancelWhenClientLeaves(vertx.eventBus(), requestId, resp);
     }
     StreamRelay streamRelay = relay;
-    vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,
-            new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000))
+    Endpoints.ROUTER_ROUTE.request(vertx.eventBus(), route, config.requestTimeoutMs() + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {
             MeshFailure f = MeshFailure.of(ar.cause());
@@ -478,7 +477,7 @@ public final class GatewayVerticle extends VerticleBase {
   private void recordCacheHit(Answer hit, String tenant, String requestId) {
     RouteInfo r = hit.route();
     Usage u = hit.response().usage() == null ? Usage.ZERO : hit.response().usage();
-    vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(requestId, 1, tenant,
+    Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(requestId, 1, tenant,
         r.tier(), r.providerId(), r.model(), u.promptTokens(), u.completionTokens(),
         CACHE_HIT_REASON));
   }

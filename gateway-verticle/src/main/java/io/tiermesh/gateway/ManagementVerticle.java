@@ -2,7 +2,7 @@ package io.tiermesh.gateway;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
@@ -133,8 +133,8 @@ public final class ManagementVerticle extends VerticleBase {
     if (!gateway) {
       return Future.succeededFuture(null);
     }
-    return vertx.eventBus().<HealthReport>request(Addresses.gatewayPolicyHealth(node.nodeId()),
-            "probe", new DeliveryOptions().setSendTimeout(ReadinessProbe.TIMEOUT_MS * 2)
+    return Endpoints.GATEWAY_POLICY_HEALTH.of(node.nodeId()).request(vertx.eventBus(), "probe",
+            new DeliveryOptions().setSendTimeout(ReadinessProbe.TIMEOUT_MS * 2)
                 .setLocalOnly(true))
         .map(Message::body);
   }

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.ProviderStatus;
 import io.vertx.core.Future;
@@ -40,16 +41,17 @@ public final class ReadinessProbe {
 
   public Future<Readiness.Verdict> check() {
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(TIMEOUT_MS);
-    Future<HealthReport> router = ask(Addresses.ROUTER_HEALTH, opts);
-    Future<HealthReport> budget = ask(Addresses.BUDGET_HEALTH, opts);
+    Future<HealthReport> router = ask(Endpoints.ROUTER_HEALTH, opts);
+    Future<HealthReport> budget = ask(Endpoints.BUDGET_HEALTH, opts);
     Future<HealthReport> store = policy.get().otherwise((HealthReport) null);
     return Future.join(router, budget, store).transform(ar -> Future.succeededFuture(
         Readiness.judge(gateway, drain.starting(), drain.draining(), router.result(), budget.result(),
             store.result(), providers.get())));
   }
 
-  private Future<HealthReport> ask(String address, DeliveryOptions opts) {
-    return vertx.eventBus().<HealthReport>request(address, "probe", opts).map(Message::body)
+  private Future<HealthReport> ask(Endpoint<Object, HealthReport> health,
+      DeliveryOptions opts) {
+    return health.request(vertx.eventBus(), "probe", opts).map(Message::body)
         .otherwise((HealthReport) null);
   }
 }
