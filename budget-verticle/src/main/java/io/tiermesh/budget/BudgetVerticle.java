@@ -17,6 +17,7 @@ import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.UsageQuery;
 import io.tiermesh.contracts.UsageReport;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.redis.client.Redis;
@@ -89,27 +90,63 @@ public final class BudgetVerticle extends VerticleBase {
         .setConnectionString(settings.redisUrl()).setMaxPoolSize(2).setMaxPoolWaiting(64));
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
-    Future<Void> consumers = Future.all(List.of(
-        Endpoints.BUDGET_RESERVE.consumer(bus, this::reserve).completion(),
-        Endpoints.BUDGET_SETTLE.consumer(bus, this::settle).completion(),
-        Endpoints.BUDGET_RECORD.consumer(bus, this::record).completion(),
-        Endpoints.BUDGET_SNAPSHOT.consumer(bus, this::snapshot).completion(),
-        Endpoints.BUDGET_USAGE.consumer(bus, this::usage).completion(),
-        Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns).completion(),
-        Endpoints.BUDGET_HEALTH.consumer(bus, this::health).completion())).mapEmpty();
+    consumers = List.of(
+        Endpoints.BUDGET_RESERVE.consumer(bus, this::reserve),
+        Endpoints.BUDGET_SETTLE.consumer(bus, this::settle),
+        Endpoints.BUDGET_RECORD.consumer(bus, this::record),
+        Endpoints.BUDGET_SNAPSHOT.consumer(bus, this::snapshot),
+        Endpoints.BUDGET_USAGE.consumer(bus, this::usage),
+        Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns),
+        Endpoints.BUDGET_HEALTH.consumer(bus, this::health));
+    Future<Void> registered = Future.all(consumers.stream()
+        .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,
     // and until then paid calls fail closed.
-    return consumers.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->
+    return registered.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->
         timer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> maintain()));
   }
 
+  /**
+   * Hands over before closing the store: the consumers go first (other budget nodes take new
+   * messages), then the Redis operations in flight finish, so that no reservation, settlement
+   * or release a router is waiting for is cut off (a cut one would hold its budget until the
+   * reaper's deadline).
+   */
   @Override
   public Future<?> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    alerts.close();
-    return Future.join(store.close(), pingClient.close());
+    Promise<Void> idle = Promise.promise();
+    Future.join(consumers.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister)
+        .toList()).onComplete(ar -> {
+          drained = idle;
+          if (inFlight == 0) {
+            idle.tryComplete();
+          }
+        });
+    long bound = vertx.setTimer(STOP_WAIT_MS, id -> idle.tryComplete());
+    return idle.future().compose(v -> {
+      vertx.cancelTimer(bound);
+      alerts.close();
+      return Future.join(store.close(), pingClient.close());
+    });
+  }
+
+  /** Longest a stop waits for Redis operations in flight (each is bounded far below it). */
+  static final long STOP_WAIT_MS = 5_000;
+  private List<io.vertx.core.eventbus.MessageConsumer<?>> consumers = List.of();
+  private int inFlight;
+  private Promise<Void> drained;
+
+  /** Counts a reservation, settlement or release until its answer has been sent. */
+  private <T> Future<T> tracked(Future<T> op) {
+    inFlight++;
+    return op.onComplete(ar -> {
+      if (--inFlight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+    });
   }
 
   private Future<Void> startStore() {
@@ -174,7 +211,7 @@ public final class BudgetVerticle extends VerticleBase {
           "rule cap {0} not remembered: {1}", r.rule(), t.getMessage()));
     }
     int fullCap = cap;
-    store.reserve(reservation).compose(res -> {
+    tracked(store.reserve(reservation).compose(res -> {
       // Near a spend limit, a smaller output cap that the room left pays for (agents ask for
       // far more than they use): a second all-or-nothing reservation, so the cap still holds.
       Optional<ReserveResult.Exhausted> ex = res.exhausted();
@@ -224,7 +261,7 @@ public final class BudgetVerticle extends VerticleBase {
         default -> msg.reply(refusal(BudgetReserveResult.Status.UNAVAILABLE,
             "budget store unavailable"));
       }
-    });
+    }));
   }
 
   /** A reservation's answer with what was asked for in it (the full or the fitted cap). */
@@ -275,7 +312,7 @@ public final class BudgetVerticle extends VerticleBase {
             }
           });
     }
-    done.onComplete(ar -> {
+    tracked(done.onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());
@@ -284,15 +321,15 @@ public final class BudgetVerticle extends VerticleBase {
       SettleResult r = ar.result();
       alerts.crossed(r.alerts());
       msg.reply(new BudgetSettleResult(r.chargedMicros(), r.reservedMicros(), r.repeat()));
-    });
+    }));
   }
 
   private void record(Message<BudgetUsageRecord> msg) {
     BudgetUsageRecord u = msg.body();
-    store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
+    tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
         u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason()))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
-            t.getMessage()));
+            t.getMessage())));
   }
 
   // --- reports --------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ public final class Endpoints {
   /** Published whenever a provider instance changes state, and every few seconds. */
   public static final Endpoint<ProviderStatus, Void> PROVIDER_STATUS = at("provider.status");
   /**
+   * Published (any body) by a view of the providers that has just started, a gateway's or a
+   * management port's: every provider instance announces its {@link ProviderStatus} at once
+   * instead of at its next periodic announcement, so a new gateway is ready in milliseconds.
+   */
+  public static final Endpoint<Object, Void> PROVIDER_STATUS_SOLICIT =
+      at("provider.status.solicit");
+  /**
    * Served by every gateway instance (any reply): the router sends here the outcome of an
    * idempotent request whose own gateway left the cluster.
    */
@@ -65,6 +72,13 @@ public final class Endpoints {
    */
   public static final Endpoint.Family<StreamChunk, Void> STREAM =
       new Endpoint.Family<>(PREFIX + "stream.", "");
+  /**
+   * Local to a node (registered with a local consumer, keyed by node id): its gateway answers
+   * the {@link HealthReport} of its key and tenant store, or null when it keeps none, for the
+   * node's management port.
+   */
+  public static final Endpoint.Family<Object, HealthReport> GATEWAY_POLICY_HEALTH =
+      new Endpoint.Family<>(PREFIX + "gateway.policy-health.", "");
   /** Provider → router instance ({@code nodeId.deploymentId}): which node took an attempt. */
   public static final Endpoint.Family<ProviderAck, Void> ACK =
       new Endpoint.Family<>(PREFIX + "ack.", "");

@@ -6,7 +6,6 @@ import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.FailureCode;
-import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.RouteInfo;
@@ -40,7 +39,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class GatewayVerticle extends VerticleBase {
 
-  private static final long HEALTH_TIMEOUT_MS = 1_000;
   /** The route reason of ledger entries for answers served from the response cache. */
   static final String CACHE_HIT_REASON = "cache-hit";
   /** Offered tools the backend never saw (they run only inside their vendor's service). */
@@ -61,6 +59,8 @@ public final class GatewayVerticle extends VerticleBase {
   /** Where the chunks of this instance's streaming requests arrive. */
   private Endpoint<StreamChunk, Void> chunkInbox;
   private HttpServer server;
+  private DrainState drain = new DrainState();
+  private ReadinessProbe readiness;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
@@ -77,6 +77,12 @@ public final class GatewayVerticle extends VerticleBase {
     this.metrics = metrics;
     this.retryAfter = RetryAfter.of(catalog);
     Dashboard.touch();
+  }
+
+  /** Shares the node's drain flag, so that readiness turns 503 as soon as draining starts. */
+  public GatewayVerticle drainState(DrainState state) {
+    this.drain = state;
+    return this;
   }
 
   @Override
@@ -119,6 +125,8 @@ public final class GatewayVerticle extends VerticleBase {
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
         config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
+    readiness = new ReadinessProbe(vertx, true, drain, providerAdmin::fresh,
+        () -> access.policyReadiness(ReadinessProbe.TIMEOUT_MS));
     router.get("/v1/models").handler(this::models);
     router.get("/v1/models/*").handler(this::model);
     router.post("/v1/*").handler(GatewayVerticle::bodyIsJson);
@@ -170,6 +178,10 @@ public final class GatewayVerticle extends VerticleBase {
                     m.fail(f.code().wireCode(), f.detail());
                   }
                 })).completion())
+        .compose(v -> vertx.eventBus().<Object>localConsumer(
+            Endpoints.GATEWAY_POLICY_HEALTH.of(node.nodeId()).address(),
+            m -> access.policyReadiness(ReadinessProbe.TIMEOUT_MS)
+                .onComplete(ar -> m.reply(ar.result()))).completion())
         .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
             .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
@@ -179,6 +191,16 @@ public final class GatewayVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /**
+   * The drain of a stopping node: stops accepting connections at once, lets every request in
+   * flight (streams included) finish, closing each connection after its last answer, and
+   * closes what is still open after {@code timeoutMs}.
+   */
+  public Future<Void> shutdown(long timeoutMs) {
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(Math.max(0, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -467,31 +489,12 @@ public final class GatewayVerticle extends VerticleBase {
     }
   }
 
+  /** 200 while this gateway can serve something; see {@link Readiness}. */
   private void ready(RoutingContext ctx) {
-    Future<HealthReport> router = probe(Endpoints.ROUTER_HEALTH, "router");
-    Future<HealthReport> budget = probe(Endpoints.BUDGET_HEALTH, "budget");
-    Future<HealthReport> policy = access.policyReadiness(HEALTH_TIMEOUT_MS);
-    Future.join(router, budget, policy).onComplete(ar -> {
-      JsonObject checks = new JsonObject();
-      boolean ready = true;
-      for (Future<HealthReport> f : List.of(router, budget, policy)) {
-        HealthReport h = f.result();
-        if (h == null) {
-          continue;
-        }
-        checks.put(h.role(), new JsonObject().put("ready", h.ready()).put("detail", h.detail()));
-        ready &= h.ready();
-      }
-      json(ctx.response(), ready ? 200 : 503, new JsonObject()
-          .put("status", ready ? "ready" : "not ready").put("node", node.nodeId())
-          .put("checks", checks));
+    readiness.check().onComplete(ar -> {
+      Readiness.Verdict v = ar.result();
+      json(ctx.response(), v.ready() ? 200 : 503, v.toJson(node.nodeId()));
     });
-  }
-
-  private Future<HealthReport> probe(Endpoint<Object, HealthReport> health, String role) {
-    return health.ask(vertx.eventBus(), "probe", HEALTH_TIMEOUT_MS)
-        .otherwise(err -> new HealthReport(role, null, false,
-            "no " + role + " answered: " + MeshFailure.of(err).code().code()));
   }
 
   /** @param attempts how many times the request was sent to a backend (retries are reported) */

@@ -107,7 +107,16 @@ final class ProviderAdminRoutes {
       gauge(s);
       seen.merge(s.providerId() + "@" + s.instanceId(), s,
           (old, neu) -> neu.timeMillis() >= old.timeMillis() ? neu : old);
-    }).completion();
+    }).completion().onSuccess(v ->
+        // Instances that announced before this view existed announce again now.
+        Endpoints.PROVIDER_STATUS_SOLICIT.publish(vertx.eventBus(), "announce"));
+  }
+
+  /** Announcements of the last {@link #STALE_MS}; on the owning verticle's event loop. */
+  java.util.Collection<ProviderStatus> fresh() {
+    long now = System.currentTimeMillis();
+    seen.values().removeIf(s -> now - s.timeMillis() > STALE_MS);
+    return List.copyOf(seen.values());
   }
 
   void mount(Router router) {

@@ -91,7 +91,10 @@ final class BudgetRig implements AutoCloseable {
     return n;
   }
 
-  /** Polls {@code /health/ready} until the gateway reports every role ready. */
+  /**
+   * Polls {@code /health/ready} until the gateway reports every role ready and nothing
+   * degraded (the budget store reached Redis).
+   */
   void awaitReady(int httpPort, long seconds) throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000;
     while (true) {
@@ -99,7 +102,7 @@ final class BudgetRig implements AutoCloseable {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
             .timeout(Duration.ofSeconds(5)).build(), LeakScan.bodies());
-        if (r.statusCode() == 200) {
+        if (r.statusCode() == 200 && r.body().contains("\"degraded\":false")) {
           return;
         }
       } catch (java.io.IOException notYet) {

@@ -359,10 +359,12 @@ class ChaosPrivacyTest {
       }
     }
     assertTrue(policyUnavailable > 0, "the cache expired and lookups failed closed");
-    RawHttp.Reply notReady = RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null);
-    assertEquals(503, notReady.status(), notReady.body());
-    assertEquals(false, new JsonObject(notReady.body()).getJsonObject("checks")
-        .getJsonObject("policy").getBoolean("ready"), notReady.body());
+    // The bootstrap key and cached callers are still served: degraded, not taken out.
+    RawHttp.Reply degraded = RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null);
+    assertEquals(200, degraded.status(), degraded.body());
+    assertEquals(true, new JsonObject(degraded.body()).getBoolean("degraded"), degraded.body());
+    assertEquals(false, new JsonObject(degraded.body()).getJsonObject("checks")
+        .getJsonObject("policy").getBoolean("ready"), degraded.body());
     gatewayRedis.passThrough();
     awaitReady(true, 30_000);
     for (String api : List.of("openai", "responses")) {
@@ -455,13 +457,16 @@ class ChaosPrivacyTest {
     return r;
   }
 
-  /** Polls /health/ready until it says {@code ready} (or, with false, just waits the time). */
+  /**
+   * Polls /health/ready until it says {@code ready} and nothing degraded (or, with false, just
+   * waits the time).
+   */
   private void awaitReady(boolean ready, long ms) throws Exception {
     long deadline = System.currentTimeMillis() + ms;
     while (System.currentTimeMillis() < deadline) {
       try {
-        int s = RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null).status();
-        if (ready && s == 200) {
+        RawHttp.Reply r = RawHttp.send("127.0.0.1", port, "GET", "/health/ready", null);
+        if (ready && r.status() == 200 && r.body().contains("\"degraded\":false")) {
           return;
         }
       } catch (java.io.IOException notYet) {

@@ -133,7 +133,10 @@ class ChaosRedisOutageTest {
     return client.send(r).await(5, TimeUnit.SECONDS);
   }
 
-  /** Until {@code /health/ready} answers 200: the budget store has reached Redis. */
+  /**
+   * Until {@code /health/ready} answers 200 and no longer degraded: the budget store has
+   * reached Redis (a gateway is ready, degraded, as soon as tier 1 serves).
+   */
   private void awaitHealthReady() throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     while (true) {
@@ -141,7 +144,7 @@ class ChaosRedisOutageTest {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/health/ready"))
             .timeout(Duration.ofSeconds(5)).build(), LeakScan.bodies());
-        if (r.statusCode() == 200) {
+        if (r.statusCode() == 200 && r.body().contains("\"degraded\":false")) {
           return;
         }
       } catch (java.io.IOException notYet) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.CapabilityOverrides;
@@ -21,17 +20,21 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * Reads a node's YAML file into {@link MeshConfig} in two phases: a strict parse (unknown keys
- * are errors: a misspelt limit must not silently become "no limit"), then validation and
- * defaults. Every error names the file and the key.
+ * Reads a node's YAML file into {@link MeshConfig}: {@code ${VAR}} interpolation, a strict
+ * reading (unknown keys are errors: a misspelt limit must not silently become "no limit"),
+ * then validation and defaults. Every error names the file, the key and, where the file has
+ * it, the line; all errors are reported at once, not only the first.
  */
 public final class ConfigLoader {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+  /**
+   * Unknown keys are found beforehand, all at once and with their lines, by
+   * {@link ConfigDocument}: the typed read only binds values.
+   */
+  private static final ObjectMapper LENIENT = new ObjectMapper(new YAMLFactory())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
       .configure(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY, false);
 
@@ -42,44 +45,145 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static MeshConfig load(Path file) {
-    String text;
+    return parse(read(file), file.toString());
+  }
+
+  /** The file's text; a missing or unreadable file is a one-line error. */
+  static String read(Path file) {
     try {
-      text = Files.readString(file);
+      return Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new ConfigException("config file " + file + " does not exist");
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
     }
-    return parse(text, file.toString());
   }
 
+  /** Reads a config, {@code ${VAR}} taken from the process environment. */
   public static MeshConfig parse(String yaml, String source) {
+    return parse(yaml, source, System::getenv);
+  }
+
+  /** @throws ConfigException listing every error found, one a line */
+  public static MeshConfig parse(String yaml, String source,
+      java.util.function.Function<String, String> env) {
+    Checked c = check(yaml, source, env);
+    if (!c.errors().isEmpty()) {
+      throw new ConfigException(String.join("\n", c.errors()));
+    }
+    return c.config();
+  }
+
+  /**
+   * The result of reading a config without starting anything.
+   *
+   * @param config the configuration, or null when there are errors
+   * @param errors every error found, each naming the file and, where it can, the line
+   */
+  public record Checked(MeshConfig config, List<String> errors) {}
+
+  /**
+   * Reads and validates a config, collecting every error instead of stopping at the first:
+   * interpolation, unknown keys (all of them, each on its own line), values of the wrong type
+   * (per top-level section and per provider) and the checks of each section.
+   */
+  public static Checked check(String yaml, String source,
+      java.util.function.Function<String, String> env) {
+    List<String> errors = new ArrayList<>();
+    Interpolation.Result interpolated = Interpolation.apply(yaml, env);
+    for (String e : interpolated.errors()) {
+      errors.add(source + " " + e);
+    }
+    ConfigDocument doc;
+    try {
+      doc = ConfigDocument.read(interpolated.text(), source, MeshConfig.class);
+    } catch (ConfigException e) {
+      errors.add(e.getMessage());
+      return new Checked(null, errors);
+    }
+    if (doc.empty()) {
+      errors.add(source + ": the file is empty");
+      return new Checked(null, errors);
+    }
+    for (String e : doc.unknownKeys()) {
+      errors.add(source + " " + e);
+    }
+    com.fasterxml.jackson.databind.JsonNode tree;
+    try {
+      tree = LENIENT.readTree(interpolated.text());
+    } catch (JsonProcessingException e) {
+      errors.add(source + where(e.getLocation()) + ": not valid YAML: "
+          + e.getOriginalMessage().split("\n")[0]);
+      return new Checked(null, errors);
+    }
+    if (!(tree instanceof com.fasterxml.jackson.databind.node.ObjectNode top)) {
+      errors.add(source + " line 1: a config file is a mapping of keys (roles:, providers:, …)");
+      return new Checked(null, errors);
+    }
+    Set<String> badProviders = new HashSet<>();
+    for (java.lang.reflect.RecordComponent rc : MeshConfig.class.getRecordComponents()) {
+      com.fasterxml.jackson.databind.JsonNode v = top.get(rc.getName());
+      if (v == null) {
+        continue;
+      }
+      if ("providers".equals(rc.getName()) && v.isArray()) {
+        com.fasterxml.jackson.databind.node.ArrayNode kept = LENIENT.createArrayNode();
+        for (int i = 0; i < v.size(); i++) {
+          if (typed(v.get(i), ProviderConfig.class, "providers[" + i + "]", source, doc,
+              errors)) {
+            kept.add(v.get(i));
+          } else if (v.get(i).hasNonNull("id")) {
+            badProviders.add(v.get(i).get("id").asText());
+          }
+        }
+        top.set("providers", kept);
+        continue;
+      }
+      if (!typed(v, LENIENT.constructType(rc.getGenericType()), rc.getName(), source, doc,
+          errors)) {
+        top.remove(rc.getName());
+      }
+    }
     MeshConfig raw;
     try {
-      raw = YAML.readValue(yaml, MeshConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      String known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
-          .collect(Collectors.joining(", "));
-      throw new ConfigException(source + where(e.getLocation()) + ": unknown key '"
-          + e.getPropertyName() + "' in " + path(e) + " (known keys: " + known + ")");
-    } catch (JsonMappingException e) {
-      throw new ConfigException(source + where(e.getLocation()) + ": bad value for "
-          + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+      raw = LENIENT.treeToValue(top, MeshConfig.class);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source + where(e.getLocation()) + ": not valid YAML: "
+      errors.add(source + ": " + e.getOriginalMessage().split("\n")[0]);
+      return new Checked(null, errors);
+    }
+    MeshConfig valid = validate(raw, source, doc, errors, badProviders);
+    return new Checked(errors.isEmpty() ? valid : null, List.copyOf(errors));
+  }
+
+  private static boolean typed(com.fasterxml.jackson.databind.JsonNode v, Object type,
+      String section, String source, ConfigDocument doc, List<String> errors) {
+    try {
+      if (type instanceof Class<?> c) {
+        LENIENT.treeToValue(v, c);
+      } else {
+        LENIENT.treeToValue(v, (com.fasterxml.jackson.databind.JavaType) type);
+      }
+      return true;
+    } catch (JsonMappingException e) {
+      String rel = relativePath(e);
+      String path = rel.isEmpty() ? section : rel.startsWith("[") ? section + rel
+          : section + "." + rel;
+      int line = doc.line(path);
+      errors.add(source + (line > 0 ? " line " + line : "") + ": bad value for '" + path + "': "
           + e.getOriginalMessage().split("\n")[0]);
+      return false;
+    } catch (JsonProcessingException e) {
+      errors.add(source + ": bad value for '" + section + "': "
+          + e.getOriginalMessage().split("\n")[0]);
+      return false;
     }
-    if (raw == null) {
-      throw new ConfigException(source + ": the file is empty");
-    }
-    return validate(raw, source);
   }
 
   private static String where(JsonLocation loc) {
     return loc == null || loc.getLineNr() < 0 ? "" : " line " + loc.getLineNr();
   }
 
-  private static String path(JsonMappingException e) {
+  private static String relativePath(JsonMappingException e) {
     StringBuilder sb = new StringBuilder();
     for (JsonMappingException.Reference ref : e.getPath()) {
       if (ref.getFieldName() != null) {
@@ -91,56 +195,157 @@ public final class ConfigLoader {
         sb.append('[').append(ref.getIndex()).append(']');
       }
     }
-    String p = sb.toString();
-    if (e instanceof UnrecognizedPropertyException u && p.endsWith(u.getPropertyName())) {
-      p = p.substring(0, Math.max(0, p.length() - u.getPropertyName().length() - 1));
-    }
-    return p.isEmpty() ? "the top level" : "'" + p + "'";
+    return sb.toString();
   }
 
+  /** Runs one check; its error, if any, is collected with the line of {@code path}. */
+  private static <T> T attempt(List<String> errors, ConfigDocument doc, String source,
+      String path, java.util.function.Supplier<T> check, T fallback) {
+    try {
+      return check.get();
+    } catch (ConfigException e) {
+      errors.add(atLine(e.getMessage(), source, doc, path));
+      return fallback;
+    }
+  }
+
+  /**
+   * Puts the line into {@code "source: message"}: the line of the key the message quotes
+   * first when it is under {@code path} (a provider's {@code 'tier'}), else of {@code path}.
+   */
+  static String atLine(String message, String source, ConfigDocument doc, String path) {
+    String prefix = source + ": ";
+    if (!message.startsWith(prefix)) {
+      return message;
+    }
+    String rest = message.substring(prefix.length());
+    int line = -1;
+    java.util.regex.Matcher quoted = java.util.regex.Pattern
+        .compile("'([A-Za-z][A-Za-z0-9]*(?:\\.[A-Za-z][A-Za-z0-9]*)*)'").matcher(rest);
+    while (line < 0 && quoted.find()) {
+      String key = quoted.group(1);
+      line = doc.exactLine(path.isEmpty() ? key : path + "." + key);
+      if (line < 0 && key.contains(".")) {
+        line = doc.exactLine(key); // a full path such as 'redis.url'
+      }
+    }
+    if (line < 0) {
+      line = doc.line(path);
+    }
+    return line > 0 ? source + " line " + line + ": " + rest : message;
+  }
+
+  /** Validation for code that builds a config itself: stops at the first error. */
   static MeshConfig validate(MeshConfig c, String source) {
+    List<String> errors = new ArrayList<>();
+    MeshConfig v = validate(c, source, ConfigDocument.read("{}", source, MeshConfig.class),
+        errors, Set.of());
+    if (!errors.isEmpty()) {
+      throw new ConfigException(String.join("\n", errors));
+    }
+    return v;
+  }
+
+  private static MeshConfig validate(MeshConfig c, String source, ConfigDocument doc,
+      List<String> errors, Set<String> badProviders) {
     if (c.roles() == null || c.roles().isEmpty()) {
-      throw new ConfigException(source + ": 'roles' must list at least one role "
-          + "(gateway, router, budget, provider:<id>)");
+      errors.add(atLine(source + ": 'roles' must list at least one role "
+          + "(gateway, router, budget, provider:<id>)", source, doc, "roles"));
     }
     List<ProviderConfig> providers = new ArrayList<>();
-    Set<String> ids = new HashSet<>();
+    Set<String> ids = new HashSet<>(badProviders);
     List<ProviderConfig> rawProviders = c.providers() == null ? List.of() : c.providers();
     for (int i = 0; i < rawProviders.size(); i++) {
-      ProviderConfig p = provider(rawProviders.get(i), "providers[" + i + "]", source);
+      String at = "providers[" + i + "]";
+      ProviderConfig raw = rawProviders.get(i);
+      ProviderConfig p = attempt(errors, doc, source, at, () -> provider(raw, at, source),
+          null);
+      if (p == null) {
+        if (raw.id() != null) {
+          ids.add(raw.id());
+        }
+        continue;
+      }
       if (!ids.add(p.id())) {
-        throw new ConfigException(source + ": provider id '" + p.id() + "' is used twice");
+        errors.add(atLine(source + ": provider id '" + p.id() + "' is used twice", source, doc,
+            at + ".id"));
       }
       providers.add(p);
     }
-    for (String role : c.roles()) {
-      if (role.startsWith("provider:")) {
+    List<String> roles = c.roles() == null ? List.of() : c.roles();
+    for (int i = 0; i < roles.size(); i++) {
+      String role = roles.get(i);
+      String at = "roles[" + i + "]";
+      if (role == null) {
+        errors.add(atLine(source + ": an entry of 'roles' is empty", source, doc, at));
+      } else if (role.startsWith("provider:")) {
         String id = role.substring("provider:".length());
         if (!ids.contains(id)) {
-          throw new ConfigException(source + ": role '" + role + "' names no provider in "
-              + "'providers' (known: " + ids.stream().sorted().toList() + ")");
+          errors.add(atLine(source + ": role '" + role + "' names no provider in "
+              + "'providers' (known: " + ids.stream().sorted().toList() + ")", source, doc, at));
         }
       } else if (!List.of("gateway", "router", "budget").contains(role)) {
-        throw new ConfigException(source + ": unknown role '" + role
-            + "' (roles: gateway, router, budget, provider:<id>)");
+        errors.add(atLine(source + ": unknown role '" + role
+            + "' (roles: gateway, router, budget, provider:<id>)", source, doc, at));
       }
     }
-    MeshConfig.ClusterConfig cl = cluster(c.cluster(), source);
-    GatewayConfig g = gateway(c.gateway(), source);
+    MeshConfig.ClusterConfig cl = attempt(errors, doc, source, "cluster",
+        () -> cluster(c.cluster(), source), null);
+    GatewayConfig g = attempt(errors, doc, source, "gateway", () -> gateway(c.gateway(), source),
+        null);
     String redisUrl = c.redis() == null || c.redis().url() == null
         ? "redis://127.0.0.1:6379" : c.redis().url();
     if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-      throw new ConfigException(source + ": 'redis.url' must start with redis:// or rediss://");
+      errors.add(atLine(source + ": 'redis.url' must start with redis:// or rediss://", source,
+          doc, "redis.url"));
     }
     long ack = c.router() == null || c.router().ackTimeoutMs() <= 0
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
-    if (c.roles().contains("budget") || c.budget() != null) {
-      BudgetConfigs.settings(c.budget(), providers, redisUrl, source); // fails on a bad section
+    if (roles.contains("budget") || c.budget() != null) {
+      attempt(errors, doc, source, "budget", () -> BudgetConfigs.settings(c.budget(), providers,
+          redisUrl, source), null); // fails on a bad section
     }
-    return new MeshConfig(List.copyOf(c.roles()), cl, g, new MeshConfig.RedisConfig(redisUrl),
-        new MeshConfig.RouterConfig(ack, rulesFile(c.router(), source)), List.copyOf(providers),
-        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(),
-        access(c.access(), source), eventLoops(c.eventLoops(), source));
+    String rules = attempt(errors, doc, source, "router.rulesFile",
+        () -> rulesFile(c.router(), source), null);
+    AccessConfig access = attempt(errors, doc, source, "access", () -> access(c.access(), source),
+        null);
+    int loops = attempt(errors, doc, source, "eventLoops",
+        () -> eventLoops(c.eventLoops(), source), 0);
+    MeshConfig.ManagementConfig management = attempt(errors, doc, source, "management",
+        () -> management(c.management(), source), null);
+    MeshConfig.DrainConfig drain = attempt(errors, doc, source, "drain",
+        () -> drain(c.drain(), source), null);
+    if (!errors.isEmpty()) {
+      return null;
+    }
+    return new MeshConfig(List.copyOf(roles), cl, g, new MeshConfig.RedisConfig(redisUrl),
+        new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
+        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
+        management, drain);
+  }
+
+  private static MeshConfig.ManagementConfig management(MeshConfig.ManagementConfig m,
+      String source) {
+    if (m == null) {
+      return null;
+    }
+    if (m.port() == null) {
+      throw new ConfigException(source + ": 'management.port' is required in a 'management' "
+          + "section (0 picks a free port)");
+    }
+    checkPort(m.port(), "management.port", source);
+    return new MeshConfig.ManagementConfig(
+        m.host() == null ? MeshConfig.ManagementConfig.DEFAULT_HOST : m.host(), m.port());
+  }
+
+  private static MeshConfig.DrainConfig drain(MeshConfig.DrainConfig d, String source) {
+    if (d == null) {
+      return MeshConfig.DrainConfig.DEFAULT;
+    }
+    if (d.notReadyDelayMs() < 0) {
+      throw new ConfigException(source + ": 'drain.notReadyDelayMs' must be 0 or more");
+    }
+    return d;
   }
 
   private static int eventLoops(int n, String source) {

@@ -1,16 +1,19 @@
 package io.tiermesh.node;
 
 import io.tiermesh.simulator.UpstreamSimulator;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code tiermesh up | node --config FILE | sim …}. Errors a user can fix are one line on
- * stderr and a non-zero exit, never a stack trace.
+ * {@code tiermesh up | node --config FILE | check --config FILE | sim … | --version | --help}.
+ * Errors a user can fix are lines on stderr (one per error) and a non-zero exit, never a stack
+ * trace.
  */
 public final class Main {
 
@@ -21,42 +24,134 @@ public final class Main {
 
   public static void main(String[] args) {
     Logging.configure();
+    int code = run(args, System.out, System.err);
+    // One-shot commands end the process (a replay's clients may leave threads behind); a
+    // running simulator keeps it, and up / node return only from their shutdown hook.
+    boolean serves = args.length > 0 && List.of("up", "node", "sim").contains(args[0]);
+    if (code != 0 || !serves) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Runs one command. Commands that start something ({@code up}, {@code node}, {@code sim})
+   * return only once it stopped; {@code --help}, {@code --version} and {@code check} return at
+   * once.
+   *
+   * @return the process's exit code
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0) {
-      usage();
-      System.exit(EXIT_CONFIG);
+      usage(err);
+      return EXIT_CONFIG;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "--help", "-h", "help" -> {
+        usage(out);
+        return 0;
+      }
+      case "--version", "-V", "version" -> {
+        out.println("tiermesh " + version());
+        return 0;
+      }
+      default -> {
+        // a command follows
+      }
+    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
-      usage();
-      System.exit(0);
+      usage(out);
+      return 0;
     }
     try {
       switch (args[0]) {
         case "up" -> up(Options.parse(rest));
         case "node" -> node(Options.parse(rest));
+        case "check" -> {
+          return check(Options.parse(rest), System::getenv, out, err);
+        }
         case "sim" -> UpstreamSimulator.main(rest);
-        case "replay" -> System.exit(Replay.run(rest));
+        case "replay" -> {
+          return Replay.run(rest);
+        }
         default -> {
-          usage();
-          System.exit(EXIT_CONFIG);
+          err.println("tiermesh: unknown command '" + args[0] + "'");
+          usage(err);
+          return EXIT_CONFIG;
         }
       }
+      return 0;
     } catch (ConfigException e) {
-      System.err.println("tiermesh: " + e.getMessage());
-      System.exit(EXIT_CONFIG);
+      // Every error on its own line, each one a complete message.
+      e.getMessage().lines().forEach(l -> err.println("tiermesh: " + l));
+      return EXIT_CONFIG;
     } catch (Exception e) {
-      System.err.println("tiermesh: " + Node.rootMessage(e));
-      System.exit(EXIT_START);
+      err.println("tiermesh: " + Node.rootMessage(e));
+      return EXIT_START;
     }
   }
 
-  private static void usage() {
-    System.err.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
-        + "       tiermesh node --config FILE [--http-port N]\n"
+  /** The version the build wrote into the jar, or {@code unknown} outside a build. */
+  static String version() {
+    try (var in = Main.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String v = p.getProperty("version");
+      return v == null || v.contains("${") ? "unknown" : v;
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static void usage(PrintStream to) {
+    to.println("usage: tiermesh up [--http-port N] [--cluster-port N] [--management-port N]\n"
+        + "       tiermesh node --config FILE [--roles R,R...] [--cluster-host ADDR]\n"
+        + "                     [--http-port N] [--management-port N]\n"
+        + "       tiermesh check --config FILE [--roles R,R...]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
-        + "                        --local-sim URL...]");
+        + "                        --local-sim URL...]\n"
+        + "       tiermesh --version | --help\n"
+        + "A config may use ${VAR} and ${VAR:-default}; 'check' validates it without starting\n"
+        + "anything and prints every error with its line.");
+  }
+
+  /**
+   * {@code tiermesh check --config FILE}: reads, interpolates and validates a config, the
+   * routing rules file it names included, without starting anything or touching the network.
+   */
+  static int check(Options o, java.util.function.Function<String, String> env, PrintStream out,
+      PrintStream err) {
+    if (o.config() == null) {
+      throw new ConfigException("check needs --config FILE");
+    }
+    String source = o.config().toString();
+    ConfigLoader.Checked c = ConfigLoader.check(ConfigLoader.read(o.config()), source, env);
+    List<String> errors = new java.util.ArrayList<>(c.errors());
+    MeshConfig config = c.config();
+    if (config != null) {
+      try {
+        config = o.applyTo(config);
+        if (config.roles().contains("router")) {
+          RouterRules.check(config);
+        }
+      } catch (ConfigException e) {
+        errors.addAll(e.getMessage().lines().toList());
+      }
+    }
+    if (!errors.isEmpty()) {
+      errors.forEach(e -> err.println("tiermesh: " + e));
+      err.println("tiermesh: " + source + ": " + errors.size() + " error(s)");
+      return EXIT_CONFIG;
+    }
+    out.println(source + ": ok (roles " + config.roles() + ", " + config.providers().size()
+        + " provider(s)" + (config.management() == null ? ""
+            : ", management port " + config.management().port()) + ")");
+    return 0;
   }
 
   /** {@code --name value} pairs in order; an option without its value is a usage error. */
@@ -71,11 +166,19 @@ public final class Main {
     return pairs;
   }
 
-  record Options(Path config, Integer httpPort, Integer clusterPort) {
+  /**
+   * Command-line options. {@code --roles} and {@code --cluster-host} let one config file serve
+   * every container of a mesh: each pod names its roles and binds to its own address.
+   */
+  record Options(Path config, Integer httpPort, Integer clusterPort, List<String> roles,
+      String clusterHost, Integer managementPort) {
     static Options parse(String[] args) {
       Path config = null;
       Integer http = null;
       Integer cluster = null;
+      List<String> roles = null;
+      String clusterHost = null;
+      Integer management = null;
       for (String[] o : optionPairs(args)) {
         String a = o[0];
         String v = o[1];
@@ -83,10 +186,55 @@ public final class Main {
           case "--config" -> config = Path.of(v);
           case "--http-port" -> http = port(a, v);
           case "--cluster-port" -> cluster = port(a, v);
+          case "--management-port" -> management = port(a, v);
+          case "--roles" -> roles = roles(v);
+          case "--cluster-host" -> {
+            if (v.isBlank() || v.contains(":") && !v.contains("::") && v.chars()
+                .filter(ch -> ch == ':').count() == 1) {
+              throw new ConfigException("--cluster-host takes an address without a port, not '"
+                  + v + "'");
+            }
+            clusterHost = v.trim();
+          }
           default -> throw new ConfigException("unknown option " + a);
         }
       }
-      return new Options(config, http, cluster);
+      return new Options(config, http, cluster, roles, clusterHost, management);
+    }
+
+    private static List<String> roles(String v) {
+      List<String> out = new java.util.ArrayList<>();
+      for (String r : v.split(",")) {
+        if (!r.isBlank()) {
+          out.add(r.trim());
+        }
+      }
+      if (out.isEmpty()) {
+        throw new ConfigException("--roles needs at least one role (gateway, router, budget, "
+            + "provider:<id>), comma-separated");
+      }
+      return out;
+    }
+
+    /**
+     * The options that override the file, re-validated (a role given here must name a
+     * provider of the file like one written in it).
+     */
+    MeshConfig applyTo(MeshConfig config) {
+      MeshConfig c = config;
+      if (roles != null) {
+        c = c.withRoles(roles);
+      }
+      if (clusterHost != null) {
+        c = c.withClusterHost(clusterHost);
+      }
+      if (httpPort != null) {
+        c = c.withGatewayPort(httpPort);
+      }
+      if (managementPort != null) {
+        c = c.withManagementPort(managementPort);
+      }
+      return roles == null ? c : ConfigLoader.validate(c, "--roles");
     }
 
     private static int port(String option, String v) {
@@ -106,10 +254,7 @@ public final class Main {
     if (o.config() == null) {
       throw new ConfigException("node needs --config FILE (examples in cluster-config/)");
     }
-    MeshConfig config = ConfigLoader.load(o.config());
-    if (o.httpPort() != null) {
-      config = config.withGatewayPort(o.httpPort());
-    }
+    MeshConfig config = o.applyTo(ConfigLoader.load(o.config()));
     String redisUrl = System.getenv("REDIS_URL");
     if (redisUrl != null && !redisUrl.isBlank()) {
       config = config.withRedisUrl(redisUrl);
@@ -142,6 +287,9 @@ public final class Main {
     MeshConfig config = DemoMesh.config(backends, redisUrl,
         o.httpPort() == null ? 8080 : o.httpPort(),
         o.clusterPort() == null ? 5701 : o.clusterPort());
+    if (o.managementPort() != null) {
+      config = config.withManagementPort(o.managementPort());
+    }
     Node node;
     try {
       node = Node.start(config, new Secrets(env));

@@ -18,6 +18,8 @@ import java.util.List;
  * @param eventLoops Vert.x event-loop threads; 0 = Vert.x's default (twice the cores). Fewer
  *                   loops mean fewer thread hand-offs between the roles of one node
  * @param access    API keys, tenants, rate limits and input limits at the gateway
+ * @param management the management port (health, metrics, providers), or null for none
+ * @param drain     how a stopping node leaves (see {@link DrainConfig})
  */
 public record MeshConfig(
     List<String> roles,
@@ -29,18 +31,60 @@ public record MeshConfig(
     long drainMs,
     BudgetSection budget,
     AccessConfig access,
-    int eventLoops) {
+    int eventLoops,
+    ManagementConfig management,
+    DrainConfig drain) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics()), redis, router, providers,
-        drainMs, budget, access, eventLoops);
+        drainMs, budget, access, eventLoops, management, drain);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access, eventLoops);
+        drainMs, budget, access, eventLoops, management, drain);
+  }
+
+  /** The same file run with other roles (one config shared by every pod of a mesh). */
+  public MeshConfig withRoles(List<String> newRoles) {
+    return new MeshConfig(List.copyOf(newRoles), cluster, gateway, redis, router, providers,
+        drainMs, budget, access, eventLoops, management, drain);
+  }
+
+  /** Binds the cluster (Hazelcast and the event bus) to another address, e.g. the pod's IP. */
+  public MeshConfig withClusterHost(String host) {
+    ClusterConfig c = cluster;
+    return new MeshConfig(roles, new ClusterConfig(c.enabled(), c.name(), host, c.port(),
+        c.members(), c.heartbeatSeconds(), c.maxNoHeartbeatSeconds()), gateway, redis, router,
+        providers, drainMs, budget, access, eventLoops, management, drain);
+  }
+
+  public MeshConfig withManagementPort(int port) {
+    String host = management == null ? ManagementConfig.DEFAULT_HOST : management.host();
+    return new MeshConfig(roles, cluster, gateway, redis, router, providers, drainMs, budget,
+        access, eventLoops, new ManagementConfig(host, port), drain);
+  }
+
+  /**
+   * The management port: health probes, metrics and {@code /admin/providers} on every node,
+   * gateway or not.
+   *
+   * @param host where it listens (default: every interface, so that a kubelet reaches it)
+   * @param port its port (0: any free port)
+   */
+  public record ManagementConfig(String host, Integer port) {
+    public static final String DEFAULT_HOST = "0.0.0.0";
+  }
+
+  /**
+   * @param notReadyDelayMs after SIGTERM the node answers not-ready but keeps accepting
+   *                        connections this long, so that load balancers stop sending new
+   *                        ones first (a few seconds behind a Kubernetes Service)
+   */
+  public record DrainConfig(long notReadyDelayMs) {
+    public static final DrainConfig DEFAULT = new DrainConfig(0);
   }
 
   /**

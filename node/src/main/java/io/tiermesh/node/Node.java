@@ -13,7 +13,9 @@ import io.tiermesh.gateway.ApiKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tiermesh.gateway.GatewayMetrics;
+import io.tiermesh.gateway.DrainState;
 import io.tiermesh.gateway.GatewayVerticle;
+import io.tiermesh.gateway.ManagementVerticle;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.tiermesh.gateway.access.AccessSettings;
@@ -50,7 +52,12 @@ public final class Node {
   private final MeshNode meshNode;
   private final MeshConfig config;
   private final List<String> providerDeployments = new ArrayList<>();
+  private final List<GatewayVerticle> gateways = new ArrayList<>();
+  private final List<RouterVerticle> routers = new ArrayList<>();
+  private final DrainState drain = new DrainState();
+  private String budgetDeployment;
   private int httpPort = -1;
+  private int managementPort = -1;
   private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
@@ -74,6 +81,11 @@ public final class Node {
 
   public MeshConfig config() {
     return config;
+  }
+
+  /** The management server's actual port, or -1 when none is configured. */
+  public int managementPort() {
+    return managementPort;
   }
 
   /**
@@ -155,8 +167,13 @@ public final class Node {
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
     try {
+      // The management port first: it then hears the providers' first announcements, and
+      // answers "starting" (503) until every role runs.
+      node.drain.starting(true);
+      node.deployManagement(secrets.env(config.gateway().adminKeyEnv()), registry);
       node.deploy(resolved, new ApiKeys(clientKeys), rules, access,
           new GatewayMetrics(registry, registry::scrape));
+      node.drain.starting(false);
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
       throw e;
@@ -180,7 +197,7 @@ public final class Node {
     if (config.roles().contains("budget")) {
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
           config.redis().url(), "configuration");
-      deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
+      budgetDeployment = deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
           java.time.Clock.systemUTC(), meterRegistry), 1);
     }
     if (config.roles().contains("router")) {
@@ -189,9 +206,11 @@ public final class Node {
       RouterBudgetSignals signals = BusBudgetSignals.start(vertx, BusBudgetSignals.REFRESH_MS);
       deployRole("router", () -> {
         EnginePlanner planner = new EnginePlanner(rules, signals);
-        return new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
+        RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()),
             config.providers());
+        routers.add(r);
+        return r;
       }, 1);
     }
     for (ResolvedProvider rp : providers) {
@@ -203,7 +222,8 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), access, metrics);
+            config.providers(), access, metrics).drainState(drain);
+        gateways.add(g);
         if (first[0] == null) {
           first[0] = g;
         }
@@ -211,6 +231,28 @@ public final class Node {
       }, 1);
       httpPort = first[0].actualPort();
     }
+  }
+
+  private void deployManagement(String adminKey, PrometheusMeterRegistry registry)
+      throws Exception {
+    MeshConfig.ManagementConfig m = config.management();
+    if (m == null) {
+      return;
+    }
+    boolean gateway = config.roles().contains("gateway");
+    ManagementVerticle mv = new ManagementVerticle(m.host(), m.port(), meshNode, gateway, drain,
+        adminKey, config.gateway().adminKeyEnv(), registry, registry::scrape, !gateway);
+    try {
+      vertx.deployVerticle(mv).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      String msg = rootMessage(e);
+      if (msg.toLowerCase().contains("address already in use")) {
+        throw new ConfigException("the management port cannot listen on " + m.host() + ":"
+            + m.port() + ": the port is already in use");
+      }
+      throw new ConfigException("the management port failed to start: " + msg);
+    }
+    managementPort = mv.actualPort();
   }
 
   private String deployRole(String role, java.util.function.Supplier<io.vertx.core.Deployable> f,
@@ -228,21 +270,59 @@ public final class Node {
     }
   }
 
-  /** Drains providers, then leaves the cluster. Blocking. */
+  /**
+   * Drains every role, then leaves the cluster. Blocking (the shutdown hook's thread). In order:
+   * readiness turns 503 at once; after {@code drain.notReadyDelayMs} (load balancers notice)
+   * the gateway stops accepting connections and finishes what it serves; routers stop taking
+   * requests and finish theirs (settling every reservation they opened) while providers finish
+   * their calls; the budget role, which those settlements need, goes last. The whole drain is
+   * bounded by the delay plus {@code drainMs}.
+   */
   public void stop() {
-    try {
-      List<Future<Void>> drains = new ArrayList<>();
-      for (String id : providerDeployments) {
-        drains.add(vertx.undeploy(id));
+    drain.start();
+    long deadline = System.currentTimeMillis() + config.drain().notReadyDelayMs()
+        + config.drainMs();
+    long delay = config.drain().notReadyDelayMs();
+    if (delay > 0 && !gateways.isEmpty()) {
+      try {
+        vertx.timer(delay).await(delay + 5_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // the drain goes on
       }
-      Future.join(drains).await(config.drainMs() + 5_000, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      // still leave the cluster below
+    }
+    List<Future<?>> front = new ArrayList<>();
+    for (GatewayVerticle g : gateways) {
+      front.add(g.shutdown(remaining(deadline)));
+    }
+    awaitUntil(front, deadline);
+    List<Future<?>> middle = new ArrayList<>();
+    for (RouterVerticle r : routers) {
+      middle.add(r.drain());
+    }
+    for (String id : providerDeployments) {
+      middle.add(vertx.undeploy(id));
+    }
+    awaitUntil(middle, deadline);
+    if (budgetDeployment != null) {
+      awaitUntil(List.of(vertx.undeploy(budgetDeployment)), deadline + 5_000);
     }
     try {
       vertx.close().await(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // the process is exiting anyway
+    }
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.currentTimeMillis());
+  }
+
+  private static void awaitUntil(List<Future<?>> work, long deadline) {
+    try {
+      Future.join(new ArrayList<>(work)).await(remaining(deadline) + 1_000,
+          TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // past the deadline: what is left is cut when the node closes
     }
   }
 

@@ -21,8 +21,11 @@ final class RouterRules {
     return RulesLoader.catalog(config.providers());
   }
 
-  /** Blocking (reads the file): for the launcher's thread, before anything is deployed. */
-  static ActiveRules load(MeshConfig config) {
+  /**
+   * Reads and checks the rules against the catalog without logging. Blocking (reads the file):
+   * for the launcher's thread, before anything is deployed.
+   */
+  static ActiveRules check(MeshConfig config) {
     if (config.providers().isEmpty()) {
       throw new ConfigException("the router needs the provider catalog: list every backend "
           + "under 'providers' (a node running the router does not have to run them)");
@@ -45,9 +48,17 @@ final class RouterRules {
         rules = RulesLoader.parse(text, file, catalog(config));
       }
     } catch (RuleSetException e) {
-      throw new ConfigException("routing rules " + e.source() + " rejected: "
-          + String.join("; ", e.errors()));
+      // One line per problem: 'tiermesh check' and a refused start print them all.
+      throw new ConfigException(e.errors().stream()
+          .map(err -> "routing rules " + e.source() + " rejected: " + err)
+          .collect(java.util.stream.Collectors.joining("\n")));
     }
+    return rules;
+  }
+
+  /** Blocking (reads the file): loads the rules and logs which are in force. */
+  static ActiveRules load(MeshConfig config) {
+    ActiveRules rules = check(config);
     LOG.info("routing rules " + rules.version() + " from " + rules.source() + ": "
         + rules.engine().ruleSet().rules().size() + " rules");
     return rules;

@@ -83,6 +83,7 @@ class BudgetEndToEndTest {
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
                   requestTimeoutMs: 20000}
         redis: {url: "%s"}
+        management: {host: 127.0.0.1, port: 0}
         drainMs: 1000
         %s
         providers:
@@ -346,7 +347,18 @@ class BudgetEndToEndTest {
     assertEquals(200, down.statusCode(), down.body());
     assertEquals("1", header(down, "X-TierMesh-Tier"), "fails closed onto the local tier");
     assertTrue(tookMs < 3_000, "fell back in " + tookMs + " ms");
-    assertEquals(503, admin("/health/ready", null).statusCode());
+    // Tier 1 serves: the gateway stays in its load balancer, degraded (paid tiers fail
+    // closed), on the client port and on the management port alike.
+    for (URI ready : List.of(url("/health/ready"), management("/health/ready"))) {
+      HttpResponse<String> r = send(HttpRequest.newBuilder(ready).GET());
+      assertEquals(200, r.statusCode(), ready + " " + r.body());
+      JsonObject verdict = new JsonObject(r.body());
+      assertEquals(true, verdict.getBoolean("degraded"), r.body());
+      assertEquals("degraded", verdict.getString("status"), r.body());
+      assertEquals(false, verdict.getJsonObject("checks").getJsonObject("budget")
+          .getBoolean("ready"), r.body());
+    }
+    assertTrue(awaitMetric("tiermesh_node_degraded 1.0"), "the degraded gauge shows the loss");
     assertEquals(1, hosted.log().calls(), "no unreserved paid call");
     // The local tier never asks the budget role: it keeps its latency while Redis is down.
     long slowest = 0;
@@ -397,6 +409,27 @@ class BudgetEndToEndTest {
         "admitted against the rebuilt counter, not a fresh one");
     assertEquals(spentBefore + cost, redis.counterField(monthCounter("global"), "spent"));
     assertEquals(redis.ledgerSum(), spentBefore + cost);
-    assertEquals(200, admin("/health/ready", null).statusCode());
+    HttpResponse<String> ready = admin("/health/ready", null);
+    assertEquals(200, ready.statusCode());
+    assertEquals(false, new JsonObject(ready.body()).getBoolean("degraded"), ready.body());
+    assertTrue(awaitMetric("tiermesh_node_degraded 0.0"), "the degraded gauge clears");
+  }
+
+  private URI management(String path) {
+    return URI.create("http://127.0.0.1:" + node.managementPort() + path);
+  }
+
+  /** The gauges refresh every 2 s between probes: polls the management port's /metrics. */
+  private boolean awaitMetric(String line) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> m = send(HttpRequest.newBuilder(management("/metrics")).GET());
+      assertEquals(200, m.statusCode());
+      if (m.body().lines().anyMatch(l -> l.equals(line))) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
   }
 }

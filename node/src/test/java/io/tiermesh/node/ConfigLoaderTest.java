@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -105,10 +106,99 @@ class ConfigLoaderTest {
       "zero context|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {maxContextTokens: 0}|provider 'a': capabilities.maxContextTokens must be at least 1",
       "nested models|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {models: {m: {models: {}}}}|capabilities.models.m.models: models are given once",
   })
-  void badConfigIsOneClearLine(String name, String yaml, String expected) {
+  void badConfigIsClearLinesNamingTheFile(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.parse(yaml.replace("\\n", "\n"), "t.yaml"));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
-    assertEquals(-1, e.getMessage().indexOf('\n'), "one line: " + e.getMessage());
+    // Every error found, one a line, each naming the file.
+    assertTrue(e.getMessage().lines().allMatch(l -> l.startsWith("t.yaml")), e.getMessage());
+  }
+
+  @Test
+  void everyErrorIsReportedWithItsOwnLine() {
+    String yaml = """
+        roles: [router, gatekeeper]
+        rutes:
+          a: 1
+        gateway:
+          prot: 1
+          port: eighty
+        providers:
+          - id: a
+            kind: openai
+            tier: 4
+            baseUrl: http://x
+            models: [m]
+          - id: b
+            kind: bedrock
+            tier: 2
+            baseUrl: http://y
+            models: [m]
+        eventLoops: 999
+        """;
+    ConfigLoader.Checked c = ConfigLoader.check(yaml, "t.yaml", name -> null);
+    assertEquals(null, c.config());
+    String all = String.join("\n", c.errors());
+    // A top-level unknown key followed by a mapping is placed on its own line, not the next.
+    assertTrue(all.contains("t.yaml line 2: unknown key 'rutes' in the top level"), all);
+    assertTrue(all.contains("t.yaml line 5: unknown key 'prot' in 'gateway'"), all);
+    assertTrue(all.contains("t.yaml line 6: bad value for 'gateway.port'"), all);
+    assertTrue(all.contains("t.yaml line 10: provider 'a': 'tier' must be 1"), all);
+    assertTrue(all.contains("t.yaml line 14: provider 'b': 'kind' must be one of"), all);
+    assertTrue(all.contains("t.yaml line 1: unknown role 'gatekeeper'"), all);
+    assertTrue(all.contains("t.yaml line 18: 'eventLoops' must be from 0"), all);
+    assertEquals(7, c.errors().size(), all);
+  }
+
+  @Test
+  void environmentVariablesAreInterpolatedWithDefaults() {
+    java.util.Map<String, String> env = java.util.Map.of("TM_REDIS", "redis://10.0.0.7:6379",
+        "TM_HOST", "10.1.2.3");
+    MeshConfig c = ConfigLoader.parse("""
+        # ${NOT_SET} in a comment is no reference
+        roles: [router]
+        redis: {url: "${TM_REDIS}"}
+        cluster: {host: "${TM_HOST}", port: ${TM_CLUSTER_PORT:-5801}, name: "a$${b}"}
+        """, "t.yaml", env::get);
+    assertEquals("redis://10.0.0.7:6379", c.redis().url());
+    assertEquals("10.1.2.3", c.cluster().host());
+    assertEquals(5801, c.cluster().port());
+    assertEquals("a${b}", c.cluster().name());
+  }
+
+  @Test
+  void anUnsetVariableWithoutDefaultIsAnErrorNamingItAndItsLine() {
+    ConfigLoader.Checked c = ConfigLoader.check("""
+        roles: [router]
+        redis: {url: "${TM_MISSING_REDIS}"}
+        gateway: {port: ${TM_MISSING_PORT}, host: "${TM_BAD"}
+        """, "t.yaml", name -> null);
+    String all = String.join("\n", c.errors());
+    assertTrue(all.contains("t.yaml line 2: environment variable TM_MISSING_REDIS is not set"),
+        all);
+    assertTrue(all.contains("t.yaml line 3: environment variable TM_MISSING_PORT is not set"),
+        all);
+    assertTrue(all.contains("t.yaml line 3: '${' without a valid ${NAME}"), all);
+  }
+
+  @Test
+  void managementPortAndDrainDelay() {
+    MeshConfig c = ConfigLoader.parse("""
+        roles: [router]
+        management: {port: 9090}
+        drain: {notReadyDelayMs: 5000}
+        drainMs: 20000
+        """, "t.yaml", name -> null);
+    assertEquals(9090, c.management().port());
+    assertEquals("0.0.0.0", c.management().host());
+    assertEquals(5000, c.drain().notReadyDelayMs());
+    assertEquals(20000, c.drainMs());
+    MeshConfig none = ConfigLoader.parse("roles: [router]\n", "t.yaml", name -> null);
+    assertEquals(null, none.management());
+    assertEquals(0, none.drain().notReadyDelayMs());
+    ConfigLoader.Checked bad = ConfigLoader.check("roles: [router]\nmanagement: {port: 70000}\n"
+        + "drain: {notReadyDelayMs: -1}\n", "t.yaml", name -> null);
+    assertEquals(List.of("t.yaml line 2: 'management.port' must be a port from 0 to 65535",
+        "t.yaml line 3: 'drain.notReadyDelayMs' must be 0 or more"), bad.errors());
   }
 }

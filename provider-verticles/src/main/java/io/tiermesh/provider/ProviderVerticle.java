@@ -132,8 +132,15 @@ public final class ProviderVerticle extends VerticleBase {
         m -> serve(m, chat));
     embedConsumer = Endpoints.PROVIDER_EMBED.of(config.id()).consumer(vertx.eventBus(),
         m -> serve(m, embed));
+    // A gateway or management port that starts asks for every instance's state at once.
+    MessageConsumer<Object> solicit = Endpoints.PROVIDER_STATUS_SOLICIT.consumer(
+        vertx.eventBus(), m -> {
+          if (!draining) {
+            publishStatus();
+          }
+        });
     return Future.all(controlConsumer.completion(), consumer.completion(),
-        embedConsumer.completion()).onSuccess(v -> {
+        embedConsumer.completion(), solicit.completion()).onSuccess(v -> {
           publishStatus();
           statusTimer = vertx.setPeriodic(STATUS_INTERVAL_MS, id -> publishStatus());
           probe();

@@ -127,7 +127,8 @@ public final class RouterVerticle extends VerticleBase {
         // Clustered, not local: acks come from provider nodes in other JVMs, and a router that
         // never hears one takes a slow call's node for lost and runs the call again.
         ack.consumer(vertx.eventBus(), m -> onAck(m.body())).completion(),
-        Endpoints.ROUTER_ROUTE.consumer(vertx.eventBus(), this::onRoute).completion(),
+        (routeConsumer = Endpoints.ROUTER_ROUTE.consumer(vertx.eventBus(), this::onRoute))
+            .completion(),
         Endpoints.ROUTER_EXPLAIN.consumer(vertx.eventBus(), this::onExplain).completion(),
         reloader == null ? Future.<Void>succeededFuture() : reloader.start(vertx, node.nodeId()),
         Endpoints.PROVIDER_STATUS.consumer(vertx.eventBus(),
@@ -135,7 +136,40 @@ public final class RouterVerticle extends VerticleBase {
                 m.body())).completion(),
         Endpoints.ROUTER_HEALTH.consumer(vertx.eventBus(), m -> m.reply(health()))
             .completion(),
-        Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed).completion()));
+        (embedConsumer = Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed))
+            .completion()));
+  }
+
+  /**
+   * The drain of a stopping node: takes no new requests (other routers of the mesh get them)
+   * and completes once every request this router holds has its answer, so that every budget
+   * reservation it opened is settled or released rather than left to the reaper. Thread-safe.
+   */
+  public Future<Void> drain() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> Future.join(routeConsumer.unregister(), embedConsumer.unregister())
+        .onComplete(ar -> {
+          drained = done;
+          if (inFlight == 0) {
+            done.tryComplete();
+          }
+        }));
+    return done.future();
+  }
+
+  /** Chat and embedding requests this router holds until their answer is sent; event loop. */
+  private int inFlight;
+  private Promise<Void> drained;
+  private io.vertx.core.eventbus.MessageConsumer<RouteRequest> routeConsumer;
+  private io.vertx.core.eventbus.MessageConsumer<EmbedRequest> embedConsumer;
+
+  private <T> Future<T> counted(Future<T> work) {
+    inFlight++;
+    return work.onComplete(ar -> {
+      if (--inFlight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+    });
   }
 
   /** Ready once at least one provider instance announced itself recently. */
@@ -201,7 +235,8 @@ public final class RouterVerticle extends VerticleBase {
       return;
     }
     ChatWalk walk = new ChatWalk(req, plan);
-    walk.next().onComplete(ar -> {
+    // Counted until the answer is sent: a drain waits for it.
+    counted(walk.next().onComplete(ar -> {
       RouteOutcome outcome = walk.tab.stamp(ar.result());
       RouteOutcome replied = outcome.ok() ? outcome : outcome.withReason(plan.reason());
       msg.reply(replied);
@@ -210,7 +245,7 @@ public final class RouterVerticle extends VerticleBase {
       if (plan.shadow() != null && outcome.ok()) {
         shadow.mirror(req, plan.shadow(), plan.localOnly());
       }
-    });
+    }));
   }
 
   /**
@@ -229,8 +264,8 @@ public final class RouterVerticle extends VerticleBase {
           plan.refusal()));
       return;
     }
-    new EmbedWalk(req, plan, budget.open(asRoute)).next()
-        .onComplete(ar -> msg.reply(ar.result()));
+    counted(new EmbedWalk(req, plan, budget.open(asRoute)).next()
+        .onComplete(ar -> msg.reply(ar.result())));
   }
 
   /**
