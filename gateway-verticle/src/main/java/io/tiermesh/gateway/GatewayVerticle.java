@@ -91,6 +91,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
         accessSettings.config().bodyTimeoutMs());
+    router.route().handler(access::resolveClientAddress);
     // Every answer, errors included: browsers must not sniff a JSON error into HTML.
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");

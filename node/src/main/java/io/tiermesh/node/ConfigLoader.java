@@ -296,7 +296,50 @@ public final class ConfigLoader {
         a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs(),
         maxOutputTokens(a.maxOutputTokens(), source),
         a.idempotencyTtlMs() <= 0 ? d.idempotencyTtlMs() : a.idempotencyTtlMs(),
-        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs());
+        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs(),
+        rateLimitOnRedisError(a.rateLimitOnRedisError(), source),
+        trustedProxies(a.trustedProxies(), source),
+        forwardedHeader(a.forwardedHeader(), source));
+  }
+
+  private static String rateLimitOnRedisError(String v, String source) {
+    if (v == null) {
+      return AccessConfig.DEFAULT.rateLimitOnRedisError();
+    }
+    if (!v.equals(AccessConfig.FAIL_OPEN) && !v.equals(AccessConfig.FAIL_CLOSED)) {
+      throw new ConfigException(source + ": 'access.rateLimitOnRedisError' must be 'open' or "
+          + "'closed', not '" + v + "'");
+    }
+    return v;
+  }
+
+  private static List<String> trustedProxies(List<String> cidrs, String source) {
+    if (cidrs == null) {
+      return List.of();
+    }
+    for (int i = 0; i < cidrs.size(); i++) {
+      try {
+        io.tiermesh.gateway.access.TrustedProxies.of(List.of(cidrs.get(i)),
+            io.tiermesh.gateway.access.TrustedProxies.Header.X_FORWARDED_FOR);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(source + ": 'access.trustedProxies[" + i + "]': "
+            + e.getMessage());
+      }
+    }
+    return List.copyOf(cidrs);
+  }
+
+  private static String forwardedHeader(String v, String source) {
+    if (v == null) {
+      return AccessConfig.X_FORWARDED_FOR;
+    }
+    for (String known : List.of(AccessConfig.X_FORWARDED_FOR, AccessConfig.FORWARDED)) {
+      if (known.equalsIgnoreCase(v)) {
+        return known;
+      }
+    }
+    throw new ConfigException(source + ": 'access.forwardedHeader' must be X-Forwarded-For or "
+        + "Forwarded, not '" + v + "'");
   }
 
   private static java.util.Map<String, Integer> maxOutputTokens(
