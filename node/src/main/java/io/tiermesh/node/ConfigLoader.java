@@ -266,9 +266,31 @@ public final class ConfigLoader {
         g.adminKeyEnv() == null ? d.adminKeyEnv() : g.adminKeyEnv(),
         g.maxBodyBytes() <= 0 ? d.maxBodyBytes() : g.maxBodyBytes(),
         g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs(),
-        g.metrics() == null ? d.metrics() : g.metrics());
+        g.metrics() == null ? d.metrics() : g.metrics(),
+        tls(g.tls(), source));
     checkPort(out.port(), "gateway.port", source);
     return out;
+  }
+
+  private static GatewayConfig.Tls tls(GatewayConfig.Tls t, String source) {
+    if (t == null) {
+      return null;
+    }
+    if (t.certFile() == null || t.certFile().isBlank() || t.keyFile() == null
+        || t.keyFile().isBlank()) {
+      throw new ConfigException(source + ": 'gateway.tls' needs both 'certFile' and 'keyFile' "
+          + "(PEM)");
+    }
+    for (String f : List.of(t.certFile(), t.keyFile())) {
+      if (!Files.isReadable(Path.of(f))) {
+        throw new ConfigException(source + ": 'gateway.tls': cannot read " + f);
+      }
+    }
+    if (t.watchMs() < 0) {
+      throw new ConfigException(source + ": 'gateway.tls.watchMs' must be 0 (default) or more");
+    }
+    return new GatewayConfig.Tls(t.certFile(), t.keyFile(),
+        t.watchMs() == 0 ? GatewayConfig.Tls.DEFAULT_WATCH_MS : t.watchMs());
   }
 
   private static AccessConfig access(AccessConfig a, String source) {

@@ -34,7 +34,7 @@ public record MeshConfig(
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
-        g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics()), redis, router, providers,
+        g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics(), g.tls()), redis, router, providers,
         drainMs, budget, access, eventLoops);
   }
 
