@@ -235,11 +235,12 @@ public final class ConfigLoader {
   private static MeshConfig.ClusterConfig cluster(MeshConfig.ClusterConfig c, String source) {
     if (c == null) {
       return new MeshConfig.ClusterConfig(true, "tiermesh", "127.0.0.1", 5701,
-          List.of("127.0.0.1:5701"), 1, 5);
+          List.of("127.0.0.1:5701"), 1, 5, 0, null);
     }
     String host = c.host() == null ? "127.0.0.1" : c.host();
     int port = c.port() == 0 ? 5701 : c.port();
     checkPort(port, "cluster.port", source);
+    checkPort(c.eventBusPort(), "cluster.eventBusPort", source);
     List<String> members = c.members() == null || c.members().isEmpty()
         ? List.of(host + ":" + port) : List.copyOf(c.members());
     for (String m : members) {
@@ -251,7 +252,36 @@ public final class ConfigLoader {
     return new MeshConfig.ClusterConfig(!Boolean.FALSE.equals(c.enabled()),
         c.name() == null ? "tiermesh" : c.name(), host, port, members,
         c.heartbeatSeconds() > 0 ? c.heartbeatSeconds() : 1,
-        c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5);
+        c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5,
+        c.eventBusPort(), busTls(c.tls(), source));
+  }
+
+  private static MeshConfig.BusTls busTls(MeshConfig.BusTls t, String source) {
+    if (t == null) {
+      return null;
+    }
+    boolean pem = t.certFile() != null || t.keyFile() != null || t.caFile() != null;
+    boolean stores = t.keyStore() != null || t.trustStore() != null;
+    if (pem == stores) {
+      throw new ConfigException(source + ": 'cluster.tls' needs either certFile, keyFile and "
+          + "caFile (PEM) or keyStore and trustStore, not both and not neither");
+    }
+    List<String> files = pem ? java.util.Arrays.asList(t.certFile(), t.keyFile(), t.caFile())
+        : java.util.Arrays.asList(t.keyStore(), t.trustStore());
+    if (files.contains(null)) {
+      throw new ConfigException(source + ": 'cluster.tls' needs " + (pem
+          ? "all of certFile, keyFile and caFile" : "both keyStore and trustStore"));
+    }
+    for (String f : files) {
+      if (!Files.isReadable(Path.of(f))) {
+        throw new ConfigException(source + ": 'cluster.tls': cannot read " + f);
+      }
+    }
+    if (!pem && (t.keyStorePasswordEnv() == null || t.trustStorePasswordEnv() == null)) {
+      throw new ConfigException(source + ": 'cluster.tls' needs keyStorePasswordEnv and "
+          + "trustStorePasswordEnv (environment variables holding the store passwords)");
+    }
+    return t;
   }
 
   private static GatewayConfig gateway(GatewayConfig g, String source) {
