@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,6 +56,37 @@ class ConfigLoaderTest {
     }
   }
 
+  /**
+   * The secured examples name certificate files under /etc/tiermesh/tls/, which the loader
+   * checks are readable: they are loaded with those paths pointing at files made here.
+   */
+  @Test
+  void theSecuredExampleConfigsLoad() throws Exception {
+    Path tls = Files.createTempDirectory("tiermesh-example-tls");
+    try {
+      for (String f : List.of("node.crt", "node.key", "ca.crt", "gateway.crt", "gateway.key",
+          "node.p12", "cluster-trust.p12")) {
+        Files.writeString(tls.resolve(f), "placeholder");
+      }
+      for (String name : List.of("gateway-node.yaml", "provider-node.yaml")) {
+        String yaml = Files.readString(Path.of("..", "cluster-config", "secure", name))
+            .replace("/etc/tiermesh/tls/", tls + "/");
+        MeshConfig c = ConfigLoader.parse(yaml, name);
+        assertEquals(5801, c.cluster().eventBusPort(), name);
+        assertTrue(c.cluster().tls() != null, name);
+      }
+      MeshConfig gw = ConfigLoader.parse(Files.readString(Path.of("..", "cluster-config",
+          "secure", "gateway-node.yaml")).replace("/etc/tiermesh/tls/", tls + "/"), "gw");
+      assertEquals(List.of("10.0.0.0/24"), gw.access().trustedProxies());
+      assertTrue(gw.gateway().tls() != null);
+    } finally {
+      try (var files = Files.list(tls)) {
+        files.forEach(f -> f.toFile().delete());
+      }
+      Files.delete(tls);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "unknown top-level key|roles: [router]\\nrutes: 3|t.yaml line 2: unknown key 'rutes' in the top level",
@@ -74,6 +106,16 @@ class ConfigLoaderTest {
       "per-ip tokens|roles: [router]\\naccess:\\n  perIp: {tokensPerMinute: 5}|'access.perIp' supports only requestsPerMinute",
       "negative limit|roles: [router]\\naccess:\\n  perKey: {requestsPerDay: -1}|limits must be 0 (unlimited) or more",
       "output limit name|roles: [router]\\naccess:\\n  maxOutputTokens: {gpt-4o: 5}|'gpt-4o' is not one",
+      "rate limit policy|roles: [router]\\naccess:\\n  rateLimitOnRedisError: maybe|must be 'open' or 'closed', not 'maybe'",
+      "trusted proxy range|roles: [router]\\naccess:\\n  trustedProxies: [10.0.0.0/8, 10.0.0.0/33]|'access.trustedProxies[1]': '10.0.0.0/33': the prefix length must be 0 to 32",
+      "trusted proxy name|roles: [router]\\naccess:\\n  trustedProxies: [lb.example.com]|'lb.example.com' is not an address or CIDR range",
+      "forwarded header|roles: [router]\\naccess:\\n  forwardedHeader: X-Real-IP|must be X-Forwarded-For or Forwarded",
+      "gateway tls half|roles: [router]\\ngateway:\\n  tls: {certFile: /x}|'gateway.tls' needs both 'certFile' and 'keyFile'",
+      "gateway tls missing file|roles: [router]\\ngateway:\\n  tls: {certFile: /nonexistent.crt, keyFile: /nonexistent.key}|'gateway.tls': cannot read /nonexistent.crt",
+      "bus tls neither|roles: [router]\\ncluster:\\n  tls: {}|'cluster.tls' needs either certFile, keyFile and caFile (PEM) or keyStore and trustStore",
+      "bus tls both|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyStore: /b}|not both and not neither",
+      "bus tls partial pem|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyFile: /b}|needs all of certFile, keyFile and caFile",
+      "event bus port|roles: [router]\\ncluster:\\n  eventBusPort: 70000|'cluster.eventBusPort' must be a port",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,
