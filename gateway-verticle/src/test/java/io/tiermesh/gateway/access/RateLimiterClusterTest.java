@@ -130,6 +130,40 @@ class RateLimiterClusterTest {
   }
 
   /**
+   * The other scripts at the gateway on the same Cluster, through the Cluster client:
+   * idempotency claims (one key per call) and the key store (several keys per call, all under
+   * the {@code {tm}} tag, plus keys the list and revoke scripts derive in that slot).
+   */
+  @Test
+  void idempotencyClaimsAndTheKeyStoreRunOnTheCluster() throws Exception {
+    io.tiermesh.gateway.StoredAnswers answers = new io.tiermesh.gateway.StoredAnswers(redis);
+    assertEquals(io.tiermesh.gateway.StoredAnswers.Claim.NEW,
+        answers.beginStored("acme", "idem-1", "h1", 30_000).await(20, TimeUnit.SECONDS).claim());
+    assertEquals(io.tiermesh.gateway.StoredAnswers.Claim.BUSY,
+        answers.beginStored("acme", "idem-1", "h1", 30_000).await(20, TimeUnit.SECONDS).claim());
+    assertEquals(io.tiermesh.gateway.StoredAnswers.Claim.MISMATCH,
+        answers.beginStored("acme", "idem-1", "h2", 30_000).await(20, TimeUnit.SECONDS).claim());
+    answers.completeStored("acme", "idem-1", "h1", "{\"stored\":1}", 60_000)
+        .await(20, TimeUnit.SECONDS);
+    io.tiermesh.gateway.StoredAnswers.BeginStored replay =
+        answers.beginStored("acme", "idem-1", "h1", 30_000).await(20, TimeUnit.SECONDS);
+    assertEquals(io.tiermesh.gateway.StoredAnswers.Claim.DONE, replay.claim());
+    assertEquals("{\"stored\":1}", replay.stored());
+
+    KeyStore keys = new KeyStore(redis);
+    KeyHasher hasher = new KeyHasher("cluster-test-secret-0123456789abcdef");
+    keys.putTenant(new Tenant("acme", null, null)).await(20, TimeUnit.SECONDS);
+    KeyStore.Created created = keys.create(hasher, "acme", "ci", null)
+        .await(20, TimeUnit.SECONDS);
+    assertEquals("acme", keys.find(created.record().hash()).await(20, TimeUnit.SECONDS)
+        .tenant());
+    assertTrue(keys.list().await(20, TimeUnit.SECONDS).stream()
+        .anyMatch(r -> r.id().equals(created.record().id())));
+    keys.revoke(created.record().id()).await(20, TimeUnit.SECONDS);
+    assertTrue(keys.find(created.record().hash()).await(20, TimeUnit.SECONDS).revoked());
+  }
+
+  /**
    * Runs the checks {@link #LANES} at a time and waits for all of them; result i is check i,
    * failed or not (failures are what the tests count).
    */
