@@ -46,6 +46,28 @@ class RogueMemberTest extends ThreeNodeClusterTest {
     return startNode(name, yaml, Map.of("IT_KEY", KEY));
   }
 
+  /**
+   * The local addresses (kernel hex, {@code 0100007F} = 127.0.0.1, all zeros = any; an
+   * IPv4-mapped IPv6 address as its IPv4 part) with a listening TCP socket on {@code port},
+   * from /proc/net/tcp and tcp6.
+   */
+  private static List<String> listeners(int port) throws Exception {
+    String hexPort = String.format("%04X", port);
+    List<String> out = new ArrayList<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : java.nio.file.Files.readAllLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 3 && f[3].equals("0A") && f[1].endsWith(":" + hexPort)) {
+          String address = f[1].substring(0, f[1].indexOf(':'));
+          // A Java socket may be IPv6 bound to the IPv4-mapped form (::ffff:127.0.0.1).
+          out.add(address.startsWith("0000000000000000FFFF0000") ? address.substring(24)
+              : address);
+        }
+      }
+    }
+    return out;
+  }
+
   private HttpResponse<String> chat() throws Exception {
     return http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + httpPort + "/v1/chat/completions"))
@@ -61,7 +83,8 @@ class RogueMemberTest extends ThreeNodeClusterTest {
   void aMemberWithoutTheCertificateReceivesNothingWhileTrafficSucceeds() throws Exception {
     // Every node holds the same self-signed certificate and trusts exactly it.
     SelfSignedCertificate cert = SelfSignedCertificate.create("tiermesh-node");
-    NodeProcess a = start("a", "gateway, router", clusterPorts[0], NodeProcess.freePort(), cert);
+    int busPortA = NodeProcess.freePort();
+    NodeProcess a = start("a", "gateway, router", clusterPorts[0], busPortA, cert);
     NodeProcess b = start("b", "\"provider:local\"", clusterPorts[1], NodeProcess.freePort(),
         cert);
     a.awaitReady(90);
@@ -70,6 +93,10 @@ class RogueMemberTest extends ThreeNodeClusterTest {
     while (chat().statusCode() != 200) {
       assertTrue(System.currentTimeMillis() < deadline, "the TLS mesh never served a request");
     }
+
+    // Hazelcast and the event bus listen on the cluster interface only, never the wildcard.
+    assertEquals(List.of("0100007F"), listeners(clusterPorts[0]), "Hazelcast's listen address");
+    assertEquals(List.of("0100007F"), listeners(busPortA), "the event bus's listen address");
 
     List<String> addresses = List.of(Addresses.ROUTER_ROUTE, Addresses.providerChat("local"),
         Addresses.PROVIDER_STATUS, Addresses.BUDGET_RESERVE, Addresses.GATEWAY_ACCESS_CHANGED,
