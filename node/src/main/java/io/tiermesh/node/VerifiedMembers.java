@@ -27,9 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * name and register consumers, and the event bus would then pick it in its round robin and
  * fail those sends. So each member is verified once: this node opens a TLS connection to the
  * member's event-bus address with its own client certificate; a member whose server completes
- * the handshake (its certificate chains to the cluster's authority) is verified. Until then,
- * and for good if it never passes, its registrations are left out of what the event bus is
- * told, and a warning names it.
+ * the handshake (its certificate chains to the cluster's authority) is verified. Until then
+ * its registrations are left out of what the event bus is told; a member that fails is named
+ * in a warning and checked again every {@link #RECHECK_MS} while it stays.
  *
  * <p>Everything else is the wrapped Hazelcast cluster manager's.
  */
@@ -40,6 +40,11 @@ final class VerifiedMembers implements ClusterManager {
   private static final long RETRY_MS = 500;
   /** How long a member has to show an event-bus address before it is given up on. */
   private static final int MAX_ATTEMPTS = 240;
+  /**
+   * A member that failed is checked again this often while it stays: an honest node whose
+   * handshake timed out on an overloaded machine must not stay excluded until it restarts.
+   */
+  private static final long RECHECK_MS = 30_000;
 
   private final ClusterManager delegate;
   private final NetClientOptions probeOptions;
@@ -107,7 +112,7 @@ final class VerifiedMembers implements ClusterManager {
   }
 
   private void verify(String nodeId, int attempt) {
-    if (vertx == null || probe == null || isVerified(nodeId) || refused.contains(nodeId)
+    if (vertx == null || probe == null || isVerified(nodeId)
         || !delegate.getNodes().contains(nodeId)) {
       return;
     }
@@ -117,7 +122,8 @@ final class VerifiedMembers implements ClusterManager {
           vertx.setTimer(RETRY_MS, t -> verify(nodeId, attempt + 1));
         } else {
           LOG.log(System.Logger.Level.WARNING, "cluster member " + nodeId + " never published "
-              + "an event-bus address: its consumers are ignored");
+              + "an event-bus address: its consumers are ignored until it does");
+          vertx.setTimer(RECHECK_MS, t -> verify(nodeId, 0));
         }
         return;
       }
@@ -125,17 +131,23 @@ final class VerifiedMembers implements ClusterManager {
         if (ar.succeeded()) {
           ar.result().close();
           verified.add(nodeId);
+          if (refused.remove(nodeId)) {
+            LOG.log(System.Logger.Level.INFO, "cluster member " + nodeId + " now proved it "
+                + "holds the cluster's certificate: its consumers count");
+          }
           reannounce();
         } else if (attempt < MAX_ATTEMPTS && ar.cause() instanceof java.net.ConnectException) {
           // Nothing listening there yet (its event bus is starting): ask again. Any other
           // failure happened after a connection was made: the handshake did not pass.
           vertx.setTimer(RETRY_MS, t -> verify(nodeId, attempt + 1));
         } else {
-          refused.add(nodeId);
-          LOG.log(System.Logger.Level.WARNING, "cluster member " + nodeId + " at " + info.host()
-              + ":" + info.port() + " did not prove it holds the cluster's certificate ("
-              + ar.cause().getMessage() + "): its consumers are ignored and it receives "
-              + "nothing");
+          if (refused.add(nodeId)) {
+            LOG.log(System.Logger.Level.WARNING, "cluster member " + nodeId + " at "
+                + info.host() + ":" + info.port() + " did not prove it holds the cluster's "
+                + "certificate (" + ar.cause().getMessage() + "): its consumers are ignored "
+                + "and it receives nothing; checked again every " + RECHECK_MS / 1000 + " s");
+          }
+          vertx.setTimer(RECHECK_MS, t -> verify(nodeId, 0));
         }
       });
     });
