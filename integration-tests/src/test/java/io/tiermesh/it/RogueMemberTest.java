@@ -3,7 +3,7 @@ package io.tiermesh.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -98,9 +98,10 @@ class RogueMemberTest extends ThreeNodeClusterTest {
     assertEquals(List.of("0100007F"), listeners(clusterPorts[0]), "Hazelcast's listen address");
     assertEquals(List.of("0100007F"), listeners(busPortA), "the event bus's listen address");
 
-    List<String> addresses = List.of(Addresses.ROUTER_ROUTE, Addresses.providerChat("local"),
-        Addresses.PROVIDER_STATUS, Addresses.BUDGET_RESERVE, Addresses.GATEWAY_ACCESS_CHANGED,
-        Addresses.STREAM_CONTROL);
+    List<String> addresses = List.of(Endpoints.ROUTER_ROUTE.address(),
+        Endpoints.PROVIDER_CHAT.of("local").address(), Endpoints.PROVIDER_STATUS.address(),
+        Endpoints.BUDGET_RESERVE.address(), Endpoints.GATEWAY_ACCESS_CHANGED.address(),
+        Endpoints.STREAM_CONTROL.address());
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
         "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
