@@ -24,6 +24,12 @@ public final class GatewayMetrics {
   public static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
   public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
   public static final String RATE_LIMIT_REFUSALS = "tiermesh.gateway.rate_limit.refusals";
+  /**
+   * Rate-limit checks Redis did not answer, by what followed: {@code admitted} (policy
+   * {@code open}), {@code refused} ({@code closed}), {@code uncharged} (a finished answer's
+   * tokens that could not be counted).
+   */
+  public static final String RATE_LIMIT_UNCHECKED = "tiermesh.gateway.rate_limit.unchecked";
   public static final String CACHE_LOOKUPS = "tiermesh.gateway.cache.lookups";
   public static final String IDEMPOTENT_REPLAYS = "tiermesh.gateway.idempotent.replays";
 
@@ -119,6 +125,11 @@ public final class GatewayMetrics {
   /** @param scope {@code key} or {@code ip} */
   public void rateLimited(String scope) {
     counter(RATE_LIMIT_REFUSALS, "scope", scope).increment();
+  }
+
+  /** @param outcome {@code admitted}, {@code refused} or {@code uncharged} */
+  public void rateLimitUnchecked(String outcome) {
+    counter(RATE_LIMIT_UNCHECKED, "outcome", outcome).increment();
   }
 
   void cacheLookup(boolean hit) {

@@ -61,6 +61,9 @@ public final class GatewayVerticle extends VerticleBase {
   private HttpServer server;
   private DrainState drain = new DrainState();
   private ReadinessProbe readiness;
+  private GatewayTls tls;
+  /** Every gateway instance of this node reloads its certificate on a message here. */
+  static final String TLS_RELOAD_LOCAL = "tiermesh.local.gateway.tls.reload";
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
@@ -90,6 +93,7 @@ public final class GatewayVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     chunkInbox = Endpoints.STREAM.of(node.nodeId() + "." + deploymentID());
     access = new AccessLayer(accessSettings, keys, metrics);
+    tls = config.tls() == null ? null : new GatewayTls(config.tls());
     Future<Void> accessReady = access.start(vertx);
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
         config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
@@ -97,6 +101,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
         accessSettings.config().bodyTimeoutMs());
+    router.route().handler(access::resolveClientAddress);
     // Every answer, errors included: browsers must not sniff a JSON error into HTML.
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
@@ -120,6 +125,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
+    router.post("/admin/tls/reload").handler(this::reloadTls);
     new BudgetAdminRoutes(vertx).mount(router);
     decisions.mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
@@ -182,11 +188,42 @@ public final class GatewayVerticle extends VerticleBase {
             Endpoints.GATEWAY_POLICY_HEALTH.of(node.nodeId()).address(),
             m -> access.policyReadiness(ReadinessProbe.TIMEOUT_MS)
                 .onComplete(ar -> m.reply(ar.result()))).completion())
-        .compose(v -> vertx.createHttpServer(RequestHeadTimer.serverOptions())
+        .compose(v -> tls == null ? Future.<Void>succeededFuture()
+            : vertx.eventBus().<Void>localConsumer(TLS_RELOAD_LOCAL,
+                m -> tls.reload(server)).completion())
+        .compose(v -> vertx.createHttpServer(tls == null ? RequestHeadTimer.serverOptions()
+                : tls.apply(RequestHeadTimer.serverOptions()))
             .connectionHandler(headTimer::onConnection)
             .requestHandler(router)
             .listen(config.port(), config.host()))
-        .onSuccess(s -> server = s);
+        .onSuccess(s -> {
+          server = s;
+          if (tls != null) {
+            vertx.setPeriodic(tls.watchMs(), id -> tls.reloadIfChanged(vertx, server));
+          }
+        });
+  }
+
+  /**
+   * {@code POST /admin/tls/reload}: re-reads the certificate files now, on every gateway
+   * instance of this node; answers with this instance's result.
+   */
+  private void reloadTls(RoutingContext ctx) {
+    if (tls == null) {
+      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "this gateway does not serve "
+          + "HTTPS (no gateway.tls)", null);
+      return;
+    }
+    tls.reload(server).onComplete(ar -> {
+      if (ar.failed()) {
+        ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST, "the certificate files do "
+            + "not load (the current certificate stays): " + ar.cause().getMessage(), null);
+        return;
+      }
+      vertx.eventBus().publish(TLS_RELOAD_LOCAL, null);
+      json(ctx.response(), 200, new JsonObject().put("reloaded", true)
+          .put("certFile", config.tls().certFile()));
+    });
   }
 
   public int actualPort() {

@@ -454,11 +454,12 @@ public final class ConfigLoader {
   private static MeshConfig.ClusterConfig cluster(MeshConfig.ClusterConfig c, String source) {
     if (c == null) {
       return new MeshConfig.ClusterConfig(true, "tiermesh", "127.0.0.1", 5701,
-          List.of("127.0.0.1:5701"), 1, 5);
+          List.of("127.0.0.1:5701"), 1, 5, 0, null);
     }
     String host = c.host() == null ? "127.0.0.1" : c.host();
     int port = c.port() == 0 ? 5701 : c.port();
     checkPort(port, "cluster.port", source);
+    checkPort(c.eventBusPort(), "cluster.eventBusPort", source);
     List<String> members = c.members() == null || c.members().isEmpty()
         ? List.of(host + ":" + port) : List.copyOf(c.members());
     for (String m : members) {
@@ -470,7 +471,36 @@ public final class ConfigLoader {
     return new MeshConfig.ClusterConfig(!Boolean.FALSE.equals(c.enabled()),
         c.name() == null ? "tiermesh" : c.name(), host, port, members,
         c.heartbeatSeconds() > 0 ? c.heartbeatSeconds() : 1,
-        c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5);
+        c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5,
+        c.eventBusPort(), busTls(c.tls(), source));
+  }
+
+  private static MeshConfig.BusTls busTls(MeshConfig.BusTls t, String source) {
+    if (t == null) {
+      return null;
+    }
+    boolean pem = t.certFile() != null || t.keyFile() != null || t.caFile() != null;
+    boolean stores = t.keyStore() != null || t.trustStore() != null;
+    if (pem == stores) {
+      throw new ConfigException(source + ": 'cluster.tls' needs either certFile, keyFile and "
+          + "caFile (PEM) or keyStore and trustStore, not both and not neither");
+    }
+    List<String> files = pem ? java.util.Arrays.asList(t.certFile(), t.keyFile(), t.caFile())
+        : java.util.Arrays.asList(t.keyStore(), t.trustStore());
+    if (files.contains(null)) {
+      throw new ConfigException(source + ": 'cluster.tls' needs " + (pem
+          ? "all of certFile, keyFile and caFile" : "both keyStore and trustStore"));
+    }
+    for (String f : files) {
+      if (!Files.isReadable(Path.of(f))) {
+        throw new ConfigException(source + ": 'cluster.tls': cannot read " + f);
+      }
+    }
+    if (!pem && (t.keyStorePasswordEnv() == null || t.trustStorePasswordEnv() == null)) {
+      throw new ConfigException(source + ": 'cluster.tls' needs keyStorePasswordEnv and "
+          + "trustStorePasswordEnv (environment variables holding the store passwords)");
+    }
+    return t;
   }
 
   private static GatewayConfig gateway(GatewayConfig g, String source) {
@@ -485,9 +515,31 @@ public final class ConfigLoader {
         g.adminKeyEnv() == null ? d.adminKeyEnv() : g.adminKeyEnv(),
         g.maxBodyBytes() <= 0 ? d.maxBodyBytes() : g.maxBodyBytes(),
         g.requestTimeoutMs() <= 0 ? d.requestTimeoutMs() : g.requestTimeoutMs(),
-        g.metrics() == null ? d.metrics() : g.metrics());
+        g.metrics() == null ? d.metrics() : g.metrics(),
+        tls(g.tls(), source));
     checkPort(out.port(), "gateway.port", source);
     return out;
+  }
+
+  private static GatewayConfig.Tls tls(GatewayConfig.Tls t, String source) {
+    if (t == null) {
+      return null;
+    }
+    if (t.certFile() == null || t.certFile().isBlank() || t.keyFile() == null
+        || t.keyFile().isBlank()) {
+      throw new ConfigException(source + ": 'gateway.tls' needs both 'certFile' and 'keyFile' "
+          + "(PEM)");
+    }
+    for (String f : List.of(t.certFile(), t.keyFile())) {
+      if (!Files.isReadable(Path.of(f))) {
+        throw new ConfigException(source + ": 'gateway.tls': cannot read " + f);
+      }
+    }
+    if (t.watchMs() < 0) {
+      throw new ConfigException(source + ": 'gateway.tls.watchMs' must be 0 (default) or more");
+    }
+    return new GatewayConfig.Tls(t.certFile(), t.keyFile(),
+        t.watchMs() == 0 ? GatewayConfig.Tls.DEFAULT_WATCH_MS : t.watchMs());
   }
 
   private static AccessConfig access(AccessConfig a, String source) {
@@ -515,7 +567,50 @@ public final class ConfigLoader {
         a.bodyTimeoutMs() <= 0 ? d.bodyTimeoutMs() : a.bodyTimeoutMs(),
         maxOutputTokens(a.maxOutputTokens(), source),
         a.idempotencyTtlMs() <= 0 ? d.idempotencyTtlMs() : a.idempotencyTtlMs(),
-        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs());
+        a.cacheTtlMs() == null || a.cacheTtlMs() < 0 ? d.cacheTtlMs() : a.cacheTtlMs(),
+        rateLimitOnRedisError(a.rateLimitOnRedisError(), source),
+        trustedProxies(a.trustedProxies(), source),
+        forwardedHeader(a.forwardedHeader(), source));
+  }
+
+  private static String rateLimitOnRedisError(String v, String source) {
+    if (v == null) {
+      return AccessConfig.DEFAULT.rateLimitOnRedisError();
+    }
+    if (!v.equals(AccessConfig.FAIL_OPEN) && !v.equals(AccessConfig.FAIL_CLOSED)) {
+      throw new ConfigException(source + ": 'access.rateLimitOnRedisError' must be 'open' or "
+          + "'closed', not '" + v + "'");
+    }
+    return v;
+  }
+
+  private static List<String> trustedProxies(List<String> cidrs, String source) {
+    if (cidrs == null) {
+      return List.of();
+    }
+    for (int i = 0; i < cidrs.size(); i++) {
+      try {
+        io.tiermesh.gateway.access.TrustedProxies.of(List.of(cidrs.get(i)),
+            io.tiermesh.gateway.access.TrustedProxies.Header.X_FORWARDED_FOR);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(source + ": 'access.trustedProxies[" + i + "]': "
+            + e.getMessage());
+      }
+    }
+    return List.copyOf(cidrs);
+  }
+
+  private static String forwardedHeader(String v, String source) {
+    if (v == null) {
+      return AccessConfig.X_FORWARDED_FOR;
+    }
+    for (String known : List.of(AccessConfig.X_FORWARDED_FOR, AccessConfig.FORWARDED)) {
+      if (known.equalsIgnoreCase(v)) {
+        return known;
+      }
+    }
+    throw new ConfigException(source + ": 'access.forwardedHeader' must be X-Forwarded-For or "
+        + "Forwarded, not '" + v + "'");
   }
 
   private static java.util.Map<String, Integer> maxOutputTokens(

@@ -334,11 +334,13 @@ public final class Main {
     parts.add("id=" + node.meshNode().nodeId());
     parts.add("roles=" + c.roles());
     if (node.httpPort() >= 0) {
-      parts.add("http=" + c.gateway().host() + ":" + node.httpPort());
+      parts.add((c.gateway().tls() == null ? "http=" : "https=") + c.gateway().host() + ":"
+          + node.httpPort());
     }
     if (c.cluster().enabled()) {
       parts.add("cluster=" + c.cluster().name() + "@" + c.cluster().host() + ":"
           + c.cluster().port());
+      parts.add("bus=" + (c.cluster().tls() == null ? "plain" : "mutual-tls"));
     }
     System.out.println("tiermesh node ready " + String.join(" ", parts));
     System.out.flush();

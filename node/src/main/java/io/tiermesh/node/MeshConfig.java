@@ -38,7 +38,7 @@ public record MeshConfig(
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
-        g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics()), redis, router, providers,
+        g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics(), g.tls()), redis, router, providers,
         drainMs, budget, access, eventLoops, management, drain);
   }
 
@@ -94,6 +94,9 @@ public record MeshConfig(
    *                 break address picking on loopback)
    * @param heartbeatSeconds how often members prove they are alive
    * @param maxNoHeartbeatSeconds a silent member (paused, partitioned) is removed after this
+   * @param eventBusPort the port the event bus listens on (on {@code host}); 0 = any free port,
+   *                 which cannot be firewalled precisely
+   * @param tls      mutual TLS on the event bus; null: messages cross the network in clear
    */
   public record ClusterConfig(
       Boolean enabled,
@@ -102,7 +105,29 @@ public record MeshConfig(
       int port,
       List<String> members,
       int heartbeatSeconds,
-      int maxNoHeartbeatSeconds) {}
+      int maxNoHeartbeatSeconds,
+      int eventBusPort,
+      BusTls tls) {}
+
+  /**
+   * Mutual TLS between nodes: every node presents a certificate and accepts only peers whose
+   * certificate its trust store vouches for. PEM files ({@code certFile}, {@code keyFile},
+   * {@code caFile}) or PKCS#12 / JKS stores ({@code keyStore}, {@code trustStore}, passwords in
+   * the environment variables named), one form or the other.
+   */
+  public record BusTls(
+      String certFile,
+      String keyFile,
+      String caFile,
+      String keyStore,
+      String keyStorePasswordEnv,
+      String trustStore,
+      String trustStorePasswordEnv) {
+
+    public boolean pem() {
+      return certFile != null;
+    }
+  }
 
   /** @param url a {@code redis://host:port} connection string */
   public record RedisConfig(String url) {}

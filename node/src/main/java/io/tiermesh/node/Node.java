@@ -132,11 +132,18 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
     if (config.cluster().enabled()) {
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
-      VertxOptions options = eventLoops(new VertxOptions(), config).setEventBusOptions(
-          new EventBusOptions().setHost(config.cluster().host()).setPort(0))
+      EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
+          .setPort(config.cluster().eventBusPort());
+      io.vertx.core.spi.cluster.ClusterManager manager = cm;
+      if (config.cluster().tls() != null) {
+        BusTlsOptions tls = BusTlsOptions.of(config.cluster().tls(), secrets);
+        tls.apply(bus);
+        manager = new VerifiedMembers(cm, tls.probeClient());
+      }
+      VertxOptions options = eventLoops(new VertxOptions(), config).setEventBusOptions(bus)
           .setMetricsOptions(metricsOptions);
       try {
-        vertx = Vertx.builder().with(options).withClusterManager(cm)
+        vertx = Vertx.builder().with(options).withClusterManager(manager)
             .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
             .await(60, TimeUnit.SECONDS);
       } catch (Exception e) {

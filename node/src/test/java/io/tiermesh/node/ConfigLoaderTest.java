@@ -83,6 +83,37 @@ class ConfigLoaderTest {
     }
   }
 
+  /**
+   * The secured examples name certificate files under /etc/tiermesh/tls/, which the loader
+   * checks are readable: they are loaded with those paths pointing at files made here.
+   */
+  @Test
+  void theSecuredExampleConfigsLoad() throws Exception {
+    Path tls = Files.createTempDirectory("tiermesh-example-tls");
+    try {
+      for (String f : List.of("node.crt", "node.key", "ca.crt", "gateway.crt", "gateway.key",
+          "node.p12", "cluster-trust.p12")) {
+        Files.writeString(tls.resolve(f), "placeholder");
+      }
+      for (String name : List.of("gateway-node.yaml", "provider-node.yaml")) {
+        String yaml = Files.readString(Path.of("..", "cluster-config", "secure", name))
+            .replace("/etc/tiermesh/tls/", tls + "/");
+        MeshConfig c = ConfigLoader.parse(yaml, name);
+        assertEquals(5801, c.cluster().eventBusPort(), name);
+        assertTrue(c.cluster().tls() != null, name);
+      }
+      MeshConfig gw = ConfigLoader.parse(Files.readString(Path.of("..", "cluster-config",
+          "secure", "gateway-node.yaml")).replace("/etc/tiermesh/tls/", tls + "/"), "gw");
+      assertEquals(List.of("10.0.0.0/24"), gw.access().trustedProxies());
+      assertTrue(gw.gateway().tls() != null);
+    } finally {
+      try (var files = Files.list(tls)) {
+        files.forEach(f -> f.toFile().delete());
+      }
+      Files.delete(tls);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "unknown top-level key|roles: [router]\\nrutes: 3|t.yaml line 2: unknown key 'rutes' in the top level",
@@ -105,6 +136,16 @@ class ConfigLoaderTest {
       "unknown capability|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {vison: false}|unknown key 'vison' in 'providers[0].capabilities'",
       "zero context|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {maxContextTokens: 0}|provider 'a': capabilities.maxContextTokens must be at least 1",
       "nested models|roles: [router]\\nproviders:\\n  - id: a\\n    kind: openai\\n    tier: 2\\n    baseUrl: http://x\\n    models: [m]\\n    capabilities: {models: {m: {models: {}}}}|capabilities.models.m.models: models are given once",
+      "rate limit policy|roles: [router]\\naccess:\\n  rateLimitOnRedisError: maybe|must be 'open' or 'closed', not 'maybe'",
+      "trusted proxy range|roles: [router]\\naccess:\\n  trustedProxies: [10.0.0.0/8, 10.0.0.0/33]|'access.trustedProxies[1]': '10.0.0.0/33': the prefix length must be 0 to 32",
+      "trusted proxy name|roles: [router]\\naccess:\\n  trustedProxies: [lb.example.com]|'lb.example.com' is not an address or CIDR range",
+      "forwarded header|roles: [router]\\naccess:\\n  forwardedHeader: X-Real-IP|must be X-Forwarded-For or Forwarded",
+      "gateway tls half|roles: [router]\\ngateway:\\n  tls: {certFile: /x}|'gateway.tls' needs both 'certFile' and 'keyFile'",
+      "gateway tls missing file|roles: [router]\\ngateway:\\n  tls: {certFile: /nonexistent.crt, keyFile: /nonexistent.key}|'gateway.tls': cannot read /nonexistent.crt",
+      "bus tls neither|roles: [router]\\ncluster:\\n  tls: {}|'cluster.tls' needs either certFile, keyFile and caFile (PEM) or keyStore and trustStore",
+      "bus tls both|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyStore: /b}|not both and not neither",
+      "bus tls partial pem|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyFile: /b}|needs all of certFile, keyFile and caFile",
+      "event bus port|roles: [router]\\ncluster:\\n  eventBusPort: 70000|'cluster.eventBusPort' must be a port",
   })
   void badConfigIsClearLinesNamingTheFile(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,

@@ -63,7 +63,7 @@ class RouterStartTest {
     Vertx vertx = Vertx.vertx();
     try {
       GatewayVerticle g = new GatewayVerticle(new GatewayConfig("127.0.0.1", 0, "K", "A",
-          65536, 5000, GatewayConfig.MetricsExposure.DEFAULT), new MeshNode("standalone-test"), new ApiKeys(List.of("client-key")),
+          65536, 5000, GatewayConfig.MetricsExposure.DEFAULT, null), new MeshNode("standalone-test"), new ApiKeys(List.of("client-key")),
           List.of());
       vertx.deployVerticle(g).await(10, TimeUnit.SECONDS);
       HttpClient http = HttpClient.newHttpClient();

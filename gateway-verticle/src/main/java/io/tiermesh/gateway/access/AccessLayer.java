@@ -2,6 +2,7 @@ package io.tiermesh.gateway.access;
 
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.gateway.ApiKeys;
 import io.tiermesh.gateway.ErrorShape;
 import io.tiermesh.gateway.GatewayMetrics;
@@ -22,6 +23,7 @@ import io.vertx.redis.client.RedisOptions;
 public final class AccessLayer {
 
   private static final String PRINCIPAL = "tiermesh.principal";
+  private static final String CLIENT_ADDRESS = "tiermesh.clientAddress";
   private static final int ADMIN_BODY_LIMIT = 64 * 1024;
 
   private final AccessSettings settings;
@@ -34,14 +36,18 @@ public final class AccessLayer {
   private AdminAuth adminAuth;
   private RateLimiter limiter;
   private Vertx vertx;
-  /** Checks skipped because Redis did not answer (limits fail open so tier 1 keeps serving). */
-  private long limitChecksSkipped;
+  private final TrustedProxies proxies;
+  /** Rate-limit checks Redis did not answer (admitted or refused per the configured policy). */
+  private long limitChecksUnanswered;
   private long rateLimitRefusals;
 
   public AccessLayer(AccessSettings settings, ApiKeys bootstrap, GatewayMetrics metrics) {
     this.settings = settings;
     this.bootstrap = bootstrap;
     this.metrics = metrics;
+    this.proxies = TrustedProxies.of(settings.config().trustedProxies(),
+        AccessConfig.FORWARDED.equals(settings.config().forwardedHeader())
+            ? TrustedProxies.Header.FORWARDED : TrustedProxies.Header.X_FORWARDED_FOR);
   }
 
   /** Builds the clients at once (routes can be mounted next); the future is the change feed. */
@@ -122,6 +128,26 @@ public final class AccessLayer {
     });
   }
 
+  /**
+   * The client's address: the socket's peer, or, when that peer is a trusted proxy, the
+   * rightmost untrusted hop of the forwarding header. Worked out once per request; everything
+   * that speaks of "the client address" (per-address limits, the admin throttle) reads this.
+   */
+  public static String clientAddress(RoutingContext ctx) {
+    String a = ctx.get(CLIENT_ADDRESS);
+    return a != null ? a
+        : ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
+  }
+
+  /** First route handler of every request: resolves and records the client address. */
+  public void resolveClientAddress(RoutingContext ctx) {
+    if (ctx.request().remoteAddress() != null) {
+      ctx.put(CLIENT_ADDRESS, proxies.clientAddress(ctx.request().remoteAddress().host(),
+          ctx.request().headers().getAll(proxies.header().httpName())));
+    }
+    ctx.next();
+  }
+
   /** Route handler for client APIs, before authentication: the per-address limit. */
   public void limitClientAddress(RoutingContext ctx) {
     int rpm = settings.config().perIp().requestsPerMinute();
@@ -130,7 +156,7 @@ public final class AccessLayer {
       return;
     }
     ctx.request().pause();
-    limit(ctx, RateLimiter.forIp(ctx.request().remoteAddress().host(), rpm));
+    limit(ctx, RateLimiter.forIp(clientAddress(ctx), rpm));
   }
 
   private void limit(RoutingContext ctx, java.util.List<RateLimiter.Window> windows) {
@@ -141,7 +167,18 @@ public final class AccessLayer {
     }
     limiter.take(windows).onComplete(ar -> {
       if (ar.failed()) {
-        limitChecksSkipped++;
+        // Never a silent skip: the operator chose what an unanswered check means, and every
+        // one is counted under that outcome.
+        limitChecksUnanswered++;
+        boolean refuse = settings.config().rateLimitFailsClosed();
+        metrics.rateLimitUnchecked(refuse ? "refused" : "admitted");
+        if (refuse) {
+          ctx.request().resume();
+          ErrorShape.forPath(ctx.request().path()).send(ctx.response(),
+              FailureCode.POLICY_UNAVAILABLE, "rate limits cannot be checked (their store does "
+                  + "not answer) and this gateway refuses unchecked requests", null);
+          return;
+        }
         ctx.next();
         return;
       }
@@ -150,7 +187,7 @@ public final class AccessLayer {
       if (!d.allowed()) {
         ctx.request().resume();
         rateLimitRefusals++;
-        metrics.rateLimited(windows.get(0).key().contains(":rl:ip:") ? "ip" : "key");
+        metrics.rateLimited(RateLimiter.isIpWindow(windows.get(0)) ? "ip" : "key");
         ErrorShape.forPath(ctx.request().path()).send(ctx.response(), FailureCode.RATE_LIMITED,
             refusal(d), null);
         return;
@@ -164,7 +201,7 @@ public final class AccessLayer {
       if (s.exceeded()) {
         String what = s.window().kind() == RateLimiter.Kind.TOKENS ? "tokens" : "requests";
         String per = s.window().windowMs() == RateLimiter.DAY_MS ? "day" : "minute";
-        String who = s.window().key().contains(":rl:ip:") ? "this client address" : "this API key";
+        String who = RateLimiter.isIpWindow(s.window()) ? "this client address" : "this API key";
         return "rate limit exceeded: " + s.window().limit() + " " + what + " per " + per
             + " for " + who;
       }
@@ -179,7 +216,10 @@ public final class AccessLayer {
       return;
     }
     limiter.take(java.util.List.of(RateLimiter.tokenCharge(p.keyId(), tokens)))
-        .onFailure(err -> limitChecksSkipped++);
+        .onFailure(err -> {
+          limitChecksUnanswered++;
+          metrics.rateLimitUnchecked("uncharged");
+        });
   }
 
   /** Requests refused by a rate limit on this instance so far. */
@@ -187,8 +227,9 @@ public final class AccessLayer {
     return rateLimitRefusals;
   }
 
-  public long limitChecksSkipped() {
-    return limitChecksSkipped;
+  /** Rate-limit checks and token charges Redis did not answer, on this instance so far. */
+  public long limitChecksUnanswered() {
+    return limitChecksUnanswered;
   }
 
   /** The authenticated caller of this request. */

@@ -38,8 +38,7 @@ public final class AdminAuth implements Handler<RoutingContext> {
           "the admin API is disabled: set " + adminKeyEnv, null);
       return;
     }
-    String address = ctx.request().remoteAddress() == null ? "unknown"
-        : ctx.request().remoteAddress().host();
+    String address = AccessLayer.clientAddress(ctx);
     long waitMs = throttle.blockedForMs(address);
     if (waitMs > 0) {
       ctx.response().putHeader("Retry-After", String.valueOf((waitMs + 999) / 1000));

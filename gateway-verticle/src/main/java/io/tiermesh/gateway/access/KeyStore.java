@@ -38,11 +38,11 @@ public final class KeyStore {
       redis.call('SET', KEYS[2], ARGV[1])
       redis.call('SADD', KEYS[3], ARGV[2])
       return 1""";
+  /** KEYS: the id's pointer and the record it pointed to when read; ARGV[1]: that hash. */
   private static final String REVOKE = """
-      local h = redis.call('GET', KEYS[1])
-      if not h then return false end
-      redis.call('HSET', ARGV[1] .. 'key:' .. h, 'revoked', '1')
-      return h""";
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+      redis.call('HSET', KEYS[2], 'revoked', '1')
+      return ARGV[1]""";
   private static final String LIST = """
       local out = {}
       for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -111,8 +111,13 @@ public final class KeyStore {
 
   /** Marks a key revoked; the hash of the revoked key, or null when the id is unknown. */
   public Future<String> revoke(String id) {
-    return eval(REVOKE, List.of(NS + "keyid:" + id), List.of(NS))
-        .map(r -> r == null ? null : r.toString());
+    // The record's key is read first so that the script can declare it (a Cluster node runs
+    // only scripts whose keys are declared and local); an id never points elsewhere once
+    // created, and the script checks the pointer again.
+    return send(Request.cmd(Command.GET).arg(NS + "keyid:" + id)).compose(h -> h == null
+        ? Future.succeededFuture(null)
+        : eval(REVOKE, List.of(NS + "keyid:" + id, NS + "key:" + h), List.of(h.toString()))
+            .map(r -> r == null ? null : r.toString()));
   }
 
   /** The stored tenant, or null. */
@@ -192,6 +197,10 @@ public final class KeyStore {
     Request req = Request.cmd(Command.EVAL).arg(script).arg(keys.size());
     keys.forEach(req::arg);
     args.forEach(req::arg);
+    return send(req);
+  }
+
+  private Future<Response> send(Request req) {
     return redis.send(req).timeout(TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .recover(t -> Future.failedFuture(t instanceof MeshFailure ? t
             : new MeshFailure(FailureCode.ROLE_UNAVAILABLE, "the key store (Redis) is "

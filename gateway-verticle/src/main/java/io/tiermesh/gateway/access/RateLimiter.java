@@ -16,6 +16,14 @@ import java.util.concurrent.TimeUnit;
  * clock from Redis ({@code TIME}), so every gateway node agrees on the window boundaries and a
  * limit holds across any number of nodes.
  *
+ * <p>Cluster-safe: every key the script touches is passed in {@code KEYS[]} (a Redis Cluster
+ * client routes the script by them, and a node refuses keys it does not own), and the windows
+ * of one subject share a hash tag ({@code {key:<id>}} or {@code {ip:<address>}}), so one call
+ * stays in one slot while different subjects spread over the masters. A window is one hash per
+ * subject and period ({@code w}: the window number, {@code n}: used in it) rather than one key
+ * per window number, because the window number comes from Redis's clock inside the script and
+ * a key derived there could not be declared.
+ *
  * <p>Tokens are charged after the answer (their count is unknown before); admission only
  * checks that the token window is not already spent, so one request may overshoot and the
  * next is refused.
@@ -24,31 +32,38 @@ public final class RateLimiter {
 
   static final long MINUTE_MS = 60_000;
   static final long DAY_MS = 86_400_000;
-  private static final long TIMEOUT_MS = 1_000;
+  /** A check slower than this counts as unanswered (see {@code rateLimitOnRedisError}). */
+  static final long TIMEOUT_MS = 1_000;
+  /** Prefix of every rate-limit key; deliberately outside the budget's {@code {tm}} slot. */
+  static final String PREFIX = "tm:rl:";
 
   private static final String SCRIPT = """
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-      local n = tonumber(ARGV[1])
       local out = {1}
-      local keys = {}
-      for i = 0, n - 1 do
-        local base, limit = ARGV[2 + i * 4], tonumber(ARGV[3 + i * 4])
-        local win, cost = tonumber(ARGV[4 + i * 4]), tonumber(ARGV[5 + i * 4])
+      local wins, useds = {}, {}
+      for i = 1, #KEYS do
+        local limit, win = tonumber(ARGV[i * 3 - 2]), tonumber(ARGV[i * 3 - 1])
+        local cost = tonumber(ARGV[i * 3])
         local w = math.floor(now / win)
-        local k = base .. ':' .. w
-        local used = tonumber(redis.call('GET', k) or '0')
-        keys[i + 1] = k
+        local v = redis.call('HMGET', KEYS[i], 'w', 'n')
+        local used = 0
+        if tonumber(v[1]) == w then used = tonumber(v[2]) or 0 end
+        wins[i], useds[i] = w, used
         if limit > 0 and used + math.max(cost, 1) > limit then out[1] = 0 end
         table.insert(out, used)
         table.insert(out, (w + 1) * win - now)
       end
       if out[1] == 1 then
-        for i = 0, n - 1 do
-          local cost, win = tonumber(ARGV[5 + i * 4]), tonumber(ARGV[4 + i * 4])
+        for i = 1, #KEYS do
+          local win, cost = tonumber(ARGV[i * 3 - 1]), tonumber(ARGV[i * 3])
           if cost > 0 then
-            redis.call('INCRBY', keys[i + 1], cost)
-            redis.call('PEXPIRE', keys[i + 1], win + 1000)
+            if useds[i] == 0 then
+              redis.call('HSET', KEYS[i], 'w', string.format('%d', wins[i]), 'n', cost)
+            else
+              redis.call('HINCRBY', KEYS[i], 'n', cost)
+            end
+            redis.call('PEXPIRE', KEYS[i], win + 1000)
           end
         end
       end
@@ -93,14 +108,21 @@ public final class RateLimiter {
   }
 
   private final Redis redis;
+  private final long timeoutMs;
 
   public RateLimiter(Redis redis) {
+    this(redis, TIMEOUT_MS);
+  }
+
+  /** @param timeoutMs how long a check may take before it counts as unanswered */
+  public RateLimiter(Redis redis, long timeoutMs) {
     this.redis = redis;
+    this.timeoutMs = timeoutMs;
   }
 
   /** The windows of a key's limits: per minute and per day requests, per minute tokens. */
   public static List<Window> forKey(String keyId, RateLimits l) {
-    String base = KeyStore.NS + "rl:key:" + keyId;
+    String base = keyBase(keyId);
     return List.of(
         new Window(base + ":rpm", Kind.REQUESTS, orZero(l.requestsPerMinute()), MINUTE_MS, 1),
         new Window(base + ":rpd", Kind.REQUESTS, orZero(l.requestsPerDay()), DAY_MS, 1),
@@ -108,14 +130,23 @@ public final class RateLimiter {
   }
 
   public static List<Window> forIp(String ip, int requestsPerMinute) {
-    return List.of(new Window(KeyStore.NS + "rl:ip:" + ip + ":rpm", Kind.REQUESTS,
+    return List.of(new Window(PREFIX + "{ip:" + ip + "}:rpm", Kind.REQUESTS,
         requestsPerMinute, MINUTE_MS, 1));
   }
 
   /** The token window a finished answer is charged to. */
   public static Window tokenCharge(String keyId, long tokens) {
-    return new Window(KeyStore.NS + "rl:key:" + keyId + ":tpm", Kind.TOKENS, 0, MINUTE_MS,
+    return new Window(keyBase(keyId) + ":tpm", Kind.TOKENS, 0, MINUTE_MS,
         tokens);
+  }
+
+  private static String keyBase(String keyId) {
+    return PREFIX + "{key:" + keyId + "}";
+  }
+
+  /** Whether a window counts a client address (else an API key). */
+  public static boolean isIpWindow(Window w) {
+    return w.key().startsWith(PREFIX + "{ip:");
   }
 
   private static int orZero(Integer v) {
@@ -123,11 +154,14 @@ public final class RateLimiter {
   }
 
   public Future<Decision> take(List<Window> windows) {
-    Request req = Request.cmd(Command.EVAL).arg(SCRIPT).arg(0).arg(windows.size());
+    Request req = Request.cmd(Command.EVAL).arg(SCRIPT).arg(windows.size());
     for (Window w : windows) {
-      req.arg(w.key()).arg(w.limit()).arg(w.windowMs()).arg(w.cost());
+      req.arg(w.key());
     }
-    return redis.send(req).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).map(r -> decode(r, windows));
+    for (Window w : windows) {
+      req.arg(w.limit()).arg(w.windowMs()).arg(w.cost());
+    }
+    return redis.send(req).timeout(timeoutMs, TimeUnit.MILLISECONDS).map(r -> decode(r, windows));
   }
 
   static Decision decode(Response r, List<Window> windows) {

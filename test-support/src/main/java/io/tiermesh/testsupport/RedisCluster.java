@@ -1,0 +1,155 @@
+package io.tiermesh.testsupport;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Redis Cluster for tests: {@code masters} {@code redis-server --cluster-enabled yes}
+ * processes on free loopback ports (client and cluster-bus ports both chosen, never derived as
+ * port + 10000, which could land in the ephemeral range), joined with
+ * {@code redis-cli --cluster create}, and ready once every node reports
+ * {@code cluster_state:ok}. No replicas: what is under test is key routing, not failover.
+ * {@link #close()} stops every process and deletes the working directory.
+ */
+public final class RedisCluster implements AutoCloseable {
+
+  private static final long READY_TIMEOUT_MS = 30_000;
+
+  private final Path dir;
+  private final List<Integer> ports = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+  private final Path redisCli;
+
+  private RedisCluster(Path dir, Path redisCli) {
+    this.dir = dir;
+    this.redisCli = redisCli;
+  }
+
+  /** Starts and joins the cluster; fails under CI (skips, loudly, elsewhere) without Redis. */
+  public static RedisCluster start(int masters) throws IOException, InterruptedException {
+    List<Path> tools = RequiredTool.require("redis-server", "redis-cli");
+    RedisCluster c = new RedisCluster(Files.createTempDirectory("tiermesh-redis-cluster"),
+        tools.get(1));
+    try {
+      for (int i = 0; i < masters; i++) {
+        c.launch(tools.get(0));
+      }
+      List<String> create = new ArrayList<>(List.of(c.redisCli.toString(), "--cluster", "create"));
+      for (int p : c.ports) {
+        create.add("127.0.0.1:" + p);
+      }
+      create.add("--cluster-yes");
+      String out = c.run(create);
+      if (!out.contains("All 16384 slots covered")) {
+        throw new IOException("redis-cli --cluster create failed: " + out);
+      }
+      c.awaitClusterOk();
+      return c;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void launch(Path redisServer) throws IOException, InterruptedException {
+    int port = FreePorts.next();
+    int busPort = FreePorts.next();
+    Process p = new ProcessBuilder(redisServer.toString(), "--port", String.valueOf(port),
+        "--cluster-port", String.valueOf(busPort), "--bind", "127.0.0.1",
+        "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+        "--cluster-node-timeout", "5000", "--dir", dir.toString(), "--save", "",
+        "--appendonly", "no", "--daemonize", "no")
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
+        .start();
+    processes.add(p);
+    ports.add(port);
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    while (!run(List.of(redisCli.toString(), "-p", String.valueOf(port), "PING"))
+        .contains("PONG")) {
+      // Waiting on the server process paces the poll and notices an early exit.
+      if (p.waitFor(50, TimeUnit.MILLISECONDS) || System.currentTimeMillis() > deadline) {
+        throw new IOException("redis-server on port " + port + " did not start; see "
+            + dir.resolve("redis-" + port + ".log"));
+      }
+    }
+  }
+
+  private void awaitClusterOk() throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    for (int i = 0; i < ports.size(); i++) {
+      while (!run(List.of(redisCli.toString(), "-p", String.valueOf(ports.get(i)), "CLUSTER",
+          "INFO")).contains("cluster_state:ok")) {
+        if (processes.get(i).waitFor(100, TimeUnit.MILLISECONDS)
+            || System.currentTimeMillis() > deadline) {
+          throw new IOException("the cluster did not reach cluster_state:ok within "
+              + READY_TIMEOUT_MS + " ms");
+        }
+      }
+    }
+  }
+
+  private String run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      throw new IOException("timed out: " + String.join(" ", command));
+    }
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  /** The client ports of the masters. */
+  public List<Integer> ports() {
+    return List.copyOf(ports);
+  }
+
+  /** {@code redis://127.0.0.1:<port>} of every master. */
+  public List<String> urls() {
+    return ports.stream().map(p -> "redis://127.0.0.1:" + p).toList();
+  }
+
+  /** Runs {@code redis-cli -p <port> args...} against one master and returns its output. */
+  public String cli(int port, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(redisCli.toString(), "-p",
+        String.valueOf(port)));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  /** The number of keys each master holds, in {@link #ports()} order. */
+  public List<Long> keyCounts() throws IOException, InterruptedException {
+    List<Long> counts = new ArrayList<>();
+    for (int p : ports) {
+      counts.add(Long.parseLong(cli(p, "DBSIZE").trim()));
+    }
+    return counts;
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      p.destroy();
+    }
+    for (Process p : processes) {
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // A temporary directory left behind is harmless; the processes are what must not leak.
+    }
+  }
+}
