@@ -47,12 +47,13 @@ public final class BudgetStore {
 
   private static final LuaScript INIT = LuaScript.load("init");
   private static final LuaScript RESERVE = LuaScript.load("reserve");
-  private static final LuaScript SETTLE = LuaScript.load("settle");
+  private static final LuaScript SETTLE = LuaScript.load("settle", "rollup");
+  private static final LuaScript RECORD = LuaScript.load("record", "rollup");
   private static final LuaScript REAP = LuaScript.load("reap");
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot");
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, REAP, SNAPSHOT, REBUILD);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD);
 
   private static final String NONE = "-1";
   /** Background releases of an unanswered reserve: 250 ms doubling up to 4 s, ~20 s in all. */
@@ -157,15 +158,8 @@ public final class BudgetStore {
     if (actualMicros < 0) {
       throw new IllegalArgumentException("negative cost");
     }
-    List<String> ledgerFields = List.of(
-        "rid", requestId, "att", Integer.toString(attempt),
-        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
-        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
-        "in", Integer.toString(details.promptTokens()),
-        "out", Integer.toString(details.completionTokens()),
-        "reason", orEmpty(details.routeReason()));
-    return close(requestId, attempt, "settle", actualMicros, ledgerFields,
-        details.providerId(), haltFor).onSuccess(s -> {
+    return close(requestId, attempt, "settle", actualMicros, details,
+        ledgerFields(requestId, attempt, details), haltFor).onSuccess(s -> {
           if (s.overrun() && !s.repeat()) {
             LOG.log(Level.WARNING, "request {0} attempt {1}: {2}/{3} charged {4}, above the {5}"
                 + " reserved; the provider reported more usage than the request allowed and"
@@ -181,17 +175,34 @@ public final class BudgetStore {
    * premium comparison see all traffic. Charges nothing: rebuilds and counter sums ignore it.
    */
   public Future<String> recordFree(String requestId, int attempt, ChargeDetails details) {
-    Request xadd = Request.cmd(Command.XADD).arg(BudgetKeys.LEDGER).arg("*");
-    List<String> fields = List.of(
+    long now = clock.millis();
+    List<String> args = new ArrayList<>(rollupArgs(now, details));
+    args.addAll(ledgerFields(requestId, attempt, details));
+    args.addAll(List.of("cost", "0", "reserved", "0", "ts", Long.toString(now), "keys", "",
+        "late", "0", "over", "0"));
+    return bounded(RECORD.run(redis, List.of(BudgetKeys.LEDGER, UsageRollups.hourKey(now),
+        UsageRollups.dayKey(now, options.zone())), args)).map(Response::toString);
+  }
+
+  /** What the ledger keeps about a call besides what settle.lua adds (cost, time, counters). */
+  private static List<String> ledgerFields(String requestId, int attempt, ChargeDetails d) {
+    return List.of(
         "rid", requestId, "att", Integer.toString(attempt),
-        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
-        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
-        "in", Integer.toString(details.promptTokens()),
-        "out", Integer.toString(details.completionTokens()),
-        "reason", orEmpty(details.routeReason()), "cost", "0", "reserved", "0",
-        "ts", Long.toString(clock.millis()), "keys", "", "late", "0", "over", "0");
-    fields.forEach(xadd::arg);
-    return bounded(redis.send(xadd)).map(Response::toString);
+        "tenant", orEmpty(d.tenant()), "kid", orEmpty(d.keyId()),
+        "tier", Integer.toString(d.tier()),
+        "provider", orEmpty(d.providerId()), "model", orEmpty(d.model()),
+        "in", Integer.toString(d.promptTokens()), "out", Integer.toString(d.completionTokens()),
+        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()));
+  }
+
+  private List<String> rollupArgs(long now, ChargeDetails d) {
+    return UsageRollups.args(now, options.zone(), dims(d), d.promptTokens(),
+        d.completionTokens(), d.premiumMicros());
+  }
+
+  static UsageRollups.Dims dims(ChargeDetails d) {
+    return new UsageRollups.Dims(d.tenant(), d.keyId(), d.providerId(), d.model(), d.tier(),
+        d.routeReason());
   }
 
   /**
@@ -200,7 +211,7 @@ public final class BudgetStore {
    * money that moved, and the request count is refunded too, so counters still equal it.
    */
   public Future<SettleResult> release(String requestId, int attempt) {
-    return close(requestId, attempt, "release", 0, List.of(), null, Duration.ofMillis(1));
+    return close(requestId, attempt, "release", 0, null, List.of(), Duration.ofMillis(1));
   }
 
   /**
@@ -313,6 +324,70 @@ public final class BudgetStore {
   public Future<Long> openReservations() {
     return bounded(redis.send(Request.cmd(Command.ZCARD).arg(BudgetKeys.RESERVATIONS)))
         .map(Response::toLong);
+  }
+
+  /** Rollup hashes are read in batches of this many keys (one round trip each). */
+  static final int HASH_BATCH = 256;
+  /** A report reads up to 2 years of daily hashes: more than one operation's usual bound. */
+  static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The hashes at {@code keys}, in order; a missing one reads as empty. */
+  public Future<List<Map<String, String>>> readHashes(List<String> keys) {
+    List<Future<List<Response>>> batches = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i += HASH_BATCH) {
+      List<Request> batch = keys.subList(i, Math.min(keys.size(), i + HASH_BATCH)).stream()
+          .map(k -> Request.cmd(Command.HGETALL).arg(k)).toList();
+      batches.add(redis.batch(batch));
+    }
+    return bounded(Future.all(batches), REPORT_TIMEOUT).map(all -> {
+      List<Map<String, String>> out = new ArrayList<>(keys.size());
+      for (int b = 0; b < batches.size(); b++) {
+        for (Response r : all.<List<Response>>resultAt(b)) {
+          out.add(hash(r));
+        }
+      }
+      return out;
+    });
+  }
+
+  static Map<String, String> hash(Response r) {
+    Map<String, String> out = new HashMap<>();
+    if (r == null || r.size() == 0) {
+      return out;
+    }
+    if (r.isMap()) {
+      for (String k : r.getKeys()) {
+        out.put(k, r.get(k).toString());
+      }
+    } else {
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        out.put(r.get(i).toString(), r.get(i + 1).toString());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds refused requests to the refusal rollups of their hour and day.
+   *
+   * @param counts per epoch ms within the hour → field tenant\31key\31code → count
+   */
+  public Future<Void> addRefusals(Map<Long, Map<String, Long>> counts) {
+    List<Request> cmds = new ArrayList<>();
+    counts.forEach((at, fields) -> {
+      String hour = UsageRollups.REFUSED_HOUR_PREFIX + UsageRollups.hourOf(at);
+      String day = UsageRollups.REFUSED_DAY_PREFIX + UsageRollups.dayOf(at, options.zone());
+      fields.forEach((field, n) -> {
+        cmds.add(Request.cmd(Command.HINCRBY).arg(hour).arg(field).arg(n));
+        cmds.add(Request.cmd(Command.HINCRBY).arg(day).arg(field).arg(n));
+      });
+      long now = clock.millis();
+      cmds.add(Request.cmd(Command.PEXPIRE).arg(hour)
+          .arg(UsageRollups.ttl(UsageRollups.hourExpireAt(at), now)));
+      cmds.add(Request.cmd(Command.PEXPIRE).arg(day)
+          .arg(UsageRollups.ttl(UsageRollups.dayExpireAt(at, options.zone()), now)));
+    });
+    return cmds.isEmpty() ? Future.succeededFuture() : bounded(redis.batch(cmds)).mapEmpty();
   }
 
   /** Ledger entries after {@code afterId} (exclusive; null = from the start), oldest first. */
@@ -434,18 +509,24 @@ public final class BudgetStore {
   // --- settle, release, reap ------------------------------------------------------------------
 
   private Future<SettleResult> close(String requestId, int attempt, String mode, long actualMicros,
-      List<String> ledgerFields, String providerId, Duration haltFor) {
+      ChargeDetails details, List<String> ledgerFields, Duration haltFor) {
     String member = BudgetKeys.member(requestId, attempt);
-    List<String> args = new ArrayList<>(6 + ledgerFields.size());
+    String providerId = details == null ? null : details.providerId();
+    long now = clock.millis();
+    List<String> args = new ArrayList<>(12 + ledgerFields.size());
     args.add(member);
     args.add(mode);
     args.add(Long.toString(actualMicros));
     args.add(Long.toString(options.settledRetention().toMillis()));
-    args.add(Long.toString(clock.millis()));
+    args.add(Long.toString(now));
     args.add(Long.toString(Math.max(1, haltFor.toMillis())));
+    // A release appends nothing, so its rollup arguments are never read; they keep the layout.
+    args.addAll(rollupArgs(now, details == null
+        ? new ChargeDetails(null, 0, null, null, 0, 0, null) : details));
     args.addAll(ledgerFields);
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
-        BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId));
+        BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId),
+        UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
     return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<ScopeKey> alerts = new ArrayList<>();
@@ -579,8 +660,9 @@ public final class BudgetStore {
   private static LedgerEntry ledgerEntry(RawEntry e) {
     Map<String, String> f = e.fields();
     return new LedgerEntry(e.id(), f.get("rid"), intOf(f, "att"), f.get("tenant"),
-        intOf(f, "tier"), f.get("provider"), f.get("model"), intOf(f, "in"), intOf(f, "out"),
-        longOf(f, "cost"), longOf(f, "reserved"), f.get("reason"), longOf(f, "ts"),
+        emptyToNull(f.get("kid")), intOf(f, "tier"), f.get("provider"), f.get("model"), intOf(f, "in"), intOf(f, "out"),
+        longOf(f, "cost"), longOf(f, "reserved"), longOf(f, "prem"), f.get("reason"),
+        longOf(f, "ts"),
         splitKeys(f.get("keys")).stream().map(BudgetKeys::scopeOfCounter).toList(),
         "1".equals(f.get("late")), "1".equals(f.get("over")));
   }
@@ -607,6 +689,10 @@ public final class BudgetStore {
 
   private static long longOf(Map<String, String> f, String field) {
     return Long.parseLong(f.getOrDefault(field, "0"));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   private static String orEmpty(String s) {

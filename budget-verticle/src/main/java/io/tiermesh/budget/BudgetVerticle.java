@@ -26,6 +26,8 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +47,6 @@ public final class BudgetVerticle extends VerticleBase {
 
   /** A Redis that does not answer a PING in this time is treated as down. */
   static final long PING_TIMEOUT_MS = 500;
-  /** Bounds the ledger read of one usage report. */
-  static final int MAX_REPORT_ENTRIES = 1_000_000;
-  static final int REPORT_PAGE = 5_000;
 
   private final MeshNode node;
   private final BudgetSettings settings;
@@ -243,7 +242,8 @@ public final class BudgetVerticle extends VerticleBase {
           BudgetWindow.DAY, now, settings.policy().zone()).windowEnd(settings.policy().zone()));
       done = store.settle(s.requestId(), s.attempt(), cost, new ChargeDetails(s.tenant(),
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
-          s.routeReason()), haltFor).onSuccess(r -> {
+          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens())),
+          haltFor).onSuccess(r -> {
             if (r.overrun() && !r.repeat()) {
               alerts.overrun(s.providerId(), s.model(), r.chargedMicros(), r.reservedMicros());
             }
@@ -264,9 +264,21 @@ public final class BudgetVerticle extends VerticleBase {
   private void record(Message<BudgetUsageRecord> msg) {
     BudgetUsageRecord u = msg.body();
     store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
-        u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason()))
+        u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason(),
+        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens())))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
             t.getMessage()));
+  }
+
+  /** What these tokens would have cost on the premium model; 0 when none is priced. */
+  private long premiumCost(int promptTokens, int completionTokens) {
+    return premium().map(p -> p.getValue().costMicros(Math.max(0, promptTokens),
+        Math.max(0, completionTokens))).orElse(0L);
+  }
+
+  private Optional<Map.Entry<String, ModelPrice>> premium() {
+    return settings.premiumModel()
+        .flatMap(m -> settings.prices().priceOf(m).map(p -> Map.entry(m, p)));
   }
 
   // --- reports --------------------------------------------------------------------------------
@@ -308,22 +320,37 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private void usage(Message<UsageQuery> msg) {
-    String group = msg.body().group() == null ? "day" : msg.body().group();
-    if (!UsageReports.GROUPS.contains(group)) {
-      msg.fail(FailureCode.BAD_REQUEST.wireCode(), "group must be one of " + UsageReports.GROUPS);
+    UsageQuery q = msg.body();
+    ZoneId zone = settings.policy().zone();
+    UsageReports.Spec spec;
+    try {
+      spec = UsageQueries.spec(q, clock.instant().atZone(zone).toLocalDate(), zone,
+          premium().map(Map.Entry::getKey).orElse(null));
+    } catch (IllegalArgumentException bad) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
       return;
     }
-    Optional<Map.Entry<String, ModelPrice>> premium = settings.premiumModel()
-        .flatMap(m -> settings.prices().priceOf(m).map(p -> Map.entry(m, p)));
-    readAll(null, new ArrayList<>()).onComplete(ar -> {
+    List<Long> starts = UsageQueries.periodStarts(spec);
+    List<String> keys = new ArrayList<>(starts.size() * 2);
+    for (long start : starts) {
+      keys.add(spec.hourly() ? UsageRollups.hourKey(start) : UsageRollups.dayKey(start, zone));
+    }
+    for (long start : starts) {
+      keys.add(spec.hourly() ? UsageRollups.REFUSED_HOUR_PREFIX + UsageRollups.hourOf(start)
+          : UsageRollups.REFUSED_DAY_PREFIX + UsageRollups.dayOf(start, zone));
+    }
+    store.readHashes(keys).onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());
         return;
       }
-      UsageReport report = UsageReports.build(group, ar.result(), settings.policy().zone(),
-          premium);
-      msg.reply(report);
+      List<Map<String, String>> hashes = ar.result();
+      List<UsageReports.Period> periods = new ArrayList<>(starts.size());
+      for (int i = 0; i < starts.size(); i++) {
+        periods.add(new UsageReports.Period(starts.get(i), UsageRollups.cells(hashes.get(i))));
+      }
+      msg.reply(UsageReports.build(spec, periods, hashes.subList(starts.size(), hashes.size())));
     });
   }
 
@@ -347,15 +374,6 @@ public final class BudgetVerticle extends VerticleBase {
             msg.reply(ar.result());
           }
         });
-  }
-
-  private Future<List<LedgerEntry>> readAll(String after, List<LedgerEntry> acc) {
-    return store.readLedger(after, REPORT_PAGE).compose(page -> {
-      acc.addAll(page);
-      return page.size() < REPORT_PAGE || acc.size() >= MAX_REPORT_ENTRIES
-          ? Future.succeededFuture(acc)
-          : readAll(page.get(page.size() - 1).id(), acc);
-    });
   }
 
   private static Long boxed(OptionalLong v) {

@@ -104,15 +104,19 @@ class CodecRoundTripTest {
             1_765_000_000_000L, 1_765_065_600_000L)), true),
         new BudgetOverruns(List.of(), null),
         new BudgetUsageRecord("r1", 1, "acme", 1, "local", "llama3.1:8b", 10, 20, "default"),
+        new BudgetUsageRecord("r1", 1, "acme", 1, "local", "llama3.1:8b", 10, 20, "default", "k1"),
         new BudgetSnapshot("Europe/Berlin", List.of(
             new BudgetSnapshot.Line("tier:2", "month", "2026-11", 120_000_000L, 5, 7,
                 119_999_988L, 3, null),
             new BudgetSnapshot.Line("tier:3", "day", "2026-11-21", null, 0, 0, null, 3, 20L)),
             2),
         new UsageQuery("tier"),
-        new UsageReport("tier", "premium/gpt-4o", List.of(
-            new UsageReport.Row("1", 10, 100, 200, 0, 4_500)),
-            new UsageReport.Row("total", 10, 100, 200, 0, 4_500), 10_000L),
+        new UsageQuery(List.of("tenant", "day"), "2026-11-01", "2026-11-30", "acme", "k1"),
+        new UsageReport("tier", List.of("tier"), "2026-11-01", "2026-11-30", "UTC",
+            "premium/gpt-4o", List.of(
+            new UsageReport.Row("1", List.of("1"), 10, 100, 200, 0, 4_500)),
+            new UsageReport.Row("total", List.of(), 10, 100, 200, 0, 4_500), 10_000L,
+            List.of(new UsageReport.Refusals("acme", "k1", "rate_limited", 3))),
         new ProviderStatus("local", "node-a", "i1", 1, "CLOSED", 0, null, 5L, "ok", 4L),
         new EmbedRequest("r2", "acme", "auto", List.of("a", "b"), 8,
             new RoutingHints(null, "embedding", null, null, null), 77L, "local_only"),

@@ -29,7 +29,11 @@ import java.util.List;
 public final class BudgetAdminRoutes {
 
   static final long TIMEOUT_MS = 10_000;
+  /** {@code ?group=} of earlier releases: one dimension. */
   static final List<String> GROUPS = List.of("day", "tier", "provider", "model", "tenant");
+  /** {@code ?group_by=}: any of these, several at once (comma-separated or repeated). */
+  static final List<String> DIMENSIONS =
+      List.of("tenant", "key", "model", "provider", "tier", "route_reason", "day", "hour");
 
   private final Vertx vertx;
 
@@ -94,33 +98,76 @@ public final class BudgetAdminRoutes {
   }
 
   private void usage(RoutingContext ctx) {
-    String group = ctx.request().getParam("group", "day");
-    if (!GROUPS.contains(group)) {
+    var params = ctx.request().params();
+    List<String> groupBy = new java.util.ArrayList<>();
+    for (String g : params.getAll("group_by")) {
+      for (String one : g.split(",")) {
+        if (!one.isBlank()) {
+          groupBy.add(one.trim());
+        }
+      }
+    }
+    String legacy = params.get("group");
+    if (legacy != null && !GROUPS.contains(legacy)) {
       ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST,
           "group must be one of " + GROUPS, null);
       return;
     }
-    vertx.eventBus().<UsageReport>request(Addresses.BUDGET_USAGE, new UsageQuery(group),
+    if (groupBy.isEmpty()) {
+      groupBy.add(legacy == null ? "day" : legacy);
+    }
+    for (String g : groupBy) {
+      if (!DIMENSIONS.contains(g)) {
+        ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST, "group_by must be among "
+            + DIMENSIONS + ", not '" + io.tiermesh.contracts.ClientText.quote(g) + "'", null);
+        return;
+      }
+    }
+    String format = params.get("format") == null ? "json" : params.get("format");
+    if (!format.equals("json") && !format.equals("csv")) {
+      ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "format must be json or csv", null);
+      return;
+    }
+    UsageQuery query = new UsageQuery(List.copyOf(groupBy), params.get("from"), params.get("to"),
+        params.get("tenant"), params.get("key"));
+    vertx.eventBus().<UsageReport>request(Addresses.BUDGET_USAGE, query,
             new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
         .map(Message::body)
         .onSuccess(r -> {
+          if (format.equals("csv")) {
+            ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
+                .end(UsageCsv.of(r));
+            return;
+          }
           JsonArray rows = new JsonArray();
-          r.rows().forEach(row -> rows.add(row(row)));
-          json(ctx, new JsonObject().put("group", r.group()).put("premium_model", r.premiumModel())
-              .put("rows", rows).put("total", row(r.totals()))
+          r.rows().forEach(row -> rows.add(row(r.groupBy(), row)));
+          JsonArray refusals = new JsonArray();
+          r.refusals().forEach(x -> refusals.add(new JsonObject().put("tenant", x.tenant())
+              .put("key", x.keyId()).put("code", x.code()).put("count", x.count())));
+          json(ctx, new JsonObject().put("group", r.group())
+              .put("group_by", new JsonArray(r.groupBy())).put("from", r.from())
+              .put("to", r.to()).put("time_zone", r.zone())
+              .put("premium_model", r.premiumModel())
+              .put("rows", rows).put("total", row(List.of(), r.totals()))
               .put("savings_percent", r.savingsBasisPoints() == null ? null
-                  : BigDecimal.valueOf(r.savingsBasisPoints(), 2).toPlainString()));
+                  : BigDecimal.valueOf(r.savingsBasisPoints(), 2).toPlainString())
+              .put("refusals", refusals));
         })
         .onFailure(t -> fail(ctx, t));
   }
 
-  private static JsonObject row(UsageReport.Row r) {
-    return new JsonObject().put("key", r.key()).put("calls", r.calls())
+  private static JsonObject row(List<String> groupBy, UsageReport.Row r) {
+    JsonObject o = new JsonObject().put("key", r.key());
+    for (int i = 0; i < groupBy.size() && i < r.values().size(); i++) {
+      o.put(groupBy.get(i), r.values().get(i));
+    }
+    return o.put("calls", r.calls())
         .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
         .put("cost_usd", usd(r.costMicros())).put("premium_cost_usd", usd(r.premiumCostMicros()));
   }
 
-  private static String usd(Long micros) {
+  static String usd(Long micros) {
     return micros == null ? null : BudgetHeaders.dollars(micros);
   }
 

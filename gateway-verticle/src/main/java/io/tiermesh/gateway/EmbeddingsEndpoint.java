@@ -162,7 +162,7 @@ final class EmbeddingsEndpoint {
       RoutingHints hints, String requestId, AnswerReuse.KeyClaim key) {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
-        principal.policy());
+        principal.policy(), principal.keyId());
     vertx.eventBus().<EmbedOutcome>request(Addresses.ROUTER_EMBED, req,
             new DeliveryOptions().setSendTimeout(timeoutMs + 1_000))
         .onComplete(ar -> {

@@ -364,7 +364,7 @@ public final class GatewayVerticle extends VerticleBase {
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
         stream ? streamAddress : null, deadline, principal.policy())
-        .from(node.nodeId(), ticket.claim());
+        .from(node.nodeId(), ticket.claim()).withKeyId(principal.keyId());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
@@ -453,12 +453,12 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** A hit costs $0 and is still in the ledger, so usage reports count all traffic. */
-  private void recordCacheHit(Answer hit, String tenant, String requestId) {
+  private void recordCacheHit(Answer hit, String tenant, String keyId, String requestId) {
     RouteInfo r = hit.route();
     Usage u = hit.response().usage() == null ? Usage.ZERO : hit.response().usage();
     vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(requestId, 1, tenant,
         r.tier(), r.providerId(), r.model(), u.promptTokens(), u.completionTokens(),
-        CACHE_HIT_REASON));
+        CACHE_HIT_REASON, keyId));
   }
 
   private void onChunk(Message<StreamChunk> msg) {

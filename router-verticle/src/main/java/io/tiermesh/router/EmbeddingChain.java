@@ -72,7 +72,7 @@ final class EmbeddingChain {
     ChatRequest chat = new ChatRequest(req.model(), List.of(), null, null, null, null, null, null,
         null, null, false);
     return new RouteRequest(req.requestId(), req.tenant(), chat, hints, null,
-        req.deadlineMillis(), req.tenantPolicy());
+        req.deadlineMillis(), req.tenantPolicy()).withKeyId(req.keyId());
   }
 
   private Future<EmbedOutcome> next() {
