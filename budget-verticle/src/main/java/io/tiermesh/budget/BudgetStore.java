@@ -52,8 +52,11 @@ public final class BudgetStore {
   private static final LuaScript REAP = LuaScript.load("reap");
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot");
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
+  private static final LuaScript TRIM = LuaScript.load("trim");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
+  /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
+  static final int TRIM_BATCH = 1_000;
 
   private static final String NONE = "-1";
   /** Background releases of an unanswered reserve: 250 ms doubling up to 4 s, ~20 s in all. */
@@ -390,6 +393,17 @@ public final class BudgetStore {
     return cmds.isEmpty() ? Future.succeededFuture() : bounded(redis.batch(cmds)).mapEmpty();
   }
 
+  /**
+   * Ledger entries with ids from {@code start} to {@code end} (XRANGE bounds: {@code -},
+   * {@code +}, an id, or {@code (}id for exclusive), oldest first, at most {@code max}.
+   */
+  public Future<List<LedgerEntry>> readLedgerRange(String start, String end, int max) {
+    Request xrange = Request.cmd(Command.XRANGE).arg(BudgetKeys.LEDGER).arg(start).arg(end)
+        .arg("COUNT").arg(max);
+    return bounded(redis.send(xrange).map(BudgetStore::rawEntries), REPORT_TIMEOUT)
+        .map(page -> page.stream().map(BudgetStore::ledgerEntry).toList());
+  }
+
   /** Ledger entries after {@code afterId} (exclusive; null = from the start), oldest first. */
   public Future<List<LedgerEntry>> readLedger(String afterId, int max) {
     return bounded(ledgerPage(afterId, max)).map(page -> page.stream()
@@ -415,9 +429,71 @@ public final class BudgetStore {
           return bounded(redis.send(lock)).compose(ok -> ok == null
               ? Future.succeededFuture(
                   new RebuildReport(RebuildReport.Outcome.IN_PROGRESS_ELSEWHERE, 0, 0))
-              : foldLedger(null, new LedgerSums()).compose(sums -> commitRebuild(token, sums)));
+              : readBases(new LedgerSums()).compose(sums -> foldLedger(null, sums))
+                  .compose(sums -> commitRebuild(token, sums)));
         });
     return run.onSuccess(report -> LOG.log(Level.INFO, "budget rebuild: {0}", report));
+  }
+
+  /**
+   * Drops ledger entries older than {@code retention} (by their stream id), at most
+   * {@code maxBatches} × {@link #TRIM_BATCH} per call; each entry's charge is first added to the
+   * base of its counters (trim.lua), so a rebuild still restores them. Does nothing while the
+   * counters are untrusted or being rebuilt.
+   *
+   * @return entries dropped
+   */
+  public Future<Long> trimLedger(Duration retention, int maxBatches) {
+    return trimFrom(retention, maxBatches, 0L);
+  }
+
+  private Future<Long> trimFrom(Duration retention, int batchesLeft, long trimmed) {
+    long baseTtl = options.counterRetention().toMillis() + Duration.ofDays(32).toMillis();
+    return bounded(TRIM.run(redis, List.of(BudgetKeys.LEDGER, BudgetKeys.REBUILD_LOCK,
+        BudgetKeys.EPOCH, BudgetKeys.TRIMMED), List.of(Long.toString(retention.toMillis()),
+        Integer.toString(TRIM_BATCH), Long.toString(baseTtl)))).compose(reply -> {
+          if (!"trimmed".equals(reply.get(0).toString())) {
+            return Future.succeededFuture(trimmed);
+          }
+          long n = reply.get(1).toLong();
+          return n == TRIM_BATCH && batchesLeft > 1
+              ? trimFrom(retention, batchesLeft - 1, trimmed + n)
+              : Future.succeededFuture(trimmed + n);
+        });
+  }
+
+  /** Counter key → {spent, count} carried by the bases of trimmed ledger entries. */
+  public Future<Map<String, long[]>> ledgerBases() {
+    return bounded(readBases(new LedgerSums()), options.rebuildLockTtl())
+        .map(sums -> sums.spentAndCount);
+  }
+
+  private Future<LedgerSums> readBases(LedgerSums sums) {
+    return scanKeys(BudgetKeys.COUNTER_BASE_PREFIX + "*", "0", new ArrayList<>())
+        .compose(keys -> keys.isEmpty() ? Future.succeededFuture(sums)
+            : readHashes(keys).map(hashes -> {
+              for (int i = 0; i < keys.size(); i++) {
+                Map<String, String> h = hashes.get(i);
+                String counter = BudgetKeys.COUNTER_PREFIX
+                    + keys.get(i).substring(BudgetKeys.COUNTER_BASE_PREFIX.length());
+                long[] sc = sums.spentAndCount.computeIfAbsent(counter, k -> new long[2]);
+                sc[0] += Long.parseLong(h.getOrDefault("spent", "0"));
+                sc[1] += Long.parseLong(h.getOrDefault("count", "0"));
+              }
+              return sums;
+            }));
+  }
+
+  private Future<List<String>> scanKeys(String pattern, String cursor, List<String> found) {
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern)
+        .arg("COUNT").arg(1000)).compose(r -> {
+          for (Response k : r.get(1)) {
+            found.add(k.toString());
+          }
+          String next = r.get(0).toString();
+          return "0".equals(next) ? Future.succeededFuture(found)
+              : scanKeys(pattern, next, found);
+        });
   }
 
   // --- reserve -------------------------------------------------------------------------------
@@ -490,8 +566,8 @@ public final class BudgetStore {
 
   private Future<String> learnEpoch() {
     String candidate = UUID.randomUUID().toString();
-    return INIT.run(redis, List.of(BudgetKeys.EPOCH, BudgetKeys.LEDGER, BudgetKeys.RESERVATIONS),
-        List.of(candidate)).map(reply -> {
+    return INIT.run(redis, List.of(BudgetKeys.EPOCH, BudgetKeys.LEDGER, BudgetKeys.RESERVATIONS,
+        BudgetKeys.TRIMMED), List.of(candidate)).map(reply -> {
           if ("ok".equals(reply.get(0).toString())) {
             adopt(reply.get(1).toString());
             return epoch;
@@ -639,7 +715,11 @@ public final class BudgetStore {
   private Future<List<RawEntry>> ledgerPage(String afterId, int max) {
     Request xrange = Request.cmd(Command.XRANGE).arg(BudgetKeys.LEDGER)
         .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(max);
-    return redis.send(xrange).map(reply -> {
+    return redis.send(xrange).map(BudgetStore::rawEntries);
+  }
+
+  private static List<RawEntry> rawEntries(Response reply) {
+    {
       List<RawEntry> out = new ArrayList<>(reply.size());
       for (Response entry : reply) {
         Map<String, String> fields = new HashMap<>();
@@ -654,7 +734,7 @@ public final class BudgetStore {
         out.add(new RawEntry(entry.get(0).toString(), fields));
       }
       return out;
-    });
+    }
   }
 
   private static LedgerEntry ledgerEntry(RawEntry e) {

@@ -12,6 +12,9 @@ import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
+import io.tiermesh.contracts.LedgerPage;
+import io.tiermesh.contracts.LedgerPageQuery;
+import io.tiermesh.contracts.RefusalCounts;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.UsageQuery;
@@ -45,6 +48,10 @@ public final class BudgetVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(BudgetVerticle.class.getName());
 
+  /** How often a budget node trims the ledger, and how many batches one run may drop. */
+  static final long TRIM_INTERVAL_MS = 10_000;
+  static final int TRIM_BATCHES_PER_RUN = 50;
+
   /** A Redis that does not answer a PING in this time is treated as down. */
   static final long PING_TIMEOUT_MS = 500;
 
@@ -57,6 +64,7 @@ public final class BudgetVerticle extends VerticleBase {
   private RedisAPI ping;
   private boolean storeStarted;
   private boolean maintenanceRunning;
+  private long lastTrimMs;
   private long timer = -1;
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
@@ -93,6 +101,9 @@ public final class BudgetVerticle extends VerticleBase {
         bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record).completion(),
         bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot).completion(),
         bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage).completion(),
+        bus.<LedgerPageQuery>consumer(Addresses.BUDGET_LEDGER_PAGE, this::ledgerPage)
+            .completion(),
+        bus.<RefusalCounts>consumer(Addresses.BUDGET_REFUSALS, this::refusals).completion(),
         bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns)
             .completion(),
         bus.consumer(Addresses.BUDGET_HEALTH, this::health).completion())).mapEmpty();
@@ -129,8 +140,31 @@ public final class BudgetVerticle extends VerticleBase {
           if (n > 0) {
             LOG.log(Level.INFO, "released {0} reservations whose holder missed its deadline", n);
           }
-        });
+        }).compose(n -> trimDue() ? trim() : Future.succeededFuture());
     run.onComplete(ar -> maintenanceRunning = false);
+  }
+
+  private boolean trimDue() {
+    long now = clock.millis();
+    if (settings.ledgerRetention().isEmpty() || now - lastTrimMs < TRIM_INTERVAL_MS) {
+      return false;
+    }
+    lastTrimMs = now;
+    return true;
+  }
+
+  /**
+   * Every budget node trims; the script is atomic and drops only what is past the retention,
+   * so two nodes trimming at once drop each entry once.
+   */
+  private Future<Long> trim() {
+    return store.trimLedger(settings.ledgerRetention().orElseThrow(), TRIM_BATCHES_PER_RUN)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.log(Level.DEBUG, "trimmed {0} ledger entries past the retention", n);
+          }
+        })
+        .onFailure(t -> LOG.log(Level.DEBUG, "ledger not trimmed: {0}", t.getMessage()));
   }
 
   // --- reserve and settle ---------------------------------------------------------------------
@@ -352,6 +386,51 @@ public final class BudgetVerticle extends VerticleBase {
       }
       msg.reply(UsageReports.build(spec, periods, hashes.subList(starts.size(), hashes.size())));
     });
+  }
+
+  private void ledgerPage(Message<LedgerPageQuery> msg) {
+    LedgerPageQuery q = msg.body();
+    String start;
+    String end;
+    try {
+      start = q.afterId() != null ? "(" + LedgerRange.checkedId(q.afterId())
+          : LedgerRange.start(q.from(), settings.policy().zone());
+      end = LedgerRange.end(q.to(), settings.policy().zone());
+    } catch (IllegalArgumentException bad) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
+      return;
+    }
+    int max = Math.max(1, Math.min(LedgerRange.MAX_PAGE, q.max()));
+    store.readLedgerRange(start, end, max).onComplete(ar -> {
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        msg.fail(f.code().wireCode(), f.detail());
+        return;
+      }
+      List<LedgerEntry> page = ar.result();
+      msg.reply(new LedgerPage(page.stream().map(e -> new LedgerPage.Entry(e.id(), e.timeMs(),
+          e.requestId(), e.attempt(), e.tenant(), e.keyId(), e.tier(), e.providerId(),
+          e.model(), e.promptTokens(), e.completionTokens(), e.costMicros(),
+          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun()))
+          .toList(), page.isEmpty() ? q.afterId() : page.get(page.size() - 1).id(),
+          page.size() == max));
+    });
+  }
+
+  private void refusals(Message<RefusalCounts> msg) {
+    Map<Long, Map<String, Long>> byHour = new java.util.HashMap<>();
+    for (RefusalCounts.Count c : msg.body().counts()) {
+      String field = String.join(UsageRollups.SEP, clean(c.tenant()), clean(c.keyId()),
+          clean(c.code()));
+      byHour.computeIfAbsent(c.atMs(), h -> new java.util.HashMap<>())
+          .merge(field, c.count(), Long::sum);
+    }
+    store.addRefusals(byHour).onFailure(t -> LOG.log(Level.DEBUG,
+        "refusal counts not recorded: {0}", t.getMessage()));
+  }
+
+  private static String clean(String s) {
+    return s == null ? "" : s.replace(UsageRollups.SEP, " ");
   }
 
   private void overruns(Message<BudgetOverrunQuery> msg) {

@@ -38,6 +38,10 @@ public final class Addresses {
   public static final String BUDGET_OVERRUNS = PREFIX + "budget.overruns";
   /** {@link UsageQuery} → {@link UsageReport}. */
   public static final String BUDGET_USAGE = PREFIX + "budget.usage";
+  /** {@link LedgerPageQuery} → {@link LedgerPage}: one page of a ledger export. */
+  public static final String BUDGET_LEDGER_PAGE = PREFIX + "budget.ledger.page";
+  /** {@link RefusalCounts}, fire and forget: refusals for the usage rollups. */
+  public static final String BUDGET_REFUSALS = PREFIX + "budget.refusals";
   /** {@link EmbedRequest} → {@link EmbedOutcome}. */
   public static final String ROUTER_EMBED = PREFIX + "router.embed";
   /** Published {@link StreamControl}: credits and cancels for streamed attempts. */

@@ -111,6 +111,13 @@ class CodecRoundTripTest {
             new BudgetSnapshot.Line("tier:3", "day", "2026-11-21", null, 0, 0, null, 3, 20L)),
             2),
         new UsageQuery("tier"),
+        new LedgerPageQuery("2026-11-01", "2026-11-30", "1700000000000-3", 1000),
+        new LedgerPageQuery(null, null, null, 5),
+        new LedgerPage(List.of(new LedgerPage.Entry("1700000000000-3", 1_700_000_000_000L, "r1",
+            1, "acme", "k1", 3, "premium", "gpt-4o", 120, 33, 540, 61_000, 540, "critical-high",
+            false, false)), "1700000000000-3", true),
+        new RefusalCounts(List.of(new RefusalCounts.Count(1_700_000_000_000L, "acme", "k1",
+            "rate_limited", 12))),
         new UsageQuery(List.of("tenant", "day"), "2026-11-01", "2026-11-30", "acme", "k1"),
         new UsageReport("tier", List.of("tier"), "2026-11-01", "2026-11-30", "UTC",
             "premium/gpt-4o", List.of(

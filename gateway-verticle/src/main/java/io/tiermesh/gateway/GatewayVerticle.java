@@ -115,6 +115,7 @@ public final class GatewayVerticle extends VerticleBase {
     access.mountAdmin(router);
     new AdminRoutes(vertx, config).mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
+    new LedgerExport(vertx).mount(router);
     decisions.mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
         config.metrics() != null && config.metrics().ids());

@@ -36,6 +36,7 @@ public final class Main {
         case "node" -> node(Options.parse(rest));
         case "sim" -> UpstreamSimulator.main(rest);
         case "replay" -> System.exit(Replay.run(rest));
+        case "ledger" -> System.exit(LedgerCli.run(rest, System.getenv(), System.out));
         default -> {
           usage();
           System.exit(EXIT_CONFIG);
@@ -54,6 +55,8 @@ public final class Main {
     System.err.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
         + "       tiermesh node --config FILE [--http-port N]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
+        + "       tiermesh ledger export [--from DATE] [--to DATE] [--format jsonl|csv]"
+        + " [--url URL]\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
         + "                        --local-sim URL...]");

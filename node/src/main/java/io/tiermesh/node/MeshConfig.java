@@ -18,6 +18,8 @@ import java.util.List;
  * @param eventLoops Vert.x event-loop threads; 0 = Vert.x's default (twice the cores). Fewer
  *                   loops mean fewer thread hand-offs between the roles of one node
  * @param access    API keys, tenants, rate limits and input limits at the gateway
+ * @param ledger    how long the budget ledger keeps its entries (null: the default)
+ * @param audit     how long the audit trail keeps request decisions (null: the default)
  */
 public record MeshConfig(
     List<String> roles,
@@ -29,19 +31,44 @@ public record MeshConfig(
     long drainMs,
     BudgetSection budget,
     AccessConfig access,
-    int eventLoops) {
+    int eventLoops,
+    LedgerConfig ledger,
+    AuditConfig audit) {
+
+  public MeshConfig(List<String> roles, ClusterConfig cluster, GatewayConfig gateway,
+      RedisConfig redis, RouterConfig router, List<ProviderConfig> providers, long drainMs,
+      BudgetSection budget, AccessConfig access, int eventLoops) {
+    this(roles, cluster, gateway, redis, router, providers, drainMs, budget, access, eventLoops,
+        null, null);
+  }
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics()), redis, router, providers,
-        drainMs, budget, access, eventLoops);
+        drainMs, budget, access, eventLoops, ledger, audit);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access, eventLoops);
+        drainMs, budget, access, eventLoops, ledger, audit);
   }
+
+  /**
+   * @param retention how long a ledger entry is kept: {@code 7d}, {@code 36h}, {@code 90m} or
+   *                  {@code forever} (default 7d). Entries are in the usage rollups from the
+   *                  moment they are written; export what you must keep before it passes.
+   */
+  public record LedgerConfig(String retention) {}
+
+  /**
+   * @param retention  how long an audit record is kept ({@code 7d}, {@code 36h}, {@code 90m};
+   *                   default 7d)
+   * @param maxEntries the most records kept whatever their age (default 10,000,000)
+   * @param queue      records waiting to be written per gateway; past it they are dropped and
+   *                   counted (default 10,000)
+   */
+  public record AuditConfig(String retention, Long maxEntries, Integer queue) {}
 
   /**
    * @param enabled  false runs a standalone node (no Hazelcast): every role must then be in

@@ -178,8 +178,11 @@ public final class Node {
   private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
       AccessSettings access, GatewayMetrics metrics) throws Exception {
     if (config.roles().contains("budget")) {
+      String keep = config.ledger() == null ? "7d" : config.ledger().retention();
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
-          config.redis().url(), "configuration");
+          config.redis().url(), "configuration").withLedgerRetention("forever".equals(keep)
+              ? java.util.Optional.empty()
+              : java.util.Optional.of(ConfigLoader.retention(keep, "ledger.retention")));
       deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
           java.time.Clock.systemUTC(), meterRegistry), 1);
     }
