@@ -142,6 +142,8 @@ final class EmbeddingsEndpoint {
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());
+      ctx.put(io.tiermesh.gateway.audit.AuditTrail.CLASSIFICATION,
+          io.tiermesh.gateway.audit.AuditTrail.classification(hints));
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;

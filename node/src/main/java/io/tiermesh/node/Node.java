@@ -175,6 +175,15 @@ public final class Node {
         secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
   }
 
+  private io.tiermesh.gateway.audit.AuditSettings auditSettings() {
+    MeshConfig.AuditConfig a = config.audit();
+    if (a == null) {
+      return io.tiermesh.gateway.audit.AuditSettings.DEFAULTS;
+    }
+    return new io.tiermesh.gateway.audit.AuditSettings(
+        ConfigLoader.retention(a.retention(), "audit.retention"), a.maxEntries(), a.queue());
+  }
+
   private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
       AccessSettings access, GatewayMetrics metrics) throws Exception {
     if (config.roles().contains("budget")) {
@@ -206,7 +215,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), access, metrics);
+            config.providers(), access, metrics, auditSettings());
         if (first[0] == null) {
           first[0] = g;
         }
