@@ -17,6 +17,7 @@ import io.vertx.redis.client.Response;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class BudgetStore {
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot");
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
   private static final LuaScript TRIM = LuaScript.load("trim");
+  private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
   private static final List<LuaScript> SCRIPTS =
       List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
   /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
@@ -494,6 +496,100 @@ public final class BudgetStore {
           return "0".equals(next) ? Future.succeededFuture(found)
               : scanKeys(pattern, next, found);
         });
+  }
+
+  /** Periods a rollup rebuild rewrites, with their sums: period key → field → value. */
+  private static final class RollupSums {
+    final Map<String, Map<String, Long>> fields = new HashMap<>();
+    final Map<String, long[]> bounds = new HashMap<>(); // key → {start ms, end ms, expireAt}
+    Long firstMs;
+    String lastId;
+    long entries;
+  }
+
+  /**
+   * Rewrites the usage rollups of every period that ended before {@code closedBeforeMs} from
+   * the ledger (an operator's repair: rollups are written with each entry and never differ
+   * otherwise). Periods still open are left alone (settles keep adding to them, so replacing
+   * them would lose those); when the ledger was trimmed, the period holding its oldest entry is
+   * left alone too, since part of it is gone. Entries are read page by page.
+   */
+  public Future<io.tiermesh.contracts.RollupRebuildResult> rebuildRollups(long closedBeforeMs) {
+    return bounded(redis.send(Request.cmd(Command.EXISTS).arg(BudgetKeys.TRIMMED)))
+        .compose(trimmed -> foldRollups(new RollupSums()).compose(sums ->
+            commitRollups(sums, closedBeforeMs, trimmed.toLong() == 1)));
+  }
+
+  private Future<RollupSums> foldRollups(RollupSums sums) {
+    int pageSize = options.ledgerPageSize();
+    String start = sums.lastId == null ? "-" : "(" + sums.lastId;
+    return readLedgerRange(start, "+", pageSize).compose(page -> {
+      ZoneId zone = options.zone();
+      for (LedgerEntry e : page) {
+        long ts = e.timeMs();
+        if (sums.firstMs == null) {
+          sums.firstMs = ts;
+        }
+        UsageRollups.Dims dims = new UsageRollups.Dims(e.tenant(), e.keyId(), e.providerId(),
+            e.model(), e.tier(), e.routeReason());
+        long hourStart = UsageRollups.hourOf(ts) * UsageRollups.HOUR_MS;
+        java.time.LocalDate day = UsageRollups.dayOf(ts, zone);
+        add(sums, UsageRollups.hourKey(ts), hourStart, hourStart + UsageRollups.HOUR_MS,
+            UsageRollups.hourExpireAt(ts), dims, e);
+        add(sums, UsageRollups.dayKey(day), day.atStartOfDay(zone).toInstant().toEpochMilli(),
+            day.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli(),
+            UsageRollups.dayExpireAt(ts, zone), dims, e);
+        sums.lastId = e.id();
+        sums.entries++;
+      }
+      return page.size() == pageSize ? foldRollups(sums) : Future.succeededFuture(sums);
+    });
+  }
+
+  private static void add(RollupSums sums, String key, long start, long end, long expireAt,
+      UsageRollups.Dims dims, LedgerEntry e) {
+    sums.bounds.putIfAbsent(key, new long[] {start, end, expireAt});
+    Map<String, Long> f = sums.fields.computeIfAbsent(key, k -> new HashMap<>());
+    String d = dims.encode() + UsageRollups.SEP;
+    f.merge(d + "n", 1L, Long::sum);
+    f.merge(d + "i", (long) Math.max(0, e.promptTokens()), Long::sum);
+    f.merge(d + "o", (long) Math.max(0, e.completionTokens()), Long::sum);
+    f.merge(d + "c", e.costMicros(), Long::sum);
+    f.merge(d + "p", e.premiumMicros(), Long::sum);
+  }
+
+  private Future<io.tiermesh.contracts.RollupRebuildResult> commitRollups(RollupSums sums,
+      long closedBeforeMs, boolean trimmed) {
+    long now = clock.millis();
+    List<Future<?>> writes = new ArrayList<>();
+    int hours = 0;
+    int days = 0;
+    Long from = null;
+    Long to = null;
+    for (Map.Entry<String, Map<String, Long>> p : sums.fields.entrySet()) {
+      long[] b = sums.bounds.get(p.getKey());
+      boolean partial = trimmed && sums.firstMs != null && b[0] <= sums.firstMs;
+      if (b[1] > closedBeforeMs || partial || b[2] <= now) {
+        continue;
+      }
+      List<String> args = new ArrayList<>(1 + 2 * p.getValue().size());
+      args.add(Long.toString(b[2] - now));
+      p.getValue().forEach((field, v) -> {
+        args.add(field);
+        args.add(Long.toString(v));
+      });
+      writes.add(bounded(ROLLUP_REPLACE.run(redis, List.of(p.getKey()), args), REPORT_TIMEOUT));
+      if (p.getKey().startsWith(UsageRollups.HOUR_PREFIX)) {
+        hours++;
+      } else {
+        days++;
+      }
+      from = from == null ? b[0] : Math.min(from, b[0]);
+      to = to == null ? b[1] : Math.max(to, b[1]);
+    }
+    var result = new io.tiermesh.contracts.RollupRebuildResult(sums.entries, hours, days, from,
+        to);
+    return Future.all(writes).map(all -> result);
   }
 
   // --- reserve -------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ public final class BudgetVerticle extends VerticleBase {
         bus.<LedgerPageQuery>consumer(Addresses.BUDGET_LEDGER_PAGE, this::ledgerPage)
             .completion(),
         bus.<RefusalCounts>consumer(Addresses.BUDGET_REFUSALS, this::refusals).completion(),
+        bus.consumer(Addresses.BUDGET_ROLLUP_REBUILD, this::rebuildRollups).completion(),
         bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns)
             .completion(),
         bus.consumer(Addresses.BUDGET_HEALTH, this::health).completion())).mapEmpty();
@@ -414,6 +415,21 @@ public final class BudgetVerticle extends VerticleBase {
           e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun()))
           .toList(), page.isEmpty() ? q.afterId() : page.get(page.size() - 1).id(),
           page.size() == max));
+    });
+  }
+
+  /** Periods closed less than this ago may still get a settle stamped by a slower clock. */
+  static final long ROLLUP_REBUILD_MARGIN_MS = 5 * 60_000;
+
+  private void rebuildRollups(Message<Object> msg) {
+    store.rebuildRollups(clock.millis() - ROLLUP_REBUILD_MARGIN_MS).onComplete(ar -> {
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        msg.fail(f.code().wireCode(), f.detail());
+        return;
+      }
+      LOG.log(Level.INFO, "usage rollups rebuilt from the ledger: {0}", ar.result());
+      msg.reply(ar.result());
     });
   }
 

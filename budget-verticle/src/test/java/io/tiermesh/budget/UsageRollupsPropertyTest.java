@@ -70,6 +70,42 @@ class UsageRollupsPropertyTest {
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 7, 42})
   void rollupsSumToTheLedger(long seed) throws Exception {
+    randomTraffic(seed);
+    List<LedgerEntry> ledger = assertRollupsEqualLedger();
+    assertReportEqualsLedger(ledger);
+  }
+
+  /**
+   * An operator's repair: rollups lost or damaged are rewritten from the ledger for every
+   * period that has ended, and equal it again.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {3, 11})
+  void rollupsAreRebuiltFromTheLedger(long seed) throws Exception {
+    randomTraffic(seed);
+    List<?> hours = (List<?>) redis.call("KEYS", UsageRollups.HOUR_PREFIX + "*");
+    redis.call("DEL", hours.get(0).toString());
+    redis.call("HINCRBY", hours.get(1).toString(), "stray", "5");
+    List<?> days = (List<?>) redis.call("KEYS", UsageRollups.DAY_PREFIX + "*");
+    redis.call("DEL", days.get(0).toString());
+    clock.advance(Duration.ofDays(2)); // every period of the traffic has ended
+    var result = await(store.rebuildRollups(clock.millis()));
+    assertEquals(hours.size(), result.hours());
+    assertEquals(days.size(), result.days());
+    assertEquals(await(store.readLedger(null, 1_000_000)).size(), result.entries());
+    assertEquals(0L, redis.call("HEXISTS", hours.get(1).toString(), "stray"),
+        "a rewritten rollup is replaced whole");
+    assertRollupsEqualLedger();
+
+    // a period still open is left alone: settles keep adding to it
+    await(store.recordFree("late", 1, new ChargeDetails("acme", 1, "p1", "m1", 1, 1, "default",
+        "k-1", 0)));
+    var open = await(store.rebuildRollups(clock.millis() - 60_000));
+    assertEquals(hours.size(), open.hours(), "the current hour is not rewritten");
+    assertRollupsEqualLedger();
+  }
+
+  private void randomTraffic(long seed) throws Exception {
     Random rnd = new Random(seed);
     for (int i = 0; i < 400; i++) {
       clock.advance(Duration.ofMinutes(rnd.nextInt(20)));
@@ -101,7 +137,9 @@ class UsageRollupsPropertyTest {
         }
       }
     }
+  }
 
+  private List<LedgerEntry> assertRollupsEqualLedger() throws Exception {
     List<LedgerEntry> ledger = await(store.readLedger(null, 1_000_000));
     assertTrue(ledger.size() > 250, "the traffic reached the ledger: " + ledger.size());
     Map<String, Map<UsageRollups.Dims, long[]>> hourly = new HashMap<>();
@@ -124,7 +162,10 @@ class UsageRollupsPropertyTest {
     assertEquals(lists(daily), read(daily.keySet()), "daily rollups");
     assertEquals(hourly.size(), scan(UsageRollups.HOUR_PREFIX), "no hourly rollup without entries");
     assertEquals(daily.size(), scan(UsageRollups.DAY_PREFIX), "no daily rollup without entries");
+    return ledger;
+  }
 
+  private void assertReportEqualsLedger(List<LedgerEntry> ledger) throws Exception {
     // A report from the daily rollups equals the ledger summed by the same dimensions.
     LocalDate first = UsageRollups.dayOf(ledger.get(0).timeMs(), ZONE);
     LocalDate last = UsageRollups.dayOf(ledger.get(ledger.size() - 1).timeMs(), ZONE);

@@ -40,6 +40,8 @@ public final class Addresses {
   public static final String BUDGET_USAGE = PREFIX + "budget.usage";
   /** {@link LedgerPageQuery} → {@link LedgerPage}: one page of a ledger export. */
   public static final String BUDGET_LEDGER_PAGE = PREFIX + "budget.ledger.page";
+  /** Any body → {@link RollupRebuildResult}: rewrite the usage rollups from the ledger. */
+  public static final String BUDGET_ROLLUP_REBUILD = PREFIX + "budget.rollups.rebuild";
   /** {@link RefusalCounts}, fire and forget: refusals for the usage rollups. */
   public static final String BUDGET_REFUSALS = PREFIX + "budget.refusals";
   /** {@link EmbedRequest} → {@link EmbedOutcome}. */

@@ -33,6 +33,7 @@ public final class Codecs {
       LedgerPageQuery.class,
       LedgerPage.class,
       RefusalCounts.class,
+      RollupRebuildResult.class,
       EmbedRequest.class,
       EmbedCall.class,
       EmbedResult.class,

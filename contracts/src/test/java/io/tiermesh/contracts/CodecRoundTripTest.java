@@ -116,6 +116,8 @@ class CodecRoundTripTest {
         new LedgerPage(List.of(new LedgerPage.Entry("1700000000000-3", 1_700_000_000_000L, "r1",
             1, "acme", "k1", 3, "premium", "gpt-4o", 120, 33, 540, 61_000, 540, "critical-high",
             false, false)), "1700000000000-3", true),
+        new RollupRebuildResult(1200, 30, 2, 1_700_000_000_000L, 1_700_003_600_000L),
+        new RollupRebuildResult(0, 0, 0, null, null),
         new RefusalCounts(List.of(new RefusalCounts.Count(1_700_000_000_000L, "acme", "k1",
             "rate_limited", 12))),
         new UsageQuery(List.of("tenant", "day"), "2026-11-01", "2026-11-30", "acme", "k1"),

@@ -29,6 +29,8 @@ import java.util.List;
 public final class BudgetAdminRoutes {
 
   static final long TIMEOUT_MS = 10_000;
+  /** A rebuild reads the whole retained ledger. */
+  static final long REBUILD_TIMEOUT_MS = 300_000;
   /** {@code ?group=} of earlier releases: one dimension. */
   static final List<String> GROUPS = List.of("day", "tier", "provider", "model", "tenant");
   /** {@code ?group_by=}: any of these, several at once (comma-separated or repeated). */
@@ -45,6 +47,7 @@ public final class BudgetAdminRoutes {
   public void mount(Router router) {
     router.get("/admin/budgets").handler(this::budgets);
     router.get("/admin/usage").handler(this::usage);
+    router.post("/admin/usage/rebuild").handler(this::rebuildRollups);
     router.get("/admin/budgets/overruns").handler(ctx -> overruns(ctx, null));
     router.post("/admin/budgets/overruns/:provider/ack")
         .handler(ctx -> overruns(ctx, ctx.pathParam("provider")));
@@ -154,6 +157,19 @@ public final class BudgetAdminRoutes {
                   : BigDecimal.valueOf(r.savingsBasisPoints(), 2).toPlainString())
               .put("refusals", refusals));
         })
+        .onFailure(t -> fail(ctx, t));
+  }
+
+  /** Rewrites the usage rollups of past periods from the ledger: a repair, rarely needed. */
+  private void rebuildRollups(RoutingContext ctx) {
+    vertx.eventBus().<io.tiermesh.contracts.RollupRebuildResult>request(
+            Addresses.BUDGET_ROLLUP_REBUILD, "rebuild",
+            new DeliveryOptions().setSendTimeout(REBUILD_TIMEOUT_MS))
+        .map(Message::body)
+        .onSuccess(r -> json(ctx, new JsonObject().put("ledger_entries", r.entries())
+            .put("hours", r.hours()).put("days", r.days())
+            .put("from", r.fromMs() == null ? null : Instant.ofEpochMilli(r.fromMs()).toString())
+            .put("to", r.toMs() == null ? null : Instant.ofEpochMilli(r.toMs()).toString())))
         .onFailure(t -> fail(ctx, t));
   }
 

@@ -57,6 +57,7 @@ public final class Main {
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh ledger export [--from DATE] [--to DATE] [--format jsonl|csv]"
         + " [--url URL]\n"
+        + "       tiermesh ledger rebuild-rollups [--url URL]\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
         + "                        --local-sim URL...]");
