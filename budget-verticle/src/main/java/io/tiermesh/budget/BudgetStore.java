@@ -500,7 +500,7 @@ public final class BudgetStore {
 
   /** Periods a rollup rebuild rewrites, with their sums: period key → field → value. */
   private static final class RollupSums {
-    final Map<String, Map<String, Long>> fields = new HashMap<>();
+    final Map<String, Map<String, long[]>> fields = new HashMap<>();
     final Map<String, long[]> bounds = new HashMap<>(); // key → {start ms, end ms, expireAt}
     Long firstMs;
     String lastId;
@@ -549,13 +549,13 @@ public final class BudgetStore {
   private static void add(RollupSums sums, String key, long start, long end, long expireAt,
       UsageRollups.Dims dims, LedgerEntry e) {
     sums.bounds.putIfAbsent(key, new long[] {start, end, expireAt});
-    Map<String, Long> f = sums.fields.computeIfAbsent(key, k -> new HashMap<>());
-    String d = dims.encode() + UsageRollups.SEP;
-    f.merge(d + "n", 1L, Long::sum);
-    f.merge(d + "i", (long) Math.max(0, e.promptTokens()), Long::sum);
-    f.merge(d + "o", (long) Math.max(0, e.completionTokens()), Long::sum);
-    f.merge(d + "c", e.costMicros(), Long::sum);
-    f.merge(d + "p", e.premiumMicros(), Long::sum);
+    long[] f = sums.fields.computeIfAbsent(key, k -> new HashMap<>())
+        .computeIfAbsent(dims.encode(), k -> new long[5]);
+    f[0]++;
+    f[1] += Math.max(0, e.promptTokens());
+    f[2] += Math.max(0, e.completionTokens());
+    f[3] += e.costMicros();
+    f[4] += e.premiumMicros();
   }
 
   private Future<io.tiermesh.contracts.RollupRebuildResult> commitRollups(RollupSums sums,
@@ -566,7 +566,7 @@ public final class BudgetStore {
     int days = 0;
     Long from = null;
     Long to = null;
-    for (Map.Entry<String, Map<String, Long>> p : sums.fields.entrySet()) {
+    for (Map.Entry<String, Map<String, long[]>> p : sums.fields.entrySet()) {
       long[] b = sums.bounds.get(p.getKey());
       boolean partial = trimmed && sums.firstMs != null && b[0] <= sums.firstMs;
       if (b[1] > closedBeforeMs || partial || b[2] <= now) {
@@ -576,7 +576,7 @@ public final class BudgetStore {
       args.add(Long.toString(b[2] - now));
       p.getValue().forEach((field, v) -> {
         args.add(field);
-        args.add(Long.toString(v));
+        args.add(UsageRollups.value(v[0], v[1], v[2], v[3], v[4]));
       });
       writes.add(bounded(ROLLUP_REPLACE.run(redis, List.of(p.getKey()), args), REPORT_TIMEOUT));
       if (p.getKey().startsWith(UsageRollups.HOUR_PREFIX)) {

@@ -60,6 +60,7 @@ public final class BudgetVerticle extends VerticleBase {
   private final Clock clock;
   private BudgetStore store;
   private BudgetAlerts alerts;
+  private UsageReader usageReader;
   private Redis pingClient;
   private RedisAPI ping;
   private boolean storeStarted;
@@ -89,6 +90,7 @@ public final class BudgetVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
+    usageReader = new UsageReader(store, settings.policy().zone(), clock);
     alerts = new BudgetAlerts(vertx, settings.alertWebhook(), settings.policy().alertFraction(),
         node.nodeId(), registry);
     pingClient = Redis.createClient(vertx, new RedisOptions()
@@ -355,37 +357,23 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private void usage(Message<UsageQuery> msg) {
-    UsageQuery q = msg.body();
     ZoneId zone = settings.policy().zone();
-    UsageReports.Spec spec;
+    Future<UsageReport> report;
     try {
-      spec = UsageQueries.spec(q, clock.instant().atZone(zone).toLocalDate(), zone,
+      report = usageReader.report(msg.body(),
+          clock.instant().atZone(zone).toLocalDate(),
           premium().map(Map.Entry::getKey).orElse(null));
     } catch (IllegalArgumentException bad) {
       msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
       return;
     }
-    List<Long> starts = UsageQueries.periodStarts(spec);
-    List<String> keys = new ArrayList<>(starts.size() * 2);
-    for (long start : starts) {
-      keys.add(spec.hourly() ? UsageRollups.hourKey(start) : UsageRollups.dayKey(start, zone));
-    }
-    for (long start : starts) {
-      keys.add(spec.hourly() ? UsageRollups.REFUSED_HOUR_PREFIX + UsageRollups.hourOf(start)
-          : UsageRollups.REFUSED_DAY_PREFIX + UsageRollups.dayOf(start, zone));
-    }
-    store.readHashes(keys).onComplete(ar -> {
+    report.onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());
-        return;
+      } else {
+        msg.reply(ar.result());
       }
-      List<Map<String, String>> hashes = ar.result();
-      List<UsageReports.Period> periods = new ArrayList<>(starts.size());
-      for (int i = 0; i < starts.size(); i++) {
-        periods.add(new UsageReports.Period(starts.get(i), UsageRollups.cells(hashes.get(i))));
-      }
-      msg.reply(UsageReports.build(spec, periods, hashes.subList(starts.size(), hashes.size())));
     });
   }
 
@@ -428,6 +416,7 @@ public final class BudgetVerticle extends VerticleBase {
         msg.fail(f.code().wireCode(), f.detail());
         return;
       }
+      usageReader.clear();
       LOG.log(Level.INFO, "usage rollups rebuilt from the ledger: {0}", ar.result());
       msg.reply(ar.result());
     });

@@ -110,37 +110,28 @@ public final class UsageRollups {
     return Math.max(1, expireAt - now);
   }
 
+  /** The value of one rollup field: {@code calls,prompt,completion,cost µ$,premium µ$}. */
+  public static String value(long calls, long promptTokens, long completionTokens,
+      long costMicros, long premiumMicros) {
+    return calls + "," + promptTokens + "," + completionTokens + "," + costMicros + ","
+        + premiumMicros;
+  }
+
   /** The cells of one rollup hash (field → value as Redis returns it). */
   public static List<Cell> cells(Map<String, String> hash) {
-    Map<String, long[]> sums = new java.util.HashMap<>();
+    List<Cell> out = new ArrayList<>(hash.size());
     for (Map.Entry<String, String> f : hash.entrySet()) {
-      String field = f.getKey();
-      int cut = field.lastIndexOf(SEP);
-      if (cut < 0 || cut != field.length() - 2) {
+      String[] v = f.getValue().split(",", -1);
+      if (v.length != 5) {
         continue; // not a rollup field: ignored rather than failing a whole report
       }
-      int metric = switch (field.charAt(field.length() - 1)) {
-        case 'n' -> 0;
-        case 'i' -> 1;
-        case 'o' -> 2;
-        case 'c' -> 3;
-        case 'p' -> 4;
-        default -> -1;
-      };
-      if (metric < 0) {
-        continue;
-      }
-      sums.computeIfAbsent(field.substring(0, cut), k -> new long[5])[metric] +=
-          Long.parseLong(f.getValue());
-    }
-    List<Cell> out = new ArrayList<>(sums.size());
-    sums.forEach((dims, s) -> {
       try {
-        out.add(new Cell(Dims.decode(dims), s[0], s[1], s[2], s[3], s[4]));
+        out.add(new Cell(Dims.decode(f.getKey()), Long.parseLong(v[0]), Long.parseLong(v[1]),
+            Long.parseLong(v[2]), Long.parseLong(v[3]), Long.parseLong(v[4])));
       } catch (IllegalArgumentException unreadable) {
         // a foreign field; skipped
       }
-    });
+    }
     return out;
   }
 }

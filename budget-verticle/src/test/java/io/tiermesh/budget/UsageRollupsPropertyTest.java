@@ -105,6 +105,35 @@ class UsageRollupsPropertyTest {
     assertRollupsEqualLedger();
   }
 
+  /**
+   * The reader answers like a fold of the rollups, and keeps the cells of a period that has
+   * ended in memory: a later change to that hash shows only once the cache is cleared.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {5})
+  void theReaderCachesOnlyPeriodsThatHaveEnded(long seed) throws Exception {
+    randomTraffic(seed);
+    List<LedgerEntry> ledger = await(store.readLedger(null, 1_000_000));
+    LocalDate last = UsageRollups.dayOf(ledger.get(ledger.size() - 1).timeMs(), ZONE);
+    UsageQuery byDay = new UsageQuery(List.of("day"), last.minusDays(5).toString(),
+        last.toString(), null, null);
+    UsageReader reader = new UsageReader(store, ZONE, clock);
+    UsageReport first = await(reader.report(byDay, last, null));
+    assertEquals(ledger.size(), first.totals().calls());
+
+    String closedDay = UsageRollups.dayKey(last.minusDays(1));
+    String today = UsageRollups.dayKey(last);
+    String extra = new UsageRollups.Dims("zeta", "", "p", "m", 2, "x").encode();
+    redis.call("HSET", closedDay, extra, UsageRollups.value(1000, 0, 0, 0, 0));
+    redis.call("HSET", today, extra, UsageRollups.value(7, 0, 0, 0, 0));
+    UsageReport second = await(reader.report(byDay, last, null));
+    assertEquals(ledger.size() + 7, second.totals().calls(),
+        "the open day is read again, the closed one comes from memory");
+    reader.clear();
+    assertEquals(ledger.size() + 1007,
+        await(reader.report(byDay, last, null)).totals().calls());
+  }
+
   private void randomTraffic(long seed) throws Exception {
     Random rnd = new Random(seed);
     for (int i = 0; i < 400; i++) {

@@ -34,6 +34,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void retentionsDefaultToSevenDays() {
+    MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
+    assertEquals("7d", c.ledger().retention());
+    assertEquals("7d", c.audit().retention());
+    assertEquals(java.time.Duration.ofHours(36), ConfigLoader.retention("36h", "x"));
+    assertEquals("forever", ConfigLoader.parse("roles: [router]\nledger: {retention: forever}\n",
+        "t.yaml").ledger().retention());
+  }
+
+  @Test
   void accessDefaultsAndTheExampleGatewayLimits() {
     MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
     assertEquals(io.tiermesh.contracts.config.AccessConfig.DEFAULT, c.access());
@@ -74,6 +84,10 @@ class ConfigLoaderTest {
       "per-ip tokens|roles: [router]\\naccess:\\n  perIp: {tokensPerMinute: 5}|'access.perIp' supports only requestsPerMinute",
       "negative limit|roles: [router]\\naccess:\\n  perKey: {requestsPerDay: -1}|limits must be 0 (unlimited) or more",
       "output limit name|roles: [router]\\naccess:\\n  maxOutputTokens: {gpt-4o: 5}|'gpt-4o' is not one",
+      "ledger retention|roles: [router]\\nledger: {retention: 7 days}|'ledger.retention' must be like 7d, 36h or 90m, or forever",
+      "audit retention|roles: [router]\\naudit: {retention: forever}|'audit.retention' must be like 7d, 36h or 90m,",
+      "audit queue|roles: [router]\\naudit: {queue: 0}|'audit.queue' from 1 to 1000000",
+      "unknown ledger key|roles: [router]\\nledger: {keep: 7d}|unknown key 'keep' in 'ledger'",
   })
   void badConfigIsOneClearLine(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,
