@@ -81,7 +81,7 @@ public final class UsageBench {
       Promise<Void> started = Promise.promise();
       vertx.runOnContext(v -> store.start().onComplete(started));
       started.future().await(30, TimeUnit.SECONDS);
-      UsageReader reader = new UsageReader(store, UTC, Clock.systemUTC());
+      UsageReader reader = new UsageReader(vertx, store, UTC, Clock.systemUTC());
       LocalDate today = LocalDate.now(UTC);
       String from30 = today.minusDays(days - 1).toString();
       String from7 = today.minusDays(6).toString();

@@ -90,7 +90,7 @@ public final class BudgetVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
-    usageReader = new UsageReader(store, settings.policy().zone(), clock);
+    usageReader = new UsageReader(vertx, store, settings.policy().zone(), clock);
     alerts = new BudgetAlerts(vertx, settings.alertWebhook(), settings.policy().alertFraction(),
         node.nodeId(), registry);
     pingClient = Redis.createClient(vertx, new RedisOptions()

@@ -33,13 +33,20 @@ public final class UsageReader {
 
   private record Cached(List<UsageRollups.Cell> cells, long loadedAtMs) {}
 
+  private final io.vertx.core.Vertx vertx;
   private final BudgetStore store;
   private final ZoneId zone;
   private final Clock clock;
   private final LinkedHashMap<String, Cached> cache = new LinkedHashMap<>(64, 0.75f, true);
   private int cachedCells;
 
-  public UsageReader(BudgetStore store, ZoneId zone, Clock clock) {
+  /**
+   * @param vertx where the folding runs: on a worker thread, never the event loop, since a
+   *              report over hundreds of periods takes milliseconds of CPU that reserves and
+   *              settles on the same loop must not wait for
+   */
+  public UsageReader(io.vertx.core.Vertx vertx, BudgetStore store, ZoneId zone, Clock clock) {
+    this.vertx = vertx;
     this.store = store;
     this.zone = zone;
     this.clock = clock;
@@ -79,7 +86,7 @@ public final class UsageReader {
           : UsageRollups.REFUSED_DAY_PREFIX + UsageRollups.dayOf(start, zone));
     }
     int usageReads = readAt.size();
-    return store.readHashes(toRead).map(hashes -> {
+    return store.readHashes(toRead).compose(hashes -> vertx.executeBlocking(() -> {
       for (int j = 0; j < usageReads; j++) {
         int i = readAt.get(j);
         cells[i] = UsageRollups.cells(hashes.get(j));
@@ -93,7 +100,7 @@ public final class UsageReader {
       }
       List<Map<String, String>> refused = hashes.subList(usageReads, hashes.size());
       return UsageReports.build(spec, periods, refused);
-    });
+    }, false));
   }
 
   /** Forgets every cached period (after a rollup rebuild). */

@@ -62,6 +62,9 @@ public final class UsageReports {
     Map<String, List<String>> labels = new TreeMap<>();
     long[] total = new long[5];
     for (Period p : periods) {
+      String day = Instant.ofEpochMilli(p.startMs()).atZone(spec.zone()).toLocalDate().toString();
+      String hour = Instant.ofEpochMilli(p.startMs()).atZone(spec.zone()).toOffsetDateTime()
+          .toString();
       for (Cell c : p.cells()) {
         UsageRollups.Dims d = c.dims();
         if (spec.tenant() != null && !spec.tenant().equals(d.tenant())
@@ -70,7 +73,7 @@ public final class UsageReports {
         }
         List<String> values = new ArrayList<>(spec.groupBy().size());
         for (String g : spec.groupBy()) {
-          values.add(value(g, d, p.startMs(), spec.zone()));
+          values.add(value(g, d, day, hour));
         }
         String sortKey = String.join(UsageRollups.SEP, values);
         labels.putIfAbsent(sortKey, values);
@@ -114,7 +117,7 @@ public final class UsageReports {
     return out;
   }
 
-  private static String value(String dimension, UsageRollups.Dims d, long startMs, ZoneId zone) {
+  private static String value(String dimension, UsageRollups.Dims d, String day, String hour) {
     return switch (dimension) {
       case "tenant" -> d.tenant();
       case "key" -> d.keyId();
@@ -122,8 +125,8 @@ public final class UsageReports {
       case "provider" -> d.provider();
       case "tier" -> Integer.toString(d.tier());
       case "route_reason" -> d.reason();
-      case "day" -> Instant.ofEpochMilli(startMs).atZone(zone).toLocalDate().toString();
-      case "hour" -> Instant.ofEpochMilli(startMs).atZone(zone).toOffsetDateTime().toString();
+      case "day" -> day;
+      case "hour" -> hour;
       default -> throw new IllegalArgumentException(dimension);
     };
   }

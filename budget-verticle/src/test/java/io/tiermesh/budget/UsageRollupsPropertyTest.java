@@ -111,13 +111,13 @@ class UsageRollupsPropertyTest {
    */
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {5})
-  void theReaderCachesOnlyPeriodsThatHaveEnded(long seed) throws Exception {
+  void theReaderCachesOnlyPeriodsThatHaveEnded(long seed, Vertx vertx) throws Exception {
     randomTraffic(seed);
     List<LedgerEntry> ledger = await(store.readLedger(null, 1_000_000));
     LocalDate last = UsageRollups.dayOf(ledger.get(ledger.size() - 1).timeMs(), ZONE);
     UsageQuery byDay = new UsageQuery(List.of("day"), last.minusDays(5).toString(),
         last.toString(), null, null);
-    UsageReader reader = new UsageReader(store, ZONE, clock);
+    UsageReader reader = new UsageReader(vertx, store, ZONE, clock);
     UsageReport first = await(reader.report(byDay, last, null));
     assertEquals(ledger.size(), first.totals().calls());
 
