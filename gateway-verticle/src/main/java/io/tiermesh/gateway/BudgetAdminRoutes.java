@@ -1,6 +1,6 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetOverrunQuery;
 import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetSnapshot;
@@ -9,8 +9,6 @@ import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.UsageQuery;
 import io.tiermesh.contracts.UsageReport;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -59,9 +57,7 @@ public final class BudgetAdminRoutes {
           "a provider id has 1 to 200 characters", null);
       return;
     }
-    vertx.eventBus().<BudgetOverruns>request(Addresses.BUDGET_OVERRUNS,
-            new BudgetOverrunQuery(acknowledge), new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_OVERRUNS.ask(vertx.eventBus(), new BudgetOverrunQuery(acknowledge), TIMEOUT_MS)
         .onSuccess(o -> {
           JsonArray halted = new JsonArray();
           for (BudgetOverruns.Halted h : o.halted()) {
@@ -82,9 +78,7 @@ public final class BudgetAdminRoutes {
   }
 
   private void budgets(RoutingContext ctx) {
-    vertx.eventBus().<BudgetSnapshot>request(Addresses.BUDGET_SNAPSHOT, "snapshot",
-            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_SNAPSHOT.ask(vertx.eventBus(), "snapshot", TIMEOUT_MS)
         .onSuccess(s -> {
           JsonArray lines = new JsonArray();
           for (BudgetSnapshot.Line l : s.lines()) {
@@ -134,9 +128,7 @@ public final class BudgetAdminRoutes {
     }
     UsageQuery query = new UsageQuery(List.copyOf(groupBy), params.get("from"), params.get("to"),
         params.get("tenant"), params.get("key"));
-    vertx.eventBus().<UsageReport>request(Addresses.BUDGET_USAGE, query,
-            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_USAGE.ask(vertx.eventBus(), query, TIMEOUT_MS)
         .onSuccess(r -> {
           if (format.equals("csv")) {
             ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
@@ -162,10 +154,7 @@ public final class BudgetAdminRoutes {
 
   /** Rewrites the usage rollups of past periods from the ledger: a repair, rarely needed. */
   private void rebuildRollups(RoutingContext ctx) {
-    vertx.eventBus().<io.tiermesh.contracts.RollupRebuildResult>request(
-            Addresses.BUDGET_ROLLUP_REBUILD, "rebuild",
-            new DeliveryOptions().setSendTimeout(REBUILD_TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_ROLLUP_REBUILD.ask(vertx.eventBus(), "rebuild", REBUILD_TIMEOUT_MS)
         .onSuccess(r -> json(ctx, new JsonObject().put("ledger_entries", r.entries())
             .put("hours", r.hours()).put("days", r.days())
             .put("from", r.fromMs() == null ? null : Instant.ofEpochMilli(r.fromMs()).toString())

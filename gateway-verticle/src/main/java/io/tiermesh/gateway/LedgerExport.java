@@ -1,14 +1,12 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.LedgerPage;
 import io.tiermesh.contracts.LedgerPageQuery;
 import io.tiermesh.contracts.MeshFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -95,8 +93,7 @@ final class LedgerExport {
   }
 
   private io.vertx.core.Future<LedgerPage> page(LedgerPageQuery q) {
-    return vertx.eventBus().<LedgerPage>request(Addresses.BUDGET_LEDGER_PAGE, q,
-        new DeliveryOptions().setSendTimeout(BudgetAdminRoutes.TIMEOUT_MS)).map(Message::body);
+    return Endpoints.BUDGET_LEDGER_PAGE.ask(vertx.eventBus(), q, BudgetAdminRoutes.TIMEOUT_MS);
   }
 
   static String jsonLine(LedgerPage.Entry e) {

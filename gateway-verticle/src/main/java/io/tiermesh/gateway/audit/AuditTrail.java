@@ -2,7 +2,7 @@ package io.tiermesh.gateway.audit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.RefusalCounts;
 import io.tiermesh.contracts.RouteOutcome;
@@ -193,7 +193,7 @@ public final class AuditTrail {
     refusals.clear();
     // Fire and forget: without a budget role the counts are lost, like any other usage
     // record, and the trail itself still has every refusal.
-    vertx.eventBus().send(Addresses.BUDGET_REFUSALS, new RefusalCounts(counts));
+    Endpoints.BUDGET_REFUSALS.send(vertx.eventBus(), new RefusalCounts(counts));
   }
 
   static AuditRecord record(RoutingContext ctx, long startedNanos, long endedNanos,
