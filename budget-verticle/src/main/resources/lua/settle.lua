@@ -8,11 +8,14 @@ KEYS[3] {tm}:done:<member>    record of the outcome; makes a repeated settle a n
 KEYS[4] {tm}:ledger           ledger stream
 KEYS[5] {tm}:halt:<provider>  set when this settle overruns its reservation: reservations for
                               the provider are refused while it exists (reserve.lua)
+KEYS[6] {tm}:u:h:<hour>       the hour's usage rollup   KEYS[7] {tm}:u:d:<day> the day's (rollup.lua)
 
 ARGV[1] member   ARGV[2] 'settle' | 'release'   ARGV[3] actual µ$ (settle)
 ARGV[4] done-record ttl ms   ARGV[5] now ms by the gateway's clock (ledger time, alert ttl)
 ARGV[6] halt ttl ms (until the current day window ends)
-ARGV[7..] ledger field/value pairs describing the call (request id, tenant, model, tokens...)
+ARGV[7] hour rollup ttl ms   ARGV[8] day rollup ttl ms   ARGV[9] rollup dimensions
+ARGV[10] prompt tokens   ARGV[11] completion tokens   ARGV[12] premium-equivalent µ$
+ARGV[13..] ledger field/value pairs describing the call (request id, tenant, model, tokens...)
 
 Counter and alert keys are read from the reservation; they share the {tm} hash tag with the
 declared keys, so they live in the same cluster slot.
@@ -43,8 +46,9 @@ local function crossAlerts(counters)
 end
 
 local function appendLedger(counters, reserved, late, over)
+  rollup({KEYS[6], ARGV[7], KEYS[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]}, ARGV[3])
   local fields = {}
-  for i = 7, #ARGV do
+  for i = 13, #ARGV do
     fields[#fields + 1] = ARGV[i]
   end
   for _, v in ipairs({'cost', ARGV[3], 'reserved', reserved, 'ts', ARGV[5],

@@ -11,6 +11,13 @@ final class BudgetKeys {
   static final String RESERVATIONS = "{tm}:reservations";
   static final String REBUILD_LOCK = "{tm}:rebuild-lock";
   static final String COUNTER_PREFIX = "{tm}:c:";
+  /**
+   * Hash per counter (spent, count): the charges of ledger entries trimmed away, so that a
+   * rebuild from what is left of the ledger still restores the counter (trim.lua).
+   */
+  static final String COUNTER_BASE_PREFIX = "{tm}:cb:";
+  /** Set once the ledger was first trimmed (init.lua: an empty ledger is then no fresh start). */
+  static final String TRIMMED = "{tm}:trimmed";
   static final String ALERT_PREFIX = "{tm}:alert:";
   static final String RESERVATION_PREFIX = "{tm}:r:";
   static final String DONE_PREFIX = "{tm}:done:";

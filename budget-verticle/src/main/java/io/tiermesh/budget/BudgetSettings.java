@@ -20,6 +20,8 @@ import java.util.Set;
  *                           outlast the longest call (the gateway's request timeout)
  * @param reapInterval       how often this node looks for expired reservations and lost counters
  * @param alertWebhook       optional operator-configured URL that alert crossings are POSTed to
+ * @param ledgerRetention    ledger entries older than this are trimmed (their charges live on
+ *                           in the usage rollups and the counter bases); empty = kept forever
  */
 public record BudgetSettings(
     String redisUrl,
@@ -31,7 +33,11 @@ public record BudgetSettings(
     Duration reservationDeadline,
     Duration reapInterval,
     Duration operationTimeout,
-    Optional<URI> alertWebhook) {
+    Optional<URI> alertWebhook,
+    Optional<Duration> ledgerRetention) {
+
+  /** Seven days: long enough to export weekly, short enough to bound Redis at high volume. */
+  public static final Duration DEFAULT_LEDGER_RETENTION = Duration.ofDays(7);
 
   /**
    * Output tokens reserved when neither the request nor the model has a limit (an Ollama-kind
@@ -45,6 +51,12 @@ public record BudgetSettings(
   public BudgetSettings {
     maxOutputTokens = Map.copyOf(maxOutputTokens);
     freeProviders = Set.copyOf(freeProviders);
+  }
+
+  public BudgetSettings withLedgerRetention(Optional<Duration> retention) {
+    return new BudgetSettings(redisUrl, policy, prices, maxOutputTokens, freeProviders,
+        premiumModel, reservationDeadline, reapInterval, operationTimeout, alertWebhook,
+        retention);
   }
 
   public static String priceKey(String providerId, String model) {

@@ -17,6 +17,7 @@ import io.vertx.redis.client.Response;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,12 +48,17 @@ public final class BudgetStore {
 
   private static final LuaScript INIT = LuaScript.load("init");
   private static final LuaScript RESERVE = LuaScript.load("reserve");
-  private static final LuaScript SETTLE = LuaScript.load("settle");
+  private static final LuaScript SETTLE = LuaScript.load("settle", "rollup");
+  private static final LuaScript RECORD = LuaScript.load("record", "rollup");
   private static final LuaScript REAP = LuaScript.load("reap");
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot");
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
+  private static final LuaScript TRIM = LuaScript.load("trim");
+  private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, REAP, SNAPSHOT, REBUILD);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
+  /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
+  static final int TRIM_BATCH = 1_000;
 
   private static final String NONE = "-1";
   /** Background releases of an unanswered reserve: 250 ms doubling up to 4 s, ~20 s in all. */
@@ -157,15 +163,8 @@ public final class BudgetStore {
     if (actualMicros < 0) {
       throw new IllegalArgumentException("negative cost");
     }
-    List<String> ledgerFields = List.of(
-        "rid", requestId, "att", Integer.toString(attempt),
-        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
-        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
-        "in", Integer.toString(details.promptTokens()),
-        "out", Integer.toString(details.completionTokens()),
-        "reason", orEmpty(details.routeReason()));
-    return close(requestId, attempt, "settle", actualMicros, ledgerFields,
-        details.providerId(), haltFor).onSuccess(s -> {
+    return close(requestId, attempt, "settle", actualMicros, details,
+        ledgerFields(requestId, attempt, details), haltFor).onSuccess(s -> {
           if (s.overrun() && !s.repeat()) {
             LOG.log(Level.WARNING, "request {0} attempt {1}: {2}/{3} charged {4}, above the {5}"
                 + " reserved; the provider reported more usage than the request allowed and"
@@ -181,17 +180,34 @@ public final class BudgetStore {
    * premium comparison see all traffic. Charges nothing: rebuilds and counter sums ignore it.
    */
   public Future<String> recordFree(String requestId, int attempt, ChargeDetails details) {
-    Request xadd = Request.cmd(Command.XADD).arg(BudgetKeys.LEDGER).arg("*");
-    List<String> fields = List.of(
+    long now = clock.millis();
+    List<String> args = new ArrayList<>(rollupArgs(now, details));
+    args.addAll(ledgerFields(requestId, attempt, details));
+    args.addAll(List.of("cost", "0", "reserved", "0", "ts", Long.toString(now), "keys", "",
+        "late", "0", "over", "0"));
+    return bounded(RECORD.run(redis, List.of(BudgetKeys.LEDGER, UsageRollups.hourKey(now),
+        UsageRollups.dayKey(now, options.zone())), args)).map(Response::toString);
+  }
+
+  /** What the ledger keeps about a call besides what settle.lua adds (cost, time, counters). */
+  private static List<String> ledgerFields(String requestId, int attempt, ChargeDetails d) {
+    return List.of(
         "rid", requestId, "att", Integer.toString(attempt),
-        "tenant", orEmpty(details.tenant()), "tier", Integer.toString(details.tier()),
-        "provider", orEmpty(details.providerId()), "model", orEmpty(details.model()),
-        "in", Integer.toString(details.promptTokens()),
-        "out", Integer.toString(details.completionTokens()),
-        "reason", orEmpty(details.routeReason()), "cost", "0", "reserved", "0",
-        "ts", Long.toString(clock.millis()), "keys", "", "late", "0", "over", "0");
-    fields.forEach(xadd::arg);
-    return bounded(redis.send(xadd)).map(Response::toString);
+        "tenant", orEmpty(d.tenant()), "kid", orEmpty(d.keyId()),
+        "tier", Integer.toString(d.tier()),
+        "provider", orEmpty(d.providerId()), "model", orEmpty(d.model()),
+        "in", Integer.toString(d.promptTokens()), "out", Integer.toString(d.completionTokens()),
+        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()));
+  }
+
+  private List<String> rollupArgs(long now, ChargeDetails d) {
+    return UsageRollups.args(now, options.zone(), dims(d), d.promptTokens(),
+        d.completionTokens(), d.premiumMicros());
+  }
+
+  static UsageRollups.Dims dims(ChargeDetails d) {
+    return new UsageRollups.Dims(d.tenant(), d.keyId(), d.providerId(), d.model(), d.tier(),
+        d.routeReason());
   }
 
   /**
@@ -200,7 +216,7 @@ public final class BudgetStore {
    * money that moved, and the request count is refunded too, so counters still equal it.
    */
   public Future<SettleResult> release(String requestId, int attempt) {
-    return close(requestId, attempt, "release", 0, List.of(), null, Duration.ofMillis(1));
+    return close(requestId, attempt, "release", 0, null, List.of(), Duration.ofMillis(1));
   }
 
   /**
@@ -315,6 +331,81 @@ public final class BudgetStore {
         .map(Response::toLong);
   }
 
+  /** Rollup hashes are read in batches of this many keys (one round trip each). */
+  static final int HASH_BATCH = 256;
+  /** A report reads up to 2 years of daily hashes: more than one operation's usual bound. */
+  static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The hashes at {@code keys}, in order; a missing one reads as empty. */
+  public Future<List<Map<String, String>>> readHashes(List<String> keys) {
+    List<Future<List<Response>>> batches = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i += HASH_BATCH) {
+      List<Request> batch = keys.subList(i, Math.min(keys.size(), i + HASH_BATCH)).stream()
+          .map(k -> Request.cmd(Command.HGETALL).arg(k)).toList();
+      batches.add(redis.batch(batch));
+    }
+    return bounded(Future.all(batches), REPORT_TIMEOUT).map(all -> {
+      List<Map<String, String>> out = new ArrayList<>(keys.size());
+      for (int b = 0; b < batches.size(); b++) {
+        for (Response r : all.<List<Response>>resultAt(b)) {
+          out.add(hash(r));
+        }
+      }
+      return out;
+    });
+  }
+
+  static Map<String, String> hash(Response r) {
+    Map<String, String> out = new HashMap<>();
+    if (r == null || r.size() == 0) {
+      return out;
+    }
+    if (r.isMap()) {
+      for (String k : r.getKeys()) {
+        out.put(k, r.get(k).toString());
+      }
+    } else {
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        out.put(r.get(i).toString(), r.get(i + 1).toString());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds refused requests to the refusal rollups of their hour and day.
+   *
+   * @param counts per epoch ms within the hour → field tenant\31key\31code → count
+   */
+  public Future<Void> addRefusals(Map<Long, Map<String, Long>> counts) {
+    List<Request> cmds = new ArrayList<>();
+    counts.forEach((at, fields) -> {
+      String hour = UsageRollups.REFUSED_HOUR_PREFIX + UsageRollups.hourOf(at);
+      String day = UsageRollups.REFUSED_DAY_PREFIX + UsageRollups.dayOf(at, options.zone());
+      fields.forEach((field, n) -> {
+        cmds.add(Request.cmd(Command.HINCRBY).arg(hour).arg(field).arg(n));
+        cmds.add(Request.cmd(Command.HINCRBY).arg(day).arg(field).arg(n));
+      });
+      long now = clock.millis();
+      cmds.add(Request.cmd(Command.PEXPIRE).arg(hour)
+          .arg(UsageRollups.ttl(UsageRollups.hourExpireAt(at), now)));
+      cmds.add(Request.cmd(Command.PEXPIRE).arg(day)
+          .arg(UsageRollups.ttl(UsageRollups.dayExpireAt(at, options.zone()), now)));
+    });
+    return cmds.isEmpty() ? Future.succeededFuture() : bounded(redis.batch(cmds)).mapEmpty();
+  }
+
+  /**
+   * Ledger entries with ids from {@code start} to {@code end} (XRANGE bounds: {@code -},
+   * {@code +}, an id, or {@code (}id for exclusive), oldest first, at most {@code max}.
+   */
+  public Future<List<LedgerEntry>> readLedgerRange(String start, String end, int max) {
+    Request xrange = Request.cmd(Command.XRANGE).arg(BudgetKeys.LEDGER).arg(start).arg(end)
+        .arg("COUNT").arg(max);
+    return bounded(redis.send(xrange).map(BudgetStore::rawEntries), REPORT_TIMEOUT)
+        .map(page -> page.stream().map(BudgetStore::ledgerEntry).toList());
+  }
+
   /** Ledger entries after {@code afterId} (exclusive; null = from the start), oldest first. */
   public Future<List<LedgerEntry>> readLedger(String afterId, int max) {
     return bounded(ledgerPage(afterId, max)).map(page -> page.stream()
@@ -340,9 +431,165 @@ public final class BudgetStore {
           return bounded(redis.send(lock)).compose(ok -> ok == null
               ? Future.succeededFuture(
                   new RebuildReport(RebuildReport.Outcome.IN_PROGRESS_ELSEWHERE, 0, 0))
-              : foldLedger(null, new LedgerSums()).compose(sums -> commitRebuild(token, sums)));
+              : readBases(new LedgerSums()).compose(sums -> foldLedger(null, sums))
+                  .compose(sums -> commitRebuild(token, sums)));
         });
     return run.onSuccess(report -> LOG.log(Level.INFO, "budget rebuild: {0}", report));
+  }
+
+  /**
+   * Drops ledger entries older than {@code retention} (by their stream id), at most
+   * {@code maxBatches} × {@link #TRIM_BATCH} per call; each entry's charge is first added to the
+   * base of its counters (trim.lua), so a rebuild still restores them. Does nothing while the
+   * counters are untrusted or being rebuilt.
+   *
+   * @return entries dropped
+   */
+  public Future<Long> trimLedger(Duration retention, int maxBatches) {
+    return trimFrom(retention, maxBatches, 0L);
+  }
+
+  private Future<Long> trimFrom(Duration retention, int batchesLeft, long trimmed) {
+    long baseTtl = options.counterRetention().toMillis() + Duration.ofDays(32).toMillis();
+    return bounded(TRIM.run(redis, List.of(BudgetKeys.LEDGER, BudgetKeys.REBUILD_LOCK,
+        BudgetKeys.EPOCH, BudgetKeys.TRIMMED), List.of(Long.toString(retention.toMillis()),
+        Integer.toString(TRIM_BATCH), Long.toString(baseTtl)))).compose(reply -> {
+          if (!"trimmed".equals(reply.get(0).toString())) {
+            return Future.succeededFuture(trimmed);
+          }
+          long n = reply.get(1).toLong();
+          return n == TRIM_BATCH && batchesLeft > 1
+              ? trimFrom(retention, batchesLeft - 1, trimmed + n)
+              : Future.succeededFuture(trimmed + n);
+        });
+  }
+
+  /** Counter key → {spent, count} carried by the bases of trimmed ledger entries. */
+  public Future<Map<String, long[]>> ledgerBases() {
+    return bounded(readBases(new LedgerSums()), options.rebuildLockTtl())
+        .map(sums -> sums.spentAndCount);
+  }
+
+  private Future<LedgerSums> readBases(LedgerSums sums) {
+    return scanKeys(BudgetKeys.COUNTER_BASE_PREFIX + "*", "0", new ArrayList<>())
+        .compose(keys -> keys.isEmpty() ? Future.succeededFuture(sums)
+            : readHashes(keys).map(hashes -> {
+              for (int i = 0; i < keys.size(); i++) {
+                Map<String, String> h = hashes.get(i);
+                String counter = BudgetKeys.COUNTER_PREFIX
+                    + keys.get(i).substring(BudgetKeys.COUNTER_BASE_PREFIX.length());
+                long[] sc = sums.spentAndCount.computeIfAbsent(counter, k -> new long[2]);
+                sc[0] += Long.parseLong(h.getOrDefault("spent", "0"));
+                sc[1] += Long.parseLong(h.getOrDefault("count", "0"));
+              }
+              return sums;
+            }));
+  }
+
+  private Future<List<String>> scanKeys(String pattern, String cursor, List<String> found) {
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern)
+        .arg("COUNT").arg(1000)).compose(r -> {
+          for (Response k : r.get(1)) {
+            found.add(k.toString());
+          }
+          String next = r.get(0).toString();
+          return "0".equals(next) ? Future.succeededFuture(found)
+              : scanKeys(pattern, next, found);
+        });
+  }
+
+  /** Periods a rollup rebuild rewrites, with their sums: period key → field → value. */
+  private static final class RollupSums {
+    final Map<String, Map<String, long[]>> fields = new HashMap<>();
+    final Map<String, long[]> bounds = new HashMap<>(); // key → {start ms, end ms, expireAt}
+    Long firstMs;
+    String lastId;
+    long entries;
+  }
+
+  /**
+   * Rewrites the usage rollups of every period that ended before {@code closedBeforeMs} from
+   * the ledger (an operator's repair: rollups are written with each entry and never differ
+   * otherwise). Periods still open are left alone (settles keep adding to them, so replacing
+   * them would lose those); when the ledger was trimmed, the period holding its oldest entry is
+   * left alone too, since part of it is gone. Entries are read page by page.
+   */
+  public Future<io.tiermesh.contracts.RollupRebuildResult> rebuildRollups(long closedBeforeMs) {
+    return bounded(redis.send(Request.cmd(Command.EXISTS).arg(BudgetKeys.TRIMMED)))
+        .compose(trimmed -> foldRollups(new RollupSums()).compose(sums ->
+            commitRollups(sums, closedBeforeMs, trimmed.toLong() == 1)));
+  }
+
+  private Future<RollupSums> foldRollups(RollupSums sums) {
+    int pageSize = options.ledgerPageSize();
+    String start = sums.lastId == null ? "-" : "(" + sums.lastId;
+    return readLedgerRange(start, "+", pageSize).compose(page -> {
+      ZoneId zone = options.zone();
+      for (LedgerEntry e : page) {
+        long ts = e.timeMs();
+        if (sums.firstMs == null) {
+          sums.firstMs = ts;
+        }
+        UsageRollups.Dims dims = new UsageRollups.Dims(e.tenant(), e.keyId(), e.providerId(),
+            e.model(), e.tier(), e.routeReason());
+        long hourStart = UsageRollups.hourOf(ts) * UsageRollups.HOUR_MS;
+        java.time.LocalDate day = UsageRollups.dayOf(ts, zone);
+        add(sums, UsageRollups.hourKey(ts), hourStart, hourStart + UsageRollups.HOUR_MS,
+            UsageRollups.hourExpireAt(ts), dims, e);
+        add(sums, UsageRollups.dayKey(day), day.atStartOfDay(zone).toInstant().toEpochMilli(),
+            day.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli(),
+            UsageRollups.dayExpireAt(ts, zone), dims, e);
+        sums.lastId = e.id();
+        sums.entries++;
+      }
+      return page.size() == pageSize ? foldRollups(sums) : Future.succeededFuture(sums);
+    });
+  }
+
+  private static void add(RollupSums sums, String key, long start, long end, long expireAt,
+      UsageRollups.Dims dims, LedgerEntry e) {
+    sums.bounds.putIfAbsent(key, new long[] {start, end, expireAt});
+    long[] f = sums.fields.computeIfAbsent(key, k -> new HashMap<>())
+        .computeIfAbsent(dims.encode(), k -> new long[5]);
+    f[0]++;
+    f[1] += Math.max(0, e.promptTokens());
+    f[2] += Math.max(0, e.completionTokens());
+    f[3] += e.costMicros();
+    f[4] += e.premiumMicros();
+  }
+
+  private Future<io.tiermesh.contracts.RollupRebuildResult> commitRollups(RollupSums sums,
+      long closedBeforeMs, boolean trimmed) {
+    long now = clock.millis();
+    List<Future<?>> writes = new ArrayList<>();
+    int hours = 0;
+    int days = 0;
+    Long from = null;
+    Long to = null;
+    for (Map.Entry<String, Map<String, long[]>> p : sums.fields.entrySet()) {
+      long[] b = sums.bounds.get(p.getKey());
+      boolean partial = trimmed && sums.firstMs != null && b[0] <= sums.firstMs;
+      if (b[1] > closedBeforeMs || partial || b[2] <= now) {
+        continue;
+      }
+      List<String> args = new ArrayList<>(1 + 2 * p.getValue().size());
+      args.add(Long.toString(b[2] - now));
+      p.getValue().forEach((field, v) -> {
+        args.add(field);
+        args.add(UsageRollups.value(v[0], v[1], v[2], v[3], v[4]));
+      });
+      writes.add(bounded(ROLLUP_REPLACE.run(redis, List.of(p.getKey()), args), REPORT_TIMEOUT));
+      if (p.getKey().startsWith(UsageRollups.HOUR_PREFIX)) {
+        hours++;
+      } else {
+        days++;
+      }
+      from = from == null ? b[0] : Math.min(from, b[0]);
+      to = to == null ? b[1] : Math.max(to, b[1]);
+    }
+    var result = new io.tiermesh.contracts.RollupRebuildResult(sums.entries, hours, days, from,
+        to);
+    return Future.all(writes).map(all -> result);
   }
 
   // --- reserve -------------------------------------------------------------------------------
@@ -415,8 +662,8 @@ public final class BudgetStore {
 
   private Future<String> learnEpoch() {
     String candidate = UUID.randomUUID().toString();
-    return INIT.run(redis, List.of(BudgetKeys.EPOCH, BudgetKeys.LEDGER, BudgetKeys.RESERVATIONS),
-        List.of(candidate)).map(reply -> {
+    return INIT.run(redis, List.of(BudgetKeys.EPOCH, BudgetKeys.LEDGER, BudgetKeys.RESERVATIONS,
+        BudgetKeys.TRIMMED), List.of(candidate)).map(reply -> {
           if ("ok".equals(reply.get(0).toString())) {
             adopt(reply.get(1).toString());
             return epoch;
@@ -434,18 +681,24 @@ public final class BudgetStore {
   // --- settle, release, reap ------------------------------------------------------------------
 
   private Future<SettleResult> close(String requestId, int attempt, String mode, long actualMicros,
-      List<String> ledgerFields, String providerId, Duration haltFor) {
+      ChargeDetails details, List<String> ledgerFields, Duration haltFor) {
     String member = BudgetKeys.member(requestId, attempt);
-    List<String> args = new ArrayList<>(6 + ledgerFields.size());
+    String providerId = details == null ? null : details.providerId();
+    long now = clock.millis();
+    List<String> args = new ArrayList<>(12 + ledgerFields.size());
     args.add(member);
     args.add(mode);
     args.add(Long.toString(actualMicros));
     args.add(Long.toString(options.settledRetention().toMillis()));
-    args.add(Long.toString(clock.millis()));
+    args.add(Long.toString(now));
     args.add(Long.toString(Math.max(1, haltFor.toMillis())));
+    // A release appends nothing, so its rollup arguments are never read; they keep the layout.
+    args.addAll(rollupArgs(now, details == null
+        ? new ChargeDetails(null, 0, null, null, 0, 0, null) : details));
     args.addAll(ledgerFields);
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
-        BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId));
+        BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId),
+        UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
     return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<ScopeKey> alerts = new ArrayList<>();
@@ -558,7 +811,11 @@ public final class BudgetStore {
   private Future<List<RawEntry>> ledgerPage(String afterId, int max) {
     Request xrange = Request.cmd(Command.XRANGE).arg(BudgetKeys.LEDGER)
         .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(max);
-    return redis.send(xrange).map(reply -> {
+    return redis.send(xrange).map(BudgetStore::rawEntries);
+  }
+
+  private static List<RawEntry> rawEntries(Response reply) {
+    {
       List<RawEntry> out = new ArrayList<>(reply.size());
       for (Response entry : reply) {
         Map<String, String> fields = new HashMap<>();
@@ -573,14 +830,15 @@ public final class BudgetStore {
         out.add(new RawEntry(entry.get(0).toString(), fields));
       }
       return out;
-    });
+    }
   }
 
   private static LedgerEntry ledgerEntry(RawEntry e) {
     Map<String, String> f = e.fields();
     return new LedgerEntry(e.id(), f.get("rid"), intOf(f, "att"), f.get("tenant"),
-        intOf(f, "tier"), f.get("provider"), f.get("model"), intOf(f, "in"), intOf(f, "out"),
-        longOf(f, "cost"), longOf(f, "reserved"), f.get("reason"), longOf(f, "ts"),
+        emptyToNull(f.get("kid")), intOf(f, "tier"), f.get("provider"), f.get("model"), intOf(f, "in"), intOf(f, "out"),
+        longOf(f, "cost"), longOf(f, "reserved"), longOf(f, "prem"), f.get("reason"),
+        longOf(f, "ts"),
         splitKeys(f.get("keys")).stream().map(BudgetKeys::scopeOfCounter).toList(),
         "1".equals(f.get("late")), "1".equals(f.get("over")));
   }
@@ -607,6 +865,10 @@ public final class BudgetStore {
 
   private static long longOf(Map<String, String> f, String field) {
     return Long.parseLong(f.getOrDefault(field, "0"));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   private static String orEmpty(String s) {

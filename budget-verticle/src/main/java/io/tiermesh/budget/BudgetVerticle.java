@@ -12,6 +12,9 @@ import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
+import io.tiermesh.contracts.LedgerPage;
+import io.tiermesh.contracts.LedgerPageQuery;
+import io.tiermesh.contracts.RefusalCounts;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.UsageQuery;
@@ -27,6 +30,8 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,21 +50,24 @@ public final class BudgetVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(BudgetVerticle.class.getName());
 
+  /** How often a budget node trims the ledger, and how many batches one run may drop. */
+  static final long TRIM_INTERVAL_MS = 10_000;
+  static final int TRIM_BATCHES_PER_RUN = 50;
+
   /** A Redis that does not answer a PING in this time is treated as down. */
   static final long PING_TIMEOUT_MS = 500;
-  /** Bounds the ledger read of one usage report. */
-  static final int MAX_REPORT_ENTRIES = 1_000_000;
-  static final int REPORT_PAGE = 5_000;
 
   private final MeshNode node;
   private final BudgetSettings settings;
   private final Clock clock;
   private BudgetStore store;
   private BudgetAlerts alerts;
+  private UsageReader usageReader;
   private Redis pingClient;
   private RedisAPI ping;
   private boolean storeStarted;
   private boolean maintenanceRunning;
+  private long lastTrimMs;
   private long timer = -1;
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
@@ -84,6 +92,7 @@ public final class BudgetVerticle extends VerticleBase {
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
+    usageReader = new UsageReader(vertx, store, settings.policy().zone(), clock);
     alerts = new BudgetAlerts(vertx, settings.alertWebhook(), settings.policy().alertFraction(),
         node.nodeId(), registry);
     pingClient = Redis.createClient(vertx, new RedisOptions()
@@ -96,6 +105,9 @@ public final class BudgetVerticle extends VerticleBase {
         Endpoints.BUDGET_RECORD.consumer(bus, this::record),
         Endpoints.BUDGET_SNAPSHOT.consumer(bus, this::snapshot),
         Endpoints.BUDGET_USAGE.consumer(bus, this::usage),
+        Endpoints.BUDGET_LEDGER_PAGE.consumer(bus, this::ledgerPage),
+        Endpoints.BUDGET_REFUSALS.consumer(bus, this::refusals),
+        Endpoints.BUDGET_ROLLUP_REBUILD.consumer(bus, this::rebuildRollups),
         Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns),
         Endpoints.BUDGET_HEALTH.consumer(bus, this::health));
     Future<Void> registered = Future.all(consumers.stream()
@@ -167,8 +179,31 @@ public final class BudgetVerticle extends VerticleBase {
           if (n > 0) {
             LOG.log(Level.INFO, "released {0} reservations whose holder missed its deadline", n);
           }
-        });
+        }).compose(n -> trimDue() ? trim() : Future.succeededFuture());
     run.onComplete(ar -> maintenanceRunning = false);
+  }
+
+  private boolean trimDue() {
+    long now = clock.millis();
+    if (settings.ledgerRetention().isEmpty() || now - lastTrimMs < TRIM_INTERVAL_MS) {
+      return false;
+    }
+    lastTrimMs = now;
+    return true;
+  }
+
+  /**
+   * Every budget node trims; the script is atomic and drops only what is past the retention,
+   * so two nodes trimming at once drop each entry once.
+   */
+  private Future<Long> trim() {
+    return store.trimLedger(settings.ledgerRetention().orElseThrow(), TRIM_BATCHES_PER_RUN)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.log(Level.DEBUG, "trimmed {0} ledger entries past the retention", n);
+          }
+        })
+        .onFailure(t -> LOG.log(Level.DEBUG, "ledger not trimmed: {0}", t.getMessage()));
   }
 
   // --- reserve and settle ---------------------------------------------------------------------
@@ -306,7 +341,8 @@ public final class BudgetVerticle extends VerticleBase {
           BudgetWindow.DAY, now, settings.policy().zone()).windowEnd(settings.policy().zone()));
       done = store.settle(s.requestId(), s.attempt(), cost, new ChargeDetails(s.tenant(),
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
-          s.routeReason()), haltFor).onSuccess(r -> {
+          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens())),
+          haltFor).onSuccess(r -> {
             if (r.overrun() && !r.repeat()) {
               alerts.overrun(s.providerId(), s.model(), r.chargedMicros(), r.reservedMicros());
             }
@@ -327,9 +363,21 @@ public final class BudgetVerticle extends VerticleBase {
   private void record(Message<BudgetUsageRecord> msg) {
     BudgetUsageRecord u = msg.body();
     tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
-        u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason()))
+        u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason(),
+        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens())))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
             t.getMessage())));
+  }
+
+  /** What these tokens would have cost on the premium model; 0 when none is priced. */
+  private long premiumCost(int promptTokens, int completionTokens) {
+    return premium().map(p -> p.getValue().costMicros(Math.max(0, promptTokens),
+        Math.max(0, completionTokens))).orElse(0L);
+  }
+
+  private Optional<Map.Entry<String, ModelPrice>> premium() {
+    return settings.premiumModel()
+        .flatMap(m -> settings.prices().priceOf(m).map(p -> Map.entry(m, p)));
   }
 
   // --- reports --------------------------------------------------------------------------------
@@ -371,23 +419,85 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private void usage(Message<UsageQuery> msg) {
-    String group = msg.body().group() == null ? "day" : msg.body().group();
-    if (!UsageReports.GROUPS.contains(group)) {
-      msg.fail(FailureCode.BAD_REQUEST.wireCode(), "group must be one of " + UsageReports.GROUPS);
+    ZoneId zone = settings.policy().zone();
+    Future<UsageReport> report;
+    try {
+      report = usageReader.report(msg.body(),
+          clock.instant().atZone(zone).toLocalDate(),
+          premium().map(Map.Entry::getKey).orElse(null));
+    } catch (IllegalArgumentException bad) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
       return;
     }
-    Optional<Map.Entry<String, ModelPrice>> premium = settings.premiumModel()
-        .flatMap(m -> settings.prices().priceOf(m).map(p -> Map.entry(m, p)));
-    readAll(null, new ArrayList<>()).onComplete(ar -> {
+    report.onComplete(ar -> {
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        msg.fail(f.code().wireCode(), f.detail());
+      } else {
+        msg.reply(ar.result());
+      }
+    });
+  }
+
+  private void ledgerPage(Message<LedgerPageQuery> msg) {
+    LedgerPageQuery q = msg.body();
+    String start;
+    String end;
+    try {
+      start = q.afterId() != null ? "(" + LedgerRange.checkedId(q.afterId())
+          : LedgerRange.start(q.from(), settings.policy().zone());
+      end = LedgerRange.end(q.to(), settings.policy().zone());
+    } catch (IllegalArgumentException bad) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
+      return;
+    }
+    int max = Math.max(1, Math.min(LedgerRange.MAX_PAGE, q.max()));
+    store.readLedgerRange(start, end, max).onComplete(ar -> {
       if (ar.failed()) {
         MeshFailure f = MeshFailure.of(ar.cause());
         msg.fail(f.code().wireCode(), f.detail());
         return;
       }
-      UsageReport report = UsageReports.build(group, ar.result(), settings.policy().zone(),
-          premium);
-      msg.reply(report);
+      List<LedgerEntry> page = ar.result();
+      msg.reply(new LedgerPage(page.stream().map(e -> new LedgerPage.Entry(e.id(), e.timeMs(),
+          e.requestId(), e.attempt(), e.tenant(), e.keyId(), e.tier(), e.providerId(),
+          e.model(), e.promptTokens(), e.completionTokens(), e.costMicros(),
+          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun()))
+          .toList(), page.isEmpty() ? q.afterId() : page.get(page.size() - 1).id(),
+          page.size() == max));
     });
+  }
+
+  /** Periods closed less than this ago may still get a settle stamped by a slower clock. */
+  static final long ROLLUP_REBUILD_MARGIN_MS = 5 * 60_000;
+
+  private void rebuildRollups(Message<Object> msg) {
+    store.rebuildRollups(clock.millis() - ROLLUP_REBUILD_MARGIN_MS).onComplete(ar -> {
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        msg.fail(f.code().wireCode(), f.detail());
+        return;
+      }
+      usageReader.clear();
+      LOG.log(Level.INFO, "usage rollups rebuilt from the ledger: {0}", ar.result());
+      msg.reply(ar.result());
+    });
+  }
+
+  private void refusals(Message<RefusalCounts> msg) {
+    Map<Long, Map<String, Long>> byHour = new java.util.HashMap<>();
+    for (RefusalCounts.Count c : msg.body().counts()) {
+      String field = String.join(UsageRollups.SEP, clean(c.tenant()), clean(c.keyId()),
+          clean(c.code()));
+      byHour.computeIfAbsent(c.atMs(), h -> new java.util.HashMap<>())
+          .merge(field, c.count(), Long::sum);
+    }
+    store.addRefusals(byHour).onFailure(t -> LOG.log(Level.DEBUG,
+        "refusal counts not recorded: {0}", t.getMessage()));
+  }
+
+  private static String clean(String s) {
+    return s == null ? "" : s.replace(UsageRollups.SEP, " ");
   }
 
   private void overruns(Message<BudgetOverrunQuery> msg) {
@@ -410,15 +520,6 @@ public final class BudgetVerticle extends VerticleBase {
             msg.reply(ar.result());
           }
         });
-  }
-
-  private Future<List<LedgerEntry>> readAll(String after, List<LedgerEntry> acc) {
-    return store.readLedger(after, REPORT_PAGE).compose(page -> {
-      acc.addAll(page);
-      return page.size() < REPORT_PAGE || acc.size() >= MAX_REPORT_ENTRIES
-          ? Future.succeededFuture(acc)
-          : readAll(page.get(page.size() - 1).id(), acc);
-    });
   }
 
   private static Long boxed(OptionalLong v) {

@@ -22,9 +22,20 @@
  *   <li>{@code {tm}:reservations} ZSET {@code <attempt>:<requestId>} scored by deadline ms.
  *   <li>{@code {tm}:done:<attempt>:<requestId>} hash {@code state (settled|released|late), cost,
  *       reserved, ledger, over, keys[, reaped]}: makes settle and release idempotent.
- *   <li>{@code {tm}:ledger} stream, one entry per charge: {@code rid, att, tenant, tier,
- *       provider, model, in, out, reason, cost, reserved, ts, keys, late, over}. {@code keys}
- *       lists the counters charged, so the ledger alone rebuilds them. Never trimmed here.
+ *   <li>{@code {tm}:ledger} stream, one entry per charge and per free call: {@code rid, att,
+ *       tenant, kid (key id), tier, provider, model, in, out, reason, prem (premium-equivalent
+ *       µ$), cost, reserved, ts, keys, late, over}. {@code keys} lists the counters charged.
+ *       Trimmed by age ({@code ledger.retention}, trim.lua).
+ *   <li>{@code {tm}:cb:<window>:<period>:<scope>} hash {@code spent, count}: the charges of
+ *       trimmed ledger entries, living as long as their counter; bases plus the ledger left
+ *       rebuild the counters.
+ *   <li>{@code {tm}:trimmed} string: the ledger was trimmed once, so an empty ledger with no
+ *       epoch means lost counters, not a fresh Redis.
+ *   <li>{@code {tm}:u:h:<epoch hour>} and {@code {tm}:u:d:<yyyy-mm-dd>} hashes: the usage
+ *       rollups, written with each ledger entry (rollup.lua, {@link
+ *       io.tiermesh.budget.UsageRollups}); expire 90 days / 2 years after their period.
+ *   <li>{@code {tm}:u:rh:<epoch hour>} and {@code {tm}:u:rd:<day>} hashes: refusals per tenant,
+ *       key id and error code, sent by the gateways.
  *   <li>{@code {tm}:rebuild-lock} string with a TTL: one node rebuilds at a time.
  * </ul>
  *

@@ -217,4 +217,42 @@ class BudgetRecoveryTest {
     await(store.release("open-1", 0));
     assertCountersEqualLedger(store, limits);
   }
+
+  /**
+   * The ledger is trimmed by age once its entries are rolled up; the counters it charged keep
+   * their history in bases, so a rebuild after losing the counters still restores every one,
+   * and a Redis holding bases but an empty ledger is not taken for a fresh start.
+   */
+  @Test
+  void aTrimmedLedgerStillRebuildsTheCounters(Vertx vertx) throws Exception {
+    BudgetStore store = node(vertx, 4);
+    traffic(store, 12, 2);
+    List<ScopeUsage> before = await(store.snapshot(limits));
+    long entries = await(store.readLedger(null, 100)).size();
+
+    assertEquals(0L, await(store.trimLedger(java.time.Duration.ofDays(1), 10)),
+        "nothing is a day old");
+    Thread.sleep(5); // ids are Redis's milliseconds: let the newest entry age past 1 ms
+    assertEquals(entries, await(store.trimLedger(java.time.Duration.ofMillis(1), 10)));
+    assertEquals(0, await(store.readLedger(null, 100)).size(), "the ledger is empty");
+    Map<String, long[]> bases = await(store.ledgerBases());
+    for (ScopeUsage u : before) {
+      assertEquals(u.spentMicros(), bases.get(BudgetKeys.counter(u.key()))[0],
+          "the base of " + u.key() + " holds what the trimmed entries charged");
+    }
+
+    await(store.settle("open-0", 0, 77, charge("acme", 3, "openai", 1, 1)));
+    loseCounters();
+    assertEquals(Status.REBUILDING, await(store.reserve(reservation("early", 1))).status(),
+        "bases and an empty ledger: counters were lost, not never there");
+    assertEquals(RebuildReport.Outcome.REBUILT, await(store.rebuildFromLedger()).outcome());
+    List<ScopeUsage> after = await(store.snapshot(limits));
+    for (int i = 0; i < limits.size(); i++) {
+      assertEquals(before.get(i).spentMicros() + 77, after.get(i).spentMicros());
+      assertEquals(before.get(i).requests(), after.get(i).requests());
+      assertEquals(before.get(i).reservedMicros() - 300, after.get(i).reservedMicros());
+    }
+    await(store.release("open-1", 0));
+    assertCountersEqualLedger(store, limits);
+  }
 }

@@ -6,6 +6,7 @@ package io.tiermesh.contracts;
  *
  * @param release  the attempt produced nothing billable: give the reservation back, no charge
  * @param routeReason why the router chose the target, kept in the ledger
+ * @param keyId    the id of the API key the request came with (never the key), or null
  */
 public record BudgetSettle(
     String requestId,
@@ -17,4 +18,12 @@ public record BudgetSettle(
     int promptTokens,
     int completionTokens,
     String routeReason,
-    boolean release) {}
+    boolean release,
+    String keyId) {
+
+  public BudgetSettle(String requestId, int attempt, String tenant, int tier, String providerId,
+      String model, int promptTokens, int completionTokens, String routeReason, boolean release) {
+    this(requestId, attempt, tenant, tier, providerId, model, promptTokens, completionTokens,
+        routeReason, release, null);
+  }
+}

@@ -3,6 +3,8 @@ package io.tiermesh.contracts;
 /**
  * Router → budget role, fire and forget: a free (tier 1) call that needs no reservation but
  * belongs in the usage report, so savings against the premium tier count all traffic.
+ *
+ * @param keyId the id of the API key the request came with (never the key), or null
  */
 public record BudgetUsageRecord(
     String requestId,
@@ -13,4 +15,13 @@ public record BudgetUsageRecord(
     String model,
     int promptTokens,
     int completionTokens,
-    String routeReason) {}
+    String routeReason,
+    String keyId) {
+
+  public BudgetUsageRecord(String requestId, int attempt, String tenant, int tier,
+      String providerId, String model, int promptTokens, int completionTokens,
+      String routeReason) {
+    this(requestId, attempt, tenant, tier, providerId, model, promptTokens, completionTokens,
+        routeReason, null);
+  }
+}

@@ -11,6 +11,7 @@ import java.util.List;
  * @param tenantPolicy the execution policy of the caller's tenant record, or null; as on
  *                     {@link RouteRequest}, the router applies the stricter of it and the rules
  *                     file's
+ * @param keyId      the id of the caller's API key (never the key), or null
  */
 public record EmbedRequest(
     String requestId,
@@ -20,7 +21,13 @@ public record EmbedRequest(
     Integer dimensions,
     RoutingHints hints,
     long deadlineMillis,
-    String tenantPolicy) {
+    String tenantPolicy,
+    String keyId) {
+
+  public EmbedRequest(String requestId, String tenant, String model, List<String> input,
+      Integer dimensions, RoutingHints hints, long deadlineMillis, String tenantPolicy) {
+    this(requestId, tenant, model, input, dimensions, hints, deadlineMillis, tenantPolicy, null);
+  }
 
   public EmbedRequest(String requestId, String tenant, String model, List<String> input,
       Integer dimensions, RoutingHints hints, long deadlineMillis) {

@@ -34,6 +34,14 @@ public final class Endpoints {
   public static final Endpoint<BudgetOverrunQuery, BudgetOverruns> BUDGET_OVERRUNS =
       at("budget.overruns");
   public static final Endpoint<UsageQuery, UsageReport> BUDGET_USAGE = at("budget.usage");
+  /** One page of a ledger export. */
+  public static final Endpoint<LedgerPageQuery, LedgerPage> BUDGET_LEDGER_PAGE =
+      at("budget.ledger.page");
+  /** Rewrite the usage rollups of past periods from the ledger. */
+  public static final Endpoint<Object, RollupRebuildResult> BUDGET_ROLLUP_REBUILD =
+      at("budget.rollups.rebuild");
+  /** Gateways, about once a second: refusals for the usage rollups. */
+  public static final Endpoint<RefusalCounts, Void> BUDGET_REFUSALS = at("budget.refusals");
   /** Published by gateways: credits and cancels for the attempts providers run. */
   public static final Endpoint<StreamControl, Void> STREAM_CONTROL =
       at("provider.stream-control");

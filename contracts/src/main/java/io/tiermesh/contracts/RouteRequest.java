@@ -22,7 +22,15 @@ public record RouteRequest(
     long deadlineMillis,
     String tenantPolicy,
     String gatewayNodeId,
-    IdempotencyClaim claim) {
+    IdempotencyClaim claim,
+    String keyId) {
+
+  public RouteRequest(String requestId, String tenant, ChatRequest chat, RoutingHints hints,
+      String streamAddress, long deadlineMillis, String tenantPolicy, String gatewayNodeId,
+      IdempotencyClaim claim) {
+    this(requestId, tenant, chat, hints, streamAddress, deadlineMillis, tenantPolicy,
+        gatewayNodeId, claim, null);
+  }
 
   public RouteRequest(String requestId, String tenant, ChatRequest chat, RoutingHints hints,
       String streamAddress, long deadlineMillis, String tenantPolicy) {
@@ -37,6 +45,12 @@ public record RouteRequest(
   /** This request as sent by the gateway on {@code nodeId}, holding {@code claim} (or null). */
   public RouteRequest from(String nodeId, IdempotencyClaim idempotencyClaim) {
     return new RouteRequest(requestId, tenant, chat, hints, streamAddress, deadlineMillis,
-        tenantPolicy, nodeId, idempotencyClaim);
+        tenantPolicy, nodeId, idempotencyClaim, keyId);
+  }
+
+  /** This request as made with the API key {@code id}. */
+  public RouteRequest withKeyId(String id) {
+    return new RouteRequest(requestId, tenant, chat, hints, streamAddress, deadlineMillis,
+        tenantPolicy, gatewayNodeId, claim, id);
   }
 }

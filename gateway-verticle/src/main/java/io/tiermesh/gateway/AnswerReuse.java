@@ -34,7 +34,7 @@ final class AnswerReuse {
 
   /** Told of every cache hit: an answer served without a backend call. */
   interface CacheHitListener {
-    void hit(Answer answer, String tenant, String requestId);
+    void hit(Answer answer, String tenant, String keyId, String requestId);
   }
 
 
@@ -248,7 +248,7 @@ final class AnswerReuse {
         }
         metrics.cacheLookup(true);
         if (onCacheHit != null) {
-          onCacheHit.hit(hit, principal.tenant(), requestId);
+          onCacheHit.hit(hit, principal.tenant(), principal.keyId(), requestId);
         }
         ctx.response().putHeader(CACHE_HEADER, "hit");
         t.succeeded(hit);

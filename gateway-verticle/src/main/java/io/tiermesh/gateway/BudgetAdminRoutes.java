@@ -27,7 +27,13 @@ import java.util.List;
 public final class BudgetAdminRoutes {
 
   static final long TIMEOUT_MS = 10_000;
+  /** A rebuild reads the whole retained ledger. */
+  static final long REBUILD_TIMEOUT_MS = 300_000;
+  /** {@code ?group=} of earlier releases: one dimension. */
   static final List<String> GROUPS = List.of("day", "tier", "provider", "model", "tenant");
+  /** {@code ?group_by=}: any of these, several at once (comma-separated or repeated). */
+  static final List<String> DIMENSIONS =
+      List.of("tenant", "key", "model", "provider", "tier", "route_reason", "day", "hour");
 
   private final Vertx vertx;
 
@@ -39,6 +45,7 @@ public final class BudgetAdminRoutes {
   public void mount(Router router) {
     router.get("/admin/budgets").handler(this::budgets);
     router.get("/admin/usage").handler(this::usage);
+    router.post("/admin/usage/rebuild").handler(this::rebuildRollups);
     router.get("/admin/budgets/overruns").handler(ctx -> overruns(ctx, null));
     router.post("/admin/budgets/overruns/:provider/ack")
         .handler(ctx -> overruns(ctx, ctx.pathParam("provider")));
@@ -88,31 +95,84 @@ public final class BudgetAdminRoutes {
   }
 
   private void usage(RoutingContext ctx) {
-    String group = ctx.request().getParam("group", "day");
-    if (!GROUPS.contains(group)) {
+    var params = ctx.request().params();
+    List<String> groupBy = new java.util.ArrayList<>();
+    for (String g : params.getAll("group_by")) {
+      for (String one : g.split(",")) {
+        if (!one.isBlank()) {
+          groupBy.add(one.trim());
+        }
+      }
+    }
+    String legacy = params.get("group");
+    if (legacy != null && !GROUPS.contains(legacy)) {
       ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST,
           "group must be one of " + GROUPS, null);
       return;
     }
-    Endpoints.BUDGET_USAGE.ask(vertx.eventBus(), new UsageQuery(group), TIMEOUT_MS)
+    if (groupBy.isEmpty()) {
+      groupBy.add(legacy == null ? "day" : legacy);
+    }
+    for (String g : groupBy) {
+      if (!DIMENSIONS.contains(g)) {
+        ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST, "group_by must be among "
+            + DIMENSIONS + ", not '" + io.tiermesh.contracts.ClientText.quote(g) + "'", null);
+        return;
+      }
+    }
+    String format = params.get("format") == null ? "json" : params.get("format");
+    if (!format.equals("json") && !format.equals("csv")) {
+      ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST,
+          "format must be json or csv", null);
+      return;
+    }
+    UsageQuery query = new UsageQuery(List.copyOf(groupBy), params.get("from"), params.get("to"),
+        params.get("tenant"), params.get("key"));
+    Endpoints.BUDGET_USAGE.ask(vertx.eventBus(), query, TIMEOUT_MS)
         .onSuccess(r -> {
+          if (format.equals("csv")) {
+            ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
+                .end(UsageCsv.of(r));
+            return;
+          }
           JsonArray rows = new JsonArray();
-          r.rows().forEach(row -> rows.add(row(row)));
-          json(ctx, new JsonObject().put("group", r.group()).put("premium_model", r.premiumModel())
-              .put("rows", rows).put("total", row(r.totals()))
+          r.rows().forEach(row -> rows.add(row(r.groupBy(), row)));
+          JsonArray refusals = new JsonArray();
+          r.refusals().forEach(x -> refusals.add(new JsonObject().put("tenant", x.tenant())
+              .put("key", x.keyId()).put("code", x.code()).put("count", x.count())));
+          json(ctx, new JsonObject().put("group", r.group())
+              .put("group_by", new JsonArray(r.groupBy())).put("from", r.from())
+              .put("to", r.to()).put("time_zone", r.zone())
+              .put("premium_model", r.premiumModel())
+              .put("rows", rows).put("total", row(List.of(), r.totals()))
               .put("savings_percent", r.savingsBasisPoints() == null ? null
-                  : BigDecimal.valueOf(r.savingsBasisPoints(), 2).toPlainString()));
+                  : BigDecimal.valueOf(r.savingsBasisPoints(), 2).toPlainString())
+              .put("refusals", refusals));
         })
         .onFailure(t -> fail(ctx, t));
   }
 
-  private static JsonObject row(UsageReport.Row r) {
-    return new JsonObject().put("key", r.key()).put("calls", r.calls())
+  /** Rewrites the usage rollups of past periods from the ledger: a repair, rarely needed. */
+  private void rebuildRollups(RoutingContext ctx) {
+    Endpoints.BUDGET_ROLLUP_REBUILD.ask(vertx.eventBus(), "rebuild", REBUILD_TIMEOUT_MS)
+        .onSuccess(r -> json(ctx, new JsonObject().put("ledger_entries", r.entries())
+            .put("hours", r.hours()).put("days", r.days())
+            .put("from", r.fromMs() == null ? null : Instant.ofEpochMilli(r.fromMs()).toString())
+            .put("to", r.toMs() == null ? null : Instant.ofEpochMilli(r.toMs()).toString())))
+        .onFailure(t -> fail(ctx, t));
+  }
+
+  private static JsonObject row(List<String> groupBy, UsageReport.Row r) {
+    JsonObject o = new JsonObject().put("key", r.key());
+    for (int i = 0; i < groupBy.size() && i < r.values().size(); i++) {
+      o.put(groupBy.get(i), r.values().get(i));
+    }
+    return o.put("calls", r.calls())
         .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
         .put("cost_usd", usd(r.costMicros())).put("premium_cost_usd", usd(r.premiumCostMicros()));
   }
 
-  private static String usd(Long micros) {
+  static String usd(Long micros) {
     return micros == null ? null : BudgetHeaders.dollars(micros);
   }
 

@@ -141,6 +141,8 @@ final class EmbeddingsEndpoint {
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());
+      ctx.put(io.tiermesh.gateway.audit.AuditTrail.CLASSIFICATION,
+          io.tiermesh.gateway.audit.AuditTrail.classification(hints));
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;
@@ -161,7 +163,7 @@ final class EmbeddingsEndpoint {
       RoutingHints hints, String requestId, AnswerReuse.KeyClaim key) {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
-        principal.policy());
+        principal.policy(), principal.keyId());
     Endpoints.ROUTER_EMBED.request(vertx.eventBus(), req, timeoutMs + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {

@@ -64,6 +64,9 @@ public final class GatewayVerticle extends VerticleBase {
   private GatewayTls tls;
   /** Every gateway instance of this node reloads its certificate on a message here. */
   static final String TLS_RELOAD_LOCAL = "tiermesh.local.gateway.tls.reload";
+  private final io.tiermesh.gateway.audit.AuditSettings auditSettings;
+  private io.tiermesh.gateway.audit.AuditTrail audit;
+  private io.vertx.redis.client.Redis auditRedis;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog) {
@@ -72,6 +75,14 @@ public final class GatewayVerticle extends VerticleBase {
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
       List<ProviderConfig> catalog, AccessSettings access, GatewayMetrics metrics) {
+    this(config, node, keys, catalog, access, metrics,
+        io.tiermesh.gateway.audit.AuditSettings.DEFAULTS);
+  }
+
+  public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
+      List<ProviderConfig> catalog, AccessSettings access, GatewayMetrics metrics,
+      io.tiermesh.gateway.audit.AuditSettings audit) {
+    this.auditSettings = audit;
     this.config = config;
     this.node = node;
     this.keys = keys;
@@ -98,6 +109,15 @@ public final class GatewayVerticle extends VerticleBase {
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
         config.requestTimeoutMs() + 5_000, accessSettings.config().idempotencyTtlMs(),
         accessSettings.config().cacheTtlMs(), this::recordCacheHit, metrics);
+    // The trail has its own small pool: its batches never queue ahead of a paid request's
+    // rate-limit or key lookups on the access layer's connections.
+    auditRedis = accessSettings.redisUrl() == null ? null
+        : io.vertx.redis.client.Redis.createClient(vertx, new io.vertx.redis.client.RedisOptions()
+            .setConnectionString(accessSettings.redisUrl()).setMaxPoolSize(2)
+            .setMaxPoolWaiting(64));
+    audit = new io.tiermesh.gateway.audit.AuditTrail(vertx, auditRedis, auditSettings,
+        metrics.registry());
+    audit.start();
     Router router = Router.router(vertx);
     RequestHeadTimer headTimer = new RequestHeadTimer(vertx,
         accessSettings.config().bodyTimeoutMs());
@@ -119,6 +139,7 @@ public final class GatewayVerticle extends VerticleBase {
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
         accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
     BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
+    router.route("/v1/*").handler(audit::begin);
     router.post("/v1/*").handler(bodyTimer::start);
     router.route("/v1/*").handler(access::limitClientAddress);
     router.route("/v1/*").handler(access::authenticate);
@@ -127,7 +148,9 @@ public final class GatewayVerticle extends VerticleBase {
     new AdminRoutes(vertx, config).mount(router);
     router.post("/admin/tls/reload").handler(this::reloadTls);
     new BudgetAdminRoutes(vertx).mount(router);
+    new LedgerExport(vertx).mount(router);
     decisions.mount(router);
+    new io.tiermesh.gateway.audit.AuditRoutes(auditRedis).mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
         config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
@@ -242,7 +265,12 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return access == null ? Future.succeededFuture() : access.close();
+    if (audit != null) {
+      audit.stop();
+    }
+    Future<?> auditClosed = auditRedis == null ? Future.succeededFuture() : auditRedis.close();
+    return Future.join(access == null ? Future.succeededFuture() : access.close(),
+        auditClosed);
   }
 
   private void metrics(RoutingContext ctx) {
@@ -355,6 +383,8 @@ public final class GatewayVerticle extends VerticleBase {
       io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(),
           io.tiermesh.gateway.privacy.PromptTexts.of(parsed.chat()));
+      ctx.put(io.tiermesh.gateway.audit.AuditTrail.CLASSIFICATION,
+          io.tiermesh.gateway.audit.AuditTrail.classification(hints));
     } catch (MeshFailure rejected) {
       api.errors().reject(resp, rejected);
       return;
@@ -420,10 +450,11 @@ public final class GatewayVerticle extends VerticleBase {
     String cache = cacheHeader == null ? "none" : cacheHeader;
     long deadline = System.currentTimeMillis() + config.requestTimeoutMs();
     boolean stream = parsed.chat().stream();
+    ctx.put(io.tiermesh.gateway.audit.AuditTrail.AWAITS_OUTCOME, stream);
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
         stream ? chunkInbox.address() : null, deadline, principal.policy())
-        .from(node.nodeId(), ticket.claim());
+        .from(node.nodeId(), ticket.claim()).withKeyId(principal.keyId());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {
@@ -444,6 +475,7 @@ public final class GatewayVerticle extends VerticleBase {
         .onComplete(ar -> {
           if (ar.failed()) {
             MeshFailure f = MeshFailure.of(ar.cause());
+            io.tiermesh.gateway.audit.AuditTrail.outcome(ctx, null);
             FailureCode code = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
@@ -459,6 +491,7 @@ public final class GatewayVerticle extends VerticleBase {
           }
           RouteOutcome outcome = ar.result().body();
           decisions.record(outcome);
+          io.tiermesh.gateway.audit.AuditTrail.outcome(ctx, outcome);
           if (!outcome.ok()) {
             metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
           }
@@ -511,12 +544,12 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** A hit costs $0 and is still in the ledger, so usage reports count all traffic. */
-  private void recordCacheHit(Answer hit, String tenant, String requestId) {
+  private void recordCacheHit(Answer hit, String tenant, String keyId, String requestId) {
     RouteInfo r = hit.route();
     Usage u = hit.response().usage() == null ? Usage.ZERO : hit.response().usage();
     Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(requestId, 1, tenant,
         r.tier(), r.providerId(), r.model(), u.promptTokens(), u.completionTokens(),
-        CACHE_HIT_REASON));
+        CACHE_HIT_REASON, keyId));
   }
 
   private void onChunk(Message<StreamChunk> msg) {

@@ -133,7 +133,7 @@ final class BudgetConfigs {
         positive(b.reapIntervalMs(), BudgetSettings.DEFAULT_REAP_INTERVAL, at + ".reapIntervalMs"),
         positive(b.operationTimeoutMs(), BudgetStoreOptions.DEFAULT_OPERATION_TIMEOUT,
             at + ".operationTimeoutMs"),
-        webhook);
+        webhook, Optional.of(BudgetSettings.DEFAULT_LEDGER_RETENTION));
   }
 
   private static List<String> servedModels(ProviderConfig p) {

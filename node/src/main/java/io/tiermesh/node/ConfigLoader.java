@@ -315,13 +315,18 @@ public final class ConfigLoader {
         () -> management(c.management(), source), null);
     MeshConfig.DrainConfig drain = attempt(errors, doc, source, "drain",
         () -> drain(c.drain(), source), null);
+    MeshConfig.LedgerConfig ledger = attempt(errors, doc, source, "ledger",
+        () -> new MeshConfig.LedgerConfig(retentionText(c.ledger() == null ? null
+            : c.ledger().retention(), "7d", true, source + ": 'ledger.retention'")), null);
+    MeshConfig.AuditConfig audit = attempt(errors, doc, source, "audit",
+        () -> audit(c.audit(), source), null);
     if (!errors.isEmpty()) {
       return null;
     }
     return new MeshConfig(List.copyOf(roles), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
-        management, drain);
+        management, drain, ledger, audit);
   }
 
   private static MeshConfig.ManagementConfig management(MeshConfig.ManagementConfig m,
@@ -346,6 +351,44 @@ public final class ConfigLoader {
       throw new ConfigException(source + ": 'drain.notReadyDelayMs' must be 0 or more");
     }
     return d;
+  }
+
+  private static MeshConfig.AuditConfig audit(MeshConfig.AuditConfig a, String source) {
+    String retention = retentionText(a == null ? null : a.retention(), "7d", false,
+        source + ": 'audit.retention'");
+    long max = a == null || a.maxEntries() == null ? 10_000_000L : a.maxEntries();
+    int queue = a == null || a.queue() == null ? 10_000 : a.queue();
+    if (max < 1_000 || queue < 1 || queue > 1_000_000) {
+      throw new ConfigException(source + ": 'audit.maxEntries' must be at least 1000 and"
+          + " 'audit.queue' from 1 to 1000000");
+    }
+    return new MeshConfig.AuditConfig(retention, max, queue);
+  }
+
+  private static String retentionText(String raw, String dflt, boolean foreverAllowed,
+      String where) {
+    String text = raw == null ? dflt : raw.trim();
+    if (foreverAllowed && text.equals("forever")) {
+      return text;
+    }
+    retention(text, where);
+    return text;
+  }
+
+  /** {@code 7d}, {@code 36h}, {@code 90m}: a positive whole number of days, hours or minutes. */
+  static java.time.Duration retention(String text, String where) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([1-9][0-9]{0,5})([dhm])")
+        .matcher(text);
+    if (!m.matches()) {
+      throw new ConfigException(where + " must be like 7d, 36h or 90m"
+          + (where.contains("ledger") ? ", or forever" : "") + ", not '" + text + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "d" -> java.time.Duration.ofDays(n);
+      case "h" -> java.time.Duration.ofHours(n);
+      default -> java.time.Duration.ofMinutes(n);
+    };
   }
 
   private static int eventLoops(int n, String source) {

@@ -74,6 +74,9 @@ public final class Main {
         case "replay" -> {
           return Replay.run(rest);
         }
+        case "ledger" -> {
+          return LedgerCli.run(rest, System.getenv(), System.out);
+        }
         default -> {
           err.println("tiermesh: unknown command '" + args[0] + "'");
           usage(err);
@@ -112,6 +115,9 @@ public final class Main {
         + "                     [--http-port N] [--management-port N]\n"
         + "       tiermesh check --config FILE [--roles R,R...]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
+        + "       tiermesh ledger export [--from DATE] [--to DATE] [--format jsonl|csv]"
+        + " [--url URL]\n"
+        + "       tiermesh ledger rebuild-rollups [--url URL]\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
         + "                        --local-sim URL...]\n"

@@ -20,6 +20,8 @@ import java.util.List;
  * @param access    API keys, tenants, rate limits and input limits at the gateway
  * @param management the management port (health, metrics, providers), or null for none
  * @param drain     how a stopping node leaves (see {@link DrainConfig})
+ * @param ledger    how long the budget ledger keeps its entries (null: the default)
+ * @param audit     how long the audit trail keeps request decisions (null: the default)
  */
 public record MeshConfig(
     List<String> roles,
@@ -33,38 +35,40 @@ public record MeshConfig(
     AccessConfig access,
     int eventLoops,
     ManagementConfig management,
-    DrainConfig drain) {
+    DrainConfig drain,
+    LedgerConfig ledger,
+    AuditConfig audit) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics(), g.tls()), redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access, eventLoops, management, drain);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
   }
 
   /** The same file run with other roles (one config shared by every pod of a mesh). */
   public MeshConfig withRoles(List<String> newRoles) {
     return new MeshConfig(List.copyOf(newRoles), cluster, gateway, redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
   }
 
   /** Binds the cluster (Hazelcast and the event bus) to another address, e.g. the pod's IP. */
   public MeshConfig withClusterHost(String host) {
     ClusterConfig c = cluster;
     return new MeshConfig(roles, new ClusterConfig(c.enabled(), c.name(), host, c.port(),
-        c.members(), c.heartbeatSeconds(), c.maxNoHeartbeatSeconds()), gateway, redis, router,
-        providers, drainMs, budget, access, eventLoops, management, drain);
+        c.members(), c.heartbeatSeconds(), c.maxNoHeartbeatSeconds(), c.eventBusPort(), c.tls()), gateway, redis, router,
+        providers, drainMs, budget, access, eventLoops, management, drain, ledger, audit);
   }
 
   public MeshConfig withManagementPort(int port) {
     String host = management == null ? ManagementConfig.DEFAULT_HOST : management.host();
     return new MeshConfig(roles, cluster, gateway, redis, router, providers, drainMs, budget,
-        access, eventLoops, new ManagementConfig(host, port), drain);
+        access, eventLoops, new ManagementConfig(host, port), drain, ledger, audit);
   }
 
   /**
@@ -86,6 +90,22 @@ public record MeshConfig(
   public record DrainConfig(long notReadyDelayMs) {
     public static final DrainConfig DEFAULT = new DrainConfig(0);
   }
+
+  /**
+   * @param retention how long a ledger entry is kept: {@code 7d}, {@code 36h}, {@code 90m} or
+   *                  {@code forever} (default 7d). Entries are in the usage rollups from the
+   *                  moment they are written; export what you must keep before it passes.
+   */
+  public record LedgerConfig(String retention) {}
+
+  /**
+   * @param retention  how long an audit record is kept ({@code 7d}, {@code 36h}, {@code 90m};
+   *                   default 7d)
+   * @param maxEntries the most records kept whatever their age (default 10,000,000)
+   * @param queue      records waiting to be written per gateway; past it they are dropped and
+   *                   counted (default 10,000)
+   */
+  public record AuditConfig(String retention, Long maxEntries, Integer queue) {}
 
   /**
    * @param enabled  false runs a standalone node (no Hazelcast): every role must then be in

@@ -199,11 +199,23 @@ public final class Node {
         secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
   }
 
+  private io.tiermesh.gateway.audit.AuditSettings auditSettings() {
+    MeshConfig.AuditConfig a = config.audit();
+    if (a == null) {
+      return io.tiermesh.gateway.audit.AuditSettings.DEFAULTS;
+    }
+    return new io.tiermesh.gateway.audit.AuditSettings(
+        ConfigLoader.retention(a.retention(), "audit.retention"), a.maxEntries(), a.queue());
+  }
+
   private void deploy(List<ResolvedProvider> providers, ApiKeys keys, ActiveRules rules,
       AccessSettings access, GatewayMetrics metrics) throws Exception {
     if (config.roles().contains("budget")) {
+      String keep = config.ledger() == null ? "7d" : config.ledger().retention();
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
-          config.redis().url(), "configuration");
+          config.redis().url(), "configuration").withLedgerRetention("forever".equals(keep)
+              ? java.util.Optional.empty()
+              : java.util.Optional.of(ConfigLoader.retention(keep, "ledger.retention")));
       budgetDeployment = deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
           java.time.Clock.systemUTC(), meterRegistry), 1);
     }
@@ -229,7 +241,7 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), access, metrics).drainState(drain);
+            config.providers(), access, metrics, auditSettings()).drainState(drain);
         gateways.add(g);
         if (first[0] == null) {
           first[0] = g;

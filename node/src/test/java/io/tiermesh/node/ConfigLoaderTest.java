@@ -62,6 +62,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void retentionsDefaultToSevenDays() {
+    MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
+    assertEquals("7d", c.ledger().retention());
+    assertEquals("7d", c.audit().retention());
+    assertEquals(java.time.Duration.ofHours(36), ConfigLoader.retention("36h", "x"));
+    assertEquals("forever", ConfigLoader.parse("roles: [router]\nledger: {retention: forever}\n",
+        "t.yaml").ledger().retention());
+  }
+
+  @Test
   void accessDefaultsAndTheExampleGatewayLimits() {
     MeshConfig c = ConfigLoader.parse("roles: [router]\n", "t.yaml");
     assertEquals(io.tiermesh.contracts.config.AccessConfig.DEFAULT, c.access());
@@ -146,6 +156,10 @@ class ConfigLoaderTest {
       "bus tls both|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyStore: /b}|not both and not neither",
       "bus tls partial pem|roles: [router]\\ncluster:\\n  tls: {certFile: /a, keyFile: /b}|needs all of certFile, keyFile and caFile",
       "event bus port|roles: [router]\\ncluster:\\n  eventBusPort: 70000|'cluster.eventBusPort' must be a port",
+      "ledger retention|roles: [router]\\nledger: {retention: 7 days}|'ledger.retention' must be like 7d, 36h or 90m, or forever",
+      "audit retention|roles: [router]\\naudit: {retention: forever}|'audit.retention' must be like 7d, 36h or 90m,",
+      "audit queue|roles: [router]\\naudit: {queue: 0}|'audit.queue' from 1 to 1000000",
+      "unknown ledger key|roles: [router]\\nledger: {keep: 7d}|unknown key 'keep' in 'ledger'",
   })
   void badConfigIsClearLinesNamingTheFile(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,

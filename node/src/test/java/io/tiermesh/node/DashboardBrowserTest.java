@@ -87,11 +87,14 @@ class DashboardBrowserTest {
 
       String decisions = tbody(html, "decisions");
       int decisionRows = decisions.split("<tr>", -1).length - 1;
-      // 4 requests, one answered from the cache without a routing decision
-      assertEquals(3, decisionRows, decisions);
-      assertTrue(decisions.contains("<td>hosted</td>") && decisions.contains("<td>200</td>"),
-          decisions);
-      assertEquals("3 of the last 50 kept", text(html, "decisions-state"));
+      // 4 requests, the one answered from the cache included: the audit trail has them all
+      assertEquals(4, decisionRows, decisions);
+      assertTrue(decisions.contains("<td>hosted</td>") && decisions.contains("<td>200</td>")
+          && decisions.contains("<td>bootstrap</td>"), decisions);
+      assertEquals("4 most recent requests", text(html, "decisions-state"));
+
+      String byKey = tbody(html, "keys-usage");
+      assertTrue(byKey.contains("<td>bootstrap</td>") && byKey.contains("<td>2</td>"), byKey);
       List<String> consoleErrors = new ArrayList<>();
       for (String line : dom.stderr.split("\n")) {
         if (line.contains("CONSOLE") && (line.contains("ERROR") || line.contains("Uncaught"))) {

@@ -117,6 +117,7 @@ public final class BudgetGate {
   public final class Tab {
     private final RouteRequest request;
     private final String tenant;
+    private final String keyId;
     private long costMicros;
     private boolean costKnown = true;
     private Long remainingMicros;
@@ -126,6 +127,7 @@ public final class BudgetGate {
       this.request = request;
       this.plan = plan;
       this.tenant = request.tenant() == null ? "default" : request.tenant();
+      this.keyId = request.keyId();
     }
 
     /** Runs one attempt through {@code dispatch}, reserving before and settling after it. */
@@ -201,7 +203,7 @@ public final class BudgetGate {
               // nobody would settle it, and it would block cap room until the reaper's
               // deadline. A release is idempotent and, if it overtakes the reserve, voids it.
               BudgetSettle release = new BudgetSettle(requestId, attempt, tenant, target.tier(),
-                  target.providerId(), target.model(), 0, 0, target.reason(), true);
+                  target.providerId(), target.model(), 0, 0, target.reason(), true, keyId);
               sendSettle(release).onFailure(e -> retrySettle(release, 1));
             }
             return new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0, null,
@@ -238,7 +240,7 @@ public final class BudgetGate {
       }
       BudgetSettle settle = new BudgetSettle(requestId, attempt, tenant, t.tier(),
           t.providerId(), t.model(), usage.promptTokens(), usage.completionTokens(), t.reason(),
-          release);
+          release, keyId);
       return sendSettle(settle).map(r -> {
         costMicros += r.chargedMicros();
         if (remainingMicros != null) {
@@ -275,7 +277,7 @@ public final class BudgetGate {
       RouteInfo t = call.route();
       Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(call.requestId(),
           call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
-          r.usage().completionTokens(), t.reason()));
+          r.usage().completionTokens(), t.reason(), keyId));
     }
   }
 }

@@ -32,12 +32,25 @@ public final class LuaScript {
 
   /** Loads {@code /lua/<name>.lua}. */
   public static LuaScript load(String name) {
+    return new LuaScript(name, text(name));
+  }
+
+  /**
+   * Loads {@code /lua/<name>.lua} with the functions of {@code /lua/<prelude>.lua} in front:
+   * Redis scripts cannot include one another, and two scripts that must write the same thing
+   * the same way share its one definition like this.
+   */
+  public static LuaScript load(String name, String prelude) {
+    return new LuaScript(name, text(prelude) + "\n" + text(name));
+  }
+
+  private static String text(String name) {
     String path = "/lua/" + name + ".lua";
     try (InputStream in = LuaScript.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("missing script " + path);
       }
-      return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
