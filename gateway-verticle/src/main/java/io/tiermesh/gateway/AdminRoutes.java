@@ -93,6 +93,72 @@ final class AdminRoutes {
         .onFailure(err -> routerFailure(resp, err));
   }
 
+  /**
+   * {@code POST /v1/route/explain} with a client key: why the caller's own request
+   * {@code X-Request-Id} was routed as it was. The caller sends the same body again (it is
+   * checked against the hash kept with the request); tenant, tenant policy and routing hints are
+   * the ones the request had, not what this call says, so a client key can neither explain as
+   * another tenant nor ask what-ifs. The answer is the admin explain's, less where the rules
+   * file lives and which node read it, plus {@code served}: what answered the request.
+   */
+  void explainOwn(RoutingContext ctx, OwnRequests own) {
+    HttpServerResponse resp = ctx.response();
+    String requestId = ctx.request().getHeader("X-Request-Id");
+    if (requestId == null || !REQUEST_ID.matcher(requestId).matches()) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "X-Request-Id must name the request "
+          + "to explain (the X-Request-Id its answer carried)", null);
+      return;
+    }
+    io.tiermesh.gateway.access.Principal caller =
+        io.tiermesh.gateway.access.AccessLayer.principal(ctx);
+    OwnRequests.Lookup found = own.find(requestId, caller.keyId(),
+        StoredAnswers.sha256("", ctx.body().buffer(), ""), System.currentTimeMillis());
+    if (found.refusal() == OwnRequests.Refusal.UNKNOWN) {
+      ErrorResponses.send(resp, FailureCode.NOT_FOUND, "this gateway keeps no request "
+          + requestId + " made with this key (it keeps the last " + OwnRequests.CAPACITY
+          + " requests for " + OwnRequests.MAX_AGE_MS / 60_000 + " minutes)", null);
+      return;
+    }
+    if (found.refusal() == OwnRequests.Refusal.OTHER_BODY) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "the body differs from the one request "
+          + requestId + " was sent with; send the same body to explain it", null);
+      return;
+    }
+    OwnRequests.Entry e = found.entry();
+    RouteRequest route;
+    try {
+      ClientApi.Parsed parsed = e.api().parse(StrictJson.object(ctx.body().buffer()));
+      route = new RouteRequest(requestId, e.tenant(), parsed.chat(), e.hints(), null,
+          System.currentTimeMillis() + ADMIN_TIMEOUT_MS, e.policy());
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    } catch (ClassCastException wrongType) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      return;
+    }
+    resp.putHeader("X-Request-Id", requestId);
+    this.<RoutePlanView>askRouter(Addresses.ROUTER_EXPLAIN, new ExplainRequest(route, List.of()))
+        .onSuccess(m -> {
+          JsonObject out = explainJson(requestId, m.body());
+          out.remove("rulesSource");
+          out.remove("routerNode");
+          out.put("served", served(e.served()));
+          json(resp, 200, out);
+        })
+        .onFailure(err -> routerFailure(resp, err));
+  }
+
+  static JsonObject served(OwnRequests.Served s) {
+    if (s == null) {
+      return null;
+    }
+    return new JsonObject().put("tier", s.tier()).put("provider", s.provider())
+        .put("model", s.model()).put("reason", s.reason()).put("status", s.status())
+        .put("attempts", s.attempts())
+        .put("cost_usd", s.costMicros() == null ? null : BudgetHeaders.dollars(s.costMicros()));
+  }
+
   private void reload(RoutingContext ctx) {
     HttpServerResponse resp = ctx.response();
     this.<RulesReloadResult>askRouter(Addresses.ROUTER_RULES_RELOAD, "reload")

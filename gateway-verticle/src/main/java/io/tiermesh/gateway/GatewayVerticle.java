@@ -58,6 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
+  private final OwnRequests ownRequests = new OwnRequests();
   private final RetryAfter retryAfter;
   private String streamAddress;
   private HttpServer server;
@@ -113,7 +114,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/v1/*").handler(access::authenticate);
     router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
-    new AdminRoutes(vertx, config).mount(router);
+    AdminRoutes adminRoutes = new AdminRoutes(vertx, config);
+    adminRoutes.mount(router);
     new BudgetAdminRoutes(vertx).mount(router);
     decisions.mount(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
@@ -127,6 +129,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
     router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
+    router.post("/v1/route/explain").handler(ctx -> adminRoutes.explainOwn(ctx, ownRequests));
     router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
         limits, answers, access, retryAfter);
@@ -303,6 +306,10 @@ public final class GatewayVerticle extends VerticleBase {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
       return;
     }
+    io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
+    ownRequests.record(new OwnRequests.Entry(requestId, caller.keyId(), caller.tenant(),
+        caller.policy(), api, hints, StoredAnswers.sha256("", ctx.body().buffer(), ""),
+        System.currentTimeMillis(), null));
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;
     Future<AnswerReuse.Ticket> admission = answers.admit(ctx, api, parsed, hints,
@@ -401,6 +408,7 @@ public final class GatewayVerticle extends VerticleBase {
           }
           RouteOutcome outcome = ar.result().body();
           decisions.record(outcome);
+          ownRequests.served(outcome);
           if (!outcome.ok()) {
             metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
           }

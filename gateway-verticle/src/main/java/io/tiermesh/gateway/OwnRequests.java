@@ -1,0 +1,116 @@
+package io.tiermesh.gateway;
+
+import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.RouteOutcome;
+import io.tiermesh.contracts.RoutingHints;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The recent chat requests this gateway answered, by request id, so that a client key may ask
+ * why its <em>own</em> request was routed as it was ({@code POST /v1/route/explain}) without the
+ * admin key. Holds no request content: only who made the request (key id, tenant, tenant
+ * policy), the routing hints as applied, a hash of the body (the caller sends the body again and
+ * it must be the same) and the route that served it. Bounded in count and age; touched only on
+ * the gateway's event loop, so it needs no locking.
+ */
+final class OwnRequests {
+
+  static final int CAPACITY = 1_000;
+  static final long MAX_AGE_MS = 30 * 60_000L;
+
+  /** What answered the request, as its response headers said. */
+  record Served(Integer tier, String provider, String model, String reason, int status,
+      int attempts, Long costMicros) {}
+
+  /**
+   * @param api       the client API the request came in on (its body is parsed the same way)
+   * @param bodyHash  sha-256 of the request body's bytes
+   * @param served    null until the outcome is back (or when a stored answer served it)
+   */
+  record Entry(String requestId, String keyId, String tenant, String policy, ClientApi api,
+      RoutingHints hints, String bodyHash, long atMillis, Served served) {
+
+    Entry withServed(Served s) {
+      return new Entry(requestId, keyId, tenant, policy, api, hints, bodyHash, atMillis, s);
+    }
+  }
+
+  /** Why a lookup found nothing usable; the HTTP layer maps it to a status. */
+  enum Refusal { UNKNOWN, OTHER_BODY }
+
+  /** A lookup's answer: an entry, or why not. */
+  record Lookup(Entry entry, Refusal refusal) {}
+
+  private final Map<String, Entry> byId = new LinkedHashMap<>();
+  private final int capacity;
+  private final long maxAgeMs;
+
+  OwnRequests() {
+    this(CAPACITY, MAX_AGE_MS);
+  }
+
+  OwnRequests(int capacity, long maxAgeMs) {
+    this.capacity = capacity;
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  void record(Entry e) {
+    expire(e.atMillis());
+    byId.remove(e.requestId());
+    byId.put(e.requestId(), e);
+    while (byId.size() > capacity) {
+      Iterator<String> oldest = byId.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
+  }
+
+  /** Notes what served the request, when it is still kept. */
+  void served(RouteOutcome o) {
+    Entry e = byId.get(o.requestId());
+    if (e == null) {
+      return;
+    }
+    String reason = o.route() != null && o.route().reason() != null ? o.route().reason()
+        : o.reason();
+    byId.put(o.requestId(), e.withServed(new Served(
+        o.route() == null ? null : o.route().tier(),
+        o.route() == null ? null : o.route().providerId(),
+        o.route() == null ? null : o.route().model(), reason,
+        o.ok() ? 200 : o.failure().code().httpStatus(),
+        o.attempts() == null ? 0 : Attempt.executions(o.attempts()), o.costMicros())));
+  }
+
+  /**
+   * The request {@code requestId} if {@code keyId} made it, it is still kept and
+   * {@code bodyHash} is its body's. Another key's request reads as unknown, so that a caller
+   * cannot learn which request ids exist.
+   */
+  Lookup find(String requestId, String keyId, String bodyHash, long nowMillis) {
+    expire(nowMillis);
+    Entry e = byId.get(requestId);
+    if (e == null || !e.keyId().equals(keyId)) {
+      return new Lookup(null, Refusal.UNKNOWN);
+    }
+    if (!e.bodyHash().equals(bodyHash)) {
+      return new Lookup(null, Refusal.OTHER_BODY);
+    }
+    return new Lookup(e, null);
+  }
+
+  int size() {
+    return byId.size();
+  }
+
+  private void expire(long nowMillis) {
+    for (Iterator<Entry> it = byId.values().iterator(); it.hasNext(); ) {
+      if (nowMillis - it.next().atMillis() <= maxAgeMs) {
+        return; // insertion order is age order
+      }
+      it.remove();
+    }
+  }
+}
