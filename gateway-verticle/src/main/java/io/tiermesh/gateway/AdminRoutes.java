@@ -156,7 +156,9 @@ final class AdminRoutes {
     return new JsonObject().put("tier", s.tier()).put("provider", s.provider())
         .put("model", s.model()).put("reason", s.reason()).put("status", s.status())
         .put("attempts", s.attempts())
-        .put("cost_usd", s.costMicros() == null ? null : BudgetHeaders.dollars(s.costMicros()));
+        .put("cost_usd", s.costMicros() == null ? null : BudgetHeaders.dollars(s.costMicros()))
+        .put("budget_remaining_usd", s.budgetRemainingMicros() == null ? null
+            : BudgetHeaders.dollars(s.budgetRemainingMicros()));
   }
 
   private void reload(RoutingContext ctx) {

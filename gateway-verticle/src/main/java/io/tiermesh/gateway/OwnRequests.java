@@ -21,9 +21,12 @@ final class OwnRequests {
   static final int CAPACITY = 1_000;
   static final long MAX_AGE_MS = 30 * 60_000L;
 
-  /** What answered the request, as its response headers said. */
+  /**
+   * What answered the request, as a non-streamed answer's headers say it (a stream's headers
+   * leave before its cost is known, so this is where a streaming client reads it).
+   */
   record Served(Integer tier, String provider, String model, String reason, int status,
-      int attempts, Long costMicros) {}
+      int attempts, Long costMicros, Long budgetRemainingMicros) {}
 
   /**
    * @param api       the client API the request came in on (its body is parsed the same way)
@@ -81,7 +84,8 @@ final class OwnRequests {
         o.route() == null ? null : o.route().providerId(),
         o.route() == null ? null : o.route().model(), reason,
         o.ok() ? 200 : o.failure().code().httpStatus(),
-        o.attempts() == null ? 0 : Attempt.executions(o.attempts()), o.costMicros())));
+        o.attempts() == null ? 0 : Attempt.executions(o.attempts()), o.costMicros(),
+        o.budgetRemainingMicros())));
   }
 
   /**

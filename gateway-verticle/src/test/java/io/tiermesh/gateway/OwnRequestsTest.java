@@ -59,7 +59,7 @@ class OwnRequestsTest {
         new Failure(FailureCode.POLICY_VIOLATION, "private data")).withReason("policy_violation"));
     own.served(new RouteOutcome("not-kept", null, null, null, 0, List.of(), null));
     OwnRequests.Served s = own.find("ok", "k", "hash-ok", 2).entry().served();
-    assertEquals(new OwnRequests.Served(2, "hosted", "gpt-4o-mini", "default", 200, 2, 1234L), s);
+    assertEquals(new OwnRequests.Served(2, "hosted", "gpt-4o-mini", "default", 200, 2, 1234L, 5_000_000L), s);
     OwnRequests.Served r = own.find("refused", "k", "hash-refused", 2).entry().served();
     assertEquals(403, r.status());
     assertEquals("policy_violation", r.reason());

@@ -67,6 +67,8 @@ class OwnRequestExplainTest {
     assertEquals(200, served.getInteger("status"));
     assertEquals(answer.headers().firstValue("X-TierMesh-Cost-USD").orElseThrow(),
         served.getString("cost_usd"));
+    assertEquals(answer.headers().firstValue("X-TierMesh-Budget-Remaining").orElseThrow(),
+        served.getString("budget_remaining_usd"));
   }
 
   @Test
