@@ -78,6 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.metrics = metrics;
     this.retryAfter = RetryAfter.of(catalog);
     Dashboard.touch();
+    Playground.touch();
   }
 
   @Override
@@ -106,6 +107,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.get("/metrics").handler(this::metrics);
     router.get("/dashboard").handler(Dashboard::serve);
+    Playground.mount(router);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
         accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
     BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
