@@ -44,6 +44,8 @@ final class AdminRoutes {
   static final long ADMIN_TIMEOUT_MS = 10_000;
   /** What-if for the budget rule: paid tiers to treat as exhausted in one explanation. */
   static final String ASSUME_EXHAUSTED_HEADER = "X-TierMesh-Assume-Exhausted-Tiers";
+  /** How long an own-request explain waits for a running request's outcome. */
+  static final long SETTLE_WAIT_MS = 5_000;
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private final Vertx vertx;
@@ -138,15 +140,28 @@ final class AdminRoutes {
       return;
     }
     resp.putHeader("X-Request-Id", requestId);
-    this.<RoutePlanView>askRouter(Addresses.ROUTER_EXPLAIN, new ExplainRequest(route, List.of()))
-        .onSuccess(m -> {
-          JsonObject out = explainJson(requestId, m.body());
-          out.remove("rulesSource");
-          out.remove("routerNode");
-          out.put("served", served(e.served()));
-          json(resp, 200, out);
-        })
-        .onFailure(err -> routerFailure(resp, err));
+    Future<Message<RoutePlanView>> plan = this.<RoutePlanView>askRouter(Addresses.ROUTER_EXPLAIN,
+        new ExplainRequest(route, List.of()));
+    // Asked right after a stream, the request's outcome may still be on its way: wait for it
+    // (bounded), so that "served" carries the cost a stream's headers could not.
+    io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(SETTLE_WAIT_MS, t -> settled.tryComplete());
+    own.whenSettled(requestId, () -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    });
+    Future.all(plan, settled.future()).onComplete(ar -> {
+      if (plan.failed()) {
+        routerFailure(resp, plan.cause());
+        return;
+      }
+      JsonObject out = explainJson(requestId, plan.result().body());
+      out.remove("rulesSource");
+      out.remove("routerNode");
+      OwnRequests.Entry now = own.current(requestId);
+      out.put("served", served(now == null ? e.served() : now.served()));
+      json(resp, 200, out);
+    });
   }
 
   static JsonObject served(OwnRequests.Served s) {

@@ -311,15 +311,17 @@ public final class GatewayVerticle extends VerticleBase {
     io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
     ownRequests.record(new OwnRequests.Entry(requestId, caller.keyId(), caller.tenant(),
         caller.policy(), api, hints, StoredAnswers.sha256("", ctx.body().buffer(), ""),
-        System.currentTimeMillis(), null));
+        System.currentTimeMillis()));
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;
     Future<AnswerReuse.Ticket> admission = answers.admit(ctx, api, parsed, hints,
         AccessLayer.principal(ctx), requestId);
     releaseBody(ctx);
-    admission.onSuccess(ticket -> {
-      if (ticket != null) {
-        execute(ctx, api, admitted, routingHints, requestId, ticket);
+    admission.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        execute(ctx, api, admitted, routingHints, requestId, ar.result());
+      } else {
+        ownRequests.settled(requestId); // answered from a stored answer, or refused
       }
     });
   }
@@ -400,6 +402,7 @@ public final class GatewayVerticle extends VerticleBase {
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
             metrics.request(apiName, null, cache, code.httpStatus(), started);
+            ownRequests.settled(requestId);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {

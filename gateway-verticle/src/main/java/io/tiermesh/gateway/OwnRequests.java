@@ -3,7 +3,10 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.Attempt;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RoutingHints;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -32,12 +35,19 @@ final class OwnRequests {
    * @param api       the client API the request came in on (its body is parsed the same way)
    * @param bodyHash  sha-256 of the request body's bytes
    * @param served    null until the outcome is back (or when a stored answer served it)
+   * @param pending   the request is still running: its outcome may yet come
    */
   record Entry(String requestId, String keyId, String tenant, String policy, ClientApi api,
-      RoutingHints hints, String bodyHash, long atMillis, Served served) {
+      RoutingHints hints, String bodyHash, long atMillis, Served served, boolean pending) {
 
-    Entry withServed(Served s) {
-      return new Entry(requestId, keyId, tenant, policy, api, hints, bodyHash, atMillis, s);
+    Entry(String requestId, String keyId, String tenant, String policy, ClientApi api,
+        RoutingHints hints, String bodyHash, long atMillis) {
+      this(requestId, keyId, tenant, policy, api, hints, bodyHash, atMillis, null, true);
+    }
+
+    Entry settled(Served s) {
+      return new Entry(requestId, keyId, tenant, policy, api, hints, bodyHash, atMillis, s,
+          false);
     }
   }
 
@@ -48,6 +58,8 @@ final class OwnRequests {
   record Lookup(Entry entry, Refusal refusal) {}
 
   private final Map<String, Entry> byId = new LinkedHashMap<>();
+  /** Callers waiting for a running request to settle, by request id. */
+  private final Map<String, List<Runnable>> waiting = new HashMap<>();
   private final int capacity;
   private final long maxAgeMs;
 
@@ -66,8 +78,40 @@ final class OwnRequests {
     byId.put(e.requestId(), e);
     while (byId.size() > capacity) {
       Iterator<String> oldest = byId.keySet().iterator();
-      oldest.next();
+      String id = oldest.next();
       oldest.remove();
+      wake(id);
+    }
+  }
+
+  /** The request ended without a routing outcome (a stored answer served it, or it failed). */
+  void settled(String requestId) {
+    Entry e = byId.get(requestId);
+    if (e != null && e.pending()) {
+      byId.put(requestId, e.settled(e.served()));
+    }
+    wake(requestId);
+  }
+
+  /**
+   * Runs {@code then} once {@code requestId} is settled (at once when it is, or unknown). A
+   * stream's last chunk reaches the client a moment before the router's outcome reaches the
+   * gateway, so an explain asked right after a stream waits for it here instead of polling.
+   * The caller bounds the wait; {@code then} may run after it gave up, and must allow that.
+   */
+  void whenSettled(String requestId, Runnable then) {
+    Entry e = byId.get(requestId);
+    if (e == null || !e.pending()) {
+      then.run();
+      return;
+    }
+    waiting.computeIfAbsent(requestId, k -> new ArrayList<>()).add(then);
+  }
+
+  private void wake(String requestId) {
+    List<Runnable> w = waiting.remove(requestId);
+    if (w != null) {
+      w.forEach(Runnable::run);
     }
   }
 
@@ -75,17 +119,19 @@ final class OwnRequests {
   void served(RouteOutcome o) {
     Entry e = byId.get(o.requestId());
     if (e == null) {
+      wake(o.requestId());
       return;
     }
     String reason = o.route() != null && o.route().reason() != null ? o.route().reason()
         : o.reason();
-    byId.put(o.requestId(), e.withServed(new Served(
+    byId.put(o.requestId(), e.settled(new Served(
         o.route() == null ? null : o.route().tier(),
         o.route() == null ? null : o.route().providerId(),
         o.route() == null ? null : o.route().model(), reason,
         o.ok() ? 200 : o.failure().code().httpStatus(),
         o.attempts() == null ? 0 : Attempt.executions(o.attempts()), o.costMicros(),
         o.budgetRemainingMicros())));
+    wake(o.requestId());
   }
 
   /**
@@ -110,11 +156,20 @@ final class OwnRequests {
   }
 
   private void expire(long nowMillis) {
+    List<String> gone = new ArrayList<>();
     for (Iterator<Entry> it = byId.values().iterator(); it.hasNext(); ) {
-      if (nowMillis - it.next().atMillis() <= maxAgeMs) {
-        return; // insertion order is age order
+      Entry oldest = it.next();
+      if (nowMillis - oldest.atMillis() <= maxAgeMs) {
+        break; // insertion order is age order
       }
+      gone.add(oldest.requestId());
       it.remove();
     }
+    gone.forEach(this::wake); // after the walk: a waiter may read the map
+  }
+
+  /** The entry as it is now (no key or body check: for a caller that already passed them). */
+  Entry current(String requestId) {
+    return byId.get(requestId);
   }
 }

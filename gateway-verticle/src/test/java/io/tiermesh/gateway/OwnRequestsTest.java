@@ -16,7 +16,7 @@ class OwnRequestsTest {
 
   private static OwnRequests.Entry entry(String id, String key, long at) {
     return new OwnRequests.Entry(id, key, "default", null, ClientApi.OPENAI,
-        new RoutingHints("pii", null, null, null, null), "hash-" + id, at, null);
+        new RoutingHints("pii", null, null, null, null), "hash-" + id, at);
   }
 
   @Test
@@ -65,5 +65,32 @@ class OwnRequestsTest {
     assertEquals("policy_violation", r.reason());
     assertEquals(0, r.attempts());
     assertEquals(2, own.size());
+  }
+
+  @Test
+  void aWaiterRunsOnceTheRequestSettles() {
+    OwnRequests own = new OwnRequests(2, 10_000);
+    List<String> woke = new java.util.ArrayList<>();
+    own.record(entry("running", "k", 1));
+    own.whenSettled("running", () -> woke.add("outcome"));
+    own.whenSettled("unknown", () -> woke.add("unknown at once"));
+    assertEquals(List.of("unknown at once"), woke);
+    own.served(new RouteOutcome("running", new RouteInfo(1, "local", "m", "default"), null,
+        null, 1, List.of(), null));
+    assertEquals(List.of("unknown at once", "outcome"), woke);
+    own.whenSettled("running", () -> woke.add("settled at once"));
+    assertEquals("settled at once", woke.get(2));
+
+    own.record(entry("cached", "k", 2));
+    own.whenSettled("cached", () -> woke.add("cache"));
+    own.settled("cached");
+    assertEquals("cache", woke.get(3));
+    assertNull(own.current("cached").served());
+
+    own.record(entry("evicted", "k", 3));
+    own.whenSettled("evicted", () -> woke.add("evicted"));
+    own.record(entry("a", "k", 4));
+    own.record(entry("b", "k", 5));
+    assertEquals("evicted", woke.get(4), "a forgotten request wakes its waiters too");
   }
 }

@@ -72,6 +72,25 @@ class OwnRequestExplainTest {
   }
 
   @Test
+  void aStreamsCostComesWithTheExplanationAskedRightAfterIt() throws Exception {
+    String body = TestMesh.chat("stream me", true);
+    HttpResponse<String> answer = mesh.post("/v1/chat/completions", body,
+        "X-TierMesh-Quality", "high");
+    assertEquals(200, answer.statusCode(), answer.body());
+    assertTrue(answer.body().endsWith("data: [DONE]\n\n"), answer.body());
+    assertTrue(answer.headers().firstValue("X-TierMesh-Cost-USD").isEmpty(),
+        "a stream's headers leave before its cost is known");
+    String id = answer.headers().firstValue("X-Request-Id").orElseThrow();
+    HttpResponse<String> r = explain(TestMesh.KEY, id, body);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject served = new JsonObject(r.body()).getJsonObject("served");
+    assertEquals(200, served.getInteger("status"), r.body());
+    String cost = served.getString("cost_usd");
+    assertTrue(cost != null && Double.parseDouble(cost) > 0, r.body());
+    assertTrue(served.getString("budget_remaining_usd") != null, r.body());
+  }
+
+  @Test
   void aRefusedRequestIsExplainedWithItsRefusal() throws Exception {
     String body = "{\"model\":\"premium/gpt-4o\",\"messages\":[{\"role\":\"user\","
         + "\"content\":\"my record\"}]}";

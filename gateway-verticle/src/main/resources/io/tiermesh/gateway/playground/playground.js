@@ -7,10 +7,6 @@
   // Re-rendering the whole Markdown on every chunk would make a long answer freeze the tab:
   // chunks only append text, and the page renders at most once per RENDER_MS.
   const RENDER_MS = 80;
-  // A stream's headers leave before its cost is known: the own-request explain has it once
-  // the router's outcome is back, which may be a moment after the last chunk.
-  const SERVED_TRIES = 6;
-  const SERVED_WAIT_MS = 500;
 
   const $ = (id) => document.getElementById(id);
   const state = $('state');
@@ -265,7 +261,7 @@
       finish('done');
       setState('answered by tier ' + (r.headers.get('X-TierMesh-Tier') || '?'));
       if (stream && requestId) {
-        fillServed(turn, requestId, body, 0);
+        fillServed(turn, requestId, body);
       }
     } catch (e) {
       conversation.pop();
@@ -287,14 +283,11 @@
     return r.json();
   }
 
-  async function fillServed(turn, requestId, body, tries) {
+  // A stream's headers leave before its cost is known; the own-request explain reports it
+  // (the gateway waits for the request's outcome when it is still on its way).
+  async function fillServed(turn, requestId, body) {
     try {
       const e = await explain(requestId, body);
-      turn.explained = e;
-      if (e.served === null && tries + 1 < SERVED_TRIES) {
-        setTimeout(() => fillServed(turn, requestId, body, tries + 1), SERVED_WAIT_MS);
-        return;
-      }
       if (e.served) {
         field(turn, 'cost', e.served.cost_usd);
         field(turn, 'budget', e.served.budget_remaining_usd);
