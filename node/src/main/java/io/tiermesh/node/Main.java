@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code tiermesh up | node --config FILE | sim …}. Errors a user can fix are one line on
+ * {@code tiermesh up | node --config FILE | chat … | sim …}. Errors a user can fix are one line on
  * stderr and a non-zero exit, never a stack trace.
  */
 public final class Main {
@@ -26,6 +26,11 @@ public final class Main {
       System.exit(EXIT_CONFIG);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (args[0].equals("chat")) {
+      // The chat client has its own options, help and exit statuses (0, 1, 2 for scripts).
+      System.exit(io.tiermesh.node.chat.ChatCommand.run(rest, System.in, System.out, System.err,
+          System.getenv()));
+    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       usage();
       System.exit(0);
@@ -53,6 +58,7 @@ public final class Main {
   private static void usage() {
     System.err.println("usage: tiermesh up [--http-port N] [--cluster-port N]\n"
         + "       tiermesh node --config FILE [--http-port N]\n"
+        + "       tiermesh chat [--model M] [--hint name=value]... [\"question\"]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh replay [--scale N] [--seed N] [--concurrency N] [--out DIR]\n"
         + "                       [--url URL --api-key K --admin-key K --cloud-sim URL...\n"
