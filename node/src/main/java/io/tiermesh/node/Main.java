@@ -180,6 +180,9 @@ public final class Main {
         + apiKey + "' -H 'Content-Type: application/json' \\");
     System.out.println("    -d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\","
         + "\"content\":\"Hello\"}]}'");
+    System.out.println("Playground: " + url + "/playground (enter the client API key)");
+    System.out.println("Terminal chat: TIERMESH_URL=" + url + " TIERMESH_API_KEY=" + apiKey
+        + " bin/tiermesh chat");
     System.out.println("Dashboard: " + url + "/dashboard (enter the admin key)");
     System.out.println("Ctrl-C stops the mesh and everything it started.");
     System.out.flush();
