@@ -13,6 +13,7 @@ import io.tiermesh.contracts.RulesReloadResult;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
@@ -113,15 +114,23 @@ final class AdminRoutes {
     }
     io.tiermesh.gateway.access.Principal caller =
         io.tiermesh.gateway.access.AccessLayer.principal(ctx);
+    Buffer body = ctx.body().buffer();
     OwnRequests.Lookup found = own.find(requestId, caller.keyId(),
-        StoredAnswers.sha256("", ctx.body().buffer(), ""), System.currentTimeMillis());
+        body != null && body.length() <= OwnRequests.MAX_HASHED_BODY
+            ? StoredAnswers.sha256("", body, "") : "", System.currentTimeMillis());
     if (found.refusal() == OwnRequests.Refusal.UNKNOWN) {
       ErrorResponses.send(resp, FailureCode.NOT_FOUND, "this gateway keeps no request "
           + requestId + " made with this key (it keeps the last " + OwnRequests.CAPACITY
           + " requests for " + OwnRequests.MAX_AGE_MS / 60_000 + " minutes)", null);
       return;
     }
-    if (found.refusal() == OwnRequests.Refusal.OTHER_BODY) {
+    if (found.refusal() == OwnRequests.Refusal.TOO_LARGE) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "request " + requestId + " had a body "
+          + "over " + OwnRequests.MAX_HASHED_BODY / (1 << 20) + " MiB: a client key cannot "
+          + "explain it (an operator can, with the admin explain)", null);
+      return;
+    }
+        if (found.refusal() == OwnRequests.Refusal.OTHER_BODY) {
       ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "the body differs from the one request "
           + requestId + " was sent with; send the same body to explain it", null);
       return;

@@ -310,7 +310,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
     ownRequests.record(new OwnRequests.Entry(requestId, caller.keyId(), caller.tenant(),
-        caller.policy(), api, hints, StoredAnswers.sha256("", ctx.body().buffer(), ""),
+        caller.policy(), api, hints, OwnRequests.bodyHash(ctx.body().buffer()),
         System.currentTimeMillis()));
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;

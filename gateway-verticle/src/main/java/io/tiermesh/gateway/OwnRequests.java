@@ -23,6 +23,12 @@ final class OwnRequests {
 
   static final int CAPACITY = 1_000;
   static final long MAX_AGE_MS = 30 * 60_000L;
+  /**
+   * Bodies up to this size are hashed (a few ms at most, on the event loop); a larger one
+   * (up to the 32 MiB a body may have) would cost ~0.1 s of the loop for every request, so such
+   * a request is kept without hash and cannot be explained with a client key.
+   */
+  static final int MAX_HASHED_BODY = 1 << 20;
 
   /**
    * What answered the request, as a non-streamed answer's headers say it (a stream's headers
@@ -33,7 +39,8 @@ final class OwnRequests {
 
   /**
    * @param api       the client API the request came in on (its body is parsed the same way)
-   * @param bodyHash  sha-256 of the request body's bytes
+   * @param bodyHash  sha-256 of the request body's bytes; null for a body over
+   *                  {@link #MAX_HASHED_BODY}
    * @param served    null until the outcome is back (or when a stored answer served it)
    * @param pending   the request is still running: its outcome may yet come
    */
@@ -52,7 +59,7 @@ final class OwnRequests {
   }
 
   /** Why a lookup found nothing usable; the HTTP layer maps it to a status. */
-  enum Refusal { UNKNOWN, OTHER_BODY }
+  enum Refusal { UNKNOWN, OTHER_BODY, TOO_LARGE }
 
   /** A lookup's answer: an entry, or why not. */
   record Lookup(Entry entry, Refusal refusal) {}
@@ -134,6 +141,12 @@ final class OwnRequests {
     wake(o.requestId());
   }
 
+  /** The hash {@link Entry#bodyHash()} keeps for {@code body}: null for a large one. */
+  static String bodyHash(io.vertx.core.buffer.Buffer body) {
+    return body == null || body.length() > MAX_HASHED_BODY ? null
+        : StoredAnswers.sha256("", body, "");
+  }
+
   /**
    * The request {@code requestId} if {@code keyId} made it, it is still kept and
    * {@code bodyHash} is its body's. Another key's request reads as unknown, so that a caller
@@ -144,6 +157,9 @@ final class OwnRequests {
     Entry e = byId.get(requestId);
     if (e == null || !e.keyId().equals(keyId)) {
       return new Lookup(null, Refusal.UNKNOWN);
+    }
+    if (e.bodyHash() == null) {
+      return new Lookup(null, Refusal.TOO_LARGE);
     }
     if (!e.bodyHash().equals(bodyHash)) {
       return new Lookup(null, Refusal.OTHER_BODY);

@@ -34,6 +34,20 @@ class OwnRequestsTest {
   }
 
   @Test
+  void aLargeBodyIsKeptWithoutHashAndCannotBeExplained() {
+    io.vertx.core.buffer.Buffer small = io.vertx.core.buffer.Buffer.buffer("{}");
+    io.vertx.core.buffer.Buffer large = io.vertx.core.buffer.Buffer.buffer(
+        new byte[OwnRequests.MAX_HASHED_BODY + 1]);
+    assertEquals(64, OwnRequests.bodyHash(small).length());
+    assertNull(OwnRequests.bodyHash(large));
+    OwnRequests own = new OwnRequests();
+    own.record(new OwnRequests.Entry("big", "k", "default", null, ClientApi.OPENAI,
+        RoutingHints.NONE, OwnRequests.bodyHash(large), 1));
+    assertEquals(OwnRequests.Refusal.TOO_LARGE, own.find("big", "k", "", 2).refusal());
+    assertEquals(OwnRequests.Refusal.UNKNOWN, own.find("big", "other", "", 2).refusal());
+  }
+
+  @Test
   void keepsAtMostCapacityAndForgetsOldRequests() {
     OwnRequests own = new OwnRequests(3, 10_000);
     for (int i = 0; i < 5; i++) {
