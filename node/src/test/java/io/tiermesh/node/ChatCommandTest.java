@@ -107,6 +107,15 @@ class ChatCommandTest {
   }
 
   @Test
+  void aConversationOutlivesAGatewayThatDoesNotAnswer() {
+    Run r = chat("Hello\n/model\nstill here?\n", Map.of("TIERMESH_URL", "http://127.0.0.1:1"),
+        "-i");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(3, r.err().lines().filter(l -> l.startsWith("tiermesh: the gateway did not"))
+        .count(), r.err());
+  }
+
+  @Test
   void aScriptedConversationUsesTheCommands() {
     String script = String.join("\n",
         "What is a mesh?",

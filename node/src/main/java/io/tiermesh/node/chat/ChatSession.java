@@ -44,10 +44,16 @@ final class ChatSession {
     String body = body(model, stream, history);
     Map<String, String> headers = new LinkedHashMap<>();
     hints.forEach((k, v) -> headers.put("X-TierMesh-" + capitalised(k), v));
-    Answer a = gateway.chat(body, stream, headers, piece -> {
-      out.print(piece);
-      out.flush();
-    });
+    Answer a;
+    try {
+      a = gateway.chat(body, stream, headers, piece -> {
+        out.print(piece);
+        out.flush();
+      });
+    } catch (IOException | RuntimeException e) {
+      history.remove(history.size() - 1);
+      throw e;
+    }
     if (!a.text().isEmpty()) {
       out.println();
       out.flush();
@@ -86,6 +92,7 @@ final class ChatSession {
 
   /** Reads lines until {@code /quit} or the end of input. */
   void interactive(BufferedReader in, boolean prompt) throws IOException, InterruptedException {
+    // IOException from here on is stdin's own
     if (prompt) {
       err.println("TierMesh chat: model " + model + "; /help lists the commands, /quit leaves");
     }
@@ -98,8 +105,14 @@ final class ChatSession {
       if (line == null) {
         return;
       }
-      if (!handle(ReplCommand.parse(line))) {
-        return;
+      try {
+        if (!handle(ReplCommand.parse(line))) {
+          return;
+        }
+      } catch (IOException e) {
+        // The gateway went away for this line; the conversation stays for the next one.
+        err.println("tiermesh: the gateway did not answer: " + (e.getMessage() == null
+            ? e.getClass().getSimpleName() : e.getMessage()));
       }
     }
   }
