@@ -72,6 +72,10 @@
     select.replaceChildren(...ids.map((id) => new Option(id, id)));
     select.value = ids.includes(current) ? current : 'auto';
     setState('ready: ' + ids.length + ' models');
+    // On a phone the settings fill the screen: fold them once the key works.
+    if (window.matchMedia('(max-width: 760px)').matches) {
+      $('settings-box').open = false;
+    }
   }
 
   /** The API's own error message (and code), never a stack. */
