@@ -163,6 +163,24 @@ class PlaygroundBrowserTest {
       String why = (String) c.eval(TURN.formatted(n) + ".querySelector('.explain').textContent");
       assertTrue(why.contains("→ " + decision.getString("route_reason")), why);
 
+      // With the admin key too, "why?" asks the operators' explain (which names the rules file).
+      c.eval("document.getElementById('admin-key').value = '" + TestMesh.ADMIN_KEY + "';"
+          + "document.querySelector('#key-form button').click(); true");
+      c.waitFor("sessionStorage.length === 2", 10_000);
+      c.waitFor("document.getElementById('state').textContent.startsWith('ready')", 20_000);
+      int adminTurn = ask(c, "Explain me as an operator", "complexity", "high");
+      assertEquals("done", finished(c, adminTurn, 30_000).getString("status"));
+      c.eval(TURN.formatted(adminTurn) + ".querySelector('.why').click(); true");
+      c.waitFor(TURN.formatted(adminTurn) + ".querySelector('.explain').textContent"
+          + ".includes('rules checked')", 10_000);
+      String adminWhy = (String) c.eval(TURN.formatted(adminTurn)
+          + ".querySelector('.explain').textContent");
+      assertTrue(adminWhy.contains("from bundled:default-rules.yaml"), adminWhy);
+      assertTrue(adminWhy.contains("complexity") && adminWhy.contains("high"), adminWhy);
+      c.eval("document.getElementById('admin-key').value = '';"
+          + "document.querySelector('#key-form button').click(); true");
+      c.waitFor("sessionStorage.length === 1", 10_000);
+
       // The conversation goes on: the second request carries the first exchange.
       int second = ask(c, "And again?", "quality", "high");
       JsonObject again = finished(c, second, 30_000);

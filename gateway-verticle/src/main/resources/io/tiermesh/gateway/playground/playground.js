@@ -4,6 +4,7 @@
 // the vendored marked and sanitised by the vendored DOMPurify before it touches the page.
 (() => {
   const KEY_STORE = 'tiermesh.playground.key';
+  const ADMIN_STORE = 'tiermesh.playground.admin';
   // Re-rendering the whole Markdown on every chunk would make a long answer freeze the tab:
   // chunks only append text, and the page renders at most once per RENDER_MS.
   const RENDER_MS = 80;
@@ -13,6 +14,7 @@
   const log = $('log');
   const conversation = [];
   let key = sessionStorage.getItem(KEY_STORE) || '';
+  let adminKey = sessionStorage.getItem(ADMIN_STORE) || '';
   let running = null;
 
   marked.setOptions({ gfm: true, breaks: false });
@@ -209,13 +211,15 @@
         field(turn, 'ttft', ms(firstToken - started));
       }
     };
+    const hints = hintHeaders();
     try {
       const r = await fetch('/v1/chat/completions', { method: 'POST', signal: abort.signal,
-        headers: Object.assign({ 'Content-Type': 'application/json' }, authHeaders(),
-          hintHeaders()), body: body });
+        headers: Object.assign({ 'Content-Type': 'application/json' }, authHeaders(), hints),
+        body: body });
       routeFromHeaders(turn, r.headers);
       const requestId = r.headers.get('X-Request-Id');
-      wireWhy(turn, requestId, body);
+      wireWhy(turn, { requestId: requestId, body: body, hints: hints,
+        tenant: r.headers.get('X-TierMesh-Tenant') });
       if (!r.ok) {
         conversation.pop();
         finish('error', await errorText(r));
@@ -278,9 +282,27 @@
   }
 
   async function explain(requestId, body) {
-    const r = await fetch('/v1/route/explain', { method: 'POST',
+    return explainAt('/v1/route/explain', authHeaders(), requestId, body);
+  }
+
+  /**
+   * With the admin key (optional), "why?" asks the operators' explain: it needs no record of
+   * the request on this gateway (another gateway may have served it, or the body was large)
+   * and also names the rules file and the router's node. It sees the request as sent: the same
+   * body, hints and tenant, with the request id pinned for the same split arm and shadow.
+   */
+  async function adminExplain(req) {
+    const headers = Object.assign({ 'Authorization': 'Bearer ' + adminKey }, req.hints);
+    if (req.tenant) {
+      headers['X-TierMesh-Tenant'] = req.tenant;
+    }
+    return explainAt('/admin/route/explain', headers, req.requestId, req.body);
+  }
+
+  async function explainAt(path, auth, requestId, body) {
+    const r = await fetch(path, { method: 'POST',
       headers: Object.assign({ 'Content-Type': 'application/json', 'X-Request-Id': requestId },
-        authHeaders()), body: body });
+        auth), body: body });
     if (!r.ok) {
       throw new Error(await errorText(r));
     }
@@ -301,10 +323,10 @@
     }
   }
 
-  function wireWhy(turn, requestId, body) {
+  function wireWhy(turn, req) {
     const button = turn.querySelector('.why');
     const panel = turn.querySelector('.explain');
-    if (!requestId) {
+    if (!req.requestId) {
       return;
     }
     button.disabled = false;
@@ -316,7 +338,8 @@
       panel.hidden = false;
       panel.textContent = 'asking the router…';
       try {
-        showExplain(panel, await explain(requestId, body));
+        showExplain(panel, adminKey ? await adminExplain(req)
+          : await explain(req.requestId, req.body));
       } catch (e) {
         panel.textContent = e.message;
       }
@@ -343,7 +366,9 @@
     panel.replaceChildren();
     const summary = document.createElement('p');
     summary.textContent = 'rule ' + e.rule + ' → ' + e.reason
-      + (e.localOnly ? ' (tier 1 only)' : '') + '; rules ' + e.rulesVersion;
+      + (e.localOnly ? ' (tier 1 only)' : '') + '; rules ' + e.rulesVersion
+      + (e.rulesSource ? ' from ' + e.rulesSource : '')
+      + (e.routerNode ? ', router on node ' + e.routerNode : '');
     panel.append(summary);
     if (e.refusal) {
       const p = document.createElement('p');
@@ -385,6 +410,12 @@
     ev.preventDefault();
     key = $('key').value.trim();
     sessionStorage.setItem(KEY_STORE, key);
+    adminKey = $('admin-key').value.trim();
+    if (adminKey) {
+      sessionStorage.setItem(ADMIN_STORE, adminKey);
+    } else {
+      sessionStorage.removeItem(ADMIN_STORE);
+    }
     loadModels();
   });
   $('composer').addEventListener('submit', (ev) => {
@@ -409,6 +440,7 @@
 
   (async () => {
     $('key').value = key;
+    $('admin-key').value = adminKey;
     await loadHints();
     await loadModels();
   })();
