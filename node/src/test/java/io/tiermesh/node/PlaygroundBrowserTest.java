@@ -207,8 +207,14 @@ class PlaygroundBrowserTest {
       assertEquals("policy_violation", answer.getJsonObject("fields").getString("reason"));
       assertEquals("refused: HTTP 403", c.eval("document.getElementById('state').textContent"));
       // The refused turn is not part of the conversation: the next request goes through.
+      // Not streamed this time: the cost comes in the answer's own headers.
+      c.eval("document.getElementById('stream').checked = false; true");
       int next = ask(c, "something public", "model", "auto", "classification", "");
-      assertEquals("done", finished(c, next, 30_000).getString("status"));
+      JsonObject whole = finished(c, next, 30_000);
+      assertEquals("done", whole.getString("status"), whole.encodePrettily());
+      assertEquals("0.000000", whole.getJsonObject("fields").getString("cost"));
+      assertEquals("1", whole.getString("chunks"));
+      assertEquals(16, whole.getString("text").trim().split("\\s+").length);
       // The browser notes the refused request itself; nothing else went wrong.
       assertEquals(1, c.errors().size(), c.errors().toString());
       assertTrue(c.errors().get(0).contains("status of 403")
