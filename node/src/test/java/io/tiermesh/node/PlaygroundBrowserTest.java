@@ -54,6 +54,8 @@ class PlaygroundBrowserTest {
     assertTrue(csp.contains("style-src 'self';"), csp);
     assertFalse(csp.contains("unsafe"), csp);
     assertTrue(csp.contains("frame-ancestors 'none'"), csp);
+    assertTrue(Files.readString(IMAGES.getParent().resolve("playground.md"))
+        .contains("`Content-Security-Policy: " + csp + "`"), "docs/playground.md quotes the policy");
     String html = page.body();
     Matcher scripts = Pattern.compile("<script([^>]*)>").matcher(html);
     int count = 0;
