@@ -35,7 +35,8 @@ class PlaygroundBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     chromium = RequiredTool.path("chromium").toString();
-    mesh = new TestMesh();
+    // A long answer streams for seconds, longer on a loaded machine: 60 s per backend call.
+    mesh = new TestMesh("", "", "", 60_000);
   }
 
   @AfterAll
@@ -227,9 +228,8 @@ class PlaygroundBrowserTest {
   @Test
   void aLongAnswerKeepsThePageResponsive() throws Exception {
     try (HeadlessChromium c = playground(1280, 900, false)) {
-      // 2,000 words at 1 ms each: a few seconds of streaming, well inside the test mesh's
-      // 10 s limit for one backend call even on a loaded machine.
-      int n = ask(c, "Write a lot [sim tokens=2000 chunk-delay=1]");
+      // 3,000 words at 2 ms each: several seconds of streaming.
+      int n = ask(c, "Write a lot [sim tokens=3000 chunk-delay=2]");
       String turn = TURN.formatted(n);
       c.waitFor(turn + ".dataset.status === 'streaming' && "
           + turn + ".querySelector('.content').textContent.length > 0", 30_000);
@@ -243,8 +243,8 @@ class PlaygroundBrowserTest {
           .substring(Math.max(0, answer.getString("text").length() - 300)));
       int chunks = Integer.parseInt(answer.getString("chunks"));
       int renders = Integer.parseInt(answer.getString("renders"));
-      assertEquals(2000, chunks);
-      assertEquals(2000, answer.getString("text").trim().split("\\s+").length);
+      assertEquals(3000, chunks);
+      assertEquals(3000, answer.getString("text").trim().split("\\s+").length);
       // At most one render per 80 ms of streaming (plus the last), however slow the machine;
       // and far fewer than one per chunk.
       long streamedMs = Long.parseLong(answer.getJsonObject("fields").getString("latency")
