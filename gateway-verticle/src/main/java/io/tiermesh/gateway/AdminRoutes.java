@@ -14,6 +14,7 @@ import io.tiermesh.contracts.RulesReloadResult;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
@@ -45,6 +46,8 @@ final class AdminRoutes {
   static final long ADMIN_TIMEOUT_MS = 10_000;
   /** What-if for the budget rule: paid tiers to treat as exhausted in one explanation. */
   static final String ASSUME_EXHAUSTED_HEADER = "X-TierMesh-Assume-Exhausted-Tiers";
+  /** How long an own-request explain waits for a running request's outcome. */
+  static final long SETTLE_WAIT_MS = 5_000;
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private final Vertx vertx;
@@ -92,6 +95,95 @@ final class AdminRoutes {
     askRouter(Endpoints.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
         .onSuccess(m -> json(resp, 200, explainJson(route.requestId(), m.body())))
         .onFailure(err -> routerFailure(resp, err));
+  }
+
+  /**
+   * {@code POST /v1/route/explain} with a client key: why the caller's own request
+   * {@code X-Request-Id} was routed as it was. The caller sends the same body again (it is
+   * checked against the hash kept with the request); tenant, tenant policy and routing hints are
+   * the ones the request had, not what this call says, so a client key can neither explain as
+   * another tenant nor ask what-ifs. The answer is the admin explain's, less where the rules
+   * file lives and which node read it, plus {@code served}: what answered the request.
+   */
+  void explainOwn(RoutingContext ctx, OwnRequests own) {
+    HttpServerResponse resp = ctx.response();
+    String requestId = ctx.request().getHeader("X-Request-Id");
+    if (requestId == null || !REQUEST_ID.matcher(requestId).matches()) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "X-Request-Id must name the request "
+          + "to explain (the X-Request-Id its answer carried)", null);
+      return;
+    }
+    io.tiermesh.gateway.access.Principal caller =
+        io.tiermesh.gateway.access.AccessLayer.principal(ctx);
+    Buffer body = ctx.body().buffer();
+    OwnRequests.Lookup found = own.find(requestId, caller.keyId(),
+        body != null && body.length() <= OwnRequests.MAX_HASHED_BODY
+            ? StoredAnswers.sha256("", body, "") : "", System.currentTimeMillis());
+    if (found.refusal() == OwnRequests.Refusal.UNKNOWN) {
+      ErrorResponses.send(resp, FailureCode.NOT_FOUND, "this gateway keeps no request "
+          + requestId + " made with this key (it keeps the last " + OwnRequests.CAPACITY
+          + " requests for " + OwnRequests.MAX_AGE_MS / 60_000 + " minutes)", null);
+      return;
+    }
+    if (found.refusal() == OwnRequests.Refusal.TOO_LARGE) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "request " + requestId + " had a body "
+          + "over " + OwnRequests.MAX_HASHED_BODY / (1 << 20) + " MiB: a client key cannot "
+          + "explain it (an operator can, with the admin explain)", null);
+      return;
+    }
+        if (found.refusal() == OwnRequests.Refusal.OTHER_BODY) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "the body differs from the one request "
+          + requestId + " was sent with; send the same body to explain it", null);
+      return;
+    }
+    OwnRequests.Entry e = found.entry();
+    RouteRequest route;
+    try {
+      ClientApi.Parsed parsed = e.api().parse(StrictJson.object(ctx.body().buffer()));
+      route = new RouteRequest(requestId, e.tenant(), parsed.chat(), e.hints(), null,
+          System.currentTimeMillis() + ADMIN_TIMEOUT_MS, e.policy());
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    } catch (ClassCastException wrongType) {
+      ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
+      return;
+    }
+    resp.putHeader("X-Request-Id", requestId);
+    Future<Message<RoutePlanView>> plan = askRouter(Endpoints.ROUTER_EXPLAIN,
+        new ExplainRequest(route, List.of()));
+    // Asked right after a stream, the request's outcome may still be on its way: wait for it
+    // (bounded), so that "served" carries the cost a stream's headers could not.
+    io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(SETTLE_WAIT_MS, t -> settled.tryComplete());
+    own.whenSettled(requestId, () -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    });
+    Future.all(plan, settled.future()).onComplete(ar -> {
+      if (plan.failed()) {
+        routerFailure(resp, plan.cause());
+        return;
+      }
+      JsonObject out = explainJson(requestId, plan.result().body());
+      out.remove("rulesSource");
+      out.remove("routerNode");
+      OwnRequests.Entry now = own.current(requestId);
+      out.put("served", served(now == null ? e.served() : now.served()));
+      json(resp, 200, out);
+    });
+  }
+
+  static JsonObject served(OwnRequests.Served s) {
+    if (s == null) {
+      return null;
+    }
+    return new JsonObject().put("tier", s.tier()).put("provider", s.provider())
+        .put("model", s.model()).put("reason", s.reason()).put("status", s.status())
+        .put("attempts", s.attempts())
+        .put("cost_usd", s.costMicros() == null ? null : BudgetHeaders.dollars(s.costMicros()))
+        .put("budget_remaining_usd", s.budgetRemainingMicros() == null ? null
+            : BudgetHeaders.dollars(s.budgetRemainingMicros()));
   }
 
   private void reload(RoutingContext ctx) {

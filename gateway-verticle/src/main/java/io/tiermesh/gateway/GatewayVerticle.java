@@ -55,6 +55,7 @@ public final class GatewayVerticle extends VerticleBase {
   private AnswerReuse answers;
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
+  private final OwnRequests ownRequests = new OwnRequests();
   private final RetryAfter retryAfter;
   /** Where the chunks of this instance's streaming requests arrive. */
   private Endpoint<StreamChunk, Void> chunkInbox;
@@ -91,6 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.metrics = metrics;
     this.retryAfter = RetryAfter.of(catalog);
     Dashboard.touch();
+    Playground.touch();
   }
 
   /** Shares the node's drain flag, so that readiness turns 503 as soon as draining starts. */
@@ -136,6 +138,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.get("/metrics").handler(this::metrics);
     router.get("/dashboard").handler(Dashboard::serve);
+    Playground.mount(router);
     InputLimits limits = new InputLimits(accessSettings.config().maxJsonDepth(),
         accessSettings.config().maxMessages(), accessSettings.config().maxOutputTokens());
     BodyTimer bodyTimer = new BodyTimer(vertx, accessSettings.config().bodyTimeoutMs());
@@ -145,7 +148,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/v1/*").handler(access::authenticate);
     router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
-    new AdminRoutes(vertx, config).mount(router);
+    AdminRoutes adminRoutes = new AdminRoutes(vertx, config);
+    adminRoutes.mount(router);
     router.post("/admin/tls/reload").handler(this::reloadTls);
     new BudgetAdminRoutes(vertx).mount(router);
     new LedgerExport(vertx).mount(router);
@@ -164,6 +168,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ClientApi.OPENAI, limits));
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
     router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
+    router.post("/v1/route/explain").handler(ctx -> adminRoutes.explainOwn(ctx, ownRequests));
     router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
         limits, answers, access, retryAfter);
@@ -392,14 +397,20 @@ public final class GatewayVerticle extends VerticleBase {
       api.errors().send(resp, FailureCode.BAD_REQUEST, "a field has the wrong JSON type", null);
       return;
     }
+    io.tiermesh.gateway.access.Principal caller = AccessLayer.principal(ctx);
+    ownRequests.record(new OwnRequests.Entry(requestId, caller.keyId(), caller.tenant(),
+        caller.policy(), api, hints, OwnRequests.bodyHash(ctx.body().buffer()),
+        System.currentTimeMillis()));
     ClientApi.Parsed admitted = parsed;
     RoutingHints routingHints = hints;
     Future<AnswerReuse.Ticket> admission = answers.admit(ctx, api, parsed, hints,
         AccessLayer.principal(ctx), requestId);
     releaseBody(ctx);
-    admission.onSuccess(ticket -> {
-      if (ticket != null) {
-        execute(ctx, api, admitted, routingHints, requestId, ticket);
+    admission.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        execute(ctx, api, admitted, routingHints, requestId, ar.result());
+      } else {
+        ownRequests.settled(requestId); // answered from a stored answer, or refused
       }
     });
   }
@@ -481,6 +492,7 @@ public final class GatewayVerticle extends VerticleBase {
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
             metrics.request(apiName, null, cache, code.httpStatus(), started);
+            ownRequests.settled(requestId);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {
@@ -492,6 +504,7 @@ public final class GatewayVerticle extends VerticleBase {
           RouteOutcome outcome = ar.result().body();
           decisions.record(outcome);
           io.tiermesh.gateway.audit.AuditTrail.outcome(ctx, outcome);
+          ownRequests.served(outcome);
           if (!outcome.ok()) {
             metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
           }

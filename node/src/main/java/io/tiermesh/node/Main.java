@@ -11,9 +11,9 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code tiermesh up | node --config FILE | check --config FILE | sim … | --version | --help}.
- * Errors a user can fix are lines on stderr (one per error) and a non-zero exit, never a stack
- * trace.
+ * {@code tiermesh up | node --config FILE | check --config FILE | chat … | sim … | --version |
+ * --help}. Errors a user can fix are lines on stderr (one per error) and a non-zero exit, never a
+ * stack trace.
  */
 public final class Main {
 
@@ -57,6 +57,10 @@ public final class Main {
       }
       default -> {
         // a command follows
+      }
+      case "chat" -> {
+        // The chat client has its own options, help and exit statuses (0, 1, 2 for scripts).
+        return io.tiermesh.node.chat.ChatCommand.run(rest, System.in, out, err, System.getenv());
       }
     }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
@@ -114,6 +118,7 @@ public final class Main {
         + "       tiermesh node --config FILE [--roles R,R...] [--cluster-host ADDR]\n"
         + "                     [--http-port N] [--management-port N]\n"
         + "       tiermesh check --config FILE [--roles R,R...]\n"
+        + "       tiermesh chat [--model M] [--hint name=value]... [\"question\"]\n"
         + "       tiermesh sim [--port N] [--name NAME] [--seed N] [--instance name:port]...\n"
         + "       tiermesh ledger export [--from DATE] [--to DATE] [--format jsonl|csv]"
         + " [--url URL]\n"
@@ -328,6 +333,9 @@ public final class Main {
         + apiKey + "' -H 'Content-Type: application/json' \\");
     System.out.println("    -d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\","
         + "\"content\":\"Hello\"}]}'");
+    System.out.println("Playground: " + url + "/playground (enter the client API key)");
+    System.out.println("Terminal chat: TIERMESH_URL=" + url + " TIERMESH_API_KEY=" + apiKey
+        + " bin/tiermesh chat");
     System.out.println("Dashboard: " + url + "/dashboard (enter the admin key)");
     System.out.println("Ctrl-C stops the mesh and everything it started.");
     System.out.flush();

@@ -127,18 +127,29 @@ class DashboardBrowserTest {
     Path profile = Files.createTempDirectory("tiermesh-chromium");
     Path out = Files.createTempFile("chromium", ".out");
     Path err = Files.createTempFile("chromium", ".err");
-    List<String> cmd = new ArrayList<>(List.of(binary, "--headless=new", "--no-sandbox",
-        "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-        "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-        "--virtual-time-budget=5000"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
+    try {
+      List<String> cmd = new ArrayList<>(List.of(binary, "--headless=new", "--no-sandbox",
+          "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
+          "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+          "--virtual-time-budget=5000"));
+      cmd.addAll(List.of(args));
+      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+          .redirectError(err.toFile()).start();
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
+      }
+      return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      // The profile, output files and helper processes' leftovers go with the run.
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+      try (var walk = Files.walk(profile)) {
+        for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
   }
 }

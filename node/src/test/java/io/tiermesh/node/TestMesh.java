@@ -56,14 +56,20 @@ final class TestMesh implements AutoCloseable {
 
   /** @param gatewayYaml extra keys of the {@code gateway} section, e.g. {@code metrics: …} */
   TestMesh(String routerYaml, String extraYaml, String gatewayYaml) throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, 10_000);
+  }
+
+  /** @param totalMs each backend call's whole time limit, a stream included */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, long totalMs)
+      throws Exception {
     // Before anything starts: a missing redis-server must not leave simulators running.
     RequiredTool.require("redis-server");
     local = sim("local", 1);
     hosted = sim("hosted", 2);
     premium = sim("premium", 3);
     redis = startRedis();
-    String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: 10000}, "
-        + "breaker: {maxFailures: 50, resetMs: 1000}";
+    String timeouts = "timeouts: {connectMs: 1000, firstTokenMs: 3000, totalMs: " + totalMs
+        + "}, breaker: {maxFailures: 50, resetMs: 1000}";
     // The config loader reads port 0 as "the default" (8080): take a free port instead.
     MeshConfig config = ConfigLoader.parse("""
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
