@@ -390,7 +390,7 @@ public final class GatewayVerticle extends VerticleBase {
                 ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
-            metrics.request(apiName, null, cache, code.httpStatus(), started);
+            metrics.request(apiName, null, cache, api.errors().status(code), started);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
             } else {
@@ -402,7 +402,8 @@ public final class GatewayVerticle extends VerticleBase {
           RouteOutcome outcome = ar.result().body();
           decisions.record(outcome);
           if (!outcome.ok()) {
-            metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
+            metrics.request(apiName, null, cache,
+                api.errors().status(outcome.failure().code()), started);
           }
           if (outcome.ok() && outcome.usage() != null) {
             access.chargeTokens(AccessLayer.principal(ctx), outcome.usage().totalTokens());
