@@ -35,11 +35,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AgentClientsTest {
 
-  private static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
+  static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
       .normalize();
   /** npm 11 runs no install scripts: the platform packages' binaries are run directly. */
-  private static final String CLAUDE = "node_modules/@anthropic-ai/claude-code-linux-x64/claude";
-  private static final String CODEX =
+  static final String CLAUDE = "node_modules/@anthropic-ai/claude-code-linux-x64/claude";
+  static final String CODEX =
       "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex";
   static TestMesh mesh;
   private Path home;
@@ -47,6 +47,12 @@ class AgentClientsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    installClients();
+    mesh = new TestMesh();
+  }
+
+  /** The pinned clients from {@code sdk-tests/agents}, installed on first use. */
+  static void installClients() throws Exception {
     // Fails under CI when Node.js is missing: a skipped client check would leave the build green.
     RequiredTool.require("node", "npm");
     if (!Files.isDirectory(DIR.resolve("node_modules"))) {
@@ -57,7 +63,6 @@ class AgentClientsTest {
       assertTrue(Files.isExecutable(DIR.resolve(binary)), binary + " is missing: the platform "
           + "package did not install (npm ci in sdk-tests/agents on linux-x64)");
     }
-    mesh = new TestMesh();
   }
 
   @AfterAll
@@ -221,9 +226,9 @@ class AgentClientsTest {
         "one backend call per turn:\n" + sims);
   }
 
-  private record Result(int exit, String output) {}
+  record Result(int exit, String output) {}
 
-  private static Result run(List<String> cmd, Path dir, Map<String, String> env, long seconds)
+  static Result run(List<String> cmd, Path dir, Map<String, String> env, long seconds)
       throws Exception {
     Path log = Files.createTempFile("agent-client", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

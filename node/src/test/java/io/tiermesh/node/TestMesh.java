@@ -56,6 +56,15 @@ final class TestMesh implements AutoCloseable {
 
   /** @param gatewayYaml extra keys of the {@code gateway} section, e.g. {@code metrics: …} */
   TestMesh(String routerYaml, String extraYaml, String gatewayYaml) throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, "");
+  }
+
+  /**
+   * @param budgetLimits more entries of {@code budget.limits}, one per line, each indented by
+   *                     four spaces: {@code "    - {scope: \"tier:2\", window: day, usd: …}\n"}
+   */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits)
+      throws Exception {
     // Before anything starts: a missing redis-server must not leave simulators running.
     RequiredTool.require("redis-server");
     local = sim("local", 1);
@@ -69,7 +78,7 @@ final class TestMesh implements AutoCloseable {
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
-                  maxBodyBytes: 65536, requestTimeoutMs: 20000%s}
+                  %srequestTimeoutMs: 20000%s}
         router: {%s}
         redis: {url: "%s"}
         drainMs: 2000
@@ -83,12 +92,15 @@ final class TestMesh implements AutoCloseable {
         budget:
           limits:
             - {scope: global, window: month, usd: "200.00"}
-          prices:
+        %s  prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
         """.formatted(io.tiermesh.testsupport.FreePorts.next(),
+        // A small body limit by default, so tests reach it cheaply; a test may set its own.
+        gatewayYaml.contains("maxBodyBytes") ? "" : "maxBodyBytes: 65536, ",
         gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
-        hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
+        hosted.port(), timeouts, premium.port(), timeouts, budgetLimits) + extraYaml,
+        "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
   }
