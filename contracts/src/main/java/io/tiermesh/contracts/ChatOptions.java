@@ -1,5 +1,6 @@
 package io.tiermesh.contracts;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +18,8 @@ import java.util.Map;
  *                            {@code metadata.user_id})
  * @param logprobs            whether the answer reports token log probabilities
  * @param topLogprobs         how many most likely tokens each position lists (0 to 20)
+ * @param anthropicBeta       the client's {@code anthropic-beta} flags, for Anthropic-format
+ *                            backends only
  */
 public record ChatOptions(
     boolean maxCompletionTokens,
@@ -28,7 +31,25 @@ public record ChatOptions(
     Boolean parallelToolCalls,
     String user,
     Boolean logprobs,
-    Integer topLogprobs) {
+    Integer topLogprobs,
+    List<String> anthropicBeta) {
+
+  public ChatOptions(boolean maxCompletionTokens, Double presencePenalty,
+      Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
+      String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
+      Integer topLogprobs) {
+    this(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias, topK,
+        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, null);
+  }
+
+  /** These options with the client's {@code anthropic-beta} flags. */
+  public static ChatOptions withAnthropicBeta(ChatOptions options, List<String> flags) {
+    ChatOptions o = options != null ? options
+        : new ChatOptions(false, null, null, null, null, null, null, null, null, null);
+    return new ChatOptions(o.maxCompletionTokens, o.presencePenalty, o.frequencyPenalty,
+        o.logitBias, o.topK, o.reasoningEffort, o.parallelToolCalls, o.user, o.logprobs,
+        o.topLogprobs, flags == null || flags.isEmpty() ? null : List.copyOf(flags));
+  }
 
   /** True when the answer must report log probabilities. */
   public boolean wantsLogprobs() {

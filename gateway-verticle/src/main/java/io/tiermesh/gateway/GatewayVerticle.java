@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.BudgetUsageRecord;
@@ -288,6 +289,15 @@ public final class GatewayVerticle extends VerticleBase {
       limits.checkBody(ctx.body().buffer());
       JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
+      if (api == ClientApi.ANTHROPIC) {
+        List<String> flags = AnthropicMessagesApi.betaFlags(
+            ctx.request().headers().getAll("anthropic-beta"));
+        if (!flags.isEmpty()) {
+          parsed = new ClientApi.Parsed(parsed.chat().withOptions(ChatOptions.withAnthropicBeta(
+              parsed.chat().options(), flags)), parsed.metadata(), parsed.includeUsageChunk(),
+              parsed.droppedTools());
+        }
+      }
       limits.checkChat(parsed.chat());
       if (!parsed.droppedTools().isEmpty()) {
         resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));

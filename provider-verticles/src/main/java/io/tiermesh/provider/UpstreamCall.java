@@ -103,7 +103,7 @@ final class UpstreamCall implements StreamSink {
         .setFollowRedirects(false)
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Id", call.requestId());
-    translator.prepare(options.getHeaders());
+    translator.prepareChat(options.getHeaders(), call.chat());
     if (apiKey != null) {
       translator.authorize(options.getHeaders(), apiKey);
     }
