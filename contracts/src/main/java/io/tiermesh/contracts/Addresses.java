@@ -22,6 +22,8 @@ public final class Addresses {
   public static final String ROUTER_RULES_RELOAD = PREFIX + "router.rules.reload";
   /** Published {@link RulesUpdate}: every router validates the new rules and swaps to them. */
   public static final String ROUTER_RULES_UPDATE = PREFIX + "router.rules.update";
+  /** Any body → {@link ModelAliasList}: the model aliases of the router's rules. */
+  public static final String ROUTER_MODELS = PREFIX + "router.models";
   /** Any body → {@link HealthReport} from the router: ready once providers have announced. */
   public static final String ROUTER_HEALTH = PREFIX + "router.health";
   /** Any body → {@link HealthReport} from the budget role. */

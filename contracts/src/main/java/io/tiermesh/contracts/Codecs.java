@@ -35,7 +35,8 @@ public final class Codecs {
       EmbedResult.class,
       EmbedOutcome.class,
       StreamControl.class,
-      OrphanedOutcome.class);
+      OrphanedOutcome.class,
+      ModelAliasList.class);
 
   private Codecs() {}
 

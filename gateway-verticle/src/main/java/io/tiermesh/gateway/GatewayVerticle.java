@@ -9,6 +9,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.ModelAliasList;
 import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
@@ -199,12 +200,34 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
-    if (ctx.request().getHeader("anthropic-version") != null) {
-      json(ctx.response(), 200, anthropicModels(modelList().keySet()));
-      return;
-    }
-    json(ctx.response(), 200, new JsonObject().put("object", "list")
-        .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+    aliases().onComplete(ar -> {
+      Map<String, JsonObject> list = modelList(ar.result());
+      if (ctx.request().getHeader("anthropic-version") != null) {
+        json(ctx.response(), 200, anthropicModels(list.keySet()));
+        return;
+      }
+      json(ctx.response(), 200, new JsonObject().put("object", "list")
+          .put("data", new JsonArray(new java.util.ArrayList<>(list.values()))));
+    });
+  }
+
+  /** How long a model listing waits for a router's aliases before it answers without them. */
+  private static final long ALIASES_TIMEOUT_MS = 1_000;
+
+  /**
+   * The model aliases of the rules a router runs (this node's own router first), or none when
+   * no router answers in time: a listing is still worth answering without them.
+   */
+  private Future<List<ModelAliasList.Alias>> aliases() {
+    DeliveryOptions local = new DeliveryOptions().setSendTimeout(ALIASES_TIMEOUT_MS)
+        .setLocalOnly(true);
+    return vertx.eventBus().<ModelAliasList>request(Addresses.ROUTER_MODELS, "models", local)
+        .recover(err -> MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
+            ? vertx.eventBus().<ModelAliasList>request(Addresses.ROUTER_MODELS, "models",
+                new DeliveryOptions().setSendTimeout(ALIASES_TIMEOUT_MS))
+            : Future.failedFuture(err))
+        .map(m -> m.body().aliases())
+        .otherwise(List.of());
   }
 
   /**
@@ -253,11 +276,23 @@ public final class GatewayVerticle extends VerticleBase {
     json(ctx.response(), 200, found);
   }
 
-  /** What {@code /v1/models} lists, by id: the aliases, then every {@code provider/model}. */
+  /** What {@code /v1/models/{id}} knows: the list without the rules' aliases. */
   private Map<String, JsonObject> modelList() {
+    return modelList(List.of());
+  }
+
+  /**
+   * What {@code /v1/models} lists, by id: {@code auto} and the tiers, the rules' aliases (names
+   * and patterns as the rules file writes them, each with {@code alias_for}), then every
+   * {@code provider/model}.
+   */
+  private Map<String, JsonObject> modelList(List<ModelAliasList.Alias> aliases) {
     Map<String, JsonObject> models = new java.util.LinkedHashMap<>();
     for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
       models.put(alias, model(alias, "tiermesh"));
+    }
+    for (ModelAliasList.Alias a : aliases) {
+      models.putIfAbsent(a.name(), model(a.name(), "tiermesh").put("alias_for", a.target()));
     }
     for (ProviderConfig p : catalog) {
       if (p.models() != null) {

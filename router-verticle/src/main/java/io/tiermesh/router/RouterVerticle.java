@@ -11,6 +11,7 @@ import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ModelAliasList;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.ProviderAck;
@@ -132,6 +133,10 @@ public final class RouterVerticle extends VerticleBase {
                 m.body())).completion(),
         vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
             .completion(),
+        vertx.eventBus().consumer(Addresses.ROUTER_MODELS, m -> m.reply(new ModelAliasList(
+            planner instanceof EnginePlanner engine
+                ? engine.active().engine().ruleSet().aliases().entries() : List.of(),
+            planner.rulesVersion()))).completion(),
         vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
             m -> {
               BudgetGate.Tab tab = budget.open(EmbeddingChain.asRouteRequest(m.body()));
