@@ -65,6 +65,15 @@ final class TestMesh implements AutoCloseable {
    */
   TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits)
       throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, budgetLimits, "openai");
+  }
+
+  /**
+   * @param premiumKind the wire format of tier 3's backend ({@code openai} or {@code
+   *                    anthropic}); the simulator answers every format
+   */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits,
+      String premiumKind) throws Exception {
     // Before anything starts: a missing redis-server must not leave simulators running.
     RequiredTool.require("redis-server");
     local = sim("local", 1);
@@ -87,7 +96,7 @@ final class TestMesh implements AutoCloseable {
              models: ["llama3.1:8b"], %s}
           - {id: hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o-mini], %s}
-          - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
+          - {id: premium, kind: %s, tier: 3, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o], %s}
         budget:
           limits:
@@ -99,7 +108,7 @@ final class TestMesh implements AutoCloseable {
         // A small body limit by default, so tests reach it cheaply; a test may set its own.
         gatewayYaml.contains("maxBodyBytes") ? "" : "maxBodyBytes: 65536, ",
         gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
-        hosted.port(), timeouts, premium.port(), timeouts, budgetLimits) + extraYaml,
+        hosted.port(), timeouts, premiumKind, premium.port(), timeouts, budgetLimits) + extraYaml,
         "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
