@@ -178,13 +178,16 @@ class AgentClientsTest {
     return sim == mesh.local ? "local" : sim == mesh.hosted ? "hosted" : "premium";
   }
 
-  private Map<String, String> claudeEnv(Map<String, String> headers) {
-    Map<String, String> env = new HashMap<>();
+  /** The README's set-up block for Claude Code (its environment and the command). */
+  private static String claudeReadme() throws Exception {
+    return ReadmeSnippets.read().block("**Claude Code**", "sh", 0);
+  }
+
+  /** Claude Code's environment as the README sets it, on this test's mesh and home. */
+  private Map<String, String> claudeEnv(Map<String, String> headers) throws Exception {
+    Map<String, String> env = new HashMap<>(ReadmeSnippets.exports(claudeReadme(), base(),
+        TestMesh.KEY));
     env.put("HOME", home.toString());
-    env.put("ANTHROPIC_BASE_URL", base());
-    env.put("ANTHROPIC_API_KEY", TestMesh.KEY);
-    env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-    env.put("DISABLE_TELEMETRY", "1");
     if (!headers.isEmpty()) {
       StringBuilder h = new StringBuilder();
       headers.forEach((k, v) -> h.append(h.length() == 0 ? "" : "\n").append(k).append(": ")
@@ -214,9 +217,10 @@ class AgentClientsTest {
     scriptToolThenText(sim, "Write", new JsonObject().put("file_path", target.toString())
         .put("content", "hello from the mesh\n"));
     Map<String, Long> before = ledgerCalls();
-    Result r = run(List.of(DIR.resolve(CLAUDE)
-        .toString(), "-p", "Create hello.txt in the current directory saying hello",
-        "--permission-mode", "acceptEdits"), work, claudeEnv(headers), 180);
+    // The README's command line, run with the installed binary.
+    List<String> cmd = new java.util.ArrayList<>(ReadmeSnippets.command(claudeReadme(), "claude"));
+    cmd.set(0, DIR.resolve(CLAUDE).toString());
+    Result r = run(cmd, work, claudeEnv(headers), 180);
     String sims = log(sim);
     System.out.println("claude:\n" + r.output() + "\nsimulator:\n" + sims);
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
@@ -232,28 +236,35 @@ class AgentClientsTest {
     return codexHome(model, "");
   }
 
+  /**
+   * The README's {@code config.toml} for Codex, on this test's mesh; {@code model} null drops
+   * its {@code model} line (Codex's own default), {@code providerExtra} adds provider keys.
+   */
   private Path codexHome(String model, String providerExtra) throws Exception {
     Path codexHome = Files.createDirectories(home.resolve("codex"));
-    Files.writeString(codexHome.resolve("config.toml"), (model == null ? ""
-        : "model = \"" + model + "\"\n") + """
-        model_provider = "tiermesh"
-
-        [model_providers.tiermesh]
-        name = "TierMesh"
-        base_url = "%s/v1"
-        env_key = "TIERMESH_API_KEY"
-        wire_api = "responses"
-        """.formatted(base()) + providerExtra);
+    String toml = ReadmeSnippets.localize(ReadmeSnippets.read().block("**Codex CLI**", "toml",
+        0), base(), TestMesh.KEY);
+    assertTrue(toml.startsWith("model = \"auto\"\n"), toml);
+    if (model == null) {
+      toml = toml.substring(toml.indexOf('\n') + 1);
+    }
+    Files.writeString(codexHome.resolve("config.toml"), toml + providerExtra);
     return codexHome;
   }
 
+  /** Codex run as the README says; {@code task} null keeps the README's task. */
   private Result codex(Path codexHome, String task) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
     env.put("CODEX_HOME", codexHome.toString());
     env.put("TIERMESH_API_KEY", TestMesh.KEY);
-    return run(List.of(DIR.resolve(CODEX).toString(), "exec", "--skip-git-repo-check",
-        "-s", "workspace-write", task), work, env, 180);
+    List<String> cmd = new java.util.ArrayList<>(ReadmeSnippets.command(
+        ReadmeSnippets.read().block("**Codex CLI**", "sh", 0), "codex"));
+    cmd.set(0, DIR.resolve(CODEX).toString());
+    if (task != null) {
+      cmd.set(cmd.size() - 1, task);
+    }
+    return run(cmd, work, env, 180);
   }
 
   @ParameterizedTest(name = "tier {0}")
@@ -267,8 +278,7 @@ class AgentClientsTest {
         .append('"').append(k).append("\" = \"").append(v).append('"'));
     Map<String, Long> before = ledgerCalls();
     Result r = codex(codexHome("auto", tier == 1 ? ""
-        : "http_headers = { " + headers + " }\n"),
-        "Create hello.txt in the current directory saying hello");
+        : "http_headers = { " + headers + " }\n"), null);
     String sims = log(sim);
     System.out.println("codex:\n" + r.output() + "\nsimulator:\n" + sims);
     Path target = work.resolve("hello.txt");
@@ -296,12 +306,11 @@ class AgentClientsTest {
   void agentsSdkRunsItsFunctionToolThroughTheMesh() throws Exception {
     scriptToolThenText(mesh.local, "get_weather", new JsonObject().put("city", "Oslo"));
     Map<String, Long> before = ledgerCalls();
-    Map<String, String> env = new HashMap<>();
+    String readme = ReadmeSnippets.read().block("**OpenAI Agents SDK**", "sh", 0);
+    Map<String, String> env = new HashMap<>(ReadmeSnippets.exports(readme, base(),
+        TestMesh.KEY));
     env.put("HOME", home.toString());
-    env.put("OPENAI_BASE_URL", base() + "/v1");
-    env.put("OPENAI_API_KEY", TestMesh.KEY);
-    env.put("OPENAI_AGENTS_DISABLE_TRACING", "1");
-    Result r = run(List.of("node", "agent.mjs"), DIR, env, 120);
+    Result r = run(ReadmeSnippets.command(readme, "node"), DIR, env, 120);
     String sims = log(mesh.local);
     System.out.println("agents sdk:\n" + r.output() + "\nsimulator:\n" + sims);
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
