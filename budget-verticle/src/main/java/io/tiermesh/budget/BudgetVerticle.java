@@ -1,6 +1,6 @@
 package io.tiermesh.budget;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetOverrunQuery;
 import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetReserve;
@@ -89,14 +89,13 @@ public final class BudgetVerticle extends VerticleBase {
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
     Future<Void> consumers = Future.all(List.of(
-        bus.<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, this::reserve).completion(),
-        bus.<BudgetSettle>consumer(Addresses.BUDGET_SETTLE, this::settle).completion(),
-        bus.<BudgetUsageRecord>consumer(Addresses.BUDGET_RECORD, this::record).completion(),
-        bus.consumer(Addresses.BUDGET_SNAPSHOT, this::snapshot).completion(),
-        bus.<UsageQuery>consumer(Addresses.BUDGET_USAGE, this::usage).completion(),
-        bus.<BudgetOverrunQuery>consumer(Addresses.BUDGET_OVERRUNS, this::overruns)
-            .completion(),
-        bus.consumer(Addresses.BUDGET_HEALTH, this::health).completion())).mapEmpty();
+        Endpoints.BUDGET_RESERVE.consumer(bus, this::reserve).completion(),
+        Endpoints.BUDGET_SETTLE.consumer(bus, this::settle).completion(),
+        Endpoints.BUDGET_RECORD.consumer(bus, this::record).completion(),
+        Endpoints.BUDGET_SNAPSHOT.consumer(bus, this::snapshot).completion(),
+        Endpoints.BUDGET_USAGE.consumer(bus, this::usage).completion(),
+        Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns).completion(),
+        Endpoints.BUDGET_HEALTH.consumer(bus, this::health).completion())).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,
     // and until then paid calls fail closed.
     return consumers.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->

@@ -18,4 +18,4 @@ public record EmbedCall(
     RouteInfo route,
     boolean localOnly,
     String ackAddress,
-    long deadlineMillis) {}
+    long deadlineMillis) implements AttemptCall {}

@@ -11,13 +11,10 @@ public record EmbedResult(
     List<List<Double>> vectors,
     Usage usage,
     Failure failure,
-    int retries) {
+    int retries) implements AttemptReply<EmbedResult> {
 
+  @Override
   public EmbedResult withRetries(int n) {
     return new EmbedResult(requestId, attempt, nodeId, model, vectors, usage, failure, n);
-  }
-
-  public boolean ok() {
-    return failure == null;
   }
 }

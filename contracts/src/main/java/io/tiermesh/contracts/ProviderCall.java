@@ -19,4 +19,4 @@ public record ProviderCall(
     boolean localOnly,
     String ackAddress,
     String streamAddress,
-    long deadlineMillis) {}
+    long deadlineMillis) implements AttemptCall {}

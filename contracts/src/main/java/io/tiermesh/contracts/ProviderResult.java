@@ -16,7 +16,7 @@ public record ProviderResult(
     Usage usage,
     long chunksSent,
     Failure failure,
-    int retries) {
+    int retries) implements AttemptReply<ProviderResult> {
 
   /** An attempt without same-backend retries. */
   public ProviderResult(String requestId, int attempt, String nodeId, ChatResponse response,
@@ -24,12 +24,9 @@ public record ProviderResult(
     this(requestId, attempt, nodeId, response, usage, chunksSent, failure, 0);
   }
 
+  @Override
   public ProviderResult withRetries(int n) {
     return new ProviderResult(requestId, attempt, nodeId, response, usage, chunksSent, failure,
         n);
-  }
-
-  public boolean ok() {
-    return failure == null;
   }
 }

@@ -1,6 +1,7 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ExplainRequest;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
@@ -88,14 +89,14 @@ final class AdminRoutes {
       return;
     }
     resp.putHeader("X-Request-Id", route.requestId());
-    this.<RoutePlanView>askRouter(Addresses.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
+    askRouter(Endpoints.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
         .onSuccess(m -> json(resp, 200, explainJson(route.requestId(), m.body())))
         .onFailure(err -> routerFailure(resp, err));
   }
 
   private void reload(RoutingContext ctx) {
     HttpServerResponse resp = ctx.response();
-    this.<RulesReloadResult>askRouter(Addresses.ROUTER_RULES_RELOAD, "reload")
+    askRouter(Endpoints.ROUTER_RULES_RELOAD, "reload")
         .onSuccess(m -> {
           RulesReloadResult r = m.body();
           JsonObject out = new JsonObject()
@@ -116,13 +117,12 @@ final class AdminRoutes {
         .onFailure(err -> routerFailure(resp, err));
   }
 
-  private <T> Future<Message<T>> askRouter(String address, Object body) {
+  private <T> Future<Message<T>> askRouter(Endpoint<Object, T> endpoint, Object body) {
     DeliveryOptions local = new DeliveryOptions().setSendTimeout(ADMIN_TIMEOUT_MS)
         .setLocalOnly(true);
-    return vertx.eventBus().<T>request(address, body, local).recover(err ->
+    return endpoint.request(vertx.eventBus(), body, local).recover(err ->
         MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
-            ? vertx.eventBus().<T>request(address, body,
-                new DeliveryOptions().setSendTimeout(ADMIN_TIMEOUT_MS))
+            ? endpoint.request(vertx.eventBus(), body, ADMIN_TIMEOUT_MS)
             : Future.failedFuture(err));
   }
 

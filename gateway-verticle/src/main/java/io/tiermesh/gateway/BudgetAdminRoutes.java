@@ -1,6 +1,6 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetOverrunQuery;
 import io.tiermesh.contracts.BudgetOverruns;
 import io.tiermesh.contracts.BudgetSnapshot;
@@ -9,8 +9,6 @@ import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.UsageQuery;
 import io.tiermesh.contracts.UsageReport;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -52,9 +50,7 @@ public final class BudgetAdminRoutes {
           "a provider id has 1 to 200 characters", null);
       return;
     }
-    vertx.eventBus().<BudgetOverruns>request(Addresses.BUDGET_OVERRUNS,
-            new BudgetOverrunQuery(acknowledge), new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_OVERRUNS.ask(vertx.eventBus(), new BudgetOverrunQuery(acknowledge), TIMEOUT_MS)
         .onSuccess(o -> {
           JsonArray halted = new JsonArray();
           for (BudgetOverruns.Halted h : o.halted()) {
@@ -75,9 +71,7 @@ public final class BudgetAdminRoutes {
   }
 
   private void budgets(RoutingContext ctx) {
-    vertx.eventBus().<BudgetSnapshot>request(Addresses.BUDGET_SNAPSHOT, "snapshot",
-            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_SNAPSHOT.ask(vertx.eventBus(), "snapshot", TIMEOUT_MS)
         .onSuccess(s -> {
           JsonArray lines = new JsonArray();
           for (BudgetSnapshot.Line l : s.lines()) {
@@ -100,9 +94,7 @@ public final class BudgetAdminRoutes {
           "group must be one of " + GROUPS, null);
       return;
     }
-    vertx.eventBus().<UsageReport>request(Addresses.BUDGET_USAGE, new UsageQuery(group),
-            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-        .map(Message::body)
+    Endpoints.BUDGET_USAGE.ask(vertx.eventBus(), new UsageQuery(group), TIMEOUT_MS)
         .onSuccess(r -> {
           JsonArray rows = new JsonArray();
           r.rows().forEach(row -> rows.add(row(row)));

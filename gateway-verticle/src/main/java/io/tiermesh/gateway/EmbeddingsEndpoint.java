@@ -1,6 +1,6 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.EmbedOutcome;
 import io.tiermesh.contracts.EmbedRequest;
 import io.tiermesh.contracts.FailureCode;
@@ -12,7 +12,6 @@ import io.tiermesh.gateway.access.AccessLayer;
 import io.tiermesh.gateway.access.Principal;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -163,8 +162,7 @@ final class EmbeddingsEndpoint {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
         principal.policy());
-    vertx.eventBus().<EmbedOutcome>request(Addresses.ROUTER_EMBED, req,
-            new DeliveryOptions().setSendTimeout(timeoutMs + 1_000))
+    Endpoints.ROUTER_EMBED.request(vertx.eventBus(), req, timeoutMs + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {
             key.released();

@@ -1,7 +1,8 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.ChatOptions;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.Usage;
 import io.tiermesh.contracts.BudgetUsageRecord;
@@ -10,7 +11,6 @@ import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.ModelAliasList;
-import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -22,7 +22,6 @@ import io.tiermesh.gateway.access.AccessLayer;
 import io.tiermesh.gateway.access.AccessSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -61,7 +60,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final Map<String, StreamRelay> relays = new HashMap<>();
   private final RouteDecisions decisions = new RouteDecisions();
   private final RetryAfter retryAfter;
-  private String streamAddress;
+  /** Where the chunks of this instance's streaming requests arrive. */
+  private Endpoint<StreamChunk, Void> chunkInbox;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, MeshNode node, ApiKeys keys,
@@ -84,7 +84,7 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
-    streamAddress = Addresses.stream(node.nodeId(), deploymentID());
+    chunkInbox = Endpoints.STREAM.of(node.nodeId() + "." + deploymentID());
     access = new AccessLayer(accessSettings, keys, metrics);
     Future<Void> accessReady = access.start(vertx);
     answers = new AnswerReuse(access.redis() == null ? null : new StoredAnswers(access.redis()),
@@ -159,11 +159,11 @@ public final class GatewayVerticle extends VerticleBase {
       return null;
     });
     return Future.all(accessReady, providerAdmin.start(), tokenTable)
-        .compose(v -> vertx.eventBus().<StreamChunk>consumer(streamAddress, this::onChunk)
+        .compose(v -> chunkInbox.consumer(vertx.eventBus(), this::onChunk)
             .completion())
         // Only a gateway that can write the answer store may adopt another one's answers.
         .compose(v -> !answers.storesAnswers() ? Future.<Void>succeededFuture()
-            : vertx.eventBus().<OrphanedOutcome>consumer(Addresses.GATEWAY_ORPHANED_OUTCOME,
+            : Endpoints.GATEWAY_ORPHANED_OUTCOME.consumer(vertx.eventBus(),
                 m -> answers.adoptOrphaned(m.body()).onComplete(ar -> {
                   if (ar.succeeded()) {
                     m.reply("stored");
@@ -219,12 +219,11 @@ public final class GatewayVerticle extends VerticleBase {
    * no router answers in time: a listing is still worth answering without them.
    */
   private Future<List<ModelAliasList.Alias>> aliases() {
-    DeliveryOptions local = new DeliveryOptions().setSendTimeout(ALIASES_TIMEOUT_MS)
-        .setLocalOnly(true);
-    return vertx.eventBus().<ModelAliasList>request(Addresses.ROUTER_MODELS, "models", local)
+    io.vertx.core.eventbus.DeliveryOptions local = new io.vertx.core.eventbus.DeliveryOptions()
+        .setSendTimeout(ALIASES_TIMEOUT_MS).setLocalOnly(true);
+    return Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", local)
         .recover(err -> MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
-            ? vertx.eventBus().<ModelAliasList>request(Addresses.ROUTER_MODELS, "models",
-                new DeliveryOptions().setSendTimeout(ALIASES_TIMEOUT_MS))
+            ? Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", ALIASES_TIMEOUT_MS)
             : Future.failedFuture(err))
         .map(m -> m.body().aliases())
         .otherwise(List.of());
@@ -408,7 +407,7 @@ public final class GatewayVerticle extends VerticleBase {
     boolean stream = parsed.chat().stream();
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
-        stream ? streamAddress : null, deadline, principal.policy())
+        stream ? chunkInbox.address() : null, deadline, principal.policy())
         .from(node.nodeId(), ticket.claim());
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
@@ -426,8 +425,7 @@ public final class GatewayVerticle extends VerticleBase {
       StreamFlow.cancelWhenClientLeaves(vertx.eventBus(), requestId, resp);
     }
     StreamRelay streamRelay = relay;
-    vertx.eventBus().<RouteOutcome>request(Addresses.ROUTER_ROUTE, route,
-            new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000))
+    Endpoints.ROUTER_ROUTE.request(vertx.eventBus(), route, config.requestTimeoutMs() + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {
             MeshFailure f = MeshFailure.of(ar.cause());
@@ -502,7 +500,7 @@ public final class GatewayVerticle extends VerticleBase {
   private void recordCacheHit(Answer hit, String tenant, String requestId) {
     RouteInfo r = hit.route();
     Usage u = hit.response().usage() == null ? Usage.ZERO : hit.response().usage();
-    vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(requestId, 1, tenant,
+    Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(requestId, 1, tenant,
         r.tier(), r.providerId(), r.model(), u.promptTokens(), u.completionTokens(),
         CACHE_HIT_REASON));
   }
@@ -515,9 +513,8 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(HEALTH_TIMEOUT_MS);
-    Future<HealthReport> router = probe(Addresses.ROUTER_HEALTH, "router", opts);
-    Future<HealthReport> budget = probe(Addresses.BUDGET_HEALTH, "budget", opts);
+    Future<HealthReport> router = probe(Endpoints.ROUTER_HEALTH, "router");
+    Future<HealthReport> budget = probe(Endpoints.BUDGET_HEALTH, "budget");
     Future<HealthReport> policy = access.policyReadiness(HEALTH_TIMEOUT_MS);
     Future.join(router, budget, policy).onComplete(ar -> {
       JsonObject checks = new JsonObject();
@@ -536,9 +533,8 @@ public final class GatewayVerticle extends VerticleBase {
     });
   }
 
-  private Future<HealthReport> probe(String address, String role, DeliveryOptions opts) {
-    return vertx.eventBus().<HealthReport>request(address, "probe", opts)
-        .map(Message::body)
+  private Future<HealthReport> probe(Endpoint<Object, HealthReport> health, String role) {
+    return health.ask(vertx.eventBus(), "probe", HEALTH_TIMEOUT_MS)
         .otherwise(err -> new HealthReport(role, null, false,
             "no " + role + " answered: " + MeshFailure.of(err).code().code()));
   }

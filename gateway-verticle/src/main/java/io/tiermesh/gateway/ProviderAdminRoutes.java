@@ -1,6 +1,6 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.ProviderStatus;
 import io.vertx.core.Future;
@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * {@code GET /admin/providers}: breaker state, in-flight calls, last error and last health probe
  * of every provider instance in the mesh, per node, as the instances announce them on
- * {@link Addresses#PROVIDER_STATUS}. Admin key only; without a configured key the admin API
+ * {@link Endpoints#PROVIDER_STATUS}. Admin key only; without a configured key the admin API
  * refuses everything (there is no default key).
  */
 final class ProviderAdminRoutes {
@@ -102,7 +102,7 @@ final class ProviderAdminRoutes {
   }
 
   Future<Void> start() {
-    return vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS, m -> {
+    return Endpoints.PROVIDER_STATUS.consumer(vertx.eventBus(), m -> {
       ProviderStatus s = m.body();
       gauge(s);
       seen.merge(s.providerId() + "@" + s.instanceId(), s,

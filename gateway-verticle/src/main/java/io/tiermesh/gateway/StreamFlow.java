@@ -1,6 +1,6 @@
 package io.tiermesh.gateway;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.StreamControl;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerResponse;
@@ -46,7 +46,7 @@ final class StreamFlow {
 
   private void grant() {
     if (sinceGrant > 0 && !resp.closed()) {
-      bus.publish(Addresses.STREAM_CONTROL,
+      Endpoints.STREAM_CONTROL.publish(bus,
           StreamControl.credit(requestId, attempt, sinceGrant));
       sinceGrant = 0;
     }
@@ -54,11 +54,11 @@ final class StreamFlow {
 
   /** The client went away: every provider holding an attempt of this request resets it. */
   void cancel() {
-    bus.publish(Addresses.STREAM_CONTROL, StreamControl.cancel(requestId, attempt));
+    Endpoints.STREAM_CONTROL.publish(bus, StreamControl.cancel(requestId, attempt));
   }
 
   static void cancel(EventBus bus, String requestId) {
-    bus.publish(Addresses.STREAM_CONTROL, StreamControl.cancel(requestId, 0));
+    Endpoints.STREAM_CONTROL.publish(bus, StreamControl.cancel(requestId, 0));
   }
 
   /**

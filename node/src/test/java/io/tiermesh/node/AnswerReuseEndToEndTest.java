@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.Failure;
@@ -189,8 +189,8 @@ class AnswerReuseEndToEndTest {
       RouteOutcome done = new RouteOutcome("r-dead-gw", route, new ChatResponse("c-1", 1,
           "llama3.1:8b", ChatMessage.of("assistant", "the first one's answer"), "stop", usage),
           usage, 0, List.of(), null);
-      mesh.node.vertx().eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME,
-          new OrphanedOutcome(StoredAnswers.claim(tenant, k, hash), done))
+      Endpoints.GATEWAY_ORPHANED_OUTCOME.request(mesh.node.vertx().eventBus(),
+          new OrphanedOutcome(StoredAnswers.claim(tenant, k, hash), done), 30_000)
           .await(5, TimeUnit.SECONDS);
       HttpResponse<String> retry = mesh.post("/v1/chat/completions", body, "Idempotency-Key",
           k);
@@ -207,8 +207,8 @@ class AnswerReuseEndToEndTest {
       store.begin(tenant, k2, hash2, 60_000).await(5, TimeUnit.SECONDS);
       RouteOutcome failed = new RouteOutcome("r-dead-gw-2", null, null, null, 0, List.of(),
           new Failure(FailureCode.NO_PROVIDER_AVAILABLE, "every provider of the chain failed"));
-      mesh.node.vertx().eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME,
-          new OrphanedOutcome(StoredAnswers.claim(tenant, k2, hash2), failed))
+      Endpoints.GATEWAY_ORPHANED_OUTCOME.request(mesh.node.vertx().eventBus(),
+          new OrphanedOutcome(StoredAnswers.claim(tenant, k2, hash2), failed), 30_000)
           .await(5, TimeUnit.SECONDS);
       HttpResponse<String> rerun = mesh.post("/v1/chat/completions", body2, "Idempotency-Key",
           k2);

@@ -1,6 +1,8 @@
 package io.tiermesh.provider;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
+import io.tiermesh.contracts.AttemptCall;
+import io.tiermesh.contracts.AttemptReply;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.EmbedCall;
 import io.tiermesh.contracts.EmbedResult;
@@ -32,6 +34,9 @@ import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -57,6 +62,7 @@ public final class ProviderVerticle extends VerticleBase {
   private WireTranslator translator;
   private HttpClient client;
   private CircuitBreaker breaker;
+  private UpstreamAttempt.Backend backend;
   private MessageConsumer<ProviderCall> consumer;
   private String basePath;
   private int inFlight;
@@ -113,15 +119,19 @@ public final class ProviderVerticle extends VerticleBase {
         .openHandler(v -> publishStatus())
         .halfOpenHandler(v -> publishStatus())
         .closeHandler(v -> publishStatus());
+    backend = new UpstreamAttempt.Backend(vertx, client, config, basePath, apiKey, translator,
+        node.nodeId());
+    legs();
     retries = new RetryPolicy(config.retry() == null ? ProviderConfig.RetryConfig.DEFAULT
         : config.retry());
     long probeEvery = config.probe() == null ? ProviderConfig.ProbeConfig.DEFAULT.intervalMs()
         : config.probe().intervalMs();
-    controlConsumer = vertx.eventBus().consumer(Addresses.STREAM_CONTROL,
+    controlConsumer = Endpoints.STREAM_CONTROL.consumer(vertx.eventBus(),
         m -> onControl(m.body()));
-    consumer = vertx.eventBus().consumer(Addresses.providerChat(config.id()), this::onCall);
-    embedConsumer = vertx.eventBus().consumer(Addresses.providerEmbed(config.id()),
-        this::onEmbed);
+    consumer = Endpoints.PROVIDER_CHAT.of(config.id()).consumer(vertx.eventBus(),
+        m -> serve(m, chat));
+    embedConsumer = Endpoints.PROVIDER_EMBED.of(config.id()).consumer(vertx.eventBus(),
+        m -> serve(m, embed));
     return Future.all(controlConsumer.completion(), consumer.completion(),
         embedConsumer.completion()).onSuccess(v -> {
           publishStatus();
@@ -136,65 +146,87 @@ public final class ProviderVerticle extends VerticleBase {
     if (outcome.failed()) {
       return true;
     }
-    Failure f = outcome.result() instanceof ProviderResult pr ? pr.failure()
-        : outcome.result() instanceof EmbedResult er ? er.failure() : null;
+    Failure f = outcome.result() instanceof AttemptReply<?> r ? r.failure() : null;
     return f != null && UpstreamFailures.BACKEND_FAULTS.contains(f.code());
   }
 
-  private void onCall(Message<ProviderCall> msg) {
-    ProviderCall call = msg.body();
+  /**
+   * What differs between the kinds of call a provider serves (chat, and the Responses API that
+   * rides it, or embeddings); everything else is one guarded path.
+   *
+   * @param unsupported why this provider cannot serve such calls at all, or null
+   * @param encode      the call in the backend's wire format; throws when it cannot be expressed
+   * @param failed      the reply of a call failed before or around its upstream attempt
+   */
+  private record Leg<C extends AttemptCall, R extends AttemptReply<R>>(
+      Supplier<String> unsupported, Function<C, Buffer> encode, Opener<C, R> open,
+      BiFunction<C, Failure, R> failed) {
+
+    R fail(C call, FailureCode code, String detail) {
+      return failed.apply(call, new Failure(code, detail));
+    }
+  }
+
+  private interface Opener<C, R extends AttemptReply<R>> {
+    UpstreamAttempt<R> open(C call, Buffer body, int retry);
+  }
+
+  private Leg<ProviderCall, ProviderResult> chat;
+  private Leg<EmbedCall, EmbedResult> embed;
+
+  private void legs() {
+    chat = new Leg<>(() -> null, call -> translator.encodeChat(call.chat()),
+        (call, body, retry) -> new UpstreamCall(backend, call, body, retry),
+        (call, f) -> new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null,
+            null, 0, f));
+    embed = new Leg<>(() -> translator.embedPath() != null ? null
+            : "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint",
+        call -> translator.encodeEmbed(config.resolveEmbeddingModel(call.requestedModel()),
+            call.input(), call.dimensions()),
+        (call, body, retry) -> new UpstreamEmbed(backend, call, body),
+        (call, f) -> UpstreamEmbed.failed(call, node.nodeId(), f));
+  }
+
+  /**
+   * Takes one attempt of any kind: acknowledges it, refuses what must not reach the backend,
+   * then runs it with retries behind the breaker and the bulkhead, cancellable by the gateway.
+   */
+  private <C extends AttemptCall, R extends AttemptReply<R>> void serve(Message<C> msg,
+      Leg<C, R> leg) {
+    C call = msg.body();
     if (call.ackAddress() != null) {
-      vertx.eventBus().send(call.ackAddress(),
+      Endpoints.ACK.send(vertx.eventBus(), call.ackAddress(),
           new ProviderAck(call.requestId(), call.attempt(), node.nodeId(), false));
+    }
+    String unsupported = leg.unsupported().get();
+    if (unsupported != null) {
+      msg.reply(leg.fail(call, FailureCode.NOT_SUPPORTED, unsupported));
+      return;
     }
     FailureCode refused = admission(call.localOnly());
     if (refused != null) {
-      msg.reply(refusal(call, refused, refusalDetail(refused)));
+      msg.reply(leg.fail(call, refused, refusalDetail(refused)));
       return;
     }
     Buffer body;
     try {
-      body = translator.encodeChat(call.chat());
+      body = leg.encode().apply(call);
     } catch (RuntimeException untranslatable) {
       // The gateway lets through only what every wire format can express, so this is a
       // client's request that slipped past it: the client's mistake, refused before the
       // breaker and the backend ever see it.
-      msg.reply(refusal(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
+      msg.reply(leg.fail(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
           + "the " + config.kind() + " wire format of provider " + config.id()));
       return;
     }
     inFlight++;
     retries.onCall();
     Running running = new Running(call.attempt());
-    running.put(active, call.requestId());
-    chatWithRetries(call, body, running, 0).onComplete(ar -> {
-      ProviderResult result = ar.succeeded() ? ar.result()
-          : refusal(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
-      running.remove(active, call.requestId());
-      done(result.failure());
-      msg.reply(result);
-    });
-  }
-
-  private void onEmbed(Message<EmbedCall> msg) {
-    EmbedCall call = msg.body();
-    if (call.ackAddress() != null) {
-      vertx.eventBus().send(call.ackAddress(),
-          new ProviderAck(call.requestId(), call.attempt(), node.nodeId(), false));
-    }
-    FailureCode refused = translator.embedPath() == null ? FailureCode.NOT_SUPPORTED
-        : admission(call.localOnly());
-    if (refused != null) {
-      msg.reply(embedFailure(call, refused, refused == FailureCode.NOT_SUPPORTED
-          ? "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint"
-          : refusalDetail(refused)));
-      return;
-    }
-    inFlight++;
-    retries.onCall();
-    embedWithRetries(call, 0).onComplete(ar -> {
-      EmbedResult result = ar.succeeded() ? ar.result()
-          : embedFailure(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
+    active.put(call.requestId(), running);
+    withRetries(call, leg, body, running, 0).onComplete(ar -> {
+      R result = ar.succeeded() ? ar.result()
+          : leg.fail(call, FailureCode.INTERNAL, "provider " + config.id() + " failed");
+      active.remove(call.requestId(), running);
       done(result.failure());
       msg.reply(result);
     });
@@ -234,47 +266,28 @@ public final class ProviderVerticle extends VerticleBase {
     }
   }
 
-  private Future<ProviderResult> chatWithRetries(ProviderCall call, Buffer body, Running running,
-      int retry) {
-    return this.<ProviderResult>guarded(() -> {
-      running.upstream = new UpstreamCall(vertx, client, config, basePath, apiKey, translator,
-          call, body, node.nodeId(), retry);
-      return running.upstream.run();
-    }, refusalFactory(call)).map(r -> r.withRetries(retry)).compose(r -> {
-      long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
-      if (r.ok() || running.cancelled) {
-        return Future.succeededFuture(r);
-      }
-      long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), r.chunksSent(),
-          retryAfter, call.deadlineMillis() - System.currentTimeMillis(),
-          ThreadLocalRandom.current().nextDouble());
-      if (delay < 0) {
-        return Future.succeededFuture(r);
-      }
-      running.upstream = null;
-      return after(delay).compose(v -> running.cancelled ? Future.succeededFuture(r)
-          : chatWithRetries(call, body, running, retry + 1));
-    });
-  }
-
-  private Future<EmbedResult> embedWithRetries(EmbedCall call, int retry) {
-    UpstreamEmbed[] upstream = new UpstreamEmbed[1];
-    return this.<EmbedResult>guarded(() -> {
-      upstream[0] = new UpstreamEmbed(vertx, client, config, basePath, apiKey, translator, call,
-          node.nodeId());
-      return upstream[0].run();
-    }, code -> embedFailure(call, code, code == FailureCode.CIRCUIT_OPEN
+  private <C extends AttemptCall, R extends AttemptReply<R>> Future<R> withRetries(C call,
+      Leg<C, R> leg, Buffer body, Running running, int retry) {
+    return this.<R>guarded(() -> {
+      UpstreamAttempt<R> upstream = leg.open().open(call, body, retry);
+      running.upstream = upstream;
+      return upstream.run();
+    }, code -> leg.fail(call, code, code == FailureCode.CIRCUIT_OPEN
         ? "circuit of provider " + config.id() + " is open"
         : "provider " + config.id() + " failed")).map(r -> r.withRetries(retry)).compose(r -> {
-          if (r.ok()) {
+          long retryAfter = running.upstream == null ? -1 : running.upstream.retryAfterMs();
+          if (r.ok() || running.cancelled) {
             return Future.succeededFuture(r);
           }
-          long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), 0,
-              upstream[0] == null ? -1 : upstream[0].retryAfterMs(),
-              call.deadlineMillis() - System.currentTimeMillis(),
+          long delay = retries.delayBeforeRetry(retry + 1, r.failure().code(), r.chunksSent(),
+              retryAfter, call.deadlineMillis() - System.currentTimeMillis(),
               ThreadLocalRandom.current().nextDouble());
-          return delay < 0 ? Future.succeededFuture(r)
-              : after(delay).compose(v -> embedWithRetries(call, retry + 1));
+          if (delay < 0) {
+            return Future.succeededFuture(r);
+          }
+          running.upstream = null;
+          return after(delay).compose(v -> running.cancelled ? Future.succeededFuture(r)
+              : withRetries(call, leg, body, running, retry + 1));
         });
   }
 
@@ -303,19 +316,7 @@ public final class ProviderVerticle extends VerticleBase {
                 : FailureCode.INTERNAL)));
   }
 
-  private java.util.function.Function<FailureCode, ProviderResult> refusalFactory(
-      ProviderCall call) {
-    return code -> refusal(call, code, code == FailureCode.CIRCUIT_OPEN
-        ? "circuit of provider " + config.id() + " is open"
-        : "provider " + config.id() + " failed");
-  }
-
-  private EmbedResult embedFailure(EmbedCall call, FailureCode code, String detail) {
-    return new EmbedResult(call.requestId(), call.attempt(), node.nodeId(), null, null, null,
-        new Failure(code, detail), 0);
-  }
-
-  /** Credits and cancels from the gateway, for the streams this instance executes. */
+  /** Credits and cancels from the gateway, for the attempts this instance executes. */
   private void onControl(StreamControl c) {
     Running running = active.get(c.requestId());
     if (running == null || (c.attempt() != 0 && c.attempt() != running.attempt)) {
@@ -334,32 +335,17 @@ public final class ProviderVerticle extends VerticleBase {
   /** The attempt of one request executing on this instance, across its retries. */
   private static final class Running {
     final int attempt;
-    UpstreamCall upstream;
+    UpstreamAttempt<?> upstream;
     boolean cancelled;
 
     Running(int attempt) {
       this.attempt = attempt;
     }
-
-    void put(Map<String, Running> active, String requestId) {
-      active.put(requestId, this);
-    }
-
-    void remove(Map<String, Running> active, String requestId) {
-      active.remove(requestId, this);
-    }
   }
 
   private void probe() {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
-        .setURI(basePath + translator.probePath())
-        .setConnectTimeout(config.timeouts().connectMs())
-        .setFollowRedirects(false)
+    RequestOptions options = backend.request(HttpMethod.GET, translator.probePath())
         .putHeader("Accept", "application/json");
-    translator.prepare(options.getHeaders());
-    if (apiKey != null) {
-      translator.authorize(options.getHeaders(), apiKey);
-    }
     long timeout = Math.max(1_000, config.timeouts().firstTokenMs());
     client.request(options)
         .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
@@ -378,13 +364,8 @@ public final class ProviderVerticle extends VerticleBase {
         });
   }
 
-  private ProviderResult refusal(ProviderCall call, FailureCode code, String detail) {
-    return new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null, null, 0,
-        new Failure(code, detail));
-  }
-
   private void publishStatus() {
-    vertx.eventBus().publish(Addresses.PROVIDER_STATUS, status());
+    Endpoints.PROVIDER_STATUS.publish(vertx.eventBus(), status());
   }
 
   public ProviderStatus status() {

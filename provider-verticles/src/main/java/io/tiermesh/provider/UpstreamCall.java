@@ -1,6 +1,8 @@
 package io.tiermesh.provider;
 
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.Endpoints;
+import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ProviderAck;
@@ -11,151 +13,84 @@ import io.tiermesh.contracts.StreamControl;
 import io.tiermesh.contracts.TokenLogprob;
 import io.tiermesh.contracts.ToolCallDelta;
 import io.tiermesh.contracts.Usage;
-import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.provider.wire.StreamDecoder;
 import io.tiermesh.provider.wire.StreamSink;
-import io.tiermesh.provider.wire.WireTranslator;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.util.List;
 
 /**
- * One attempt against the backend: sends the request, enforces the first-token and total
- * timeouts, and either decodes the whole answer or relays the stream chunk by chunk to the
- * gateway that owns the client connection. Completes exactly once.
+ * One chat attempt against the backend: besides what every attempt does, enforces the
+ * first-token timeout and either decodes the whole answer or relays the stream chunk by chunk
+ * to the gateway that owns the client connection.
  *
  * <p>Flow control: the gateway grants chunk credits as its client drains
  * ({@link StreamControl}); when the credits are spent the upstream response is paused, so a slow
  * reader holds back the backend instead of filling memory anywhere in between.
  */
-final class UpstreamCall implements StreamSink {
+final class UpstreamCall extends UpstreamAttempt<ProviderResult> implements StreamSink {
 
-  private final Vertx vertx;
-  private final HttpClient client;
-  private final ProviderConfig config;
-  private final String basePath;
-  private final String apiKey;
-  private final WireTranslator translator;
   private final ProviderCall call;
-  private final String nodeId;
-  private final Promise<ProviderResult> promise = Promise.promise();
   private final EventBus bus;
   /** Same-backend retries before this one: told to the gateway on the first chunk. */
   private final int retry;
-  /** The request in the backend's format, encoded once before the first attempt. */
-  private final Buffer body;
 
-  private HttpClientRequest request;
   private long firstTokenTimer = -1;
-  private long totalTimer = -1;
   private long seq;
   private long completionChars;
   private HttpClientResponse response;
   private long allowedChunks = StreamControl.INITIAL_CREDITS;
   private boolean paused;
-  private long retryAfterMs = -1;
-  private boolean resetOnRequest;
   private boolean replaying;
   /** Decoded events beyond the credits: at most one network read's worth, replayed on grant. */
   private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
 
-  UpstreamCall(Vertx vertx, HttpClient client, ProviderConfig config, String basePath,
-      String apiKey, WireTranslator translator, ProviderCall call, Buffer body, String nodeId,
-      int retry) {
-    this.retry = retry;
-    this.body = body;
-    this.vertx = vertx;
-    this.client = client;
-    this.config = config;
-    this.basePath = basePath;
-    this.apiKey = apiKey;
-    this.translator = translator;
+  UpstreamCall(Backend backend, ProviderCall call, Buffer body, int retry) {
+    super(backend, call, body);
     this.call = call;
-    this.nodeId = nodeId;
-    this.bus = vertx.eventBus();
+    this.retry = retry;
+    this.bus = backend.vertx().eventBus();
   }
 
-  Future<ProviderResult> run() {
-    ProviderConfig.Timeouts t = config.timeouts();
-    long remaining = call.deadlineMillis() - System.currentTimeMillis();
-    long total = Math.max(1, Math.min(t.totalMs(), remaining));
-    totalTimer = vertx.setTimer(total, id -> abort(new MeshFailure(FailureCode.UPSTREAM_TIMEOUT,
-        "backend " + config.id() + " did not finish within " + total + " ms")));
+  @Override
+  protected String path() {
+    return backend.translator().chatPath();
+  }
+
+  @Override
+  protected void requestHeaders(io.vertx.core.MultiMap headers) {
+    backend.translator().chatHeaders(headers, call.chat());
+  }
+
+  @Override
+  protected void onStart(long totalMs) {
     if (call.chat().stream()) {
       // A non-streamed answer arrives whole at the end, so only streams have a first token.
-      firstTokenTimer = vertx.setTimer(Math.min(t.firstTokenMs(), total), id ->
+      long firstTokenMs = config.timeouts().firstTokenMs();
+      firstTokenTimer = backend.vertx().setTimer(Math.min(firstTokenMs, totalMs), id ->
           abort(new MeshFailure(FailureCode.UPSTREAM_TIMEOUT,
-              "backend " + config.id() + " sent nothing within " + t.firstTokenMs() + " ms")));
+              "backend " + config.id() + " sent nothing within " + firstTokenMs + " ms")));
     }
-
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setURI(basePath + translator.chatPath())
-        .setConnectTimeout(t.connectMs())
-        .setFollowRedirects(false)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("X-Request-Id", call.requestId());
-    translator.prepareChat(options.getHeaders(), call.chat());
-    if (apiKey != null) {
-      translator.authorize(options.getHeaders(), apiKey);
-    }
-    client.request(options)
-        .compose(req -> {
-          request = req;
-          if (resetOnRequest) {
-            req.reset(); // aborted (timeout, cancel) before the connection was even ready
-          }
-          return req.send(body);
-        })
-        .onSuccess(this::onResponse)
-        .onFailure(err -> abort(UpstreamFailures.ofTransport(config.id(), err)));
-    return promise.future();
   }
 
-  private void onResponse(HttpClientResponse resp) {
+  @Override
+  protected ProviderResult decode(Buffer answer) {
+    ChatResponse decoded = backend.translator().decodeChat(call.chat(), answer);
+    Usage usage = decoded.usage() != null ? decoded.usage()
+        : UsageEstimator.estimate(call.chat().promptChars(), decoded.message().textLength());
+    return new ProviderResult(call.requestId(), call.attempt(), backend.nodeId(),
+        decoded.withUsage(usage), usage, 0, null);
+  }
+
+  @Override
+  protected void answered(HttpClientResponse resp) {
     response = resp;
-    if (resp.statusCode() != 200) {
-      retryAfterMs = RetryPolicy.retryAfterMs(resp.getHeader("Retry-After"));
-      resp.body().onComplete(ar -> {
-        Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
-        String detail = UpstreamFailures.detail(config.id(), resp.statusCode(),
-            translator.errorMessage(b), apiKey);
-        abort(new MeshFailure(UpstreamFailures.ofStatus(resp.statusCode()), detail));
-      });
-      return;
-    }
     if (!call.chat().stream()) {
-      resp.body().onComplete(ar -> {
-        if (ar.failed()) {
-          abort(UpstreamFailures.ofTransport(config.id(), ar.cause()));
-          return;
-        }
-        ChatResponse decoded;
-        try {
-          decoded = translator.decodeChat(call.chat(), ar.result());
-        } catch (RuntimeException malformed) {
-          abort(new MeshFailure(FailureCode.UPSTREAM_ERROR,
-              "backend " + config.id() + " sent a malformed answer"));
-          return;
-        }
-        Usage usage = decoded.usage() != null ? decoded.usage()
-            : UsageEstimator.estimate(call.chat().promptChars(),
-                decoded.message().textLength());
-        ChatResponse response = decoded.withUsage(usage);
-        finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, response, usage, 0,
-            null));
-      });
+      super.answered(resp);
       return;
     }
-    StreamDecoder decoder = translator.streamDecoder(call.chat());
+    StreamDecoder decoder = backend.translator().streamDecoder(call.chat());
     resp.handler(data -> {
       if (promise.future().isComplete()) {
         return;
@@ -211,9 +146,10 @@ final class UpstreamCall implements StreamSink {
       completionChars += refusal.length();
     }
     if (seq == 0 && call.ackAddress() != null) {
-      bus.send(call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(), nodeId, true));
+      Endpoints.ACK.send(bus, call.ackAddress(), new ProviderAck(call.requestId(), call.attempt(),
+          backend.nodeId(), true));
     }
-    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+    Endpoints.STREAM.send(bus, call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, text, toolCalls, false, null, null,
         seq == 0 ? retry : 0, refusal, logprobs));
     seq++;
@@ -229,7 +165,7 @@ final class UpstreamCall implements StreamSink {
     }
   }
 
-  /** The gateway drained part of the stream: more chunks may follow. */
+  @Override
   void grant(int credits) {
     allowedChunks += credits;
     replaying = true;
@@ -243,30 +179,13 @@ final class UpstreamCall implements StreamSink {
     }
   }
 
-  /** True while the upstream is held back for lack of credits. */
-  boolean paused() {
-    return paused;
-  }
-
-  /**
-   * The client went away: reset the upstream request (the backend stops generating) and report
-   * what was generated so far, so it can be billed.
-   */
-  void cancel() {
-    if (promise.future().isComplete()) {
-      return;
-    }
-    // Complete first: the reset fails the request synchronously, which must not win.
-    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+  /** What was generated before the client went away, so it can be billed. */
+  @Override
+  protected ProviderResult cancelled() {
+    return new ProviderResult(call.requestId(), call.attempt(), backend.nodeId(), null,
         UsageEstimator.estimate(call.chat().promptChars(), completionChars), seq,
-        new io.tiermesh.contracts.Failure(FailureCode.CLIENT_CLOSED,
-            "the client closed the request after " + seq + " chunks")));
-    reset();
-  }
-
-  /** The backend's Retry-After in millis, or -1. */
-  long retryAfterMs() {
-    return retryAfterMs;
+        new Failure(FailureCode.CLIENT_CLOSED,
+            "the client closed the request after " + seq + " chunks"));
   }
 
   @Override
@@ -280,10 +199,11 @@ final class UpstreamCall implements StreamSink {
     }
     Usage u = usage != null ? usage
         : UsageEstimator.estimate(call.chat().promptChars(), completionChars);
-    bus.send(call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
+    Endpoints.STREAM.send(bus, call.streamAddress(), new StreamChunk(call.requestId(), call.attempt(), seq,
         seq == 0 ? call.route() : null, null, null, true,
         finishReason == null ? "stop" : finishReason, u, seq == 0 ? retry : 0));
-    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null, u, seq, null));
+    finish(new ProviderResult(call.requestId(), call.attempt(), backend.nodeId(), null, u, seq,
+        null));
   }
 
   @Override
@@ -296,36 +216,22 @@ final class UpstreamCall implements StreamSink {
         "backend " + config.id() + " reported an error mid-stream"));
   }
 
-  /** Ends the attempt as failed and releases the connection; later events are ignored. */
-  void abort(MeshFailure failure) {
-    if (promise.future().isComplete()) {
-      return;
-    }
-    finish(new ProviderResult(call.requestId(), call.attempt(), nodeId, null,
+  @Override
+  protected ProviderResult failed(Failure failure) {
+    return new ProviderResult(call.requestId(), call.attempt(), backend.nodeId(), null,
         completionChars > 0 ? UsageEstimator.estimate(call.chat().promptChars(), completionChars)
-            : null, seq, failure.toData()));
-    reset();
+            : null, seq, failure);
   }
 
-  /** Releases the connection: the backend sees the request cancelled and stops generating. */
-  private void reset() {
+  @Override
+  protected void reset() {
     held.clear();
-    if (request != null) {
-      request.reset();
-    } else {
-      resetOnRequest = true;
-    }
+    super.reset();
   }
 
-  private void finish(ProviderResult result) {
+  @Override
+  protected void finish(ProviderResult result) {
     cancelTimer(firstTokenTimer);
-    cancelTimer(totalTimer);
-    promise.tryComplete(result);
-  }
-
-  private void cancelTimer(long id) {
-    if (id >= 0) {
-      vertx.cancelTimer(id);
-    }
+    super.finish(result);
   }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.contracts.Addresses;
 import io.tiermesh.contracts.CacheControl;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.ProviderResult;
@@ -268,7 +268,7 @@ abstract class ProviderContractTest {
     Future<ProviderResult> result = h.call(id, ProviderHarness.chat("long answer", true));
     h.await(() -> h.chunks(id).size() >= 3, 5_000, "3 chunks");
     long cancelledAt = System.currentTimeMillis();
-    h.vertx.eventBus().publish(Addresses.STREAM_CONTROL, StreamControl.cancel(id, 0));
+    Endpoints.STREAM_CONTROL.publish(h.vertx.eventBus(), StreamControl.cancel(id, 0));
     ProviderResult r = result.await(5, TimeUnit.SECONDS);
     assertEquals(FailureCode.CLIENT_CLOSED, r.failure().code());
     assertTrue(r.usage().completionTokens() > 0, "what was generated is billed");
@@ -294,7 +294,7 @@ abstract class ProviderContractTest {
         "no chunk beyond the credits");
     assertEquals(RequestLog.PENDING, entry(id).outcome(), "the backend is held back");
     assertFalse(result.isComplete());
-    h.vertx.eventBus().publish(Addresses.STREAM_CONTROL,
+    Endpoints.STREAM_CONTROL.publish(h.vertx.eventBus(),
         StreamControl.credit(id, 1, tokens + 10));
     ProviderResult r = result.await(30, TimeUnit.SECONDS);
     assertTrue(r.ok(), String.valueOf(r.failure()));

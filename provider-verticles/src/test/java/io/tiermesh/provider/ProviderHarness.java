@@ -1,6 +1,6 @@
 package io.tiermesh.provider;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.Codecs;
@@ -16,8 +16,6 @@ import io.tiermesh.simulator.SimulatorOptions;
 import io.tiermesh.simulator.UpstreamSimulator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -69,8 +67,7 @@ final class ProviderHarness implements AutoCloseable {
     ProviderCall call = new ProviderCall(requestId, 1, chat.withModel(config.defaultModel()),
         new RouteInfo(1, config.id(), config.defaultModel(), "test"), false, null,
         chat.stream() ? STREAM : null, System.currentTimeMillis() + 20_000);
-    return vertx.eventBus().<ProviderResult>request(Addresses.providerChat(config.id()), call,
-        new DeliveryOptions().setSendTimeout(25_000)).map(Message::body);
+    return Endpoints.PROVIDER_CHAT.of(config.id()).ask(vertx.eventBus(), call, 25_000);
   }
 
   ProviderResult callAndWait(ChatRequest chat) throws Exception {
@@ -81,8 +78,7 @@ final class ProviderHarness implements AutoCloseable {
     EmbedCall call = new EmbedCall(requestId, 1, null, input, null,
         new RouteInfo(1, config.id(), config.defaultModel(), "test"), false, null,
         System.currentTimeMillis() + 20_000);
-    return vertx.eventBus().<EmbedResult>request(Addresses.providerEmbed(config.id()), call,
-        new DeliveryOptions().setSendTimeout(25_000)).map(Message::body);
+    return Endpoints.PROVIDER_EMBED.of(config.id()).ask(vertx.eventBus(), call, 25_000);
   }
 
   List<StreamChunk> chunks(String requestId) {

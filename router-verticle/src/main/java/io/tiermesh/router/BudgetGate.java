@@ -1,6 +1,8 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
+import io.tiermesh.contracts.AttemptCall;
+import io.tiermesh.contracts.AttemptReply;
 import io.tiermesh.contracts.BudgetReserve;
 import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
@@ -20,8 +22,6 @@ import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -118,27 +118,15 @@ public final class BudgetGate {
         return dispatch.apply(call).onSuccess(r -> recordFree(call, r));
       }
       boolean free = target.tier() <= 1;
-      int promptTokens = PromptTokenBound.ofSaturated(call.chat());
       // A capped rule's target reserves even when free (amount 0, count 1): the cap counts
       // decisions, and only the budget role's atomic counter holds it across routers.
-      return reserve(call.requestId(), call.attempt(), target, promptTokens,
-              call.chat().maxTokens(), capped ? plan.rule() : null,
-              capped ? plan.ruleMaxPerDay() : null)
-          .compose(res -> {
-            if (!res.admitted()) {
-              signals.reserveRefused(target.tier(), res);
-              return Future.succeededFuture(refused(call.requestId(), call.attempt(), res));
-            }
-            if (!free) {
-              remainingMicros = res.remainingMicros();
-            }
-            ProviderCall held = free ? call : new ProviderCall(call.requestId(), call.attempt(),
-                withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
-                call.ackAddress(), call.streamAddress(), call.deadlineMillis());
-            return dispatch.apply(held).compose(result ->
-                settle(held.requestId(), held.attempt(), target, promptTokens, res,
-                    result.usage(), result.ok() || result.chunksSent() > 0).map(result));
-          });
+      return held(call, target, PromptTokenBound.ofSaturated(call.chat()),
+          call.chat().maxTokens(), capped, free,
+          res -> free ? call : new ProviderCall(call.requestId(), call.attempt(),
+              withMaxTokens(call.chat(), res.outputTokenCap()), target, call.localOnly(),
+              call.ackAddress(), call.streamAddress(), call.deadlineMillis()),
+          dispatch, f -> new ProviderResult(call.requestId(), call.attempt(), null, null, null,
+              0, f));
     }
 
     /**
@@ -151,20 +139,33 @@ public final class BudgetGate {
       if (target.tier() <= 1) {
         return dispatch.apply(call);
       }
-      RouteInfo priced = new RouteInfo(target.tier(), target.providerId(), model,
-          target.reason());
-      int promptTokens = PromptTokenBound.ofEmbedding(call.input());
-      return reserve(call.requestId(), call.attempt(), priced, promptTokens, 0, null, null)
+      return held(call, new RouteInfo(target.tier(), target.providerId(), model,
+              target.reason()), PromptTokenBound.ofEmbedding(call.input()), 0, false, false,
+          res -> call, dispatch, f -> new EmbedResult(call.requestId(), call.attempt(), null,
+              null, null, null, f, 0));
+    }
+
+    /**
+     * Reserves for one attempt of any kind, runs it as {@code hold} makes it (within what was
+     * held) and settles what it used; a refused reservation becomes the attempt's failure.
+     */
+    private <C extends AttemptCall, R extends AttemptReply<R>> Future<R> held(C call,
+        RouteInfo priced, int promptTokens, Integer maxOutputTokens, boolean capped,
+        boolean free, Function<BudgetReserveResult, C> hold, Function<C, Future<R>> dispatch,
+        Function<Failure, R> refusal) {
+      return reserve(call.requestId(), call.attempt(), priced, promptTokens, maxOutputTokens,
+              capped ? plan.rule() : null, capped ? plan.ruleMaxPerDay() : null)
           .compose(res -> {
             if (!res.admitted()) {
-              Failure f = refused(call.requestId(), call.attempt(), res).failure();
-              return Future.succeededFuture(new EmbedResult(call.requestId(), call.attempt(),
-                  null, null, null, null, f, 0));
+              signals.reserveRefused(priced.tier(), res);
+              return Future.succeededFuture(refusal.apply(refused(res)));
             }
-            remainingMicros = res.remainingMicros();
-            return dispatch.apply(call).compose(result -> settle(call.requestId(),
-                call.attempt(), priced, promptTokens, res, result.usage(), result.ok())
-                .map(result));
+            if (!free) {
+              remainingMicros = res.remainingMicros();
+            }
+            return dispatch.apply(hold.apply(res)).compose(result -> settle(call.requestId(),
+                call.attempt(), priced, promptTokens, res, result.usage(),
+                result.ok() || result.chunksSent() > 0).map(result));
           });
     }
 
@@ -173,9 +174,7 @@ public final class BudgetGate {
       BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
           target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId, rule,
           ruleMaxPerDay);
-      return vertx.eventBus().<BudgetReserveResult>request(Addresses.BUDGET_RESERVE, reserve,
-              new DeliveryOptions().setSendTimeout(timeoutMs))
-          .map(Message::body)
+      return Endpoints.BUDGET_RESERVE.ask(vertx.eventBus(), reserve, timeoutMs)
           .otherwise(t -> {
             boolean noRole = MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE;
             if (!noRole) {
@@ -196,14 +195,13 @@ public final class BudgetGate {
       return outcome.withBudget(costKnown ? costMicros : null, remainingMicros);
     }
 
-    private ProviderResult refused(String requestId, int attempt, BudgetReserveResult res) {
+    private Failure refused(BudgetReserveResult res) {
       FailureCode code = switch (res.status()) {
         case EXHAUSTED -> rejectOnExhaustion.getAsBoolean() && !isRuleCap(res.exhaustedScope())
             ? FailureCode.BUDGET_REJECTED : FailureCode.BUDGET_EXHAUSTED;
         default -> FailureCode.BUDGET_UNAVAILABLE;
       };
-      return new ProviderResult(requestId, attempt, null, null, null, 0,
-          new Failure(code, res.detail() == null ? code.code() : res.detail()));
+      return new Failure(code, res.detail() == null ? code.code() : res.detail());
     }
 
     /** @param produced whether the backend produced anything the client received */
@@ -236,8 +234,7 @@ public final class BudgetGate {
     }
 
     private Future<BudgetSettleResult> sendSettle(BudgetSettle settle) {
-      return vertx.eventBus().<BudgetSettleResult>request(Addresses.BUDGET_SETTLE, settle,
-          new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body);
+      return Endpoints.BUDGET_SETTLE.ask(vertx.eventBus(), settle, timeoutMs);
     }
 
     /** Settle is idempotent per attempt, so retrying one whose answer was lost is safe. */
@@ -257,7 +254,7 @@ public final class BudgetGate {
         return;
       }
       RouteInfo t = call.route();
-      vertx.eventBus().send(Addresses.BUDGET_RECORD, new BudgetUsageRecord(call.requestId(),
+      Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(call.requestId(),
           call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
           r.usage().completionTokens(), t.reason()));
     }

@@ -1,13 +1,11 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetReserveResult;
-import io.tiermesh.contracts.BudgetSnapshot;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.router.rules.BudgetView;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -113,8 +111,7 @@ public final class BusBudgetSignals implements RouterBudgetSignals {
       return;
     }
     long asked = clock.getAsLong();
-    vertx.eventBus().<BudgetSnapshot>request(Addresses.BUDGET_SNAPSHOT, "snapshot",
-            new DeliveryOptions().setSendTimeout(SNAPSHOT_TIMEOUT_MS))
+    Endpoints.BUDGET_SNAPSHOT.request(vertx.eventBus(), "snapshot", SNAPSHOT_TIMEOUT_MS)
         .onComplete(ar -> {
           if (ar.succeeded()) {
             accept(SnapshotSignals.of(ar.result().body()), asked);

@@ -1,9 +1,13 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoint;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Attempt;
+import io.tiermesh.contracts.AttemptCall;
+import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.EmbedCall;
+import io.tiermesh.contracts.EmbedOutcome;
 import io.tiermesh.contracts.EmbedRequest;
 import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.ExplainRequest;
@@ -21,15 +25,14 @@ import io.tiermesh.contracts.ProviderStatus;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.router.rules.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +47,6 @@ import java.util.function.Consumer;
  */
 public final class RouterVerticle extends VerticleBase {
 
-  /** Attempts of one target when its instances vanish (node lost, draining). */
-  static final int MAX_SAME_TARGET_ATTEMPTS = 3;
-  /** Lets cluster membership settle before re-sending to the same address. */
-  static final long NODE_LOST_BACKOFF_MS = 150;
-
   private final MeshNode node;
   private final Map<String, ProviderConfig> providers;
   private final RoutePlanner planner;
@@ -62,7 +60,8 @@ public final class RouterVerticle extends VerticleBase {
   private final Map<String, PendingAttempt<?>> pending = new HashMap<>();
   private final Map<String, ProviderStatus> providerSeen = new HashMap<>();
   private Consumer<String> nodeLeftListener;
-  private String ackAddress;
+  /** Where provider instances say which node took an attempt of this router's. */
+  private Endpoint<ProviderAck, Void> ack;
   private BudgetGate budget;
   private OrphanedOutcomes orphans;
   /** How long a delivered idempotent answer is kept in case its gateway is found dead. */
@@ -103,13 +102,13 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Codecs.register(vertx.eventBus());
-    ackAddress = Addresses.ack(node.nodeId()) + "." + deploymentID();
+    ack = Endpoints.ACK.of(node.nodeId() + "." + deploymentID());
     budget = planner instanceof EnginePlanner engine
         ? new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS,
             engine.budgetSignals(), () -> engine.active().engine().ruleSet().policy()
                 .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT)
         : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
-    shadow = new ShadowMirror(vertx, ackAddress, budget);
+    shadow = new ShadowMirror(vertx, ack.address(), budget);
     Context ctx = context;
     orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,
         ORPHAN_WINDOW_MS, ORPHAN_CAPACITY);
@@ -122,33 +121,20 @@ public final class RouterVerticle extends VerticleBase {
     return Future.all(List.of(
         // Clustered, not local: acks come from provider nodes in other JVMs, and a router that
         // never hears one takes a slow call's node for lost and runs the call again.
-        vertx.eventBus().<ProviderAck>consumer(ackAddress, m -> onAck(m.body()))
-            .completion(),
-        vertx.eventBus().<RouteRequest>consumer(Addresses.ROUTER_ROUTE, this::onRoute)
-            .completion(),
-        vertx.eventBus().consumer(Addresses.ROUTER_EXPLAIN, this::onExplain).completion(),
+        ack.consumer(vertx.eventBus(), m -> onAck(m.body())).completion(),
+        Endpoints.ROUTER_ROUTE.consumer(vertx.eventBus(), this::onRoute).completion(),
+        Endpoints.ROUTER_EXPLAIN.consumer(vertx.eventBus(), this::onExplain).completion(),
         reloader == null ? Future.<Void>succeededFuture() : reloader.start(vertx, node.nodeId()),
-        vertx.eventBus().<ProviderStatus>consumer(Addresses.PROVIDER_STATUS,
+        Endpoints.PROVIDER_STATUS.consumer(vertx.eventBus(),
             m -> providerSeen.put(m.body().providerId() + "@" + m.body().instanceId(),
                 m.body())).completion(),
-        vertx.eventBus().consumer(Addresses.ROUTER_HEALTH, m -> m.reply(health()))
+        Endpoints.ROUTER_HEALTH.consumer(vertx.eventBus(), m -> m.reply(health()))
             .completion(),
-        vertx.eventBus().consumer(Addresses.ROUTER_MODELS, m -> m.reply(new ModelAliasList(
+        Endpoints.ROUTER_MODELS.consumer(vertx.eventBus(), m -> m.reply(new ModelAliasList(
             planner instanceof EnginePlanner engine
                 ? engine.active().engine().ruleSet().aliases().entries() : List.of(),
             planner.rulesVersion()))).completion(),
-        vertx.eventBus().<EmbedRequest>consumer(Addresses.ROUTER_EMBED,
-            m -> {
-              BudgetGate.Tab tab = budget.open(EmbeddingChain.asRouteRequest(m.body()));
-              EmbeddingChain.serve(vertx, planner, call -> tab.aroundEmbed(call,
-                  embeddingModel(call), this::dispatchEmbed), m);
-            }).completion()));
-  }
-
-  /** The model an embedding attempt runs on (and is priced at): the provider's own choice. */
-  private String embeddingModel(EmbedCall call) {
-    ProviderConfig p = providers.get(call.route().providerId());
-    return p == null ? call.route().model() : p.resolveEmbeddingModel(call.requestedModel());
+        Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed).completion()));
   }
 
   /** Ready once at least one provider instance announced itself recently. */
@@ -190,13 +176,20 @@ public final class RouterVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private void onRoute(Message<RouteRequest> msg) {
-    RouteRequest req = msg.body();
-    RoutePlan plan;
+  /** The plan for {@code req}, or null once {@code msg} was failed because planning broke. */
+  private RoutePlan plan(RouteRequest req, Message<?> msg) {
     try {
-      plan = planner.plan(req);
+      return planner.plan(req);
     } catch (RuntimeException bug) {
       msg.fail(FailureCode.INTERNAL.wireCode(), "routing failed");
+      return null;
+    }
+  }
+
+  private void onRoute(Message<RouteRequest> msg) {
+    RouteRequest req = msg.body();
+    RoutePlan plan = plan(req, msg);
+    if (plan == null) {
       return;
     }
     if (plan.refusal() != null) {
@@ -206,9 +199,9 @@ public final class RouterVerticle extends VerticleBase {
       orphans.completed(req, refused, node.members());
       return;
     }
-    ChainRun run = new ChainRun(req, plan);
-    run.next().onComplete(ar -> {
-      RouteOutcome outcome = run.tab.stamp(ar.result());
+    ChatWalk walk = new ChatWalk(req, plan);
+    walk.next().onComplete(ar -> {
+      RouteOutcome outcome = walk.tab.stamp(ar.result());
       RouteOutcome replied = outcome.ok() ? outcome : outcome.withReason(plan.reason());
       msg.reply(replied);
       orphans.completed(req, replied, node.members());
@@ -219,82 +212,105 @@ public final class RouterVerticle extends VerticleBase {
     });
   }
 
-  /** Walks one request's chain; lives on this verticle's event loop. */
-  private final class ChainRun {
-    private final RouteRequest req;
-    private final RoutePlan plan;
-    private final List<Attempt> attempts = new ArrayList<>();
-    private final BudgetGate.Tab tab;
-    private int index;
-    private int sameTargetAttempts;
+  /**
+   * Embeddings are planned by the same planner as chat, asked with {@code task=embedding} (tier
+   * 1 unless a model or tier is named), and walk the same chain.
+   */
+  private void onEmbed(Message<EmbedRequest> msg) {
+    EmbedRequest req = msg.body();
+    RouteRequest asRoute = asRouteRequest(req);
+    RoutePlan plan = plan(asRoute, msg);
+    if (plan == null) {
+      return;
+    }
+    if (plan.refusal() != null) {
+      msg.reply(new EmbedOutcome(req.requestId(), null, null, null, null, List.of(),
+          plan.refusal()));
+      return;
+    }
+    new EmbedWalk(req, plan, budget.open(asRoute)).next()
+        .onComplete(ar -> msg.reply(ar.result()));
+  }
 
-    ChainRun(RouteRequest req, RoutePlan plan) {
+  /**
+   * The planner's view of an embedding request: privacy, the model name and the tenant's
+   * policies matter.
+   */
+  static RouteRequest asRouteRequest(EmbedRequest req) {
+    RoutingHints h = req.hints() == null ? RoutingHints.NONE : req.hints();
+    RoutingHints hints = new RoutingHints(h.classification(), "embedding", null, null, null);
+    ChatRequest chat = new ChatRequest(req.model(), List.of(), null, null, null, null, null, null,
+        null, null, false);
+    return new RouteRequest(req.requestId(), req.tenant(), chat, hints, null,
+        req.deadlineMillis(), req.tenantPolicy());
+  }
+
+  /** A chat request's chain (the Responses API rides it too); streams stop at the first chunk. */
+  private final class ChatWalk extends ChainWalk<ProviderResult, RouteOutcome> {
+    private final RouteRequest req;
+
+    ChatWalk(RouteRequest req, RoutePlan plan) {
+      super(vertx, plan, req.deadlineMillis(), budget.open(req, plan));
       this.req = req;
-      this.plan = plan;
-      this.tab = budget.open(req, plan);
     }
 
-    Future<RouteOutcome> next() {
-      if (index >= plan.chain().size() || System.currentTimeMillis() >= req.deadlineMillis()) {
-        String tried = attempts.isEmpty() ? "no provider is configured for this route"
-            : "every provider of the chain failed";
-        FailureCode code = System.currentTimeMillis() >= req.deadlineMillis()
-            ? FailureCode.GATEWAY_TIMEOUT : FailureCode.NO_PROVIDER_AVAILABLE;
-        return Future.succeededFuture(new RouteOutcome(req.requestId(), null, null, null, 0,
-            List.copyOf(attempts), new Failure(code, tried)));
-      }
-      RouteInfo target = plan.chain().get(index);
-      // Numbered by backend executions so far: a provider's own retries leave gaps, which is
-      // how the gateway can tell the client every request that reached a backend.
-      int attemptNo = Attempt.executions(attempts) + 1;
-      long started = System.currentTimeMillis();
+    @Override
+    protected Future<ProviderResult> attempt(RouteInfo target, int attemptNo) {
       ProviderCall call = new ProviderCall(req.requestId(), attemptNo,
-          req.chat().withModel(target.model()), target, plan.localOnly(), ackAddress,
+          req.chat().withModel(target.model()), target, localOnly, ack.address(),
           req.streamAddress(), req.deadlineMillis());
-      return tab.around(call, RouterVerticle.this::dispatch).compose(result -> {
-        if (result.ok()) {
-          attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), null,
-              System.currentTimeMillis() - started, result.retries()));
-          return Future.succeededFuture(new RouteOutcome(req.requestId(), target,
-              result.response(), result.usage(), result.chunksSent(), List.copyOf(attempts),
-              null));
-        }
-        Failure f = result.failure();
-        attempts.add(new Attempt(target.providerId(), target.tier(), result.nodeId(), f,
-            System.currentTimeMillis() - started, result.retries()));
-        if (result.chunksSent() > 0 || !f.code().tryNext()) {
-          // Part of the answer reached the client, or retrying cannot help: stop here.
-          return Future.succeededFuture(new RouteOutcome(req.requestId(), target, null,
-              result.usage(), result.chunksSent(), List.copyOf(attempts), f));
-        }
-        boolean instanceGone = f.code() == FailureCode.NODE_LOST
-            || f.code() == FailureCode.DRAINING;
-        if (instanceGone && ++sameTargetAttempts < MAX_SAME_TARGET_ATTEMPTS) {
-          Promise<Void> settle = Promise.promise();
-          vertx.setTimer(NODE_LOST_BACKOFF_MS, id -> settle.complete());
-          return settle.future().compose(v -> next());
-        }
-        index++;
-        sameTargetAttempts = 0;
-        return next();
-      });
+      return tab.around(call, RouterVerticle.this::dispatch);
+    }
+
+    @Override
+    protected RouteOutcome outcome(RouteInfo target, ProviderResult r, List<Attempt> attempts,
+        Failure f) {
+      return r == null ? new RouteOutcome(req.requestId(), null, null, null, 0, attempts, f)
+          : new RouteOutcome(req.requestId(), target, r.response(), r.usage(), r.chunksSent(),
+              attempts, f);
+    }
+  }
+
+  /** An embedding request's chain; embeddings never stream, so any retryable failure moves on. */
+  private final class EmbedWalk extends ChainWalk<EmbedResult, EmbedOutcome> {
+    private final EmbedRequest req;
+    /** The client's model name without its provider prefix. */
+    private final String requested;
+
+    EmbedWalk(EmbedRequest req, RoutePlan plan, BudgetGate.Tab tab) {
+      super(vertx, plan, req.deadlineMillis(), tab);
+      this.req = req;
+      this.requested = req.model() != null && req.model().contains("/")
+          ? req.model().substring(req.model().indexOf('/') + 1) : req.model();
+    }
+
+    @Override
+    protected Future<EmbedResult> attempt(RouteInfo target, int attemptNo) {
+      EmbedCall call = new EmbedCall(req.requestId(), attemptNo, requested, req.input(),
+          req.dimensions(), target, localOnly, ack.address(), req.deadlineMillis());
+      // Priced at the model the provider will really use: its own choice for this name.
+      ProviderConfig p = providers.get(target.providerId());
+      String model = p == null ? target.model() : p.resolveEmbeddingModel(requested);
+      return tab.aroundEmbed(call, model, RouterVerticle.this::dispatchEmbed);
+    }
+
+    @Override
+    protected EmbedOutcome outcome(RouteInfo target, EmbedResult r, List<Attempt> attempts,
+        Failure f) {
+      return f != null ? new EmbedOutcome(req.requestId(), target, null, null, null, attempts, f)
+          : new EmbedOutcome(req.requestId(), new RouteInfo(target.tier(), target.providerId(),
+              r.model(), target.reason()), r.model(), r.vectors(), r.usage(), attempts, null);
     }
   }
 
   private Future<ProviderResult> dispatch(ProviderCall call) {
-    return dispatch(Addresses.providerChat(call.route().providerId()), call.requestId(),
-        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+    return dispatch(Endpoints.PROVIDER_CHAT.of(call.route().providerId()), call,
         (nodeId, streaming, f) -> new ProviderResult(call.requestId(), call.attempt(), nodeId,
             null, null, streaming ? 1 : 0, f));
   }
 
-  /** Sends an embedding attempt with the same ack-based node-loss detection as chat. */
-  Future<EmbedResult> dispatchEmbed(EmbedCall unacked) {
-    EmbedCall call = new EmbedCall(unacked.requestId(), unacked.attempt(),
-        unacked.requestedModel(), unacked.input(), unacked.dimensions(), unacked.route(),
-        unacked.localOnly(), ackAddress, unacked.deadlineMillis());
-    return dispatch(Addresses.providerEmbed(call.route().providerId()), call.requestId(),
-        call.attempt(), call.route().providerId(), call, call.deadlineMillis(),
+  private Future<EmbedResult> dispatchEmbed(EmbedCall call) {
+    return dispatch(Endpoints.PROVIDER_EMBED.of(call.route().providerId()), call,
         (nodeId, streaming, f) -> new EmbedResult(call.requestId(), call.attempt(), nodeId,
             null, null, null, f, 0));
   }
@@ -304,25 +320,29 @@ public final class RouterVerticle extends VerticleBase {
     R of(String nodeId, boolean streaming, Failure failure);
   }
 
-  private <R> Future<R> dispatch(String address, String requestId, int attemptNo,
-      String providerId, Object call, long deadlineMillis, AttemptFailure<R> onFail) {
-    String key = requestId + "#" + attemptNo;
+  /**
+   * Sends one attempt and watches for its acknowledgement: a node that took the call and then
+   * left the cluster fails it at once instead of after a bus timeout (the bus silently drops
+   * messages to a dead member).
+   */
+  private <C extends AttemptCall, R> Future<R> dispatch(Endpoint<C, R> endpoint, C call,
+      AttemptFailure<R> onFail) {
+    String providerId = call.route().providerId();
+    String key = call.requestId() + "#" + call.attempt();
     PendingAttempt<R> attempt = new PendingAttempt<>(onFail);
     pending.put(key, attempt);
     attempt.ackTimer = vertx.setTimer(ackTimeoutMs, id -> attempt.fail(FailureCode.NODE_LOST,
         "no instance of " + providerId + " took the call within " + ackTimeoutMs + " ms"));
-    long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
-    vertx.eventBus().<R>request(address, call, new DeliveryOptions().setSendTimeout(timeout))
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            attempt.promise.tryComplete(ar.result().body());
-          } else {
-            MeshFailure mf = MeshFailure.of(ar.cause());
-            attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
-                ? "no instance of provider " + providerId + " is running"
-                : mf.detail());
-          }
-        });
+    long timeout = Math.max(1, call.deadlineMillis() - System.currentTimeMillis());
+    endpoint.request(vertx.eventBus(), call, timeout).onComplete(ar -> {
+      if (ar.succeeded()) {
+        attempt.promise.tryComplete(ar.result().body());
+      } else {
+        MeshFailure mf = MeshFailure.of(ar.cause());
+        attempt.fail(mf.code(), mf.code() == FailureCode.ROLE_UNAVAILABLE
+            ? "no instance of provider " + providerId + " is running" : mf.detail());
+      }
+    });
     return attempt.promise.future().onComplete(ar -> {
       pending.remove(key);
       vertx.cancelTimer(attempt.ackTimer);
@@ -331,8 +351,8 @@ public final class RouterVerticle extends VerticleBase {
 
   /** Gives an orphaned outcome to any gateway that stores answers, retrying a few times. */
   private void handOver(OrphanedOutcome orphan, int tryNo) {
-    vertx.eventBus().request(Addresses.GATEWAY_ORPHANED_OUTCOME, orphan,
-        new DeliveryOptions().setSendTimeout(ORPHAN_SEND_TIMEOUT_MS)).onFailure(err -> {
+    Endpoints.GATEWAY_ORPHANED_OUTCOME.request(vertx.eventBus(), orphan, ORPHAN_SEND_TIMEOUT_MS)
+        .onFailure(err -> {
           if (tryNo < ORPHAN_HAND_OVER_TRIES) {
             vertx.setTimer(ORPHAN_RETRY_MS, id -> handOver(orphan, tryNo + 1));
           } else {

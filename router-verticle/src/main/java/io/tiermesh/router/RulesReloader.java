@@ -1,6 +1,6 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.RulesReloadResult;
 import io.tiermesh.contracts.RulesUpdate;
 import io.tiermesh.router.rules.Catalog;
@@ -16,10 +16,10 @@ import java.util.logging.Logger;
 /**
  * Keeps a router's rules current. Three ways in, one way to apply:
  * <ul>
- *   <li>an admin reload ({@link Addresses#ROUTER_RULES_RELOAD}) re-reads this node's rules file;
+ *   <li>an admin reload ({@link Endpoints#ROUTER_RULES_RELOAD}) re-reads this node's rules file;
  *   <li>a poll of the file's modification time (every {@link #POLL_MS} ms) does the same
  *       unprompted;
- *   <li>an update another router published ({@link Addresses#ROUTER_RULES_UPDATE}).
+ *   <li>an update another router published ({@link Endpoints#ROUTER_RULES_UPDATE}).
  * </ul>
  * New text is validated against this node's catalog before it replaces anything: a bad file is
  * rejected with every error listed and the last good rules stay. Text accepted from the file is
@@ -55,8 +55,9 @@ public final class RulesReloader {
   public Future<Void> start(Vertx vertx, String nodeId) {
     this.vertx = vertx;
     this.nodeId = nodeId;
-    reloadConsumer = vertx.eventBus().consumer(Addresses.ROUTER_RULES_RELOAD, this::onReload);
-    updateConsumer = vertx.eventBus().consumer(Addresses.ROUTER_RULES_UPDATE,
+    reloadConsumer = Endpoints.ROUTER_RULES_RELOAD.consumer(vertx.eventBus(),
+        this::onReload);
+    updateConsumer = Endpoints.ROUTER_RULES_UPDATE.consumer(vertx.eventBus(),
         m -> onUpdate(m.body()));
     Future<Void> ready = Future.all(reloadConsumer.completion(), updateConsumer.completion())
         .mapEmpty();
@@ -135,7 +136,7 @@ public final class RulesReloader {
       try {
         ActiveRules next = RulesLoader.parse(text, rulesFile, catalog);
         apply(next, "file " + rulesFile);
-        vertx.eventBus().publish(Addresses.ROUTER_RULES_UPDATE,
+        Endpoints.ROUTER_RULES_UPDATE.publish(vertx.eventBus(),
             new RulesUpdate(next.version(), text, rulesFile, nodeId));
         return Future.succeededFuture(next);
       } catch (RuleSetException e) {

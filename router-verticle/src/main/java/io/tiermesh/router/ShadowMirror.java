@@ -1,14 +1,12 @@
 package io.tiermesh.router;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ProviderCall;
-import io.tiermesh.contracts.ProviderResult;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteRequest;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -67,10 +65,8 @@ public final class ShadowMirror {
     long started = System.currentTimeMillis();
     ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,
         started + TIMEOUT_MS);
-    budget.open(req).around(call, capped -> vertx.eventBus().<ProviderResult>request(
-                Addresses.providerChat(target.providerId()), capped,
-                new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-            .map(io.vertx.core.eventbus.Message::body))
+    budget.open(req).around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
+            .ask(vertx.eventBus(), capped, TIMEOUT_MS))
         .onComplete(ar -> {
           inFlight--;
           long ms = System.currentTimeMillis() - started;

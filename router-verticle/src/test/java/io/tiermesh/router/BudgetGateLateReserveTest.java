@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.contracts.Addresses;
-import io.tiermesh.contracts.BudgetReserve;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetSettle;
 import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.ChatMessage;
@@ -38,10 +37,10 @@ class BudgetGateLateReserveTest {
   void aReserveWithoutAnAnswerInTimeIsReleased(Vertx vertx, VertxTestContext ctx) {
     Codecs.register(vertx.eventBus());
     List<BudgetSettle> settles = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, m -> {
+    Endpoints.BUDGET_RESERVE.consumer(vertx.eventBus(), m -> {
       // never answers in time
     });
-    vertx.eventBus().<BudgetSettle>consumer(Addresses.BUDGET_SETTLE, m -> {
+    Endpoints.BUDGET_SETTLE.consumer(vertx.eventBus(), m -> {
       settles.add(m.body());
       m.reply(new BudgetSettleResult(0, 0, false));
     });

@@ -78,7 +78,7 @@ class BusBudgetSignalsTest {
   @Test
   void aSnapshotFromTheBusIsCached() throws Exception {
     Codecs.register(vertx.eventBus());
-    vertx.eventBus().consumer(io.tiermesh.contracts.Addresses.BUDGET_SNAPSHOT, m -> m.reply(
+    io.tiermesh.contracts.Endpoints.BUDGET_SNAPSHOT.consumer(vertx.eventBus(), m -> m.reply(
         new BudgetSnapshot("UTC", List.of(new BudgetSnapshot.Line("tier:2", "day", "p", 10L,
             10, 0, 0L, 1, null)), 0))).completion().await(5, TimeUnit.SECONDS);
     signals.refresh();

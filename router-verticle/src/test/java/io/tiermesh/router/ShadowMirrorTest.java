@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.BudgetReserve;
 import io.tiermesh.contracts.BudgetReserveResult;
-import io.tiermesh.contracts.BudgetSettle;
 import io.tiermesh.contracts.BudgetSettleResult;
 import io.tiermesh.contracts.Codecs;
 import io.tiermesh.contracts.ProviderCall;
@@ -46,14 +45,14 @@ class ShadowMirrorTest {
     List<Message<ProviderCall>> held = new ArrayList<>();
     // Stands in for the budget role: the copy to a paid tier is reserved, then settled.
     List<BudgetReserve> reserves = new ArrayList<>();
-    vertx.eventBus().<BudgetReserve>consumer(Addresses.BUDGET_RESERVE, m -> {
+    Endpoints.BUDGET_RESERVE.consumer(vertx.eventBus(), m -> {
       reserves.add(m.body());
       m.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED, 1_000, 64, null,
           null));
     });
-    vertx.eventBus().<BudgetSettle>consumer(Addresses.BUDGET_SETTLE,
+    Endpoints.BUDGET_SETTLE.consumer(vertx.eventBus(),
         m -> m.reply(new BudgetSettleResult(10, 1_000, true)));
-    vertx.eventBus().<ProviderCall>consumer(Addresses.providerChat("hosted"), held::add)
+    Endpoints.PROVIDER_CHAT.of("hosted").consumer(vertx.eventBus(), held::add)
         .completion().onComplete(ctx.succeeding(v -> {
           ShadowMirror mirror = new ShadowMirror(vertx, "ack",
               new BudgetGate(vertx, "node-test", 1_000));

@@ -1,6 +1,6 @@
 package io.tiermesh.gateway.access;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.RateLimits;
@@ -16,7 +16,7 @@ import java.util.Map;
  * Turns a presented key into a {@link Principal}. The configured bootstrap key belongs to
  * tenant {@code default}; every other key is looked up by its HMAC in the {@link KeyStore}.
  * Records (and misses) are cached per gateway instance; a change published on
- * {@link Addresses#GATEWAY_ACCESS_CHANGED} evicts them on every node, so a revoked key stops
+ * {@link Endpoints#GATEWAY_ACCESS_CHANGED} evicts them on every node, so a revoked key stops
  * working everywhere at once. One instance per verticle: used from its event loop only.
  */
 public final class Authenticator {
@@ -48,7 +48,7 @@ public final class Authenticator {
 
   /** Subscribes to change notices; call once from the owning verticle's start. */
   public Future<Void> listen(Vertx vertx) {
-    return vertx.eventBus().<String>consumer(Addresses.GATEWAY_ACCESS_CHANGED,
+    return Endpoints.GATEWAY_ACCESS_CHANGED.consumer(vertx.eventBus(),
         msg -> evict(msg.body())).completion();
   }
 

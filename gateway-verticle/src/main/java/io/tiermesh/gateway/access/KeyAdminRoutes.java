@@ -1,6 +1,6 @@
 package io.tiermesh.gateway.access;
 
-import io.tiermesh.contracts.Addresses;
+import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.RateLimits;
@@ -196,7 +196,7 @@ public final class KeyAdminRoutes {
   }
 
   private void changed(String what) {
-    vertx.eventBus().publish(Addresses.GATEWAY_ACCESS_CHANGED, what);
+    Endpoints.GATEWAY_ACCESS_CHANGED.publish(vertx.eventBus(), what);
   }
 
   static JsonObject view(ApiKeyRecord r) {

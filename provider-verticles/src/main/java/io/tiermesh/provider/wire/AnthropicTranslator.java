@@ -54,8 +54,7 @@ public final class AnthropicTranslator implements WireTranslator {
 
   /** The client's {@code anthropic-beta} flags go to an Anthropic backend as they came. */
   @Override
-  public void prepareChat(MultiMap headers, ChatRequest r) {
-    prepare(headers);
+  public void chatHeaders(MultiMap headers, ChatRequest r) {
     if (r.options() != null && r.options().anthropicBeta() != null) {
       headers.set("anthropic-beta", String.join(",", r.options().anthropicBeta()));
     }
