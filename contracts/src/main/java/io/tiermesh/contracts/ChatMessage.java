@@ -12,18 +12,30 @@ import java.util.List;
  * @param toolCallId for a {@code tool} turn, the id of the call it answers
  * @param parts      the ordered content parts when the turn has more than text (images), else
  *                   null; {@code content} still holds the text alone
+ * @param cacheControl the client's prompt-caching mark on this turn (Anthropic's {@code
+ *                   cache_control}), or null; only Anthropic-format backends receive it
  */
 public record ChatMessage(
     String role, String content, String name, String toolCallId, List<ToolCall> toolCalls,
-    List<ContentPart> parts) {
+    List<ContentPart> parts, CacheControl cacheControl) {
+
+  public ChatMessage(String role, String content, String name, String toolCallId,
+      List<ToolCall> toolCalls, List<ContentPart> parts) {
+    this(role, content, name, toolCallId, toolCalls, parts, null);
+  }
+
+  /** This turn with the client's caching mark (null: none). */
+  public ChatMessage withCacheControl(CacheControl mark) {
+    return new ChatMessage(role, content, name, toolCallId, toolCalls, parts, mark);
+  }
 
   public ChatMessage(String role, String content, String name, String toolCallId,
       List<ToolCall> toolCalls) {
-    this(role, content, name, toolCallId, toolCalls, null);
+    this(role, content, name, toolCallId, toolCalls, null, null);
   }
 
   public static ChatMessage of(String role, String content) {
-    return new ChatMessage(role, content, null, null, null, null);
+    return new ChatMessage(role, content, null, null, null, null, null);
   }
 
   public int textLength() {

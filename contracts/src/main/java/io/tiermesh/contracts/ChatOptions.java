@@ -1,5 +1,6 @@
 package io.tiermesh.contracts;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param logprobs            whether the answer reports token log probabilities
  * @param topLogprobs         how many most likely tokens each position lists (0 to 20)
  * @param thinking            Anthropic's {@code thinking} setting, or null
+ * @param anthropicBeta       the client's {@code anthropic-beta} flags, for Anthropic-format
+ *                            backends only
  */
 public record ChatOptions(
     boolean maxCompletionTokens,
@@ -30,14 +33,32 @@ public record ChatOptions(
     String user,
     Boolean logprobs,
     Integer topLogprobs,
-    ThinkingSetting thinking) {
+    ThinkingSetting thinking,
+    List<String> anthropicBeta) {
 
   public ChatOptions(boolean maxCompletionTokens, Double presencePenalty,
       Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
       String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
       Integer topLogprobs) {
     this(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias, topK,
-        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, null);
+        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, null, null);
+  }
+
+  public ChatOptions(boolean maxCompletionTokens, Double presencePenalty,
+      Double frequencyPenalty, Map<String, Integer> logitBias, Integer topK,
+      String reasoningEffort, Boolean parallelToolCalls, String user, Boolean logprobs,
+      Integer topLogprobs, ThinkingSetting thinking) {
+    this(maxCompletionTokens, presencePenalty, frequencyPenalty, logitBias, topK,
+        reasoningEffort, parallelToolCalls, user, logprobs, topLogprobs, thinking, null);
+  }
+
+  /** These options with the client's {@code anthropic-beta} flags. */
+  public static ChatOptions withAnthropicBeta(ChatOptions options, List<String> flags) {
+    ChatOptions o = options != null ? options
+        : new ChatOptions(false, null, null, null, null, null, null, null, null, null);
+    return new ChatOptions(o.maxCompletionTokens, o.presencePenalty, o.frequencyPenalty,
+        o.logitBias, o.topK, o.reasoningEffort, o.parallelToolCalls, o.user, o.logprobs,
+        o.topLogprobs, o.thinking, flags == null || flags.isEmpty() ? null : List.copyOf(flags));
   }
 
   /** True when the answer must report log probabilities. */

@@ -40,6 +40,11 @@ public record ChatRequest(
         toolChoice, responseFormat, seed, stream, options);
   }
 
+  public ChatRequest withOptions(ChatOptions newOptions) {
+    return new ChatRequest(model, messages, maxTokens, temperature, topP, stop, tools,
+        toolChoice, responseFormat, seed, stream, newOptions);
+  }
+
   public ChatRequest withMaxTokens(Integer newMaxTokens) {
     return new ChatRequest(model, messages, newMaxTokens, temperature, topP, stop, tools,
         toolChoice, responseFormat, seed, stream, options);

@@ -39,7 +39,8 @@ public final class Codecs {
       EmbedResult.class,
       EmbedOutcome.class,
       StreamControl.class,
-      OrphanedOutcome.class);
+      OrphanedOutcome.class,
+      ModelAliasList.class);
 
   private Codecs() {}
 

@@ -20,6 +20,8 @@ public final class Endpoints {
       at("router.rules.reload");
   /** Published: every router validates the new rules and swaps to them. */
   public static final Endpoint<RulesUpdate, Void> ROUTER_RULES_UPDATE = at("router.rules.update");
+  /** The model aliases of the router's rules, for the gateway's {@code GET /v1/models}. */
+  public static final Endpoint<Object, ModelAliasList> ROUTER_MODELS = at("router.models");
   /** The router is ready once providers have announced. */
   public static final Endpoint<Object, HealthReport> ROUTER_HEALTH = at("router.health");
   public static final Endpoint<Object, HealthReport> BUDGET_HEALTH = at("budget.health");

@@ -151,7 +151,9 @@ class CodecRoundTripTest {
         new RouteRequest("r4", "acme", CHAT, RoutingHints.NONE, null, 123L, "local_only")
             .from("node-a", new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34")),
         new OrphanedOutcome(new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34"),
-            new RouteOutcome("r4", ROUTE, resp, USAGE, 0, List.of(), null)));
+            new RouteOutcome("r4", ROUTE, resp, USAGE, 0, List.of(), null)),
+        new ModelAliasList(List.of(new ModelAliasList.Alias("gpt-4.1", "tier-2"),
+            new ModelAliasList.Alias("claude-*", "auto")), "7bf966117ec7"));
   }
 
   @ParameterizedTest

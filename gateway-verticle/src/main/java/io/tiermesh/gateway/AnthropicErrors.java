@@ -9,10 +9,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * {@link ErrorResponses}' twin for Anthropic clients: the one place where a {@link FailureCode}
- * becomes Anthropic's error shape {@code {"type":"error","error":{"type","message"}}}. The
- * HTTP status is the mesh's own (503 where Anthropic itself would say 529), so both APIs
- * agree on what a status means; the {@code error.type} is the one Anthropic's SDKs switch on.
+ * {@link ErrorResponses}' twin for Anthropic clients: a {@link FailureCode} in Anthropic's error
+ * shape {@code {"type":"error","error":{"type","message"}}}. Status and {@code error.type} come
+ * from {@link ErrorTable}: mostly the mesh's own status (503 where Anthropic itself would say
+ * 529), except the refusals Claude Code would misread (a policy refusal is 400, not 403; an
+ * exhausted budget 402 {@code billing_error}, not a 429 it would retry).
  */
 public final class AnthropicErrors {
 
@@ -20,21 +21,7 @@ public final class AnthropicErrors {
 
   /** Anthropic's {@code error.type} for a failure. */
   public static String type(FailureCode code) {
-    return switch (code) {
-      case BAD_REQUEST, UPSTREAM_BAD_REQUEST, CLIENT_CLOSED -> "invalid_request_error";
-      case UNAUTHORIZED -> "authentication_error";
-      case POLICY_VIOLATION -> "permission_error";
-      case NOT_FOUND -> "not_found_error";
-      case PAYLOAD_TOO_LARGE -> "request_too_large";
-      case RATE_LIMITED, UPSTREAM_RATE_LIMITED, BUDGET_EXHAUSTED, BUDGET_REJECTED ->
-          "rate_limit_error";
-      case UPSTREAM_TIMEOUT, GATEWAY_TIMEOUT -> "timeout_error";
-      case NO_PROVIDER_AVAILABLE, CIRCUIT_OPEN, PROVIDER_OVERLOADED, NODE_LOST,
-          ROLE_UNAVAILABLE, BUDGET_UNAVAILABLE, DRAINING -> "overloaded_error";
-      case UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, STREAM_INTERRUPTED, INTERNAL -> "api_error";
-      // Codes added later fall back on their status class, so a new code never breaks this.
-      default -> code.httpStatus() < 500 ? "invalid_request_error" : "api_error";
-    };
+    return ErrorTable.of(ErrorTable.Api.ANTHROPIC, code).type();
   }
 
   public static JsonObject body(FailureCode code, String message, List<Attempt> attempts) {
@@ -70,7 +57,11 @@ public final class AnthropicErrors {
     if (resp.ended() || resp.closed()) {
       return;
     }
-    resp.setStatusCode(code.httpStatus() == 499 ? 400 : code.httpStatus())
+    ErrorTable.Wire wire = ErrorTable.of(ErrorTable.Api.ANTHROPIC, code);
+    if (!wire.retryable()) {
+      resp.putHeader(ErrorTable.SHOULD_RETRY_HEADER, "false");
+    }
+    resp.setStatusCode(wire.status())
         .putHeader("Content-Type", "application/json")
         .end(body(code, message, param, attempts).toBuffer());
   }

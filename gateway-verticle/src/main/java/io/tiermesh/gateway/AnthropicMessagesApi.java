@@ -1,5 +1,6 @@
 package io.tiermesh.gateway;
 
+import io.tiermesh.contracts.CacheControl;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
@@ -32,8 +33,9 @@ import java.util.List;
  *
  * <p>What current clients send by default is accepted even where no backend can use it, so an
  * unconfigured client keeps working: {@code thinking} is carried only to backends that take it;
- * {@code context_management}, {@code output_config.effort}, {@code cache_control} marks and
- * {@code anthropic-beta} flags are checked for shape and not forwarded; tools that run inside Anthropic's service (server
+ * {@code context_management} and {@code output_config.effort} are checked for shape and not
+ * forwarded; {@code cache_control} marks (kept per turn, see {@link #cacheMark}) and {@code
+ * anthropic-beta} flags ({@link #betaFlags}) reach Anthropic-format backends only; tools that run inside Anthropic's service (server
  * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
  * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
  * Content the mesh cannot carry (documents, remote images) is refused with a 400 naming the
@@ -82,6 +84,8 @@ public final class AnthropicMessagesApi {
     if (top != null) {
       system.append(top);
     }
+    // The system prompt becomes one turn: it keeps the last caching mark of its blocks.
+    CacheControl systemMark = cacheMark(body.getValue("system"), "system");
     for (int i = 0; i < arr.size(); i++) {
       if (!(arr.getValue(i) instanceof JsonObject msg)) {
         throw RequestRejected.field("messages[" + i + "]", "must be an object");
@@ -92,10 +96,19 @@ public final class AnthropicMessagesApi {
         if (entry != null && !entry.isEmpty()) {
           system.append(system.isEmpty() ? "" : "\n\n").append(entry);
         }
+        CacheControl mark = cacheMark(msg.getValue("content"), "messages[" + i + "].content");
+        systemMark = mark != null ? mark : systemMark;
         continue;
       }
       try {
+        int before = messages.size();
         addMessage(messages, msg);
+        CacheControl mark = cacheMark(msg.getValue("content"), "content");
+        if (mark != null && messages.size() > before) {
+          // Cached up to the end of this turn: the last mesh turn it became carries the mark.
+          int last = messages.size() - 1;
+          messages.set(last, messages.get(last).withCacheControl(mark));
+        }
       } catch (MeshFailure f) {
         throw RequestRejected.within("messages[" + i + "]", f);
       }
@@ -104,7 +117,7 @@ public final class AnthropicMessagesApi {
       throw RequestRejected.field("messages", "must hold at least one user or assistant turn");
     }
     if (!system.isEmpty() || top != null) {
-      messages.add(0, ChatMessage.of("system", system.toString()));
+      messages.add(0, ChatMessage.of("system", system.toString()).withCacheControl(systemMark));
     }
     ThinkingSetting thinking = thinking(body.getValue("thinking"));
     optionalObject(body, "context_management");
@@ -185,7 +198,59 @@ public final class AnthropicMessagesApi {
     }
   }
 
-  /** A system prompt as a string or text blocks ({@code cache_control} marks are ignored). */
+  /**
+   * The flags of the {@code anthropic-beta} headers (each may list several, comma-separated),
+   * in order and without repeats. A flag is a short token; anything else is a 400 naming the
+   * header, since it would be passed on to a backend.
+   */
+  static List<String> betaFlags(List<String> headerValues) {
+    java.util.LinkedHashSet<String> flags = new java.util.LinkedHashSet<>();
+    for (String value : headerValues) {
+      for (String flag : value.split(",")) {
+        String f = flag.strip();
+        if (f.isEmpty()) {
+          continue;
+        }
+        if (f.length() > 100 || !f.matches("[A-Za-z0-9._-]+")) {
+          throw RequestRejected.field("anthropic-beta",
+              "flags are letters, digits, '.', '_' and '-', comma-separated");
+        }
+        flags.add(f);
+      }
+    }
+    if (flags.size() > 64) {
+      throw RequestRejected.field("anthropic-beta", "at most 64 flags");
+    }
+    return List.copyOf(flags);
+  }
+
+  /**
+   * The last {@code cache_control} mark among a turn's blocks, or null. Anthropic backends get
+   * it back on the turn; other backends have no such setting.
+   */
+  private static CacheControl cacheMark(Object content, String at) {
+    if (!(content instanceof JsonArray blocks)) {
+      return null;
+    }
+    CacheControl mark = null;
+    for (int b = 0; b < blocks.size(); b++) {
+      if (blocks.getValue(b) instanceof JsonObject block && block.containsKey("cache_control")) {
+        String where = at + "[" + b + "].cache_control";
+        if (!(block.getValue("cache_control") instanceof JsonObject cc)
+            || !(cc.getValue("type") instanceof String type)) {
+          throw RequestRejected.field(where, "must be an object with a 'type'");
+        }
+        Object ttl = cc.getValue("ttl");
+        if (ttl != null && !(ttl instanceof String)) {
+          throw RequestRejected.field(where + ".ttl", "must be a string");
+        }
+        mark = new CacheControl(type, (String) ttl);
+      }
+    }
+    return mark;
+  }
+
+  /** A system prompt as a string or text blocks (their caching marks: {@link #cacheMark}). */
   private static String systemText(Object system, String at) {
     if (system == null) {
       return null;

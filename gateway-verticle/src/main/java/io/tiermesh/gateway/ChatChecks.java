@@ -118,7 +118,7 @@ final class ChatChecks {
       } else if ("tool".equals(m.role()) && m.name() == null && names != null
           && names.containsKey(m.toolCallId())) {
         messages.set(i, new ChatMessage(m.role(), m.content(), names.get(m.toolCallId()),
-            m.toolCallId(), null, m.parts()));
+            m.toolCallId(), null, m.parts(), m.cacheControl()));
       }
     }
     return messages;

@@ -117,7 +117,7 @@ interface ClientApi {
 
     @Override
     public ErrorShape errors() {
-      return ErrorShape.OPENAI;
+      return ErrorShape.RESPONSES;
     }
   };
 }

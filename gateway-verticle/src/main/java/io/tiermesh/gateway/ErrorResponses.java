@@ -11,9 +11,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The one place where a {@link FailureCode} becomes an HTTP answer, in the OpenAI error shape
- * {@code {"error":{"message","type","param","code"}}}. Messages are built by the mesh, never
- * copied from a request, so nothing the client sent (or a secret) is echoed back.
+ * A {@link FailureCode} as an HTTP answer in the OpenAI error shape
+ * {@code {"error":{"message","type","param","code"}}}, with status and type from
+ * {@link ErrorTable}. Messages are built by the mesh, never copied from a request, so nothing
+ * the client sent (or a secret) is echoed back.
  */
 public final class ErrorResponses {
 
@@ -28,7 +29,7 @@ public final class ErrorResponses {
       List<Attempt> attempts) {
     JsonObject error = new JsonObject()
         .put("message", message == null ? code.code() : ClientText.message(message))
-        .put("type", code.errorType())
+        .put("type", ErrorTable.of(ErrorTable.Api.CHAT, code).type())
         .put("param", param)
         .put("code", code.code());
     if (attempts != null && !attempts.isEmpty()) {
@@ -56,11 +57,21 @@ public final class ErrorResponses {
 
   public static void send(HttpServerResponse resp, FailureCode code, String message,
       String param, List<Attempt> attempts) {
+    send(resp, ErrorTable.Api.CHAT, code, message, param, attempts);
+  }
+
+  /** @param api Chat Completions or Responses: the shape is the same, some statuses are not */
+  public static void send(HttpServerResponse resp, ErrorTable.Api api, FailureCode code,
+      String message, String param, List<Attempt> attempts) {
     if (resp.ended() || resp.closed()) {
       return;
     }
+    ErrorTable.Wire wire = ErrorTable.of(api, code);
     Buffer json = body(code, message, param, attempts).toBuffer();
-    resp.setStatusCode(code.httpStatus() == 499 ? 400 : code.httpStatus())
+    if (!wire.retryable()) {
+      resp.putHeader(ErrorTable.SHOULD_RETRY_HEADER, "false");
+    }
+    resp.setStatusCode(wire.status())
         .putHeader("Content-Type", "application/json")
         .end(json);
   }

@@ -1,5 +1,6 @@
 package io.tiermesh.gateway;
 
+import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.Endpoint;
 import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.Codecs;
@@ -8,6 +9,7 @@ import io.tiermesh.contracts.BudgetUsageRecord;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
+import io.tiermesh.contracts.ModelAliasList;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
@@ -290,12 +292,33 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
-    if (ctx.request().getHeader("anthropic-version") != null) {
-      json(ctx.response(), 200, anthropicModels(modelList().keySet()));
-      return;
-    }
-    json(ctx.response(), 200, new JsonObject().put("object", "list")
-        .put("data", new JsonArray(new java.util.ArrayList<>(modelList().values()))));
+    aliases().onComplete(ar -> {
+      Map<String, JsonObject> list = modelList(ar.result());
+      if (ctx.request().getHeader("anthropic-version") != null) {
+        json(ctx.response(), 200, anthropicModels(list.keySet()));
+        return;
+      }
+      json(ctx.response(), 200, new JsonObject().put("object", "list")
+          .put("data", new JsonArray(new java.util.ArrayList<>(list.values()))));
+    });
+  }
+
+  /** How long a model listing waits for a router's aliases before it answers without them. */
+  private static final long ALIASES_TIMEOUT_MS = 1_000;
+
+  /**
+   * The model aliases of the rules a router runs (this node's own router first), or none when
+   * no router answers in time: a listing is still worth answering without them.
+   */
+  private Future<List<ModelAliasList.Alias>> aliases() {
+    io.vertx.core.eventbus.DeliveryOptions local = new io.vertx.core.eventbus.DeliveryOptions()
+        .setSendTimeout(ALIASES_TIMEOUT_MS).setLocalOnly(true);
+    return Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", local)
+        .recover(err -> MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
+            ? Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", ALIASES_TIMEOUT_MS)
+            : Future.failedFuture(err))
+        .map(m -> m.body().aliases())
+        .otherwise(List.of());
   }
 
   /**
@@ -344,11 +367,23 @@ public final class GatewayVerticle extends VerticleBase {
     json(ctx.response(), 200, found);
   }
 
-  /** What {@code /v1/models} lists, by id: the aliases, then every {@code provider/model}. */
+  /** What {@code /v1/models/{id}} knows: the list without the rules' aliases. */
   private Map<String, JsonObject> modelList() {
+    return modelList(List.of());
+  }
+
+  /**
+   * What {@code /v1/models} lists, by id: {@code auto} and the tiers, the rules' aliases (names
+   * and patterns as the rules file writes them, each with {@code alias_for}), then every
+   * {@code provider/model}.
+   */
+  private Map<String, JsonObject> modelList(List<ModelAliasList.Alias> aliases) {
     Map<String, JsonObject> models = new java.util.LinkedHashMap<>();
     for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
       models.put(alias, model(alias, "tiermesh"));
+    }
+    for (ModelAliasList.Alias a : aliases) {
+      models.putIfAbsent(a.name(), model(a.name(), "tiermesh").put("alias_for", a.target()));
     }
     for (ProviderConfig p : catalog) {
       if (p.models() != null) {
@@ -380,6 +415,15 @@ public final class GatewayVerticle extends VerticleBase {
       limits.checkBody(ctx.body().buffer());
       JsonObject body = StrictJson.object(ctx.body().buffer());
       parsed = api.parse(body);
+      if (api == ClientApi.ANTHROPIC) {
+        List<String> flags = AnthropicMessagesApi.betaFlags(
+            ctx.request().headers().getAll("anthropic-beta"));
+        if (!flags.isEmpty()) {
+          parsed = new ClientApi.Parsed(parsed.chat().withOptions(ChatOptions.withAnthropicBeta(
+              parsed.chat().options(), flags)), parsed.metadata(), parsed.includeUsageChunk(),
+              parsed.droppedTools());
+        }
+      }
       limits.checkChat(parsed.chat());
       if (!parsed.droppedTools().isEmpty()) {
         resp.putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
@@ -491,7 +535,7 @@ public final class GatewayVerticle extends VerticleBase {
                 ? FailureCode.NO_PROVIDER_AVAILABLE : f.code();
             String msg = f.code() == FailureCode.ROLE_UNAVAILABLE
                 ? "no router is running in the mesh" : f.detail();
-            metrics.request(apiName, null, cache, code.httpStatus(), started);
+            metrics.request(apiName, null, cache, api.errors().status(code), started);
             ownRequests.settled(requestId);
             if (streamRelay != null) {
               streamRelay.fail(code, msg);
@@ -506,7 +550,8 @@ public final class GatewayVerticle extends VerticleBase {
           io.tiermesh.gateway.audit.AuditTrail.outcome(ctx, outcome);
           ownRequests.served(outcome);
           if (!outcome.ok()) {
-            metrics.request(apiName, null, cache, outcome.failure().code().httpStatus(), started);
+            metrics.request(apiName, null, cache,
+                api.errors().status(outcome.failure().code()), started);
           }
           if (outcome.ok() && outcome.usage() != null) {
             access.chargeTokens(AccessLayer.principal(ctx), outcome.usage().totalTokens());

@@ -243,8 +243,10 @@ public final class OpenAiChatApi {
       }
       return ChatChecks.imageUrl(url, detail, "image_url.url");
     }
-    throw RequestRejected.field("type", "must be 'text'" + (user ? " or 'image_url'" : "")
-        + " here");
+    // Named back (cut short) so the client sees which part it sent that the mesh cannot carry.
+    throw RequestRejected.field("type", (type instanceof String t && t.length() <= 40
+        ? "'" + t + "' is not supported; " : "") + "must be 'text'"
+        + (user ? " or 'image_url'" : "") + " here");
   }
 
   private static List<ToolCall> toolCalls(Object raw) {

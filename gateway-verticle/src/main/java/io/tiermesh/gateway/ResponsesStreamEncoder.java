@@ -193,12 +193,17 @@ final class ResponsesStreamEncoder implements StreamEncoder {
       @Override
       public void send(HttpServerResponse resp, FailureCode code, String message,
           List<Attempt> attempts) {
-        ErrorShape.OPENAI.send(resp, code, message, attempts);
+        ErrorShape.RESPONSES.send(resp, code, message, attempts);
       }
 
       @Override
       public void reject(HttpServerResponse resp, MeshFailure rejected) {
-        ErrorShape.OPENAI.reject(resp, rejected);
+        ErrorShape.RESPONSES.reject(resp, rejected);
+      }
+
+      @Override
+      public ErrorTable.Api api() {
+        return ErrorTable.Api.RESPONSES;
       }
 
       /** The stream's terminal event: the response failed, with what was delivered so far. */

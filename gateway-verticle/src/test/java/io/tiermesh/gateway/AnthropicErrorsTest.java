@@ -17,7 +17,7 @@ class AnthropicErrorsTest {
       "BAD_REQUEST,invalid_request_error", "UNAUTHORIZED,authentication_error",
       "POLICY_VIOLATION,permission_error", "NOT_FOUND,not_found_error",
       "PAYLOAD_TOO_LARGE,request_too_large", "RATE_LIMITED,rate_limit_error",
-      "BUDGET_EXHAUSTED,rate_limit_error", "GATEWAY_TIMEOUT,timeout_error",
+      "BUDGET_EXHAUSTED,billing_error", "GATEWAY_TIMEOUT,timeout_error",
       "NO_PROVIDER_AVAILABLE,overloaded_error", "UPSTREAM_ERROR,api_error",
       "STREAM_INTERRUPTED,api_error"})
   void typeFollowsAnthropicsTable(FailureCode code, String type) {
@@ -37,5 +37,7 @@ class AnthropicErrorsTest {
   void pathPicksTheShape() {
     assertEquals(ErrorShape.ANTHROPIC, ErrorShape.forPath("/v1/messages"));
     assertEquals(ErrorShape.OPENAI, ErrorShape.forPath("/v1/chat/completions"));
+    assertEquals(ErrorShape.RESPONSES, ErrorShape.forPath("/v1/responses"));
+    assertEquals(ErrorShape.OPENAI, ErrorShape.forPath("/v1/embeddings"));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.contracts.CacheControl;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
@@ -229,14 +230,15 @@ class AnthropicMessagesApiTest {
     ChatRequest c = p.chat();
     assertEquals(List.of(
         ChatMessage.of("system", "You are Claude Code.\n\nBe careful.\n\n"
-            + "Reminder: the date is today."),
-        ChatMessage.of("user", "Say hello"),
+            + "Reminder: the date is today.").withCacheControl(
+                new CacheControl("ephemeral", "1h")),
+        ChatMessage.of("user", "Say hello").withCacheControl(new CacheControl("ephemeral", null)),
         new ChatMessage("assistant", "Hello", null, null, null, List.of(
             new ContentPart.Thinking("hm", "s", null), new ContentPart.Thinking(null, null, "xyz"),
             new ContentPart.Text("Hello"))),
         ChatMessage.of("user", "again")), c.messages(),
-        "system entries join the system prompt in order; thinking history is kept for the"
-            + " backends that take it back");
+        "system entries join the system prompt in order, keeping the last caching mark; thinking"
+            + " history is kept for the backends that take it back");
     assertEquals(List.of("Bash"), c.tools().stream().map(t -> t.name()).toList());
     assertEquals(List.of("web_search"), p.droppedTools());
     assertEquals(ToolChoice.AUTO, c.toolChoice());
@@ -244,6 +246,25 @@ class AnthropicMessagesApiTest {
     assertEquals("claude-opus-5-5", c.model());
     assertEquals("user_abc_account__session_1", c.options().user());
     assertEquals(new ThinkingSetting("adaptive", null), c.options().thinking());
+  }
+
+  @Test
+  void betaFlagsAreSplitInOrderWithoutRepeatsAndCheckedForShape() {
+    assertEquals(List.of("claude-code-20250219", "context-management-2025-06-27"),
+        AnthropicMessagesApi.betaFlags(List.of("claude-code-20250219, context-management-2025-06-27",
+            "claude-code-20250219")));
+    assertEquals(List.of(), AnthropicMessagesApi.betaFlags(List.of()));
+    MeshFailure bad = assertThrows(MeshFailure.class,
+        () -> AnthropicMessagesApi.betaFlags(List.of("ok-flag, not a flag")));
+    assertEquals("anthropic-beta", bad.param());
+  }
+
+  @Test
+  void aMalformedCacheMarkIsRefusedNamingIt() {
+    MeshFailure bad = assertThrows(MeshFailure.class, () -> parse("""
+        {"model":"auto","max_tokens":8,"messages":[{"role":"user","content":[
+          {"type":"text","text":"x"},{"type":"text","text":"y","cache_control":"yes"}]}]}"""));
+    assertEquals("messages[0].content[1].cache_control", bad.param());
   }
 
   @Test

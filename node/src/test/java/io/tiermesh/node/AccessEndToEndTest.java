@@ -118,7 +118,8 @@ class AccessEndToEndTest {
         "{\"model\":\"auto\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"card 4111-1111-1111-1111\"}]}", "x-api-key", key,
         "Content-Type", "application/json");
-    assertEquals(403, anthropic.statusCode(), anthropic.body());
+    // 400, not 403: Claude Code reads a 403 as a failed login (docs/api-fields.md, Refusals).
+    assertEquals(400, anthropic.statusCode(), anthropic.body());
     assertEquals("permission_error",
         new JsonObject(anthropic.body()).getJsonObject("error").getString("type"));
     HttpResponse<String> embed = mesh.send("POST", "/v1/embeddings",

@@ -35,11 +35,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AgentClientsTest {
 
-  private static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
+  static final Path DIR = Path.of("..", "sdk-tests", "agents").toAbsolutePath()
       .normalize();
   /** npm 11 runs no install scripts: the platform packages' binaries are run directly. */
-  private static final String CLAUDE = "node_modules/@anthropic-ai/claude-code-linux-x64/claude";
-  private static final String CODEX =
+  static final String CLAUDE = "node_modules/@anthropic-ai/claude-code-linux-x64/claude";
+  static final String CODEX =
       "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex";
   static TestMesh mesh;
   private Path home;
@@ -47,6 +47,13 @@ class AgentClientsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    installClients();
+    // Tier 3 speaks Anthropic's format, so each client also runs against such a backend.
+    mesh = new TestMesh("", "", "", "", "anthropic");
+  }
+
+  /** The pinned clients from {@code sdk-tests/agents}, installed on first use. */
+  static void installClients() throws Exception {
     // Fails under CI when Node.js is missing: a skipped client check would leave the build green.
     RequiredTool.require("node", "npm");
     if (!Files.isDirectory(DIR.resolve("node_modules"))) {
@@ -57,7 +64,6 @@ class AgentClientsTest {
       assertTrue(Files.isExecutable(DIR.resolve(binary)), binary + " is missing: the platform "
           + "package did not install (npm ci in sdk-tests/agents on linux-x64)");
     }
-    mesh = new TestMesh();
   }
 
   @AfterAll
@@ -93,7 +99,7 @@ class AgentClientsTest {
    */
   private static void scriptToolThenText(UpstreamSimulator sim, String tool, JsonObject args) {
     sim.faults().install(Fault.scripted(Script.toolCalls(tool).withToolArguments(args.encode())),
-        1, null, sim == mesh.local ? "/api/chat" : "/v1/chat/completions");
+        1, null, chatPath(sim));
   }
 
   private static String log(UpstreamSimulator sim) {
@@ -104,35 +110,117 @@ class AgentClientsTest {
     return sb.toString();
   }
 
-  /** Tier 1 (an Ollama-format backend) by default; tier 2 (OpenAI format) with the hint. */
-  private static UpstreamSimulator backend(boolean paid) {
-    return paid ? mesh.hosted : mesh.local;
+  /**
+   * The backend of a tier: 1 speaks Ollama's format, 2 OpenAI's, 3 Anthropic's (this test's
+   * mesh runs tier 3 as an Anthropic-format backend).
+   */
+  private static UpstreamSimulator backend(int tier) {
+    return tier == 1 ? mesh.local : tier == 2 ? mesh.hosted : mesh.premium;
+  }
+
+  /** The routing hints that send a request to a tier (none: the default rule, tier 1). */
+  private static Map<String, String> hints(int tier) {
+    return tier == 1 ? Map.of() : tier == 2 ? Map.of("X-TierMesh-Quality", "high")
+        : new java.util.TreeMap<>(Map.of("X-TierMesh-Quality", "critical",
+            "X-TierMesh-Complexity", "high"));
+  }
+
+  private static String chatPath(UpstreamSimulator sim) {
+    return sim == mesh.local ? "/api/chat" : sim == mesh.hosted ? "/v1/chat/completions"
+        : "/v1/messages";
   }
 
   private static long chatCalls(UpstreamSimulator sim) {
-    return sim.log().count(e -> e.path().equals(sim == mesh.local ? "/api/chat"
-        : "/v1/chat/completions"));
+    return sim.log().count(e -> e.path().equals(chatPath(sim)));
   }
 
-  @ParameterizedTest(name = "paid tier: {0}")
-  @ValueSource(booleans = {false, true})
-  void claudeCodeWritesAFileThroughTheMesh(boolean paid) throws Exception {
+  /** Calls per provider in the usage report (the ledger's view), for a before/after delta. */
+  private static Map<String, Long> ledgerCalls() throws Exception {
+    java.net.http.HttpResponse<String> r = mesh.admin("GET", "/admin/usage?group=provider",
+        null);
+    assertEquals(200, r.statusCode(), r.body());
+    Map<String, Long> calls = new HashMap<>();
+    for (Object row : new JsonObject(r.body()).getJsonArray("rows")) {
+      JsonObject o = (JsonObject) row;
+      calls.put(o.getString("key"), o.getLong("calls"));
+    }
+    return calls;
+  }
+
+  /**
+   * Reconciles a run with the simulators' logs and the ledger: every backend call was billed
+   * (or, on tier 1, recorded) exactly once, on the backend that made it, and no other backend
+   * was called or charged.
+   */
+  private static void reconcile(Map<String, Long> before, UpstreamSimulator served)
+      throws Exception {
+    Map<String, UpstreamSimulator> byId = Map.of("local", mesh.local, "hosted", mesh.hosted,
+        "premium", mesh.premium);
+    String logs = log(mesh.local) + log(mesh.hosted) + log(mesh.premium);
+    // A charge is settled just after the answer's last byte: give it a moment (bounded).
+    Map<String, Long> after = ledgerCalls();
+    for (int i = 0; i < 50 && after.getOrDefault(id(served), 0L)
+        - before.getOrDefault(id(served), 0L) < chatCalls(served); i++) {
+      Thread.sleep(100);
+      after = ledgerCalls();
+    }
+    for (var e : byId.entrySet()) {
+      long billed = after.getOrDefault(e.getKey(), 0L) - before.getOrDefault(e.getKey(), 0L);
+      assertEquals(chatCalls(e.getValue()), billed, e.getKey() + ": one ledger entry per "
+          + "backend call\n" + after + "\n" + logs);
+      if (e.getValue() != served) {
+        assertEquals(0, chatCalls(e.getValue()), e.getKey() + " was not to be called\n" + logs);
+      }
+    }
+  }
+
+  private static String id(UpstreamSimulator sim) {
+    return sim == mesh.local ? "local" : sim == mesh.hosted ? "hosted" : "premium";
+  }
+
+  /** The README's set-up block for Claude Code (its environment and the command). */
+  private static String claudeReadme() throws Exception {
+    return ReadmeSnippets.read().block("**Claude Code**", "sh", 0);
+  }
+
+  /** Claude Code's environment as the README sets it, on this test's mesh and home. */
+  private Map<String, String> claudeEnv(Map<String, String> headers) throws Exception {
+    Map<String, String> env = new HashMap<>(ReadmeSnippets.exports(claudeReadme(), base(),
+        TestMesh.KEY));
+    env.put("HOME", home.toString());
+    if (!headers.isEmpty()) {
+      StringBuilder h = new StringBuilder();
+      headers.forEach((k, v) -> h.append(h.length() == 0 ? "" : "\n").append(k).append(": ")
+          .append(v));
+      env.put("ANTHROPIC_CUSTOM_HEADERS", h.toString());
+    }
+    return env;
+  }
+
+  @ParameterizedTest(name = "tier {0}")
+  @ValueSource(ints = {1, 2, 3})
+  void claudeCodeWritesAFileThroughTheMesh(int tier) throws Exception {
+    claudeCodeWritesAFile(hints(tier), backend(tier));
+  }
+
+  /** Private data stays on tier 1 whatever the other hints ask for, tool loop and all. */
+  @Test
+  void claudeCodeWithPrivateDataStaysOnTierOne() throws Exception {
+    Map<String, String> h = new java.util.TreeMap<>(hints(3));
+    h.put("X-TierMesh-Classification", "pii");
+    claudeCodeWritesAFile(h, mesh.local);
+  }
+
+  private void claudeCodeWritesAFile(Map<String, String> headers, UpstreamSimulator sim)
+      throws Exception {
     Path target = work.resolve("hello.txt");
-    UpstreamSimulator sim = backend(paid);
     scriptToolThenText(sim, "Write", new JsonObject().put("file_path", target.toString())
         .put("content", "hello from the mesh\n"));
-    Map<String, String> env = new HashMap<>();
-    env.put("HOME", home.toString());
-    env.put("ANTHROPIC_BASE_URL", base());
-    env.put("ANTHROPIC_API_KEY", TestMesh.KEY);
-    env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-    env.put("DISABLE_TELEMETRY", "1");
-    if (paid) {
-      env.put("ANTHROPIC_CUSTOM_HEADERS", "X-TierMesh-Quality: high");
-    }
-    Result r = run(List.of(DIR.resolve(CLAUDE)
-        .toString(), "-p", "Create hello.txt in the current directory saying hello",
-        "--permission-mode", "acceptEdits"), work, env, 180);
+    Map<String, Long> before = ledgerCalls();
+    // The README's command line, run with the installed binary.
+    List<String> cmd = new java.util.ArrayList<>(ReadmeSnippets.command(claudeReadme(), "claude"));
+    cmd.set(0, DIR.resolve(CLAUDE).toString());
+    Result r = run(cmd, work, claudeEnv(headers), 180);
     String sims = log(sim);
     System.out.println("claude:\n" + r.output() + "\nsimulator:\n" + sims);
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
@@ -140,6 +228,7 @@ class AgentClientsTest {
     assertEquals("hello from the mesh\n", Files.readString(target));
     assertTrue(r.output().strip().length() > 0, "the final text is printed");
     assertEquals(2, chatCalls(sim), "one backend call per turn:\n" + sims);
+    reconcile(before, sim);
   }
 
   /** Codex's own config file for the mesh; {@code model} null keeps Codex's default. */
@@ -147,39 +236,49 @@ class AgentClientsTest {
     return codexHome(model, "");
   }
 
+  /**
+   * The README's {@code config.toml} for Codex, on this test's mesh; {@code model} null drops
+   * its {@code model} line (Codex's own default), {@code providerExtra} adds provider keys.
+   */
   private Path codexHome(String model, String providerExtra) throws Exception {
     Path codexHome = Files.createDirectories(home.resolve("codex"));
-    Files.writeString(codexHome.resolve("config.toml"), (model == null ? ""
-        : "model = \"" + model + "\"\n") + """
-        model_provider = "tiermesh"
-
-        [model_providers.tiermesh]
-        name = "TierMesh"
-        base_url = "%s/v1"
-        env_key = "TIERMESH_API_KEY"
-        wire_api = "responses"
-        """.formatted(base()) + providerExtra);
+    String toml = ReadmeSnippets.localize(ReadmeSnippets.read().block("**Codex CLI**", "toml",
+        0), base(), TestMesh.KEY);
+    assertTrue(toml.startsWith("model = \"auto\"\n"), toml);
+    if (model == null) {
+      toml = toml.substring(toml.indexOf('\n') + 1);
+    }
+    Files.writeString(codexHome.resolve("config.toml"), toml + providerExtra);
     return codexHome;
   }
 
+  /** Codex run as the README says; {@code task} null keeps the README's task. */
   private Result codex(Path codexHome, String task) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
     env.put("CODEX_HOME", codexHome.toString());
     env.put("TIERMESH_API_KEY", TestMesh.KEY);
-    return run(List.of(DIR.resolve(CODEX).toString(), "exec", "--skip-git-repo-check",
-        "-s", "workspace-write", task), work, env, 180);
+    List<String> cmd = new java.util.ArrayList<>(ReadmeSnippets.command(
+        ReadmeSnippets.read().block("**Codex CLI**", "sh", 0), "codex"));
+    cmd.set(0, DIR.resolve(CODEX).toString());
+    if (task != null) {
+      cmd.set(cmd.size() - 1, task);
+    }
+    return run(cmd, work, env, 180);
   }
 
-  @ParameterizedTest(name = "paid tier: {0}")
-  @ValueSource(booleans = {false, true})
-  void codexRunsACommandThroughTheMesh(boolean paid) throws Exception {
-    UpstreamSimulator sim = backend(paid);
+  @ParameterizedTest(name = "tier {0}")
+  @ValueSource(ints = {1, 2, 3})
+  void codexRunsACommandThroughTheMesh(int tier) throws Exception {
+    UpstreamSimulator sim = backend(tier);
     scriptToolThenText(sim, "exec_command",
         new JsonObject().put("cmd", "printf 'hello from the mesh\\n' > hello.txt"));
-    Result r = codex(codexHome("auto", paid
-        ? "http_headers = { \"X-TierMesh-Quality\" = \"high\" }\n" : ""),
-        "Create hello.txt in the current directory saying hello");
+    StringBuilder headers = new StringBuilder();
+    hints(tier).forEach((k, v) -> headers.append(headers.length() == 0 ? "" : ", ")
+        .append('"').append(k).append("\" = \"").append(v).append('"'));
+    Map<String, Long> before = ledgerCalls();
+    Result r = codex(codexHome("auto", tier == 1 ? ""
+        : "http_headers = { " + headers + " }\n"), null);
     String sims = log(sim);
     System.out.println("codex:\n" + r.output() + "\nsimulator:\n" + sims);
     Path target = work.resolve("hello.txt");
@@ -187,6 +286,7 @@ class AgentClientsTest {
     assertTrue(Files.exists(target), "the command ran:\n" + r.output() + "\n" + sims);
     assertEquals("hello from the mesh\n", Files.readString(target));
     assertEquals(2, chatCalls(sim), "one backend call per turn:\n" + sims);
+    reconcile(before, sim);
   }
 
   /**
@@ -205,12 +305,12 @@ class AgentClientsTest {
   @Test
   void agentsSdkRunsItsFunctionToolThroughTheMesh() throws Exception {
     scriptToolThenText(mesh.local, "get_weather", new JsonObject().put("city", "Oslo"));
-    Map<String, String> env = new HashMap<>();
+    Map<String, Long> before = ledgerCalls();
+    String readme = ReadmeSnippets.read().block("**OpenAI Agents SDK**", "sh", 0);
+    Map<String, String> env = new HashMap<>(ReadmeSnippets.exports(readme, base(),
+        TestMesh.KEY));
     env.put("HOME", home.toString());
-    env.put("OPENAI_BASE_URL", base() + "/v1");
-    env.put("OPENAI_API_KEY", TestMesh.KEY);
-    env.put("OPENAI_AGENTS_DISABLE_TRACING", "1");
-    Result r = run(List.of("node", "agent.mjs"), DIR, env, 120);
+    Result r = run(ReadmeSnippets.command(readme, "node"), DIR, env, 120);
     String sims = log(mesh.local);
     System.out.println("agents sdk:\n" + r.output() + "\nsimulator:\n" + sims);
     assertEquals(0, r.exit(), r.output() + "\n" + sims);
@@ -219,11 +319,12 @@ class AgentClientsTest {
         && l.length() > "final output: ".length()), r.output());
     assertEquals(2, mesh.local.log().count(e -> "/api/chat".equals(e.path())),
         "one backend call per turn:\n" + sims);
+    reconcile(before, mesh.local);
   }
 
-  private record Result(int exit, String output) {}
+  record Result(int exit, String output) {}
 
-  private static Result run(List<String> cmd, Path dir, Map<String, String> env, long seconds)
+  static Result run(List<String> cmd, Path dir, Map<String, String> env, long seconds)
       throws Exception {
     Path log = Files.createTempFile("agent-client", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

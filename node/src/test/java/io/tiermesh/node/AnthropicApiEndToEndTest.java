@@ -247,5 +247,7 @@ class AnthropicApiEndToEndTest {
     assertEquals("auto", first.getString("id"));
     assertEquals("auto", page.getString("first_id"));
     assertTrue(first.getString("created_at").endsWith("Z"));
+    assertTrue(page.getJsonArray("data").stream().map(JsonObject.class::cast)
+        .anyMatch(m -> "claude-*".equals(m.getString("id"))), "aliases are listed: " + r.body());
   }
 }

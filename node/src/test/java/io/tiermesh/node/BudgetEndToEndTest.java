@@ -308,6 +308,28 @@ class BudgetEndToEndTest {
     assertEquals(429, forced.statusCode(), forced.body());
     assertEquals("budget_exhausted", new JsonObject(forced.body()).getJsonObject("error")
         .getString("code"));
+    assertEquals("false", header(forced, "x-should-retry"), "the SDKs must not send it again");
+    // The same refusal on the other APIs, as their clients read it: 429 insufficient_quota on
+    // the Responses API (Codex: "Quota exceeded"), 402 billing_error on Anthropic Messages
+    // (a 429 there is a rate limit Claude Code retries for minutes).
+    HttpResponse<String> responses = send(HttpRequest.newBuilder(url("/v1/responses"))
+        .header("Authorization", "Bearer " + KEY).header("X-TierMesh-Quality", "high")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"model\":\"auto\",\"input\":\"hello\",\"store\":false}")));
+    assertEquals(429, responses.statusCode(), responses.body());
+    assertEquals("insufficient_quota", new JsonObject(responses.body()).getJsonObject("error")
+        .getString("type"));
+    assertEquals("false", header(responses, "x-should-retry"));
+    HttpResponse<String> messages = send(HttpRequest.newBuilder(url("/v1/messages"))
+        .header("x-api-key", KEY).header("anthropic-version", "2023-06-01")
+        .header("X-TierMesh-Quality", "high")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"auto\",\"max_tokens\":16,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}")));
+    assertEquals(402, messages.statusCode(), messages.body());
+    JsonObject anthropicError = new JsonObject(messages.body()).getJsonObject("error");
+    assertEquals("billing_error", anthropicError.getString("type"));
+    assertEquals("budget_exhausted", anthropicError.getString("code"));
+    assertEquals("false", header(messages, "x-should-retry"));
     assertEquals(0, hosted.log().calls());
     HttpResponse<String> plain = send(HttpRequest.newBuilder(url("/v1/chat/completions"))
         .header("Authorization", "Bearer " + KEY)

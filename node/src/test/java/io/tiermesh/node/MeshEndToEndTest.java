@@ -261,6 +261,13 @@ class MeshEndToEndTest {
         .map(m -> ((JsonObject) m).getString("id")).toList();
     assertTrue(ids.containsAll(List.of("auto", "tier-1", "tier-2", "tier-3",
         "local/llama3.1:8b", "hosted/gpt-4o-mini", "premium/gpt-4o")), ids.toString());
+    // The bundled rules' aliases, as the rules file writes them, with what each stands for.
+    JsonObject claude = new JsonObject(r.body()).getJsonArray("data").stream()
+        .map(JsonObject.class::cast).filter(m -> "claude-*".equals(m.getString("id")))
+        .findFirst().orElseThrow(() -> new AssertionError(ids.toString()));
+    assertEquals("auto", claude.getString("alias_for"));
+    assertEquals("model", claude.getString("object"));
+    assertTrue(ids.indexOf("claude-*") < ids.indexOf("local/llama3.1:8b"), ids.toString());
   }
 
   @Test

@@ -158,4 +158,38 @@ class ResponsesApiEndToEndTest {
     assertEquals("failed", last.getJsonObject("response").getString("status"));
     assertFalse(ev.stream().anyMatch(e -> "response.completed".equals(e.getString("type"))));
   }
+
+  /** Before the first byte a failure is not the client's to see: the chain falls back. */
+  @Test
+  void aBackendFailingBeforeTheFirstByteFallsBackAndTheStreamCompletes() throws Exception {
+    mesh.hosted.faults().install(Fault.status(500));
+    HttpResponse<String> r = post(new JsonObject().put("model", "auto").put("input", "x")
+        .put("stream", true), "X-TierMesh-Quality", "high");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("1", r.headers().firstValue("X-TierMesh-Tier").orElse(null), r.body());
+    assertEquals("fallback", r.headers().firstValue("X-TierMesh-Route-Reason").orElse(null));
+    assertTrue(mesh.hosted.log().calls() >= 1, "tier 2 was tried first");
+    List<JsonObject> ev = events(r.body());
+    assertEquals("response.created", ev.get(0).getString("type"), r.body());
+    assertEquals("response.completed", ev.get(ev.size() - 1).getString("type"), r.body());
+    assertFalse(ev.stream().anyMatch(e -> "response.failed".equals(e.getString("type"))));
+  }
+
+  /** A backend error after some text: the text so far, then response.failed, never completed. */
+  @Test
+  void aBackendErrorMidStreamEndsInResponseFailedAfterTheTextSoFar() throws Exception {
+    mesh.local.faults().install(Fault.errorAfterChunks(2));
+    HttpResponse<String> r = post(new JsonObject().put("model", "auto").put("input", "x")
+        .put("stream", true));
+    assertEquals(200, r.statusCode(), r.body());
+    List<JsonObject> ev = events(r.body());
+    assertTrue(ev.stream().anyMatch(e -> "response.output_text.delta".equals(
+        e.getString("type"))), "what was delivered stays delivered: " + r.body());
+    JsonObject last = ev.get(ev.size() - 1);
+    assertEquals("response.failed", last.getString("type"), r.body());
+    assertEquals("stream_interrupted", last.getJsonObject("response").getJsonObject("error")
+        .getString("code"), r.body());
+    assertFalse(ev.stream().anyMatch(e -> "response.completed".equals(e.getString("type"))));
+    assertEquals(1, mesh.local.log().calls(), "no retry after the first byte");
+  }
 }

@@ -39,6 +39,29 @@ class SdkCompatibilityTest {
     }
   }
 
+  /** The README's lines for the SDKs in one's own code: their variables only, no arguments. */
+  @Test
+  void sdksConfiguredByTheReadmesVariablesWork() throws Exception {
+    RequiredTool.require("node", "npm");
+    if (!Files.isDirectory(DIR.resolve("node_modules"))) {
+      Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 180);
+      assertEquals(0, install.exit(), "npm ci failed:\n" + install.output());
+    }
+    String block = ReadmeSnippets.read().block("**OpenAI and Anthropic SDKs in your own code**",
+        "sh", 0);
+    try (TestMesh mesh = new TestMesh()) {
+      String base = "http://127.0.0.1:" + mesh.node.httpPort();
+      Result r = run(ReadmeSnippets.command(block, "node"),
+          ReadmeSnippets.exports(block, base, TestMesh.KEY), 120);
+      System.out.print(r.output());
+      assertEquals(0, r.exit(), r.output());
+      assertTrue(r.output().contains("openai: answered") && r.output().contains(
+          "anthropic: answered"), r.output());
+      assertEquals(2, mesh.local.log().count(e -> "/api/chat".equals(e.path())),
+          "one chat through each SDK");
+    }
+  }
+
   private record Result(int exit, String output) {}
 
   private static Result run(List<String> cmd, Map<String, String> env, long seconds)

@@ -62,6 +62,29 @@ final class TestMesh implements AutoCloseable {
   /** @param totalMs each backend call's whole time limit, a stream included */
   TestMesh(String routerYaml, String extraYaml, String gatewayYaml, long totalMs)
       throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, "", "openai", totalMs);
+  }
+
+  /**
+   * @param budgetLimits more entries of {@code budget.limits}, one per line, each indented by
+   *                     four spaces: {@code "    - {scope: \"tier:2\", window: day, usd: …}\n"}
+   */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits)
+      throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, budgetLimits, "openai");
+  }
+
+  /**
+   * @param premiumKind the wire format of tier 3's backend ({@code openai} or {@code
+   *                    anthropic}); the simulator answers every format
+   */
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits,
+      String premiumKind) throws Exception {
+    this(routerYaml, extraYaml, gatewayYaml, budgetLimits, premiumKind, 10_000);
+  }
+
+  TestMesh(String routerYaml, String extraYaml, String gatewayYaml, String budgetLimits,
+      String premiumKind, long totalMs) throws Exception {
     // Before anything starts: a missing redis-server must not leave simulators running.
     RequiredTool.require("redis-server");
     local = sim("local", 1);
@@ -75,7 +98,7 @@ final class TestMesh implements AutoCloseable {
         roles: [gateway, router, budget, "provider:local", "provider:hosted", "provider:premium"]
         cluster: {enabled: false}
         gateway: {host: 127.0.0.1, port: %d, apiKeyEnv: TM_KEY, adminKeyEnv: TM_ADMIN,
-                  maxBodyBytes: 65536, requestTimeoutMs: 20000%s}
+                  %srequestTimeoutMs: 20000%s}
         router: {%s}
         redis: {url: "%s"}
         drainMs: 2000
@@ -84,17 +107,20 @@ final class TestMesh implements AutoCloseable {
              models: ["llama3.1:8b"], %s}
           - {id: hosted, kind: openai, tier: 2, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o-mini], %s}
-          - {id: premium, kind: openai, tier: 3, baseUrl: "http://127.0.0.1:%d",
+          - {id: premium, kind: %s, tier: 3, baseUrl: "http://127.0.0.1:%d",
              models: [gpt-4o], %s}
         budget:
           limits:
             - {scope: global, window: month, usd: "200.00"}
-          prices:
+        %s  prices:
             hosted: {gpt-4o-mini: {input: "1.00", output: "1.00", maxOutputTokens: 1000}}
             premium: {gpt-4o: {input: "15.00", output: "15.00", maxOutputTokens: 1000}}
         """.formatted(io.tiermesh.testsupport.FreePorts.next(),
+        // A small body limit by default, so tests reach it cheaply; a test may set its own.
+        gatewayYaml.contains("maxBodyBytes") ? "" : "maxBodyBytes: 65536, ",
         gatewayYaml.isEmpty() ? "" : ", " + gatewayYaml, routerYaml, redis.url(), local.port(), timeouts,
-        hosted.port(), timeouts, premium.port(), timeouts) + extraYaml, "test mesh");
+        hosted.port(), timeouts, premiumKind, premium.port(), timeouts, budgetLimits) + extraYaml,
+        "test mesh");
     node = Node.start(config, new Secrets(Map.of("TM_KEY", KEY, "TM_ADMIN", ADMIN_KEY,
         "TIERMESH_ADMIN_KEY", ADMIN_KEY, "TIERMESH_KEY_SECRET", KEY_SECRET)));
   }

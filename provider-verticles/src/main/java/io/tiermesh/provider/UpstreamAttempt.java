@@ -73,6 +73,9 @@ abstract class UpstreamAttempt<R extends AttemptReply<R>> {
   /** The reply when the attempt failed with {@code failure}. */
   protected abstract R failed(Failure failure);
 
+  /** Headers this request adds to the backend's own (a chat request's flags). */
+  protected void requestHeaders(io.vertx.core.MultiMap headers) {}
+
   /** Called once the total timeout runs, with its length (streams add a first-token one). */
   protected void onStart(long totalMs) {}
 
@@ -87,6 +90,7 @@ abstract class UpstreamAttempt<R extends AttemptReply<R>> {
     RequestOptions options = backend.request(HttpMethod.POST, path())
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Id", call.requestId());
+    requestHeaders(options.getHeaders());
     backend.client().request(options)
         .compose(req -> {
           request = req;

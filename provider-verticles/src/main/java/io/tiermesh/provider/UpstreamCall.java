@@ -60,6 +60,11 @@ final class UpstreamCall extends UpstreamAttempt<ProviderResult> implements Stre
   }
 
   @Override
+  protected void requestHeaders(io.vertx.core.MultiMap headers) {
+    backend.translator().chatHeaders(headers, call.chat());
+  }
+
+  @Override
   protected void onStart(long totalMs) {
     if (call.chat().stream()) {
       // A non-streamed answer arrives whole at the end, so only streams have a first token.

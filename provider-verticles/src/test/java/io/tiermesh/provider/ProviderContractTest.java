@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiermesh.contracts.CacheControl;
+import io.tiermesh.contracts.ChatMessage;
+import io.tiermesh.contracts.ChatOptions;
+import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.EmbedResult;
 import io.tiermesh.contracts.FailureCode;
@@ -89,6 +93,34 @@ abstract class ProviderContractTest {
     assertEquals(e.promptTokens(), r.usage().promptTokens());
     assertEquals(Fault.DEFAULT_TOKENS, r.usage().completionTokens());
     assertEquals(1, h.chatRequests());
+  }
+
+  /**
+   * Anthropic's prompt-caching marks and beta flags reach an Anthropic-format backend (one mark
+   * on the system prompt, one on the marked turn, the flags as one header) and no other.
+   */
+  @Test
+  void cacheMarksAndBetaFlagsReachOnlyAnthropicBackends() throws Exception {
+    CacheControl mark = new CacheControl("ephemeral", null);
+    ChatRequest plain = ProviderHarness.chat("Hello there", false);
+    ChatRequest marked = new ChatRequest("auto", List.of(
+        plain.messages().get(0).withCacheControl(mark),
+        ChatMessage.of("user", "first question"), ChatMessage.of("assistant", "an answer"),
+        plain.messages().get(1).withCacheControl(new CacheControl("ephemeral", "1h"))),
+        null, null, null, null, null, null, null, null, false,
+        ChatOptions.withAnthropicBeta(null, List.of("context-management-2025-06-27",
+            "claude-code-20250219")));
+    String id = ProviderHarness.newId();
+    ProviderResult r = h.call(id, marked).await(20, TimeUnit.SECONDS);
+    assertTrue(r.ok(), String.valueOf(r.failure()));
+    RequestLog.Entry e = entry(id);
+    if (kind().equals("anthropic")) {
+      assertEquals("context-management-2025-06-27,claude-code-20250219", e.anthropicBeta());
+      assertEquals(2, e.cacheMarks(), "the system prompt's mark and the last turn's");
+    } else {
+      assertEquals(null, e.anthropicBeta(), "only Anthropic backends take beta flags");
+      assertEquals(0, e.cacheMarks(), "only Anthropic backends take caching marks");
+    }
   }
 
   @Test

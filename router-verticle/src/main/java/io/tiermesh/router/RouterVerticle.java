@@ -15,6 +15,7 @@ import io.tiermesh.contracts.Failure;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.HealthReport;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.ModelAliasList;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.OrphanedOutcome;
 import io.tiermesh.contracts.ProviderAck;
@@ -136,6 +137,10 @@ public final class RouterVerticle extends VerticleBase {
                 m.body())).completion(),
         Endpoints.ROUTER_HEALTH.consumer(vertx.eventBus(), m -> m.reply(health()))
             .completion(),
+        Endpoints.ROUTER_MODELS.consumer(vertx.eventBus(), m -> m.reply(new ModelAliasList(
+            planner instanceof EnginePlanner engine
+                ? engine.active().engine().ruleSet().aliases().entries() : List.of(),
+            planner.rulesVersion()))).completion(),
         (embedConsumer = Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed))
             .completion()));
   }

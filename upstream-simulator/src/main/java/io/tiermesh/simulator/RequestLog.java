@@ -61,11 +61,24 @@ public final class RequestLog {
      * @param bytesSent     stream bytes handed to the connection (content chunks and preamble)
      * @param images        images the chat request carried (so a test sees they reached the backend)
      * @param toolCalls     tool calls in the answer
+     * @param anthropicBeta the request's {@code anthropic-beta} header, or null
+     * @param cacheMarks    how many {@code cache_control} marks the request body held
      */
     public record Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
                         boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
                         int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
-                        int writerPauses, long bytesSent, int images, int toolCalls) {
+                        int writerPauses, long bytesSent, int images, int toolCalls, String anthropicBeta,
+                        int cacheMarks) {
+
+        /** An entry of a request without Anthropic's beta flags or caching marks. */
+        public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
+                     boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
+                     int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
+                     int writerPauses, long bytesSent, int images, int toolCalls) {
+            this(seq, timeMillis, simulator, method, path, model, stream, requestId, privacy, authPresent, outcome,
+                    chunksSent, promptTokens, completionTokens, finishedMillis, writerPauses, bytesSent, images,
+                    toolCalls, null, 0);
+        }
 
         /** An entry of a request that carried no images and got no tool calls. */
         public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
@@ -98,7 +111,9 @@ public final class RequestLog {
                     .put("writerPauses", writerPauses)
                     .put("bytesSent", bytesSent)
                     .put("images", images)
-                    .put("toolCalls", toolCalls);
+                    .put("toolCalls", toolCalls)
+                    .put("anthropicBeta", anthropicBeta)
+                    .put("cacheMarks", cacheMarks);
         }
     }
 
@@ -124,6 +139,8 @@ public final class RequestLog {
         volatile long bytesSent;
         volatile int images;
         volatile int toolCalls;
+        volatile String anthropicBeta;
+        volatile int cacheMarks;
         private final RequestLog owner;
         private final long generation;
 
@@ -158,7 +175,8 @@ public final class RequestLog {
         Entry snapshot() {
             return new Entry(seq, timeMillis, simulator, method, path, model, stream, requestId,
                     new Privacy(classification, canary), authPresent, outcome, chunksSent, promptTokens,
-                    completionTokens, finishedMillis, writerPauses, bytesSent, images, toolCalls);
+                    completionTokens, finishedMillis, writerPauses, bytesSent, images, toolCalls, anthropicBeta,
+                    cacheMarks);
         }
     }
 

@@ -197,6 +197,14 @@ public final class UpstreamSimulator {
         });
     }
 
+    private static int occurrences(String text, String needle) {
+        int n = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
     private static long parseLength(String value) {
         try {
             return Long.parseLong(value.trim());
@@ -209,6 +217,9 @@ public final class UpstreamSimulator {
                          Buffer body) {
         String text = body.toString(StandardCharsets.UTF_8);
         recording.canary = text.contains("CANARY-");
+        // What only Anthropic-format backends may receive, so tests can see where it went.
+        recording.anthropicBeta = request.getHeader("anthropic-beta");
+        recording.cacheMarks = occurrences(text, "\"cache_control\"");
         JsonObject json = null;
         boolean malformed = false;
         if (!text.isBlank()) {

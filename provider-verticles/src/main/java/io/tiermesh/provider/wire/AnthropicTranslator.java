@@ -1,5 +1,6 @@
 package io.tiermesh.provider.wire;
 
+import io.tiermesh.contracts.CacheControl;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
@@ -73,9 +74,25 @@ public final class AnthropicTranslator implements WireTranslator {
     headers.set("anthropic-version", API_VERSION);
   }
 
+  /** The client's {@code anthropic-beta} flags go to an Anthropic backend as they came. */
+  @Override
+  public void chatHeaders(MultiMap headers, ChatRequest r) {
+    if (r.options() != null && r.options().anthropicBeta() != null) {
+      headers.set("anthropic-beta", String.join(",", r.options().anthropicBeta()));
+    }
+  }
+
   @Override
   public void authorize(MultiMap headers, String apiKey) {
     headers.set("x-api-key", apiKey);
+  }
+
+  private static JsonObject cacheControl(CacheControl mark) {
+    JsonObject cc = new JsonObject().put("type", mark.type());
+    if (mark.ttl() != null) {
+      cc.put("ttl", mark.ttl());
+    }
+    return cc;
   }
 
   // ---- backend side: mesh → Anthropic ----
@@ -107,6 +124,7 @@ public final class AnthropicTranslator implements WireTranslator {
       }
     }
     StringBuilder system = new StringBuilder();
+    CacheControl systemMark = null;
     JsonArray messages = new JsonArray();
     for (ChatMessage m : r.messages()) {
       if ("system".equals(m.role()) || "developer".equals(m.role())) {
@@ -114,6 +132,7 @@ public final class AnthropicTranslator implements WireTranslator {
           system.append("\n\n");
         }
         system.append(m.content() == null ? "" : m.content());
+        systemMark = m.cacheControl() != null ? m.cacheControl() : systemMark;
         continue;
       }
       String role = "assistant".equals(m.role()) ? "assistant" : "user";
@@ -142,6 +161,11 @@ public final class AnthropicTranslator implements WireTranslator {
           }
         }
       }
+      if (m.cacheControl() != null && !blocks.isEmpty()) {
+        // The client's caching mark: cache the prompt up to the end of this turn.
+        blocks.getJsonObject(blocks.size() - 1)
+            .put("cache_control", cacheControl(m.cacheControl()));
+      }
       // Turns must alternate: consecutive same-role turns (several tool results) merge.
       JsonObject last = messages.isEmpty() ? null : messages.getJsonObject(messages.size() - 1);
       if (last != null && last.getString("role").equals(role)) {
@@ -150,7 +174,10 @@ public final class AnthropicTranslator implements WireTranslator {
         messages.add(new JsonObject().put("role", role).put("content", blocks));
       }
     }
-    if (!system.isEmpty()) {
+    if (!system.isEmpty() && systemMark != null) {
+      body.put("system", new JsonArray().add(new JsonObject().put("type", "text")
+          .put("text", system.toString()).put("cache_control", cacheControl(systemMark))));
+    } else if (!system.isEmpty()) {
       body.put("system", system.toString());
     }
     body.put("messages", messages);

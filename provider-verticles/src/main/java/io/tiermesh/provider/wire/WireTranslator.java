@@ -47,6 +47,9 @@ public interface WireTranslator {
   /** Headers every request of this format carries (protocol versions), credentials apart. */
   default void prepare(MultiMap headers) {}
 
+  /** Headers one chat call adds to {@link #prepare}'s: what this request asks for. */
+  default void chatHeaders(MultiMap headers, ChatRequest request) {}
+
   /** The embeddings path, or null when the format has no embeddings endpoint. */
   default String embedPath() {
     return null;

@@ -51,6 +51,16 @@ public record ModelAliases(Map<String, String> exact, List<Glob> globs) {
     return null;
   }
 
+  /** Every alias with its target: exact names sorted, then patterns in the file's order. */
+  public List<io.tiermesh.contracts.ModelAliasList.Alias> entries() {
+    List<io.tiermesh.contracts.ModelAliasList.Alias> out = new ArrayList<>();
+    exact.keySet().stream().sorted().forEach(n ->
+        out.add(new io.tiermesh.contracts.ModelAliasList.Alias(n, exact.get(n))));
+    globs.forEach(g -> out.add(new io.tiermesh.contracts.ModelAliasList.Alias(g.pattern(),
+        g.target())));
+    return out;
+  }
+
   /** Every alias as written (patterns included), in a stable order, for listings. */
   public List<String> names() {
     List<String> out = new ArrayList<>(exact.keySet().stream().sorted().toList());

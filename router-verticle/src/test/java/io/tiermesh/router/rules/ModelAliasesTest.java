@@ -29,4 +29,18 @@ class ModelAliasesTest {
     assertNull(new ModelAliases(Map.of(), List.of(ModelAliases.Glob.of("gpt-4.1*", "auto")))
         .resolve("gpt-4x1"), "a dot is a dot");
   }
+
+  /**
+   * The setting for names no alias matches: a 404 by default, or {@code auto} when the models
+   * section ends with the pattern {@code "*"}, which the earlier entries still win over.
+   */
+  @Test
+  void aFinalStarRoutesEveryOtherNameAsAuto() {
+    ModelAliases catchAll = new ModelAliases(Map.of("mistral-large", "tier-3"),
+        List.of(ModelAliases.Glob.of("claude-*", "tier-2"), ModelAliases.Glob.of("*", "auto")));
+    assertEquals("tier-3", catchAll.resolve("mistral-large"));
+    assertEquals("tier-2", catchAll.resolve("claude-opus-5-5"));
+    assertEquals("auto", catchAll.resolve("some-model-nobody-configured"));
+    assertNull(aliases.resolve("some-model-nobody-configured"), "without it: no alias, a 404");
+  }
 }
