@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.CapabilityOverrides;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.config.RateLimits;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.io.IOException;
@@ -320,13 +321,18 @@ public final class ConfigLoader {
             : c.ledger().retention(), "7d", true, source + ": 'ledger.retention'")), null);
     MeshConfig.AuditConfig audit = attempt(errors, doc, source, "audit",
         () -> audit(c.audit(), source), null);
+    ImagePolicy images = c.images() == null ? ImagePolicy.NONE : c.images();
+    for (String problem : images.problems()) {
+      String at = problem.substring(1, problem.indexOf('\'', 1));
+      errors.add(atLine(source + ": " + problem, source, doc, at));
+    }
     if (!errors.isEmpty()) {
       return null;
     }
     return new MeshConfig(List.copyOf(roles), cl, g, new MeshConfig.RedisConfig(redisUrl),
         new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
-        management, drain, ledger, audit);
+        management, drain, ledger, audit, images);
   }
 
   private static MeshConfig.ManagementConfig management(MeshConfig.ManagementConfig m,

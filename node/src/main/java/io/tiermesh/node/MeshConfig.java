@@ -2,6 +2,7 @@ package io.tiermesh.node;
 
 import io.tiermesh.contracts.config.AccessConfig;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.util.List;
 
@@ -22,6 +23,7 @@ import java.util.List;
  * @param drain     how a stopping node leaves (see {@link DrainConfig})
  * @param ledger    how long the budget ledger keeps its entries (null: the default)
  * @param audit     how long the audit trail keeps request decisions (null: the default)
+ * @param images    which remote image hosts clients may name (null: none)
  */
 public record MeshConfig(
     List<String> roles,
@@ -37,24 +39,25 @@ public record MeshConfig(
     ManagementConfig management,
     DrainConfig drain,
     LedgerConfig ledger,
-    AuditConfig audit) {
+    AuditConfig audit,
+    ImagePolicy images) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics(), g.tls()), redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
   }
 
   /** The same file run with other roles (one config shared by every pod of a mesh). */
   public MeshConfig withRoles(List<String> newRoles) {
     return new MeshConfig(List.copyOf(newRoles), cluster, gateway, redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
   }
 
   /** Binds the cluster (Hazelcast and the event bus) to another address, e.g. the pod's IP. */
@@ -62,13 +65,13 @@ public record MeshConfig(
     ClusterConfig c = cluster;
     return new MeshConfig(roles, new ClusterConfig(c.enabled(), c.name(), host, c.port(),
         c.members(), c.heartbeatSeconds(), c.maxNoHeartbeatSeconds(), c.eventBusPort(), c.tls()), gateway, redis, router,
-        providers, drainMs, budget, access, eventLoops, management, drain, ledger, audit);
+        providers, drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
   }
 
   public MeshConfig withManagementPort(int port) {
     String host = management == null ? ManagementConfig.DEFAULT_HOST : management.host();
     return new MeshConfig(roles, cluster, gateway, redis, router, providers, drainMs, budget,
-        access, eventLoops, new ManagementConfig(host, port), drain, ledger, audit);
+        access, eventLoops, new ManagementConfig(host, port), drain, ledger, audit, images);
   }
 
   /**

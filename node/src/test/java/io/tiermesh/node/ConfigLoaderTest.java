@@ -1,6 +1,7 @@
 package io.tiermesh.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,17 @@ class ConfigLoaderTest {
     assertEquals(java.time.Duration.ofHours(36), ConfigLoader.retention("36h", "x"));
     assertEquals("forever", ConfigLoader.parse("roles: [router]\nledger: {retention: forever}\n",
         "t.yaml").ledger().retention());
+  }
+
+  @Test
+  void remoteImagesAllowNothingUnlessListed() {
+    assertFalse(ConfigLoader.parse("roles: [router]\n", "t.yaml").images()
+        .allows("https://img.example.com/a.png"));
+    MeshConfig c = ConfigLoader.parse("roles: [router]\nimages:\n  remoteAllow: ["
+        + "'*.example.com', 127.0.0.1]\n", "t.yaml");
+    assertTrue(c.images().allows("https://img.example.com/a.png"));
+    assertTrue(c.images().allows("http://127.0.0.1:9/a.png"));
+    assertFalse(c.images().allows("http://img.example.com/a.png"));
   }
 
   @Test
@@ -160,6 +172,9 @@ class ConfigLoaderTest {
       "audit retention|roles: [router]\\naudit: {retention: forever}|'audit.retention' must be like 7d, 36h or 90m,",
       "audit queue|roles: [router]\\naudit: {queue: 0}|'audit.queue' from 1 to 1000000",
       "unknown ledger key|roles: [router]\\nledger: {keep: 7d}|unknown key 'keep' in 'ledger'",
+      "image host with scheme|roles: [router]\\nimages:\\n  remoteAllow: [img.example.com, https://x.com]|t.yaml line 3: 'images.remoteAllow[1]' must be a host name without scheme",
+      "image wildcard too wide|roles: [router]\\nimages:\\n  remoteAllow: ['*.com']|'images.remoteAllow[0]' is too wide",
+      "image unknown key|roles: [router]\\nimages:\\n  allow: [a.com]|unknown key 'allow' in 'images'",
   })
   void badConfigIsClearLinesNamingTheFile(String name, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class,
