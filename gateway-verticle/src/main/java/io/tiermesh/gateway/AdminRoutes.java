@@ -12,6 +12,7 @@ import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.RuleCheckView;
 import io.tiermesh.contracts.RulesReloadResult;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -52,11 +53,13 @@ final class AdminRoutes {
 
   private final Vertx vertx;
   private final GatewayConfig config;
+  private final ImagePolicy images;
 
   /** Mounted after {@link AdminAuth}, which guards every admin path. */
-  AdminRoutes(Vertx vertx, GatewayConfig config) {
+  AdminRoutes(Vertx vertx, GatewayConfig config, ImagePolicy images) {
     this.vertx = vertx;
     this.config = config;
+    this.images = images;
   }
 
   void mount(Router router) {
@@ -72,7 +75,7 @@ final class AdminRoutes {
     List<Integer> assume;
     try {
       JsonObject body = StrictJson.object(ctx.body().buffer());
-      OpenAiChatApi.Parsed parsed = OpenAiChatApi.parse(body);
+      OpenAiChatApi.Parsed parsed = OpenAiChatApi.parse(body, images);
       RoutingHints hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       String given = ctx.request().getHeader("X-Request-Id");
       // A caller may pin the request id to reproduce the split arm and shadow sample it saw.
@@ -139,7 +142,8 @@ final class AdminRoutes {
     OwnRequests.Entry e = found.entry();
     RouteRequest route;
     try {
-      ClientApi.Parsed parsed = e.api().parse(StrictJson.object(ctx.body().buffer()));
+      ClientApi.Parsed parsed = e.api().parse(StrictJson.object(ctx.body().buffer()),
+          images);
       route = new RouteRequest(requestId, e.tenant(), parsed.chat(), e.hints(), null,
           System.currentTimeMillis() + ADMIN_TIMEOUT_MS, e.policy());
     } catch (MeshFailure rejected) {

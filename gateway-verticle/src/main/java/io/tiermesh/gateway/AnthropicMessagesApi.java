@@ -6,6 +6,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ThinkingSetting;
 import io.tiermesh.contracts.ToolCall;
@@ -54,14 +55,19 @@ public final class AnthropicMessagesApi {
   public record Parsed(ChatRequest chat, JsonObject metadata, List<String> droppedTools) {}
 
   public static Parsed parse(JsonObject body) {
-    return parse(body, true);
+    return parse(body, true, ImagePolicy.NONE);
+  }
+
+  public static Parsed parse(JsonObject body, boolean requireMaxTokens) {
+    return parse(body, requireMaxTokens, ImagePolicy.NONE);
   }
 
   /**
    * @param requireMaxTokens false for {@code count_tokens}, whose body is a Messages request
    *                         without {@code max_tokens}
+   * @param images           the remote image hosts the operator allows; others are refused
    */
-  public static Parsed parse(JsonObject body, boolean requireMaxTokens) {
+  public static Parsed parse(JsonObject body, boolean requireMaxTokens, ImagePolicy images) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
       throw RequestRejected.field("model", "is required");
@@ -102,7 +108,7 @@ public final class AnthropicMessagesApi {
       }
       try {
         int before = messages.size();
-        addMessage(messages, msg);
+        addMessage(messages, msg, images);
         CacheControl mark = cacheMark(msg.getValue("content"), "content");
         if (mark != null && messages.size() > before) {
           // Cached up to the end of this turn: the last mesh turn it became carries the mark.
@@ -276,7 +282,7 @@ public final class AnthropicMessagesApi {
   }
 
   /** One message (several mesh messages when it carries tool results), named relative to it. */
-  private static void addMessage(List<ChatMessage> out, JsonObject msg) {
+  private static void addMessage(List<ChatMessage> out, JsonObject msg, ImagePolicy policy) {
     Object role = msg.getValue("role");
     if (!"user".equals(role) && !"assistant".equals(role)) {
       throw RequestRejected.field("role", "must be 'user', 'assistant' or 'system'");
@@ -298,7 +304,8 @@ public final class AnthropicMessagesApi {
     List<ChatMessage> results = new ArrayList<>();
     for (int b = 0; b < blocks.size(); b++) {
       try {
-        Object type = block(blocks.getValue(b), user, role, text, parts, calls, results);
+        Object type = block(blocks.getValue(b), user, role, text, parts, calls, results,
+            policy);
         images |= "image".equals(type);
         thinking |= "thinking".equals(type) || "redacted_thinking".equals(type);
       } catch (MeshFailure f) {
@@ -316,7 +323,8 @@ public final class AnthropicMessagesApi {
 
   /** Reads one content block into the turn's pieces; returns its type. */
   private static Object block(Object raw, boolean user, Object role, StringBuilder text,
-      List<ContentPart> parts, List<ToolCall> calls, List<ChatMessage> results) {
+      List<ContentPart> parts, List<ToolCall> calls, List<ChatMessage> results,
+      ImagePolicy images) {
     if (!(raw instanceof JsonObject block)) {
       throw RequestRejected.element("must be an object");
     }
@@ -326,7 +334,7 @@ public final class AnthropicMessagesApi {
       text.append(t);
       parts.add(new ContentPart.Text(t));
     } else if ("image".equals(type) && user) {
-      parts.add(image(block));
+      parts.add(image(block, images));
     } else if ("tool_use".equals(type) && !user) {
       String id = JsonFields.string(block, "id", null, true);
       String name = JsonFields.string(block, "name", null, true);
@@ -358,14 +366,18 @@ public final class AnthropicMessagesApi {
     return type;
   }
 
-  /** An image block: inline base64 only; remote addresses are never fetched by the mesh. */
-  private static ContentPart.Image image(JsonObject block) {
+  /** An image block: inline base64, or a URL source when the operator allows its host. */
+  private static ContentPart.Image image(JsonObject block, ImagePolicy images) {
     if (!(block.getValue("source") instanceof JsonObject source)) {
       throw RequestRejected.field("source", "must be an object");
     }
+    if ("url".equals(source.getValue("type"))) {
+      String url = JsonFields.string(source, "url", "source", true);
+      ChatChecks.remoteAllowed(url, images, "source.url");
+      return ContentPart.Image.remote(url, null);
+    }
     if (!"base64".equals(source.getValue("type"))) {
-      throw RequestRejected.field("source.type", "must be 'base64'; remote image addresses "
-          + "are not fetched");
+      throw RequestRejected.field("source.type", "must be 'base64' or 'url'");
     }
     return ChatChecks.inline(JsonFields.string(source, "media_type", "source", true),
         JsonFields.string(source, "data", "source", true), null, "source");

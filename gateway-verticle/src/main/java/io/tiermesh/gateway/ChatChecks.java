@@ -3,6 +3,7 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ChatMessage;
 import io.tiermesh.contracts.ContentPart;
 import io.tiermesh.contracts.ToolCall;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.ToolChoice;
 import io.tiermesh.contracts.ToolDef;
 import io.vertx.core.json.DecodeException;
@@ -45,14 +46,15 @@ final class ChatChecks {
   }
 
   /**
-   * An image given by address. Inline {@code data:} URLs become inline images; remote
-   * addresses are refused: the mesh fetches nothing on a client's behalf (no request to an
-   * address a client chose), and a local backend cannot fetch at all.
+   * An image given by address. Inline {@code data:} URLs become inline images; a remote
+   * address is taken only when the operator allows its host, because whoever fetches it
+   * (the backend, or the mesh for a local backend) makes a request to an address a client
+   * chose.
    */
-  static ContentPart.Image imageUrl(String url, String detail, String at) {
+  static ContentPart.Image imageUrl(String url, String detail, String at, ImagePolicy images) {
     if (!url.startsWith("data:")) {
-      throw RequestRejected.field(at, "must be a data: URL (base64); remote image addresses "
-          + "are not fetched");
+      remoteAllowed(url, images, at);
+      return ContentPart.Image.remote(url, detail);
     }
     int comma = url.indexOf(',');
     int semi = url.indexOf(';');
@@ -60,6 +62,14 @@ final class ChatChecks {
       throw RequestRejected.field(at, "must be a base64 data: URL (data:image/png;base64,...)");
     }
     return inline(url.substring(5, semi), url.substring(comma + 1), detail, at);
+  }
+
+  /** Refuses a remote image address whose host the operator did not allow. */
+  static void remoteAllowed(String url, ImagePolicy images, String at) {
+    if (!images.allows(url)) {
+      throw RequestRejected.field(at, "must be a data: URL (base64); remote image addresses "
+          + "are taken only over https from hosts the operator allows");
+    }
   }
 
   static ContentPart.Image inline(String mediaType, String base64, String detail, String at) {

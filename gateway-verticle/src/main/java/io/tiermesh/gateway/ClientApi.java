@@ -2,6 +2,7 @@ package io.tiermesh.gateway;
 
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -26,8 +27,16 @@ interface ClientApi {
     }
   }
 
-  /** @throws io.tiermesh.contracts.MeshFailure for a request the client must fix */
-  Parsed parse(JsonObject body);
+  /**
+   * @param images the remote image hosts the operator allows
+   * @throws io.tiermesh.contracts.MeshFailure for a request the client must fix
+   */
+  Parsed parse(JsonObject body, ImagePolicy images);
+
+  /** Parses with no remote image host allowed. */
+  default Parsed parse(JsonObject body) {
+    return parse(body, ImagePolicy.NONE);
+  }
 
   String responseId(String requestId);
 
@@ -39,8 +48,8 @@ interface ClientApi {
 
   ClientApi OPENAI = new ClientApi() {
     @Override
-    public Parsed parse(JsonObject body) {
-      OpenAiChatApi.Parsed p = OpenAiChatApi.parse(body);
+    public Parsed parse(JsonObject body, ImagePolicy images) {
+      OpenAiChatApi.Parsed p = OpenAiChatApi.parse(body, images);
       return new Parsed(p.chat(), p.metadata(), p.includeUsageChunk());
     }
 
@@ -67,8 +76,8 @@ interface ClientApi {
 
   ClientApi ANTHROPIC = new ClientApi() {
     @Override
-    public Parsed parse(JsonObject body) {
-      AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(body);
+    public Parsed parse(JsonObject body, ImagePolicy images) {
+      AnthropicMessagesApi.Parsed p = AnthropicMessagesApi.parse(body, true, images);
       return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
     }
 
@@ -95,7 +104,7 @@ interface ClientApi {
 
   ClientApi RESPONSES = new ClientApi() {
     @Override
-    public Parsed parse(JsonObject body) {
+    public Parsed parse(JsonObject body, ImagePolicy images) {
       OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(body);
       return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
     }

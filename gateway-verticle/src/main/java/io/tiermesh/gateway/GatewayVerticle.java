@@ -16,6 +16,7 @@ import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.StreamChunk;
 import io.tiermesh.contracts.config.GatewayConfig;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.config.ProviderConfig;
 import io.tiermesh.gateway.access.AccessLayer;
 import io.tiermesh.gateway.access.AccessSettings;
@@ -48,6 +49,7 @@ public final class GatewayVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
   private final GatewayConfig config;
+  private ImagePolicy images = ImagePolicy.NONE;
   private final MeshNode node;
   private final ApiKeys keys;
   private final List<ProviderConfig> catalog;
@@ -98,6 +100,12 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** Shares the node's drain flag, so that readiness turns 503 as soon as draining starts. */
+  /** The remote image hosts clients may name; by default none. */
+  public GatewayVerticle imagePolicy(ImagePolicy policy) {
+    this.images = policy;
+    return this;
+  }
+
   public GatewayVerticle drainState(DrainState state) {
     this.drain = state;
     return this;
@@ -150,7 +158,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/v1/*").handler(access::authenticate);
     router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
-    AdminRoutes adminRoutes = new AdminRoutes(vertx, config);
+    AdminRoutes adminRoutes = new AdminRoutes(vertx, config, images);
     adminRoutes.mount(router);
     router.post("/admin/tls/reload").handler(this::reloadTls);
     new BudgetAdminRoutes(vertx).mount(router);
@@ -414,7 +422,7 @@ public final class GatewayVerticle extends VerticleBase {
     try {
       limits.checkBody(ctx.body().buffer());
       JsonObject body = StrictJson.object(ctx.body().buffer());
-      parsed = api.parse(body);
+      parsed = api.parse(body, images);
       if (api == ClientApi.ANTHROPIC) {
         List<String> flags = AnthropicMessagesApi.betaFlags(
             ctx.request().headers().getAll("anthropic-beta"));
@@ -480,7 +488,7 @@ public final class GatewayVerticle extends VerticleBase {
     try {
       limits.checkBody(ctx.body().buffer());
       JsonObject body = StrictJson.object(ctx.body().buffer());
-      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false);
+      AnthropicMessagesApi.Parsed parsed = AnthropicMessagesApi.parse(body, false, images);
       if (!parsed.droppedTools().isEmpty()) {
         ctx.response().putHeader(DROPPED_TOOLS_HEADER, String.join(",", parsed.droppedTools()));
       }

@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.TokenLogprob;
@@ -37,6 +38,11 @@ public final class OpenAiChatApi {
   public record Parsed(ChatRequest chat, JsonObject metadata, boolean includeUsageChunk) {}
 
   public static Parsed parse(JsonObject body) {
+    return parse(body, ImagePolicy.NONE);
+  }
+
+  /** @param images the remote image hosts the operator allows; others are refused */
+  public static Parsed parse(JsonObject body, ImagePolicy images) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
       throw RequestRejected.field("model", "is required");
@@ -51,7 +57,7 @@ public final class OpenAiChatApi {
         throw RequestRejected.field("messages[" + i + "]", "must be an object");
       }
       try {
-        messages.add(parseMessage(msg));
+        messages.add(parseMessage(msg, images));
       } catch (MeshFailure f) {
         throw RequestRejected.within("messages[" + i + "]", f);
       }
@@ -164,7 +170,7 @@ public final class OpenAiChatApi {
   }
 
   /** One message; fields at fault are named relative to it. */
-  private static ChatMessage parseMessage(JsonObject msg) {
+  private static ChatMessage parseMessage(JsonObject msg, ImagePolicy images) {
     Object role = msg.getValue("role");
     if (!(role instanceof String r) || !ROLES.contains(r)) {
       throw RequestRejected.field("role", "must be one of " + ROLES);
@@ -185,7 +191,7 @@ public final class OpenAiChatApi {
     } else if (content instanceof String s) {
       text = s;
     } else if (content instanceof JsonArray array) {
-      List<ContentPart> all = contentParts(array, "user".equals(r));
+      List<ContentPart> all = contentParts(array, "user".equals(r), images);
       StringBuilder sb = new StringBuilder();
       for (ContentPart p : all) {
         if (p instanceof ContentPart.Text t) {
@@ -209,11 +215,12 @@ public final class OpenAiChatApi {
   }
 
   /** Content parts: text everywhere, images in user turns; everything else is refused. */
-  private static List<ContentPart> contentParts(JsonArray array, boolean user) {
+  private static List<ContentPart> contentParts(JsonArray array, boolean user,
+      ImagePolicy images) {
     List<ContentPart> out = new ArrayList<>(array.size());
     for (int p = 0; p < array.size(); p++) {
       try {
-        out.add(contentPart(array.getValue(p), user));
+        out.add(contentPart(array.getValue(p), user, images));
       } catch (MeshFailure f) {
         throw RequestRejected.within("content[" + p + "]", f);
       }
@@ -221,7 +228,7 @@ public final class OpenAiChatApi {
     return out;
   }
 
-  private static ContentPart contentPart(Object raw, boolean user) {
+  private static ContentPart contentPart(Object raw, boolean user, ImagePolicy images) {
     if (!(raw instanceof JsonObject part)) {
       throw RequestRejected.element("must be an object");
     }
@@ -241,7 +248,7 @@ public final class OpenAiChatApi {
       } else {
         throw RequestRejected.field("image_url", "must be an object with a url");
       }
-      return ChatChecks.imageUrl(url, detail, "image_url.url");
+      return ChatChecks.imageUrl(url, detail, "image_url.url", images);
     }
     // Named back (cut short) so the client sees which part it sent that the mesh cannot carry.
     throw RequestRejected.field("type", (type instanceof String t && t.length() <= 40

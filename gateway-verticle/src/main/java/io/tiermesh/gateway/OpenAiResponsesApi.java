@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ChatOptions;
 import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.ChatResponse;
 import io.tiermesh.contracts.ContentPart;
+import io.tiermesh.contracts.config.ImagePolicy;
 import io.tiermesh.contracts.ResponseFormat;
 import io.tiermesh.contracts.ToolCall;
 import io.tiermesh.contracts.ToolChoice;
@@ -206,7 +207,7 @@ final class OpenAiResponsesApi {
                 + "are not supported)");
           }
           parts.add(ChatChecks.imageUrl(u, JsonFields.string(part, "detail", pat, false),
-              pat + ".image_url"));
+              pat + ".image_url", ImagePolicy.NONE));
           images = true;
         } else {
           throw RequestRejected.field(pat + ".type", "'" + (type instanceof String t

@@ -241,7 +241,8 @@ public final class Node {
       GatewayVerticle[] first = new GatewayVerticle[1];
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
-            config.providers(), access, metrics, auditSettings()).drainState(drain);
+            config.providers(), access, metrics, auditSettings()).drainState(drain)
+            .imagePolicy(config.images());
         gateways.add(g);
         if (first[0] == null) {
           first[0] = g;
