@@ -61,6 +61,7 @@ public final class ProviderVerticle extends VerticleBase {
 
   private WireTranslator translator;
   private HttpClient client;
+  private RemoteImageFetcher images;
   private CircuitBreaker breaker;
   private UpstreamAttempt.Backend backend;
   private MessageConsumer<ProviderCall> consumer;
@@ -119,6 +120,8 @@ public final class ProviderVerticle extends VerticleBase {
         .openHandler(v -> publishStatus())
         .halfOpenHandler(v -> publishStatus())
         .closeHandler(v -> publishStatus());
+    images = new RemoteImageFetcher(vertx, RemoteImageFetcher.MAX_BYTES,
+        RemoteImageFetcher.TIMEOUT_MS);
     backend = new UpstreamAttempt.Backend(vertx, client, config, basePath, apiKey, translator,
         node.nodeId());
     legs();
@@ -162,11 +165,14 @@ public final class ProviderVerticle extends VerticleBase {
    * rides it, or embeddings); everything else is one guarded path.
    *
    * @param unsupported why this provider cannot serve such calls at all, or null
+   * @param prepare     the call made ready for the backend (remote images fetched for a
+   *                    backend that takes only inline ones); fails with the client's mistake
    * @param encode      the call in the backend's wire format; throws when it cannot be expressed
    * @param failed      the reply of a call failed before or around its upstream attempt
    */
   private record Leg<C extends AttemptCall, R extends AttemptReply<R>>(
-      Supplier<String> unsupported, Function<C, Buffer> encode, Opener<C, R> open,
+      Supplier<String> unsupported, Function<C, Future<C>> prepare, Function<C, Buffer> encode,
+      Opener<C, R> open,
       BiFunction<C, Failure, R> failed) {
 
     R fail(C call, FailureCode code, String detail) {
@@ -182,12 +188,14 @@ public final class ProviderVerticle extends VerticleBase {
   private Leg<EmbedCall, EmbedResult> embed;
 
   private void legs() {
-    chat = new Leg<>(() -> null, call -> translator.encodeChat(call.chat()),
+    chat = new Leg<>(() -> null, this::withInlineImages,
+        call -> translator.encodeChat(call.chat()),
         (call, body, retry) -> new UpstreamCall(backend, call, body, retry),
         (call, f) -> new ProviderResult(call.requestId(), call.attempt(), node.nodeId(), null,
             null, 0, f));
     embed = new Leg<>(() -> translator.embedPath() != null ? null
             : "provider " + config.id() + " (" + config.kind() + ") has no embeddings endpoint",
+        Future::succeededFuture,
         call -> translator.encodeEmbed(config.resolveEmbeddingModel(call.requestedModel()),
             call.input(), call.dimensions()),
         (call, body, retry) -> new UpstreamEmbed(backend, call, body),
@@ -215,6 +223,34 @@ public final class ProviderVerticle extends VerticleBase {
       msg.reply(leg.fail(call, refused, refusalDetail(refused)));
       return;
     }
+    leg.prepare().apply(call).onComplete(ready -> {
+      if (ready.succeeded()) {
+        run(msg, leg, ready.result());
+      } else {
+        // The address came from the client and only the client can fix it: a 400 before
+        // the breaker, never a backend fault.
+        msg.reply(leg.fail(call, FailureCode.BAD_REQUEST,
+            ready.cause() instanceof RemoteImageFetcher.Refused r ? r.getMessage()
+                : "a remote image could not be fetched"));
+      }
+    });
+  }
+
+  /**
+   * For a backend that takes only inline images, the call with its remote images fetched;
+   * other backends are given the addresses and fetch them themselves.
+   */
+  private Future<ProviderCall> withInlineImages(ProviderCall call) {
+    if (!"ollama".equals(config.kind()) || !RemoteImageFetcher.hasRemote(call.chat())) {
+      return Future.succeededFuture(call);
+    }
+    return images.inline(call.chat()).map(chat -> new ProviderCall(call.requestId(),
+        call.attempt(), chat, call.route(), call.localOnly(), call.ackAddress(),
+        call.streamAddress(), call.deadlineMillis()));
+  }
+
+  private <C extends AttemptCall, R extends AttemptReply<R>> void run(Message<C> msg,
+      Leg<C, R> leg, C call) {
     Buffer body;
     try {
       body = leg.encode().apply(call);
@@ -409,6 +445,7 @@ public final class ProviderVerticle extends VerticleBase {
         .onComplete(ar -> vertx.cancelTimer(timer))
         .transform(ar -> controlConsumer == null ? Future.succeededFuture()
             : controlConsumer.unregister())
+        .compose(v -> images.close())
         .compose(v -> client.close());
   }
 }
