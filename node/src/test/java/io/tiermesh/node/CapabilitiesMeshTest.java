@@ -74,7 +74,11 @@ class CapabilitiesMeshTest {
   }
 
   static UpstreamSimulator sim(String name) throws Exception {
-    return UpstreamSimulator.start(simVertx, SimulatorOptions.defaults().withName(name)
+    return sim(simVertx, name);
+  }
+
+  static UpstreamSimulator sim(Vertx vertx, String name) throws Exception {
+    return UpstreamSimulator.start(vertx, SimulatorOptions.defaults().withName(name)
         .withPort(0)).await(10, TimeUnit.SECONDS);
   }
 
