@@ -29,7 +29,8 @@ import java.util.List;
  * leading system message, in order; an assistant {@code tool_use} block becomes a tool call; a
  * user {@code tool_result} block becomes a {@code tool} message answering that call; {@code
  * stop_sequences} become stop strings; {@code tool_choice} becomes its OpenAI equivalent
- * ({@code any} → {@code required}); base64 {@code image} blocks become image parts; replayed
+ * ({@code any} → {@code required}); base64 {@code image} blocks, and {@code url} ones whose host
+ * the operator allows, become image parts; replayed
  * {@code thinking} blocks are kept for Anthropic backends.
  *
  * <p>What current clients send by default is accepted even where no backend can use it, so an
@@ -39,7 +40,7 @@ import java.util.List;
  * anthropic-beta} flags ({@link #betaFlags}) reach Anthropic-format backends only; tools that run inside Anthropic's service (server
  * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
  * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
- * Content the mesh cannot carry (documents, remote images) is refused with a 400 naming the
+ * Content the mesh cannot carry (documents, remote images of hosts not allowed) is refused with a 400 naming the
  * field rather than dropped. {@code top_k}, {@code metadata.user_id} and {@code
  * disable_parallel_tool_use} are carried as request options.
  */
