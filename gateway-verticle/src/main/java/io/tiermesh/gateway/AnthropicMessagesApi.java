@@ -40,9 +40,9 @@ import java.util.List;
  * anthropic-beta} flags ({@link #betaFlags}) reach Anthropic-format backends only; tools that run inside Anthropic's service (server
  * tools, a {@code type} other than {@code custom}) are dropped from what the backend sees and
  * named in {@link Parsed#droppedTools()}, and refused only when {@code tool_choice} forces one.
- * Content the mesh cannot carry (documents, remote images of hosts not allowed) is refused with a 400 naming the
- * field rather than dropped. {@code top_k}, {@code metadata.user_id} and {@code
- * disable_parallel_tool_use} are carried as request options.
+ * Content the mesh cannot carry (documents, remote images of hosts not allowed) is refused
+ * with a 400 naming the field rather than dropped. {@code top_k}, {@code metadata.user_id}
+ * and {@code disable_parallel_tool_use} are carried as request options.
  */
 public final class AnthropicMessagesApi {
 
