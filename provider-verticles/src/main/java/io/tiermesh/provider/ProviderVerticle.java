@@ -223,12 +223,16 @@ public final class ProviderVerticle extends VerticleBase {
       msg.reply(leg.fail(call, refused, refusalDetail(refused)));
       return;
     }
+    // Counted from here: fetching a remote image is part of the call, so it takes a place
+    // under maxConcurrent and a drain waits for it.
+    inFlight++;
     leg.prepare().apply(call).onComplete(ready -> {
       if (ready.succeeded()) {
         run(msg, leg, ready.result());
       } else {
         // The address came from the client and only the client can fix it: a 400 before
-        // the breaker, never a backend fault.
+        // the breaker, never a backend fault (nor the provider's last error).
+        done(null);
         msg.reply(leg.fail(call, FailureCode.BAD_REQUEST,
             ready.cause() instanceof RemoteImageFetcher.Refused r ? r.getMessage()
                 : "a remote image could not be fetched"));
@@ -249,6 +253,7 @@ public final class ProviderVerticle extends VerticleBase {
         call.streamAddress(), call.deadlineMillis()));
   }
 
+  /** The call once ready: encoded, then run with retries behind the breaker. */
   private <C extends AttemptCall, R extends AttemptReply<R>> void run(Message<C> msg,
       Leg<C, R> leg, C call) {
     Buffer body;
@@ -258,11 +263,11 @@ public final class ProviderVerticle extends VerticleBase {
       // The gateway lets through only what every wire format can express, so this is a
       // client's request that slipped past it: the client's mistake, refused before the
       // breaker and the backend ever see it.
+      done(null);
       msg.reply(leg.fail(call, FailureCode.BAD_REQUEST, "the request cannot be expressed in "
           + "the " + config.kind() + " wire format of provider " + config.id()));
       return;
     }
-    inFlight++;
     retries.onCall();
     Running running = new Running(call.attempt());
     active.put(call.requestId(), running);

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Fetches remote images for a backend that takes only inline ones (Ollama). The gateway has
@@ -109,10 +111,20 @@ final class RemoteImageFetcher {
     Promise<Fetched> result = Promise.promise();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
         .setHost(uri.getHost()).setPort(port).setSsl(tls).setURI(path)
-        .setFollowRedirects(false).setIdleTimeout(timeoutMs).putHeader("Accept", "image/*");
-    long timer = vertx.setTimer(timeoutMs, t -> result.tryFail(new Refused(at
-        + ": the image at its address did not arrive within " + timeoutMs + " ms")));
-    client.request(options).compose(req -> req.send().map(resp -> {
+        .setFollowRedirects(false).putHeader("Accept", "image/*");
+    AtomicReference<HttpClientRequest> open = new AtomicReference<>();
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      result.tryFail(new Refused(at + ": the image at its address did not arrive within "
+          + timeoutMs + " ms"));
+      if (open.get() != null) {
+        open.get().reset();
+      }
+    });
+    client.request(options).compose(req -> {
+      open.set(req);
+      return req.send();
+    }).map(resp -> {
+      HttpClientRequest req = resp.request();
       String type = resp.getHeader("Content-Type");
       String media = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
       if (resp.statusCode() != 200) {
@@ -141,7 +153,7 @@ final class RemoteImageFetcher {
       resp.endHandler(v -> result.tryComplete(new Fetched(media,
           Base64.getEncoder().encodeToString(body.getBytes()))));
       return null;
-    })).onFailure(e -> result.tryFail(e instanceof Refused ? e
+    }).onFailure(e -> result.tryFail(e instanceof Refused ? e
         : new Refused(at + ": fetching the image failed (" + e.getClass().getSimpleName()
             + ")")));
     return result.future().onComplete(ar -> vertx.cancelTimer(timer));

@@ -48,6 +48,7 @@ class OllamaRemoteImageTest {
         case "/page" -> req.response().putHeader("Content-Type", "text/html").end("<p>hi</p>");
         case "/big" -> req.response().putHeader("Content-Type", "image/png")
             .end(Buffer.buffer(new byte[64 * 1024]));
+        case "/stall" -> { } // never answers
         default -> req.response().setStatusCode(404).end();
       }
     }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
@@ -109,6 +110,19 @@ class OllamaRemoteImageTest {
       assertEquals(Base64.getEncoder().encodeToString(PNG), img.base64());
     } finally {
       small.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anImageThatDoesNotArriveInTimeIsRefused() throws Exception {
+    RemoteImageFetcher quick = new RemoteImageFetcher(h.vertx, 1024, 300);
+    try {
+      Throwable t = quick.inline(withImage(url("/stall"))).map(c -> (Throwable) null)
+          .otherwise(e -> e).await(10, TimeUnit.SECONDS);
+      assertInstanceOf(RemoteImageFetcher.Refused.class, t);
+      assertTrue(t.getMessage().contains("did not arrive within 300 ms"), t.getMessage());
+    } finally {
+      quick.close().await(5, TimeUnit.SECONDS);
     }
   }
 }
