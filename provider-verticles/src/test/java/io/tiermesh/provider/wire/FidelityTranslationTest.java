@@ -206,6 +206,24 @@ class FidelityTranslationTest {
         anthropic.getJsonArray("content"));
   }
 
+  /** An allowed remote image: OpenAI and Anthropic backends get the address to fetch. */
+  @Test
+  void remoteImagesReachOpenAiAndAnthropicBackendsAsAddresses() {
+    ChatMessage withImage = new ChatMessage("user", "what is this?", null, null, null,
+        List.of(new ContentPart.Text("what is this?"),
+            ContentPart.Image.remote("https://img.example.com/cat.png", null)));
+    ChatRequest r = new ChatRequest("m", List.of(withImage), 10, null, null, null, null, null,
+        null, null, false);
+    JsonObject openAi = new OpenAiTranslator().encodeChat(r).toJsonObject()
+        .getJsonArray("messages").getJsonObject(0);
+    assertEquals("https://img.example.com/cat.png", openAi.getJsonArray("content")
+        .getJsonObject(1).getJsonObject("image_url").getString("url"));
+    JsonObject anthropic = new AnthropicTranslator().encodeChat(r).toJsonObject()
+        .getJsonArray("messages").getJsonObject(0);
+    assertEquals(new JsonObject().put("type", "url").put("url", "https://img.example.com/cat.png"),
+        anthropic.getJsonArray("content").getJsonObject(1).getJsonObject("source"));
+  }
+
   @Test
   void toolResultsKeepTheirIdAndNameOnOllama() {
     JsonObject tool = ollama(ask(ToolChoice.AUTO, false, ChatMessage.of("user", "x"),
