@@ -148,6 +148,9 @@ class MalformedRequestsMeshTest {
       new String[] {USER + ",\"tool_choice\":{\"type\":\"any\"}", "tool_choice"},
       new String[] {"\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\","
           + "\"source\":{\"type\":\"url\",\"url\":\"http://127.0.0.1:1/x.png\"}}]}]",
+          "messages[0].content[0].source.url"},
+      new String[] {"\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\","
+          + "\"source\":{\"type\":\"file\",\"file_id\":\"f1\"}}]}]",
           "messages[0].content[0].source.type"},
       new String[] {"\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]",
           "messages[0].content[0].tool_use_id"},
