@@ -105,7 +105,7 @@ interface ClientApi {
   ClientApi RESPONSES = new ClientApi() {
     @Override
     public Parsed parse(JsonObject body, ImagePolicy images) {
-      OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(body);
+      OpenAiResponsesApi.Parsed p = OpenAiResponsesApi.parse(body, images);
       return new Parsed(p.chat(), p.metadata(), false, p.droppedTools());
     }
 

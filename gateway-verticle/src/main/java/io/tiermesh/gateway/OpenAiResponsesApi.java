@@ -24,9 +24,9 @@ import java.util.List;
  *
  * <p>Mapping: {@code instructions} and {@code system}/{@code developer} items become the
  * leading system message; {@code message} items become turns ({@code input_text},
- * {@code output_text} and {@code input_image} with a data URL); {@code function_call} items
- * become tool calls of the assistant turn before them; {@code function_call_output} items
- * become tool messages; {@code reasoning} items are dropped (no backend needs earlier reasoning
+ * {@code output_text} and {@code input_image} with a data URL or an allowed remote one);
+ * {@code function_call} items become tool calls of the assistant turn before them;
+ * {@code function_call_output} items become tool messages; {@code reasoning} items are dropped (no backend needs earlier reasoning
  * back). Tools that are not plain functions ({@code web_search}, {@code namespace},
  * {@code custom}...) are dropped and named, and refused only when {@code tool_choice} forces
  * one. The gateway keeps no conversation state: {@code store: true},
@@ -39,6 +39,11 @@ final class OpenAiResponsesApi {
   record Parsed(ChatRequest chat, JsonObject metadata, List<String> droppedTools) {}
 
   static Parsed parse(JsonObject body) {
+    return parse(body, ImagePolicy.NONE);
+  }
+
+  /** @param images the remote image hosts the operator allows; others are refused */
+  static Parsed parse(JsonObject body, ImagePolicy images) {
     Object model = body.getValue("model");
     if (!(model instanceof String m) || m.isBlank()) {
       throw RequestRejected.field("model", "is required");
@@ -67,7 +72,7 @@ final class OpenAiResponsesApi {
       system.append(s);
     }
     List<String> dropped = new ArrayList<>();
-    input(body.getValue("input"), messages, system, dropped);
+    input(body.getValue("input"), messages, system, dropped, images);
     if (messages.isEmpty()) {
       throw RequestRejected.field("input", "must hold at least one user or assistant item");
     }
@@ -105,7 +110,7 @@ final class OpenAiResponsesApi {
   }
 
   private static void input(Object raw, List<ChatMessage> out, StringBuilder system,
-      List<String> dropped) {
+      List<String> dropped, ImagePolicy images) {
     if (raw instanceof String s) {
       out.add(ChatMessage.of("user", s));
       return;
@@ -126,7 +131,7 @@ final class OpenAiResponsesApi {
         throw RequestRejected.field(at + ".type", "is required");
       }
       switch (t) {
-        case "message" -> message(item, at, out, system);
+        case "message" -> message(item, at, out, system, images);
         case "function_call" -> {
           String callId = JsonFields.string(item, "call_id", at, true);
           String name = JsonFields.string(item, "name", at, true);
@@ -175,7 +180,7 @@ final class OpenAiResponsesApi {
   }
 
   private static void message(JsonObject item, String at, List<ChatMessage> out,
-      StringBuilder system) {
+      StringBuilder system, ImagePolicy policy) {
     Object role = item.getValue("role");
     if (!(role instanceof String r)
         || !List.of("user", "assistant", "system", "developer").contains(r)) {
@@ -203,11 +208,11 @@ final class OpenAiResponsesApi {
         } else if ("input_image".equals(type) && "user".equals(r)) {
           Object url = part.getValue("image_url");
           if (!(url instanceof String u)) {
-            throw RequestRejected.field(pat + ".image_url", "must be a data: URL (file ids "
+            throw RequestRejected.field(pat + ".image_url", "must be a URL (file ids "
                 + "are not supported)");
           }
           parts.add(ChatChecks.imageUrl(u, JsonFields.string(part, "detail", pat, false),
-              pat + ".image_url", ImagePolicy.NONE));
+              pat + ".image_url", policy));
           images = true;
         } else {
           throw RequestRejected.field(pat + ".type", "'" + (type instanceof String t

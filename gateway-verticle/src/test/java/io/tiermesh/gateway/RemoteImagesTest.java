@@ -68,4 +68,16 @@ class RemoteImagesTest {
         () -> AnthropicMessagesApi.parse(anthropic("https://img.example.com/cat.png")));
     assertEquals("messages[0].content[0].source.url", byDefault.param());
   }
+
+  @Test
+  void responsesInputImageFollowsTheSameList() {
+    JsonObject body = new JsonObject().put("model", "auto").put("input", new io.vertx.core.json
+        .JsonArray().add(new JsonObject().put("type", "message").put("role", "user")
+        .put("content", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("type", "input_image").put("image_url", "https://img.example.com/cat.png")))));
+    assertEquals(List.of(ContentPart.Image.remote("https://img.example.com/cat.png", null)),
+        OpenAiResponsesApi.parse(body, ALLOW).chat().messages().get(0).parts());
+    MeshFailure f = assertThrows(MeshFailure.class, () -> OpenAiResponsesApi.parse(body));
+    assertEquals("input[0].content[0].image_url", f.param(), f.detail());
+  }
 }
