@@ -7,7 +7,7 @@ import io.tiermesh.contracts.FailureCode;
  * the error {@code type} and whether the client is told not to retry. {@link ErrorResponses}
  * and {@link AnthropicErrors} spell the body; they take status and type from here only.
  *
- * <p>Most failures answer alike on every API, with the status {@link FailureCode} names. Two
+ * <p>Most failures answer alike on every API, with the status {@link FailureCode} names. Three
  * refusals differ per API, because the agent clients people run against each API read some
  * statuses as something else than what the mesh means (docs/api-fields.md, "Refusals", has
  * the table with what each client prints):
@@ -22,9 +22,12 @@ import io.tiermesh.contracts.FailureCode;
  *       answers an exhausted quota (Codex then says "Quota exceeded" and stops). On Anthropic
  *       Messages it is 402 {@code billing_error}, Anthropic's own type for it: a 429 there is
  *       a rate limit that Claude Code retries for minutes.
+ *   <li>A capability refusal (422 {@code capability_unsupported}: no provider the request may
+ *       use can do what it needs) is 400 on the Responses API, for the same reason as a policy
+ *       refusal there.
  * </ul>
  *
- * <p>Both refusals carry {@code x-should-retry: false}, which the OpenAI and Anthropic SDKs
+ * <p>These refusals carry {@code x-should-retry: false}, which the OpenAI and Anthropic SDKs
  * obey before their own status rules: a refusal that will be the same next time is not sent
  * again. Rate limits and 503s stay retryable; their {@code Retry-After} says when.
  */
@@ -62,6 +65,15 @@ public final class ErrorTable {
         if (api == Api.ANTHROPIC) {
           status = 402;
           type = "billing_error";
+        }
+      }
+      case CAPABILITY_UNSUPPORTED -> {
+        // The same request would need the same missing capability next time. Codex retries
+        // any status but 400 (and 429 insufficient_quota) five times, so the Responses API
+        // answers 400; the other APIs' clients do not retry a 422.
+        retryable = false;
+        if (api == Api.RESPONSES) {
+          status = 400;
         }
       }
       default -> { }

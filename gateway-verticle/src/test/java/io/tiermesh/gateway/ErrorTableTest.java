@@ -30,7 +30,10 @@ class ErrorTableTest {
       "CHAT,NO_PROVIDER_AVAILABLE,503,service_unavailable,true",
       "ANTHROPIC,NO_PROVIDER_AVAILABLE,503,overloaded_error,true",
       "ANTHROPIC,UNAUTHORIZED,401,authentication_error,true",
-      "RESPONSES,UNAUTHORIZED,401,authentication_error,true"})
+      "RESPONSES,UNAUTHORIZED,401,authentication_error,true",
+      "CHAT,CAPABILITY_UNSUPPORTED,422,invalid_request_error,false",
+      "RESPONSES,CAPABILITY_UNSUPPORTED,400,invalid_request_error,false",
+      "ANTHROPIC,CAPABILITY_UNSUPPORTED,422,invalid_request_error,false"})
   void refusalsPerApi(Api api, FailureCode code, int status, String type, boolean retryable) {
     assertEquals(new Wire(status, type, retryable), ErrorTable.of(api, code));
   }
