@@ -388,16 +388,9 @@ public final class OpenAiChatApi {
     if (!(raw instanceof JsonObject rf)) {
       throw RequestRejected.field("response_format", "must be an object");
     }
-    Object type = rf.getValue("type");
-    if ("text".equals(type)) {
-      return new ResponseFormat.Text();
-    }
-    if ("json_object".equals(type)) {
-      return new ResponseFormat.JsonMode();
-    }
-    if (!"json_schema".equals(type)) {
-      throw RequestRejected.field("response_format.type",
-          "must be 'text', 'json_object' or 'json_schema'");
+    ResponseFormat plain = plainFormat(rf.getValue("type"), "response_format.type");
+    if (plain != null) {
+      return plain;
     }
     if (!(rf.getValue("json_schema") instanceof JsonObject js)) {
       throw RequestRejected.field("response_format.json_schema", "must be an object");
@@ -415,6 +408,24 @@ public final class OpenAiChatApi {
     }
     return new ResponseFormat.JsonSchema(name, JsonFields.string(js, "description", at, false),
         schema == null ? null : ((JsonObject) schema).encode(), (Boolean) strict);
+  }
+
+  /**
+   * The format types both OpenAI APIs spell alike ({@code response_format.type} on chat,
+   * {@code text.format.type} on Responses): text or JSON mode, or null for {@code json_schema},
+   * whose fields each API places differently.
+   */
+  static ResponseFormat plainFormat(Object type, String at) {
+    if ("text".equals(type)) {
+      return new ResponseFormat.Text();
+    }
+    if ("json_object".equals(type)) {
+      return new ResponseFormat.JsonMode();
+    }
+    if (!"json_schema".equals(type)) {
+      throw RequestRejected.field(at, "must be 'text', 'json_object' or 'json_schema'");
+    }
+    return null;
   }
 
   public static JsonObject response(String id, ChatResponse r) {

@@ -331,16 +331,9 @@ final class OpenAiResponsesApi {
     if (!(f instanceof JsonObject format)) {
       throw RequestRejected.field("text.format", "must be an object");
     }
-    Object type = format.getValue("type");
-    if ("text".equals(type)) {
-      return new ResponseFormat.Text();
-    }
-    if ("json_object".equals(type)) {
-      return new ResponseFormat.JsonMode();
-    }
-    if (!"json_schema".equals(type)) {
-      throw RequestRejected.field("text.format.type",
-          "must be 'text', 'json_object' or 'json_schema'");
+    ResponseFormat plain = OpenAiChatApi.plainFormat(format.getValue("type"), "text.format.type");
+    if (plain != null) {
+      return plain;
     }
     String at = "text.format";
     String name = JsonFields.string(format, "name", at, true);
