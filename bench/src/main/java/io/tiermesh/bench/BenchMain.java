@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * One benchmark run on loopback: the upstream simulator alone ("direct"), nginx proxying to it
  * (the "does no work" limit), and TierMesh single-node and clustered in front of it. Targets
  * are interleaved round by round so that a noisy machine shifts all of them alike, and the
- * median round is reported.
+ * median round is reported. With {@code --baseline-jar} every TierMesh scenario also runs from
+ * another build's node jar, the two builds swapping places each round, so a change is
+ * measured against the build before it on the same machine in the same minutes.
  */
 public final class BenchMain {
 
@@ -57,19 +60,35 @@ public final class BenchMain {
       opts.put(args[i], args[i + 1]);
     }
     int seconds = Integer.parseInt(opts.getOrDefault("--seconds", "6"));
-    int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
+    int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "5"));
     int rate = Integer.parseInt(opts.getOrDefault("--rate", "500"));
     int connections = Integer.parseInt(opts.getOrDefault("--connections", "64"));
+    int lightUsers = Integer.parseInt(opts.getOrDefault("--light-users", "10"));
+    int lightThinkMs = Integer.parseInt(opts.getOrDefault("--light-think-ms", "20"));
+    List<String> scenarios = List.of(opts.getOrDefault("--scenarios", "single,paid,clustered")
+        .split(","));
     Path root = Path.of(opts.getOrDefault("--root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("node/target/tiermesh.jar");
+    // --jar: a copy of the node jar, so that a long run is not disturbed by the next build.
+    Path jar = Path.of(opts.getOrDefault("--jar", root.resolve("node/target/tiermesh.jar")
+        .toString())).toAbsolutePath();
+    Path baselineJar = opts.containsKey("--baseline-jar")
+        ? Path.of(opts.get("--baseline-jar")).toAbsolutePath() : null;
+    Path out = Path.of(opts.getOrDefault("--out", root.resolve("bench").toString()));
     Path work = root.resolve("bench/target/run-" + System.currentTimeMillis());
     Files.createDirectories(work);
+    Files.createDirectories(out);
+    if (baselineJar != null && !Files.isRegularFile(baselineJar)) {
+      throw new IllegalArgumentException("no baseline jar at " + baselineJar);
+    }
 
     List<AutoCloseable> started = new ArrayList<>();
+    // Ctrl-C or a SIGTERM skips the finally below: the hook stops what the run started.
+    Thread cleanup = new Thread(() -> closeAll(started));
+    Runtime.getRuntime().addShutdownHook(cleanup);
     Vertx vertx = Vertx.vertx();
     try {
       int simPort = freePort();
-      ManagedProcess sim = track(started, ManagedProcess.start("simulator",
+      track(started, ManagedProcess.start("simulator",
           java(jar, List.of("sim", "--port", String.valueOf(simPort), "--name", "bench")),
           Map.of(), work).awaitOutput("listening", 60));
       int nginxPort = freePort();
@@ -82,97 +101,208 @@ public final class BenchMain {
           Map.of(), work).awaitOutput("Ready to accept connections", 30));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
 
-      int singleHttp = freePort();
-      int singleCluster = freePort();
-      ManagedProcess single = track(started, node(jar, work, "single",
-          "[gateway, router, \"provider:local\"]", singleHttp, singleCluster,
-          List.of(singleCluster), simPort, redisUrl));
-      int paidHttp = freePort();
-      int paidCluster = freePort();
-      ManagedProcess paid = track(started, node(jar, work, "paid",
-          "[gateway, router, budget, \"provider:local\", \"provider:paid\"]", paidHttp,
-          paidCluster, List.of(paidCluster), simPort, redisUrl));
-      int gwHttp = freePort();
-      int gwCluster = freePort();
-      int provCluster = freePort();
-      List<Integer> members = List.of(gwCluster, provCluster);
-      ManagedProcess gateway = track(started, node(jar, work, "clustered-gateway",
-          "[gateway, router]", gwHttp, gwCluster, members, simPort, redisUrl));
-      ManagedProcess provider = track(started, node(jar, work, "clustered-provider",
-          "[\"provider:local\"]", freePort(), provCluster, members, simPort, redisUrl));
-      for (ManagedProcess p : List.of(single, paid, gateway, provider)) {
-        p.awaitOutput("tiermesh node ready", 90);
+      // Each scenario's targets: this build, then (with --baseline-jar) the baseline build.
+      List<List<Target>> pairs = new ArrayList<>();
+      for (String scenario : scenarios) {
+        List<Target> pair = new ArrayList<>();
+        pair.add(startScenario(started, jar, "", scenario, work, simPort, redisUrl));
+        if (baselineJar != null) {
+          pair.add(startScenario(started, baselineJar, BASE, scenario, work, simPort,
+              redisUrl));
+        }
+        pairs.add(pair);
       }
-      awaitServing(singleHttp);
-      awaitServing(paidHttp);
-      awaitServing(gwHttp);
+      Target direct = new Target("direct", "http://127.0.0.1:" + simPort
+          + "/v1/chat/completions", null, List.of());
+      Target nginx = new Target("nginx", "http://127.0.0.1:" + nginxPort
+          + "/v1/chat/completions", null, List.of());
 
-      List<Target> targets = List.of(
-          new Target("direct", "http://127.0.0.1:" + simPort + "/v1/chat/completions", null,
-              List.of()),
-          new Target("nginx", "http://127.0.0.1:" + nginxPort + "/v1/chat/completions", null,
-              List.of()),
-          new Target("tiermesh-single", "http://127.0.0.1:" + singleHttp
-              + "/v1/chat/completions", KEY, List.of(single)),
-          new Target("tiermesh-paid", "http://127.0.0.1:" + paidHttp
-              + "/v1/chat/completions", KEY, List.of(paid), "paid/gpt-4o-mini"),
-          new Target("tiermesh-clustered", "http://127.0.0.1:" + gwHttp
-              + "/v1/chat/completions", KEY, List.of(gateway, provider)));
-
-      requirePaidPath(paidHttp, targets.get(3).body(false));
       System.out.println("warming up");
-      for (Target t : targets) {
+      List<Target> all = new ArrayList<>(List.of(direct, nginx));
+      pairs.forEach(all::addAll);
+      for (Target t : all) {
         WrkRun.run(t.url(), t.body(false), t.apiKey(), connections, 5, work);
         WrkRun.run(t.url(), t.body(true), t.apiKey(), connections, 3, work);
       }
       JsonArray samples = new JsonArray();
-      for (int r = 1; r <= rounds; r++) {
-        for (Target t : targets) {
+      // A round whose direct baseline was an outlier is left out of the medians and replaced
+      // by one more round, up to half as many extra rounds as asked for.
+      int maxRounds = rounds + (rounds + 1) / 2;
+      int r = 0;
+      while (r < maxRounds
+          && r - Report.outlierRounds(samples).size() < rounds) {
+        r++;
+        // The two builds of a scenario swap places every round, so a drift of the machine
+        // during a round cannot favour one of them.
+        List<Target> order = new ArrayList<>(List.of(direct, nginx));
+        for (List<Target> pair : pairs) {
+          List<Target> p = new ArrayList<>(pair);
+          if (r % 2 == 0) {
+            Collections.reverse(p);
+          }
+          order.addAll(p);
+        }
+        for (Target t : order) {
           for (String mode : List.of("json", "stream")) {
-            String body = t.body(mode.equals("stream"));
-            long cpuBefore = cpu(t);
-            WrkRun.Result w = WrkRun.run(t.url(), body, t.apiKey(), connections, seconds, work);
-            long cpuTicks = cpu(t) - cpuBefore;
-            cpuBefore = cpu(t);
-            PacedLoad.Result p = PacedLoad.run(vertx, t.url(), body, t.apiKey(), rate, seconds);
-            long pacedTicks = cpu(t) - cpuBefore;
-            JsonObject s = new JsonObject().put("round", r).put("target", t.name())
-                .put("mode", mode)
-                .put("saturated_rps", w.requestsPerSecond())
-                .put("saturated_requests", w.requests())
-                .put("saturated_errors", w.errors())
-                .put("paced_rate", rate)
-                .put("paced_errors", p.errors())
-                .put("paced_p50_ms", p.p50Ms()).put("paced_p99_ms", p.p99Ms())
-                .put("paced_ttfb_p50_ms", p.ttfbP50Ms()).put("paced_ttfb_p99_ms", p.ttfbP99Ms());
-            if (!t.tiermesh().isEmpty()) {
-              s.put("cpu_us_per_request_saturated",
-                  ticksToMicros(cpuTicks) / Math.max(1, w.requests()));
-              s.put("cpu_us_per_request_paced", ticksToMicros(pacedTicks) / Math.max(1, p.sent()));
-              JsonObject rss = new JsonObject();
-              for (ManagedProcess m : t.tiermesh()) {
-                rss.put(m.name, m.peakRssKib() / 1024);
-              }
-              s.put("peak_rss_mib", rss);
-            }
+            JsonObject s = measure(vertx, t, mode, r, connections, seconds, rate, work);
             System.out.println(s.encode());
             samples.add(s);
           }
+          JsonObject light = measureLight(vertx, t, r, lightUsers, lightThinkMs, seconds);
+          System.out.println(light.encode());
+          samples.add(light);
+        }
+        if (Report.outlierRounds(samples).contains(r)) {
+          System.out.println("round " + r + ": the direct baseline was an outlier; it is left"
+              + " out of the medians");
         }
       }
       Report report = new Report(samples, rounds, seconds, rate, connections);
-      Files.writeString(root.resolve("bench/results.json"), new JsonObject()
+      Files.writeString(out.resolve("results.json"), new JsonObject()
           .put("time", Instant.now().toString()).put("rounds", rounds).put("seconds", seconds)
           .put("rate", rate).put("connections", connections)
           .put("cpus", Runtime.getRuntime().availableProcessors())
+          .put("baseline_jar", baselineJar == null ? null : baselineJar.toString())
           .put("samples", samples).encodePrettily());
-      report.writeInto(root.resolve("bench/RESULTS.md"));
+      report.writeInto(out.resolve("RESULTS.md"));
       System.out.println(report.table());
     } finally {
-      for (int i = started.size() - 1; i >= 0; i--) {
-        started.get(i).close();
-      }
+      closeAll(started);
+      Runtime.getRuntime().removeShutdownHook(cleanup);
       vertx.close().await();
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> started) {
+    synchronized (started) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (Exception e) {
+          System.err.println("could not stop " + started.get(i) + ": " + e);
+        }
+      }
+    }
+  }
+
+  /** The suffix of a target run by the --baseline-jar build. */
+  static final String BASE = "@base";
+
+  private static Target startScenario(List<AutoCloseable> started, Path jar, String suffix,
+      String scenario, Path work, int simPort, String redisUrl) throws Exception {
+    String tag = suffix.isEmpty() ? "" : "-base";
+    Target t;
+    switch (scenario) {
+      case "single" -> {
+        int http = freePort();
+        int cluster = freePort();
+        ManagedProcess n = track(started, node(jar, work, "single" + tag, "single" + tag,
+            "[gateway, router, \"provider:local\"]", http, cluster, List.of(cluster), simPort,
+            redisUrl));
+        t = new Target("tiermesh-single" + suffix, chatUrl(http), KEY, List.of(n));
+      }
+      case "paid" -> {
+        int http = freePort();
+        int cluster = freePort();
+        ManagedProcess n = track(started, node(jar, work, "paid" + tag, "paid" + tag,
+            "[gateway, router, budget, \"provider:local\", \"provider:paid\"]", http,
+            cluster, List.of(cluster), simPort, redisUrl));
+        t = new Target("tiermesh-paid" + suffix, chatUrl(http), KEY, List.of(n),
+            "paid/gpt-4o-mini");
+      }
+      case "clustered" -> {
+        int http = freePort();
+        int gwCluster = freePort();
+        int provCluster = freePort();
+        List<Integer> members = List.of(gwCluster, provCluster);
+        ManagedProcess gw = track(started, node(jar, work, "clustered-gateway" + tag,
+            "c" + tag, "[gateway, router]", http, gwCluster, members, simPort, redisUrl));
+        ManagedProcess prov = track(started, node(jar, work, "clustered-provider" + tag,
+            "c" + tag, "[\"provider:local\"]", freePort(), provCluster, members, simPort,
+            redisUrl));
+        t = new Target("tiermesh-clustered" + suffix, chatUrl(http), KEY, List.of(gw, prov));
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario
+          + " (single, paid, clustered)");
+    }
+    for (ManagedProcess p : t.tiermesh()) {
+      p.awaitOutput("tiermesh node ready", 90);
+    }
+    awaitServing(URI.create(t.url()).getPort());
+    if (scenario.equals("paid")) {
+      requirePaidPath(URI.create(t.url()).getPort(), t.body(false));
+    }
+    return t;
+  }
+
+  private static String chatUrl(int port) {
+    return "http://127.0.0.1:" + port + "/v1/chat/completions";
+  }
+
+  private static JsonObject measure(Vertx vertx, Target t, String mode, int round,
+      int connections, int seconds, int rate, Path work) throws Exception {
+    String body = t.body(mode.equals("stream"));
+    String load = loadAverage();
+    long cpuBefore = cpu(t);
+    WrkRun.Result w = WrkRun.run(t.url(), body, t.apiKey(), connections, seconds, work);
+    long cpuTicks = cpu(t) - cpuBefore;
+    cpuBefore = cpu(t);
+    PacedLoad.Result p = PacedLoad.run(vertx, t.url(), body, t.apiKey(), rate, seconds);
+    long pacedTicks = cpu(t) - cpuBefore;
+    JsonObject s = new JsonObject().put("round", round).put("target", t.name())
+        .put("mode", mode).put("loadavg", load)
+        .put("saturated_rps", w.requestsPerSecond())
+        .put("saturated_requests", w.requests())
+        .put("saturated_errors", w.errors())
+        .put("paced_rate", rate)
+        .put("paced_errors", p.errors())
+        .put("paced_p50_ms", p.p50Ms()).put("paced_p99_ms", p.p99Ms())
+        .put("paced_ttfb_p50_ms", p.ttfbP50Ms()).put("paced_ttfb_p99_ms", p.ttfbP99Ms());
+    if (!t.tiermesh().isEmpty()) {
+      s.put("cpu_us_per_request_saturated",
+          ticksToMicros(cpuTicks) / Math.max(1, w.requests()));
+      s.put("cpu_us_per_request_paced", ticksToMicros(pacedTicks) / Math.max(1, p.sent()));
+      s.put("peak_rss_mib", rss(t));
+    }
+    return s;
+  }
+
+  /** The closed-loop light load (JSON answers): a few users who each pause between calls. */
+  private static JsonObject measureLight(Vertx vertx, Target t, int round, int users,
+      int thinkMs, int seconds) throws Exception {
+    String load = loadAverage();
+    long cpuBefore = cpu(t);
+    ClosedLoad.Result c = ClosedLoad.run(vertx, t.url(), t.body(false), t.apiKey(), users,
+        thinkMs, seconds);
+    long ticks = cpu(t) - cpuBefore;
+    JsonObject s = new JsonObject().put("round", round).put("target", t.name())
+        .put("mode", "light").put("loadavg", load)
+        .put("light_users", users).put("light_think_ms", thinkMs)
+        .put("light_requests", c.requests()).put("light_errors", c.errors())
+        .put("light_rps", c.requestsPerSecond())
+        .put("light_p50_ms", c.p50Ms()).put("light_p99_ms", c.p99Ms());
+    if (!t.tiermesh().isEmpty()) {
+      s.put("cpu_us_per_request_light", ticksToMicros(ticks) / Math.max(1, c.requests()));
+      s.put("peak_rss_mib", rss(t));
+    }
+    return s;
+  }
+
+  private static JsonObject rss(Target t) throws IOException {
+    JsonObject rss = new JsonObject();
+    for (ManagedProcess m : t.tiermesh()) {
+      rss.put(m.name, m.peakRssKib() / 1024);
+    }
+    return rss;
+  }
+
+  /** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
     }
   }
 
@@ -189,7 +319,9 @@ public final class BenchMain {
   }
 
   private static <T extends AutoCloseable> T track(List<AutoCloseable> started, T c) {
-    started.add(c);
+    synchronized (started) {
+      started.add(c);
+    }
     return c;
   }
 
@@ -207,15 +339,16 @@ public final class BenchMain {
     return cmd;
   }
 
-  private static ManagedProcess node(Path jar, Path work, String name, String roles,
-      int http, int clusterPort, List<Integer> members, int simPort, String redisUrl)
+  private static ManagedProcess node(Path jar, Path work, String name, String clusterName,
+      String roles, int http, int clusterPort, List<Integer> members, int simPort,
+      String redisUrl)
       throws IOException {
     StringBuilder m = new StringBuilder();
     for (int p : members) {
       m.append(m.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
     }
     String yaml = "roles: " + roles + "\n"
-        + "cluster: {name: bench-" + work.getFileName() + "-" + (members.size() > 1 ? "c" : name)
+        + "cluster: {name: bench-" + work.getFileName() + "-" + clusterName
         + ", host: 127.0.0.1, port: " + clusterPort + ", members: [" + m + "]}\n"
         + "gateway: {host: 127.0.0.1, port: " + http + ", apiKeyEnv: BENCH_KEY}\n"
         // One event loop: the roles of a node then hand requests to each other without thread
