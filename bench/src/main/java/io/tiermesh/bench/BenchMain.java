@@ -37,6 +37,8 @@ public final class BenchMain {
   static final String STREAM_BODY = JSON_BODY.replace("{\"model\"", "{\"stream\":true,\"model\"");
   static final String NODE_JVM = "-Xmx256m -XX:+UseSerialGC";
   static final int EVENT_LOOPS = Integer.getInteger("tiermesh.bench.eventLoops", 1);
+  /** A JVM starts in seconds on a quiet box, in minutes on a 2-core box running other builds. */
+  static final int STARTUP_SECONDS = 300;
 
   /** @param model what the requests ask for: {@code auto}, or a forced paid model */
   record Target(String name, String url, String apiKey, List<ManagedProcess> tiermesh,
@@ -56,8 +58,10 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i], args[i + 1]);
+    for (int i = 0; i < args.length; i++) {
+      // "--name value", or a bare "--flag".
+      boolean hasValue = i + 1 < args.length && !args[i + 1].startsWith("--");
+      opts.put(args[i], hasValue ? args[++i] : "true");
     }
     int seconds = Integer.parseInt(opts.getOrDefault("--seconds", "6"));
     int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "5"));
@@ -65,6 +69,10 @@ public final class BenchMain {
     int connections = Integer.parseInt(opts.getOrDefault("--connections", "64"));
     int lightUsers = Integer.parseInt(opts.getOrDefault("--light-users", "10"));
     int lightThinkMs = Integer.parseInt(opts.getOrDefault("--light-think-ms", "20"));
+    // On a box other work keeps busy, saturating load only measures the queue: "--loads light"
+    // keeps to the closed loop, whose CPU per request still compares two builds.
+    List<String> loads = List.of(opts.getOrDefault("--loads", "saturated,paced,light")
+        .split(","));
     List<String> scenarios = List.of(opts.getOrDefault("--scenarios", "single,paid,clustered")
         .split(","));
     Path root = Path.of(opts.getOrDefault("--root", ".")).toAbsolutePath().normalize();
@@ -90,16 +98,19 @@ public final class BenchMain {
       int simPort = freePort();
       track(started, ManagedProcess.start("simulator",
           java(jar, List.of("sim", "--port", String.valueOf(simPort), "--name", "bench")),
-          Map.of(), work).awaitOutput("listening", 60));
-      int nginxPort = freePort();
-      track(started, startNginx(work, nginxPort, simPort));
-      awaitPort(nginxPort);
-
+          Map.of(), work).awaitOutput("listening", STARTUP_SECONDS));
       int redisPort = freePort();
       track(started, ManagedProcess.start("redis", List.of(redisBinary(), "--port",
           String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
           Map.of(), work).awaitOutput("Ready to accept connections", 30));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
+      if (opts.containsKey("--growth")) {
+        growth(vertx, started, jar, work, simPort, redisUrl, seconds, out);
+        return;
+      }
+      int nginxPort = freePort();
+      track(started, startNginx(work, nginxPort, simPort));
+      awaitPort(nginxPort);
 
       // Each scenario's targets: this build, then (with --baseline-jar) the baseline build.
       List<List<Target>> pairs = new ArrayList<>();
@@ -121,8 +132,13 @@ public final class BenchMain {
       List<Target> all = new ArrayList<>(List.of(direct, nginx));
       pairs.forEach(all::addAll);
       for (Target t : all) {
-        WrkRun.run(t.url(), t.body(false), t.apiKey(), connections, 5, work);
-        WrkRun.run(t.url(), t.body(true), t.apiKey(), connections, 3, work);
+        if (loads.contains("saturated")) {
+          WrkRun.run(t.url(), t.body(false), t.apiKey(), connections, 5, work);
+          WrkRun.run(t.url(), t.body(true), t.apiKey(), connections, 3, work);
+        } else {
+          ClosedLoad.run(vertx, t.url(), t.body(false), t.apiKey(), lightUsers, 0, seconds);
+          ClosedLoad.run(vertx, t.url(), t.body(true), t.apiKey(), lightUsers, 0, seconds);
+        }
       }
       JsonArray samples = new JsonArray();
       // A round whose direct baseline was an outlier is left out of the medians and replaced
@@ -144,13 +160,19 @@ public final class BenchMain {
         }
         for (Target t : order) {
           for (String mode : List.of("json", "stream")) {
-            JsonObject s = measure(vertx, t, mode, r, connections, seconds, rate, work);
+            if (!loads.contains("saturated") && !loads.contains("paced")) {
+              break;
+            }
+            JsonObject s = measure(vertx, t, mode, r, connections, seconds, rate, work,
+                loads.contains("saturated"), loads.contains("paced"));
             System.out.println(s.encode());
             samples.add(s);
           }
-          JsonObject light = measureLight(vertx, t, r, lightUsers, lightThinkMs, seconds);
-          System.out.println(light.encode());
-          samples.add(light);
+          if (loads.contains("light")) {
+            JsonObject light = measureLight(vertx, t, r, lightUsers, lightThinkMs, seconds);
+            System.out.println(light.encode());
+            samples.add(light);
+          }
         }
         if (Report.outlierRounds(samples).contains(r)) {
           System.out.println("round " + r + ": the direct baseline was an outlier; it is left"
@@ -183,6 +205,27 @@ public final class BenchMain {
         }
       }
     }
+  }
+
+  /** The cost-growth steps on a single node (see {@link Growth}). */
+  private static void growth(Vertx vertx, List<AutoCloseable> started, Path jar, Path work,
+      int simPort, String redisUrl, int seconds, Path out) throws Exception {
+    String loadBefore = loadAverage();
+    Target single = startScenario(started, jar, "", "single", work, simPort, redisUrl);
+    JsonArray rows = Growth.run(vertx, single, seconds);
+    String loadAfter = loadAverage();
+    Files.writeString(out.resolve("growth-results.json"), new JsonObject()
+        .put("time", Instant.now().toString()).put("seconds", seconds)
+        .put("cpus", Runtime.getRuntime().availableProcessors())
+        .put("loadavg_before", loadBefore).put("loadavg_after", loadAfter)
+        .put("rows", rows).encodePrettily());
+    Growth.writeInto(out.resolve("RESULTS.md"), rows, String.format(java.util.Locale.ROOT,
+        "Run of %s: one node (gateway, router and a local provider on one event loop) in "
+        + "front of the simulator; each step is a closed loop of 2–4 users without pause for "
+        + "%d s after an unmeasured warm-up, CPU of the node from /proc; %d cores shared with "
+        + "the load generator and the simulator; load average before / after: %s / %s.",
+        Instant.now().toString().substring(0, 10), seconds,
+        Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
   }
 
   /** The suffix of a target run by the --baseline-jar build. */
@@ -226,7 +269,7 @@ public final class BenchMain {
           + " (single, paid, clustered)");
     }
     for (ManagedProcess p : t.tiermesh()) {
-      p.awaitOutput("tiermesh node ready", 90);
+      p.awaitOutput("tiermesh node ready", STARTUP_SECONDS);
     }
     awaitServing(URI.create(t.url()).getPort());
     if (scenario.equals("paid")) {
@@ -240,28 +283,36 @@ public final class BenchMain {
   }
 
   private static JsonObject measure(Vertx vertx, Target t, String mode, int round,
-      int connections, int seconds, int rate, Path work) throws Exception {
+      int connections, int seconds, int rate, Path work, boolean saturated, boolean paced)
+      throws Exception {
     String body = t.body(mode.equals("stream"));
-    String load = loadAverage();
-    long cpuBefore = cpu(t);
-    WrkRun.Result w = WrkRun.run(t.url(), body, t.apiKey(), connections, seconds, work);
-    long cpuTicks = cpu(t) - cpuBefore;
-    cpuBefore = cpu(t);
-    PacedLoad.Result p = PacedLoad.run(vertx, t.url(), body, t.apiKey(), rate, seconds);
-    long pacedTicks = cpu(t) - cpuBefore;
     JsonObject s = new JsonObject().put("round", round).put("target", t.name())
-        .put("mode", mode).put("loadavg", load)
-        .put("saturated_rps", w.requestsPerSecond())
-        .put("saturated_requests", w.requests())
-        .put("saturated_errors", w.errors())
-        .put("paced_rate", rate)
-        .put("paced_errors", p.errors())
-        .put("paced_p50_ms", p.p50Ms()).put("paced_p99_ms", p.p99Ms())
-        .put("paced_ttfb_p50_ms", p.ttfbP50Ms()).put("paced_ttfb_p99_ms", p.ttfbP99Ms());
+        .put("mode", mode).put("loadavg", loadAverage());
+    if (saturated) {
+      long cpuBefore = cpu(t);
+      WrkRun.Result w = WrkRun.run(t.url(), body, t.apiKey(), connections, seconds, work);
+      long cpuTicks = cpu(t) - cpuBefore;
+      s.put("saturated_rps", w.requestsPerSecond())
+          .put("saturated_requests", w.requests())
+          .put("saturated_errors", w.errors());
+      if (!t.tiermesh().isEmpty()) {
+        s.put("cpu_us_per_request_saturated",
+            ticksToMicros(cpuTicks) / Math.max(1, w.requests()));
+      }
+    }
+    if (paced) {
+      long cpuBefore = cpu(t);
+      PacedLoad.Result p = PacedLoad.run(vertx, t.url(), body, t.apiKey(), rate, seconds);
+      long pacedTicks = cpu(t) - cpuBefore;
+      s.put("paced_rate", rate)
+          .put("paced_errors", p.errors())
+          .put("paced_p50_ms", p.p50Ms()).put("paced_p99_ms", p.p99Ms())
+          .put("paced_ttfb_p50_ms", p.ttfbP50Ms()).put("paced_ttfb_p99_ms", p.ttfbP99Ms());
+      if (!t.tiermesh().isEmpty()) {
+        s.put("cpu_us_per_request_paced", ticksToMicros(pacedTicks) / Math.max(1, p.sent()));
+      }
+    }
     if (!t.tiermesh().isEmpty()) {
-      s.put("cpu_us_per_request_saturated",
-          ticksToMicros(cpuTicks) / Math.max(1, w.requests()));
-      s.put("cpu_us_per_request_paced", ticksToMicros(pacedTicks) / Math.max(1, p.sent()));
       s.put("peak_rss_mib", rss(t));
     }
     return s;
@@ -438,7 +489,7 @@ public final class BenchMain {
   /** A node is ready for load once a real request went through it end to end. */
   private static void awaitServing(int port) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.currentTimeMillis() + 60_000;
+    long deadline = System.currentTimeMillis() + STARTUP_SECONDS * 1000L;
     while (System.currentTimeMillis() < deadline) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))

@@ -217,13 +217,22 @@ final class Report {
         Runtime.getRuntime().availableProcessors(), loadRange(),
         outliers.isEmpty() ? "" : " Left out: round(s) " + outliers
             + ", whose direct baseline was an outlier (more than 2.5× its usual p50 or p99)."));
+    boolean anyLoad = targets().stream().anyMatch(t -> !perRound(t, "json", "paced_p50_ms")
+        .isEmpty() || !perRound(t, "json", "saturated_rps").isEmpty());
+    if (!anyLoad) {
+      lightTable(sb);
+      sideBySide(sb);
+      roundsTable(sb);
+      return sb.toString();
+    }
     sb.append("| scenario | mode | req/s @").append(connections).append(" | × nginx | CPU µs/req "
         + "(sat.) | CPU µs/req (paced) | p50 ms @" + rate + " | p99 ms @" + rate
         + " | added p50 ms | added p99 ms | TTFB p50 ms | added TTFB p50 ms | peak RSS MiB |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String t : targets()) {
       for (String mode : List.of("json", "stream")) {
-        if (perRound(t, mode, "saturated_rps").isEmpty()) {
+        if (perRound(t, mode, "saturated_rps").isEmpty()
+            && perRound(t, mode, "paced_p50_ms").isEmpty()) {
           continue;
         }
         boolean direct = t.equals("direct");

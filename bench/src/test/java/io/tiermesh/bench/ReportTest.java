@@ -86,4 +86,22 @@ class ReportTest {
     assertTrue(table.contains("| tiermesh-single | CPU µs/req, JSON, saturated | 70 (60 … 80) "
         + "| 75 (65 … 85) | -5 (-5 … -5) |"), table);
   }
+
+  @Test
+  void aRunOfTheLightLoadAloneRendersItsTables() {
+    JsonArray s = new JsonArray();
+    for (int r = 1; r <= 3; r++) {
+      s.add(new JsonObject().put("round", r).put("target", "direct").put("mode", "light")
+          .put("light_users", 4).put("light_think_ms", 0).put("light_rps", 900.0)
+          .put("light_p50_ms", 1.0).put("light_p99_ms", 3.0));
+      s.add(new JsonObject().put("round", r).put("target", "tiermesh-single").put("mode", "light")
+          .put("light_users", 4).put("light_think_ms", 0).put("light_rps", 300.0)
+          .put("light_p50_ms", 3.0).put("light_p99_ms", 9.0)
+          .put("cpu_us_per_request_light", 100.0 + r));
+    }
+    String table = new Report(s, 3, 6, 500, 64).table();
+    assertTrue(!table.contains("req/s @64"), table);
+    assertTrue(table.contains("| tiermesh-single | 300 | 3.000 | 9.000 | 2.000 (2.000 … 2.000) "
+        + "| 6.000 (6.000 … 6.000) | 102 (101 … 103) |"), table);
+  }
 }
