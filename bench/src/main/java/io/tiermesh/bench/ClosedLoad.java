@@ -22,8 +22,9 @@ import org.HdrHistogram.Histogram;
  */
 final class ClosedLoad {
 
+  /** @param firstError what the first failed request said, or null */
   record Result(long requests, long errors, double requestsPerSecond, double p50Ms,
-      double p99Ms) {}
+      double p99Ms, String firstError) {}
 
   private ClosedLoad() {}
 
@@ -36,6 +37,8 @@ final class ClosedLoad {
         new PoolOptions().setHttp1MaxSize(users));
     Histogram latency = new Histogram(60_000_000L, 3);
     AtomicLong errors = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<String> firstError =
+        new java.util.concurrent.atomic.AtomicReference<>();
     AtomicLong requests = new AtomicLong();
     Buffer payload = Buffer.buffer(body);
     long start = System.nanoTime();
@@ -46,18 +49,20 @@ final class ClosedLoad {
       // Users start spread over one think time, not all on the same millisecond.
       vertx.setTimer(1 + (long) u * Math.max(1, thinkMs) / users, id ->
           loop(vertx, client, uri.getPath(), payload, apiKey, thinkMs, end, latency, requests,
-              errors, running, done));
+              errors, firstError, running, done));
     }
     done.future().await();
     double elapsed = (System.nanoTime() - start) / 1e9;
     client.close().await();
     return new Result(requests.get(), errors.get(), requests.get() / elapsed,
-        latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0);
+        latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+        firstError.get());
   }
 
   private static void loop(Vertx vertx, HttpClient client, String path, Buffer body,
       String apiKey, int thinkMs, long end, Histogram latency, AtomicLong requests,
-      AtomicLong errors, AtomicInteger running, Promise<Void> done) {
+      AtomicLong errors, java.util.concurrent.atomic.AtomicReference<String> firstError,
+      AtomicInteger running, Promise<Void> done) {
     if (System.nanoTime() >= end) {
       if (running.decrementAndGet() == 0) {
         done.tryComplete();
@@ -71,9 +76,10 @@ final class ClosedLoad {
         latency.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
       } else {
         errors.incrementAndGet();
+        firstError.compareAndSet(null, String.valueOf(ar.cause().getMessage()));
       }
       Runnable next = () -> loop(vertx, client, path, body, apiKey, thinkMs, end, latency,
-          requests, errors, running, done);
+          requests, errors, firstError, running, done);
       if (thinkMs > 0) {
         vertx.setTimer(thinkMs, id -> next.run());
       } else {
@@ -90,7 +96,8 @@ final class ClosedLoad {
     }
     return client.request(opts).compose(req -> req.send(body)).compose(resp -> {
       if (resp.statusCode() != 200) {
-        return resp.body().compose(b -> Future.failedFuture("HTTP " + resp.statusCode()));
+        return resp.body().compose(b -> Future.failedFuture("HTTP " + resp.statusCode() + " "
+            + b.toString().substring(0, Math.min(300, b.length()))));
       }
       return resp.body().mapEmpty();
     });
