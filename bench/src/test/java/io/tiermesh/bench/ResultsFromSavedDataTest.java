@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rendered sections of bench/RESULTS.md are what the committed JSON gives: the gateway
- * table re-rendered from bench/results.json and the JMH table from bench/jmh-results.json must
+ * tables re-rendered from bench/results.json, the cost-growth tables from
+ * bench/growth-results.json and the JMH table from bench/jmh-results.json must
  * appear in the document exactly, so no figure in them can be edited by hand or left over from
  * a run whose data is gone.
  */
@@ -42,6 +43,15 @@ class ResultsFromSavedDataTest {
     assertEquals(fromHeader(report.table()),
         fromHeader(section(doc, Report.START, Report.END)),
         "bench/RESULTS.md's gateway table differs from bench/results.json");
+  }
+
+  @Test
+  void theGrowthTablesAreRenderedFromGrowthResultsJson() throws Exception {
+    JsonObject saved = new JsonObject(Files.readString(BENCH.resolve("growth-results.json")));
+    String doc = Files.readString(BENCH.resolve("RESULTS.md"));
+    String table = Growth.table(saved.getJsonArray("rows"));
+    assertTrue(section(doc, Growth.START, Growth.END).contains(table.trim()),
+        "bench/RESULTS.md's growth tables differ from bench/growth-results.json");
   }
 
   @Test
