@@ -226,7 +226,8 @@ public final class Node {
       deployRole("router", () -> {
         EnginePlanner planner = new EnginePlanner(rules, signals);
         RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
-            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()),
+            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
+                io.tiermesh.router.PublishedRules.connect(vertx, config.redis().url())),
             config.providers());
         routers.add(r);
         return r;
