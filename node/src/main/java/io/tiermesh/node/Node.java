@@ -228,7 +228,8 @@ public final class Node {
         RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
                 io.tiermesh.router.PublishedRules.connect(vertx, config.redis().url())),
-            config.providers());
+            config.providers()).comparingPairs(io.tiermesh.router.compare.PairRecorder
+                .connect(vertx, config.redis().url()));
         routers.add(r);
         return r;
       }, 1);

@@ -5,7 +5,10 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.router.compare.PairRecorder;
+import io.tiermesh.router.compare.PairScore;
 import io.vertx.core.Vertx;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -38,6 +41,8 @@ public final class ShadowMirror {
   private final AtomicLong skipped = new AtomicLong();
 
   private final BudgetGate budget;
+  /** Null: shadow answers are only logged and counted, not compared. */
+  private PairRecorder pairs;
 
   /**
    * @param ackAddress the router's ack address (acks of shadow calls are simply ignored)
@@ -49,8 +54,28 @@ public final class ShadowMirror {
     this.budget = budget;
   }
 
+  /** Scores each shadow answer against the client's and records the pair. */
+  public ShadowMirror comparing(PairRecorder recorder) {
+    this.pairs = recorder;
+    return this;
+  }
+
   /** Fire and forget; call on the router's event loop after the answer was handed back. */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly) {
+    mirror(req, target, localOnly, null, 0, null, false);
+  }
+
+  /**
+   * As {@link #mirror(RouteRequest, RouteInfo, boolean)}, and once the shadow answered, the pair
+   * is scored and recorded (when {@link #comparing} set a recorder).
+   *
+   * @param primary   what the client got
+   * @param primaryMs how long the client's answer took
+   * @param rule      the rule that decided
+   * @param fellBack  whether the client's answer came from a fallback target
+   */
+  public void mirror(RouteRequest req, RouteInfo target, boolean localOnly, RouteOutcome primary,
+      long primaryMs, String rule, boolean fellBack) {
     if (inFlight >= MAX_IN_FLIGHT) {
       skipped.incrementAndGet();
       LOG.info("shadow " + req.requestId() + " -> " + target.providerId() + ": skipped ("
@@ -81,6 +106,16 @@ public final class ShadowMirror {
           }
           LOG.info("shadow " + id + " -> " + target.providerId() + "/" + target.model()
               + " (tier " + target.tier() + "): " + outcome + " in " + ms + " ms");
+          if (pairs != null && primary != null) {
+            boolean ok = ar.succeeded() && ar.result().ok();
+            // Scores only, computed here and kept without the texts: the pair of a private
+            // request (whose shadow the engine keeps on tier 1) leaves none of its content.
+            PairScore score = ok && primary.response() != null
+                ? PairScore.of(primary.response(), ar.result().response()) : null;
+            pairs.record(new PairRecorder.Pair(req.tenant(), rule, primary.route(), fellBack,
+                primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
+                ok ? ar.result().usage() : null, score), System.currentTimeMillis());
+          }
         });
   }
 
