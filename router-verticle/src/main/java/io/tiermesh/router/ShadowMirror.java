@@ -9,6 +9,7 @@ import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.router.compare.PairRecorder;
 import io.tiermesh.router.compare.PairScore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -93,7 +94,6 @@ public final class ShadowMirror {
     budget.open(req).around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
             .ask(vertx.eventBus(), capped, TIMEOUT_MS))
         .onComplete(ar -> {
-          inFlight--;
           long ms = System.currentTimeMillis() - started;
           String outcome;
           if (ar.succeeded() && ar.result().ok()) {
@@ -106,16 +106,26 @@ public final class ShadowMirror {
           }
           LOG.info("shadow " + id + " -> " + target.providerId() + "/" + target.model()
               + " (tier " + target.tier() + "): " + outcome + " in " + ms + " ms");
-          if (pairs != null && primary != null) {
-            boolean ok = ar.succeeded() && ar.result().ok();
-            // Scores only, computed here and kept without the texts: the pair of a private
-            // request (whose shadow the engine keeps on tier 1) leaves none of its content.
-            PairScore score = ok && primary.response() != null
-                ? PairScore.of(primary.response(), ar.result().response()) : null;
+          if (pairs == null || primary == null) {
+            inFlight--;
+            return;
+          }
+          boolean ok = ar.succeeded() && ar.result().ok();
+          // Scored on a worker (JSON parsing and token counts of long answers would hold the
+          // event loop), and the slot stays taken until then, so scoring is bounded too. Scores
+          // only are kept, never the texts: the pair of a private request (whose shadow the
+          // engine keeps on tier 1) leaves none of its content.
+          Future<PairScore> scored = ok && primary.response() != null
+              ? vertx.executeBlocking(() -> PairScore.of(primary.response(),
+                  ar.result().response()), false)
+              : Future.succeededFuture();
+          scored.onComplete(s -> {
+            inFlight--;
             pairs.record(new PairRecorder.Pair(req.tenant(), rule, primary.route(), fellBack,
                 primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
-                ok ? ar.result().usage() : null, score), System.currentTimeMillis());
-          }
+                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null),
+                System.currentTimeMillis());
+          });
         });
   }
 

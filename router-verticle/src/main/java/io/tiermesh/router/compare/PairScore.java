@@ -15,8 +15,9 @@ import java.util.TreeSet;
 
 /**
  * How far a shadow's answer agrees with the answer the client got. Pure and linear in the
- * answers' length (texts are cut to {@link #MAX_CHARS}), so scoring a pair costs microseconds
- * and never needs a thread of its own.
+ * answers' length (texts are cut to {@link #MAX_CHARS}); still, parsing JSON and counting
+ * tokens of long answers is work the event loop should not do, so the router runs it on a
+ * worker thread.
  *
  * @param exact        the two texts are equal once normalised (case, spacing, punctuation)
  * @param similarity   token F1 of the normalised texts, 0..1 (1 when both are empty)
@@ -80,11 +81,34 @@ public record PairScore(boolean exact, double similarity, Boolean json, Boolean 
         : r.message().toolCalls();
   }
 
-  /** Lower case, accents and punctuation removed, runs of spaces made one. */
+  /** Lower case, accents and punctuation removed, runs of spaces made one. One pass. */
   static String normalise(String s) {
-    String n = Normalizer.normalize(s, Normalizer.Form.NFKD).replaceAll("\\p{M}", "")
-        .toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ");
-    return n.strip();
+    boolean ascii = true;
+    for (int i = 0; i < s.length() && ascii; i++) {
+      ascii = s.charAt(i) < 128;
+    }
+    // Decomposed, an accented letter is its base letter and a mark, and the mark is dropped.
+    String t = ascii ? s : Normalizer.normalize(s, Normalizer.Form.NFKD);
+    StringBuilder out = new StringBuilder(t.length());
+    boolean space = true;
+    for (int i = 0; i < t.length(); ) {
+      int c = t.codePointAt(i);
+      i += Character.charCount(c);
+      int type = Character.getType(c);
+      if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+          || type == Character.ENCLOSING_MARK) {
+        continue;
+      }
+      if (Character.isLetterOrDigit(c)) {
+        out.appendCodePoint(Character.toLowerCase(c));
+        space = false;
+      } else if (!space) {
+        out.append(' ');
+        space = true;
+      }
+    }
+    int end = out.length();
+    return space && end > 0 ? out.substring(0, end - 1) : out.toString();
   }
 
   /** Harmonic mean of token precision and recall, counting repeated tokens. */
