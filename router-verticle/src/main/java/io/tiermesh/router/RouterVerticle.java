@@ -224,11 +224,9 @@ public final class RouterVerticle extends VerticleBase {
     if (reloader != null) {
       reloader.stop();
     }
-    if (pairRecorder != null) {
-      pairRecorder.stop();
-    }
     node.removeListener(nodeLeftListener);
-    return Future.succeededFuture();
+    // The last second of pair scores is written before the node goes.
+    return pairRecorder == null ? Future.succeededFuture() : pairRecorder.stop();
   }
 
   /** The plan for {@code req}, or null once {@code msg} was failed because planning broke. */

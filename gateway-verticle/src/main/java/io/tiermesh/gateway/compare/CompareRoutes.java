@@ -169,7 +169,8 @@ public final class CompareRoutes {
     String base = ComparisonKeys.part(d.tenant()) + ComparisonKeys.SEP
         + ComparisonKeys.part(d.rule()) + ComparisonKeys.SEP + ComparisonKeys.part(d.arm())
         + ComparisonKeys.SEP;
-    List<Request> batch = new ArrayList<>(List.of(
+    // One transaction, so a report never sees the count without the score.
+    List<Request> batch = new ArrayList<>(List.of(Request.cmd(Command.MULTI),
         Request.cmd(Command.HINCRBYFLOAT).arg(key).arg(base + "n").arg("1"),
         Request.cmd(Command.HINCRBYFLOAT).arg(key).arg(base + "sum").arg(Double.toString(value)),
         Request.cmd(Command.HINCRBYFLOAT).arg(key).arg(base + (value >= 0.5 ? "up" : "down"))
@@ -180,6 +181,7 @@ public final class CompareRoutes {
     }
     batch.add(Request.cmd(Command.EXPIRE).arg(key).arg(ComparisonKeys.RETENTION_SECONDS
         + 3_600));
+    batch.add(Request.cmd(Command.EXEC));
     redis.batch(batch).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onSuccess(r -> ctx.response().putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("recorded", true).put("request_id", requestId)

@@ -3,6 +3,7 @@ package io.tiermesh.router.compare;
 import io.tiermesh.contracts.ComparisonKeys;
 import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.Usage;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -20,7 +21,7 @@ import java.util.logging.Logger;
  * Adds each scored pair to the hourly sums the comparison report reads
  * ({@link ComparisonKeys}). Off the request path twice over: a pair is recorded once both
  * answers are in (the client's long gone), and it only adds to an in-memory map that a timer
- * writes to Redis once a second in one pipelined batch. The map is bounded
+ * writes to Redis once a second in one pipelined transaction. The map is bounded
  * ({@link #MAX_FIELDS}); when Redis is slow or down, pairs beyond it are dropped and counted,
  * never queued without end. Touched only on the router's event loop.
  */
@@ -64,12 +65,12 @@ public final class PairRecorder {
     timer = vertx.setPeriodic(FLUSH_MS, id -> flush());
   }
 
-  public void stop() {
+  /** Writes what is pending (bounded by the batch's timeout), then closes the client. */
+  public Future<Void> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    flush();
-    redis.close();
+    return flush().eventually(() -> redis.close());
   }
 
   public long recorded() {
@@ -152,11 +153,14 @@ public final class PairRecorder {
   }
 
   /** Writes what is pending in one batch; what fails is dropped (counted), not retried. */
-  void flush() {
+  Future<Void> flush() {
     if (flushing || pending.isEmpty()) {
-      return;
+      return Future.succeededFuture();
     }
+    // One transaction: a report read in the middle of a pipeline would see a pair counted in
+    // some sums and not yet in others.
     List<Request> batch = new ArrayList<>();
+    batch.add(Request.cmd(Command.MULTI));
     int n = 0;
     for (Map.Entry<String, Map<String, Double>> hour : pending.entrySet()) {
       for (Map.Entry<String, Double> f : hour.getValue().entrySet()) {
@@ -168,17 +172,19 @@ public final class PairRecorder {
       batch.add(Request.cmd(Command.EXPIRE).arg(hour.getKey())
           .arg(ComparisonKeys.RETENTION_SECONDS + 3_600));
     }
+    batch.add(Request.cmd(Command.EXEC));
     pending.clear();
     fields = 0;
     flushing = true;
     int written = n;
-    redis.batch(batch).timeout(5, TimeUnit.SECONDS).onComplete(ar -> {
+    return redis.batch(batch).timeout(5, TimeUnit.SECONDS).<Void>transform(ar -> {
       flushing = false;
       if (ar.failed()) {
         dropped.addAndGet(written);
         LOG.warning("paired-answer scores not written (" + written + " sums dropped): "
             + ar.cause().getMessage());
       }
+      return Future.succeededFuture();
     });
   }
 }
