@@ -207,12 +207,7 @@ public final class GatewayVerticle extends VerticleBase {
       errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
     });
 
-    // The token table for token-array embedding input is read once, off the event loop.
-    Future<Void> tokenTable = vertx.executeBlocking(() -> {
-      TokenText.warm();
-      return null;
-    });
-    return Future.all(accessReady, providerAdmin.start(), tokenTable)
+    return Future.all(accessReady, providerAdmin.start())
         .compose(v -> chunkInbox.consumer(vertx.eventBus(), this::onChunk)
             .completion())
         // Only a gateway that can write the answer store may adopt another one's answers.
