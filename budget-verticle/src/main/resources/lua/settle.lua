@@ -11,38 +11,32 @@ KEYS[5] {tm}:halt:<provider>  set when this settle overruns its reservation: res
 KEYS[6] {tm}:u:h:<hour>       the hour's usage rollup   KEYS[7] {tm}:u:d:<day> the day's (rollup.lua)
 
 ARGV[1] member   ARGV[2] 'settle' | 'release'   ARGV[3] actual µ$ (settle)
-ARGV[4] done-record ttl ms   ARGV[5] now ms by the gateway's clock (ledger time, alert ttl)
+ARGV[4] done-record ttl ms   ARGV[5] now ms by the gateway's clock (ledger time)
 ARGV[6] halt ttl ms (until the current day window ends)
 ARGV[7] hour rollup ttl ms   ARGV[8] day rollup ttl ms   ARGV[9] rollup dimensions
 ARGV[10] prompt tokens   ARGV[11] completion tokens   ARGV[12] premium-equivalent µ$
 ARGV[13..] ledger field/value pairs describing the call (request id, tenant, model, tokens...)
 
-Counter and alert keys are read from the reservation; they share the {tm} hash tag with the
+Counter keys are read from the reservation; they share the {tm} hash tag with the
 declared keys, so they live in the same cluster slot.
 
-Returns {outcome, charged, reserved, ledger id or '', overrun 0|1, repeat 0|1, alerted counters}
-with outcome 'settled' | 'released' | 'late' | 'unknown' (a repeat after an unknown release:
-'void').
+Returns {outcome, charged, reserved, ledger id or '', overrun 0|1, repeat 0|1, figures}
+where figures is flat {counter key, spent, reserved, ...} after a charge (empty otherwise): the
+budget role judges alert thresholds on them, on actual spend, outside this script. Outcome is
+'settled' | 'released' | 'late' | 'unknown' (a repeat after an unknown release: 'void').
 ]]
 local settle = ARGV[2] == 'settle'
 local now = tonumber(ARGV[5])
 
-local function alertKey(counter)
-  return (string.gsub(counter, '^{tm}:c:', '{tm}:alert:'))
-end
-
-local function crossAlerts(counters)
-  local alerted = {}
+local function figures(counters)
+  local out = {}
   for _, k in ipairs(counters) do
-    local v = redis.call('HMGET', k, 'spent', 'reserved', 'alertAt', 'windowEnd')
-    local at, windowEnd = tonumber(v[3] or -1), tonumber(v[4] or 0)
-    if at >= 0 and windowEnd > now and tonumber(v[1] or 0) + tonumber(v[2] or 0) >= at then
-      if redis.call('SET', alertKey(k), '1', 'NX', 'PX', windowEnd - now) then
-        alerted[#alerted + 1] = k
-      end
-    end
+    local v = redis.call('HMGET', k, 'spent', 'reserved')
+    out[#out + 1] = k
+    out[#out + 1] = tonumber(v[1] or 0)
+    out[#out + 1] = tonumber(v[2] or 0)
   end
-  return alerted
+  return out
 end
 
 local function appendLedger(counters, reserved, late, over)
@@ -77,11 +71,11 @@ if done[1] then
     redis.call('HINCRBY', k, 'spent', ARGV[3])
     redis.call('HINCRBY', k, 'count', 1)
   end
-  local alerted = crossAlerts(counters)
+  local charged = figures(counters)
   local id = appendLedger(counters, '0', '1', '0')
   redis.call('HSET', KEYS[3], 'state', 'late', 'cost', ARGV[3], 'reserved', 0, 'ledger', id)
   redis.call('PEXPIRE', KEYS[3], ARGV[4])
-  return {'late', tonumber(ARGV[3]), 0, id, 0, 0, alerted}
+  return {'late', tonumber(ARGV[3]), 0, id, 0, 0, charged}
 end
 
 local r = redis.call('HGETALL', KEYS[1])
@@ -121,9 +115,9 @@ for i, k in ipairs(counters) do
   end
 end
 
-local id, alerted = '', {}
+local id, charged = '', {}
 if settle then
-  alerted = crossAlerts(counters)
+  charged = figures(counters)
   id = appendLedger(counters, amount, '0', tostring(over))
 end
 if over == 1 then
@@ -139,4 +133,4 @@ local state = settle and 'settled' or 'released'
 redis.call('HSET', KEYS[3], 'state', state, 'cost', actual, 'reserved', amount, 'ledger', id,
     'over', over, 'keys', table.concat(counters, ','))
 redis.call('PEXPIRE', KEYS[3], ARGV[4])
-return {state, tonumber(actual), tonumber(amount), id, over, 0, alerted}
+return {state, tonumber(actual), tonumber(amount), id, over, 0, charged}

@@ -47,8 +47,12 @@ final class BudgetKeys {
     return ScopeKey.parse(counterKey.substring(COUNTER_PREFIX.length()));
   }
 
-  static String alert(ScopeKey key) {
-    return ALERT_PREFIX + key.id();
+  /**
+   * The fire-once marker of one alert level ({@code 80}, {@code 100}: percent of the budget) or
+   * of the cut-off event ({@code cutoff}) of a counter.
+   */
+  static String alert(ScopeKey key, String level) {
+    return ALERT_PREFIX + key.id() + "#" + level;
   }
 
   static String reservation(String member) {

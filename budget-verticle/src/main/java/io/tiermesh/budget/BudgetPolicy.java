@@ -5,6 +5,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -12,7 +13,8 @@ import java.util.Set;
  * The configured budgets.
  *
  * @param zone time zone the day and month windows follow
- * @param alertFraction share of a spend limit (0 &lt; f ≤ 1) at which an alert fires once per window
+ * @param alertFraction share of a spend limit's budget (0 &lt; f ≤ 1) at which an alert fires once
+ *     per window, for limits without their own list of alert levels
  * @param limits at most one per scope and window
  */
 public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> limits) {
@@ -42,13 +44,24 @@ public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> l
         continue;
       }
       ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, zone);
-      OptionalLong alertAt = l.limitMicros().isPresent()
-          ? OptionalLong.of((long) Math.ceil(l.limitMicros().getAsLong() * alertFraction))
-          : OptionalLong.empty();
-      out.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), alertAt,
-          key.windowEnd(zone)));
+      out.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), key.windowEnd(zone)));
     }
     return out;
+  }
+
+  /** The configured limit a counter belongs to, if any (rule caps have none). */
+  public Optional<ScopeLimit> limitOf(ScopeKey key) {
+    for (ScopeLimit l : limits) {
+      if (l.window() == key.window() && l.scope().id().equals(key.scope().id())) {
+        return Optional.of(l);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The alert levels of a counter: none when no configured spend limit owns it. */
+  public List<AlertThreshold> alertLevels(ScopeKey key) {
+    return limitOf(key).map(l -> AlertThreshold.of(l, alertFraction)).orElse(List.of());
   }
 
   /**
@@ -58,6 +71,6 @@ public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> l
   public ApplicableLimit ruleLimit(String ruleName, long maxPerDay, Instant now) {
     ScopeKey key = ScopeKey.of(BudgetScope.rule(ruleName), BudgetWindow.DAY, now, zone);
     return new ApplicableLimit(key, OptionalLong.empty(), OptionalLong.of(maxPerDay),
-        OptionalLong.empty(), key.windowEnd(zone));
+        key.windowEnd(zone));
   }
 }

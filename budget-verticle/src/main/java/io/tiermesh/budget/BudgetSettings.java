@@ -1,7 +1,7 @@
 package io.tiermesh.budget;
 
-import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +19,7 @@ import java.util.Set;
  * @param reservationDeadline how long a reservation lives before the reaper may release it; must
  *                           outlast the longest call (the gateway's request timeout)
  * @param reapInterval       how often this node looks for expired reservations and lost counters
- * @param alertWebhook       optional operator-configured URL that alert crossings are POSTed to
+ * @param webhooks           where budget events (alerts, cut-offs, overruns) are POSTed
  * @param ledgerRetention    ledger entries older than this are trimmed (their charges live on
  *                           in the usage rollups and the counter bases); empty = kept forever
  */
@@ -33,7 +33,7 @@ public record BudgetSettings(
     Duration reservationDeadline,
     Duration reapInterval,
     Duration operationTimeout,
-    Optional<URI> alertWebhook,
+    List<AlertWebhook> webhooks,
     Optional<Duration> ledgerRetention) {
 
   /** Seven days: long enough to export weekly, short enough to bound Redis at high volume. */
@@ -51,11 +51,12 @@ public record BudgetSettings(
   public BudgetSettings {
     maxOutputTokens = Map.copyOf(maxOutputTokens);
     freeProviders = Set.copyOf(freeProviders);
+    webhooks = List.copyOf(webhooks);
   }
 
   public BudgetSettings withLedgerRetention(Optional<Duration> retention) {
     return new BudgetSettings(redisUrl, policy, prices, maxOutputTokens, freeProviders,
-        premiumModel, reservationDeadline, reapInterval, operationTimeout, alertWebhook,
+        premiumModel, reservationDeadline, reapInterval, operationTimeout, webhooks,
         retention);
   }
 

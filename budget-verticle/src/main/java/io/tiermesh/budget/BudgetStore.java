@@ -326,6 +326,17 @@ public final class BudgetStore {
         .map(r -> r.toLong() > 0);
   }
 
+  /**
+   * Claims the alert marker {@code level} of a counter for the rest of its window: true for the
+   * one caller in the whole mesh that set it first (SET NX), false for every later one. The marker
+   * expires with the window, so the next period alerts again.
+   */
+  public Future<Boolean> markOnce(ScopeKey key, String level) {
+    long ttl = Math.max(1, key.windowEnd(options.zone()).toEpochMilli() - clock.millis());
+    return bounded(redis.send(Request.cmd(Command.SET).arg(BudgetKeys.alert(key, level))
+        .arg("1").arg("NX").arg("PX").arg(ttl))).map(r -> r != null);
+  }
+
   public Future<Long> openReservations() {
     return bounded(redis.send(Request.cmd(Command.ZCARD).arg(BudgetKeys.RESERVATIONS)))
         .map(Response::toLong);
@@ -597,16 +608,15 @@ public final class BudgetStore {
   private Future<ReserveResult> runReserve(Reservation r, String expectedEpoch, boolean mayRetry) {
     String member = BudgetKeys.member(r.requestId(), r.attempt());
     List<ApplicableLimit> limits = r.limits();
-    List<String> keys = new ArrayList<>(5 + 2 * limits.size());
+    List<String> keys = new ArrayList<>(5 + limits.size());
     keys.add(BudgetKeys.EPOCH);
     keys.add(BudgetKeys.reservation(member));
     keys.add(BudgetKeys.RESERVATIONS);
     keys.add(BudgetKeys.done(member));
     keys.add(BudgetKeys.halt(r.providerId()));
     limits.forEach(l -> keys.add(BudgetKeys.counter(l.key())));
-    limits.forEach(l -> keys.add(BudgetKeys.alert(l.key())));
 
-    List<String> args = new ArrayList<>(5 + 6 * limits.size());
+    List<String> args = new ArrayList<>(5 + 3 * limits.size());
     args.add(expectedEpoch);
     args.add(Long.toString(r.amountMicros()));
     args.add(Long.toString(r.deadlineMs()));
@@ -615,13 +625,9 @@ public final class BudgetStore {
     long now = clock.millis();
     long retentionMs = options.counterRetention().toMillis();
     for (ApplicableLimit l : limits) {
-      long windowEndMs = l.windowEnd().toEpochMilli();
-      long toWindowEnd = Math.max(1, windowEndMs - now);
+      long toWindowEnd = Math.max(1, l.windowEnd().toEpochMilli() - now);
       args.add(l.limitMicros().isPresent() ? Long.toString(l.limitMicros().getAsLong()) : NONE);
       args.add(l.maxRequests().isPresent() ? Long.toString(l.maxRequests().getAsLong()) : NONE);
-      args.add(l.alertAtMicros().isPresent() ? Long.toString(l.alertAtMicros().getAsLong()) : NONE);
-      args.add(Long.toString(windowEndMs));
-      args.add(Long.toString(toWindowEnd));
       args.add(Long.toString(toWindowEnd + retentionMs));
     }
 
@@ -644,16 +650,11 @@ public final class BudgetStore {
           ScopeKey key = limits.get(reply.get(1).toInteger() - 1).key();
           Cap cap = "requests".equals(reply.get(2).toString()) ? Cap.REQUESTS : Cap.SPEND;
           return Future.succeededFuture(new ReserveResult(Status.EXHAUSTED,
-              usage(reply.get(3), limits), Optional.of(new Exhausted(key, cap)), List.of(),
-              false));
+              usage(reply.get(3), limits), Optional.of(new Exhausted(key, cap)), false));
         }
         default: {
-          List<ScopeKey> alerts = new ArrayList<>();
-          for (Response i : reply.get(2)) {
-            alerts.add(limits.get(i.toInteger() - 1).key());
-          }
           return Future.succeededFuture(new ReserveResult(Status.ADMITTED,
-              usage(reply.get(1), limits), Optional.empty(), alerts,
+              usage(reply.get(1), limits), Optional.empty(),
               "duplicate".equals(reply.get(0).toString())));
         }
       }
@@ -701,13 +702,16 @@ public final class BudgetStore {
         UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
     return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
-      List<ScopeKey> alerts = new ArrayList<>();
-      for (Response k : reply.get(6)) {
-        alerts.add(BudgetKeys.scopeOfCounter(k.toString()));
+      List<SettleResult.Charged> charged = new ArrayList<>();
+      Response figures = reply.get(6);
+      for (int i = 0; i + 2 < figures.size(); i += 3) {
+        charged.add(new SettleResult.Charged(
+            BudgetKeys.scopeOfCounter(figures.get(i).toString()), figures.get(i + 1).toLong(),
+            figures.get(i + 2).toLong()));
       }
       return new SettleResult(outcome(reply.get(0).toString()), reply.get(1).toLong(),
           reply.get(2).toLong(), ledgerId.isEmpty() ? Optional.empty() : Optional.of(ledgerId),
-          reply.get(5).toInteger() == 1, reply.get(4).toInteger() == 1, alerts);
+          reply.get(5).toInteger() == 1, reply.get(4).toInteger() == 1, charged);
     });
   }
 

@@ -62,6 +62,7 @@ public final class BudgetVerticle extends VerticleBase {
   private final Clock clock;
   private BudgetStore store;
   private BudgetAlerts alerts;
+  private BudgetMeters meters;
   private UsageReader usageReader;
   private Redis pingClient;
   private RedisAPI ping;
@@ -93,8 +94,9 @@ public final class BudgetVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
     usageReader = new UsageReader(vertx, store, settings.policy().zone(), clock);
-    alerts = new BudgetAlerts(vertx, settings.alertWebhook(), settings.policy().alertFraction(),
-        node.nodeId(), registry);
+    alerts = new BudgetAlerts(vertx, settings.webhooks(), settings.policy(), node.nodeId(),
+        registry, store::markOnce, clock);
+    meters = new BudgetMeters(registry, settings.policy());
     pingClient = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(settings.redisUrl()).setMaxPoolSize(2).setMaxPoolWaiting(64));
     ping = RedisAPI.api(pingClient);
@@ -271,17 +273,16 @@ public final class BudgetVerticle extends VerticleBase {
       Reservation held = ar.succeeded() ? ar.result().reservation() : reservation;
       int heldCap = ar.succeeded() ? ar.result().cap() : fullCap;
       switch (res.status()) {
-        case ADMITTED -> {
-          alerts.crossed(res.alerts());
-          msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED,
-              held.amountMicros(), heldCap, tightest(res.usage()), null));
-        }
+        case ADMITTED -> msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.ADMITTED,
+            held.amountMicros(), heldCap, tightest(res.usage()), null));
         case EXHAUSTED -> {
           ReserveResult.Exhausted ex = res.exhausted().orElseThrow();
           msg.reply(new BudgetReserveResult(BudgetReserveResult.Status.EXHAUSTED, 0, 0, null,
               "budget " + ex.key().id()
               + (ex.cap() == ReserveResult.Cap.REQUESTS ? " request cap" : " spend limit")
               + " reached", ex.key().scope().id()));
+          // After the reply: telling operators never delays the fallback.
+          alerts.cutoff(ex.key(), ex.cap(), res.usage());
         }
         case REBUILDING -> {
           maintain();
@@ -343,6 +344,11 @@ public final class BudgetVerticle extends VerticleBase {
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
           s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens())),
           haltFor).onSuccess(r -> {
+            if (!r.repeat() && (r.outcome() == SettleResult.Outcome.SETTLED
+                || r.outcome() == SettleResult.Outcome.LATE_CHARGED)) {
+              meters.call(s.tenant(), s.tier(), s.model(), r.chargedMicros(), s.promptTokens(),
+                  s.completionTokens());
+            }
             if (r.overrun() && !r.repeat()) {
               alerts.overrun(s.providerId(), s.model(), r.chargedMicros(), r.reservedMicros());
             }
@@ -355,8 +361,8 @@ public final class BudgetVerticle extends VerticleBase {
         return;
       }
       SettleResult r = ar.result();
-      alerts.crossed(r.alerts());
       msg.reply(new BudgetSettleResult(r.chargedMicros(), r.reservedMicros(), r.repeat()));
+      alerts.charged(r.charged());
     }));
   }
 
@@ -365,6 +371,8 @@ public final class BudgetVerticle extends VerticleBase {
     tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
         u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason(),
         u.keyId(), premiumCost(u.promptTokens(), u.completionTokens())))
+        .onSuccess(ignored -> meters.call(u.tenant(), u.tier(), u.model(), 0, u.promptTokens(),
+            u.completionTokens()))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
             t.getMessage())));
   }
@@ -387,7 +395,7 @@ public final class BudgetVerticle extends VerticleBase {
     List<ApplicableLimit> limits = new ArrayList<>();
     for (ScopeLimit l : settings.policy().limits()) {
       ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, settings.policy().zone());
-      limits.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), OptionalLong.empty(),
+      limits.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(),
           key.windowEnd(settings.policy().zone())));
     }
     Future<List<ApplicableLimit>> withRules = store.ruleCaps().map(caps -> {
@@ -415,6 +423,8 @@ public final class BudgetVerticle extends VerticleBase {
           u.spentMicros(), u.reservedMicros(), boxed(u.remainingMicros()), u.requests(),
           boxed(u.maxRequests()))).toList();
       msg.reply(new BudgetSnapshot(settings.policy().zone().getId(), lines, open));
+      alerts.snapshot(usage);
+      meters.snapshot(usage);
     });
   }
 

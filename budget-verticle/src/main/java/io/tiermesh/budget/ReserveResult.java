@@ -9,11 +9,10 @@ import java.util.Optional;
  * @param usage every applicable counter, after the reservation when admitted, as found when
  *     refused for exhaustion, empty otherwise
  * @param exhausted the first scope that refused the call, when {@link Status#EXHAUSTED}
- * @param alerts scopes whose alert threshold this reservation crossed first in the window
  * @param duplicate the attempt already held a reservation: nothing more was reserved
  */
 public record ReserveResult(Status status, List<ScopeUsage> usage,
-    Optional<Exhausted> exhausted, List<ScopeKey> alerts, boolean duplicate) {
+    Optional<Exhausted> exhausted, boolean duplicate) {
 
   public enum Status {
     ADMITTED,
@@ -36,7 +35,6 @@ public record ReserveResult(Status status, List<ScopeUsage> usage,
 
   public ReserveResult {
     usage = List.copyOf(usage);
-    alerts = List.copyOf(alerts);
   }
 
   public boolean admitted() {
@@ -44,6 +42,6 @@ public record ReserveResult(Status status, List<ScopeUsage> usage,
   }
 
   static ReserveResult of(Status status) {
-    return new ReserveResult(status, List.of(), Optional.empty(), List.of(), false);
+    return new ReserveResult(status, List.of(), Optional.empty(), false);
   }
 }

@@ -11,10 +11,14 @@ import java.util.Optional;
  * @param ledgerId the stream id of the ledger entry, absent for a release
  * @param repeat this attempt was already closed: the first outcome is returned, nothing changed
  * @param overrun the charge exceeded the reservation, which only a provider misreport can cause
- * @param alerts scopes whose alert threshold this settle crossed first in the window
+ * @param charged every counter this charge added to, with its spend and open reservations right
+ *     after it (empty for a release or a repeat): what alert levels are judged on
  */
 public record SettleResult(Outcome outcome, long chargedMicros, long reservedMicros,
-    Optional<String> ledgerId, boolean repeat, boolean overrun, List<ScopeKey> alerts) {
+    Optional<String> ledgerId, boolean repeat, boolean overrun, List<Charged> charged) {
+
+  /** A counter after a charge. */
+  public record Charged(ScopeKey key, long spentMicros, long reservedMicros) {}
 
   public enum Outcome {
     SETTLED,
@@ -29,6 +33,6 @@ public record SettleResult(Outcome outcome, long chargedMicros, long reservedMic
   }
 
   public SettleResult {
-    alerts = List.copyOf(alerts);
+    charged = List.copyOf(charged);
   }
 }

@@ -12,11 +12,12 @@
  * <ul>
  *   <li>{@code {tm}:epoch} string: the counters are trustworthy. Missing while a ledger or
  *       reservations exist = counters lost, reservations answer REBUILDING.
- *   <li>{@code {tm}:c:<window>:<period>:<scope>} hash {@code spent, reserved, count, alertAt,
- *       windowEnd}, e.g. {@code {tm}:c:day:2026-11-21:tenant:acme/provider:openai}. Expires
- *       a retention period after its window ends.
- *   <li>{@code {tm}:alert:<window>:<period>:<scope>} string, set NX when the alert threshold is
- *       crossed, expiring at the window end: one alert per scope and window.
+ *   <li>{@code {tm}:c:<window>:<period>:<scope>} hash {@code spent, reserved, count}, e.g.
+ *       {@code {tm}:c:day:2026-11-21:tenant:acme/provider:openai}. Expires a retention period
+ *       after its window ends.
+ *   <li>{@code {tm}:alert:<window>:<period>:<scope>#<level>} string, set NX by the budget node
+ *       that first sees actual spend reach an alert level ({@code 0.8}) or a cap cut requests
+ *       off ({@code cutoff}), expiring at the window end: each told once per scope and window.
  *   <li>{@code {tm}:r:<attempt>:<requestId>} hash {@code _amount, _deadline, _holder} plus one
  *       field per counter key holding the µ$ reserved there.
  *   <li>{@code {tm}:reservations} ZSET {@code <attempt>:<requestId>} scored by deadline ms.

@@ -43,10 +43,48 @@ class BudgetPolicyTest {
     ApplicableLimit requestCap = limits.get(2);
     assertEquals(OptionalLong.empty(), requestCap.limitMicros());
     assertEquals(OptionalLong.of(20), requestCap.maxRequests());
-    assertEquals(OptionalLong.empty(), requestCap.alertAtMicros());
-    assertEquals(OptionalLong.of(64_000_000), limits.get(1).alertAtMicros());
-    assertEquals(OptionalLong.of(7_999_999 + 1), limits.get(5).alertAtMicros(),
+    assertEquals(List.of(), POLICY.alertLevels(requestCap.key()), "a request cap has no levels");
+    assertEquals(List.of(new AlertThreshold(0.8, 64_000_000)),
+        POLICY.alertLevels(limits.get(1).key()), "the policy's default share");
+    assertEquals(List.of(new AlertThreshold(0.8, 7_999_999 + 1)),
+        POLICY.alertLevels(limits.get(5).key()),
         "80 % of 9,999,999 µ$ is 7,999,999.2, rounded up");
+  }
+
+  @Test
+  void aCutoffAboveTheBudgetCapsThereWhileAlertsAreSharesOfTheBudget() {
+    // $8 alert, $10 budget, $12 cut-off
+    ScopeLimit day = new ScopeLimit(BudgetScope.global(), BudgetWindow.DAY,
+        OptionalLong.of(12_000_000), OptionalLong.empty(), OptionalLong.of(10_000_000),
+        List.of(0.8, 1.0));
+    BudgetPolicy policy = new BudgetPolicy(BERLIN, 0.5, List.of(day));
+    ApplicableLimit applied = policy.applicableScopes("acme", 2, "openai",
+        Instant.parse("2026-11-21T10:00:00Z")).get(0);
+    assertEquals(OptionalLong.of(12_000_000), applied.limitMicros(), "reservations stop at $12");
+    List<AlertThreshold> levels = policy.alertLevels(applied.key());
+    assertEquals(List.of(new AlertThreshold(0.8, 8_000_000),
+        new AlertThreshold(1.0, 10_000_000)), levels, "its own levels, not the default 0.5");
+    assertEquals(List.of(), AlertThreshold.reached(levels, 7_999_999));
+    assertEquals(List.of(levels.get(0)), AlertThreshold.reached(levels, 8_000_000));
+    assertEquals(levels, AlertThreshold.reached(levels, 11_000_000));
+    assertEquals(List.of(), policy.alertLevels(ScopeKey.parse("day:2026-11-21:tier:2")),
+        "a counter no configured limit owns");
+  }
+
+  @Test
+  void alertLevelsMustClimbAndStayUnderTheCutoff() {
+    assertThrows(IllegalArgumentException.class, () -> new ScopeLimit(BudgetScope.global(),
+        BudgetWindow.DAY, OptionalLong.of(12), OptionalLong.empty(), OptionalLong.of(10),
+        List.of(1.0, 0.8)));
+    assertThrows(IllegalArgumentException.class, () -> new ScopeLimit(BudgetScope.global(),
+        BudgetWindow.DAY, OptionalLong.of(12), OptionalLong.empty(), OptionalLong.of(10),
+        List.of(0.8, 1.3)), "$13 would never be reached under a $12 cut-off");
+    assertThrows(IllegalArgumentException.class, () -> new ScopeLimit(BudgetScope.global(),
+        BudgetWindow.DAY, OptionalLong.of(9), OptionalLong.empty(), OptionalLong.of(10),
+        List.of()), "a cut-off below the budget");
+    assertThrows(IllegalArgumentException.class, () -> new ScopeLimit(BudgetScope.global(),
+        BudgetWindow.DAY, OptionalLong.empty(), OptionalLong.of(5), OptionalLong.empty(),
+        List.of(0.8)), "alerts on a request cap");
   }
 
   @Test
@@ -56,7 +94,7 @@ class BudgetPolicyTest {
     assertEquals("day:2026-11-22:rule:premium-capped", rule.key().id(), "Berlin is UTC+1");
     assertEquals(OptionalLong.of(20), rule.maxRequests());
     assertEquals(OptionalLong.empty(), rule.limitMicros());
-    assertEquals(OptionalLong.empty(), rule.alertAtMicros());
+    assertEquals(List.of(), POLICY.alertLevels(rule.key()));
     assertEquals(Instant.parse("2026-11-22T23:00:00Z"), rule.windowEnd());
     assertEquals(false, BudgetScope.rule("premium-capped").appliesTo("acme", 3, "openai"));
     assertThrows(IllegalArgumentException.class, () -> BudgetScope.rule("two words"));

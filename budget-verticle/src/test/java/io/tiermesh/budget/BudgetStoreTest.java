@@ -521,25 +521,38 @@ class BudgetStoreTest {
   }
 
   @Test
-  void anAlertFiresOncePerScopeAndWindow() throws Exception {
+  void aSettleReportsEachCounterItChargedWithSpendAndReservationsApart() throws Exception {
     BudgetPolicy policy = policy(ScopeLimit.spend(ACME, BudgetWindow.DAY, 1_000),
-        ScopeLimit.spend(BudgetScope.tenant("beta"), BudgetWindow.DAY, 1_000));
+        ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 100_000));
     List<ApplicableLimit> acme = limitsFor(policy, "acme", 2, "openai");
+    assertTrue(reserve("a1", 500, acme).admitted());
+    assertTrue(reserve("a2", 300, acme).admitted());
 
-    assertEquals(List.of(), reserve("a1", 500, acme).alerts());
-    assertEquals(List.of(acme.get(0).key()), reserve("a2", 300, acme).alerts(), "reached 80 %");
-    assertEquals(List.of(), reserve("a3", 100, acme).alerts());
-    await(store.settle("a1", 0, 100, charge("acme", 2, "openai", 1, 1)));
-    assertEquals(List.of(), reserve("a4", 400, acme).alerts(), "still the same window");
+    SettleResult settled = await(store.settle("a1", 0, 120, charge("acme", 2, "openai", 1, 1)));
+    assertEquals(List.of(new SettleResult.Charged(acme.get(0).key(), 120, 300),
+        new SettleResult.Charged(acme.get(1).key(), 120, 300)), settled.charged(),
+        "spend is what was charged; the other call's 300 stays a reservation");
+    assertEquals(List.of(), await(store.release("a2", 0)).charged(), "a release charges nothing");
+    assertEquals(List.of(), await(store.settle("a1", 0, 120, charge("acme", 2, "openai", 1, 1)))
+        .charged(), "a repeat charges nothing again");
+  }
 
-    List<ApplicableLimit> beta = limitsFor(policy, "beta", 2, "openai");
-    assertEquals(List.of(), reserve("b1", 100, beta).alerts());
-    SettleResult overrun = await(store.settle("b1", 0, 850, charge("beta", 2, "openai", 1, 1)));
-    assertEquals(List.of(beta.get(0).key()), overrun.alerts(), "a settle can cross it too");
+  @Test
+  void anAlertMarkerIsClaimedOncePerLevelAndWindowAcrossNodes(Vertx vertx) throws Exception {
+    ScopeKey today = ScopeKey.of(ACME, BudgetWindow.DAY, clock.instant(), UTC);
+    BudgetStore other = anotherNode(vertx);
+    List<Future<Boolean>> claims = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      claims.add((i % 2 == 0 ? store : other).markOnce(today, "0.8"));
+    }
+    await(Future.all(claims));
+    assertEquals(1, claims.stream().filter(Future::result).count(), "one winner of 20");
+    assertTrue(await(store.markOnce(today, "1")), "another level is its own marker");
+    long ttl = Long.parseLong(String.valueOf(redis.call("PTTL", BudgetKeys.alert(today, "0.8"))));
+    assertTrue(ttl > 0 && ttl <= Duration.ofDays(1).toMillis(), "expires with the day: " + ttl);
 
     clock.advance(Duration.ofDays(1));
-    List<ApplicableLimit> tomorrow = limitsFor(policy, "acme", 2, "openai");
-    assertEquals(List.of(tomorrow.get(0).key()), reserve("a5", 900, tomorrow).alerts(),
-        "a new window alerts again");
+    ScopeKey tomorrow = ScopeKey.of(ACME, BudgetWindow.DAY, clock.instant(), UTC);
+    assertTrue(await(other.markOnce(tomorrow, "0.8")), "a new window alerts again");
   }
 }

@@ -569,6 +569,7 @@ public final class GatewayVerticle extends VerticleBase {
           }
           RouteOutcome outcome = ar.result().body();
           decisions.record(outcome);
+          metrics.providerCalls(outcome);
           io.tiermesh.gateway.audit.AuditTrail.outcome(ctx, outcome);
           ownRequests.served(outcome);
           if (!outcome.ok()) {

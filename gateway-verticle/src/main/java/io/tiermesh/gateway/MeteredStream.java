@@ -27,7 +27,7 @@ final class MeteredStream implements StreamEncoder {
   public Buffer encode(StreamChunk c, String model, boolean first) {
     if (c.route() != null && route == null) {
       route = c.route();
-      metrics.firstToken(route, startedNanos);
+      metrics.firstToken(api, route, startedNanos);
     }
     Buffer out = delegate.encode(c, model, first);
     if (c.end() && route != null) {

@@ -46,7 +46,7 @@ final class ProviderAdminRoutes {
 
   private void gauge(ProviderStatus s) {
     if (!perInstance) {
-      providerGauge(s.providerId());
+      providerGauge(s.providerId(), s.tier());
       return;
     }
     String key = s.providerId() + "@" + s.instanceId();
@@ -54,8 +54,8 @@ final class ProviderAdminRoutes {
       return;
     }
     io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
-        "provider", s.providerId(), "node", String.valueOf(s.nodeId()), "instance",
-        s.instanceId());
+        "provider", s.providerId(), "tier", Integer.toString(s.tier()), "node",
+        String.valueOf(s.nodeId()), "instance", s.instanceId());
     // Gauges read the latest announcement; a silent instance reads as gone (NaN).
     registry.gauge("tiermesh.provider.breaker.state", tags, seen, m -> {
       ProviderStatus cur = m.get(key);
@@ -75,12 +75,13 @@ final class ProviderAdminRoutes {
    * One pair of gauges per provider, without node or instance ids: the worst breaker state
    * and the calls in flight summed over the provider's instances that announced recently.
    */
-  private void providerGauge(String provider) {
+  private void providerGauge(String provider, int tier) {
     if (registry == null || !gauged.add(provider)) {
       return;
     }
+    // The tier lets an alert ask "is any tier-1 provider able to take calls?".
     io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
-        "provider", provider);
+        "provider", provider, "tier", Integer.toString(tier));
     registry.gauge("tiermesh.provider.breaker.state", tags, seen, m -> fresh(m, provider)
         .mapToDouble(cur -> switch (cur.breaker()) {
           case "OPEN" -> 2;

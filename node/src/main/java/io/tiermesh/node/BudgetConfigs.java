@@ -1,5 +1,6 @@
 package io.tiermesh.node;
 
+import io.tiermesh.budget.AlertWebhook;
 import io.tiermesh.budget.BudgetPolicy;
 import io.tiermesh.budget.BudgetScope;
 import io.tiermesh.budget.BudgetSettings;
@@ -33,8 +34,17 @@ final class BudgetConfigs {
 
   static BudgetSettings settings(BudgetSection raw, List<ProviderConfig> providers,
       String redisUrl, String source) {
+    return settings(raw, providers, redisUrl, source, Secrets.fromEnvironment());
+  }
+
+  /**
+   * @param secrets where webhook secrets are read; null when only checking the file (a secret
+   *     is then not looked up, as provider keys are not: the node reads both when it starts)
+   */
+  static BudgetSettings settings(BudgetSection raw, List<ProviderConfig> providers,
+      String redisUrl, String source, Secrets secrets) {
     BudgetSection b = raw != null ? raw
-        : new BudgetSection(null, null, null, null, null, null, null, null, null);
+        : new BudgetSection(null, null, null, null, null, null, null, null, null, null);
     String at = source + ": budget";
     ZoneId zone;
     try {
@@ -114,18 +124,14 @@ final class BudgetConfigs {
       }
     }
 
-    Optional<URI> webhook = Optional.empty();
+    List<AlertWebhook> webhooks = new ArrayList<>();
     if (b.alertWebhook() != null) {
-      URI u;
-      try {
-        u = URI.create(b.alertWebhook());
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(at + ".alertWebhook is not a URL");
-      }
-      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-        throw new ConfigException(at + ".alertWebhook must be an http:// or https:// URL");
-      }
-      webhook = Optional.of(u);
+      webhooks.add(new AlertWebhook(url(b.alertWebhook(), at + ".alertWebhook"),
+          Optional.empty(), AlertWebhook.Format.JSON));
+    }
+    List<BudgetSection.Webhook> rawHooks = b.webhooks() == null ? List.of() : b.webhooks();
+    for (int i = 0; i < rawHooks.size(); i++) {
+      webhooks.add(webhook(rawHooks.get(i), at + ".webhooks[" + i + "]", secrets));
     }
     return new BudgetSettings(redisUrl, policy, new PriceTable(prices), maxOutput, free, premium,
         positive(b.reservationDeadlineMs(), BudgetSettings.DEFAULT_RESERVATION_DEADLINE,
@@ -133,7 +139,42 @@ final class BudgetConfigs {
         positive(b.reapIntervalMs(), BudgetSettings.DEFAULT_REAP_INTERVAL, at + ".reapIntervalMs"),
         positive(b.operationTimeoutMs(), BudgetStoreOptions.DEFAULT_OPERATION_TIMEOUT,
             at + ".operationTimeoutMs"),
-        webhook, Optional.of(BudgetSettings.DEFAULT_LEDGER_RETENTION));
+        webhooks, Optional.of(BudgetSettings.DEFAULT_LEDGER_RETENTION));
+  }
+
+  private static AlertWebhook webhook(BudgetSection.Webhook w, String where, Secrets secrets) {
+    if (w == null || w.url() == null) {
+      throw new ConfigException(where + " needs 'url'");
+    }
+    AlertWebhook.Format format;
+    try {
+      format = AlertWebhook.Format.parse(w.format() == null ? "json" : w.format());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ".format must be json or slack");
+    }
+    Optional<String> secret = Optional.empty();
+    if (w.secretEnv() != null && secrets != null) {
+      // A webhook configured to be signed must never go out unsigned.
+      secret = Optional.ofNullable(secrets.env(w.secretEnv()));
+      if (secret.isEmpty()) {
+        throw new ConfigException(where + ".secretEnv: environment variable " + w.secretEnv()
+            + " is not set");
+      }
+    }
+    return new AlertWebhook(url(w.url(), where + ".url"), secret, format);
+  }
+
+  private static URI url(String value, String where) {
+    URI u;
+    try {
+      u = URI.create(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + " is not a URL");
+    }
+    if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+      throw new ConfigException(where + " must be an http:// or https:// URL");
+    }
+    return u;
   }
 
   private static List<String> servedModels(ProviderConfig p) {
@@ -155,7 +196,16 @@ final class BudgetConfigs {
           : OptionalLong.of(dollars(l.usd(), where + ".usd"));
       OptionalLong requests = l.requests() == null ? OptionalLong.empty()
           : OptionalLong.of(l.requests());
-      return new ScopeLimit(scope, window, usd, requests);
+      if (l.cutoffUsd() != null && usd.isEmpty()) {
+        throw new ConfigException(where + ".cutoffUsd needs 'usd', the budget it sits above");
+      }
+      OptionalLong cutoff = l.cutoffUsd() == null ? usd
+          : OptionalLong.of(dollars(l.cutoffUsd(), where + ".cutoffUsd"));
+      if (l.alerts() != null && l.alerts().stream().anyMatch(a -> a == null)) {
+        throw new ConfigException(where + ".alerts must be numbers, e.g. [0.8, 1.0]");
+      }
+      return new ScopeLimit(scope, window, cutoff, requests, usd,
+          l.alerts() == null ? List.of() : l.alerts());
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {

@@ -9,8 +9,8 @@ import java.util.Map;
  * ({@code "200.00"}) and held as integer micro-dollars from then on.
  *
  * @param timeZone              zone the day and month windows follow (default {@code UTC})
- * @param alertFraction         share of a spend limit at which an alert fires once per window
- *                              (default 0.8)
+ * @param alertFraction         share of a spend limit's budget at which an alert fires once per
+ *                              window, for limits without their own {@code alerts} (default 0.8)
  * @param onExhaustion          no longer read: set only so that a config still carrying it is
  *                              refused with a message naming the rules file's
  *                              {@code settings.onBudgetExhausted}
@@ -19,9 +19,11 @@ import java.util.Map;
  * @param reapIntervalMs        how often budget nodes reap expired reservations (default 1000)
  * @param operationTimeoutMs    bound on each Redis operation; past it paid calls fail closed
  *                              (default 250)
- * @param alertWebhook          optional http(s) URL alerts are POSTed to (operator config only)
+ * @param alertWebhook          optional http(s) URL alerts are POSTed to as unsigned JSON (the
+ *                              short form of one {@code webhooks} entry)
  * @param limits                caps per scope and window
  * @param prices                per provider id, per model: price per million tokens
+ * @param webhooks              where budget events are POSTed (operator config only)
  */
 public record BudgetSection(
     String timeZone,
@@ -32,16 +34,30 @@ public record BudgetSection(
     Long operationTimeoutMs,
     String alertWebhook,
     List<Limit> limits,
-    Map<String, Map<String, Price>> prices) {
+    Map<String, Map<String, Price>> prices,
+    List<Webhook> webhooks) {
 
   /**
    * @param scope    {@code global}, {@code tier:N}, {@code provider:<id>}, {@code tenant:<name>},
    *                 {@code tenant:<name>/provider:<id>}
    * @param window   {@code day} or {@code month}
-   * @param usd      spend cap in dollars, e.g. {@code "200.00"}
-   * @param requests cap on admitted requests in the window
+   * @param usd       the budget in dollars, e.g. {@code "200.00"}; also the hard cap unless
+   *                  {@code cutoffUsd} sets one above it
+   * @param requests  cap on admitted requests in the window
+   * @param alerts    shares of {@code usd} at which an alert fires once per window, e.g.
+   *                  {@code [0.8, 1.0]}; default: {@code alertFraction}
+   * @param cutoffUsd hard cap in dollars above the budget: reservations are refused there, not
+   *                  at {@code usd}
    */
-  public record Limit(String scope, String window, String usd, Long requests) {}
+  public record Limit(String scope, String window, String usd, Long requests, List<Double> alerts,
+      String cutoffUsd) {}
+
+  /**
+   * @param url       http(s) address events are POSTed to
+   * @param secretEnv environment variable holding the HMAC-SHA256 signing secret; none = unsigned
+   * @param format    {@code json} (default) or {@code slack}
+   */
+  public record Webhook(String url, String secretEnv, String format) {}
 
   /**
    * @param input           dollars per million prompt tokens, e.g. {@code "0.15"}

@@ -304,7 +304,7 @@ public final class ConfigLoader {
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
     if (roles.contains("budget") || c.budget() != null) {
       attempt(errors, doc, source, "budget", () -> BudgetConfigs.settings(c.budget(), providers,
-          redisUrl, source), null); // fails on a bad section
+          redisUrl, source, null), null); // fails on a bad section
     }
     String rules = attempt(errors, doc, source, "router.rulesFile",
         () -> rulesFile(c.router(), source), null);

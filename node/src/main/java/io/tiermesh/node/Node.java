@@ -60,6 +60,9 @@ public final class Node {
   private int managementPort = -1;
   private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
+  /** Where the budget role's webhook secrets are read; set before the roles deploy. */
+  private Secrets secrets = Secrets.fromEnvironment();
+
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
     this.meshNode = meshNode;
@@ -178,6 +181,7 @@ public final class Node {
       // answers "starting" (503) until every role runs.
       node.drain.starting(true);
       node.deployManagement(secrets.env(config.gateway().adminKeyEnv()), registry);
+      node.secrets = secrets;
       node.deploy(resolved, new ApiKeys(clientKeys), rules, access,
           new GatewayMetrics(registry, registry::scrape));
       node.drain.starting(false);
@@ -213,7 +217,7 @@ public final class Node {
     if (config.roles().contains("budget")) {
       String keep = config.ledger() == null ? "7d" : config.ledger().retention();
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
-          config.redis().url(), "configuration").withLedgerRetention("forever".equals(keep)
+          config.redis().url(), "configuration", secrets).withLedgerRetention("forever".equals(keep)
               ? java.util.Optional.empty()
               : java.util.Optional.of(ConfigLoader.retention(keep, "ledger.retention")));
       budgetDeployment = deployRole("budget", () -> new BudgetVerticle(meshNode, budget,

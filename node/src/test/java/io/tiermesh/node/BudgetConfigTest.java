@@ -78,6 +78,10 @@ class BudgetConfigTest {
       "misspelt price key|  prices:\\n    hosted: {mini: {inptu: '1', output: '1'}}|unknown key 'inptu'",
       "price for unknown provider|  prices:\\n    ghost: {m: {input: '1', output: '1'}}|budget.prices names no provider 'ghost'",
       "webhook not http|  alertWebhook: file:///etc/passwd\\nPRICES|alertWebhook must be an http:// or https:// URL",
+      "cutoff below budget|  limits:\\n    - {scope: global, window: day, usd: '10', cutoffUsd: '9'}\\nPRICES|cut-off of global must be at least its budget",
+      "cutoff without budget|  limits:\\n    - {scope: global, window: day, requests: 5, cutoffUsd: '9'}\\nPRICES|cutoffUsd needs 'usd'",
+      "alert above cutoff|  limits:\\n    - {scope: global, window: day, usd: '10', cutoffUsd: '12', alerts: [0.8, 1.3]}\\nPRICES|none above the cut-off",
+      "webhook format|  webhooks:\\n    - {url: 'https://hooks.example.org/x', format: teams}\\nPRICES|webhooks[0].format must be json or slack",
   })
   void badBudgetConfigIsClearLinesNamingTheFile(String name, String body, String expected) {
     String yaml = CATALOG + "budget:\n" + body.replace("\\n", "\n").replace("PRICES", PRICES);
@@ -85,6 +89,34 @@ class BudgetConfigTest {
     assertTrue(e.getMessage().contains(expected), e.getMessage());
     // Every error found, one a line, each naming the file.
     assertTrue(e.getMessage().lines().allMatch(l -> l.startsWith("t.yaml")), e.getMessage());
+  }
+
+  @Test
+  void anAlertABudgetAndACutoffAboveItAreOneLimit() {
+    MeshConfig c = ConfigLoader.parse(CATALOG + "budget:\n" + """
+          limits:
+            - {scope: global, window: day, usd: "10.00", cutoffUsd: "12.00", alerts: [0.8, 1.0]}
+          webhooks:
+            - {url: "https://hooks.example.org/tiermesh", secretEnv: HOOK_SECRET}
+            - {url: "https://hooks.slack.com/services/T0/B0/x", format: slack}
+        """ + PRICES, "t.yaml");
+    BudgetSettings s = BudgetConfigs.settings(c.budget(), c.providers(), c.redis().url(),
+        "t.yaml", new Secrets(java.util.Map.of("HOOK_SECRET", "s3cret")));
+    var day = s.policy().limits().get(0);
+    assertEquals(12_000_000L, day.limitMicros().getAsLong(), "reservations stop at the cut-off");
+    assertEquals(10_000_000L, day.budgetMicros().getAsLong());
+    assertEquals(java.util.List.of(0.8, 1.0), day.alerts());
+    assertEquals(2, s.webhooks().size());
+    assertEquals(Optional.of("s3cret"), s.webhooks().get(0).secret());
+    assertEquals(io.tiermesh.budget.AlertWebhook.Format.SLACK, s.webhooks().get(1).format());
+    assertEquals(Optional.empty(), s.webhooks().get(1).secret());
+    ConfigException unset = assertThrows(ConfigException.class, () -> BudgetConfigs.settings(
+        c.budget(), c.providers(), c.redis().url(), "t.yaml", new Secrets(java.util.Map.of())));
+    assertTrue(unset.getMessage().contains("budget.webhooks[0].secretEnv: environment variable"
+        + " HOOK_SECRET is not set"), "a signed webhook never goes out unsigned: "
+        + unset.getMessage());
+    assertTrue(!s.webhooks().toString().contains("s3cret")
+        && !s.webhooks().toString().contains("hooks.slack.com"), "never printed");
   }
 
   @Test

@@ -215,20 +215,22 @@ class BudgetEndToEndTest {
   }
 
   @Test
-  void crossingTheAlertThresholdPostsTheWebhookOnceRetryingAFailure() throws Exception {
+  void actualSpendAlertsOnceRetryingAFailureAndAFullCapIsACutoff() throws Exception {
     java.util.List<JsonObject> posts = new java.util.concurrent.CopyOnWriteArrayList<>();
     var sink = simVertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
       posts.add(b.toJsonObject());
       // The first delivery fails: the alert must be retried, not lost.
       req.response().setStatusCode(posts.size() == 1 ? 503 : 204).end();
     })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
-    // A reservation of about 690 µ$ (188 prompt tokens at most + 500 output) passes 80 % of
-    // 800 µ$ at once; the next one, admitted after the first settled far below it, crosses
-    // nothing new in this window.
+    // A budget of 100 µ$ with a cut-off at 900 µ$: a call reserves about 690 µ$ (its prompt
+    // plus 500 output tokens) and costs a few dozen, one µ$ per token. The alert at 5 % (5 µ$)
+    // is reached by the first call's actual spend; the second call reaches nothing new. The
+    // tier-2 request cap of 2 is then full: a cut-off.
     startNode("""
         alertWebhook: "http://127.0.0.1:%d/hook"
         limits:
-          - {scope: global, window: month, usd: "0.000800"}
+          - {scope: global, window: month, usd: "0.000100", cutoffUsd: "0.000900", alerts: [0.05]}
+          - {scope: "tier:2", window: day, requests: 2}
         """.formatted(sink.actualPort()));
     assertEquals("2", header(paid(), "X-TierMesh-Tier"));
     long deadline = System.currentTimeMillis() + 10_000;
@@ -240,14 +242,33 @@ class BudgetEndToEndTest {
     assertEquals("budget_alert", posts.get(0).getString("event"));
     assertEquals("global", posts.get(0).getString("scope"));
     assertEquals("month", posts.get(0).getString("window"));
-    assertEquals(80, posts.get(0).getInteger("thresholdPercent"));
+    assertEquals(5, posts.get(0).getInteger("thresholdPercent"));
+    assertEquals("0.000100", posts.get(0).getString("budgetUsd"));
+    assertEquals("0.000900", posts.get(0).getString("cutoffUsd"));
+    assertEquals("0.000000", posts.get(0).getString("reservedUsd"), "nothing else in flight");
+    long spent = micros(posts.get(0).getString("spentUsd"));
+    assertTrue(spent >= 5 && spent < 100, "the first call's cost: " + spent);
+
     assertEquals("2", header(paid(), "X-TierMesh-Tier"));
-    assertEquals(2, posts.size(), "one alert per scope and window");
+    HttpResponse<String> third = paid();
+    assertEquals("1", header(third, "X-TierMesh-Tier"), "tier 2's request cap is full");
+    deadline = System.currentTimeMillis() + 10_000;
+    while (posts.stream().noneMatch(p -> "budget_cutoff".equals(p.getString("event")))) {
+      assertTrue(System.currentTimeMillis() < deadline, "webhook posts: " + posts);
+      Thread.onSpinWait();
+    }
+    paid();
+    JsonObject cutoff = posts.get(2);
+    assertEquals("budget_cutoff", cutoff.getString("event"));
+    assertEquals("tier:2", cutoff.getString("scope"));
+    assertEquals("requests", cutoff.getString("cap"));
+    assertEquals(2, cutoff.getInteger("maxRequests"));
+    assertEquals(3, posts.size(), "one alert and one cut-off per scope and window: " + posts);
     String metrics = send(HttpRequest.newBuilder(url("/metrics")).GET()).body();
     assertTrue(metrics.lines().anyMatch(l -> l.startsWith("tiermesh_budget_alerts_total{")
         && l.contains("scope_kind=\"global\"") && l.contains("window=\"month\"")
-        && l.endsWith(" 1.0")), "one alert counted: " + metrics.lines()
-        .filter(l -> l.contains("budget_alerts")).toList());
+        && l.contains("threshold=\"0.05\"") && l.endsWith(" 1.0")), "one alert counted: "
+        + metrics.lines().filter(l -> l.contains("budget_alerts")).toList());
     sink.close();
   }
 

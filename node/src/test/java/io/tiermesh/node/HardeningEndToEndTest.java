@@ -110,11 +110,11 @@ class HardeningEndToEndTest {
     String m = "";
     long deadline = System.currentTimeMillis() + 15_000;
     // Each provider announces itself every few seconds: wait for the local one's gauge.
-    while (!m.contains("tiermesh_provider_in_flight{provider=\"local\"}")
+    while (!m.contains("tiermesh_provider_in_flight{provider=\"local\",tier=\"1\"}")
         && System.currentTimeMillis() < deadline) {
       m = mesh.send("GET", "/metrics", null).body();
     }
-    assertTrue(m.contains("tiermesh_provider_in_flight{provider=\"local\"}"), m);
+    assertTrue(m.contains("tiermesh_provider_in_flight{provider=\"local\",tier=\"1\"}"), m);
     assertFalse(m.contains("instance=\""), "no instance ids");
     assertFalse(m.contains("node=\""), "no node ids");
     for (int port : new int[] {mesh.local.port(), mesh.hosted.port(), mesh.premium.port()}) {

@@ -42,6 +42,8 @@ public final class AuditTrail {
   private static final System.Logger LOG = System.getLogger(AuditTrail.class.getName());
 
   public static final String STREAM = "{tm}:audit";
+  /** Every /v1 request answered with an error status: the same count the usage report shows. */
+  public static final String REFUSALS = "tiermesh.gateway.refusals";
   /** Context keys the request handlers fill in for the record. */
   public static final String CLASSIFICATION = "tiermesh.audit.classification";
   public static final String OUTCOME = "tiermesh.audit.outcome";
@@ -60,6 +62,9 @@ public final class AuditTrail {
   private final AuditSettings settings;
   private final Counter dropped;
   private final Counter written;
+  private final MeterRegistry registry;
+  /** code \31 status → counter; few values (FailureCode × status), built once each. */
+  private final Map<String, Counter> refusalCounters = new java.util.concurrent.ConcurrentHashMap<>();
   private final ArrayDeque<AuditRecord> queue = new ArrayDeque<>();
   /** hour start \31 tenant \31 key id \31 code → refusals not yet sent to the budget role. */
   private final Map<String, long[]> refusals = new HashMap<>();
@@ -76,6 +81,7 @@ public final class AuditTrail {
         .register(registry);
     this.written = Counter.builder("tiermesh_audit_written")
         .description("audit records written to the audit stream").register(registry);
+    this.registry = registry;
   }
 
   public void start() {
@@ -134,6 +140,10 @@ public final class AuditTrail {
       String key = String.join("\u001f", Long.toString(r.timeMs() / HOUR_MS * HOUR_MS),
           nz(r.tenant()), nz(r.keyId()), code);
       refusals.computeIfAbsent(key, k -> new long[1])[0]++;
+      String status = Integer.toString(r.status());
+      refusalCounters.computeIfAbsent(code + "\u001f" + status, k -> Counter.builder(REFUSALS)
+          .description("client API requests answered with an error, by error code and status")
+          .tag("code", code).tag("status", status).register(registry)).increment();
     }
     if (redis == null) {
       return;
