@@ -32,7 +32,7 @@ final class BudgetConfigs {
   private BudgetConfigs() {}
 
   static BudgetSettings settings(BudgetSection raw, List<ProviderConfig> providers,
-      String redisUrl, String source) {
+      io.tiermesh.budget.BudgetRedis redis, String source) {
     BudgetSection b = raw != null ? raw
         : new BudgetSection(null, null, null, null, null, null, null, null, null);
     String at = source + ": budget";
@@ -127,7 +127,7 @@ final class BudgetConfigs {
       }
       webhook = Optional.of(u);
     }
-    return new BudgetSettings(redisUrl, policy, new PriceTable(prices), maxOutput, free, premium,
+    return new BudgetSettings(redis, policy, new PriceTable(prices), maxOutput, free, premium,
         positive(b.reservationDeadlineMs(), BudgetSettings.DEFAULT_RESERVATION_DEADLINE,
             at + ".reservationDeadlineMs"),
         positive(b.reapIntervalMs(), BudgetSettings.DEFAULT_REAP_INTERVAL, at + ".reapIntervalMs"),

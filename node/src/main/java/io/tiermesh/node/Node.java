@@ -59,6 +59,8 @@ public final class Node {
   private int httpPort = -1;
   private int managementPort = -1;
   private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+  /** The budget and ephemeral Redis stores, credentials resolved. */
+  private RedisSection.Resolved stores;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
@@ -105,7 +107,8 @@ public final class Node {
           + config.gateway().apiKeyEnv());
     }
     ActiveRules rules = config.roles().contains("router") ? RouterRules.load(config) : null;
-    AccessSettings access = accessSettings(config, secrets);
+    RedisSection.Resolved stores = RedisSection.resolve(config.redis(), secrets);
+    AccessSettings access = accessSettings(config, secrets, stores);
     List<ResolvedProvider> resolved = new ArrayList<>();
     for (String role : config.roles()) {
       if (role.startsWith("provider:")) {
@@ -173,6 +176,7 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
+    node.stores = stores;
     try {
       // The management port first: it then hears the providers' first announcements, and
       // answers "starting" (503) until every role runs.
@@ -189,13 +193,14 @@ public final class Node {
   }
 
   /** Resolves the gateway's admin key and key secret; both are optional, neither has a default. */
-  static AccessSettings accessSettings(MeshConfig config, Secrets secrets) {
+  static AccessSettings accessSettings(MeshConfig config, Secrets secrets,
+      RedisSection.Resolved stores) {
     String keySecret = secrets.env(config.access().keySecretEnv());
     if (keySecret != null && keySecret.length() < 16) {
       throw new ConfigException(config.access().keySecretEnv()
           + " must hold at least 16 characters");
     }
-    return new AccessSettings(config.access(), config.redis().url(),
+    return new AccessSettings(config.access(), stores.budget().target(), stores.ephemeral(),
         secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
   }
 
@@ -213,7 +218,7 @@ public final class Node {
     if (config.roles().contains("budget")) {
       String keep = config.ledger() == null ? "7d" : config.ledger().retention();
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
-          config.redis().url(), "configuration").withLedgerRetention("forever".equals(keep)
+          stores.budget(), "configuration").withLedgerRetention("forever".equals(keep)
               ? java.util.Optional.empty()
               : java.util.Optional.of(ConfigLoader.retention(keep, "ledger.retention")));
       budgetDeployment = deployRole("budget", () -> new BudgetVerticle(meshNode, budget,

@@ -31,7 +31,7 @@ class BudgetConfigTest {
 
   static BudgetSettings settings(String budgetBody) {
     MeshConfig c = ConfigLoader.parse(CATALOG + "budget:\n" + budgetBody, "t.yaml");
-    return BudgetConfigs.settings(c.budget(), c.providers(), c.redis().url(), "t.yaml");
+    return BudgetConfigs.settings(c.budget(), c.providers(), RedisSection.resolve(c.redis(), new Secrets(java.util.Map.of())).budget(), "t.yaml");
   }
 
   @Test
