@@ -100,6 +100,7 @@ public final class BudgetBench {
     final AtomicInteger count = new AtomicInteger();
     final AtomicInteger errors = new AtomicInteger();
     static final AtomicInteger SEQ = new AtomicInteger();
+    static final String RUN_ID = Long.toString(System.nanoTime(), 36);
     volatile long stopAt;
     long elapsedNanos;
 
@@ -135,7 +136,8 @@ public final class BudgetBench {
         finished.run();
         return;
       }
-      String id = "bench-" + SEQ.incrementAndGet();
+      // Unique across runs: runs against one Redis would otherwise reuse settled ids.
+      String id = "bench-" + RUN_ID + "-" + SEQ.incrementAndGet();
       Instant now = Instant.now();
       Reservation r = new Reservation(id, 1, "bench", 200,
           policy.applicableScopes("bench", 2, "hosted", now), now.toEpochMilli() + 60_000);
