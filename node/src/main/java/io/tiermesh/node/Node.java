@@ -232,9 +232,9 @@ public final class Node {
         EnginePlanner planner = new EnginePlanner(rules, signals);
         RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
-                io.tiermesh.router.PublishedRules.connect(vertx, config.redis().url())),
+                io.tiermesh.router.PublishedRules.connect(vertx, stores.budget().target())),
             config.providers()).comparingPairs(io.tiermesh.router.compare.PairRecorder
-                .connect(vertx, config.redis().url()));
+                .connect(vertx, stores.budget().target()));
         routers.add(r);
         return r;
       }, 1);
