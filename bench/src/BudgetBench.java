@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call typically touches (global day and month, tier, provider, tenant × provider). Prints one
  * line of figures; bench/budget.sh runs redis-benchmark on the same server next to it.
  *
- * <p>Usage: BudgetBench [callers] [warmupSeconds] [measureSeconds]. Uses REDIS_URL if set, else
+ * <p>Usage: BudgetBench [callers] [warmupSeconds] [measureSeconds]. REPLICA_ACKS=n makes every
+ * reservation wait for n replicas (bench/budget-wait.sh). Uses REDIS_URL if set, else
  * starts its own redis-server (appendonly yes, as production must run).
  */
 public final class BudgetBench {
@@ -42,7 +43,9 @@ public final class BudgetBench {
     Vertx vertx = Vertx.vertx();
     try {
       BudgetStore store = new BudgetStore(vertx, new BudgetStoreOptions().redisUrl(url)
-          .maxPoolSize(8).maxPoolWaiting(4096).operationTimeout(java.time.Duration.ofSeconds(2)),
+          .maxPoolSize(8).maxPoolWaiting(4096).operationTimeout(java.time.Duration.ofSeconds(2))
+          // REPLICA_ACKS=1: every reservation waits for a replica (WAIT), as under Sentinel.
+          .replicaAcks(Integer.parseInt(System.getenv().getOrDefault("REPLICA_ACKS", "0"))),
           Clock.systemUTC());
       // Like a verticle, the store is driven from one event-loop context.
       Promise<Void> started = Promise.promise();
@@ -97,6 +100,7 @@ public final class BudgetBench {
     final AtomicInteger count = new AtomicInteger();
     final AtomicInteger errors = new AtomicInteger();
     static final AtomicInteger SEQ = new AtomicInteger();
+    static final String RUN_ID = Long.toString(System.nanoTime(), 36);
     volatile long stopAt;
     long elapsedNanos;
 
@@ -132,7 +136,8 @@ public final class BudgetBench {
         finished.run();
         return;
       }
-      String id = "bench-" + SEQ.incrementAndGet();
+      // Unique across runs: runs against one Redis would otherwise reuse settled ids.
+      String id = "bench-" + RUN_ID + "-" + SEQ.incrementAndGet();
       Instant now = Instant.now();
       Reservation r = new Reservation(id, 1, "bench", 200,
           policy.applicableScopes("bench", 2, "hosted", now), now.toEpochMilli() + 60_000);

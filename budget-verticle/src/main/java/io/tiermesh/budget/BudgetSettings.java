@@ -9,6 +9,7 @@ import java.util.Set;
 /**
  * Everything the budget role is configured with, validated by the node's config loader.
  *
+ * @param redis              the budget store and how it must be checked and confirmed
  * @param prices             price per {@code provider/model}; see {@link #priceKey}
  * @param maxOutputTokens    per {@code provider/model}: the most output tokens a call may
  *                           reserve (and ask the backend for); absent = what the router asks
@@ -24,7 +25,7 @@ import java.util.Set;
  *                           in the usage rollups and the counter bases); empty = kept forever
  */
 public record BudgetSettings(
-    String redisUrl,
+    BudgetRedis redis,
     BudgetPolicy policy,
     PriceTable prices,
     Map<String, Integer> maxOutputTokens,
@@ -55,7 +56,7 @@ public record BudgetSettings(
   }
 
   public BudgetSettings withLedgerRetention(Optional<Duration> retention) {
-    return new BudgetSettings(redisUrl, policy, prices, maxOutputTokens, freeProviders,
+    return new BudgetSettings(redis, policy, prices, maxOutputTokens, freeProviders,
         premiumModel, reservationDeadline, reapInterval, operationTimeout, webhooks,
         retention);
   }
@@ -87,7 +88,8 @@ public record BudgetSettings(
   }
 
   public BudgetStoreOptions storeOptions() {
-    return new BudgetStoreOptions().redisUrl(redisUrl).zone(policy.zone())
-        .operationTimeout(operationTimeout);
+    return new BudgetStoreOptions().redis(redis.target()).zone(policy.zone())
+        .operationTimeout(operationTimeout).replicaAcks(redis.replicaAcks())
+        .replicaAckTimeout(redis.replicaAckTimeout());
   }
 }

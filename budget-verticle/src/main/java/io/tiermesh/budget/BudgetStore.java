@@ -7,6 +7,7 @@ import io.tiermesh.budget.SettleResult.Outcome;
 import io.tiermesh.budget.impl.LuaScript;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
+import io.tiermesh.contracts.redis.RedisClients;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -55,8 +56,9 @@ public final class BudgetStore {
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
   private static final LuaScript TRIM = LuaScript.load("trim");
   private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
+  private static final LuaScript SCAN = LuaScript.load("scan");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM, SCAN);
   /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
   static final int TRIM_BATCH = 1_000;
 
@@ -79,19 +81,18 @@ public final class BudgetStore {
     this.vertx = vertx;
     this.options = options;
     this.clock = clock;
-    RedisOptions redisOptions = new RedisOptions()
-        .setConnectionString(options.redisUrl())
-        .setMaxPoolSize(options.maxPoolSize())
-        .setMaxPoolWaiting(options.maxPoolWaiting());
+    RedisOptions redisOptions = RedisClients.options(options.redis(), options.maxPoolSize(),
+        options.maxPoolWaiting());
     redisOptions.getNetClientOptions()
         .setConnectTimeout((int) options.connectTimeout().toMillis());
-    this.redis = Redis.createClient(vertx, redisOptions);
+    this.redis = RedisClients.create(vertx, redisOptions, options.redis().mode());
   }
 
   /** Loads the scripts and learns (or starts) the epoch. Fails if Redis is unavailable. */
   public Future<Void> start() {
     Future<?> preload = Future.all(SCRIPTS.stream().map(s -> s.preload(redis)).toList());
-    return bounded(preload.compose(v -> learnEpoch())).mapEmpty();
+    return bounded(preload.compose(v -> refreshReplicas()).compose(v -> learnEpoch()))
+        .mapEmpty();
   }
 
   public Future<Void> close() {
@@ -289,14 +290,7 @@ public final class BudgetStore {
   }
 
   private Future<List<String>> scanHalts(String cursor, List<String> found) {
-    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH")
-        .arg(BudgetKeys.HALT_PREFIX + "*").arg("COUNT").arg(1000)).compose(r -> {
-          for (Response k : r.get(1)) {
-            found.add(k.toString());
-          }
-          String next = r.get(0).toString();
-          return "0".equals(next) ? Future.succeededFuture(found) : scanHalts(next, found);
-        });
+    return scanKeys(BudgetKeys.HALT_PREFIX + "*", cursor, found);
   }
 
   private HaltedProvider halted(String providerId, Response hash, long ttlMs) {
@@ -497,9 +491,13 @@ public final class BudgetStore {
             }));
   }
 
+  /**
+   * SCAN through a script routed by a budget key: on a Redis Cluster a bare SCAN goes to
+   * whichever node the client picks, which need not be the one holding the budget's slot.
+   */
   private Future<List<String>> scanKeys(String pattern, String cursor, List<String> found) {
-    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern)
-        .arg("COUNT").arg(1000)).compose(r -> {
+    return SCAN.run(redis, List.of(BudgetKeys.EPOCH), List.of(cursor, pattern, "1000"))
+        .compose(r -> {
           for (Response k : r.get(1)) {
             found.add(k.toString());
           }
@@ -631,7 +629,7 @@ public final class BudgetStore {
       args.add(Long.toString(toWindowEnd + retentionMs));
     }
 
-    return RESERVE.run(redis, keys, args).compose(reply -> {
+    return confirmed(RESERVE, keys, args, true).compose(reply -> {
       switch (reply.get(0).toString()) {
         case "rebuild":
           needsRebuild = true;
@@ -659,6 +657,68 @@ public final class BudgetStore {
         }
       }
     });
+  }
+
+  /**
+   * Runs a script that changes money; with {@link BudgetStoreOptions#replicaAcks()} set, its
+   * writes must also reach that many replicas. A reservation they did not confirm fails (the
+   * caller releases it and fails closed): admitted spend must survive a failover. A settlement
+   * waits the same way but stands either way, since the call it charges already happened.
+   */
+  private Future<Response> confirmed(LuaScript script, List<String> keys, List<String> args,
+      boolean required) {
+    int known = connectedReplicas;
+    // Until the replicas are counted, assume they exist: confirming is the safe side.
+    int wanted = Math.min(options.replicaAcks(), known < 0 ? options.replicaAcks() : known);
+    if (wanted == 0) {
+      return script.run(redis, keys, args);
+    }
+    return script.runConfirmed(redis, keys, args, wanted,
+        options.replicaAckTimeout().toMillis()).compose(c -> {
+          if (c.replicas() >= wanted) {
+            return Future.succeededFuture(c.reply());
+          }
+          unconfirmed.incrementAndGet();
+          // A replica that went away (or a master that just lost its only one in a failover)
+          // is counted again, so the next reservations wait only for replicas that exist.
+          refreshReplicas();
+          return required
+              ? Future.failedFuture(new IllegalStateException(c.replicas() + " of " + wanted
+                  + " replicas confirmed within " + options.replicaAckTimeout().toMillis()
+                  + " ms"))
+              : Future.succeededFuture(c.reply());
+        });
+  }
+
+  /** Replicas the master last reported connected; -1 until asked. */
+  private volatile int connectedReplicas = -1;
+
+  /**
+   * Counts the master's connected replicas ({@code INFO replication}); reservations then wait
+   * for at most that many. Called at start, by the budget role's maintenance every second and
+   * after a reservation went unconfirmed. A master without replicas (the promoted replica of a
+   * two-server set, until the old master returns as its replica) admits on its own word, as
+   * when no confirmation is configured.
+   */
+  public Future<Integer> refreshReplicas() {
+    if (options.replicaAcks() == 0) {
+      return Future.succeededFuture(0);
+    }
+    return bounded(redis.send(Request.cmd(Command.INFO).arg("replication"))).map(r -> {
+      int n = r.toString().lines().filter(l -> l.startsWith("connected_slaves:"))
+          .map(l -> Integer.parseInt(l.substring("connected_slaves:".length()).trim()))
+          .findFirst().orElse(0);
+      connectedReplicas = n;
+      return n;
+    });
+  }
+
+  /** Scripts whose writes fewer replicas confirmed than required. */
+  private final java.util.concurrent.atomic.AtomicLong unconfirmed =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  public long unconfirmedWrites() {
+    return unconfirmed.get();
   }
 
   private Future<String> learnEpoch() {
@@ -700,7 +760,7 @@ public final class BudgetStore {
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
         BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId),
         UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
-    return bounded(SETTLE.run(redis, keys, args)).map(reply -> {
+    return bounded(confirmed(SETTLE, keys, args, false)).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<SettleResult.Charged> charged = new ArrayList<>();
       Response figures = reply.get(6);

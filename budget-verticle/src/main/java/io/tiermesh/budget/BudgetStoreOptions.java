@@ -1,5 +1,6 @@
 package io.tiermesh.budget;
 
+import io.tiermesh.contracts.redis.RedisTarget;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Objects;
@@ -26,7 +27,15 @@ public final class BudgetStoreOptions {
   public static final Duration DEFAULT_REBUILD_LOCK_TTL = Duration.ofMinutes(2);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
-  private String redisUrl = DEFAULT_REDIS_URL;
+  /**
+   * How long a reserve waits for replicas to confirm it: short, since it is paid on every paid
+   * call, and well inside {@link #DEFAULT_OPERATION_TIMEOUT}.
+   */
+  public static final Duration DEFAULT_REPLICA_ACK_TIMEOUT = Duration.ofMillis(100);
+
+  private RedisTarget redis = RedisTarget.standalone(DEFAULT_REDIS_URL);
+  private int replicaAcks;
+  private Duration replicaAckTimeout = DEFAULT_REPLICA_ACK_TIMEOUT;
   private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
   private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
@@ -38,12 +47,44 @@ public final class BudgetStoreOptions {
   private Duration rebuildLockTtl = DEFAULT_REBUILD_LOCK_TTL;
   private ZoneId zone = ZoneId.of("UTC");
 
-  public String redisUrl() {
-    return redisUrl;
+  public RedisTarget redis() {
+    return redis;
   }
 
+  public BudgetStoreOptions redis(RedisTarget redis) {
+    this.redis = Objects.requireNonNull(redis);
+    return this;
+  }
+
+  /** One server at {@code redisUrl}. */
   public BudgetStoreOptions redisUrl(String redisUrl) {
-    this.redisUrl = Objects.requireNonNull(redisUrl);
+    return redis(RedisTarget.standalone(Objects.requireNonNull(redisUrl)));
+  }
+
+  /**
+   * Replicas that must confirm a reservation (Redis {@code WAIT}) before it is admitted; 0
+   * admits on the master's word alone. A reservation the replicas did not confirm in
+   * {@link #replicaAckTimeout()} is released and answered as unavailable (paid calls fail
+   * closed), so a promoted replica never forgets spend that was admitted.
+   */
+  public int replicaAcks() {
+    return replicaAcks;
+  }
+
+  public BudgetStoreOptions replicaAcks(int replicaAcks) {
+    if (replicaAcks < 0) {
+      throw new IllegalArgumentException("replicaAcks must not be negative: " + replicaAcks);
+    }
+    this.replicaAcks = replicaAcks;
+    return this;
+  }
+
+  public Duration replicaAckTimeout() {
+    return replicaAckTimeout;
+  }
+
+  public BudgetStoreOptions replicaAckTimeout(Duration replicaAckTimeout) {
+    this.replicaAckTimeout = positive(replicaAckTimeout);
     return this;
   }
 

@@ -19,13 +19,13 @@ import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.MeshNode;
 import io.tiermesh.contracts.UsageQuery;
 import io.tiermesh.contracts.UsageReport;
+import io.tiermesh.contracts.redis.RedisClients;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.RedisOptions;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -97,8 +97,7 @@ public final class BudgetVerticle extends VerticleBase {
     alerts = new BudgetAlerts(vertx, settings.webhooks(), settings.policy(), node.nodeId(),
         registry, store::markOnce, clock);
     meters = new BudgetMeters(registry, settings.policy());
-    pingClient = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(settings.redisUrl()).setMaxPoolSize(2).setMaxPoolWaiting(64));
+    pingClient = RedisClients.create(vertx, settings.redis().target(), 2, 64);
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
     consumers = List.of(
@@ -115,9 +114,12 @@ public final class BudgetVerticle extends VerticleBase {
     Future<Void> registered = Future.all(consumers.stream()
         .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,
-    // and until then paid calls fail closed.
-    return registered.compose(v -> startStore().otherwiseEmpty()).onSuccess(v ->
-        timer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> maintain()));
+    // and until then paid calls fail closed. A Redis that answers but would lose budgets is:
+    // the role refuses to run on it.
+    return registered.compose(v -> startStore().recover(t -> t instanceof
+        RedisDurability.UnsafeStore ? Future.failedFuture(t) : Future.succeededFuture()))
+        .onSuccess(v -> timer = vertx.setPeriodic(settings.reapInterval().toMillis(),
+            id -> maintain()));
   }
 
   /**
@@ -164,9 +166,12 @@ public final class BudgetVerticle extends VerticleBase {
   }
 
   private Future<Void> startStore() {
-    return store.start().onSuccess(v -> storeStarted = true)
-        .onFailure(t -> LOG.log(Level.WARNING, "budget store not reachable yet: {0}",
-            t.getMessage()));
+    Future<Void> checked = settings.redis().force() ? Future.succeededFuture()
+        : RedisDurability.check(pingClient, settings.redis().target())
+            .timeout(PING_TIMEOUT_MS * 4, TimeUnit.MILLISECONDS);
+    return checked.compose(v -> store.start()).onSuccess(v -> storeStarted = true)
+        .onFailure(t -> LOG.log(t instanceof RedisDurability.UnsafeStore ? Level.ERROR
+            : Level.WARNING, "budget store not started: {0}", t.getMessage()));
   }
 
   /** Reaps expired reservations and rebuilds lost counters; one run at a time per node. */
@@ -177,7 +182,8 @@ public final class BudgetVerticle extends VerticleBase {
     maintenanceRunning = true;
     Future<?> run = !storeStarted ? startStore()
         : store.needsRebuild() ? store.rebuildFromLedger()
-        : store.reapExpired(clock.millis()).onSuccess(n -> {
+        : store.refreshReplicas().otherwiseEmpty()
+            .compose(v -> store.reapExpired(clock.millis())).onSuccess(n -> {
           if (n > 0) {
             LOG.log(Level.INFO, "released {0} reservations whose holder missed its deadline", n);
           }

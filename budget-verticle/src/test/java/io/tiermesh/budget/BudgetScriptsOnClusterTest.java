@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.budget.ReserveResult.Status;
+import io.tiermesh.contracts.redis.RedisTarget;
 import io.tiermesh.testsupport.RedisCluster;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -23,10 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code {tm}} slot (one atomic script per reserve and per settle across all scopes), so the
  * store talks to the master that owns that slot; what is checked is that on a cluster node,
  * which refuses keys of other slots, every script (init, reserve, settle, release, reap,
- * snapshot, rebuild with its SCAN) runs and the counters still equal the ledger.
- *
- * <p>The store's client does not speak the Cluster protocol (redirects, slot maps) yet: it is
- * pointed at the owning master directly.
+ * snapshot, rebuild with its SCAN, the halted-provider SCAN) runs and the counters still equal
+ * the ledger. The store speaks the Cluster protocol ({@code mode: cluster}) and is given every
+ * master, as an operator would configure it; it finds the slot's owner itself.
  */
 @ExtendWith(VertxExtension.class)
 class BudgetScriptsOnClusterTest {
@@ -58,7 +58,8 @@ class BudgetScriptsOnClusterTest {
   void everyBudgetScriptRunsOnTheMasterOwningItsSlot(Vertx vertx) throws Exception {
     TestClock clock = new TestClock(Instant.parse("2031-03-14T10:00:00Z"));
     BudgetStore store = StoreTesting.startStore(vertx, new BudgetStoreOptions()
-        .redisUrl("redis://127.0.0.1:" + owner).zone(ZoneOffset.UTC)
+        .redis(new RedisTarget(RedisTarget.Mode.CLUSTER, cluster.urls(), null, null, null, null))
+        .zone(ZoneOffset.UTC)
         .operationTimeout(StoreTesting.TEST_OPERATION_TIMEOUT), clock);
     try {
       BudgetPolicy policy = new BudgetPolicy(ZoneOffset.UTC, 0.8, List.of(
@@ -76,6 +77,11 @@ class BudgetScriptsOnClusterTest {
       for (int i = 0; i < 6; i++) {
         await(store.settle("r-" + i, 0, 700, charge("acme", 3, "openai", 10, 10)));
       }
+      // The halted-provider listing scans the slot's node, whichever node the client picks.
+      cluster.cli(owner, "HSET", BudgetKeys.halt("openai"), "member", "x:0", "cost", "5");
+      assertEquals(List.of("openai"), await(store.haltedProviders()).stream()
+          .map(HaltedProvider::providerId).toList());
+      assertTrue(await(store.acknowledgeOverrun("openai")));
       await(store.release("r-6", 0));
       // r-7..r-9 are left to the reaper: their deadline passes.
       clock.advance(java.time.Duration.ofMinutes(2));

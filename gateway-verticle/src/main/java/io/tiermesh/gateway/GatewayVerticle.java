@@ -123,10 +123,8 @@ public final class GatewayVerticle extends VerticleBase {
         accessSettings.config().cacheTtlMs(), this::recordCacheHit, metrics);
     // The trail has its own small pool: its batches never queue ahead of a paid request's
     // rate-limit or key lookups on the access layer's connections.
-    auditRedis = accessSettings.redisUrl() == null ? null
-        : io.vertx.redis.client.Redis.createClient(vertx, new io.vertx.redis.client.RedisOptions()
-            .setConnectionString(accessSettings.redisUrl()).setMaxPoolSize(2)
-            .setMaxPoolWaiting(64));
+    auditRedis = accessSettings.durable() == null ? null
+        : io.tiermesh.contracts.redis.RedisClients.create(vertx, accessSettings.durable(), 2, 64);
     audit = new io.tiermesh.gateway.audit.AuditTrail(vertx, auditRedis, auditSettings,
         metrics.registry());
     audit.start();

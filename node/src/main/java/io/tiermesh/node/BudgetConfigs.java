@@ -33,8 +33,8 @@ final class BudgetConfigs {
   private BudgetConfigs() {}
 
   static BudgetSettings settings(BudgetSection raw, List<ProviderConfig> providers,
-      String redisUrl, String source) {
-    return settings(raw, providers, redisUrl, source, Secrets.fromEnvironment());
+      io.tiermesh.budget.BudgetRedis redis, String source) {
+    return settings(raw, providers, redis, source, Secrets.fromEnvironment());
   }
 
   /**
@@ -42,7 +42,7 @@ final class BudgetConfigs {
    *     is then not looked up, as provider keys are not: the node reads both when it starts)
    */
   static BudgetSettings settings(BudgetSection raw, List<ProviderConfig> providers,
-      String redisUrl, String source, Secrets secrets) {
+      io.tiermesh.budget.BudgetRedis redis, String source, Secrets secrets) {
     BudgetSection b = raw != null ? raw
         : new BudgetSection(null, null, null, null, null, null, null, null, null, null);
     String at = source + ": budget";
@@ -133,7 +133,7 @@ final class BudgetConfigs {
     for (int i = 0; i < rawHooks.size(); i++) {
       webhooks.add(webhook(rawHooks.get(i), at + ".webhooks[" + i + "]", secrets));
     }
-    return new BudgetSettings(redisUrl, policy, new PriceTable(prices), maxOutput, free, premium,
+    return new BudgetSettings(redis, policy, new PriceTable(prices), maxOutput, free, premium,
         positive(b.reservationDeadlineMs(), BudgetSettings.DEFAULT_RESERVATION_DEADLINE,
             at + ".reservationDeadlineMs"),
         positive(b.reapIntervalMs(), BudgetSettings.DEFAULT_REAP_INTERVAL, at + ".reapIntervalMs"),

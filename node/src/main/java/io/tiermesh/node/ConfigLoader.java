@@ -294,17 +294,16 @@ public final class ConfigLoader {
         () -> cluster(c.cluster(), source), null);
     GatewayConfig g = attempt(errors, doc, source, "gateway", () -> gateway(c.gateway(), source),
         null);
-    String redisUrl = c.redis() == null || c.redis().url() == null
-        ? "redis://127.0.0.1:6379" : c.redis().url();
-    if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-      errors.add(atLine(source + ": 'redis.url' must start with redis:// or rediss://", source,
-          doc, "redis.url"));
+    MeshConfig.RedisConfig redis = c.redis() == null
+        ? new MeshConfig.RedisConfig(RedisSection.DEFAULT_URL) : c.redis();
+    for (String problem : RedisSection.problems(redis)) {
+      errors.add(atLine(source + ": " + problem, source, doc, "redis"));
     }
     long ack = c.router() == null || c.router().ackTimeoutMs() <= 0
         ? DEFAULT_ACK_TIMEOUT_MS : c.router().ackTimeoutMs();
     if (roles.contains("budget") || c.budget() != null) {
       attempt(errors, doc, source, "budget", () -> BudgetConfigs.settings(c.budget(), providers,
-          redisUrl, source, null), null); // fails on a bad section
+          null, source, null), null); // fails on a bad section
     }
     String rules = attempt(errors, doc, source, "router.rulesFile",
         () -> rulesFile(c.router(), source), null);
@@ -329,7 +328,7 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       return null;
     }
-    return new MeshConfig(List.copyOf(roles), cl, g, new MeshConfig.RedisConfig(redisUrl),
+    return new MeshConfig(List.copyOf(roles), cl, g, redis,
         new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
         management, drain, ledger, audit, images);

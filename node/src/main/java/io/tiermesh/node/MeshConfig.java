@@ -152,8 +152,37 @@ public record MeshConfig(
     }
   }
 
-  /** @param url a {@code redis://host:port} connection string */
-  public record RedisConfig(String url) {}
+  /**
+   * Where Redis is (see {@link RedisSection}): {@code url} alone is one server; else
+   * {@code mode} with {@code endpoints} (and {@code masterName} for Sentinel). User and
+   * password come from the environment variables named; {@code tls} applies to
+   * {@code rediss://} endpoints. {@code budget} and {@code ephemeral} may name other Redis for
+   * those stores.
+   */
+  public record RedisConfig(String url, String mode, List<String> endpoints, String masterName,
+      String userEnv, String passwordEnv, RedisTls tls, RedisStore budget,
+      RedisStore ephemeral) {
+
+    public RedisConfig(String url) {
+      this(url, null, null, null, null, null, null, null, null);
+    }
+  }
+
+  /** PEM files for TLS to Redis: the CA, and a client certificate and key when required. */
+  public record RedisTls(String caFile, String certFile, String keyFile) {}
+
+  /**
+   * One store's own Redis ({@code url} or {@code endpoints} set: described whole here), and
+   * for the budget store how it is checked ({@code force}) and confirmed by replicas.
+   */
+  public record RedisStore(String url, String mode, List<String> endpoints, String masterName,
+      String userEnv, String passwordEnv, RedisTls tls, Boolean force, Integer replicaAcks,
+      Long replicaAckTimeoutMs) {
+
+    boolean names() {
+      return url != null || endpoints != null;
+    }
+  }
 
   /**
    * @param ackTimeoutMs how long a provider instance may take to acknowledge a call

@@ -59,6 +59,8 @@ public final class Node {
   private int httpPort = -1;
   private int managementPort = -1;
   private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+  /** The budget and ephemeral Redis stores, credentials resolved. */
+  private RedisSection.Resolved stores;
 
   /** Where the budget role's webhook secrets are read; set before the roles deploy. */
   private Secrets secrets = Secrets.fromEnvironment();
@@ -108,7 +110,8 @@ public final class Node {
           + config.gateway().apiKeyEnv());
     }
     ActiveRules rules = config.roles().contains("router") ? RouterRules.load(config) : null;
-    AccessSettings access = accessSettings(config, secrets);
+    RedisSection.Resolved stores = RedisSection.resolve(config.redis(), secrets);
+    AccessSettings access = accessSettings(config, secrets, stores);
     List<ResolvedProvider> resolved = new ArrayList<>();
     for (String role : config.roles()) {
       if (role.startsWith("provider:")) {
@@ -176,6 +179,7 @@ public final class Node {
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
+    node.stores = stores;
     try {
       // The management port first: it then hears the providers' first announcements, and
       // answers "starting" (503) until every role runs.
@@ -193,13 +197,14 @@ public final class Node {
   }
 
   /** Resolves the gateway's admin key and key secret; both are optional, neither has a default. */
-  static AccessSettings accessSettings(MeshConfig config, Secrets secrets) {
+  static AccessSettings accessSettings(MeshConfig config, Secrets secrets,
+      RedisSection.Resolved stores) {
     String keySecret = secrets.env(config.access().keySecretEnv());
     if (keySecret != null && keySecret.length() < 16) {
       throw new ConfigException(config.access().keySecretEnv()
           + " must hold at least 16 characters");
     }
-    return new AccessSettings(config.access(), config.redis().url(),
+    return new AccessSettings(config.access(), stores.budget().target(), stores.ephemeral(),
         secrets.env(config.gateway().adminKeyEnv()), config.gateway().adminKeyEnv(), keySecret);
   }
 
@@ -217,7 +222,7 @@ public final class Node {
     if (config.roles().contains("budget")) {
       String keep = config.ledger() == null ? "7d" : config.ledger().retention();
       var budget = BudgetConfigs.settings(config.budget(), config.providers(),
-          config.redis().url(), "configuration", secrets).withLedgerRetention("forever".equals(keep)
+          stores.budget(), "configuration", secrets).withLedgerRetention("forever".equals(keep)
               ? java.util.Optional.empty()
               : java.util.Optional.of(ConfigLoader.retention(keep, "ledger.retention")));
       budgetDeployment = deployRole("budget", () -> new BudgetVerticle(meshNode, budget,
@@ -231,9 +236,9 @@ public final class Node {
         EnginePlanner planner = new EnginePlanner(rules, signals);
         RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
-                io.tiermesh.router.PublishedRules.connect(vertx, config.redis().url())),
+                io.tiermesh.router.PublishedRules.connect(vertx, stores.budget().target())),
             config.providers()).comparingPairs(io.tiermesh.router.compare.PairRecorder
-                .connect(vertx, config.redis().url()));
+                .connect(vertx, stores.budget().target()));
         routers.add(r);
         return r;
       }, 1);

@@ -31,7 +31,7 @@ class BudgetConfigTest {
 
   static BudgetSettings settings(String budgetBody) {
     MeshConfig c = ConfigLoader.parse(CATALOG + "budget:\n" + budgetBody, "t.yaml");
-    return BudgetConfigs.settings(c.budget(), c.providers(), c.redis().url(), "t.yaml");
+    return BudgetConfigs.settings(c.budget(), c.providers(), RedisSection.resolve(c.redis(), new Secrets(java.util.Map.of())).budget(), "t.yaml");
   }
 
   @Test
@@ -100,7 +100,8 @@ class BudgetConfigTest {
             - {url: "https://hooks.example.org/tiermesh", secretEnv: HOOK_SECRET}
             - {url: "https://hooks.slack.com/services/T0/B0/x", format: slack}
         """ + PRICES, "t.yaml");
-    BudgetSettings s = BudgetConfigs.settings(c.budget(), c.providers(), c.redis().url(),
+    BudgetSettings s = BudgetConfigs.settings(c.budget(), c.providers(),
+        RedisSection.resolve(c.redis(), new Secrets(java.util.Map.of())).budget(),
         "t.yaml", new Secrets(java.util.Map.of("HOOK_SECRET", "s3cret")));
     var day = s.policy().limits().get(0);
     assertEquals(12_000_000L, day.limitMicros().getAsLong(), "reservations stop at the cut-off");
@@ -111,7 +112,8 @@ class BudgetConfigTest {
     assertEquals(io.tiermesh.budget.AlertWebhook.Format.SLACK, s.webhooks().get(1).format());
     assertEquals(Optional.empty(), s.webhooks().get(1).secret());
     ConfigException unset = assertThrows(ConfigException.class, () -> BudgetConfigs.settings(
-        c.budget(), c.providers(), c.redis().url(), "t.yaml", new Secrets(java.util.Map.of())));
+        c.budget(), c.providers(), RedisSection.resolve(c.redis(), new Secrets(java.util.Map.of()))
+            .budget(), "t.yaml", new Secrets(java.util.Map.of())));
     assertTrue(unset.getMessage().contains("budget.webhooks[0].secretEnv: environment variable"
         + " HOOK_SECRET is not set"), "a signed webhook never goes out unsigned: "
         + unset.getMessage());

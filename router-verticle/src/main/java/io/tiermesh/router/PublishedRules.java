@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.tiermesh.contracts.redis.RedisClients;
+import io.tiermesh.contracts.redis.RedisTarget;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -59,11 +61,10 @@ public final class PublishedRules {
   }
 
   /** A small client of its own: publications are rare, a pool of two is plenty. */
-  public static PublishedRules connect(Vertx vertx, String redisUrl) {
-    RedisOptions options = new RedisOptions().setConnectionString(redisUrl).setMaxPoolSize(2)
-        .setMaxPoolWaiting(16);
+  public static PublishedRules connect(Vertx vertx, RedisTarget target) {
+    RedisOptions options = RedisClients.options(target, 2, 16);
     options.getNetClientOptions().setConnectTimeout((int) TIMEOUT_MS);
-    return new PublishedRules(Redis.createClient(vertx, options));
+    return new PublishedRules(RedisClients.create(vertx, options, target.mode()));
   }
 
   public Future<Void> close() {

@@ -26,6 +26,7 @@ public final class RedisCluster implements AutoCloseable {
   private final List<Integer> ports = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
   private final Path redisCli;
+  private final List<String> extraArgs = new ArrayList<>();
 
   private RedisCluster(Path dir, Path redisCli) {
     this.dir = dir;
@@ -34,9 +35,20 @@ public final class RedisCluster implements AutoCloseable {
 
   /** Starts and joins the cluster; fails under CI (skips, loudly, elsewhere) without Redis. */
   public static RedisCluster start(int masters) throws IOException, InterruptedException {
+    return start(masters, List.of());
+  }
+
+  /**
+   * @param extraArgs more {@code redis-server} arguments for every master, after (so
+   *                  overriding) the defaults, e.g. {@code --appendonly yes} for a cluster that
+   *                  may hold budgets
+   */
+  public static RedisCluster start(int masters, List<String> extraArgs)
+      throws IOException, InterruptedException {
     List<Path> tools = RequiredTool.require("redis-server", "redis-cli");
     RedisCluster c = new RedisCluster(Files.createTempDirectory("tiermesh-redis-cluster"),
         tools.get(1));
+    c.extraArgs.addAll(extraArgs);
     try {
       for (int i = 0; i < masters; i++) {
         c.launch(tools.get(0));
@@ -61,11 +73,14 @@ public final class RedisCluster implements AutoCloseable {
   private void launch(Path redisServer) throws IOException, InterruptedException {
     int port = FreePorts.next();
     int busPort = FreePorts.next();
-    Process p = new ProcessBuilder(redisServer.toString(), "--port", String.valueOf(port),
-        "--cluster-port", String.valueOf(busPort), "--bind", "127.0.0.1",
+    List<String> cmd = new ArrayList<>(List.of(redisServer.toString(), "--port",
+        String.valueOf(port), "--cluster-port", String.valueOf(busPort), "--bind", "127.0.0.1",
         "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
         "--cluster-node-timeout", "5000", "--dir", dir.toString(), "--save", "",
-        "--appendonly", "no", "--daemonize", "no")
+        "--appendonly", "no", "--appendfilename", "appendonly-" + port + ".aof",
+        "--appenddirname", "aof-" + port, "--daemonize", "no"));
+    cmd.addAll(extraArgs);
+    Process p = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
         .start();

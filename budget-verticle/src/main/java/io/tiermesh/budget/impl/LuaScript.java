@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A Lua script from the class path, run by digest so that the script body crosses the network
@@ -66,13 +67,35 @@ public final class LuaScript {
   }
 
   public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
-    return redis.send(request(Command.EVALSHA, sha, keys, args)).recover(t -> {
+    return run(redis::send, keys, args);
+  }
+
+  private Future<Response> run(Function<Request, Future<Response>> send, List<String> keys,
+      List<String> args) {
+    return send.apply(request(Command.EVALSHA, sha, keys, args)).recover(t -> {
       String message = t.getMessage();
+      // A promoted replica has an empty script cache (SCRIPT LOAD is not replicated).
       if (message != null && message.startsWith("NOSCRIPT")) {
-        return redis.send(request(Command.EVAL, source, keys, args));
+        return send.apply(request(Command.EVAL, source, keys, args));
       }
       return Future.failedFuture(t);
     });
+  }
+
+  /** A script's reply and how many replicas confirmed its writes. */
+  public record Confirmed(Response reply, int replicas) {}
+
+  /**
+   * Runs the script, then {@code WAIT replicas timeoutMs} on the same connection (WAIT counts
+   * the replicas that have this connection's writes), so the answer says whether the writes
+   * would survive the master's loss.
+   */
+  public Future<Confirmed> runConfirmed(Redis redis, List<String> keys, List<String> args,
+      int replicas, long timeoutMs) {
+    return redis.connect().compose(conn -> run(conn::send, keys, args)
+        .compose(reply -> conn.send(Request.cmd(Command.WAIT).arg(replicas).arg(timeoutMs))
+            .map(acks -> new Confirmed(reply, acks.toInteger())))
+        .andThen(ar -> conn.close()));
   }
 
   private static Request request(Command cmd, String script, List<String> keys,

@@ -3,6 +3,7 @@ package io.tiermesh.gateway.access;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.config.AccessConfig;
+import io.tiermesh.contracts.redis.RedisClients;
 import io.tiermesh.gateway.ApiKeys;
 import io.tiermesh.gateway.ErrorShape;
 import io.tiermesh.gateway.GatewayMetrics;
@@ -13,7 +14,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * Everything between "a request arrived" and "it may be served": key authentication into a
@@ -30,6 +30,7 @@ public final class AccessLayer {
   private final ApiKeys bootstrap;
   private final GatewayMetrics metrics;
   private Redis redis;
+  private Redis durableRedis;
   private KeyStore store;
   private KeyHasher hasher;
   private Authenticator authenticator;
@@ -53,18 +54,16 @@ public final class AccessLayer {
   /** Builds the clients at once (routes can be mounted next); the future is the change feed. */
   public Future<Void> start(Vertx vertx) {
     this.vertx = vertx;
-    if (settings.redisUrl() != null) {
-      redis = Redis.createClient(vertx, new RedisOptions()
-          .setConnectionString(settings.redisUrl())
-          .setMaxPoolSize(8)
-          .setMaxPoolWaiting(1024));
-    }
-    if (redis != null) {
+    if (settings.ephemeral() != null) {
+      redis = RedisClients.create(vertx, settings.ephemeral(), 8, 1024);
       limiter = new RateLimiter(redis);
     }
-    if (redis != null && settings.keySecret() != null) {
+    if (settings.durable() != null && settings.keySecret() != null) {
+      // Keys and tenants must never be evicted: they live with the budgets, not the cache.
+      durableRedis = settings.durable().equals(settings.ephemeral()) ? redis
+          : RedisClients.create(vertx, settings.durable(), 8, 1024);
       hasher = new KeyHasher(settings.keySecret());
-      store = new KeyStore(redis);
+      store = new KeyStore(durableRedis);
     }
     authenticator = new Authenticator(bootstrap, hasher, store, settings.config().perKey(),
         settings.config().keyCacheMs());
@@ -90,7 +89,7 @@ public final class AccessLayer {
                 + "cached are refused with policy_unavailable"));
   }
 
-  /** The shared Redis client, or null when none is configured. */
+  /** The ephemeral store's client (limits, idempotency, cache), or null when none is set. */
   public Redis redis() {
     return redis;
   }
@@ -238,6 +237,9 @@ public final class AccessLayer {
   }
 
   public Future<Void> close() {
-    return redis == null ? Future.succeededFuture() : redis.close();
+    Future<Void> durable = durableRedis == null || durableRedis == redis
+        ? Future.succeededFuture() : durableRedis.close();
+    Future<Void> ephemeral = redis == null ? Future.succeededFuture() : redis.close();
+    return Future.join(durable, ephemeral).mapEmpty();
   }
 }

@@ -8,8 +8,8 @@ import io.tiermesh.testsupport.RedisCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
+import io.tiermesh.contracts.redis.RedisClients;
+import io.tiermesh.contracts.redis.RedisTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +43,11 @@ class RateLimiterClusterTest {
   static void start() throws Exception {
     cluster = RedisCluster.start(3);
     vertx = Vertx.vertx();
-    // Each call on a cluster client borrows one connection to every master; with fewer
-    // pooled connections per master than calls in flight, calls holding one master's
-    // connection wait for another's and stall until they time out.
-    RedisOptions options = new RedisOptions().setType(RedisClientType.CLUSTER)
-        .setMaxPoolSize(2 * LANES).setMaxPoolWaiting(4096);
-    cluster.urls().forEach(options::addConnectionString);
-    redis = Redis.createClient(vertx, options);
+    // The gateway's own client for a cluster, with the gateway's pool (8): the Vert.x cluster
+    // client alone borrowed a connection to every master per call and needed a pool above
+    // the calls in flight; RedisClients shares one cluster connection instead.
+    redis = RedisClients.create(vertx, new RedisTarget(RedisTarget.Mode.CLUSTER,
+        cluster.urls(), null, null, null, null), 8, 1024);
     // Connections and the slot map first: the checks under test carry the gateway's 1 s
     // timeout, which a cold client's first burst on a loaded machine need not meet.
     new RateLimiter(redis, PATIENT_MS).take(RateLimiter.forIp("192.0.2.1", 1)).await(30, TimeUnit.SECONDS);

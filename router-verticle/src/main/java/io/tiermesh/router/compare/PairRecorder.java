@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.tiermesh.contracts.redis.RedisClients;
+import io.tiermesh.contracts.redis.RedisTarget;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.util.ArrayList;
@@ -53,11 +55,10 @@ public final class PairRecorder {
     this.redis = redis;
   }
 
-  public static PairRecorder connect(Vertx vertx, String redisUrl) {
-    RedisOptions options = new RedisOptions().setConnectionString(redisUrl).setMaxPoolSize(2)
-        .setMaxPoolWaiting(16);
+  public static PairRecorder connect(Vertx vertx, RedisTarget target) {
+    RedisOptions options = RedisClients.options(target, 2, 16);
     options.getNetClientOptions().setConnectTimeout(2_000);
-    return new PairRecorder(vertx, Redis.createClient(vertx, options));
+    return new PairRecorder(vertx, RedisClients.create(vertx, options, target.mode()));
   }
 
   /** Starts the flush timer; call on the router's context. */
