@@ -81,9 +81,10 @@ final class Exchange {
     }
 
     /** What a chat request carried in and what its answer holds, for the request log. */
-    void noteChat(int images, int toolCalls) {
+    void noteChat(int images, java.util.List<String> toolCallIds) {
         recording.images = images;
-        recording.toolCalls = toolCalls;
+        recording.toolCalls = toolCallIds.size();
+        recording.toolCallIds = java.util.List.copyOf(toolCallIds);
     }
 
     /** Answers with an error straight away, no faults involved (bad request, auth, not found). */

@@ -155,7 +155,7 @@ public final class UpstreamSimulator {
                     (long) options.usage().promptTokens(request.texts()) * options.overReport()
                             + (long) request.images() * Generator.IMAGE_TOKENS));
         }
-        exchange.noteChat(request.images(), completion.calls().size());
+        exchange.noteChat(request.images(), completion.calls().stream().map(Completion.ToolCall::id).toList());
         return format.chat(request, completion, exchange.meta());
     }
 
