@@ -170,6 +170,7 @@ public final class UpstreamSimulator {
         RequestLog.Recording recording = log.begin(options.name(), method.name(), path,
                 request.getHeader(REQUEST_ID_HEADER), request.getHeader(CLASSIFICATION_HEADER),
                 request.getHeader("Authorization") != null || request.getHeader("x-api-key") != null);
+        recording.host = request.getHeader("Host");
         Exchange exchange = new Exchange(this, request, recording, route.format());
 
         String declared = request.getHeader("Content-Length");

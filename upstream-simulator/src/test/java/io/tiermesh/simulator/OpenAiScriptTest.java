@@ -186,6 +186,8 @@ class OpenAiScriptTest extends SimulatorTestBase {
         }
         assertEquals(List.of(List.of(ids.get(0)), List.of(ids.get(1)), List.of()), logged);
         assertEquals(ids.get(0), sim.log().entries().get(0).toJson().getJsonArray("toolCallIds").getString(0));
+        assertTrue(sim.log().entries().get(0).host().endsWith(":" + sim.port()), "the Host header is logged: "
+                + sim.log().entries().get(0).host());
     }
 
     @Test
