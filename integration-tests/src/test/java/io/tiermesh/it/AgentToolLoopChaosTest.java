@@ -292,10 +292,10 @@ class AgentToolLoopChaosTest {
   }
 
   /** What one run showed, for the chaos row. */
-  record Outcome(boolean answered, int backendCalls, Map<String, Integer> outcomes,
+  record Outcome(String ending, int backendCalls, Map<String, Integer> outcomes,
       int toolRuns, String kill, Reconciliation.Result money) {
     String summary() {
-      return (answered ? "answered" : "clear error") + ", " + backendCalls + " backend calls "
+      return ending + ", " + backendCalls + " backend calls "
           + outcomes + ", " + toolRuns + " tool runs (each issued call once, 0 twice)"
           + (kill == null ? "" : ", " + kill) + ", " + money.charges() + " charges for "
           + money.paidCompleted() + " completed + " + money.paidCut() + " cut calls, "
@@ -396,7 +396,10 @@ class AgentToolLoopChaosTest {
           && !RequestLog.OK.equals(e.outcome())).count(), "the 500 reached the backend once and"
           + " cost nothing\n" + log);
     }
-    return new Outcome(answered, chat.size(), outcomes, ran.size(), killed == null ? null
+    String ending = answered ? "answered" : "error: " + r.output().lines()
+        .filter(l -> l.toLowerCase().contains("error")).reduce((x, y) -> y).orElse("").strip().replace('|', '/');
+    return new Outcome(ending.length() > 140 ? ending.substring(0, 140) + "…" : ending,
+        chat.size(), outcomes, ran.size(), killed == null ? null
         : "node " + killed + " killed with the call waiting at the backend", money);
   }
 
