@@ -40,6 +40,7 @@ public final class UpstreamSimulator {
     private final SimulatorOptions options;
     private final RequestLog log = new RequestLog();
     private final FaultPlan faults = new FaultPlan();
+    private final ModelResidency residency = new ModelResidency();
     private final ControlApi control = new ControlApi(this);
     private volatile ModelCatalog models = ModelCatalog.defaults();
     private HttpServer server;
@@ -88,6 +89,11 @@ public final class UpstreamSimulator {
 
     public RequestLog log() {
         return log;
+    }
+
+    /** Models that take time to load on first use (a cold GPU node), and how long they stay. */
+    public ModelResidency residency() {
+        return residency;
     }
 
     public FaultPlan faults() {
@@ -148,6 +154,10 @@ public final class UpstreamSimulator {
     private Reply chat(WireFormat format, Exchange exchange, JsonObject body) {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
+        long load = residency.use(request.model(), body.getValue("keep_alive"), System.currentTimeMillis());
+        if (load > 0) {
+            fault = exchange.delayBy(load);
+        }
         Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
         if (options.usage() != UsageCount.CHARS || options.overReport() != 1) {
             // Images count the same whichever way the text is counted.
