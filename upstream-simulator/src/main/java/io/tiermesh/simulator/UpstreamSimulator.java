@@ -154,9 +154,12 @@ public final class UpstreamSimulator {
     private Reply chat(WireFormat format, Exchange exchange, JsonObject body) {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
-        long load = residency.use(request.model(), body.getValue("keep_alive"), System.currentTimeMillis());
-        if (load > 0) {
-            fault = exchange.delayBy(load);
+        // A backend answering with an error or dropping the connection loads nothing.
+        if (fault.status() == Fault.UNSET && !fault.resetBeforeResponse() && !fault.hang()) {
+            long load = residency.use(request.model(), body.getValue("keep_alive"), System.currentTimeMillis());
+            if (load > 0) {
+                fault = exchange.delayBy(load);
+            }
         }
         Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
         if (options.usage() != UsageCount.CHARS || options.overReport() != 1) {
