@@ -45,8 +45,8 @@ import org.junit.jupiter.api.TestInstance;
  * the test knows how often each call the model issued really ran.
  *
  * <p>Three JVMs and one Redis: node A runs gateway, router and budget; provider nodes B and C
- * both serve the paid OpenAI-format backend {@code hosted} (B through a pass-through proxy, so
- * the test can tell which node holds a call). Per client, one run where the provider node
+ * both serve the paid OpenAI-format backend {@code hosted}; B reaches it through a pass-through
+ * proxy, so the Host header in the simulator's log tells which node sent a call. Per client, one run where the provider node
  * holding a call is killed with kill -9 while the call waits at the backend, and one run where
  * the backend answers one turn with a 500 and cuts another after its first chunk.
  *
@@ -84,6 +84,7 @@ class AgentToolLoopChaosTest {
   NodeProcess b;
   NodeProcess c;
   int httpPort;
+  final String clusterName = "agentloop-" + UUID.randomUUID().toString().substring(0, 8);
   final Map<String, String> env = Map.of("IT_KEY", KEY);
   final List<String> killRows = new ArrayList<>();
   final List<String> failureRows = new ArrayList<>();
@@ -171,7 +172,7 @@ class AgentToolLoopChaosTest {
   private void config(String node, String roles, int[] cluster, int index, int port,
       int backendPort, String extra) throws Exception {
     String yaml = "roles: [" + roles + "]\n"
-        + "cluster: {name: " + clusterNameOf(cluster) + ", host: 127.0.0.1, port: "
+        + "cluster: {name: " + clusterName + ", host: 127.0.0.1, port: "
         + cluster[index] + ", members: [\"127.0.0.1:" + cluster[0] + "\", \"127.0.0.1:"
         + cluster[1] + "\", \"127.0.0.1:" + cluster[2] + "\"]}\n"
         + "gateway: {port: " + port + ", apiKeyEnv: IT_KEY}\n"
@@ -179,20 +180,10 @@ class AgentToolLoopChaosTest {
         + extra
         + "drainMs: 1000\n"
         + "providers:\n"
-        // Probes stay out of the way: the proxy's byte count tells which node holds a call.
         + "  - {id: hosted, kind: openai, tier: 2, baseUrl: \"http://127.0.0.1:" + backendPort
-        + "/v1\", models: [" + MODEL + "], probe: {intervalMs: 600000}}\n"
+        + "/v1\", models: [" + MODEL + "]}\n"
         + "budget: {prices: {hosted: {" + MODEL + ": {input: \"1.00\", output: \"100.00\"}}}}\n";
     Files.writeString(dir.resolve(node + ".yaml"), yaml);
-  }
-
-  private String clusterName;
-
-  private String clusterNameOf(int[] cluster) {
-    if (clusterName == null) {
-      clusterName = "agentloop-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-    return clusterName;
   }
 
   /** The gateway answers, and both provider nodes have served a chat call. */
@@ -313,7 +304,8 @@ class AgentToolLoopChaosTest {
     Script script = Script.toolCalls(agent.tool).withToolArguments(agent.arguments(calls))
         .inToolLoop();
     if (kill) {
-      // One more than the turns: the killed call used one up, its retry on C takes the next.
+      // One more than the turns: the killed call used one up, its retry on the other node
+      // takes the next.
       sim.faults().install(Fault.latency(TURN_MS).with(script), TURNS + 1, null, CHAT);
     } else {
       sim.faults().install(Fault.scripted(script), 1, null, CHAT);
@@ -396,9 +388,11 @@ class AgentToolLoopChaosTest {
           && !RequestLog.OK.equals(e.outcome())).count(), "the 500 reached the backend once and"
           + " cost nothing\n" + log);
     }
-    String ending = answered ? "answered" : "error: " + r.output().lines()
-        .filter(l -> l.toLowerCase().contains("error")).reduce((x, y) -> y).orElse("").strip().replace('|', '/');
-    return new Outcome(ending.length() > 140 ? ending.substring(0, 140) + "…" : ending,
+    String said = r.output().lines().filter(l -> l.toLowerCase().contains("error"))
+        .reduce((x, y) -> y).orElse("").strip().replace('|', '/');
+    String ending = answered ? "answered" : "clear error (" + (said.length() > 140
+        ? said.substring(0, 140) + "…" : said) + ")";
+    return new Outcome(ending,
         chat.size(), outcomes, ran.size(), killed == null ? null
         : "node " + killed + " killed with the call waiting at the backend", money);
   }
