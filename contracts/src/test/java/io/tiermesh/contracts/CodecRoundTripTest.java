@@ -141,6 +141,8 @@ class CodecRoundTripTest {
             new UsageReport.Row("total", List.of(), 10, 100, 200, 0, 4_500), 10_000L,
             List.of(new UsageReport.Refusals("acme", "k1", "rate_limited", 3))),
         new ProviderStatus("local", "node-a", "i1", 1, "CLOSED", 0, null, 5L, "ok", 4L),
+        new ProviderStatus("local", "node-b", "i2", 1, "CLOSED", 0, "warm-up failed", 5L, "ok",
+            4L, true),
         new EmbedRequest("r2", "acme", "auto", List.of("a", "b"), 8,
             new RoutingHints(null, "embedding", null, null, null), 77L, "local_only"),
         new EmbedCall("r2", 1, "nomic-embed-text", List.of("a"), null, ROUTE, true, "ack", 77L),

@@ -313,14 +313,15 @@ public final class GatewayVerticle extends VerticleBase {
 
   private void models(RoutingContext ctx) {
     aliases().onComplete(ar -> {
-      Map<String, JsonObject> list = modelList(ar.result());
-      if (ctx.request().getHeader("anthropic-version") != null) {
-        json(ctx.response(), 200, anthropicModels(list.keySet()));
-        return;
-      }
-      json(ctx.response(), 200, new JsonObject().put("object", "list")
-          .put("data", new JsonArray(new java.util.ArrayList<>(list.values()))));
+      Map<String, JsonObject> list = new ModelDirectory(catalog, ar.result()).list();
+      json(ctx.response(), 200, anthropicClient(ctx) ? ModelDirectory.anthropicPage(list.values())
+          : ModelDirectory.openAiPage(list.values()));
     });
+  }
+
+  /** Anthropic's SDKs send {@code anthropic-version} on every call; they get its shapes. */
+  private static boolean anthropicClient(RoutingContext ctx) {
+    return ctx.request().getHeader("anthropic-version") != null;
   }
 
   /** How long a model listing waits for a router's aliases before it answers without them. */
@@ -330,94 +331,45 @@ public final class GatewayVerticle extends VerticleBase {
    * The model aliases of the rules a router runs (this node's own router first), or none when
    * no router answers in time: a listing is still worth answering without them.
    */
-  private Future<List<ModelAliasList.Alias>> aliases() {
+  private Future<ModelAliasList> aliases() {
     io.vertx.core.eventbus.DeliveryOptions local = new io.vertx.core.eventbus.DeliveryOptions()
         .setSendTimeout(ALIASES_TIMEOUT_MS).setLocalOnly(true);
     return Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", local)
         .recover(err -> MeshFailure.of(err).code() == FailureCode.ROLE_UNAVAILABLE
             ? Endpoints.ROUTER_MODELS.request(vertx.eventBus(), "models", ALIASES_TIMEOUT_MS)
             : Future.failedFuture(err))
-        .map(m -> m.body().aliases())
-        .otherwise(List.of());
+        .map(Message::body)
+        .otherwise(new ModelAliasList(List.of(), null));
   }
 
   /**
-   * The list in Anthropic's shape, for clients that send {@code anthropic-version} (Anthropic's
-   * SDKs do on every call): one page holding every model.
-   */
-  static JsonObject anthropicModels(java.util.Collection<String> ids) {
-    JsonArray data = new JsonArray();
-    for (String id : ids) {
-      data.add(new JsonObject().put("type", "model").put("id", id).put("display_name", id)
-          .put("created_at", "1970-01-01T00:00:00Z"));
-    }
-    List<String> ordered = List.copyOf(ids);
-    return new JsonObject().put("data", data).put("has_more", false)
-        .put("first_id", ordered.isEmpty() ? null : ordered.get(0))
-        .put("last_id", ordered.isEmpty() ? null : ordered.get(ordered.size() - 1));
-  }
-
-  /**
-   * {@code GET /v1/models/{id}}: one entry of the list, or a bare model name a provider serves
-   * (the router accepts those too). The id may arrive percent-encoded, as SDKs send
-   * {@code provider/model}.
+   * {@code GET /v1/models/{id}}: a listed name, a bare model name a provider serves, or a name
+   * one of the rules' aliases (exact or pattern) routes, with what it stands for. The id may
+   * arrive percent-encoded, as SDKs send {@code provider/model}. An unknown name is a 404 in the
+   * caller's API shape.
    */
   private void model(RoutingContext ctx) {
     String raw = ctx.request().path().substring("/v1/models/".length());
-    String id;
+    String decoded;
     try {
-      id = java.net.URLDecoder.decode(raw.replace("+", "%2B"),
+      decoded = java.net.URLDecoder.decode(raw.replace("+", "%2B"),
           java.nio.charset.StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      id = raw;
+      decoded = raw;
     }
-    JsonObject found = modelList().get(id);
-    if (found == null) {
-      for (ProviderConfig p : catalog) {
-        if (found == null && p.models() != null && p.models().contains(id)) {
-          found = model(id, p.id());
-        }
+    String id = decoded;
+    boolean anthropic = anthropicClient(ctx);
+    aliases().onComplete(ar -> {
+      JsonObject found = new ModelDirectory(catalog, ar.result()).find(id);
+      if (found == null) {
+        String message = "The model '" + io.tiermesh.contracts.ClientText.quote(id)
+            + "' does not exist";
+        (anthropic ? ErrorShape.ANTHROPIC : ErrorShape.OPENAI).send(ctx.response(),
+            FailureCode.NOT_FOUND, message, null);
+        return;
       }
-    }
-    if (found == null) {
-      ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND,
-          "The model '" + id + "' does not exist", null);
-      return;
-    }
-    json(ctx.response(), 200, found);
-  }
-
-  /** What {@code /v1/models/{id}} knows: the list without the rules' aliases. */
-  private Map<String, JsonObject> modelList() {
-    return modelList(List.of());
-  }
-
-  /**
-   * What {@code /v1/models} lists, by id: {@code auto} and the tiers, the rules' aliases (names
-   * and patterns as the rules file writes them, each with {@code alias_for}), then every
-   * {@code provider/model}.
-   */
-  private Map<String, JsonObject> modelList(List<ModelAliasList.Alias> aliases) {
-    Map<String, JsonObject> models = new java.util.LinkedHashMap<>();
-    for (String alias : List.of("auto", "tier-1", "tier-2", "tier-3")) {
-      models.put(alias, model(alias, "tiermesh"));
-    }
-    for (ModelAliasList.Alias a : aliases) {
-      models.putIfAbsent(a.name(), model(a.name(), "tiermesh").put("alias_for", a.target()));
-    }
-    for (ProviderConfig p : catalog) {
-      if (p.models() != null) {
-        for (String m : p.models()) {
-          models.put(p.id() + "/" + m, model(p.id() + "/" + m, p.id()));
-        }
-      }
-    }
-    return models;
-  }
-
-  private static JsonObject model(String id, String owner) {
-    return new JsonObject().put("id", id).put("object", "model").put("created", 0)
-        .put("owned_by", owner);
+      json(ctx.response(), 200, anthropic ? ModelDirectory.anthropic(found) : found);
+    });
   }
 
   private static ErrorShape errors(RoutingContext ctx) {

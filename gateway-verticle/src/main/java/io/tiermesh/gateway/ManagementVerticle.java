@@ -76,7 +76,7 @@ public final class ManagementVerticle extends VerticleBase {
     ProviderAdminRoutes providers = new ProviderAdminRoutes(vertx,
         providerGauges ? registry : null, false);
     ReadinessProbe probe = new ReadinessProbe(vertx, gateway, drain, providers::fresh,
-        this::policy);
+        this::policy, node == null ? null : node.nodeId());
     if (registry != null) {
       Gauge.builder("tiermesh.node.ready", this, m -> m.last == null ? Double.NaN
           : m.last.ready() ? 1 : 0).description("1 while the node's readiness probe answers 200")

@@ -137,6 +137,7 @@ final class ProviderAdminRoutes {
             .put("instance", s.instanceId())
             .put("tier", s.tier())
             .put("breaker", s.breaker())
+            .put("warming", s.warming())
             .put("inFlight", s.inFlight())
             .put("lastError", s.lastError())
             .put("probe", s.probe())

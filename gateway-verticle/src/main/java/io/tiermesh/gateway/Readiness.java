@@ -5,6 +5,7 @@ import io.tiermesh.contracts.ProviderStatus;
 import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -56,12 +57,32 @@ public final class Readiness {
    */
   public static Verdict judge(boolean gateway, boolean starting, boolean draining, HealthReport router,
       HealthReport budget, HealthReport policy, Collection<ProviderStatus> providers) {
+    return judge(gateway, starting, draining, router, budget, policy, providers, null);
+  }
+
+  /**
+   * @param localNode this node's id: while a provider instance of this node still warms up
+   *                  (loads its models), the node is not ready, with status {@code warming};
+   *                  null when not known
+   */
+  public static Verdict judge(boolean gateway, boolean starting, boolean draining, HealthReport router,
+      HealthReport budget, HealthReport policy, Collection<ProviderStatus> providers,
+      String localNode) {
     Map<String, Check> checks = new LinkedHashMap<>();
     Set<Integer> serviceable = new TreeSet<>();
+    List<String> warmingHere = new java.util.ArrayList<>();
     for (ProviderStatus s : providers) {
-      if (!"OPEN".equals(s.breaker())) {
+      // A warming instance takes no calls yet: it serves no tier.
+      if (s.serviceable()) {
         serviceable.add(s.tier());
       }
+      if (s.warming() && s.nodeId() != null && s.nodeId().equals(localNode)) {
+        warmingHere.add(s.providerId() + "@" + s.instanceId()
+            + (s.lastError() == null ? "" : " (" + s.lastError() + ")"));
+      }
+    }
+    if (!warmingHere.isEmpty()) {
+      checks.put("warmup", new Check(false, "warming up: " + String.join(", ", warmingHere)));
     }
     boolean routerUp = router != null;
     checks.put("router", new Check(routerUp, routerUp ? router.detail()
@@ -83,8 +104,9 @@ public final class Readiness {
     boolean paidKnown = providers.stream().anyMatch(p -> p.tier() > 1);
     boolean budgetLost = paidKnown ? !budgetUp : budget != null && !budget.ready();
     boolean degraded = budgetLost || policy != null && !policy.ready();
-    boolean ready = !draining && !starting && (!gateway || canServe);
-    String status = draining ? "draining" : starting ? "starting" : !ready ? "not ready"
+    boolean ready = !draining && !starting && warmingHere.isEmpty() && (!gateway || canServe);
+    String status = draining ? "draining" : starting ? "starting"
+        : !warmingHere.isEmpty() ? "warming" : !ready ? "not ready"
         : degraded ? "degraded" : "ready";
     return new Verdict(ready, degraded, status, checks, serviceable);
   }

@@ -25,6 +25,7 @@ public final class ReadinessProbe {
   private final DrainState drain;
   private final Supplier<Collection<ProviderStatus>> providers;
   private final Supplier<Future<HealthReport>> policy;
+  private final String localNode;
 
   /**
    * @param providers recent announcements, read on the caller's event loop
@@ -32,6 +33,14 @@ public final class ReadinessProbe {
    */
   public ReadinessProbe(Vertx vertx, boolean gateway, DrainState drain,
       Supplier<Collection<ProviderStatus>> providers, Supplier<Future<HealthReport>> policy) {
+    this(vertx, gateway, drain, providers, policy, null);
+  }
+
+  /** @param localNode this node's id, so its own warming provider instances count */
+  public ReadinessProbe(Vertx vertx, boolean gateway, DrainState drain,
+      Supplier<Collection<ProviderStatus>> providers, Supplier<Future<HealthReport>> policy,
+      String localNode) {
+    this.localNode = localNode;
     this.vertx = vertx;
     this.gateway = gateway;
     this.drain = drain;
@@ -46,7 +55,7 @@ public final class ReadinessProbe {
     Future<HealthReport> store = policy.get().otherwise((HealthReport) null);
     return Future.join(router, budget, store).transform(ar -> Future.succeededFuture(
         Readiness.judge(gateway, drain.starting(), drain.draining(), router.result(), budget.result(),
-            store.result(), providers.get())));
+            store.result(), providers.get(), localNode)));
   }
 
   private Future<HealthReport> ask(Endpoint<Object, HealthReport> health,

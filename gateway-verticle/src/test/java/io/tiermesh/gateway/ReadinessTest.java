@@ -94,4 +94,32 @@ class ReadinessTest {
     assertEquals(false, v.toJson("n1").getJsonObject("checks").getJsonObject("tiers")
         .getBoolean("ready"));
   }
+
+  static ProviderStatus warming(String id, String node, int tier) {
+    return new ProviderStatus(id, node, id + "-w", tier, "CLOSED", 0,
+        "warm-up of m failed (upstream_error, attempt 1); next try in 1000 ms", 1, null, 0, true);
+  }
+
+  /**
+   * A provider instance still loading its models serves no tier, and the node it runs on is
+   * not ready ({@code warming}) until it is done; other nodes hearing it are unaffected.
+   */
+  @Test
+  void aWarmingProviderServesNothingAndHoldsItsOwnNodeNotReady() {
+    Readiness.Verdict gateway = Readiness.judge(true, false, false, ROUTER, BUDGET_UP, null,
+        List.of(warming("gpu", "n2", 1)), "n1");
+    assertFalse(gateway.ready(), "the only tier-1 instance is warming: nothing to serve");
+    assertFalse(gateway.serviceableTiers().contains(1));
+    assertTrue(Readiness.judge(true, false, false, ROUTER, BUDGET_UP, null,
+        List.of(warming("gpu", "n2", 1), provider("cpu", 1, "CLOSED")), "n1").ready());
+
+    Readiness.Verdict own = Readiness.judge(false, false, false, ROUTER, BUDGET_UP, null,
+        List.of(warming("gpu", "n2", 1)), "n2");
+    assertFalse(own.ready());
+    assertEquals("warming", own.status());
+    assertTrue(own.checks().get("warmup").detail().contains("attempt 1"),
+        own.checks().get("warmup").detail());
+    assertTrue(Readiness.judge(false, false, false, ROUTER, BUDGET_UP, null,
+        List.of(warming("gpu", "n2", 1)), "n3").ready(), "another node's warm-up is not ours");
+  }
 }

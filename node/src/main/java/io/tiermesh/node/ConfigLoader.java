@@ -462,7 +462,23 @@ public final class ConfigLoader {
         p.apiKeyFile(), models, def, Math.max(1, p.instances()),
         p.maxConcurrent() > 0 ? p.maxConcurrent() : DEFAULT_MAX_CONCURRENT, t, b,
         p.embeddingModel(), retry(p.retry(), where), probe(p.probe()),
-        capabilities(p, where));
+        capabilities(p, where), warmup(p, where));
+  }
+
+  /** Warm-up loads a model into a local model server: Ollama's kind only. */
+  private static ProviderConfig.WarmupConfig warmup(ProviderConfig p, String where) {
+    if (p.warmup() == null) {
+      return null;
+    }
+    if (!"ollama".equals(p.kind())) {
+      throw new ConfigException(where + ": 'warmup' is for kind ollama (a hosted backend has "
+          + "its models loaded)");
+    }
+    ProviderConfig.WarmupConfig w = p.warmup();
+    if (w.retryMs() < 0 || w.maxRetryMs() < 0 || w.timeoutMs() < 0) {
+      throw new ConfigException(where + ": 'warmup' times must not be negative");
+    }
+    return w.withDefaults();
   }
 
   private static CapabilityOverrides capabilities(ProviderConfig p, String where) {

@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -78,6 +79,9 @@ public final class ProviderVerticle extends VerticleBase {
   private RetryPolicy retries;
   private String probeResult;
   private long probeMillis;
+  /** Still loading its models (warm-up configured): takes no calls, says so in its status. */
+  private boolean warming;
+  private long warmTimer = -1;
 
   /**
    * @param apiKey      the resolved secret, or null for backends without auth
@@ -131,10 +135,11 @@ public final class ProviderVerticle extends VerticleBase {
         : config.probe().intervalMs();
     controlConsumer = Endpoints.STREAM_CONTROL.consumer(vertx.eventBus(),
         m -> onControl(m.body()));
-    consumer = Endpoints.PROVIDER_CHAT.of(config.id()).consumer(vertx.eventBus(),
-        m -> serve(m, chat));
-    embedConsumer = Endpoints.PROVIDER_EMBED.of(config.id()).consumer(vertx.eventBus(),
-        m -> serve(m, embed));
+    // With a warm-up, the call addresses are taken only once every model is loaded: until then
+    // the bus sends this backend's calls to the instances that are (or the chain falls back).
+    warming = config.warmup() != null
+        && translator instanceof io.tiermesh.provider.wire.OllamaTranslator;
+    Future<Void> serving = warming ? Future.succeededFuture() : takeCalls();
     // A gateway or management port that starts asks for every instance's state at once.
     MessageConsumer<Object> solicit = Endpoints.PROVIDER_STATUS_SOLICIT.consumer(
         vertx.eventBus(), m -> {
@@ -142,12 +147,81 @@ public final class ProviderVerticle extends VerticleBase {
             publishStatus();
           }
         });
-    return Future.all(controlConsumer.completion(), consumer.completion(),
-        embedConsumer.completion(), solicit.completion()).onSuccess(v -> {
+    return Future.all(controlConsumer.completion(), serving, solicit.completion())
+        .onSuccess(v -> {
           publishStatus();
           statusTimer = vertx.setPeriodic(STATUS_INTERVAL_MS, id -> publishStatus());
           probe();
           probeTimer = vertx.setPeriodic(probeEvery, id -> probe());
+          if (warming) {
+            warmUp(0, 0, System.currentTimeMillis());
+          }
+        });
+  }
+
+  /** Registers on the call addresses: from now on the bus sends this instance calls. */
+  private Future<Void> takeCalls() {
+    consumer = Endpoints.PROVIDER_CHAT.of(config.id()).consumer(vertx.eventBus(),
+        m -> serve(m, chat));
+    embedConsumer = Endpoints.PROVIDER_EMBED.of(config.id()).consumer(vertx.eventBus(),
+        m -> serve(m, embed));
+    return Future.all(consumer.completion(), embedConsumer.completion()).mapEmpty();
+  }
+
+  private List<String> warmupModels() {
+    return config.models() == null || config.models().isEmpty()
+        ? List.of(config.defaultModel()) : config.models();
+  }
+
+  /**
+   * Loads model {@code index} (and then the next) with a one-token generation; a failure is
+   * retried after a doubling wait and shown in the status' last error. Once every model
+   * answered, the instance takes calls.
+   */
+  private void warmUp(int index, int failures, long startedMillis) {
+    if (draining) {
+      return;
+    }
+    List<String> models = warmupModels();
+    if (index >= models.size()) {
+      takeCalls().onSuccess(v -> {
+        warming = false;
+        lastError = null;
+        LOG.info("provider " + config.id() + " warmed up " + models + " in "
+            + (System.currentTimeMillis() - startedMillis) + " ms: taking calls");
+        publishStatus();
+      });
+      return;
+    }
+    String model = models.get(index);
+    RequestOptions options = backend.request(HttpMethod.POST, translator.chatPath())
+        .putHeader("Content-Type", "application/json");
+    Buffer body = ((io.tiermesh.provider.wire.OllamaTranslator) translator).encodeWarmup(model);
+    client.request(options)
+        .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> resp.statusCode())))
+        .timeout(config.warmup().timeoutMs(), TimeUnit.MILLISECONDS)
+        .onComplete(ar -> {
+          if (draining) {
+            return;
+          }
+          String failure;
+          if (ar.succeeded()) {
+            failure = ar.result() / 100 == 2 ? null : UpstreamFailures.ofStatus(ar.result()).code();
+          } else {
+            failure = ar.cause() instanceof java.util.concurrent.TimeoutException
+                ? FailureCode.UPSTREAM_TIMEOUT.code()
+                : UpstreamFailures.ofTransport(config.id(), ar.cause()).code().code();
+          }
+          if (failure == null) {
+            warmUp(index + 1, 0, startedMillis);
+            return;
+          }
+          long wait = config.warmup().backoffMs(failures + 1);
+          lastError = "warm-up of " + model + " failed (" + failure + ", attempt "
+              + (failures + 1) + "); next try in " + wait + " ms";
+          LOG.warning("provider " + config.id() + ": " + lastError);
+          publishStatus();
+          warmTimer = vertx.setTimer(wait, id -> warmUp(index, failures + 1, startedMillis));
         });
   }
 
@@ -419,7 +493,7 @@ public final class ProviderVerticle extends VerticleBase {
   public ProviderStatus status() {
     return new ProviderStatus(config.id(), node.nodeId(), instanceId, config.tier(),
         breaker == null ? "CLOSED" : breaker.state().name(), inFlight, lastError,
-        System.currentTimeMillis(), probeResult, probeMillis);
+        System.currentTimeMillis(), probeResult, probeMillis, warming);
   }
 
   /**
@@ -431,6 +505,7 @@ public final class ProviderVerticle extends VerticleBase {
     draining = true;
     vertx.cancelTimer(statusTimer);
     vertx.cancelTimer(probeTimer);
+    vertx.cancelTimer(warmTimer);
     drained = Promise.promise();
     if (inFlight == 0) {
       drained.tryComplete();

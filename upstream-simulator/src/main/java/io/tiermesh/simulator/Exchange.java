@@ -80,10 +80,20 @@ final class Exchange {
         return fault;
     }
 
+    /** The answer starts {@code ms} later still (a model loading first); returns the fault now in force. */
+    Fault delayBy(long ms) {
+        fault = new Fault(Math.max(0, fault.latencyMs()) + ms, fault.latencyJitterMs(), fault.chunkDelayMs(),
+                fault.status(), fault.retryAfterSeconds(), fault.hang(), fault.dropAfterChunks(),
+                fault.errorAfterChunks(), fault.resetBeforeResponse(), fault.tokens(), fault.redirectTo(),
+                fault.script());
+        return fault;
+    }
+
     /** What a chat request carried in and what its answer holds, for the request log. */
-    void noteChat(int images, int toolCalls) {
+    void noteChat(int images, java.util.List<String> toolCallIds) {
         recording.images = images;
-        recording.toolCalls = toolCalls;
+        recording.toolCalls = toolCallIds.size();
+        recording.toolCallIds = java.util.List.copyOf(toolCallIds);
     }
 
     /** Answers with an error straight away, no faults involved (bad request, auth, not found). */

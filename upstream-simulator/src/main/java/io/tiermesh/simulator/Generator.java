@@ -96,14 +96,14 @@ final class Generator {
             List<String> pieces = new ArrayList<>();
             for (int i = 0; i < called.size(); i++) {
                 ChatRequest.Tool tool = called.get(i);
-                String arguments = script.toolArguments() != null ? script.toolArguments()
+                String id = Long.toHexString(Prng.mix(contentSeed ^ (seq * 0x9E3779B97F4A7C15L) ^ i) & Long.MAX_VALUE);
+                String arguments = script.toolArguments() != null ? script.toolArguments().replace(Script.CALL_ID, id)
                         : arguments(prng, tool.parameters()).encode();
                 if (script.malformedToolArguments()) {
                     // Cut as a model stopped mid-call leaves it: an opening without its end.
                     arguments = arguments.substring(0, Math.max(1, arguments.length() / 2));
                 }
                 List<String> slices = arguments.isEmpty() ? List.of("") : slices(arguments, CHARS_PER_TOKEN);
-                String id = Long.toHexString(Prng.mix(contentSeed ^ (seq * 0x9E3779B97F4A7C15L) ^ i) & Long.MAX_VALUE);
                 calls.add(new Completion.ToolCall(id, tool.name(), arguments, isJsonObject(arguments), pieces.size(),
                         slices.size()));
                 pieces.addAll(slices);
@@ -148,7 +148,7 @@ final class Generator {
             return List.of();
         }
         List<ChatRequest.Tool> called = new ArrayList<>();
-        if (!script.toolCalls().isEmpty() && request.lastUserText() != null) {
+        if (!script.toolCalls().isEmpty() && (request.lastUserText() != null || script.toolLoop())) {
             for (String name : script.toolCalls()) {
                 ChatRequest.Tool tool = find(request.tools(), name);
                 called.add(tool != null ? tool : new ChatRequest.Tool(name, new JsonObject()));

@@ -63,12 +63,32 @@ public final class RequestLog {
      * @param toolCalls     tool calls in the answer
      * @param anthropicBeta the request's {@code anthropic-beta} header, or null
      * @param cacheMarks    how many {@code cache_control} marks the request body held
+     * @param toolCallIds   the ids of the tool calls in the answer, as this simulator made them (each
+     *                      format adds its own prefix: {@code call_}, {@code toolu_}), so a test can
+     *                      check what a client executed against what the model asked for
+     * @param host          the request's {@code Host} header: which of several base URLs naming this
+     *                      simulator (directly or through a proxy) the caller was configured with
      */
     public record Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
                         boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
                         int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
                         int writerPauses, long bytesSent, int images, int toolCalls, String anthropicBeta,
-                        int cacheMarks) {
+                        int cacheMarks, List<String> toolCallIds, String host) {
+
+        public Entry {
+            toolCallIds = toolCallIds == null ? List.of() : List.copyOf(toolCallIds);
+        }
+
+        /** An entry without the answer's tool call ids. */
+        public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
+                     boolean stream, String requestId, Privacy privacy, boolean authPresent, String outcome,
+                     int chunksSent, int promptTokens, int completionTokens, long finishedMillis,
+                     int writerPauses, long bytesSent, int images, int toolCalls, String anthropicBeta,
+                     int cacheMarks) {
+            this(seq, timeMillis, simulator, method, path, model, stream, requestId, privacy, authPresent, outcome,
+                    chunksSent, promptTokens, completionTokens, finishedMillis, writerPauses, bytesSent, images,
+                    toolCalls, anthropicBeta, cacheMarks, List.of(), null);
+        }
 
         /** An entry of a request without Anthropic's beta flags or caching marks. */
         public Entry(long seq, long timeMillis, String simulator, String method, String path, String model,
@@ -113,7 +133,9 @@ public final class RequestLog {
                     .put("images", images)
                     .put("toolCalls", toolCalls)
                     .put("anthropicBeta", anthropicBeta)
-                    .put("cacheMarks", cacheMarks);
+                    .put("cacheMarks", cacheMarks)
+                    .put("toolCallIds", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(toolCallIds)))
+                    .put("host", host);
         }
     }
 
@@ -141,6 +163,8 @@ public final class RequestLog {
         volatile int toolCalls;
         volatile String anthropicBeta;
         volatile int cacheMarks;
+        volatile List<String> toolCallIds = List.of();
+        volatile String host;
         private final RequestLog owner;
         private final long generation;
 
@@ -176,7 +200,7 @@ public final class RequestLog {
             return new Entry(seq, timeMillis, simulator, method, path, model, stream, requestId,
                     new Privacy(classification, canary), authPresent, outcome, chunksSent, promptTokens,
                     completionTokens, finishedMillis, writerPauses, bytesSent, images, toolCalls, anthropicBeta,
-                    cacheMarks);
+                    cacheMarks, toolCallIds, host);
         }
     }
 

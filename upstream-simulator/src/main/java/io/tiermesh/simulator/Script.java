@@ -13,22 +13,35 @@ import java.util.List;
  *
  * @param toolCalls              names of the tools to call, in order; several names are parallel calls.
  *                               Honoured only while the conversation ends with a user turn (a tool
- *                               result gets a text answer, so a tool loop terminates), and never with
- *                               a tool choice of none
+ *                               result gets a text answer, so a tool loop terminates) unless {@code
+ *                               toolLoop} is set, and never with a tool choice of none
  * @param toolArguments          the arguments text of every scripted call, sent as is (it may be any
- *                               text: OpenAI carries arguments as a string); null: generated from the
- *                               tool's JSON schema
+ *                               text: OpenAI carries arguments as a string) except that {@value
+ *                               #CALL_ID} becomes the call's id as the request log records it, so a
+ *                               tool's side effect can name the call that caused it; null: generated
+ *                               from the tool's JSON schema
  * @param malformedToolArguments the arguments are cut in the middle, as a model stopped mid-call
  *                               produces them
  * @param refusal                the model declines with this text
  * @param contentFilter          the answer is stopped by the provider's content filter halfway through
+ * @param toolLoop               the scripted tools are called even when the conversation ends with a
+ *                               tool result: an agent loop of several tool turns, which the fault plan
+ *                               bounds (one scripted answer per installed use)
  */
 public record Script(List<String> toolCalls, String toolArguments, boolean malformedToolArguments, String refusal,
-                     boolean contentFilter) {
+                     boolean contentFilter, boolean toolLoop) {
 
-    public static final Script NONE = new Script(List.of(), null, false, null, false);
+    public static final Script NONE = new Script(List.of(), null, false, null, false, false);
+    /** In scripted tool arguments: replaced by the call's id. */
+    public static final String CALL_ID = "{call_id}";
     /** What a directive's bare {@code refusal} flag declines with. */
     public static final String DEFAULT_REFUSAL = "I'm sorry, but I can't help with that request.";
+
+    /** A script that calls tools only after a user turn. */
+    public Script(List<String> toolCalls, String toolArguments, boolean malformedToolArguments, String refusal,
+                  boolean contentFilter) {
+        this(toolCalls, toolArguments, malformedToolArguments, refusal, contentFilter, false);
+    }
 
     public Script {
         toolCalls = List.copyOf(toolCalls);
@@ -52,11 +65,16 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
     }
 
     public Script withToolArguments(String arguments) {
-        return new Script(toolCalls, arguments, malformedToolArguments, refusal, contentFilter);
+        return new Script(toolCalls, arguments, malformedToolArguments, refusal, contentFilter, toolLoop);
     }
 
     public Script withMalformedToolArguments() {
-        return new Script(toolCalls, toolArguments, true, refusal, contentFilter);
+        return new Script(toolCalls, toolArguments, true, refusal, contentFilter, toolLoop);
+    }
+
+    /** This script, calling its tools on every turn it answers, tool results included. */
+    public Script inToolLoop() {
+        return new Script(toolCalls, toolArguments, malformedToolArguments, refusal, contentFilter, true);
     }
 
     public boolean isNone() {
@@ -76,13 +94,14 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
                 other.toolArguments != null ? other.toolArguments : toolArguments,
                 other.malformedToolArguments || malformedToolArguments,
                 other.refusal != null ? other.refusal : refusal,
-                other.contentFilter || contentFilter);
+                other.contentFilter || contentFilter,
+                other.toolLoop || toolLoop);
     }
 
     // ---- JSON form: flat fields of the fault object -------------------------------------------
 
     static final List<String> JSON_FIELDS = List.of("toolCalls", "toolArguments", "malformedToolArguments",
-            "refusal", "contentFilter");
+            "refusal", "contentFilter", "toolLoop");
 
     static Script fromJson(JsonObject json) {
         List<String> calls = new ArrayList<>();
@@ -99,7 +118,8 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
         }
         return new Script(calls, Fault.jsonString(json, "toolArguments"),
                 Fault.jsonBool(json, "malformedToolArguments"),
-                Fault.jsonString(json, "refusal"), Fault.jsonBool(json, "contentFilter"));
+                Fault.jsonString(json, "refusal"), Fault.jsonBool(json, "contentFilter"),
+                Fault.jsonBool(json, "toolLoop"));
     }
 
     void toJson(JsonObject json) {
@@ -117,6 +137,9 @@ public record Script(List<String> toolCalls, String toolArguments, boolean malfo
         }
         if (contentFilter) {
             json.put("contentFilter", true);
+        }
+        if (toolLoop) {
+            json.put("toolLoop", true);
         }
     }
 

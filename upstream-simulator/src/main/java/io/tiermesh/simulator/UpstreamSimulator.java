@@ -40,6 +40,7 @@ public final class UpstreamSimulator {
     private final SimulatorOptions options;
     private final RequestLog log = new RequestLog();
     private final FaultPlan faults = new FaultPlan();
+    private final ModelResidency residency = new ModelResidency();
     private final ControlApi control = new ControlApi(this);
     private volatile ModelCatalog models = ModelCatalog.defaults();
     private HttpServer server;
@@ -88,6 +89,11 @@ public final class UpstreamSimulator {
 
     public RequestLog log() {
         return log;
+    }
+
+    /** Models that take time to load on first use (a cold GPU node), and how long they stay. */
+    public ModelResidency residency() {
+        return residency;
     }
 
     public FaultPlan faults() {
@@ -148,6 +154,13 @@ public final class UpstreamSimulator {
     private Reply chat(WireFormat format, Exchange exchange, JsonObject body) {
         ChatRequest request = format.parseChat(body);
         Fault fault = exchange.describe(request.model(), request.stream(), request.texts());
+        // A backend answering with an error or dropping the connection loads nothing.
+        if (fault.status() == Fault.UNSET && !fault.resetBeforeResponse() && !fault.hang()) {
+            long load = residency.use(request.model(), body.getValue("keep_alive"), System.currentTimeMillis());
+            if (load > 0) {
+                fault = exchange.delayBy(load);
+            }
+        }
         Completion completion = Generator.complete(request, options.seed(), fault, exchange.meta().seq());
         if (options.usage() != UsageCount.CHARS || options.overReport() != 1) {
             // Images count the same whichever way the text is counted.
@@ -155,7 +168,7 @@ public final class UpstreamSimulator {
                     (long) options.usage().promptTokens(request.texts()) * options.overReport()
                             + (long) request.images() * Generator.IMAGE_TOKENS));
         }
-        exchange.noteChat(request.images(), completion.calls().size());
+        exchange.noteChat(request.images(), completion.calls().stream().map(Completion.ToolCall::id).toList());
         return format.chat(request, completion, exchange.meta());
     }
 
@@ -170,6 +183,7 @@ public final class UpstreamSimulator {
         RequestLog.Recording recording = log.begin(options.name(), method.name(), path,
                 request.getHeader(REQUEST_ID_HEADER), request.getHeader(CLASSIFICATION_HEADER),
                 request.getHeader("Authorization") != null || request.getHeader("x-api-key") != null);
+        recording.host = request.getHeader("Host");
         Exchange exchange = new Exchange(this, request, recording, route.format());
 
         String declared = request.getHeader("Content-Length");

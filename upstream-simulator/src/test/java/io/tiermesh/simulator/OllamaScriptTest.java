@@ -29,6 +29,20 @@ class OllamaScriptTest extends SimulatorTestBase {
         return parseNdjson(r.text());
     }
 
+    /** A cold model makes its first request wait the load time; the next one finds it loaded. */
+    @Test
+    void aColdModelMakesTheFirstRequestWaitForTheLoad() {
+        String model = ollama("hi").getString("model");
+        sim.residency().loadTime(model, 1_500);
+        long start = System.nanoTime();
+        ok(post("/api/chat", ollama("hi").put("stream", false).put("keep_alive", "1m")).await());
+        long firstMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(firstMs >= 1_500, "the first request waited for the load: " + firstMs + " ms");
+        assertEquals(1, sim.residency().loads(model));
+        ok(post("/api/chat", ollama("hi again").put("stream", false)).await());
+        assertEquals(1, sim.residency().loads(model), "the second request found it loaded");
+    }
+
     @Test
     void parallelToolCallsArriveAsObjectsWholeAndStreamed() {
         JsonObject request = withTools("[sim tool-calls=get_weather,lookup]");

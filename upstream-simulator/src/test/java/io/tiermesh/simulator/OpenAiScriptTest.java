@@ -151,6 +151,45 @@ class OpenAiScriptTest extends SimulatorTestBase {
         assertEquals("stop", choice(post("/v1/chat/completions", none).await()).getString("finish_reason"));
     }
 
+    /**
+     * An agent loop: a tool-loop script keeps calling its tool after tool results, once per installed
+     * use, then the plain answer comes; each call's arguments name the call (the {call_id} mark) and the
+     * request log lists the ids of each answer's calls.
+     */
+    @Test
+    void aToolLoopScriptCallsOnEveryTurnItIsInstalledForAndNamesEachCall() {
+        sim.faults().install(Fault.scripted(Script.toolCalls("get_weather")
+                .withToolArguments("{\"city\":\"" + Script.CALL_ID + "\"}").inToolLoop()), 2, null,
+                "/v1/chat/completions");
+        JsonObject request = withTools("weather?");
+        List<String> ids = new ArrayList<>();
+        for (int turn = 0; turn < 2; turn++) {
+            JsonObject choice = choice(post("/v1/chat/completions", request).await());
+            assertEquals("tool_calls", choice.getString("finish_reason"), "turn " + turn);
+            JsonObject call = choice.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+            String id = call.getString("id");
+            assertTrue(id.startsWith("call_"), id);
+            assertEquals(new JsonObject().put("city", id.substring("call_".length())),
+                    new JsonObject(call.getJsonObject("function").getString("arguments")));
+            ids.add(id.substring("call_".length()));
+            request.getJsonArray("messages")
+                    .add(new JsonObject().put("role", "assistant").put("content", (String) null)
+                            .put("tool_calls", new JsonArray().add(call)))
+                    .add(new JsonObject().put("role", "tool").put("tool_call_id", id).put("content", "sunny"));
+        }
+        assertNotEquals(ids.get(0), ids.get(1), "a new id per answer");
+        assertEquals("stop", choice(post("/v1/chat/completions", request).await()).getString("finish_reason"),
+                "the plan is used up: the tool result gets text");
+        List<List<String>> logged = new ArrayList<>();
+        for (RequestLog.Entry e : sim.log().entries()) {
+            logged.add(e.toolCallIds());
+        }
+        assertEquals(List.of(List.of(ids.get(0)), List.of(ids.get(1)), List.of()), logged);
+        assertEquals(ids.get(0), sim.log().entries().get(0).toJson().getJsonArray("toolCallIds").getString(0));
+        assertTrue(sim.log().entries().get(0).host().endsWith(":" + sim.port()), "the Host header is logged: "
+                + sim.log().entries().get(0).host());
+    }
+
     @Test
     void refusalFillsRefusalNotContent() {
         JsonObject choice = choice(post("/v1/chat/completions", headers(Fault.H_REFUSAL, "I will not do that."),

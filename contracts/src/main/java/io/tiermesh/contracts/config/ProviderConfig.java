@@ -16,6 +16,8 @@ import java.util.List;
  * @param retry         same-backend retries before the first streamed byte
  * @param probe         the periodic health probe
  * @param capabilities  what its models can do beyond the kind's defaults, or null
+ * @param warmup        load every model before taking traffic and keep it loaded (Ollama), or
+ *                      null to take traffic at once
  */
 public record ProviderConfig(
     String id,
@@ -33,7 +35,17 @@ public record ProviderConfig(
     String embeddingModel,
     RetryConfig retry,
     ProbeConfig probe,
-    CapabilityOverrides capabilities) {
+    CapabilityOverrides capabilities,
+    WarmupConfig warmup) {
+
+  /** A provider that takes traffic as soon as it starts. */
+  public ProviderConfig(String id, String kind, int tier, String baseUrl, String apiKeyEnv,
+      String apiKeyFile, List<String> models, String defaultModel, int instances,
+      int maxConcurrent, Timeouts timeouts, BreakerConfig breaker, String embeddingModel,
+      RetryConfig retry, ProbeConfig probe, CapabilityOverrides capabilities) {
+    this(id, kind, tier, baseUrl, apiKeyEnv, apiKeyFile, models, defaultModel, instances,
+        maxConcurrent, timeouts, breaker, embeddingModel, retry, probe, capabilities, null);
+  }
 
   /** A provider whose models have the kind's default capabilities. */
   public ProviderConfig(String id, String kind, int tier, String baseUrl, String apiKeyEnv,
@@ -120,5 +132,38 @@ public record ProviderConfig(
    */
   public record ProbeConfig(long intervalMs) {
     public static final ProbeConfig DEFAULT = new ProbeConfig(10_000);
+  }
+
+  /**
+   * Warm-up of a local model server (Ollama loads a model on first use, seconds to minutes on a
+   * fresh GPU node, and unloads it after {@code keep_alive}): the instance takes no traffic until
+   * a one-token generation of each of its models succeeded, and every call it makes asks the
+   * backend to keep the model loaded for {@code keepAlive}.
+   *
+   * @param keepAlive  Ollama's {@code keep_alive} for the warm-up and every call ({@code 30m},
+   *                   {@code 1h}, {@code -1} for ever)
+   * @param retryMs    first wait after a failed warm-up; doubles per failure
+   * @param maxRetryMs cap on that wait
+   * @param timeoutMs  one warm-up call, model load included
+   */
+  public record WarmupConfig(String keepAlive, long retryMs, long maxRetryMs, long timeoutMs) {
+    public static final WarmupConfig DEFAULT = new WarmupConfig("30m", 1_000, 30_000, 600_000);
+
+    /** Unset fields take the defaults. */
+    public WarmupConfig withDefaults() {
+      return new WarmupConfig(keepAlive == null || keepAlive.isBlank() ? DEFAULT.keepAlive
+          : keepAlive, retryMs > 0 ? retryMs : DEFAULT.retryMs,
+          maxRetryMs > 0 ? maxRetryMs : DEFAULT.maxRetryMs,
+          timeoutMs > 0 ? timeoutMs : DEFAULT.timeoutMs);
+    }
+
+    /** The wait before warm-up attempt {@code failures + 1}. */
+    public long backoffMs(int failures) {
+      long wait = retryMs;
+      for (int i = 1; i < failures && wait < maxRetryMs; i++) {
+        wait *= 2;
+      }
+      return Math.min(wait, maxRetryMs);
+    }
   }
 }

@@ -31,6 +31,33 @@ import java.util.List;
  */
 public final class OllamaTranslator implements WireTranslator {
 
+  /** Sent as {@code keep_alive} on every call, so a warmed model stays loaded; null: Ollama's. */
+  private final String keepAlive;
+
+  public OllamaTranslator() {
+    this(null);
+  }
+
+  public OllamaTranslator(String keepAlive) {
+    this.keepAlive = keepAlive;
+  }
+
+  /**
+   * The warm-up call for {@code model}: a one-token generation, which makes Ollama load the
+   * model and keep it for {@code keep_alive}.
+   */
+  public Buffer encodeWarmup(String model) {
+    JsonObject body = new JsonObject().put("model", model)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "hi")))
+        .put("stream", false)
+        .put("options", new JsonObject().put("num_predict", 1));
+    if (keepAlive != null) {
+      body.put("keep_alive", keepAlive);
+    }
+    return body.toBuffer();
+  }
+
   @Override
   public String chatPath() {
     return "/api/chat";
@@ -78,6 +105,9 @@ public final class OllamaTranslator implements WireTranslator {
     body.put("messages", messages);
     // Ollama streams unless told otherwise, so the flag is always explicit.
     body.put("stream", r.stream());
+    if (keepAlive != null) {
+      body.put("keep_alive", keepAlive);
+    }
     JsonObject options = new JsonObject();
     if (r.maxTokens() != null) {
       options.put("num_predict", r.maxTokens());

@@ -68,6 +68,8 @@ public interface WireTranslator {
     return switch (provider.kind()) {
       case "anthropic" -> new AnthropicTranslator(provider::capabilitiesOf);
       case "openai" -> new OpenAiTranslator(provider::capabilitiesOf);
+      case "ollama" -> new OllamaTranslator(provider.warmup() == null ? null
+          : provider.warmup().keepAlive());
       default -> forKind(provider.kind());
     };
   }

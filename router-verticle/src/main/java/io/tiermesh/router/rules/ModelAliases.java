@@ -20,15 +20,7 @@ public record ModelAliases(Map<String, String> exact, List<Glob> globs) {
   public record Glob(String pattern, Pattern regex, String target) {
 
     public static Glob of(String pattern, String target) {
-      String[] parts = pattern.split("\\*", -1);
-      StringBuilder re = new StringBuilder();
-      for (int i = 0; i < parts.length; i++) {
-        if (i > 0) {
-          re.append(".*");
-        }
-        re.append(Pattern.quote(parts[i]));
-      }
-      return new Glob(pattern, Pattern.compile(re.toString()), target);
+      return new Glob(pattern, io.tiermesh.contracts.ModelAliasList.glob(pattern), target);
     }
   }
 
