@@ -378,7 +378,32 @@ public final class Node {
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(c.members()));
+    switch (c.discoveryMode()) {
+      case STATIC -> join.getTcpIpConfig().setEnabled(true)
+          .setMembers(new ArrayList<>(c.members()));
+      case DNS -> {
+        join.getTcpIpConfig().setEnabled(false);
+        // The JVM keeps a looked-up name 30 s by default; the refresh interval is the promise.
+        java.security.Security.setProperty("networkaddress.cache.ttl",
+            String.valueOf(c.dns().refreshSeconds()));
+        hz.setProperty("hazelcast.discovery.enabled", "true");
+        join.getDiscoveryConfig().addDiscoveryStrategyConfig(
+            new com.hazelcast.config.DiscoveryStrategyConfig(
+                new DnsDiscoveryStrategy.Factory(DnsMembers.of(c.dns()))));
+      }
+      case KUBERNETES -> {
+        join.getTcpIpConfig().setEnabled(false);
+        // Hazelcast's own Kubernetes discovery: it reads the Service's endpoints from the API
+        // with the pod's service account (which needs get/list on endpoints and pods).
+        com.hazelcast.config.KubernetesConfig k = join.getKubernetesConfig().setEnabled(true)
+            .setProperty("service-name", c.kubernetes().serviceName())
+            .setProperty("service-port", String.valueOf(c.kubernetes().port()));
+        if (c.kubernetes().namespace() != null) {
+          k.setProperty("namespace", c.kubernetes().namespace());
+        }
+      }
+      default -> throw new IllegalStateException(c.discovery());
+    }
     return hz;
   }
 
