@@ -31,7 +31,7 @@ class MultiHostPartitionTest extends MultiHostRig {
     NodeProcess p1 = start(1, "\"provider:local\"");
     NodeProcess p2 = start(2, "\"provider:local\"");
     for (NodeProcess n : List.of(gw, p1, p2)) {
-      n.awaitReady(90);
+      n.awaitReady(180);
     }
     // Joined through the name alone: no member list anywhere in the configs.
     long formed1 = awaitServedBy(0, p1, 60);

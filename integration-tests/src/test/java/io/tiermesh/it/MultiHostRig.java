@@ -41,6 +41,8 @@ abstract class MultiHostRig {
   final String clusterName = "mh-" + UUID.randomUUID().toString().substring(0, 8);
   final List<NodeProcess> nodes = new ArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** How long a silent member stays a member: the partition's detection time. */
+  int maxNoHeartbeatSeconds = 4;
 
   /** Creates {@code count} hosts, the name listing all of them, and the simulator. */
   void rig(int count) throws Exception {
@@ -77,7 +79,7 @@ abstract class MultiHostRig {
     return "roles: [" + roles + "]\n"
         + "cluster:\n  name: " + clusterName + "\n  host: " + a + "\n  port: 5701\n"
         + "  discovery: dns\n  dns: {name: " + MESH_NAME + ", refreshSeconds: 1}\n"
-        + "  heartbeatSeconds: 1\n  maxNoHeartbeatSeconds: 4\n"
+        + "  heartbeatSeconds: 1\n  maxNoHeartbeatSeconds: " + maxNoHeartbeatSeconds + "\n"
         + "gateway:\n  host: " + a + "\n  port: " + HTTP_PORT + "\n  apiKeyEnv: IT_KEY\n"
         + "management:\n  host: " + a + "\n  port: " + MANAGEMENT_PORT + "\n"
         + "drainMs: 15000\ndrain: {notReadyDelayMs: 1000}\n"

@@ -108,6 +108,10 @@ final class NetnsHosts implements AutoCloseable {
       run("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
       run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
       Path etc = Path.of("/etc/netns", ns);
+      if (!Files.isDirectory(etc.getParent())) {
+        Files.createDirectories(etc.getParent());
+        created.add(0, "dir:" + etc.getParent()); // removed last, and only if left empty
+      }
       Files.createDirectories(etc);
       created.add("dir:" + etc);
       Files.writeString(etc.resolve("resolv.conf"), "nameserver " + bridgeAddress() + "\n");
@@ -225,7 +229,11 @@ final class NetnsHosts implements AutoCloseable {
         } else if (what.startsWith("dir:")) {
           Path dir = Path.of(target);
           Files.deleteIfExists(dir.resolve("resolv.conf"));
-          Files.deleteIfExists(dir);
+          try (var left = Files.list(dir)) {
+            if (left.findAny().isEmpty()) {
+              Files.delete(dir);
+            }
+          }
         }
       } catch (Exception e) {
         System.err.println("netns cleanup: " + what + ": " + e);
