@@ -98,6 +98,12 @@ abstract class MultiHostRig {
   }
 
   CompletableFuture<HttpResponse<String>> chat(int gatewayHost, boolean stream, String text) {
+    return chat(gatewayHost, stream, text, "mh-" + UUID.randomUUID());
+  }
+
+  /** With the request id the client chooses, to find the request in the simulator's log. */
+  CompletableFuture<HttpResponse<String>> chat(int gatewayHost, boolean stream, String text,
+      String requestId) {
     String body = "{\"model\":\"auto\",\"stream\":" + stream + ",\"messages\":[{\"role\":"
         + "\"user\",\"content\":\"" + text + "\"}]}";
     return http.sendAsync(HttpRequest.newBuilder(URI.create("http://"
@@ -105,6 +111,7 @@ abstract class MultiHostRig {
             .timeout(Duration.ofSeconds(60))
             .header("Authorization", "Bearer " + KEY)
             .header("Content-Type", "application/json")
+            .header("X-Request-Id", requestId)
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         LeakScan.bodies());
   }
