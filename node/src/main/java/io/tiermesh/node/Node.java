@@ -131,6 +131,11 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
     if (config.cluster().enabled()) {
+      if (config.cluster().discoveryMode() == MeshConfig.Discovery.DNS) {
+        // The JVM keeps a looked-up name 30 s by default; the refresh interval is the promise.
+        java.security.Security.setProperty("networkaddress.cache.ttl",
+            String.valueOf(config.cluster().dns().refreshSeconds()));
+      }
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
       EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
           .setPort(config.cluster().eventBusPort());
@@ -383,9 +388,6 @@ public final class Node {
           .setMembers(new ArrayList<>(c.members()));
       case DNS -> {
         join.getTcpIpConfig().setEnabled(false);
-        // The JVM keeps a looked-up name 30 s by default; the refresh interval is the promise.
-        java.security.Security.setProperty("networkaddress.cache.ttl",
-            String.valueOf(c.dns().refreshSeconds()));
         hz.setProperty("hazelcast.discovery.enabled", "true");
         join.getDiscoveryConfig().addDiscoveryStrategyConfig(
             new com.hazelcast.config.DiscoveryStrategyConfig(
