@@ -49,11 +49,26 @@ final class NodeProcess implements AutoCloseable {
   /** Runs the jar with any command line ({@code up …}, {@code node …}). */
   static NodeProcess startCommand(String name, Map<String, String> env, String... args)
       throws IOException {
+    return startCommand(List.of(), name, env, args);
+  }
+
+  /**
+   * A node whose JVM is started through {@code launcher} (e.g. {@code ip netns exec NS}, which
+   * execs the JVM: the process is the JVM itself, so kill -9 and SIGTERM reach it).
+   */
+  static NodeProcess startIn(List<String> launcher, String name, Path config,
+      Map<String, String> env) throws IOException {
+    return startCommand(launcher, name, env, "node", "--config", config.toString());
+  }
+
+  private static NodeProcess startCommand(List<String> launcher, String name,
+      Map<String, String> env, String... args) throws IOException {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests with 'mvn verify' "
           + "(bin/test), which packages the node jar first");
     }
-    List<String> cmd = new ArrayList<>(List.of(
+    List<String> cmd = new ArrayList<>(launcher);
+    cmd.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "--add-opens", "java.base/java.lang=ALL-UNNAMED",

@@ -518,12 +518,13 @@ public final class ConfigLoader {
   private static MeshConfig.ClusterConfig cluster(MeshConfig.ClusterConfig c, String source) {
     if (c == null) {
       return new MeshConfig.ClusterConfig(true, "tiermesh", "127.0.0.1", 5701,
-          List.of("127.0.0.1:5701"), 1, 5, 0, null);
+          List.of("127.0.0.1:5701"), 1, 5, 0, null, "static", null, null);
     }
     String host = c.host() == null ? "127.0.0.1" : c.host();
     int port = c.port() == 0 ? 5701 : c.port();
     checkPort(port, "cluster.port", source);
     checkPort(c.eventBusPort(), "cluster.eventBusPort", source);
+    MeshConfig.Discovery mode = discovery(c, source);
     List<String> members = c.members() == null || c.members().isEmpty()
         ? List.of(host + ":" + port) : List.copyOf(c.members());
     for (String m : members) {
@@ -532,11 +533,92 @@ public final class ConfigLoader {
             + "' must be host:port (ranges are not supported)");
       }
     }
+    MeshConfig.DnsDiscovery dns = null;
+    MeshConfig.KubernetesDiscovery k8s = null;
+    if (mode == MeshConfig.Discovery.DNS) {
+      MeshConfig.DnsDiscovery d = c.dns();
+      int refresh = d.refreshSeconds() == null ? 5 : d.refreshSeconds();
+      if (refresh < 1 || refresh > 3600) {
+        throw new ConfigException(source + ": 'cluster.dns.refreshSeconds' must be 1 to 3600");
+      }
+      dns = new MeshConfig.DnsDiscovery(d.name(), discoveryPort(d.port(), port,
+          "cluster.dns.port", source), refresh);
+    } else if (mode == MeshConfig.Discovery.KUBERNETES) {
+      MeshConfig.KubernetesDiscovery k = c.kubernetes();
+      k8s = new MeshConfig.KubernetesDiscovery(k.namespace(), k.serviceName(),
+          discoveryPort(k.port(), port, "cluster.kubernetes.port", source));
+    }
     return new MeshConfig.ClusterConfig(!Boolean.FALSE.equals(c.enabled()),
-        c.name() == null ? "tiermesh" : c.name(), host, port, members,
+        c.name() == null ? "tiermesh" : c.name(), host, port,
+        mode == MeshConfig.Discovery.STATIC ? members : List.of(),
         c.heartbeatSeconds() > 0 ? c.heartbeatSeconds() : 1,
         c.maxNoHeartbeatSeconds() > 0 ? c.maxNoHeartbeatSeconds() : 5,
-        c.eventBusPort(), busTls(c.tls(), source));
+        c.eventBusPort(), busTls(c.tls(), source), MeshConfig.Discovery.NAMES.get(mode.ordinal()),
+        dns, k8s);
+  }
+
+  /**
+   * The discovery mode and the consistency of the sections that go with it: a section for
+   * another mode (or members with a name-based mode) would be silently ignored, and an
+   * operator who wrote it meant something by it.
+   */
+  private static MeshConfig.Discovery discovery(MeshConfig.ClusterConfig c, String source) {
+    MeshConfig.Discovery mode;
+    try {
+      mode = c.discoveryMode();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source + ": 'cluster.discovery' must be one of "
+          + MeshConfig.Discovery.NAMES + ", not '" + c.discovery() + "'");
+    }
+    boolean hasMembers = c.members() != null && !c.members().isEmpty();
+    switch (mode) {
+      case STATIC -> {
+        if (c.dns() != null || c.kubernetes() != null) {
+          throw new ConfigException(source + ": 'cluster." + (c.dns() != null ? "dns"
+              : "kubernetes") + "' is read only with 'cluster.discovery: " + (c.dns() != null
+              ? "dns" : "kubernetes") + "' (discovery is static: 'cluster.members')");
+        }
+      }
+      case DNS -> {
+        if (hasMembers || c.kubernetes() != null) {
+          throw new ConfigException(source + ": 'cluster.discovery: dns' finds the members "
+              + "from 'cluster.dns.name'; remove 'cluster." + (hasMembers ? "members"
+              : "kubernetes") + "'");
+        }
+        if (c.dns() == null || c.dns().name() == null || c.dns().name().isBlank()) {
+          throw new ConfigException(source + ": 'cluster.discovery: dns' needs 'cluster.dns.name'"
+              + " (e.g. the headless Service's name)");
+        }
+        if (!c.dns().name().matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\\.?")) {
+          throw new ConfigException(source + ": 'cluster.dns.name' is not a DNS name: '"
+              + c.dns().name() + "'");
+        }
+      }
+      case KUBERNETES -> {
+        if (hasMembers || c.dns() != null) {
+          throw new ConfigException(source + ": 'cluster.discovery: kubernetes' finds the "
+              + "members from the Kubernetes API; remove 'cluster." + (hasMembers ? "members"
+              : "dns") + "'");
+        }
+        if (c.kubernetes() == null || c.kubernetes().serviceName() == null
+            || c.kubernetes().serviceName().isBlank()) {
+          throw new ConfigException(source + ": 'cluster.discovery: kubernetes' needs "
+              + "'cluster.kubernetes.serviceName' (the Service whose endpoints are the members)");
+        }
+      }
+      default -> throw new IllegalStateException(mode.name());
+    }
+    return mode;
+  }
+
+  private static int discoveryPort(Integer port, int clusterPort, String key, String source) {
+    if (port == null) {
+      return clusterPort;
+    }
+    if (port < 1 || port > 65535) {
+      throw new ConfigException(source + ": '" + key + "' must be a port from 1 to 65535");
+    }
+    return port;
   }
 
   private static MeshConfig.BusTls busTls(MeshConfig.BusTls t, String source) {

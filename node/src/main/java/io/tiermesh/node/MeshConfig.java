@@ -62,10 +62,8 @@ public record MeshConfig(
 
   /** Binds the cluster (Hazelcast and the event bus) to another address, e.g. the pod's IP. */
   public MeshConfig withClusterHost(String host) {
-    ClusterConfig c = cluster;
-    return new MeshConfig(roles, new ClusterConfig(c.enabled(), c.name(), host, c.port(),
-        c.members(), c.heartbeatSeconds(), c.maxNoHeartbeatSeconds(), c.eventBusPort(), c.tls()), gateway, redis, router,
-        providers, drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
+    return new MeshConfig(roles, cluster.withHost(host), gateway, redis, router, providers,
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
   }
 
   public MeshConfig withManagementPort(int port) {
@@ -120,6 +118,10 @@ public record MeshConfig(
    * @param eventBusPort the port the event bus listens on (on {@code host}); 0 = any free port,
    *                 which cannot be firewalled precisely
    * @param tls      mutual TLS on the event bus; null: messages cross the network in clear
+   * @param discovery how members find each other: {@code static} ({@code members}), {@code dns}
+   *                 or {@code kubernetes}; see {@link Discovery}
+   * @param dns      the name resolved with {@code discovery: dns}
+   * @param kubernetes the Service asked for with {@code discovery: kubernetes}
    */
   public record ClusterConfig(
       Boolean enabled,
@@ -130,7 +132,60 @@ public record MeshConfig(
       int heartbeatSeconds,
       int maxNoHeartbeatSeconds,
       int eventBusPort,
-      BusTls tls) {}
+      BusTls tls,
+      String discovery,
+      DnsDiscovery dns,
+      KubernetesDiscovery kubernetes) {
+
+    public ClusterConfig withHost(String newHost) {
+      return new ClusterConfig(enabled, name, newHost, port, members, heartbeatSeconds,
+          maxNoHeartbeatSeconds, eventBusPort, tls, discovery, dns, kubernetes);
+    }
+
+    /** The discovery mode, {@link Discovery#STATIC} when none is written. */
+    public Discovery discoveryMode() {
+      return discovery == null ? Discovery.STATIC : Discovery.of(discovery);
+    }
+  }
+
+  /** How a node finds the other members of its cluster. */
+  public enum Discovery {
+    /** The {@code members} list, {@code host:port} each. */
+    STATIC,
+    /**
+     * A DNS name (e.g. a Kubernetes headless Service) whose A/AAAA records are the members;
+     * looked up again each time Hazelcast searches for members.
+     */
+    DNS,
+    /** Hazelcast's built-in Kubernetes discovery: the endpoints of a Service, from the API. */
+    KUBERNETES;
+
+    public static final List<String> NAMES = List.of("static", "dns", "kubernetes");
+
+    /** @throws IllegalArgumentException for a name not in {@link #NAMES} */
+    public static Discovery of(String name) {
+      int i = NAMES.indexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException(name);
+      }
+      return values()[i];
+    }
+  }
+
+  /**
+   * @param name           the name whose addresses are the members (all on {@code port})
+   * @param port           the members' cluster port; default {@code cluster.port}
+   * @param refreshSeconds the longest a looked-up answer is reused (default 5): how soon a
+   *                       member whose address changed is found again
+   */
+  public record DnsDiscovery(String name, Integer port, Integer refreshSeconds) {}
+
+  /**
+   * @param namespace   the pods' namespace; default the namespace of the pod the node runs in
+   * @param serviceName the Service whose endpoints are the members
+   * @param port        the members' cluster port; default {@code cluster.port}
+   */
+  public record KubernetesDiscovery(String namespace, String serviceName, Integer port) {}
 
   /**
    * Mutual TLS between nodes: every node presents a certificate and accepts only peers whose

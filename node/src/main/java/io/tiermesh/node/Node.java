@@ -137,6 +137,11 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
     if (config.cluster().enabled()) {
+      if (config.cluster().discoveryMode() == MeshConfig.Discovery.DNS) {
+        // The JVM keeps a looked-up name 30 s by default; the refresh interval is the promise.
+        java.security.Security.setProperty("networkaddress.cache.ttl",
+            String.valueOf(config.cluster().dns().refreshSeconds()));
+      }
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
       EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
           .setPort(config.cluster().eventBusPort());
@@ -389,7 +394,29 @@ public final class Node {
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(c.members()));
+    switch (c.discoveryMode()) {
+      case STATIC -> join.getTcpIpConfig().setEnabled(true)
+          .setMembers(new ArrayList<>(c.members()));
+      case DNS -> {
+        join.getTcpIpConfig().setEnabled(false);
+        hz.setProperty("hazelcast.discovery.enabled", "true");
+        join.getDiscoveryConfig().addDiscoveryStrategyConfig(
+            new com.hazelcast.config.DiscoveryStrategyConfig(
+                new DnsDiscoveryStrategy.Factory(DnsMembers.of(c.dns()))));
+      }
+      case KUBERNETES -> {
+        join.getTcpIpConfig().setEnabled(false);
+        // Hazelcast's own Kubernetes discovery: it reads the Service's endpoints from the API
+        // with the pod's service account (which needs get/list on endpoints and pods).
+        com.hazelcast.config.KubernetesConfig k = join.getKubernetesConfig().setEnabled(true)
+            .setProperty("service-name", c.kubernetes().serviceName())
+            .setProperty("service-port", String.valueOf(c.kubernetes().port()));
+        if (c.kubernetes().namespace() != null) {
+          k.setProperty("namespace", c.kubernetes().namespace());
+        }
+      }
+      default -> throw new IllegalStateException(c.discovery());
+    }
     return hz;
   }
 

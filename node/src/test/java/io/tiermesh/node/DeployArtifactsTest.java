@@ -164,8 +164,10 @@ class DeployArtifactsTest {
     assertEquals(config.gateway().port(), portNamed(tiermeshContainer(gateway), "http"));
     assertTrue(kind(docs, "HorizontalPodAutoscaler").stream().anyMatch(h -> name(gateway)
         .equals(h.path("spec").path("scaleTargetRef").path("name").asText())));
-    // Discovery: the headless Service the config's members name, not-ready pods included.
-    String member = config.cluster().members().get(0).split(":")[0];
+    // Discovery: the headless Service whose DNS name lists the members, not-ready pods included.
+    assertEquals(MeshConfig.Discovery.DNS, config.cluster().discoveryMode());
+    String member = config.cluster().dns().name().split("\\.")[0];
+    assertEquals(config.cluster().port(), config.cluster().dns().port());
     JsonNode headless = kind(docs, "Service").stream().filter(s -> name(s).equals(member))
         .findFirst().orElseThrow(() -> new AssertionError("no Service " + member));
     assertEquals("None", headless.path("spec").path("clusterIP").asText());
