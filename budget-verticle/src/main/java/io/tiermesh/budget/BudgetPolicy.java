@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -26,7 +28,7 @@ public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> l
     limits = List.copyOf(limits);
     Set<String> seen = new HashSet<>();
     for (ScopeLimit l : limits) {
-      if (!seen.add(l.window().id() + ":" + l.scope().id())) {
+      if (!seen.add(l.name())) {
         throw new IllegalArgumentException(
             "two " + l.window().id() + " limits for " + l.scope().id());
       }
@@ -36,19 +38,58 @@ public record BudgetPolicy(ZoneId zone, double alertFraction, List<ScopeLimit> l
   /** Every limit a call spends from, resolved to the counters of the periods containing now. */
   public List<ApplicableLimit> applicableScopes(String tenant, int tier, String providerId,
       Instant now) {
-    List<ApplicableLimit> out = new ArrayList<>();
+    return applicableScopes(new CallFacts(tenant, tier, providerId, null, null, null), now);
+  }
+
+  /**
+   * Every limit a call spends from, resolved to the counters of the periods containing now.
+   * All of them apply at once (one reservation holds the amount in each), so the tightest one
+   * decides. A per-caller limit ({@code user:*}) resolves to the caller's own counter; when two
+   * limits resolve to the same counter ({@code user:*} and {@code user:alice}, both daily), it
+   * is held once, under the lower of their caps.
+   */
+  public List<ApplicableLimit> applicableScopes(CallFacts call, Instant now) {
+    Map<String, ApplicableLimit> out = new LinkedHashMap<>();
     for (ScopeLimit l : limits) {
-      if (!l.scope().appliesTo(tenant, tier, providerId)) {
+      BudgetScope scope = l.scope().resolve(call);
+      if (scope == null) {
         continue;
       }
-      ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, zone);
+      ScopeKey key = ScopeKey.of(scope, l.window(), now, zone);
       OptionalLong alertAt = l.limitMicros().isPresent()
-          ? OptionalLong.of((long) Math.ceil(l.limitMicros().getAsLong() * alertFraction))
+          ? OptionalLong.of((long) Math.ceil(l.limitMicros().getAsLong()
+              * l.alertFraction(alertFraction)))
           : OptionalLong.empty();
-      out.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), alertAt,
-          key.windowEnd(zone)));
+      ApplicableLimit a = new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), alertAt,
+          key.windowEnd(zone));
+      out.merge(key.id(), a, BudgetPolicy::tighter);
     }
-    return out;
+    return new ArrayList<>(out.values());
+  }
+
+  private static ApplicableLimit tighter(ApplicableLimit a, ApplicableLimit b) {
+    return new ApplicableLimit(a.key(), min(a.limitMicros(), b.limitMicros()),
+        min(a.maxRequests(), b.maxRequests()), min(a.alertAtMicros(), b.alertAtMicros()),
+        a.windowEnd());
+  }
+
+  private static OptionalLong min(OptionalLong a, OptionalLong b) {
+    return a.isEmpty() ? b : b.isEmpty() ? a : OptionalLong.of(Math.min(a.getAsLong(),
+        b.getAsLong()));
+  }
+
+  /**
+   * This policy with {@code overrides} in place of the limits of the same scope and window, and
+   * added where there is none: what an operator set at runtime wins over the file.
+   */
+  public BudgetPolicy with(List<ScopeLimit> overrides) {
+    if (overrides.isEmpty()) {
+      return this;
+    }
+    Map<String, ScopeLimit> merged = new LinkedHashMap<>();
+    limits.forEach(l -> merged.put(l.name(), l));
+    overrides.forEach(l -> merged.put(l.name(), l));
+    return new BudgetPolicy(zone, alertFraction, new ArrayList<>(merged.values()));
   }
 
   /**

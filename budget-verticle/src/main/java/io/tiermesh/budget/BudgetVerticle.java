@@ -229,7 +229,8 @@ public final class BudgetVerticle extends VerticleBase {
     try {
       Instant now = clock.instant();
       List<ApplicableLimit> limits = new ArrayList<>(free ? List.of()
-          : settings.policy().applicableScopes(r.tenant(), r.tier(), r.providerId(), now));
+          : settings.policy().applicableScopes(new CallFacts(r.tenant(), r.tier(),
+              r.providerId(), r.model(), r.keyId(), r.user()), now));
       if (r.ruleCapped()) {
         limits.add(settings.policy().ruleLimit(r.rule(), r.ruleMaxPerDay(), now));
       }
@@ -386,6 +387,9 @@ public final class BudgetVerticle extends VerticleBase {
     Instant now = clock.instant();
     List<ApplicableLimit> limits = new ArrayList<>();
     for (ScopeLimit l : settings.policy().limits()) {
+      if (l.scope().perCaller()) {
+        continue; // one counter per key or person: explain shows a caller's own
+      }
       ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, settings.policy().zone());
       limits.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(), OptionalLong.empty(),
           key.windowEnd(settings.policy().zone())));
