@@ -118,6 +118,7 @@ public final class BudgetGate {
     private final RouteRequest request;
     private final String tenant;
     private final String keyId;
+    private final String user;
     private long costMicros;
     private boolean costKnown = true;
     private Long remainingMicros;
@@ -128,6 +129,7 @@ public final class BudgetGate {
       this.plan = plan;
       this.tenant = request.tenant() == null ? "default" : request.tenant();
       this.keyId = request.keyId();
+      this.user = request.user();
     }
 
     /** Runs one attempt through {@code dispatch}, reserving before and settling after it. */
@@ -194,7 +196,7 @@ public final class BudgetGate {
         int promptTokens, Integer maxOutputTokens, String rule, Integer ruleMaxPerDay) {
       BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
           target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId, rule,
-          ruleMaxPerDay);
+          ruleMaxPerDay, keyId, user);
       return Endpoints.BUDGET_RESERVE.ask(vertx.eventBus(), reserve, timeoutMs)
           .otherwise(t -> {
             boolean noRole = MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE;
