@@ -55,8 +55,9 @@ public final class BudgetStore {
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
   private static final LuaScript TRIM = LuaScript.load("trim");
   private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
+  private static final LuaScript LIMITS = LuaScript.load("limits");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM, LIMITS);
   /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
   static final int TRIM_BATCH = 1_000;
 
@@ -263,6 +264,41 @@ public final class BudgetStore {
           }
           return out;
         });
+  }
+
+  /** The runtime limits and their version, read together. */
+  public record StoredLimits(long version, Map<String, String> limits) {}
+
+  /** The version of the runtime limits: 0 before the first change. */
+  public Future<Long> runtimeLimitsVersion() {
+    return bounded(redis.send(Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION)))
+        .map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /** Every runtime limit with the version it belongs to (one MULTI: never torn). */
+  public Future<StoredLimits> runtimeLimits() {
+    return bounded(redis.batch(List.of(Request.cmd(Command.MULTI),
+        Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION),
+        Request.cmd(Command.HGETALL).arg(BudgetKeys.RUNTIME_LIMITS),
+        Request.cmd(Command.EXEC)))).map(all -> {
+          Response exec = all.get(all.size() - 1);
+          Response ver = exec.get(0);
+          return new StoredLimits(ver == null ? 0L : ver.toLong(), hash(exec.get(1)));
+        });
+  }
+
+  /** Stores a runtime limit (replacing one of the same name); the new version. */
+  public Future<Long> setRuntimeLimit(ScopeLimit limit) {
+    return bounded(LIMITS.run(redis, List.of(BudgetKeys.RUNTIME_LIMITS,
+        BudgetKeys.RUNTIME_LIMITS_VERSION), List.of("set", limit.name(),
+        RuntimeLimits.encode(limit)))).map(r -> r.get(1).toLong());
+  }
+
+  /** Deletes a runtime limit; the version after it, or -1 when there was none by that name. */
+  public Future<Long> deleteRuntimeLimit(String name) {
+    return bounded(LIMITS.run(redis, List.of(BudgetKeys.RUNTIME_LIMITS,
+        BudgetKeys.RUNTIME_LIMITS_VERSION), List.of("del", name)))
+        .map(r -> r.get(0).toLong() == 1 ? r.get(1).toLong() : -1L);
   }
 
   /** Providers halted after an overrun, each with what the overrun charged. */
