@@ -55,9 +55,10 @@ public final class BudgetStore {
   private static final LuaScript REBUILD = LuaScript.load("rebuild");
   private static final LuaScript TRIM = LuaScript.load("trim");
   private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
+  /** Not preloaded: an admin change can afford the one EVAL a first run costs. */
   private static final LuaScript LIMITS = LuaScript.load("limits");
   private static final List<LuaScript> SCRIPTS =
-      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM, LIMITS);
+      List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM);
   /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
   static final int TRIM_BATCH = 1_000;
 
