@@ -199,7 +199,8 @@ public final class BudgetStore {
         "tier", Integer.toString(d.tier()),
         "provider", orEmpty(d.providerId()), "model", orEmpty(d.model()),
         "in", Integer.toString(d.promptTokens()), "out", Integer.toString(d.completionTokens()),
-        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()));
+        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()),
+        "user", orEmpty(d.user()));
   }
 
   private List<String> rollupArgs(long now, ChargeDetails d) {
@@ -209,7 +210,7 @@ public final class BudgetStore {
 
   static UsageRollups.Dims dims(ChargeDetails d) {
     return new UsageRollups.Dims(d.tenant(), d.keyId(), d.providerId(), d.model(), d.tier(),
-        d.routeReason());
+        d.routeReason(), d.user());
   }
 
   /**
@@ -568,7 +569,7 @@ public final class BudgetStore {
           sums.firstMs = ts;
         }
         UsageRollups.Dims dims = new UsageRollups.Dims(e.tenant(), e.keyId(), e.providerId(),
-            e.model(), e.tier(), e.routeReason());
+            e.model(), e.tier(), e.routeReason(), e.user());
         long hourStart = UsageRollups.hourOf(ts) * UsageRollups.HOUR_MS;
         java.time.LocalDate day = UsageRollups.dayOf(ts, zone);
         add(sums, UsageRollups.hourKey(ts), hourStart, hourStart + UsageRollups.HOUR_MS,
@@ -877,7 +878,7 @@ public final class BudgetStore {
         longOf(f, "cost"), longOf(f, "reserved"), longOf(f, "prem"), f.get("reason"),
         longOf(f, "ts"),
         splitKeys(f.get("keys")).stream().map(BudgetKeys::scopeOfCounter).toList(),
-        "1".equals(f.get("late")), "1".equals(f.get("over")));
+        "1".equals(f.get("late")), "1".equals(f.get("over")), emptyToNull(f.get("user")));
   }
 
   // --- helpers --------------------------------------------------------------------------------

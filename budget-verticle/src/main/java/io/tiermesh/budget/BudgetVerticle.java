@@ -529,7 +529,8 @@ public final class BudgetVerticle extends VerticleBase {
           BudgetWindow.DAY, now, settings.policy().zone()).windowEnd(settings.policy().zone()));
       done = store.settle(s.requestId(), s.attempt(), cost, new ChargeDetails(s.tenant(),
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
-          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens())),
+          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens()),
+          s.user()),
           haltFor).onSuccess(r -> {
             if (r.overrun() && !r.repeat()) {
               alerts.overrun(s.providerId(), s.model(), r.chargedMicros(), r.reservedMicros());
@@ -552,7 +553,7 @@ public final class BudgetVerticle extends VerticleBase {
     BudgetUsageRecord u = msg.body();
     tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
         u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason(),
-        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens())))
+        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens()), u.user()))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
             t.getMessage())));
   }

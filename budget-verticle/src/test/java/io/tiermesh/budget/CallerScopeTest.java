@@ -51,6 +51,17 @@ class CallerScopeTest {
   }
 
   @Test
+  void rollupFieldsWithoutAUserKeepTheirEarlierForm() {
+    UsageRollups.Dims old = new UsageRollups.Dims("acme", "k1", "premium", "gpt-4o", 3, "q");
+    assertEquals(6, old.encode().split(UsageRollups.SEP, -1).length);
+    assertEquals(old, UsageRollups.Dims.decode(old.encode()));
+    UsageRollups.Dims withUser = new UsageRollups.Dims("acme", "k1", "premium", "gpt-4o", 3,
+        "q", "alice@example.com");
+    assertEquals(withUser, UsageRollups.Dims.decode(withUser.encode()));
+    assertEquals("alice@example.com", UsageRollups.Dims.decode(withUser.encode()).user());
+  }
+
+  @Test
   void modelPatternsMatchWholeNamesWithStars() {
     assertTrue(Caller.glob("claude-opus*", "claude-opus-4-1"));
     assertTrue(Caller.glob("claude-opus*", "claude-opus"));

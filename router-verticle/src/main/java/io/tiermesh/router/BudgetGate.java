@@ -205,7 +205,7 @@ public final class BudgetGate {
               // nobody would settle it, and it would block cap room until the reaper's
               // deadline. A release is idempotent and, if it overtakes the reserve, voids it.
               BudgetSettle release = new BudgetSettle(requestId, attempt, tenant, target.tier(),
-                  target.providerId(), target.model(), 0, 0, target.reason(), true, keyId);
+                  target.providerId(), target.model(), 0, 0, target.reason(), true, keyId, user);
               sendSettle(release).onFailure(e -> retrySettle(release, 1));
             }
             return new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0, null,
@@ -242,7 +242,7 @@ public final class BudgetGate {
       }
       BudgetSettle settle = new BudgetSettle(requestId, attempt, tenant, t.tier(),
           t.providerId(), t.model(), usage.promptTokens(), usage.completionTokens(), t.reason(),
-          release, keyId);
+          release, keyId, user);
       return sendSettle(settle).map(r -> {
         costMicros += r.chargedMicros();
         if (remainingMicros != null) {
@@ -279,7 +279,7 @@ public final class BudgetGate {
       RouteInfo t = call.route();
       Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(call.requestId(),
           call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
-          r.usage().completionTokens(), t.reason(), keyId));
+          r.usage().completionTokens(), t.reason(), keyId, user));
     }
   }
 }
