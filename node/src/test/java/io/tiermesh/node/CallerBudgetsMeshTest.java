@@ -107,6 +107,23 @@ class CallerBudgetsMeshTest {
     JsonObject perKey = scope(premiumTarget, "tenant:team/key:" + second.getString("id"));
     assertEquals(1, perKey.getLong("requests"), explain.body());
     assertNotNull(scope(premiumTarget, "global"), "the file's global limit applies too");
+
+    // The usage report groups by the person: her 3 paid and 2 fallen-back (free) calls.
+    long calls = 0;
+    long until = System.currentTimeMillis() + 10_000;
+    while (calls != 5 && System.currentTimeMillis() < until) {
+      HttpResponse<String> usage = mesh.admin("GET", "/admin/usage?group_by=user,tier&tenant=team",
+          null);
+      assertEquals(200, usage.statusCode(), usage.body());
+      calls = 0;
+      for (Object o : new JsonObject(usage.body()).getJsonArray("rows")) {
+        JsonObject row = (JsonObject) o;
+        if ("alice@example.com".equals(row.getString("user"))) {
+          calls += row.getLong("calls");
+        }
+      }
+    }
+    assertEquals(5, calls, "alice's calls in the usage report grouped by user");
   }
 
   private static JsonObject scope(JsonObject target, String id) {
