@@ -105,7 +105,7 @@ final class AdminRoutes {
     resp.putHeader("X-Request-Id", route.requestId());
     askRouter(Endpoints.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
         .compose(m -> withBudgets(explainJson(route.requestId(), m.body()), m.body(),
-            route.tenant(), keyId, user))
+            route.tenant(), keyId, user, false))
         .onSuccess(out -> json(resp, 200, out))
         .onFailure(err -> routerFailure(resp, err));
   }
@@ -187,7 +187,7 @@ final class AdminRoutes {
       out.remove("routerNode");
       OwnRequests.Entry now = own.current(requestId);
       out.put("served", served(now == null ? e.served() : now.served()));
-      withBudgets(out, plan.result().body(), e.tenant(), caller.keyId(), user)
+      withBudgets(out, plan.result().body(), e.tenant(), caller.keyId(), user, true)
           .onSuccess(withRoom -> json(resp, 200, withRoom));
     });
   }
@@ -196,9 +196,13 @@ final class AdminRoutes {
    * Adds {@code budgets}: for each paid target of the chain, every limit it would spend from
    * for this caller (all apply; the tightest decides), with the room left in each now. Never
    * fails: without a budget role the field says why it is missing.
+   *
+   * @param ownOnly a client asking about its own request sees only its tenant's, key's and
+   *                person's limits: the global, tier, provider and model-family counters are
+   *                the whole mesh's spending, the operator's business
    */
   private Future<JsonObject> withBudgets(JsonObject out, RoutePlanView plan, String tenant,
-      String keyId, String user) {
+      String keyId, String user, boolean ownOnly) {
     List<RouteInfo> paid = plan.chain().stream().filter(r -> r.tier() >= 2).toList();
     if (paid.isEmpty()) {
       return Future.succeededFuture(out.put("budgets", new JsonArray()));
@@ -208,7 +212,17 @@ final class AdminRoutes {
           JsonArray targets = new JsonArray();
           for (BudgetScopes.Target t : b.targets()) {
             JsonArray scopes = new JsonArray();
+            String tightest = null;
+            long least = Long.MAX_VALUE;
             for (BudgetSnapshot.Line l : t.scopes()) {
+              if (ownOnly && !(l.scope().startsWith("tenant:") || l.scope().startsWith("key:")
+                  || l.scope().startsWith("user:"))) {
+                continue;
+              }
+              if (l.remainingMicros() != null && l.remainingMicros() < least) {
+                least = l.remainingMicros();
+                tightest = l.scope();
+              }
               scopes.add(new JsonObject().put("scope", l.scope()).put("window", l.window())
                   .put("period", l.period())
                   .put("limit_usd", BudgetAdminRoutes.usd(l.limitMicros()))
@@ -218,7 +232,7 @@ final class AdminRoutes {
                   .put("requests", l.requests()).put("max_requests", l.maxRequests()));
             }
             targets.add(new JsonObject().put("tier", t.tier()).put("provider", t.providerId())
-                .put("model", t.model()).put("scopes", scopes).put("tightest", t.tightestScope()));
+                .put("model", t.model()).put("scopes", scopes).put("tightest", tightest));
           }
           return out.put("budgets", targets);
         }).otherwise(t -> out.put("budgets", (JsonArray) null).put("budgets_unavailable",

@@ -54,10 +54,14 @@ class CallerBudgetsMeshTest {
   }
 
   /** A request the rules send to tier 3; an exhausted budget moves it down the tiers. */
-  private static HttpResponse<String> premium(JsonObject key, String user) throws Exception {
-    String body = "{\"model\":\"auto\",\"max_tokens\":50," + (user == null ? ""
+  private static String body(String user) {
+    return "{\"model\":\"auto\",\"max_tokens\":50," + (user == null ? ""
         : "\"user\":\"" + user + "\",") + "\"messages\":[{\"role\":\"user\",\"content\":"
         + "\"review this design\"}]}";
+  }
+
+  private static HttpResponse<String> premium(JsonObject key, String user) throws Exception {
+    String body = body(user);
     HttpResponse<String> r = mesh.send("POST", "/v1/chat/completions", body,
         "Authorization", "Bearer " + key.getString("key"), "Content-Type", "application/json",
         "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high");
@@ -108,10 +112,22 @@ class CallerBudgetsMeshTest {
     assertEquals(1, perKey.getLong("requests"), explain.body());
     assertNotNull(scope(premiumTarget, "global"), "the file's global limit applies too");
 
-    // The usage report groups by the person: her 3 paid and 2 fallen-back (free) calls.
+    // Her own explain shows her own limits, not the mesh's global spending.
+    HttpResponse<String> last = premium(second, null);
+    HttpResponse<String> own = mesh.send("POST", "/v1/route/explain", body(null),
+        "Authorization", "Bearer " + second.getString("key"), "Content-Type", "application/json",
+        "X-Request-Id", last.headers().firstValue("X-Request-Id").orElseThrow(),
+        "X-TierMesh-Quality", "critical", "X-TierMesh-Complexity", "high");
+    assertEquals(200, own.statusCode(), own.body());
+    JsonObject ownPremium = new JsonObject(own.body()).getJsonArray("budgets").getJsonObject(0);
+    assertEquals(3, scope(ownPremium, "tenant:team/user:alice@example.com").getLong("requests"),
+        own.body());
+    assertTrue(!ownPremium.encode().contains("\"global\""), own.body());
+
+    // The usage report groups by the person: her 3 paid and 3 fallen-back (free) calls.
     long calls = 0;
     long until = System.currentTimeMillis() + 10_000;
-    while (calls != 5 && System.currentTimeMillis() < until) {
+    while (calls != 6 && System.currentTimeMillis() < until) {
       HttpResponse<String> usage = mesh.admin("GET", "/admin/usage?group_by=user,tier&tenant=team",
           null);
       assertEquals(200, usage.statusCode(), usage.body());
@@ -123,7 +139,7 @@ class CallerBudgetsMeshTest {
         }
       }
     }
-    assertEquals(5, calls, "alice's calls in the usage report grouped by user");
+    assertEquals(6, calls, "alice's calls in the usage report grouped by user");
   }
 
   private static JsonObject scope(JsonObject target, String id) {
