@@ -651,7 +651,8 @@ public final class BudgetVerticle extends VerticleBase {
       msg.reply(new LedgerPage(page.stream().map(e -> new LedgerPage.Entry(e.id(), e.timeMs(),
           e.requestId(), e.attempt(), e.tenant(), e.keyId(), e.tier(), e.providerId(),
           e.model(), e.promptTokens(), e.completionTokens(), e.costMicros(),
-          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun()))
+          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun(),
+          e.user()))
           .toList(), page.isEmpty() ? q.afterId() : page.get(page.size() - 1).id(),
           page.size() == max));
     });
