@@ -58,7 +58,8 @@ public final class BudgetAlerts {
 
   private final Vertx vertx;
   private final List<AlertWebhook> webhooks;
-  private final BudgetPolicy policy;
+  /** The policy in force: the file's limits with any set at runtime. */
+  private final java.util.function.Supplier<BudgetPolicy> policy;
   private final String nodeId;
   private final MeterRegistry registry;
   private final Claim claim;
@@ -73,11 +74,23 @@ public final class BudgetAlerts {
 
   public BudgetAlerts(Vertx vertx, List<AlertWebhook> webhooks, BudgetPolicy policy,
       String nodeId, MeterRegistry registry, Claim claim, Clock clock) {
+    this(vertx, webhooks, () -> policy, nodeId, registry, claim, clock, WEBHOOK_FIRST_BACKOFF_MS);
+  }
+
+  public BudgetAlerts(Vertx vertx, List<AlertWebhook> webhooks,
+      java.util.function.Supplier<BudgetPolicy> policy, String nodeId, MeterRegistry registry,
+      Claim claim, Clock clock) {
     this(vertx, webhooks, policy, nodeId, registry, claim, clock, WEBHOOK_FIRST_BACKOFF_MS);
   }
 
   BudgetAlerts(Vertx vertx, List<AlertWebhook> webhooks, BudgetPolicy policy, String nodeId,
       MeterRegistry registry, Claim claim, Clock clock, long firstBackoffMs) {
+    this(vertx, webhooks, () -> policy, nodeId, registry, claim, clock, firstBackoffMs);
+  }
+
+  BudgetAlerts(Vertx vertx, List<AlertWebhook> webhooks,
+      java.util.function.Supplier<BudgetPolicy> policy, String nodeId, MeterRegistry registry,
+      Claim claim, Clock clock, long firstBackoffMs) {
     this.vertx = vertx;
     this.webhooks = List.copyOf(webhooks);
     this.policy = policy;
@@ -107,11 +120,11 @@ public final class BudgetAlerts {
    */
   public void charged(List<SettleResult.Charged> counters) {
     for (SettleResult.Charged c : counters) {
-      var limit = policy.limitOf(c.key());
+      var limit = policy.get().limitOf(c.key());
       if (limit.isEmpty()) {
         continue;
       }
-      for (AlertThreshold level : AlertThreshold.reached(policy.alertLevels(c.key()),
+      for (AlertThreshold level : AlertThreshold.reached(policy.get().alertLevels(c.key()),
           c.spentMicros())) {
         String name = BigDecimal.valueOf(level.share()).stripTrailingZeros().toPlainString();
         once(c.key(), name, new BudgetEvent.ThresholdReached(c.key(), limit.get(), level,
@@ -181,7 +194,7 @@ public final class BudgetAlerts {
             ar.cause().getMessage());
         return;
       }
-      remember(marker, key.windowEnd(policy.zone()).toEpochMilli(), now);
+      remember(marker, key.windowEnd(policy.get().zone()).toEpochMilli(), now);
       if (!ar.result()) {
         return;
       }

@@ -29,6 +29,11 @@ final class BudgetKeys {
   /** Hash rule name -> maxPerDay of the capped routing rules seen in reservations. */
   static final String RULE_CAPS = "{tm}:rule-caps";
 
+  /** Hash of the budget limits set at runtime, see {@link RuntimeLimits}. */
+  static final String RUNTIME_LIMITS = "{tm}:limits";
+  /** Incremented with every runtime limit change; budget nodes poll it. */
+  static final String RUNTIME_LIMITS_VERSION = "{tm}:limits-ver";
+
   private BudgetKeys() {}
 
   /** The attempt comes first: it is a number, so the split is unambiguous whatever the id holds. */

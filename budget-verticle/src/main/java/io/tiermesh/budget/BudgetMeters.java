@@ -29,12 +29,17 @@ public final class BudgetMeters {
   private static final String NONE = "none";
 
   private final MeterRegistry registry;
-  private final BudgetPolicy policy;
+  private final java.util.function.Supplier<BudgetPolicy> policy;
   private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
   private final Map<List<String>, AtomicLong> gauges = new ConcurrentHashMap<>();
 
   /** @param registry the node's registry, or null for none */
   public BudgetMeters(MeterRegistry registry, BudgetPolicy policy) {
+    this(registry, () -> policy);
+  }
+
+  /** @param policy the policy in force: the file's limits with any set at runtime */
+  public BudgetMeters(MeterRegistry registry, java.util.function.Supplier<BudgetPolicy> policy) {
     this.registry = registry;
     this.policy = policy;
   }
@@ -74,7 +79,7 @@ public final class BudgetMeters {
       gauge(RESERVED, scope, window).set(u.reservedMicros());
       gauge(REMAINING, scope, window).set(u.remainingMicros().getAsLong());
       gauge(CUTOFF, scope, window).set(u.limitMicros().getAsLong());
-      gauge(BUDGET, scope, window).set(policy.limitOf(u.key())
+      gauge(BUDGET, scope, window).set(policy.get().limitOf(u.key())
           .flatMap(l -> l.budgetMicros().isPresent()
               ? java.util.Optional.of(l.budgetMicros().getAsLong()) : java.util.Optional.empty())
           .orElse(u.limitMicros().getAsLong()));

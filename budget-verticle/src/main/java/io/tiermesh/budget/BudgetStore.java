@@ -57,6 +57,8 @@ public final class BudgetStore {
   private static final LuaScript TRIM = LuaScript.load("trim");
   private static final LuaScript ROLLUP_REPLACE = LuaScript.load("rollup-replace");
   private static final LuaScript SCAN = LuaScript.load("scan");
+  /** Not preloaded: an admin change can afford the one EVAL a first run costs. */
+  private static final LuaScript LIMITS = LuaScript.load("limits");
   private static final List<LuaScript> SCRIPTS =
       List.of(INIT, RESERVE, SETTLE, RECORD, REAP, SNAPSHOT, REBUILD, TRIM, SCAN);
   /** Ledger entries dropped per trim script run: short enough not to stall Redis. */
@@ -198,7 +200,8 @@ public final class BudgetStore {
         "tier", Integer.toString(d.tier()),
         "provider", orEmpty(d.providerId()), "model", orEmpty(d.model()),
         "in", Integer.toString(d.promptTokens()), "out", Integer.toString(d.completionTokens()),
-        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()));
+        "reason", orEmpty(d.routeReason()), "prem", Long.toString(d.premiumMicros()),
+        "user", orEmpty(d.user()));
   }
 
   private List<String> rollupArgs(long now, ChargeDetails d) {
@@ -208,7 +211,7 @@ public final class BudgetStore {
 
   static UsageRollups.Dims dims(ChargeDetails d) {
     return new UsageRollups.Dims(d.tenant(), d.keyId(), d.providerId(), d.model(), d.tier(),
-        d.routeReason());
+        d.routeReason(), d.user());
   }
 
   /**
@@ -264,6 +267,41 @@ public final class BudgetStore {
           }
           return out;
         });
+  }
+
+  /** The runtime limits and their version, read together. */
+  public record StoredLimits(long version, Map<String, String> limits) {}
+
+  /** The version of the runtime limits: 0 before the first change. */
+  public Future<Long> runtimeLimitsVersion() {
+    return bounded(redis.send(Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION)))
+        .map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /** Every runtime limit with the version it belongs to (one MULTI: never torn). */
+  public Future<StoredLimits> runtimeLimits() {
+    return bounded(redis.batch(List.of(Request.cmd(Command.MULTI),
+        Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION),
+        Request.cmd(Command.HGETALL).arg(BudgetKeys.RUNTIME_LIMITS),
+        Request.cmd(Command.EXEC)))).map(all -> {
+          Response exec = all.get(all.size() - 1);
+          Response ver = exec.get(0);
+          return new StoredLimits(ver == null ? 0L : ver.toLong(), hash(exec.get(1)));
+        });
+  }
+
+  /** Stores a runtime limit (replacing one of the same name); the new version. */
+  public Future<Long> setRuntimeLimit(ScopeLimit limit) {
+    return bounded(LIMITS.run(redis, List.of(BudgetKeys.RUNTIME_LIMITS,
+        BudgetKeys.RUNTIME_LIMITS_VERSION), List.of("set", limit.name(),
+        RuntimeLimits.encode(limit)))).map(r -> r.get(1).toLong());
+  }
+
+  /** Deletes a runtime limit; the version after it, or -1 when there was none by that name. */
+  public Future<Long> deleteRuntimeLimit(String name) {
+    return bounded(LIMITS.run(redis, List.of(BudgetKeys.RUNTIME_LIMITS,
+        BudgetKeys.RUNTIME_LIMITS_VERSION), List.of("del", name)))
+        .map(r -> r.get(0).toLong() == 1 ? r.get(1).toLong() : -1L);
   }
 
   /** Providers halted after an overrun, each with what the overrun charged. */
@@ -540,7 +578,7 @@ public final class BudgetStore {
           sums.firstMs = ts;
         }
         UsageRollups.Dims dims = new UsageRollups.Dims(e.tenant(), e.keyId(), e.providerId(),
-            e.model(), e.tier(), e.routeReason());
+            e.model(), e.tier(), e.routeReason(), e.user());
         long hourStart = UsageRollups.hourOf(ts) * UsageRollups.HOUR_MS;
         java.time.LocalDate day = UsageRollups.dayOf(ts, zone);
         add(sums, UsageRollups.hourKey(ts), hourStart, hourStart + UsageRollups.HOUR_MS,
@@ -904,7 +942,7 @@ public final class BudgetStore {
         longOf(f, "cost"), longOf(f, "reserved"), longOf(f, "prem"), f.get("reason"),
         longOf(f, "ts"),
         splitKeys(f.get("keys")).stream().map(BudgetKeys::scopeOfCounter).toList(),
-        "1".equals(f.get("late")), "1".equals(f.get("over")));
+        "1".equals(f.get("late")), "1".equals(f.get("over")), emptyToNull(f.get("user")));
   }
 
   // --- helpers --------------------------------------------------------------------------------

@@ -3,6 +3,11 @@ package io.tiermesh.budget;
 import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.BudgetOverrunQuery;
 import io.tiermesh.contracts.BudgetOverruns;
+import io.tiermesh.contracts.BudgetLimits;
+import io.tiermesh.contracts.BudgetLimitsCommand;
+import io.tiermesh.contracts.BudgetScopes;
+import io.tiermesh.contracts.BudgetScopesQuery;
+import io.tiermesh.contracts.RouteInfo;
 import io.tiermesh.contracts.BudgetReserve;
 import io.tiermesh.contracts.BudgetReserveResult;
 import io.tiermesh.contracts.BudgetSettle;
@@ -71,6 +76,19 @@ public final class BudgetVerticle extends VerticleBase {
   private long lastTrimMs;
   private long timer = -1;
   private final io.micrometer.core.instrument.MeterRegistry registry;
+  /**
+   * The limits in force: the config file's with the runtime ones (Redis) in their place. Read
+   * on the event loop only; replaced whole when the runtime version moves.
+   */
+  private BudgetPolicy policy;
+  private long limitsVersion;
+  private boolean limitsLoading;
+  private long limitsTimer = -1;
+  /**
+   * How often each budget node checks the runtime limits' version: a change made on any node
+   * is in force everywhere within this (the change is also published, which is faster still).
+   */
+  static final long LIMITS_POLL_MS = 250;
 
   public BudgetVerticle(MeshNode node, BudgetSettings settings) {
     this(node, settings, Clock.systemUTC());
@@ -87,6 +105,7 @@ public final class BudgetVerticle extends VerticleBase {
     this.settings = settings;
     this.clock = clock;
     this.registry = registry;
+    this.policy = settings.policy();
   }
 
   @Override
@@ -94,9 +113,9 @@ public final class BudgetVerticle extends VerticleBase {
     Codecs.register(vertx.eventBus());
     store = new BudgetStore(vertx, settings.storeOptions(), clock);
     usageReader = new UsageReader(vertx, store, settings.policy().zone(), clock);
-    alerts = new BudgetAlerts(vertx, settings.webhooks(), settings.policy(), node.nodeId(),
+    alerts = new BudgetAlerts(vertx, settings.webhooks(), () -> policy, node.nodeId(),
         registry, store::markOnce, clock);
-    meters = new BudgetMeters(registry, settings.policy());
+    meters = new BudgetMeters(registry, () -> policy);
     pingClient = RedisClients.create(vertx, settings.redis().target(), 2, 64);
     ping = RedisAPI.api(pingClient);
     var bus = vertx.eventBus();
@@ -110,6 +129,9 @@ public final class BudgetVerticle extends VerticleBase {
         Endpoints.BUDGET_REFUSALS.consumer(bus, this::refusals),
         Endpoints.BUDGET_ROLLUP_REBUILD.consumer(bus, this::rebuildRollups),
         Endpoints.BUDGET_OVERRUNS.consumer(bus, this::overruns),
+        Endpoints.BUDGET_SCOPES.consumer(bus, this::scopes),
+        Endpoints.BUDGET_LIMITS.consumer(bus, this::limits),
+        Endpoints.BUDGET_LIMITS_CHANGED.consumer(bus, m -> loadLimits()),
         Endpoints.BUDGET_HEALTH.consumer(bus, this::health));
     Future<Void> registered = Future.all(consumers.stream()
         .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
@@ -118,8 +140,10 @@ public final class BudgetVerticle extends VerticleBase {
     // the role refuses to run on it.
     return registered.compose(v -> startStore().recover(t -> t instanceof
         RedisDurability.UnsafeStore ? Future.failedFuture(t) : Future.succeededFuture()))
-        .onSuccess(v -> timer = vertx.setPeriodic(settings.reapInterval().toMillis(),
-            id -> maintain()));
+        .compose(v -> loadLimits().otherwiseEmpty()).onSuccess(v -> {
+          timer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> maintain());
+          limitsTimer = vertx.setPeriodic(LIMITS_POLL_MS, id -> pollLimits());
+        });
   }
 
   /**
@@ -132,6 +156,9 @@ public final class BudgetVerticle extends VerticleBase {
   public Future<?> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+    }
+    if (limitsTimer >= 0) {
+      vertx.cancelTimer(limitsTimer);
     }
     Promise<Void> idle = Promise.promise();
     Future.join(consumers.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister)
@@ -214,6 +241,165 @@ public final class BudgetVerticle extends VerticleBase {
         .onFailure(t -> LOG.log(Level.DEBUG, "ledger not trimmed: {0}", t.getMessage()));
   }
 
+  // --- runtime limits ------------------------------------------------------------------------
+
+  /** A cheap version read; the limits are read again only when it moved. */
+  private void pollLimits() {
+    if (limitsLoading || !storeStarted) {
+      return;
+    }
+    store.runtimeLimitsVersion().onSuccess(v -> {
+      if (v != limitsVersion) {
+        loadLimits();
+      }
+    });
+  }
+
+  /**
+   * Reads the runtime limits and puts them in force over the file's. While Redis cannot be
+   * read the limits last read stay in force (the reservations fail closed anyway).
+   */
+  private Future<Void> loadLimits() {
+    if (limitsLoading) {
+      // One read at a time; a change that arrives meanwhile is read right after it.
+      return limitsLoad.transform(ar -> loadLimits());
+    }
+    limitsLoading = true;
+    limitsLoad = store.runtimeLimits().map(stored -> {
+      List<String> skipped = new ArrayList<>();
+      List<ScopeLimit> runtime = RuntimeLimits.decodeAll(stored.limits(), skipped);
+      if (!skipped.isEmpty()) {
+        LOG.log(Level.WARNING, "runtime budget limits not understood, left out: {0}", skipped);
+      }
+      BudgetPolicy next = settings.policy().with(runtime);
+      if (stored.version() != limitsVersion) {
+        LOG.log(Level.INFO, "budget limits version {0}: {1} runtime limit(s) over the file''s",
+            stored.version(), runtime.size());
+      }
+      policy = next;
+      limitsVersion = stored.version();
+      return (Void) null;
+    }).onComplete(ar -> {
+      limitsLoading = false;
+      if (ar.failed()) {
+        LOG.log(Level.DEBUG, "runtime budget limits not read: {0}", ar.cause().getMessage());
+      }
+    });
+    return limitsLoad;
+  }
+
+  private Future<Void> limitsLoad = Future.succeededFuture();
+
+  private void limits(Message<BudgetLimitsCommand> msg) {
+    BudgetLimitsCommand c = msg.body();
+    Future<Long> change;
+    try {
+      change = switch (c.op()) {
+        case LIST -> Future.succeededFuture(limitsVersion);
+        case SET -> {
+          ScopeLimit limit = new ScopeLimit(BudgetScope.parse(c.scope()),
+              BudgetWindow.parse(c.window()),
+              c.limitMicros() == null ? OptionalLong.empty() : OptionalLong.of(c.limitMicros()),
+              c.maxRequests() == null ? OptionalLong.empty() : OptionalLong.of(c.maxRequests()),
+              c.alerts());
+          if (limit.scope() instanceof BudgetScope.Rule) {
+            throw new IllegalArgumentException("a rule's cap is its maxPerDay in the rules file");
+          }
+          yield store.setRuntimeLimit(limit);
+        }
+        case RESET -> {
+          String name = BudgetWindow.parse(c.window()).id() + ":"
+              + BudgetScope.parse(c.scope()).id();
+          yield store.deleteRuntimeLimit(name).map(v -> {
+            if (v < 0) {
+              throw new io.tiermesh.contracts.MeshFailure(FailureCode.NOT_FOUND,
+                  "no runtime limit " + name + " (the file's limits are reset already)");
+            }
+            return v;
+          });
+        }
+      };
+    } catch (IllegalArgumentException bad) {
+      msg.fail(FailureCode.BAD_REQUEST.wireCode(), bad.getMessage());
+      return;
+    }
+    change.compose(v -> c.op() == BudgetLimitsCommand.Op.LIST ? Future.succeededFuture(v)
+        : loadLimits().map(x -> {
+          Endpoints.BUDGET_LIMITS_CHANGED.publish(vertx.eventBus(), v);
+          return v;
+        })).onComplete(ar -> {
+          if (ar.failed()) {
+            MeshFailure f = MeshFailure.of(ar.cause());
+            msg.fail(f.code().wireCode(), f.detail());
+          } else {
+            msg.reply(limitsView());
+          }
+        });
+  }
+
+  private BudgetLimits limitsView() {
+    java.util.Map<String, ScopeLimit> file = new java.util.HashMap<>();
+    settings.policy().limits().forEach(l -> file.put(l.name(), l));
+    List<BudgetLimits.Limit> out = new ArrayList<>();
+    for (ScopeLimit l : policy.limits()) {
+      ScopeLimit f = file.get(l.name());
+      boolean fromFile = f == l;
+      out.add(new BudgetLimits.Limit(l.scope().id(), l.window().id(), boxed(l.limitMicros()),
+          boxed(l.maxRequests()), l.alerts().isEmpty() ? null : l.alerts(),
+          fromFile ? "file" : "runtime", fromFile || f == null ? null
+              : new BudgetLimits.FileLimit(boxed(f.limitMicros()), boxed(f.maxRequests()),
+                  f.alerts().isEmpty() ? null : f.alerts())));
+    }
+    return new BudgetLimits(settings.policy().zone().getId(), out, limitsVersion);
+  }
+
+  /** Explain: the limits each paid target would spend from for this caller, with their room. */
+  private void scopes(Message<BudgetScopesQuery> msg) {
+    BudgetScopesQuery q = msg.body();
+    Instant now = clock.instant();
+    List<List<ApplicableLimit>> perTarget = new ArrayList<>();
+    List<ApplicableLimit> all = new ArrayList<>();
+    for (RouteInfo t : q.targets()) {
+      List<ApplicableLimit> l = t.tier() <= 1 ? List.of() : policy.applicableScopes(
+          new CallFacts(q.tenant() == null ? "default" : q.tenant(), t.tier(), t.providerId(),
+              t.model(), q.keyId(), q.user()), now);
+      perTarget.add(l);
+      all.addAll(l);
+    }
+    store.snapshot(all).onComplete(ar -> {
+      if (ar.failed()) {
+        MeshFailure f = MeshFailure.of(ar.cause());
+        msg.fail(f.code().wireCode(), f.detail());
+        return;
+      }
+      List<ScopeUsage> usage = ar.result();
+      List<BudgetScopes.Target> out = new ArrayList<>();
+      int at = 0;
+      for (int i = 0; i < q.targets().size(); i++) {
+        RouteInfo t = q.targets().get(i);
+        List<ScopeUsage> mine = usage.subList(at, at + perTarget.get(i).size());
+        at += perTarget.get(i).size();
+        String tightest = null;
+        long least = Long.MAX_VALUE;
+        for (ScopeUsage u : mine) {
+          if (u.remainingMicros().isPresent() && u.remainingMicros().getAsLong() < least) {
+            least = u.remainingMicros().getAsLong();
+            tightest = u.key().scope().id();
+          }
+        }
+        out.add(new BudgetScopes.Target(t.tier(), t.providerId(), t.model(),
+            mine.stream().map(BudgetVerticle::line).toList(), tightest));
+      }
+      msg.reply(new BudgetScopes(out));
+    });
+  }
+
+  private static BudgetSnapshot.Line line(ScopeUsage u) {
+    return new BudgetSnapshot.Line(u.key().scope().id(), u.key().window().id(),
+        u.key().period(), boxed(u.limitMicros()), u.spentMicros(), u.reservedMicros(),
+        boxed(u.remainingMicros()), u.requests(), boxed(u.maxRequests()));
+  }
+
   // --- reserve and settle ---------------------------------------------------------------------
 
   private void reserve(Message<BudgetReserve> msg) {
@@ -237,7 +423,8 @@ public final class BudgetVerticle extends VerticleBase {
     try {
       Instant now = clock.instant();
       List<ApplicableLimit> limits = new ArrayList<>(free ? List.of()
-          : settings.policy().applicableScopes(r.tenant(), r.tier(), r.providerId(), now));
+          : policy.applicableScopes(new CallFacts(r.tenant(), r.tier(),
+              r.providerId(), r.model(), r.keyId(), r.user()), now));
       if (r.ruleCapped()) {
         limits.add(settings.policy().ruleLimit(r.rule(), r.ruleMaxPerDay(), now));
       }
@@ -348,7 +535,8 @@ public final class BudgetVerticle extends VerticleBase {
           BudgetWindow.DAY, now, settings.policy().zone()).windowEnd(settings.policy().zone()));
       done = store.settle(s.requestId(), s.attempt(), cost, new ChargeDetails(s.tenant(),
           s.tier(), s.providerId(), s.model(), s.promptTokens(), s.completionTokens(),
-          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens())),
+          s.routeReason(), s.keyId(), premiumCost(s.promptTokens(), s.completionTokens()),
+          s.user()),
           haltFor).onSuccess(r -> {
             if (!r.repeat() && (r.outcome() == SettleResult.Outcome.SETTLED
                 || r.outcome() == SettleResult.Outcome.LATE_CHARGED)) {
@@ -376,7 +564,7 @@ public final class BudgetVerticle extends VerticleBase {
     BudgetUsageRecord u = msg.body();
     tracked(store.recordFree(u.requestId(), u.attempt(), new ChargeDetails(u.tenant(), u.tier(),
         u.providerId(), u.model(), u.promptTokens(), u.completionTokens(), u.routeReason(),
-        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens())))
+        u.keyId(), premiumCost(u.promptTokens(), u.completionTokens()), u.user()))
         .onSuccess(ignored -> meters.call(u.tenant(), u.tier(), u.model(), 0, u.promptTokens(),
             u.completionTokens()))
         .onFailure(t -> LOG.log(Level.DEBUG, "free call {0} not recorded: {1}", u.requestId(),
@@ -399,7 +587,10 @@ public final class BudgetVerticle extends VerticleBase {
   private void snapshot(Message<Object> msg) {
     Instant now = clock.instant();
     List<ApplicableLimit> limits = new ArrayList<>();
-    for (ScopeLimit l : settings.policy().limits()) {
+    for (ScopeLimit l : policy.limits()) {
+      if (l.scope().perCaller()) {
+        continue; // one counter per key or person: explain shows a caller's own
+      }
       ScopeKey key = ScopeKey.of(l.scope(), l.window(), now, settings.policy().zone());
       limits.add(new ApplicableLimit(key, l.limitMicros(), l.maxRequests(),
           key.windowEnd(settings.policy().zone())));
@@ -424,10 +615,7 @@ public final class BudgetVerticle extends VerticleBase {
       }
       List<ScopeUsage> usage = ar.result().resultAt(0);
       long open = ar.result().<Long>resultAt(1);
-      List<BudgetSnapshot.Line> lines = usage.stream().map(u -> new BudgetSnapshot.Line(
-          u.key().scope().id(), u.key().window().id(), u.key().period(), boxed(u.limitMicros()),
-          u.spentMicros(), u.reservedMicros(), boxed(u.remainingMicros()), u.requests(),
-          boxed(u.maxRequests()))).toList();
+      List<BudgetSnapshot.Line> lines = usage.stream().map(BudgetVerticle::line).toList();
       msg.reply(new BudgetSnapshot(settings.policy().zone().getId(), lines, open));
       alerts.snapshot(usage);
       meters.snapshot(usage);
@@ -478,7 +666,8 @@ public final class BudgetVerticle extends VerticleBase {
       msg.reply(new LedgerPage(page.stream().map(e -> new LedgerPage.Entry(e.id(), e.timeMs(),
           e.requestId(), e.attempt(), e.tenant(), e.keyId(), e.tier(), e.providerId(),
           e.model(), e.promptTokens(), e.completionTokens(), e.costMicros(),
-          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun()))
+          e.reservedMicros(), e.premiumMicros(), e.routeReason(), e.late(), e.overrun(),
+          e.user()))
           .toList(), page.isEmpty() ? q.afterId() : page.get(page.size() - 1).id(),
           page.size() == max));
     });

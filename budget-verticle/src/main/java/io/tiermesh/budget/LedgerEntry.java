@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param id the stream entry id
  * @param keyId the id of the API key the request came with (never the key), or null
+ * @param user the person the call counted against, or null
  * @param premiumMicros what the tokens would have cost on the premium model when charged
  * @param charged every counter the cost was added to: the ledger alone rebuilds the counters
  * @param late charged after the reservation had been reaped
@@ -15,4 +16,14 @@ import java.util.List;
 public record LedgerEntry(String id, String requestId, int attempt, String tenant, String keyId,
     int tier, String providerId, String model, int promptTokens, int completionTokens,
     long costMicros, long reservedMicros, long premiumMicros, String routeReason, long timeMs,
-    List<ScopeKey> charged, boolean late, boolean overrun) {}
+    List<ScopeKey> charged, boolean late, boolean overrun, String user) {
+
+  public LedgerEntry(String id, String requestId, int attempt, String tenant, String keyId,
+      int tier, String providerId, String model, int promptTokens, int completionTokens,
+      long costMicros, long reservedMicros, long premiumMicros, String routeReason, long timeMs,
+      List<ScopeKey> charged, boolean late, boolean overrun) {
+    this(id, requestId, attempt, tenant, keyId, tier, providerId, model, promptTokens,
+        completionTokens, costMicros, reservedMicros, premiumMicros, routeReason, timeMs, charged,
+        late, overrun, null);
+  }
+}

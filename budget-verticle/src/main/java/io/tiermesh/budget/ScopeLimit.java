@@ -53,11 +53,22 @@ public record ScopeLimit(BudgetScope scope, BudgetWindow window, OptionalLong li
     this(scope, window, limitMicros, maxRequests, limitMicros, List.of());
   }
 
+  /** A cap whose budget is its cut-off, with its own alert levels (the admin API's form). */
+  public ScopeLimit(BudgetScope scope, BudgetWindow window, OptionalLong limitMicros,
+      OptionalLong maxRequests, List<Double> alerts) {
+    this(scope, window, limitMicros, maxRequests, limitMicros, alerts == null ? List.of() : alerts);
+  }
+
   public static ScopeLimit spend(BudgetScope scope, BudgetWindow window, long limitMicros) {
     return new ScopeLimit(scope, window, OptionalLong.of(limitMicros), OptionalLong.empty());
   }
 
   public static ScopeLimit requests(BudgetScope scope, BudgetWindow window, long maxRequests) {
     return new ScopeLimit(scope, window, OptionalLong.empty(), OptionalLong.of(maxRequests));
+  }
+
+  /** The window and scope: what one limit is known by (at most one per policy). */
+  public String name() {
+    return window.id() + ":" + scope.id();
   }
 }

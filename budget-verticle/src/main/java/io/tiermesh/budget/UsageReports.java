@@ -17,7 +17,8 @@ public final class UsageReports {
 
   /** The dimensions a report may group by. */
   public static final List<String> DIMENSIONS =
-      List.of("tenant", "key", "model", "provider", "tier", "route_reason", "day", "hour");
+      List.of("tenant", "key", "user", "model", "provider", "tier", "route_reason", "day",
+          "hour");
   /** The groups of earlier releases ({@code ?group=}); all are dimensions. */
   public static final List<String> GROUPS = List.of("day", "tier", "provider", "model", "tenant");
 
@@ -121,6 +122,7 @@ public final class UsageReports {
     return switch (dimension) {
       case "tenant" -> d.tenant();
       case "key" -> d.keyId();
+      case "user" -> d.user();
       case "model" -> d.provider() + "/" + d.model();
       case "provider" -> d.provider();
       case "tier" -> Integer.toString(d.tier());

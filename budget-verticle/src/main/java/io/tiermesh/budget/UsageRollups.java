@@ -33,11 +33,21 @@ public final class UsageRollups {
 
   private UsageRollups() {}
 
-  /** The dimensions one call is summed under. */
+  /**
+   * The dimensions one call is summed under. {@code user} (the person per-user budgets count)
+   * came later: a field without one keeps the six-part form, so rollups written before and
+   * after read alike.
+   */
   public record Dims(String tenant, String keyId, String provider, String model, int tier,
-      String reason) {
+      String reason, String user) {
+
+    public Dims(String tenant, String keyId, String provider, String model, int tier,
+        String reason) {
+      this(tenant, keyId, provider, model, tier, reason, null);
+    }
 
     public Dims {
+      user = clean(user);
       tenant = clean(tenant);
       keyId = clean(keyId);
       provider = clean(provider);
@@ -46,15 +56,18 @@ public final class UsageRollups {
     }
 
     public String encode() {
-      return String.join(SEP, tenant, keyId, provider, model, Integer.toString(tier), reason);
+      String six = String.join(SEP, tenant, keyId, provider, model, Integer.toString(tier),
+          reason);
+      return user.isEmpty() ? six : six + SEP + user;
     }
 
     static Dims decode(String s) {
       String[] p = s.split(SEP, -1);
-      if (p.length != 6) {
+      if (p.length != 6 && p.length != 7) {
         throw new IllegalArgumentException("not rollup dimensions: " + s);
       }
-      return new Dims(p[0], p[1], p[2], p[3], Integer.parseInt(p[4]), p[5]);
+      return new Dims(p[0], p[1], p[2], p[3], Integer.parseInt(p[4]), p[5],
+          p.length == 7 ? p[6] : null);
     }
 
     /** A separator inside a value would shift every later dimension: replaced, not trusted. */

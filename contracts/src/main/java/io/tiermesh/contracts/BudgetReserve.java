@@ -14,6 +14,11 @@ package io.tiermesh.contracts;
  *                        the attempt in the rule's day counter ({@code rule:<name>}), in the same
  *                        all-or-nothing reservation, so the cap holds across every router
  * @param ruleMaxPerDay   that rule's cap, or null
+ * @param keyId           the id of the API key the request came with (never the key), or null:
+ *                        per-key limits ({@code key:*}) count it
+ * @param user            the person the request counts against (the key's owner, or the
+ *                        request's user field when its tenant trusts it), or null: per-user
+ *                        limits ({@code user:*}) count it
  */
 public record BudgetReserve(
     String requestId,
@@ -26,7 +31,16 @@ public record BudgetReserve(
     Integer maxOutputTokens,
     String holderNodeId,
     String rule,
-    Integer ruleMaxPerDay) {
+    Integer ruleMaxPerDay,
+    String keyId,
+    String user) {
+
+  public BudgetReserve(String requestId, int attempt, String tenant, int tier, String providerId,
+      String model, int promptTokens, Integer maxOutputTokens, String holderNodeId, String rule,
+      Integer ruleMaxPerDay) {
+    this(requestId, attempt, tenant, tier, providerId, model, promptTokens, maxOutputTokens,
+        holderNodeId, rule, ruleMaxPerDay, null, null);
+  }
 
   /** An attempt that counts against no rule cap. */
   public BudgetReserve(String requestId, int attempt, String tenant, int tier, String providerId,

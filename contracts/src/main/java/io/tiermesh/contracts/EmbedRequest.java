@@ -12,6 +12,7 @@ import java.util.List;
  *                     {@link RouteRequest}, the router applies the stricter of it and the rules
  *                     file's
  * @param keyId      the id of the caller's API key (never the key), or null
+ * @param user       the person the spend counts against, as on {@link RouteRequest}, or null
  */
 public record EmbedRequest(
     String requestId,
@@ -22,7 +23,15 @@ public record EmbedRequest(
     RoutingHints hints,
     long deadlineMillis,
     String tenantPolicy,
-    String keyId) {
+    String keyId,
+    String user) {
+
+  public EmbedRequest(String requestId, String tenant, String model, List<String> input,
+      Integer dimensions, RoutingHints hints, long deadlineMillis, String tenantPolicy,
+      String keyId) {
+    this(requestId, tenant, model, input, dimensions, hints, deadlineMillis, tenantPolicy, keyId,
+        null);
+  }
 
   public EmbedRequest(String requestId, String tenant, String model, List<String> input,
       Integer dimensions, RoutingHints hints, long deadlineMillis, String tenantPolicy) {

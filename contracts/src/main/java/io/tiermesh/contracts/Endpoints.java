@@ -48,6 +48,14 @@ public final class Endpoints {
   /** Rewrite the usage rollups of past periods from the ledger. */
   public static final Endpoint<Object, RollupRebuildResult> BUDGET_ROLLUP_REBUILD =
       at("budget.rollups.rebuild");
+  /** The limits a request's paid targets would spend from, with their room (explain). */
+  public static final Endpoint<BudgetScopesQuery, BudgetScopes> BUDGET_SCOPES =
+      at("budget.scopes");
+  /** List, set or reset budget limits at runtime (kept in Redis, cluster-wide). */
+  public static final Endpoint<BudgetLimitsCommand, BudgetLimits> BUDGET_LIMITS =
+      at("budget.limits");
+  /** Published after a runtime limit changed (body: the new version): every node reloads. */
+  public static final Endpoint<Long, Void> BUDGET_LIMITS_CHANGED = at("budget.limits.changed");
   /** Gateways, about once a second: refusals for the usage rollups. */
   public static final Endpoint<RefusalCounts, Void> BUDGET_REFUSALS = at("budget.refusals");
   /** Published by gateways: credits and cancels for the attempts providers run. */

@@ -21,5 +21,15 @@ public record LedgerPage(List<Entry> entries, String lastId, boolean more) {
   public record Entry(String id, long timeMs, String requestId, int attempt, String tenant,
       String keyId, int tier, String provider, String model, int promptTokens,
       int completionTokens, long costMicros, long reservedMicros, long premiumMicros,
-      String routeReason, boolean late, boolean overrun) {}
+      String routeReason, boolean late, boolean overrun, String user) {
+
+    public Entry(String id, long timeMs, String requestId, int attempt, String tenant,
+        String keyId, int tier, String provider, String model, int promptTokens,
+        int completionTokens, long costMicros, long reservedMicros, long premiumMicros,
+        String routeReason, boolean late, boolean overrun) {
+      this(id, timeMs, requestId, attempt, tenant, keyId, tier, provider, model, promptTokens,
+          completionTokens, costMicros, reservedMicros, premiumMicros, routeReason, late,
+          overrun, null);
+    }
+  }
 }

@@ -3,6 +3,9 @@ package io.tiermesh.gateway;
 import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.Endpoint;
 import io.tiermesh.contracts.Endpoints;
+import io.tiermesh.contracts.BudgetScopes;
+import io.tiermesh.contracts.BudgetScopesQuery;
+import io.tiermesh.contracts.BudgetSnapshot;
 import io.tiermesh.contracts.ExplainRequest;
 import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
@@ -167,6 +170,8 @@ final class AdminRoutes {
   private void explain(RoutingContext ctx) {
     HttpServerResponse resp = ctx.response();
     RouteRequest route;
+    String keyId;
+    String user;
     List<Integer> assume;
     try {
       JsonObject body = StrictJson.object(ctx.body().buffer());
@@ -178,6 +183,9 @@ final class AdminRoutes {
           : GatewayVerticle.newRequestId();
       // An operator may explain the decision as a given tenant would get it.
       String tenant = ctx.request().getHeader("X-TierMesh-Tenant");
+      // ...and as a given key and person would, for the per-key and per-user budgets.
+      keyId = ctx.request().getHeader("X-TierMesh-Key-Id");
+      user = ctx.request().getHeader("X-TierMesh-User");
       route = new RouteRequest(requestId, tenant == null || tenant.isBlank() ? "default" : tenant,
           parsed.chat(), hints, null,
           System.currentTimeMillis() + ADMIN_TIMEOUT_MS);
@@ -191,7 +199,9 @@ final class AdminRoutes {
     }
     resp.putHeader("X-Request-Id", route.requestId());
     askRouter(Endpoints.ROUTER_EXPLAIN, new ExplainRequest(route, assume))
-        .onSuccess(m -> json(resp, 200, explainJson(route.requestId(), m.body())))
+        .compose(m -> withBudgets(explainJson(route.requestId(), m.body()), m.body(),
+            route.tenant(), keyId, user, false))
+        .onSuccess(out -> json(resp, 200, out))
         .onFailure(err -> routerFailure(resp, err));
   }
 
@@ -236,11 +246,14 @@ final class AdminRoutes {
     }
     OwnRequests.Entry e = found.entry();
     RouteRequest route;
+    String user;
     try {
       ClientApi.Parsed parsed = e.api().parse(StrictJson.object(ctx.body().buffer()),
           images);
       route = new RouteRequest(requestId, e.tenant(), parsed.chat(), e.hints(), null,
           System.currentTimeMillis() + ADMIN_TIMEOUT_MS, e.policy());
+      user = caller.budgetUser(parsed.chat().options() == null ? null
+          : parsed.chat().options().user());
     } catch (MeshFailure rejected) {
       ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
       return;
@@ -269,8 +282,56 @@ final class AdminRoutes {
       out.remove("routerNode");
       OwnRequests.Entry now = own.current(requestId);
       out.put("served", served(now == null ? e.served() : now.served()));
-      json(resp, 200, out);
+      withBudgets(out, plan.result().body(), e.tenant(), caller.keyId(), user, true)
+          .onSuccess(withRoom -> json(resp, 200, withRoom));
     });
+  }
+
+  /**
+   * Adds {@code budgets}: for each paid target of the chain, every limit it would spend from
+   * for this caller (all apply; the tightest decides), with the room left in each now. Never
+   * fails: without a budget role the field says why it is missing.
+   *
+   * @param ownOnly a client asking about its own request sees only its tenant's, key's and
+   *                person's limits: the global, tier, provider and model-family counters are
+   *                the whole mesh's spending, the operator's business
+   */
+  private Future<JsonObject> withBudgets(JsonObject out, RoutePlanView plan, String tenant,
+      String keyId, String user, boolean ownOnly) {
+    List<RouteInfo> paid = plan.chain().stream().filter(r -> r.tier() >= 2).toList();
+    if (paid.isEmpty()) {
+      return Future.succeededFuture(out.put("budgets", new JsonArray()));
+    }
+    return Endpoints.BUDGET_SCOPES.ask(vertx.eventBus(),
+        new BudgetScopesQuery(tenant, keyId, user, paid), ADMIN_TIMEOUT_MS).map(b -> {
+          JsonArray targets = new JsonArray();
+          for (BudgetScopes.Target t : b.targets()) {
+            JsonArray scopes = new JsonArray();
+            String tightest = null;
+            long least = Long.MAX_VALUE;
+            for (BudgetSnapshot.Line l : t.scopes()) {
+              if (ownOnly && !(l.scope().startsWith("tenant:") || l.scope().startsWith("key:")
+                  || l.scope().startsWith("user:"))) {
+                continue;
+              }
+              if (l.remainingMicros() != null && l.remainingMicros() < least) {
+                least = l.remainingMicros();
+                tightest = l.scope();
+              }
+              scopes.add(new JsonObject().put("scope", l.scope()).put("window", l.window())
+                  .put("period", l.period())
+                  .put("limit_usd", BudgetAdminRoutes.usd(l.limitMicros()))
+                  .put("spent_usd", BudgetAdminRoutes.usd(l.spentMicros()))
+                  .put("reserved_usd", BudgetAdminRoutes.usd(l.reservedMicros()))
+                  .put("remaining_usd", BudgetAdminRoutes.usd(l.remainingMicros()))
+                  .put("requests", l.requests()).put("max_requests", l.maxRequests()));
+            }
+            targets.add(new JsonObject().put("tier", t.tier()).put("provider", t.providerId())
+                .put("model", t.model()).put("scopes", scopes).put("tightest", tightest));
+          }
+          return out.put("budgets", targets);
+        }).otherwise(t -> out.put("budgets", (JsonArray) null).put("budgets_unavailable",
+            MeshFailure.of(t).detail()));
   }
 
   static JsonObject served(OwnRequests.Served s) {

@@ -33,7 +33,8 @@ public final class BudgetAdminRoutes {
   static final List<String> GROUPS = List.of("day", "tier", "provider", "model", "tenant");
   /** {@code ?group_by=}: any of these, several at once (comma-separated or repeated). */
   static final List<String> DIMENSIONS =
-      List.of("tenant", "key", "model", "provider", "tier", "route_reason", "day", "hour");
+      List.of("tenant", "key", "user", "model", "provider", "tier", "route_reason", "day",
+          "hour");
 
   private final Vertx vertx;
 

@@ -185,7 +185,7 @@ final class EmbeddingsEndpoint {
       RoutingHints hints, String requestId, AnswerReuse.KeyClaim key) {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
-        principal.policy(), principal.keyId());
+        principal.policy(), principal.keyId(), principal.budgetUser(null));
     Endpoints.ROUTER_EMBED.request(vertx.eventBus(), req, timeoutMs + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {

@@ -154,12 +154,14 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/*").handler(bodyTimer::start);
     router.route("/v1/*").handler(access::limitClientAddress);
     router.route("/v1/*").handler(access::authenticate);
+    router.route("/admin/*").handler(audit::beginAdmin);
     router.route("/admin/*").handler(GatewayVerticle::bodyIsJson);
     access.mountAdmin(router);
     AdminRoutes adminRoutes = new AdminRoutes(vertx, config, images);
     adminRoutes.mount(router);
     router.post("/admin/tls/reload").handler(this::reloadTls);
     new BudgetAdminRoutes(vertx).mount(router);
+    new BudgetLimitRoutes(vertx).mount(router);
     new LedgerExport(vertx).mount(router);
     decisions.mount(router);
     new io.tiermesh.gateway.audit.AuditRoutes(auditRedis).mount(router);
@@ -481,7 +483,9 @@ public final class GatewayVerticle extends VerticleBase {
     io.tiermesh.gateway.access.Principal principal = AccessLayer.principal(ctx);
     RouteRequest route = new RouteRequest(requestId, principal.tenant(), parsed.chat(), hints,
         stream ? chunkInbox.address() : null, deadline, principal.policy())
-        .from(node.nodeId(), ticket.claim()).withKeyId(principal.keyId());
+        .from(node.nodeId(), ticket.claim()).withKeyId(principal.keyId())
+        .withUser(principal.budgetUser(parsed.chat().options() == null ? null
+            : parsed.chat().options().user()));
     String completionId = api.responseId(requestId);
     StreamRelay relay = null;
     if (stream) {

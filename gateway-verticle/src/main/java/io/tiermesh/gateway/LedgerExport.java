@@ -24,7 +24,7 @@ final class LedgerExport {
   static final int PAGE = 1_000;
   static final String CSV_HEADER = "id,time,request_id,attempt,tenant,key_id,tier,provider,model,"
       + "prompt_tokens,completion_tokens,cost_usd,reserved_usd,premium_cost_usd,route_reason,"
-      + "late,overrun\r\n";
+      + "late,overrun,user\r\n";
 
   private final Vertx vertx;
 
@@ -106,7 +106,7 @@ final class LedgerExport {
         .put("reserved_usd", BudgetAdminRoutes.usd(e.reservedMicros()))
         .put("premium_cost_usd", BudgetAdminRoutes.usd(e.premiumMicros()))
         .put("route_reason", e.routeReason()).put("late", e.late()).put("overrun", e.overrun())
-        .encode() + "\n";
+        .put("user", e.user()).encode() + "\n";
   }
 
   static String csvLine(LedgerPage.Entry e) {
@@ -117,6 +117,6 @@ final class LedgerExport {
         Integer.toString(e.completionTokens()), BudgetAdminRoutes.usd(e.costMicros()),
         BudgetAdminRoutes.usd(e.reservedMicros()), BudgetAdminRoutes.usd(e.premiumMicros()),
         UsageCsv.field(e.routeReason()), Boolean.toString(e.late()),
-        Boolean.toString(e.overrun())) + "\r\n";
+        Boolean.toString(e.overrun()), UsageCsv.field(e.user())) + "\r\n";
   }
 }

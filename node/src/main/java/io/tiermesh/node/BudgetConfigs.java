@@ -211,7 +211,8 @@ final class BudgetConfigs {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(where + ": " + e.getMessage()
           + " (give 'usd' and/or 'requests'; scope global, tier:N, provider:<id>,"
-          + " tenant:<name> or tenant:<name>/provider:<id>; window day or month)");
+          + " tenant:<name>, tenant:<name>/provider:<id>, or [tenant:<name>/]key:<id>|key:*|"
+          + "user:<name>|user:*[/model:<pattern>]; window day or month)");
     }
   }
 

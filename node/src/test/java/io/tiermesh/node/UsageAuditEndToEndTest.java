@@ -90,15 +90,26 @@ class UsageAuditEndToEndTest {
     return last;
   }
 
+  private static JsonArray clientRecords(JsonObject page) {
+    JsonArray out = new JsonArray();
+    for (Object o : page.getJsonArray("records")) {
+      if (!"admin".equals(((JsonObject) o).getString("key_id"))) {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
   private static Response redis(Request r) throws Exception {
     return redis.send(r).await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void everyDecisionIsInTheAuditTrailWithoutContent() throws Exception {
-    JsonObject page = await("/admin/audit?limit=100",
-        p -> p.getJsonArray("records").size() >= 7);
-    JsonArray records = page.getJsonArray("records");
+    // Admin calls that change something (the rollup rebuild of another test) are in the trail
+    // too, under key id "admin"; this test is about the client API's decisions.
+    JsonObject page = await("/admin/audit?limit=100", p -> clientRecords(p).size() >= 7);
+    JsonArray records = clientRecords(page);
     assertEquals(7, records.size(), records.encodePrettily());
     assertNull(page.getString("next_cursor"), "everything fitted in one page");
     Set<Integer> statuses = new HashSet<>();
@@ -136,8 +147,9 @@ class UsageAuditEndToEndTest {
       p.getJsonArray("records").forEach(r -> paged.add(((JsonObject) r).getString("id")));
       cursor = p.getString("next_cursor");
     } while (cursor != null && paged.size() < 20);
-    assertEquals(7, paged.size());
-    assertEquals(7, new HashSet<>(paged).size(), "no record twice: " + paged);
+    // The 7 client records, and any admin ones (another test's rollup rebuild).
+    assertTrue(paged.size() >= 7 && paged.size() < 20, paged.toString());
+    assertEquals(paged.size(), new HashSet<>(paged).size(), "no record twice: " + paged);
     assertEquals(400, mesh.admin("GET", "/admin/audit?limit=0", null).statusCode());
     assertEquals(400, mesh.admin("GET", "/admin/audit?cursor=x", null).statusCode());
     assertEquals(401, mesh.send("GET", "/admin/audit", null).statusCode());

@@ -118,6 +118,7 @@ public final class BudgetGate {
     private final RouteRequest request;
     private final String tenant;
     private final String keyId;
+    private final String user;
     private long costMicros;
     private boolean costKnown = true;
     private Long remainingMicros;
@@ -128,6 +129,7 @@ public final class BudgetGate {
       this.plan = plan;
       this.tenant = request.tenant() == null ? "default" : request.tenant();
       this.keyId = request.keyId();
+      this.user = request.user();
     }
 
     /** Runs one attempt through {@code dispatch}, reserving before and settling after it. */
@@ -194,7 +196,7 @@ public final class BudgetGate {
         int promptTokens, Integer maxOutputTokens, String rule, Integer ruleMaxPerDay) {
       BudgetReserve reserve = new BudgetReserve(requestId, attempt, tenant, target.tier(),
           target.providerId(), target.model(), promptTokens, maxOutputTokens, nodeId, rule,
-          ruleMaxPerDay);
+          ruleMaxPerDay, keyId, user);
       return Endpoints.BUDGET_RESERVE.ask(vertx.eventBus(), reserve, timeoutMs)
           .otherwise(t -> {
             boolean noRole = MeshFailure.of(t).code() == FailureCode.ROLE_UNAVAILABLE;
@@ -203,7 +205,7 @@ public final class BudgetGate {
               // nobody would settle it, and it would block cap room until the reaper's
               // deadline. A release is idempotent and, if it overtakes the reserve, voids it.
               BudgetSettle release = new BudgetSettle(requestId, attempt, tenant, target.tier(),
-                  target.providerId(), target.model(), 0, 0, target.reason(), true, keyId);
+                  target.providerId(), target.model(), 0, 0, target.reason(), true, keyId, user);
               sendSettle(release).onFailure(e -> retrySettle(release, 1));
             }
             return new BudgetReserveResult(BudgetReserveResult.Status.UNAVAILABLE, 0, 0, null,
@@ -240,7 +242,7 @@ public final class BudgetGate {
       }
       BudgetSettle settle = new BudgetSettle(requestId, attempt, tenant, t.tier(),
           t.providerId(), t.model(), usage.promptTokens(), usage.completionTokens(), t.reason(),
-          release, keyId);
+          release, keyId, user);
       return sendSettle(settle).map(r -> {
         costMicros += r.chargedMicros();
         if (remainingMicros != null) {
@@ -277,7 +279,7 @@ public final class BudgetGate {
       RouteInfo t = call.route();
       Endpoints.BUDGET_RECORD.send(vertx.eventBus(), new BudgetUsageRecord(call.requestId(),
           call.attempt(), tenant, t.tier(), t.providerId(), t.model(), r.usage().promptTokens(),
-          r.usage().completionTokens(), t.reason(), keyId));
+          r.usage().completionTokens(), t.reason(), keyId, user));
     }
   }
 }

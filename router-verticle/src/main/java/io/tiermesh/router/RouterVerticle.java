@@ -299,7 +299,7 @@ public final class RouterVerticle extends VerticleBase {
     ChatRequest chat = new ChatRequest(req.model(), List.of(), null, null, null, null, null, null,
         null, null, false);
     return new RouteRequest(req.requestId(), req.tenant(), chat, hints, null,
-        req.deadlineMillis(), req.tenantPolicy()).withKeyId(req.keyId());
+        req.deadlineMillis(), req.tenantPolicy()).withKeyId(req.keyId()).withUser(req.user());
   }
 
   /** A chat request's chain (the Responses API rides it too); streams stop at the first chunk. */

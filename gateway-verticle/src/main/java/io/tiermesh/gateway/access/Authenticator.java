@@ -86,17 +86,23 @@ public final class Authenticator {
     return key(hash).compose(rec -> {
       // The lookup was by hash; comparing the stored hash again in constant time guards
       // against a store that returned the wrong record.
-      if (rec == null || rec.revoked() || !MessageDigest.isEqual(
+      if (rec == null || rec.revoked() || rec.expiredAt(System.currentTimeMillis())
+          || !MessageDigest.isEqual(
           rec.hash().getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII))) {
         return invalid();
       }
-      return tenant(rec.tenant()).map(t -> principal(t, rec.id(), rec.limits()));
+      return tenant(rec.tenant()).map(t -> principal(t, rec.id(), rec.limits(), rec.owner()));
     });
   }
 
   private Principal principal(Tenant t, String keyId, RateLimits keyLimits) {
+    return principal(t, keyId, keyLimits, null);
+  }
+
+  private Principal principal(Tenant t, String keyId, RateLimits keyLimits, String owner) {
     RateLimits effective = keyLimits.orElse(t.limits()).orElse(defaults);
-    return new Principal(t.id(), keyId, t.policy(), effective, t.privacy());
+    return new Principal(t.id(), keyId, t.policy(), effective, t.privacy(), owner,
+        t.trustUserField());
   }
 
   private static <T> Future<T> invalid() {

@@ -25,20 +25,28 @@ import java.util.Set;
 /**
  * The admin API for keys and tenants (behind {@link AdminAuth}):
  * <ul>
- *   <li>{@code POST /admin/keys} {@code {"tenant","name","limits"?}} → 201 with the key in
- *       plain text, shown this once
+ *   <li>{@code POST /admin/keys} {@code {"tenant","name","limits"?,"owner"?,"expiresAt"?}}
+ *       → 201 with the key in plain text, shown this once
  *   <li>{@code GET /admin/keys[?tenant=]} → keys, masked
  *   <li>{@code DELETE /admin/keys/:id} → revoked on every gateway node at once
+ *   <li>{@code GET /admin/tenants} → every stored tenant
  *   <li>{@code GET /admin/tenants/:id}, {@code PUT /admin/tenants/:id}
- *       {@code {"policy","limits","defaultClassification","detectors"}}
+ *       {@code {"policy","limits","defaultClassification","detectors","trustUserField"}}
+ *   <li>{@code DELETE /admin/tenants/:id} → deleted, refused while any of its keys works
  * </ul>
+ * Every body field is checked: an unknown one is a 400 naming it, so a typo never passes as
+ * "not set".
  * A key can only be created for a tenant that exists ({@code default} always does).
  */
 public final class KeyAdminRoutes {
 
   static final Set<String> POLICIES = Set.of("local_only", "local_and_hosted", "multi_cloud");
   private static final Set<String> TENANT_FIELDS = Set.of("policy", "limits",
-      "defaultClassification", "detectors");
+      "defaultClassification", "detectors", "trustUserField");
+  private static final Set<String> KEY_FIELDS = Set.of("tenant", "name", "limits", "owner",
+      "expiresAt");
+  /** A key owner is a budget scope name: it becomes part of Redis counter names. */
+  private static final String OWNER = "[A-Za-z0-9._@-]{1,128}";
   private static final String ID = "[a-z0-9][a-z0-9_-]{0,62}";
 
   private final Vertx vertx;
@@ -56,8 +64,10 @@ public final class KeyAdminRoutes {
     router.post("/admin/keys").handler(this::create);
     router.get("/admin/keys").handler(this::list);
     router.delete("/admin/keys/:id").handler(this::revoke);
+    router.get("/admin/tenants").handler(this::listTenants);
     router.get("/admin/tenants/:id").handler(this::getTenant);
     router.put("/admin/tenants/:id").handler(this::putTenant);
+    router.delete("/admin/tenants/:id").handler(this::deleteTenant);
   }
 
   private boolean storeMissing(RoutingContext ctx) {
@@ -76,8 +86,13 @@ public final class KeyAdminRoutes {
     JsonObject body;
     String tenant;
     RateLimits limits;
+    String owner;
+    Long expires;
     try {
       body = bodyObject(ctx);
+      unknownFields(body, KEY_FIELDS, "key");
+      owner = owner(body.getValue("owner"));
+      expires = expiresAt(body.getValue("expiresAt"));
       tenant = body.getValue("tenant") == null ? Tenant.DEFAULT_ID : id(body.getValue("tenant"),
           "tenant");
       limits = limits(body.getValue("limits"));
@@ -96,7 +111,7 @@ public final class KeyAdminRoutes {
         return Future.failedFuture(new MeshFailure(FailureCode.NOT_FOUND, "no tenant '"
             + tenant + "': create it with PUT /admin/tenants/" + tenant));
       }
-      return store.create(hasher, tenant, name, limits);
+      return store.create(hasher, tenant, name, limits, owner, expires);
     }).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
@@ -104,6 +119,10 @@ public final class KeyAdminRoutes {
       }
       // Evicts a cached miss for this hash on every node.
       changed("key:" + ar.result().record().hash());
+      ctx.put(io.tiermesh.gateway.audit.AuditTrail.CHANGE, "create key "
+          + ar.result().record().id() + " tenant=" + tenant
+          + (owner == null ? "" : " owner=" + owner)
+          + (expires == null ? "" : " expires=" + java.time.Instant.ofEpochMilli(expires)));
       json(ctx, 201, view(ar.result().record()).put("key", ar.result().key()));
     });
   }
@@ -140,6 +159,7 @@ public final class KeyAdminRoutes {
         ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no key with that id", null);
       } else {
         changed("key:" + ar.result());
+        ctx.put(io.tiermesh.gateway.audit.AuditTrail.CHANGE, "revoke key " + id);
         json(ctx, 200, new JsonObject().put("id", id).put("revoked", true));
       }
     });
@@ -173,14 +193,14 @@ public final class KeyAdminRoutes {
       if (policy != null && !(policy instanceof String p && POLICIES.contains(p))) {
         throw bad("'policy' must be one of " + POLICIES.stream().sorted().toList());
       }
-      for (String k : body.fieldNames()) {
-        if (!TENANT_FIELDS.contains(k)) {
-          throw bad("unknown tenant field '" + ClientText.quote(k) + "' (" + TENANT_FIELDS
-              .stream().sorted().toList() + ")");
-        }
+      unknownFields(body, TENANT_FIELDS, "tenant");
+      Object trust = body.getValue("trustUserField");
+      if (trust != null && !(trust instanceof Boolean)) {
+        throw bad("'trustUserField' must be true or false");
       }
       t = new Tenant(id, (String) policy, limits(body.getValue("limits")),
-          privacy(body.getValue("defaultClassification"), body.getValue("detectors")));
+          privacy(body.getValue("defaultClassification"), body.getValue("detectors")),
+          Boolean.TRUE.equals(trust));
     } catch (MeshFailure f) {
       ErrorResponses.send(ctx.response(), f.code(), f.detail(), null);
       return;
@@ -191,8 +211,103 @@ public final class KeyAdminRoutes {
         return;
       }
       changed("tenant:" + t.id());
+      ctx.put(io.tiermesh.gateway.audit.AuditTrail.CHANGE, "put tenant " + t.id()
+          + " policy=" + t.policy() + " trustUserField=" + t.trustUserField());
       json(ctx, 200, view(t));
     });
+  }
+
+  private void listTenants(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    store.tenantIds().compose(ids -> Future.all(ids.stream().map(store::tenant).toList()))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            fail(ctx, ar.cause());
+            return;
+          }
+          JsonArray data = new JsonArray();
+          boolean sawDefault = false;
+          for (int i = 0; i < ar.result().size(); i++) {
+            Tenant t = ar.result().resultAt(i);
+            if (t != null) {
+              data.add(view(t));
+              sawDefault |= Tenant.DEFAULT_ID.equals(t.id());
+            }
+          }
+          if (!sawDefault) {
+            data.add(view(Tenant.implicitDefault()));
+          }
+          json(ctx, 200, new JsonObject().put("object", "list").put("data", data));
+        });
+  }
+
+  private void deleteTenant(RoutingContext ctx) {
+    if (storeMissing(ctx)) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    if (Tenant.DEFAULT_ID.equals(id)) {
+      ErrorResponses.send(ctx.response(), FailureCode.BAD_REQUEST, "the default tenant always "
+          + "exists (the bootstrap key belongs to it); PUT it to reset its settings", null);
+      return;
+    }
+    store.deleteTenant(id).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else if (!ar.result()) {
+        ErrorResponses.send(ctx.response(), FailureCode.NOT_FOUND, "no such tenant", null);
+      } else {
+        changed("tenant:" + id);
+        ctx.put(io.tiermesh.gateway.audit.AuditTrail.CHANGE, "delete tenant " + id);
+        json(ctx, 200, new JsonObject().put("id", id).put("deleted", true));
+      }
+    });
+  }
+
+  /** The first field not in {@code known} is refused, named, with the fields that exist. */
+  static void unknownFields(JsonObject body, Set<String> known, String what) {
+    for (String k : body.fieldNames()) {
+      if (!known.contains(k)) {
+        throw bad("unknown " + what + " field '" + ClientText.quote(k) + "' ("
+            + known.stream().sorted().toList() + ")");
+      }
+    }
+  }
+
+  private static String owner(Object v) {
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof String s && s.matches(OWNER)) {
+      return s;
+    }
+    throw bad("'owner' must be 1 to 128 letters, digits or . _ @ - (a person's id or e-mail)");
+  }
+
+  /** An ISO-8601 instant ({@code 2027-01-31T00:00:00Z}) or epoch seconds, in the future. */
+  static Long expiresAt(Object v) {
+    if (v == null) {
+      return null;
+    }
+    long ms;
+    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+      ms = n.longValue() * 1000;
+    } else if (v instanceof String s) {
+      try {
+        ms = java.time.Instant.parse(s).toEpochMilli();
+      } catch (java.time.format.DateTimeParseException e) {
+        throw bad("'expiresAt' must be an ISO-8601 instant such as 2027-01-31T00:00:00Z, or "
+            + "epoch seconds");
+      }
+    } else {
+      throw bad("'expiresAt' must be an ISO-8601 instant or epoch seconds");
+    }
+    if (ms <= System.currentTimeMillis()) {
+      throw bad("'expiresAt' is in the past");
+    }
+    return ms;
   }
 
   private void changed(String what) {
@@ -202,7 +317,11 @@ public final class KeyAdminRoutes {
   static JsonObject view(ApiKeyRecord r) {
     return new JsonObject().put("id", r.id()).put("object", "api_key").put("tenant", r.tenant())
         .put("name", r.name()).put("masked", r.masked()).put("created", r.createdMillis() / 1000)
-        .put("revoked", r.revoked()).put("limits", limitsJson(r.limits()));
+        .put("revoked", r.revoked()).put("limits", limitsJson(r.limits()))
+        .put("owner", r.owner())
+        .put("expiresAt", r.expiresMillis() == null ? null
+            : java.time.Instant.ofEpochMilli(r.expiresMillis()).toString())
+        .put("expired", r.expiredAt(System.currentTimeMillis()));
   }
 
   static JsonObject view(Tenant t) {
@@ -211,7 +330,7 @@ public final class KeyAdminRoutes {
     return new JsonObject().put("id", t.id()).put("object", "tenant").put("policy", t.policy())
         .put("limits", limitsJson(t.limits()))
         .put("defaultClassification", t.privacy().defaultClassification())
-        .put("detectors", detectors);
+        .put("detectors", detectors).put("trustUserField", t.trustUserField());
   }
 
   /** Privacy settings from JSON; like limits, an unknown name or mode is refused. */

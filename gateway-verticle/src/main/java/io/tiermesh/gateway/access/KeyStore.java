@@ -18,11 +18,12 @@ import java.util.Map;
  * API keys and tenants in Redis. Layout (the {@code {tm}} hash tag keeps every key in one
  * slot of a Redis Cluster):
  * <ul>
- *   <li>{@code {tm}:key:<hmac>} hash: id, tenant, name, masked, created, revoked, rpm, tpm, rpd
+ *   <li>{@code {tm}:key:<hmac>} hash: id, tenant, name, masked, created, revoked, rpm, tpm, rpd,
+ *       owner, expires (epoch ms; both optional)
  *   <li>{@code {tm}:keyid:<id>} string: the hmac, so the admin API can name keys by id
  *   <li>{@code {tm}:keys} set of key ids; {@code {tm}:tenants} set of tenant ids
  *   <li>{@code {tm}:tenant:<id>} hash: policy, rpm, tpm, rpd, defaultClassification,
- *       detectors ({@code email=upgrade,card=refuse})
+ *       detectors ({@code email=upgrade,card=refuse}), trustUser ({@code 1} or absent)
  * </ul>
  * Multi-key changes are single Lua scripts, so a crash never leaves half a key. Scripts return
  * flat arrays, which read the same under RESP2 and RESP3.
@@ -61,6 +62,29 @@ public final class KeyStore {
       redis.call('SADD', KEYS[2], ARGV[1])
       return 1""";
 
+  /**
+   * KEYS: the tenant's hash, the tenant set, the key-id set; ARGV: tenant id, namespace, now
+   * (epoch ms: an expired key holds nothing).
+   * Refuses (returns the count) while the tenant still has keys that work: deleting it would
+   * silently move them to the router's defaults.
+   */
+  private static final String DELETE_TENANT = """
+      local live = 0
+      for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+        local h = redis.call('GET', ARGV[2] .. 'keyid:' .. id)
+        if h then
+          local f = redis.call('HMGET', ARGV[2] .. 'key:' .. h, 'tenant', 'revoked', 'expires')
+          if f[1] == ARGV[1] and f[2] ~= '1'
+              and (not f[3] or tonumber(f[3]) > tonumber(ARGV[3])) then
+            live = live + 1
+          end
+        end
+      end
+      if live > 0 then return {'live', live} end
+      local existed = redis.call('SREM', KEYS[2], ARGV[1])
+      redis.call('DEL', KEYS[1])
+      return {'deleted', existed}""";
+
   private final Redis redis;
 
   public KeyStore(Redis redis) {
@@ -71,14 +95,29 @@ public final class KeyStore {
   public record Created(ApiKeyRecord record, String key) {}
 
   public Future<Created> create(KeyHasher hasher, String tenant, String name, RateLimits limits) {
+    return create(hasher, tenant, name, limits, null, null);
+  }
+
+  /**
+   * @param owner         the person the key belongs to, or null
+   * @param expiresMillis when it stops working, or null for never
+   */
+  public Future<Created> create(KeyHasher hasher, String tenant, String name, RateLimits limits,
+      String owner, Long expiresMillis) {
     String key = KeyHasher.newKey();
     String hash = hasher.hash(key);
     ApiKeyRecord rec = new ApiKeyRecord(KeyHasher.newId(), hash, tenant, name,
         KeyHasher.mask(key), System.currentTimeMillis(), false,
-        limits == null ? RateLimits.NONE : limits);
+        limits == null ? RateLimits.NONE : limits, owner, expiresMillis);
     List<String> args = new ArrayList<>(List.of(hash, rec.id(),
         "id", rec.id(), "tenant", tenant, "name", name == null ? "" : name,
         "masked", rec.masked(), "created", String.valueOf(rec.createdMillis()), "revoked", "0"));
+    if (owner != null) {
+      args.addAll(List.of("owner", owner));
+    }
+    if (expiresMillis != null) {
+      args.addAll(List.of("expires", String.valueOf(expiresMillis)));
+    }
     limitFields(rec.limits(), args);
     return eval(CREATE, List.of(NS + "key:" + hash, NS + "keyid:" + rec.id(), NS + "keys"), args)
         .map(r -> {
@@ -131,8 +170,35 @@ public final class KeyStore {
       String dc = m.get("defaultClassification");
       return new Tenant(id, policy == null || policy.isEmpty() ? null : policy, limits(m),
           new PrivacySettings(dc == null || dc.isEmpty() ? null : dc,
-              PrivacySettings.decodeDetectors(m.get("detectors"))));
+              PrivacySettings.decodeDetectors(m.get("detectors"))), "1".equals(m.get("trustUser")));
     });
+  }
+
+  /** The ids of every stored tenant, sorted. */
+  public Future<List<String>> tenantIds() {
+    return send(Request.cmd(Command.SMEMBERS).arg(NS + "tenants")).map(r -> {
+      List<String> out = new ArrayList<>();
+      for (Response id : r) {
+        out.add(id.toString());
+      }
+      out.sort(null);
+      return out;
+    });
+  }
+
+  /**
+   * Deletes a tenant record: true if it existed. Fails with a 400 while keys of the tenant
+   * still work, naming how many.
+   */
+  public Future<Boolean> deleteTenant(String id) {
+    return eval(DELETE_TENANT, List.of(NS + "tenant:" + id, NS + "tenants", NS + "keys"),
+        List.of(id, NS, String.valueOf(System.currentTimeMillis()))).map(r -> {
+          if ("live".equals(r.get(0).toString())) {
+            throw new MeshFailure(FailureCode.BAD_REQUEST, "tenant '" + id + "' still has "
+                + r.get(1).toLong() + " active key(s): revoke them first (DELETE /admin/keys/<id>)");
+          }
+          return r.get(1).toLong() > 0;
+        });
   }
 
   public Future<Void> putTenant(Tenant t) {
@@ -144,6 +210,9 @@ public final class KeyStore {
     }
     if (!t.privacy().detectors().isEmpty()) {
       args.addAll(List.of("detectors", t.privacy().encodeDetectors()));
+    }
+    if (t.trustUserField()) {
+      args.addAll(List.of("trustUser", "1"));
     }
     return eval(PUT_TENANT, List.of(NS + "tenant:" + t.id(), NS + "tenants"), args).mapEmpty();
   }
@@ -173,7 +242,10 @@ public final class KeyStore {
 
   private static ApiKeyRecord keyRecord(Map<String, String> m, String hash) {
     return new ApiKeyRecord(m.get("id"), hash, m.get("tenant"), m.get("name"), m.get("masked"),
-        Long.parseLong(m.getOrDefault("created", "0")), "1".equals(m.get("revoked")), limits(m));
+        Long.parseLong(m.getOrDefault("created", "0")), "1".equals(m.get("revoked")), limits(m),
+        m.get("owner") == null || m.get("owner").isEmpty() ? null : m.get("owner"),
+        m.get("expires") == null || m.get("expires").isEmpty() ? null
+            : Long.valueOf(m.get("expires")));
   }
 
   private static Map<String, String> map(Response flat) {

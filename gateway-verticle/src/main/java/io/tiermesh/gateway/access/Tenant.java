@@ -11,11 +11,20 @@ import io.tiermesh.gateway.privacy.PrivacySettings;
  *               means the router's default
  * @param limits overrides of the configured per-key defaults for the tenant's keys
  * @param privacy default classification and content detectors for the tenant's requests
+ * @param trustUserField whether per-user budgets may count a request by its own user field
+ *               (OpenAI {@code user}, Anthropic {@code metadata.user_id}) when its key has no
+ *               owner: only for tenants whose keys sit behind their own trusted front end,
+ *               since any caller can write any name there
  */
-public record Tenant(String id, String policy, RateLimits limits, PrivacySettings privacy) {
+public record Tenant(String id, String policy, RateLimits limits, PrivacySettings privacy,
+    boolean trustUserField) {
 
   public Tenant {
     privacy = privacy == null ? PrivacySettings.NONE : privacy;
+  }
+
+  public Tenant(String id, String policy, RateLimits limits, PrivacySettings privacy) {
+    this(id, policy, limits, privacy, false);
   }
 
   public Tenant(String id, String policy, RateLimits limits) {

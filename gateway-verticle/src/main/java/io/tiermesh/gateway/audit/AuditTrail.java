@@ -50,6 +50,8 @@ public final class AuditTrail {
   /** Set on a request routed as a stream: its response may end before its outcome arrives. */
   public static final String AWAITS_OUTCOME = "tiermesh.audit.awaitsOutcome";
   private static final String PENDING = "tiermesh.audit.pending";
+  /** Set by an admin handler that changed something: what it changed, for the record. */
+  public static final String CHANGE = "tiermesh.audit.change";
   static final long FLUSH_MS = 200;
   static final int BATCH = 500;
   static final long REFUSALS_MS = 1_000;
@@ -115,6 +117,31 @@ public final class AuditTrail {
   }
 
   /**
+   * Route handler for the admin API: every request that may change something (any method but
+   * GET, HEAD and OPTIONS; the explain calls excepted, which change nothing) is recorded when
+   * it ends, refused ones included, with what the handler says it changed.
+   */
+  public void beginAdmin(RoutingContext ctx) {
+    io.vertx.core.http.HttpMethod m = ctx.request().method();
+    String path = ctx.request().path();
+    if (m == io.vertx.core.http.HttpMethod.GET || m == io.vertx.core.http.HttpMethod.HEAD
+        || m == io.vertx.core.http.HttpMethod.OPTIONS
+        || (path != null && path.endsWith("/explain"))) {
+      ctx.next();
+      return;
+    }
+    long started = System.nanoTime();
+    ctx.addEndHandler(ar -> {
+      AuditRecord r = record(ctx, started, System.nanoTime(), ar.succeeded());
+      Object change = ctx.get(CHANGE);
+      offer(new AuditRecord(r.timeMs(), r.requestId(), r.tenant(), "admin", r.clientAddress(),
+          m.name() + " " + r.endpoint(), null, null, null, null, null, r.status(), null,
+          r.latencyMs(), null, change == null ? null : change.toString()));
+    });
+    ctx.next();
+  }
+
+  /**
    * The router's outcome of a request (null when none will come: the router did not answer).
    * Writes the record of a stream whose response already ended.
    */
@@ -135,7 +162,9 @@ public final class AuditTrail {
   }
 
   void offer(AuditRecord r) {
-    String code = r.refusalCode();
+    // An admin call refused is no client refusal: it stays out of the usage rollups.
+    String code = r.endpoint() != null && r.endpoint().contains("/admin/") ? null
+        : r.refusalCode();
     if (code != null) {
       String key = String.join("\u001f", Long.toString(r.timeMs() / HOUR_MS * HOUR_MS),
           nz(r.tenant()), nz(r.keyId()), code);
