@@ -270,6 +270,8 @@ public final class Main {
     if (redisUrl != null && !redisUrl.isBlank()) {
       config = config.withRedisUrl(redisUrl);
     }
+    // Before anything starts, so that the start's own lines are in the chosen format.
+    Logging.format(config.logging());
     Node node = Node.start(config, Secrets.fromEnvironment());
     CountDownLatch stopped = onShutdown(node::stop);
     announce(node);
@@ -356,8 +358,7 @@ public final class Main {
           + c.cluster().port());
       parts.add("bus=" + (c.cluster().tls() == null ? "plain" : "mutual-tls"));
     }
-    System.out.println("tiermesh node ready " + String.join(" ", parts));
-    System.out.flush();
+    Logging.launcher(System.out, "tiermesh node ready " + String.join(" ", parts));
   }
 
   /**
@@ -367,7 +368,7 @@ public final class Main {
   private static CountDownLatch onShutdown(Runnable stop) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("tiermesh: stopping (draining in-flight requests)");
+      Logging.launcher(System.err, "tiermesh: stopping (draining in-flight requests)");
       try {
         stop.run();
       } finally {

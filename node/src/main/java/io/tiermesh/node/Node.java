@@ -59,6 +59,7 @@ public final class Node {
   private int httpPort = -1;
   private int managementPort = -1;
   private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+  private Tracing tracing = Tracing.OFF;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
@@ -130,6 +131,7 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
+    Tracing tracing = Tracing.of(config.tracing(), config.roles());
     if (config.cluster().enabled()) {
       HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
       EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
@@ -140,10 +142,10 @@ public final class Node {
         tls.apply(bus);
         manager = new VerifiedMembers(cm, tls.probeClient());
       }
-      VertxOptions options = eventLoops(new VertxOptions(), config).setEventBusOptions(bus)
-          .setMetricsOptions(metricsOptions);
+      VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
+          .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
       try {
-        vertx = Vertx.builder().with(options).withClusterManager(manager)
+        vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
             .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
             .await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -165,14 +167,15 @@ public final class Node {
       });
       meshNode.membersChanged(ids(cm.getHazelcastInstance().getCluster().getMembers()));
     } else {
-      vertx = Vertx.builder().with(eventLoops(new VertxOptions(), config)
-              .setMetricsOptions(metricsOptions))
+      vertx = tracing.tracer(Vertx.builder().with(tracing.options(
+              eventLoops(new VertxOptions(), config).setMetricsOptions(metricsOptions))))
           .withMetrics(new MicrometerMetricsFactory(registry)).build();
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
     Codecs.register(vertx.eventBus());
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
+    node.tracing = tracing;
     try {
       // The management port first: it then hears the providers' first announcements, and
       // answers "starting" (503) until every role runs.
@@ -183,6 +186,7 @@ public final class Node {
       node.drain.starting(false);
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
+      tracing.close();
       throw e;
     }
     return node;
@@ -242,7 +246,7 @@ public final class Node {
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
             config.providers(), access, metrics, auditSettings()).drainState(drain)
-            .imagePolicy(config.images());
+            .imagePolicy(config.images()).traceIds(tracing.traceIds());
         gateways.add(g);
         if (first[0] == null) {
           first[0] = g;
@@ -331,6 +335,8 @@ public final class Node {
     } catch (Exception ignored) {
       // the process is exiting anyway
     }
+    // Last: the drain's own spans are in the final batch.
+    tracing.close();
   }
 
   private static long remaining(long deadline) {

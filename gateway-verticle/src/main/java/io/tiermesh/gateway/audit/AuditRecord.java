@@ -18,11 +18,13 @@ import java.util.Map;
  * @param requestId  the request id answered in {@code X-Request-Id}, or null (refused before
  *                   one was given)
  * @param costMicros what the request was charged, or null when unknown (streams, refusals)
+ * @param traceId    the request's trace id (answered in {@code X-Trace-Id}), or null when the
+ *                   gateway does not trace
  */
 public record AuditRecord(long timeMs, String requestId, String tenant, String keyId,
     String clientAddress, String endpoint, String classification, String routeReason,
     Integer tier, String provider, String model, int status, Long costMicros, long latencyMs,
-    Integer attempts) {
+    Integer attempts, String traceId) {
 
   /** Stream field names, short: a field name is stored in every entry. */
   public List<String> fields() {
@@ -42,6 +44,7 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
     add(f, "cost", costMicros == null ? null : costMicros.toString());
     add(f, "lat", Long.toString(latencyMs));
     add(f, "att", attempts == null ? null : attempts.toString());
+    add(f, "trace", traceId);
     return f;
   }
 
@@ -58,7 +61,7 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
         f.get("prov"), f.get("model"), intOrNull(f.get("st")) == null ? 0
             : Integer.parseInt(f.get("st")),
         f.get("cost") == null ? null : longOr(f.get("cost"), 0L), longOr(f.get("lat"), 0L),
-        intOrNull(f.get("att")));
+        intOrNull(f.get("att")), f.get("trace"));
   }
 
   /** The code a refusal is counted under in the usage rollups; null for a served request. */
@@ -89,7 +92,7 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
         .put("tier", tier).put("provider", provider).put("model", model).put("status", status)
         .put("cost_usd", costMicros == null ? null
             : BigDecimal.valueOf(costMicros, 6).toPlainString())
-        .put("latency_ms", latencyMs).put("attempts", attempts);
+        .put("latency_ms", latencyMs).put("attempts", attempts).put("trace_id", traceId);
   }
 
   static Map<String, String> map(List<String> pairs) {

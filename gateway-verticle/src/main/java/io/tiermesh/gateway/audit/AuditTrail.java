@@ -234,7 +234,8 @@ public final class AuditTrail {
         path == null ? null : path.length() > MAX_ENDPOINT ? path.substring(0, MAX_ENDPOINT)
             : path,
         classification == null ? null : classification.toString(), reason, tier, provider,
-        model, status, cost, (endedNanos - startedNanos) / 1_000_000, attempts);
+        model, status, cost, (endedNanos - startedNanos) / 1_000_000, attempts,
+        h.get("X-Trace-Id"));
   }
 
   /** The classification routing applies: an unlabelled request is routed as public. */
