@@ -68,6 +68,15 @@ final class Logging {
     }
   }
 
+  /** An error of the launcher's (a node that cannot start): on stderr, or a JSON record. */
+  static void launcherError(java.io.PrintStream text, String line) {
+    if (json) {
+      LAUNCHER.severe(line);
+    } else {
+      text.println(line);
+    }
+  }
+
   private static void level(String name, Level level) {
     Logger logger = Logger.getLogger(name);
     logger.setLevel(level);

@@ -90,10 +90,10 @@ public final class Main {
       return 0;
     } catch (ConfigException e) {
       // Every error on its own line, each one a complete message.
-      e.getMessage().lines().forEach(l -> err.println("tiermesh: " + l));
+      e.getMessage().lines().forEach(l -> Logging.launcherError(err, "tiermesh: " + l));
       return EXIT_CONFIG;
     } catch (Exception e) {
-      err.println("tiermesh: " + Node.rootMessage(e));
+      Logging.launcherError(err, "tiermesh: " + Node.rootMessage(e));
       return EXIT_START;
     }
   }
