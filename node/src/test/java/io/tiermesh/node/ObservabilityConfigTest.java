@@ -39,6 +39,30 @@ class ObservabilityConfigTest {
   }
 
   @Test
+  void tracingOffInstallsNoTracerInVertxAndOnInstallsOne() throws Exception {
+    io.vertx.core.Vertx off = Tracing.OFF.tracer(io.vertx.core.Vertx.builder()
+        .with(Tracing.OFF.options(new io.vertx.core.VertxOptions()))).build();
+    try {
+      assertNull(((io.vertx.core.internal.VertxInternal) off).tracer(),
+          "off: every tracing hook in Vert.x stays a null check");
+    } finally {
+      off.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    // Nothing listens on the endpoint: no span is recorded here, so nothing is ever sent.
+    Tracing tracing = Tracing.of(new MeshConfig.TracingConfig(
+        new MeshConfig.TracingConfig.Otlp("http://127.0.0.1:9/v1/traces"), 1.0),
+        java.util.List.of("gateway"));
+    io.vertx.core.Vertx on = tracing.tracer(io.vertx.core.Vertx.builder()
+        .with(tracing.options(new io.vertx.core.VertxOptions()))).build();
+    try {
+      assertTrue(((io.vertx.core.internal.VertxInternal) on).tracer() != null);
+    } finally {
+      on.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+      tracing.close();
+    }
+  }
+
+  @Test
   void badSectionsAreErrorsNamingTheKey() {
     assertTrue(error("tracing: {otlp: {endpoint: '127.0.0.1:4318'}}")
         .contains("'tracing.otlp.endpoint' must be an http:// or https:// URL"));
