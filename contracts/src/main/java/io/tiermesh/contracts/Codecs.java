@@ -20,6 +20,8 @@ public final class Codecs {
       ExplainRequest.class,
       RulesUpdate.class,
       RulesReloadResult.class,
+      RulesChange.class,
+      RulesHistory.class,
       BudgetReserve.class,
       BudgetReserveResult.class,
       BudgetSettle.class,

@@ -20,6 +20,12 @@ public final class Endpoints {
       at("router.rules.reload");
   /** Published: every router validates the new rules and swaps to them. */
   public static final Endpoint<RulesUpdate, Void> ROUTER_RULES_UPDATE = at("router.rules.update");
+  /** Back to an earlier published rules version, published anew for every router. */
+  public static final Endpoint<RulesChange, RulesReloadResult> ROUTER_RULES_ROLLBACK =
+      at("router.rules.rollback");
+  /** The published rules versions, newest first. */
+  public static final Endpoint<Object, RulesHistory> ROUTER_RULES_HISTORY =
+      at("router.rules.history");
   /** The model aliases of the router's rules, for the gateway's {@code GET /v1/models}. */
   public static final Endpoint<Object, ModelAliasList> ROUTER_MODELS = at("router.models");
   /** The router is ready once providers have announced. */

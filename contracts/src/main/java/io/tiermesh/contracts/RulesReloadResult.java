@@ -11,6 +11,8 @@ import java.util.List;
  * @param source   the file the rules were read from
  * @param errors   every problem found when rejected (the last good rules stay), else empty
  * @param routerNode the node whose router read the file
+ * @param published the number the new version got in the published rules history; null when
+ *                  nothing changed or it could not be recorded (Redis down)
  */
 public record RulesReloadResult(
     boolean accepted,
@@ -18,4 +20,12 @@ public record RulesReloadResult(
     String previous,
     String source,
     List<String> errors,
-    String routerNode) {}
+    String routerNode,
+    Long published) {
+
+  /** A result that recorded nothing in the history. */
+  public RulesReloadResult(boolean accepted, String version, String previous, String source,
+      List<String> errors, String routerNode) {
+    this(accepted, version, previous, source, errors, routerNode, null);
+  }
+}

@@ -1,5 +1,6 @@
 package io.tiermesh.gateway;
 
+import io.tiermesh.contracts.ClientText;
 import io.tiermesh.contracts.Endpoint;
 import io.tiermesh.contracts.Endpoints;
 import io.tiermesh.contracts.ExplainRequest;
@@ -10,7 +11,10 @@ import io.tiermesh.contracts.RoutePlanView;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.RuleCheckView;
+import io.tiermesh.contracts.RulesChange;
+import io.tiermesh.contracts.RulesHistory;
 import io.tiermesh.contracts.RulesReloadResult;
+import io.tiermesh.contracts.RulesVersion;
 import io.tiermesh.contracts.config.GatewayConfig;
 import io.tiermesh.contracts.config.ImagePolicy;
 import io.vertx.core.Future;
@@ -37,7 +41,10 @@ import java.util.regex.Pattern;
  *       backend;
  *   <li>{@code POST /admin/config/reload}: the router re-reads its rules file and, if valid,
  *       hands it to every router in the cluster; invalid → 400 listing the errors, the last
- *       good rules stay.
+ *       good rules stay;
+ *   <li>{@code GET /admin/rules/history}: the published rules versions, who and why;
+ *   <li>{@code POST /admin/rules/rollback}: back to the previous published version (or
+ *       {@code to}), published anew for every router.
  * </ul>
  * Both ask this node's router first, so that an answer reflects the node the caller addressed,
  * and any router in the cluster when this node runs none.
@@ -67,6 +74,94 @@ final class AdminRoutes {
         .setBodyLimit(config.maxBodyBytes()));
     router.post("/admin/route/explain").handler(this::explain);
     router.post("/admin/config/reload").handler(this::reload);
+    router.post("/admin/rules/rollback").handler(this::rollback);
+    router.get("/admin/rules/history").handler(this::history);
+  }
+
+  /** Who asks for a rules change, for the history: one admin key, so the caller names itself. */
+  static final String ACTOR_HEADER = "X-TierMesh-Actor";
+  private static final int MAX_NOTE = 200;
+
+  /**
+   * The optional JSON body of a rules change: {@code why} (text) and, for a rollback, {@code to}
+   * (a published version number).
+   */
+  private static RulesChange change(RoutingContext ctx, boolean takesTo) {
+    Buffer raw = ctx.body().buffer();
+    JsonObject body = raw == null || raw.length() == 0 ? new JsonObject()
+        : StrictJson.object(raw);
+    for (String field : body.fieldNames()) {
+      if (!field.equals("why") && !(takesTo && field.equals("to"))) {
+        throw RequestRejected.bad("unknown field '" + ClientText.quote(field) + "' (allowed: why"
+            + (takesTo ? ", to" : "") + ")");
+      }
+    }
+    Object why = body.getValue("why");
+    if (why != null && !(why instanceof String)) {
+      throw RequestRejected.bad("why must be a string");
+    }
+    Object to = body.getValue("to");
+    if (to != null && !(to instanceof Integer || to instanceof Long)) {
+      throw RequestRejected.bad("to must be a published version number");
+    }
+    String actor = ctx.request().getHeader(ACTOR_HEADER);
+    return new RulesChange(to == null ? null : ((Number) to).longValue(),
+        actor == null || actor.isBlank() ? "admin" : note(actor), why == null ? null
+            : note((String) why));
+  }
+
+  /** One line, bounded: it is stored and shown back to operators. */
+  private static String note(String s) {
+    String line = s.replaceAll("[\\p{Cntrl}]", " ").strip();
+    return line.length() > MAX_NOTE ? line.substring(0, MAX_NOTE) : line;
+  }
+
+  private void rollback(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    RulesChange change;
+    try {
+      change = change(ctx, true);
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    }
+    askRouter(Endpoints.ROUTER_RULES_ROLLBACK, change)
+        .onSuccess(m -> rulesChanged(resp, m.body(), "rules not rolled back"))
+        .onFailure(err -> routerFailure(resp, err));
+  }
+
+  private void history(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    int limit = 20;
+    String given = ctx.request().getParam("limit");
+    if (given != null) {
+      try {
+        limit = Integer.parseInt(given);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 100) {
+        ErrorResponses.send(resp, FailureCode.BAD_REQUEST, "limit must be 1 to 100", null);
+        return;
+      }
+    }
+    askRouter(Endpoints.ROUTER_RULES_HISTORY, (Object) limit).onSuccess(m -> {
+      RulesHistory h = m.body();
+      if (h.error() != null) {
+        ErrorResponses.send(resp, FailureCode.NO_PROVIDER_AVAILABLE, h.error(), null);
+        return;
+      }
+      JsonArray versions = new JsonArray();
+      for (RulesVersion v : h.versions()) {
+        versions.add(new JsonObject().put("number", v.number()).put("rulesVersion", v.version())
+            .put("at", java.time.Instant.ofEpochMilli(v.atMillis()).toString())
+            .put("who", v.who()).put("why", v.why()).put("source", v.source())
+            .put("node", v.node()).put("previous", v.previous())
+            .put("current", h.current() != null && h.current() == v.number()));
+      }
+      json(resp, 200, new JsonObject().put("current", h.current())
+          .put("routerRunning", h.running()).put("versions", versions));
+    }).onFailure(err -> routerFailure(resp, err));
   }
 
   private void explain(RoutingContext ctx) {
@@ -192,28 +287,37 @@ final class AdminRoutes {
 
   private void reload(RoutingContext ctx) {
     HttpServerResponse resp = ctx.response();
-    askRouter(Endpoints.ROUTER_RULES_RELOAD, "reload")
-        .onSuccess(m -> {
-          RulesReloadResult r = m.body();
-          JsonObject out = new JsonObject()
-              .put("accepted", r.accepted())
-              .put("rulesVersion", r.version())
-              .put("previousVersion", r.previous())
-              .put("source", r.source())
-              .put("routerNode", r.routerNode());
-          if (r.accepted()) {
-            json(resp, 200, out);
-            return;
-          }
-          JsonObject body = ErrorResponses.body(FailureCode.BAD_REQUEST, "rules not reloaded ("
-              + r.errors().size() + " error(s)); rules " + r.version() + " stay in force", null);
-          body.getJsonObject("error").put("errors", new JsonArray(new ArrayList<>(r.errors())));
-          json(resp, 400, body.mergeIn(out));
-        })
+    RulesChange change;
+    try {
+      change = change(ctx, false);
+    } catch (MeshFailure rejected) {
+      ErrorResponses.send(resp, rejected.code(), rejected.detail(), null);
+      return;
+    }
+    askRouter(Endpoints.ROUTER_RULES_RELOAD, (Object) change)
+        .onSuccess(m -> rulesChanged(resp, m.body(), "rules not reloaded"))
         .onFailure(err -> routerFailure(resp, err));
   }
 
-  private <T> Future<Message<T>> askRouter(Endpoint<Object, T> endpoint, Object body) {
+  private static void rulesChanged(HttpServerResponse resp, RulesReloadResult r, String not) {
+    JsonObject out = new JsonObject()
+        .put("accepted", r.accepted())
+        .put("rulesVersion", r.version())
+        .put("previousVersion", r.previous())
+        .put("source", r.source())
+        .put("routerNode", r.routerNode())
+        .put("published", r.published());
+    if (r.accepted()) {
+      json(resp, 200, out);
+      return;
+    }
+    JsonObject body = ErrorResponses.body(FailureCode.BAD_REQUEST, not + " ("
+        + r.errors().size() + " error(s)); rules " + r.version() + " stay in force", null);
+    body.getJsonObject("error").put("errors", new JsonArray(new ArrayList<>(r.errors())));
+    json(resp, 400, body.mergeIn(out));
+  }
+
+  private <B, T> Future<Message<T>> askRouter(Endpoint<B, T> endpoint, B body) {
     DeliveryOptions local = new DeliveryOptions().setSendTimeout(ADMIN_TIMEOUT_MS)
         .setLocalOnly(true);
     return endpoint.request(vertx.eventBus(), body, local).recover(err ->

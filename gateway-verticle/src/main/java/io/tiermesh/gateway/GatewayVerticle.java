@@ -183,6 +183,9 @@ public final class GatewayVerticle extends VerticleBase {
     new LedgerExport(vertx).mount(router);
     decisions.mount(router);
     new io.tiermesh.gateway.audit.AuditRoutes(auditRedis).mount(router);
+    io.tiermesh.gateway.compare.CompareRoutes compare =
+        new io.tiermesh.gateway.compare.CompareRoutes(auditRedis);
+    compare.mountAdmin(router);
     ProviderAdminRoutes providerAdmin = new ProviderAdminRoutes(vertx, metrics.registry(),
         config.metrics() != null && config.metrics().ids());
     providerAdmin.mount(router);
@@ -197,6 +200,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/messages").handler(ctx -> chat(ctx, ClientApi.ANTHROPIC, limits));
     router.post("/v1/responses").handler(ctx -> chat(ctx, ClientApi.RESPONSES, limits));
     router.post("/v1/route/explain").handler(ctx -> adminRoutes.explainOwn(ctx, ownRequests));
+    router.post("/v1/feedback").handler(ctx -> compare.feedback(ctx, this::feedbackDecision));
     router.post("/v1/messages/count_tokens").handler(ctx -> countTokens(ctx, limits));
     EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(vertx, config.requestTimeoutMs(),
         limits, answers, access, retryAfter);
@@ -294,6 +298,21 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<Void> shutdown(long timeoutMs) {
     return server == null ? Future.succeededFuture()
         : server.shutdown(Math.max(0, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** The decision a client's feedback is about: a request its own key made, still remembered. */
+  private io.tiermesh.gateway.compare.CompareRoutes.Decision feedbackDecision(RoutingContext ctx,
+      String requestId) {
+    OwnRequests.Entry e = ownRequests.current(requestId);
+    io.tiermesh.gateway.access.Principal caller =
+        io.tiermesh.gateway.access.AccessLayer.principal(ctx);
+    if (e == null || caller == null || !java.util.Objects.equals(e.keyId(), caller.keyId())) {
+      return null;
+    }
+    OwnRequests.Served s = e.served();
+    return new io.tiermesh.gateway.compare.CompareRoutes.Decision(e.tenant(),
+        s == null ? "" : s.reason(), s == null || s.provider() == null ? ""
+            : s.provider() + "/" + s.model());
   }
 
   @Override

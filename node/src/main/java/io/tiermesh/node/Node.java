@@ -230,8 +230,10 @@ public final class Node {
       deployRole("router", () -> {
         EnginePlanner planner = new EnginePlanner(rules, signals);
         RouterVerticle r = new RouterVerticle(meshNode, planner, config.router().ackTimeoutMs(),
-            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile()),
-            config.providers());
+            new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
+                io.tiermesh.router.PublishedRules.connect(vertx, config.redis().url())),
+            config.providers()).comparingPairs(io.tiermesh.router.compare.PairRecorder
+                .connect(vertx, config.redis().url()));
         routers.add(r);
         return r;
       }, 1);

@@ -99,6 +99,15 @@ public final class RouterVerticle extends VerticleBase {
     this.reloader = reloader;
   }
 
+  /** Null: shadow answers are not compared (tests, a router without Redis). */
+  private io.tiermesh.router.compare.PairRecorder pairRecorder;
+
+  /** Scores shadow answers against the client's and keeps the scores; call before deploy. */
+  public RouterVerticle comparingPairs(io.tiermesh.router.compare.PairRecorder recorder) {
+    this.pairRecorder = recorder;
+    return this;
+  }
+
   /** Counts of shadow calls sent, succeeded, failed and skipped. */
   public ShadowMirror shadow() {
     return shadow;
@@ -114,7 +123,10 @@ public final class RouterVerticle extends VerticleBase {
                 .onBudgetExhausted() == RoutingPolicy.BudgetAction.REJECT,
             capabilities::outputLimit)
         : new BudgetGate(vertx, node.nodeId(), BudgetGate.DEFAULT_TIMEOUT_MS);
-    shadow = new ShadowMirror(vertx, ack.address(), budget);
+    shadow = new ShadowMirror(vertx, ack.address(), budget).comparing(pairRecorder);
+    if (pairRecorder != null) {
+      pairRecorder.start();
+    }
     Context ctx = context;
     orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,
         ORPHAN_WINDOW_MS, ORPHAN_CAPACITY);
@@ -213,7 +225,8 @@ public final class RouterVerticle extends VerticleBase {
       reloader.stop();
     }
     node.removeListener(nodeLeftListener);
-    return Future.succeededFuture();
+    // The last second of pair scores is written before the node goes.
+    return pairRecorder == null ? Future.succeededFuture() : pairRecorder.stop();
   }
 
   /** The plan for {@code req}, or null once {@code msg} was failed because planning broke. */
@@ -227,6 +240,7 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void onRoute(Message<RouteRequest> msg) {
+    long started = System.currentTimeMillis();
     RouteRequest req = msg.body();
     RoutePlan plan = plan(req, msg);
     if (plan == null) {
@@ -248,7 +262,9 @@ public final class RouterVerticle extends VerticleBase {
       orphans.completed(req, replied, node.members());
       // Only once the answer is on its way, so the copy cannot slow it down.
       if (plan.shadow() != null && outcome.ok()) {
-        shadow.mirror(req, plan.shadow(), plan.localOnly());
+        shadow.mirror(req, plan.shadow(), plan.localOnly(), replied,
+            System.currentTimeMillis() - started, plan.rule(),
+            !plan.chain().isEmpty() && !plan.chain().get(0).equals(outcome.route()));
       }
     }));
   }

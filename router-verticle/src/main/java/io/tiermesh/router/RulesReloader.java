@@ -1,8 +1,11 @@
 package io.tiermesh.router;
 
 import io.tiermesh.contracts.Endpoints;
+import io.tiermesh.contracts.RulesChange;
+import io.tiermesh.contracts.RulesHistory;
 import io.tiermesh.contracts.RulesReloadResult;
 import io.tiermesh.contracts.RulesUpdate;
+import io.tiermesh.contracts.RulesVersion;
 import io.tiermesh.router.rules.Catalog;
 import io.tiermesh.router.rules.RuleSetException;
 import io.vertx.core.Future;
@@ -25,6 +28,12 @@ import java.util.logging.Logger;
  * rejected with every error listed and the last good rules stay. Text accepted from the file is
  * published so that every router in the cluster runs the same version; a router that cannot
  * validate it keeps its own rules and says so in its log.
+ *
+ * <p>With a {@link PublishedRules} history, every version put in force is also recorded there
+ * (who, why), a rollback ({@link Endpoints#ROUTER_RULES_ROLLBACK}) puts an earlier version back
+ * in force as a new one, and a starting router runs the version in force from the history
+ * rather than its own file: a rollback survives restarts. Only an explicit reload (or an edit
+ * of the file while the router runs) puts the file's text in force again.
  */
 public final class RulesReloader {
 
@@ -37,6 +46,8 @@ public final class RulesReloader {
   private final Catalog catalog;
   /** Null when the bundled default rules are in force: there is no file to re-read. */
   private final String rulesFile;
+  /** Null: no history (a test, or a planner without Redis); reloads still reach every router. */
+  private final PublishedRules history;
   private Vertx vertx;
   private String nodeId;
   private long pollTimer = -1;
@@ -44,11 +55,20 @@ public final class RulesReloader {
   private boolean checking;
   private MessageConsumer<Object> reloadConsumer;
   private MessageConsumer<RulesUpdate> updateConsumer;
+  private MessageConsumer<RulesChange> rollbackConsumer;
+  private MessageConsumer<Object> historyConsumer;
 
   public RulesReloader(EnginePlanner planner, Catalog catalog, String rulesFile) {
+    this(planner, catalog, rulesFile, null);
+  }
+
+  /** @param history the published rules history; null: none is kept */
+  public RulesReloader(EnginePlanner planner, Catalog catalog, String rulesFile,
+      PublishedRules history) {
     this.planner = planner;
     this.catalog = catalog;
     this.rulesFile = rulesFile;
+    this.history = history;
   }
 
   /** Registers the consumers and starts polling; call from the router verticle's start. */
@@ -59,8 +79,13 @@ public final class RulesReloader {
         this::onReload);
     updateConsumer = Endpoints.ROUTER_RULES_UPDATE.consumer(vertx.eventBus(),
         m -> onUpdate(m.body()));
-    Future<Void> ready = Future.all(reloadConsumer.completion(), updateConsumer.completion())
-        .mapEmpty();
+    rollbackConsumer = Endpoints.ROUTER_RULES_ROLLBACK.consumer(vertx.eventBus(),
+        this::onRollback);
+    historyConsumer = Endpoints.ROUTER_RULES_HISTORY.consumer(vertx.eventBus(),
+        this::onHistory);
+    Future<Void> ready = Future.all(reloadConsumer.completion(), updateConsumer.completion(),
+        rollbackConsumer.completion(), historyConsumer.completion()).mapEmpty()
+        .compose(v -> adoptPublished());
     if (rulesFile == null) {
       return ready;
     }
@@ -75,6 +100,115 @@ public final class RulesReloader {
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }
+    if (history != null) {
+      history.close();
+    }
+  }
+
+  /**
+   * At start: runs the version in force from the history when it differs from what this router
+   * read, or records this router's rules as the first version when the history is empty. Never
+   * fails the start: without Redis the router runs what it read, and says so.
+   */
+  private Future<Void> adoptPublished() {
+    if (history == null) {
+      return Future.succeededFuture();
+    }
+    ActiveRules own = planner.active();
+    return history.current().compose(entry -> {
+      if (entry == null) {
+        return history.publish(own.version(), own.text(), own.source(), "node " + nodeId,
+            "rules in force when the history began", nodeId, false).map(p -> {
+              LOG.info("rules " + own.version() + " recorded as published version #"
+                  + p.number());
+              return (Void) null;
+            });
+      }
+      if (!entry.meta().version().equals(own.version())) {
+        try {
+          apply(RulesLoader.parse(entry.text(), entry.meta().source(), catalog),
+              "published version #" + entry.meta().number() + " (" + entry.meta().why() + ")");
+          // An operator who edited the file and restarted expects it in force: say how.
+          LOG.warning("rules read at start (" + own.version() + " from " + own.source()
+              + ") differ from published version #" + entry.meta().number() + " ("
+              + entry.meta().version() + "), which stays in force; POST /admin/config/reload "
+              + "puts the file in force");
+        } catch (RuleSetException e) {
+          LOG.warning("published rules version #" + entry.meta().number() + " ("
+              + entry.meta().version() + ") rejected here; running " + own.version() + " from "
+              + own.source() + ": " + e.getMessage());
+        }
+      }
+      return Future.<Void>succeededFuture();
+    }).recover(err -> {
+      LOG.warning("published rules history unavailable (" + err.getMessage() + "); running "
+          + own.version() + " from " + own.source());
+      return Future.succeededFuture();
+    });
+  }
+
+  private void onRollback(Message<RulesChange> msg) {
+    RulesChange change = msg.body();
+    ActiveRules before = planner.active();
+    if (history == null) {
+      msg.reply(refused(before, "no published rules history on this router (it needs Redis)"));
+      return;
+    }
+    history.history(PublishedRules.KEEP).compose(h -> {
+      RulesVersion target = PublishedRules.rollbackTarget(h, change.to());
+      if (target == null) {
+        return Future.succeededFuture(refused(before, change.to() == null
+            ? "no earlier published version with other rules to return to"
+            : "published version #" + change.to() + " is not kept (the history keeps the last "
+                + PublishedRules.KEEP + ")"));
+      }
+      return history.get(target.number()).compose(entry -> {
+        if (entry == null) {
+          return Future.succeededFuture(refused(before, "published version #"
+              + target.number() + " is no longer kept"));
+        }
+        ActiveRules next;
+        try {
+          next = RulesLoader.parse(entry.text(), entry.meta().source(), catalog);
+        } catch (RuleSetException e) {
+          return Future.succeededFuture(new RulesReloadResult(false, before.version(),
+              before.version(), entry.meta().source(), e.errors(), nodeId));
+        }
+        String why = "rollback to #" + target.number()
+            + (change.why() == null || change.why().isBlank() ? "" : ": " + change.why());
+        return history.publish(next.version(), next.text(), next.source(),
+            who(change), why, nodeId, true).map(p -> {
+              putInForce(next, "rollback to published version #" + target.number());
+              return new RulesReloadResult(true, next.version(), before.version(),
+                  next.source(), List.of(), nodeId, p.number());
+            });
+      });
+    }).onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : refused(before,
+        "published rules history unavailable: " + ar.cause().getMessage())));
+  }
+
+  private void onHistory(Message<Object> msg) {
+    String running = planner.active().version();
+    int limit = msg.body() instanceof Integer n ? n : PublishedRules.KEEP;
+    if (history == null) {
+      msg.reply(new RulesHistory(null, running, List.of(),
+          "no published rules history on this router (it needs Redis)"));
+      return;
+    }
+    history.history(limit).onComplete(ar -> msg.reply(ar.succeeded()
+        ? new RulesHistory(ar.result().current(), running, ar.result().versions(), null)
+        : new RulesHistory(null, running, List.of(), "published rules history unavailable: "
+            + ar.cause().getMessage())));
+  }
+
+  private RulesReloadResult refused(ActiveRules before, String why) {
+    return new RulesReloadResult(false, before.version(), before.version(), before.source(),
+        List.of(why), nodeId);
+  }
+
+  private static String who(RulesChange change) {
+    return change == null || change.who() == null || change.who().isBlank() ? "admin"
+        : change.who();
   }
 
   private void onReload(Message<Object> msg) {
@@ -86,10 +220,12 @@ public final class RulesReloader {
           nodeId));
       return;
     }
-    readAndApply().onComplete(ar -> {
+    RulesChange change = msg.body() instanceof RulesChange c ? c : null;
+    readAndApply(who(change), change == null || change.why() == null || change.why().isBlank()
+        ? "reload of " + rulesFile : change.why()).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new RulesReloadResult(true, planner.active().version(), before.version(),
-            rulesFile, List.of(), nodeId));
+            rulesFile, List.of(), nodeId, ar.result()));
       } else if (ar.cause() instanceof RuleSetException e) {
         msg.reply(new RulesReloadResult(false, before.version(), before.version(), rulesFile,
             e.errors(), nodeId));
@@ -111,7 +247,8 @@ public final class RulesReloader {
             return Future.succeededFuture();
           }
           lastModified = p.lastModifiedTime();
-          return readAndApply().recover(err -> {
+          return readAndApply("file watch on node " + nodeId, "rules file changed")
+              .recover(err -> {
             LOG.warning("rules file " + rulesFile + " changed but was rejected; rules "
                 + planner.active().version() + " stay in force: " + err.getMessage());
             return Future.succeededFuture();
@@ -125,24 +262,42 @@ public final class RulesReloader {
         });
   }
 
-  /** Reads the file, applies it here, and tells the other routers; fails when rejected. */
-  private Future<ActiveRules> readAndApply() {
+  /**
+   * Reads the file, records it in the history, applies it here and tells the other routers;
+   * fails when rejected. Yields the published version number, or null when nothing changed or
+   * the history could not be written (the rules are then in force without a record).
+   */
+  private Future<Long> readAndApply(String who, String why) {
     return vertx.fileSystem().readFile(rulesFile).compose(buf -> {
       String text = buf.toString();
       ActiveRules current = planner.active();
       if (RulesLoader.versionOf(text).equals(current.version())) {
-        return Future.succeededFuture(current);
+        return Future.succeededFuture();
       }
+      ActiveRules next;
       try {
-        ActiveRules next = RulesLoader.parse(text, rulesFile, catalog);
-        apply(next, "file " + rulesFile);
-        Endpoints.ROUTER_RULES_UPDATE.publish(vertx.eventBus(),
-            new RulesUpdate(next.version(), text, rulesFile, nodeId));
-        return Future.succeededFuture(next);
+        next = RulesLoader.parse(text, rulesFile, catalog);
       } catch (RuleSetException e) {
         return Future.failedFuture(e);
       }
+      Future<Long> recorded = history == null ? Future.succeededFuture()
+          : history.publish(next.version(), text, rulesFile, who, why, nodeId, false)
+              .map(PublishedRules.Publication::number)
+              .recover(err -> {
+                LOG.warning("rules " + next.version() + " put in force without a record in "
+                    + "the published rules history (" + err.getMessage() + "): a router that "
+                    + "restarts runs the last recorded version");
+                return Future.succeededFuture();
+              });
+      return recorded.onSuccess(n -> putInForce(next, "file " + rulesFile));
     });
+  }
+
+  /** Applies here and hands the rules to every other router of the cluster. */
+  private void putInForce(ActiveRules next, String from) {
+    apply(next, from);
+    Endpoints.ROUTER_RULES_UPDATE.publish(vertx.eventBus(),
+        new RulesUpdate(next.version(), next.text(), next.source(), nodeId));
   }
 
   private void onUpdate(RulesUpdate update) {

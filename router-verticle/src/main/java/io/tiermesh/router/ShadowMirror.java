@@ -5,7 +5,11 @@ import io.tiermesh.contracts.ChatRequest;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.ProviderCall;
 import io.tiermesh.contracts.RouteInfo;
+import io.tiermesh.contracts.RouteOutcome;
 import io.tiermesh.contracts.RouteRequest;
+import io.tiermesh.router.compare.PairRecorder;
+import io.tiermesh.router.compare.PairScore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -38,6 +42,8 @@ public final class ShadowMirror {
   private final AtomicLong skipped = new AtomicLong();
 
   private final BudgetGate budget;
+  /** Null: shadow answers are only logged and counted, not compared. */
+  private PairRecorder pairs;
 
   /**
    * @param ackAddress the router's ack address (acks of shadow calls are simply ignored)
@@ -49,8 +55,28 @@ public final class ShadowMirror {
     this.budget = budget;
   }
 
+  /** Scores each shadow answer against the client's and records the pair. */
+  public ShadowMirror comparing(PairRecorder recorder) {
+    this.pairs = recorder;
+    return this;
+  }
+
   /** Fire and forget; call on the router's event loop after the answer was handed back. */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly) {
+    mirror(req, target, localOnly, null, 0, null, false);
+  }
+
+  /**
+   * As {@link #mirror(RouteRequest, RouteInfo, boolean)}, and once the shadow answered, the pair
+   * is scored and recorded (when {@link #comparing} set a recorder).
+   *
+   * @param primary   what the client got
+   * @param primaryMs how long the client's answer took
+   * @param rule      the rule that decided
+   * @param fellBack  whether the client's answer came from a fallback target
+   */
+  public void mirror(RouteRequest req, RouteInfo target, boolean localOnly, RouteOutcome primary,
+      long primaryMs, String rule, boolean fellBack) {
     if (inFlight >= MAX_IN_FLIGHT) {
       skipped.incrementAndGet();
       LOG.info("shadow " + req.requestId() + " -> " + target.providerId() + ": skipped ("
@@ -68,7 +94,6 @@ public final class ShadowMirror {
     budget.open(req).around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
             .ask(vertx.eventBus(), capped, TIMEOUT_MS))
         .onComplete(ar -> {
-          inFlight--;
           long ms = System.currentTimeMillis() - started;
           String outcome;
           if (ar.succeeded() && ar.result().ok()) {
@@ -81,6 +106,26 @@ public final class ShadowMirror {
           }
           LOG.info("shadow " + id + " -> " + target.providerId() + "/" + target.model()
               + " (tier " + target.tier() + "): " + outcome + " in " + ms + " ms");
+          if (pairs == null || primary == null) {
+            inFlight--;
+            return;
+          }
+          boolean ok = ar.succeeded() && ar.result().ok();
+          // Scored on a worker (JSON parsing and token counts of long answers would hold the
+          // event loop), and the slot stays taken until then, so scoring is bounded too. Scores
+          // only are kept, never the texts: the pair of a private request (whose shadow the
+          // engine keeps on tier 1) leaves none of its content.
+          Future<PairScore> scored = ok && primary.response() != null
+              ? vertx.executeBlocking(() -> PairScore.of(primary.response(),
+                  ar.result().response()), false)
+              : Future.succeededFuture();
+          scored.onComplete(s -> {
+            inFlight--;
+            pairs.record(new PairRecorder.Pair(req.tenant(), rule, primary.route(), fellBack,
+                primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
+                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null),
+                System.currentTimeMillis());
+          });
         });
   }
 
