@@ -50,23 +50,9 @@ class DashboardBrowserTest {
     Path rules = dir.resolve("rules.yaml");
     Files.writeString(rules, CAPPED_RULES);
     try (TestMesh mesh = new TestMesh("rulesFile: \"" + rules + "\"", "")) {
-      assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
-      String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
-          + "\"content\":\"dashboard\"}]}";
-      mesh.post("/v1/chat/completions", det);
-      mesh.post("/v1/chat/completions", det);
-      mesh.post("/v1/chat/completions", TestMesh.chat("two", false), "X-TierMesh-Quality", "high");
-      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
-      assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
-          "the data behind the page needs the admin key");
-      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
-          "route decisions need the admin key too");
-      String page = mesh.send("GET", "/dashboard", null).body();
-      assertTrue(page.contains("TierMesh operations"));
-      assertFalse(page.contains(TestMesh.ADMIN_KEY));
-
       // Provider instances announce themselves every few seconds: on a loaded machine the page
-      // could otherwise load before all three have, which is not what this test is about.
+      // could otherwise load before all three have, and the quality-high request must find tier 2
+      // announced (else it falls back to tier 1 and the tier-2 bar and the cap alert are absent).
       long deadline = System.currentTimeMillis() + 20_000;
       String announced = "";
       while (System.currentTimeMillis() < deadline) {
@@ -76,6 +62,22 @@ class DashboardBrowserTest {
           break;
         }
       }
+
+      assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
+      String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+          + "\"content\":\"dashboard\"}]}";
+      mesh.post("/v1/chat/completions", det);
+      mesh.post("/v1/chat/completions", det);
+      assertEquals("2", mesh.post("/v1/chat/completions", TestMesh.chat("two", false),
+          "X-TierMesh-Quality", "high").headers().firstValue("X-TierMesh-Tier").orElse(null));
+      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
+      assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
+          "the data behind the page needs the admin key");
+      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
+          "route decisions need the admin key too");
+      String page = mesh.send("GET", "/dashboard", null).body();
+      assertTrue(page.contains("TierMesh operations"));
+      assertFalse(page.contains(TestMesh.ADMIN_KEY));
 
       // The budget's days are UTC here (no budget.timeZone): the last 7 of them.
       java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
