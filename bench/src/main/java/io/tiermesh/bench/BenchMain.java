@@ -384,7 +384,7 @@ public final class BenchMain {
     return c;
   }
 
-  private static List<String> java(Path jar, List<String> args) {
+  static List<String> java(Path jar, List<String> args) {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(List.of(NODE_JVM.split(" ")));
@@ -463,7 +463,7 @@ public final class BenchMain {
         file.toString()), Map.of(), work);
   }
 
-  private static String redisBinary() {
+  static String redisBinary() {
     for (String p : List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server")) {
       if (Files.isExecutable(Path.of(p))) {
         return p;
@@ -495,7 +495,7 @@ public final class BenchMain {
   }
 
   /** A node is ready for load once a real request went through it end to end. */
-  private static void awaitServing(int port) throws Exception {
+  static void awaitServing(int port) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.currentTimeMillis() + STARTUP_SECONDS * 1000L;
     while (System.currentTimeMillis() < deadline) {

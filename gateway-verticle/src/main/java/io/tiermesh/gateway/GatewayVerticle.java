@@ -65,9 +65,12 @@ public final class GatewayVerticle extends VerticleBase {
   private Endpoint<StreamChunk, Void> chunkInbox;
   private HttpServer server;
   private DrainState drain = new DrainState();
+  private java.util.function.Supplier<String> traceIds = () -> null;
   private ReadinessProbe readiness;
   private GatewayTls tls;
   /** Every gateway instance of this node reloads its certificate on a message here. */
+  /** The answer header naming the request's trace, present when the node traces. */
+  public static final String TRACE_ID_HEADER = "X-Trace-Id";
   static final String TLS_RELOAD_LOCAL = "tiermesh.local.gateway.tls.reload";
   private final io.tiermesh.gateway.audit.AuditSettings auditSettings;
   private io.tiermesh.gateway.audit.AuditTrail audit;
@@ -106,6 +109,15 @@ public final class GatewayVerticle extends VerticleBase {
     return this;
   }
 
+  /**
+   * Where the trace id of the request being handled comes from (the node's tracer); by default
+   * nowhere, and then answers carry no {@code X-Trace-Id}.
+   */
+  public GatewayVerticle traceIds(java.util.function.Supplier<String> ids) {
+    this.traceIds = ids;
+    return this;
+  }
+
   public GatewayVerticle drainState(DrainState state) {
     this.drain = state;
     return this;
@@ -135,6 +147,12 @@ public final class GatewayVerticle extends VerticleBase {
     // Every answer, errors included: browsers must not sniff a JSON error into HTML.
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      // The trace this request belongs to (a client's traceparent continued, or a new one):
+      // the id to look it up by in the tracing backend, and the audit trail's link to it.
+      String traceId = traceIds.get();
+      if (traceId != null) {
+        ctx.response().putHeader(TRACE_ID_HEADER, traceId);
+      }
       ctx.next();
     });
     router.route().handler(headTimer::onRequest);

@@ -113,7 +113,10 @@ public final class ManagementVerticle extends VerticleBase {
         FailureCode.NOT_FOUND, "no such endpoint on the management port", null));
     timer = vertx.setPeriodic(GAUGE_REFRESH_MS, id -> probe.check().onSuccess(v -> last = v));
     return providers.start()
-        .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
+        // Probes and scrapes every few seconds are not requests anyone traces.
+        .compose(v -> vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE))
+            .requestHandler(router).listen(port, host))
         .onSuccess(s -> server = s);
   }
 

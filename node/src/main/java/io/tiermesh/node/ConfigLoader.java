@@ -325,13 +325,44 @@ public final class ConfigLoader {
       String at = problem.substring(1, problem.indexOf('\'', 1));
       errors.add(atLine(source + ": " + problem, source, doc, at));
     }
+    MeshConfig.TracingConfig tracing = attempt(errors, doc, source, "tracing",
+        () -> tracing(c.tracing(), source), null);
+    MeshConfig.LoggingConfig logging = attempt(errors, doc, source, "logging",
+        () -> logging(c.logging(), source), null);
     if (!errors.isEmpty()) {
       return null;
     }
     return new MeshConfig(List.copyOf(roles), cl, g, redis,
         new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
         c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
-        management, drain, ledger, audit, images);
+        management, drain, ledger, audit, images, tracing, logging);
+  }
+
+  private static MeshConfig.TracingConfig tracing(MeshConfig.TracingConfig t, String source) {
+    if (t == null) {
+      return null;
+    }
+    String endpoint = t.otlp() == null ? null : t.otlp().endpoint();
+    if (endpoint != null && !endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+      throw new ConfigException(source + ": 'tracing.otlp.endpoint' must be an http:// or"
+          + " https:// URL, not '" + endpoint + "'");
+    }
+    double ratio = t.samplingRatio() == null ? 1.0 : t.samplingRatio();
+    if (!(ratio >= 0 && ratio <= 1)) {
+      throw new ConfigException(source + ": 'tracing.samplingRatio' must be from 0 to 1");
+    }
+    return new MeshConfig.TracingConfig(t.otlp(), ratio);
+  }
+
+  private static MeshConfig.LoggingConfig logging(MeshConfig.LoggingConfig l, String source) {
+    if (l == null || l.format() == null) {
+      return MeshConfig.LoggingConfig.TEXT;
+    }
+    if (!List.of("text", "json").contains(l.format())) {
+      throw new ConfigException(source + ": 'logging.format' must be text or json, not '"
+          + l.format() + "'");
+    }
+    return l;
   }
 
   private static MeshConfig.ManagementConfig management(MeshConfig.ManagementConfig m,

@@ -90,10 +90,10 @@ public final class Main {
       return 0;
     } catch (ConfigException e) {
       // Every error on its own line, each one a complete message.
-      e.getMessage().lines().forEach(l -> err.println("tiermesh: " + l));
+      e.getMessage().lines().forEach(l -> Logging.launcherError(err, "tiermesh: " + l));
       return EXIT_CONFIG;
     } catch (Exception e) {
-      err.println("tiermesh: " + Node.rootMessage(e));
+      Logging.launcherError(err, "tiermesh: " + Node.rootMessage(e));
       return EXIT_START;
     }
   }
@@ -270,6 +270,8 @@ public final class Main {
     if (redisUrl != null && !redisUrl.isBlank()) {
       config = config.withRedisUrl(redisUrl);
     }
+    // Before anything starts, so that the start's own lines are in the chosen format.
+    Logging.format(config.logging());
     Node node = Node.start(config, Secrets.fromEnvironment());
     CountDownLatch stopped = onShutdown(node::stop);
     announce(node);
@@ -356,8 +358,7 @@ public final class Main {
           + c.cluster().port());
       parts.add("bus=" + (c.cluster().tls() == null ? "plain" : "mutual-tls"));
     }
-    System.out.println("tiermesh node ready " + String.join(" ", parts));
-    System.out.flush();
+    Logging.launcher(System.out, "tiermesh node ready " + String.join(" ", parts));
   }
 
   /**
@@ -367,7 +368,7 @@ public final class Main {
   private static CountDownLatch onShutdown(Runnable stop) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("tiermesh: stopping (draining in-flight requests)");
+      Logging.launcher(System.err, "tiermesh: stopping (draining in-flight requests)");
       try {
         stop.run();
       } finally {

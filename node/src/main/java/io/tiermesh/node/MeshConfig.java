@@ -24,6 +24,8 @@ import java.util.List;
  * @param ledger    how long the budget ledger keeps its entries (null: the default)
  * @param audit     how long the audit trail keeps request decisions (null: the default)
  * @param images    which remote image hosts clients may name (null: none)
+ * @param tracing   where OpenTelemetry spans go (see {@link TracingConfig}); null: no tracing
+ * @param logging   how log lines look (see {@link LoggingConfig}); null: plain text
  */
 public record MeshConfig(
     List<String> roles,
@@ -40,36 +42,39 @@ public record MeshConfig(
     DrainConfig drain,
     LedgerConfig ledger,
     AuditConfig audit,
-    ImagePolicy images) {
+    ImagePolicy images,
+    TracingConfig tracing,
+    LoggingConfig logging) {
 
   public MeshConfig withGatewayPort(int port) {
     GatewayConfig g = gateway;
     return new MeshConfig(roles, cluster, new GatewayConfig(g.host(), port, g.apiKeyEnv(),
         g.adminKeyEnv(), g.maxBodyBytes(), g.requestTimeoutMs(), g.metrics(), g.tls()), redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images, tracing, logging);
   }
 
   public MeshConfig withRedisUrl(String url) {
     return new MeshConfig(roles, cluster, gateway, new RedisConfig(url), router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images, tracing, logging);
   }
 
   /** The same file run with other roles (one config shared by every pod of a mesh). */
   public MeshConfig withRoles(List<String> newRoles) {
     return new MeshConfig(List.copyOf(newRoles), cluster, gateway, redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images, tracing, logging);
   }
 
   /** Binds the cluster (Hazelcast and the event bus) to another address, e.g. the pod's IP. */
   public MeshConfig withClusterHost(String host) {
     return new MeshConfig(roles, cluster.withHost(host), gateway, redis, router, providers,
-        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images);
+        drainMs, budget, access, eventLoops, management, drain, ledger, audit, images, tracing,
+        logging);
   }
 
   public MeshConfig withManagementPort(int port) {
     String host = management == null ? ManagementConfig.DEFAULT_HOST : management.host();
     return new MeshConfig(roles, cluster, gateway, redis, router, providers, drainMs, budget,
-        access, eventLoops, new ManagementConfig(host, port), drain, ledger, audit, images);
+        access, eventLoops, new ManagementConfig(host, port), drain, ledger, audit, images, tracing, logging);
   }
 
   /**
@@ -245,4 +250,31 @@ public record MeshConfig(
    *                     bundled default rules; watched for changes and reloadable
    */
   public record RouterConfig(long ackTimeoutMs, String rulesFile) {}
+
+  /**
+   * OpenTelemetry tracing. Off unless an endpoint is set: no tracer is installed at all then.
+   *
+   * @param otlp          where spans are sent (OTLP over HTTP, protobuf)
+   * @param samplingRatio the share of new traces recorded, 0 to 1 (default 1); a request that
+   *                      arrives with a sampled {@code traceparent} is always recorded
+   */
+  public record TracingConfig(Otlp otlp, Double samplingRatio) {
+
+    /** @param endpoint the collector's traces URL, e.g. {@code http://127.0.0.1:4318/v1/traces} */
+    public record Otlp(String endpoint) {}
+
+    public boolean enabled() {
+      return otlp != null && otlp.endpoint() != null;
+    }
+  }
+
+  /** @param format {@code text} (default) or {@code json}: one JSON object a line */
+  public record LoggingConfig(String format) {
+
+    public static final LoggingConfig TEXT = new LoggingConfig("text");
+
+    public boolean json() {
+      return "json".equals(format);
+    }
+  }
 }

@@ -64,6 +64,7 @@ public final class Node {
 
   /** Where the budget role's webhook secrets are read; set before the roles deploy. */
   private Secrets secrets = Secrets.fromEnvironment();
+  private Tracing tracing = Tracing.OFF;
 
   private Node(Vertx vertx, MeshNode meshNode, MeshConfig config) {
     this.vertx = vertx;
@@ -136,6 +137,7 @@ public final class Node {
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.DATAGRAM_SOCKET);
+    Tracing tracing = Tracing.of(config.tracing(), config.roles());
     if (config.cluster().enabled()) {
       if (config.cluster().discoveryMode() == MeshConfig.Discovery.DNS) {
         // The JVM keeps a looked-up name 30 s by default; the refresh interval is the promise.
@@ -151,10 +153,10 @@ public final class Node {
         tls.apply(bus);
         manager = new VerifiedMembers(cm, tls.probeClient());
       }
-      VertxOptions options = eventLoops(new VertxOptions(), config).setEventBusOptions(bus)
-          .setMetricsOptions(metricsOptions);
+      VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
+          .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
       try {
-        vertx = Vertx.builder().with(options).withClusterManager(manager)
+        vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
             .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
             .await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -176,8 +178,8 @@ public final class Node {
       });
       meshNode.membersChanged(ids(cm.getHazelcastInstance().getCluster().getMembers()));
     } else {
-      vertx = Vertx.builder().with(eventLoops(new VertxOptions(), config)
-              .setMetricsOptions(metricsOptions))
+      vertx = tracing.tracer(Vertx.builder().with(tracing.options(
+              eventLoops(new VertxOptions(), config).setMetricsOptions(metricsOptions))))
           .withMetrics(new MicrometerMetricsFactory(registry)).build();
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -185,6 +187,7 @@ public final class Node {
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
     node.stores = stores;
+    node.tracing = tracing;
     try {
       // The management port first: it then hears the providers' first announcements, and
       // answers "starting" (503) until every role runs.
@@ -196,6 +199,7 @@ public final class Node {
       node.drain.starting(false);
     } catch (Exception e) {
       vertx.close().await(10, TimeUnit.SECONDS);
+      tracing.close();
       throw e;
     }
     return node;
@@ -258,7 +262,7 @@ public final class Node {
       deployRole("gateway", () -> {
         GatewayVerticle g = new GatewayVerticle(config.gateway(), meshNode, keys,
             config.providers(), access, metrics, auditSettings()).drainState(drain)
-            .imagePolicy(config.images());
+            .imagePolicy(config.images()).traceIds(tracing.traceIds());
         gateways.add(g);
         if (first[0] == null) {
           first[0] = g;
@@ -347,6 +351,8 @@ public final class Node {
     } catch (Exception ignored) {
       // the process is exiting anyway
     }
+    // Last: the drain's own spans are in the final batch.
+    tracing.close();
   }
 
   private static long remaining(long deadline) {

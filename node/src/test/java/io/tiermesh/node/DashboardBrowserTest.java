@@ -18,34 +18,41 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code /dashboard} in headless Chromium (Debian's package, installed by {@code bin/setup}):
  * the page loads, reads the admin API and metrics with the admin key, shows live numbers
- * (providers with their breakers, budget lines, spend per tier, recent route decisions), and
- * logs no console errors. A screenshot is kept as {@code node/target/dashboard.png}.
+ * (providers with their breakers, budget lines, spend per day by tier and per key for the
+ * chosen dates, the audit trail, alerts), and logs no console errors. A screenshot is kept as
+ * {@code node/target/dashboard.png}.
  */
 class DashboardBrowserTest {
 
   private static final Path SHOT = Path.of("target", "dashboard.png").toAbsolutePath();
+  /**
+   * The bundled rules with a daily cap of one request on the rule that sends quality-high
+   * requests to tier 2: one such request fills it, which the alerts panel must show.
+   */
+  private static final String CAPPED_RULES = """
+      version: 1
+      rules:
+        - name: quality-high
+          when: {quality: {gte: high}}
+          target: {tier: 2}
+          maxPerDay: 1
+        - name: default
+          when: always
+          target: {tier: 1}
+      """;
+
+  @org.junit.jupiter.api.io.TempDir
+  Path dir;
 
   @Test
   void dashboardShowsLiveNumbersWithoutConsoleErrors() throws Exception {
     String chromium = RequiredTool.path("chromium").toString();
-    try (TestMesh mesh = new TestMesh()) {
-      assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
-      String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
-          + "\"content\":\"dashboard\"}]}";
-      mesh.post("/v1/chat/completions", det);
-      mesh.post("/v1/chat/completions", det);
-      mesh.post("/v1/chat/completions", TestMesh.chat("two", false), "X-TierMesh-Quality", "high");
-      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
-      assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
-          "the data behind the page needs the admin key");
-      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
-          "route decisions need the admin key too");
-      String page = mesh.send("GET", "/dashboard", null).body();
-      assertTrue(page.contains("TierMesh operations"));
-      assertFalse(page.contains(TestMesh.ADMIN_KEY));
-
+    Path rules = dir.resolve("rules.yaml");
+    Files.writeString(rules, CAPPED_RULES);
+    try (TestMesh mesh = new TestMesh("rulesFile: \"" + rules + "\"", "")) {
       // Provider instances announce themselves every few seconds: on a loaded machine the page
-      // could otherwise load before all three have, which is not what this test is about.
+      // could otherwise load before all three have, and the quality-high request must find tier 2
+      // announced (else it falls back to tier 1 and the tier-2 bar and the cap alert are absent).
       long deadline = System.currentTimeMillis() + 20_000;
       String announced = "";
       while (System.currentTimeMillis() < deadline) {
@@ -56,7 +63,27 @@ class DashboardBrowserTest {
         }
       }
 
-      String url = mesh.url("/dashboard") + "#key=" + TestMesh.ADMIN_KEY;
+      assertEquals(200, mesh.post("/v1/chat/completions", TestMesh.chat("one", false)).statusCode());
+      String det = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+          + "\"content\":\"dashboard\"}]}";
+      mesh.post("/v1/chat/completions", det);
+      mesh.post("/v1/chat/completions", det);
+      assertEquals("2", mesh.post("/v1/chat/completions", TestMesh.chat("two", false),
+          "X-TierMesh-Quality", "high").headers().firstValue("X-TierMesh-Tier").orElse(null));
+      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
+      assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
+          "the data behind the page needs the admin key");
+      assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
+          "route decisions need the admin key too");
+      String page = mesh.send("GET", "/dashboard", null).body();
+      assertTrue(page.contains("TierMesh operations"));
+      assertFalse(page.contains(TestMesh.ADMIN_KEY));
+
+      // The budget's days are UTC here (no budget.timeZone): the last 7 of them.
+      java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+      String from = today.minusDays(6).toString();
+      String url = mesh.url("/dashboard") + "#key=" + TestMesh.ADMIN_KEY + "&from=" + from
+          + "&to=" + today;
       Run dom = chromium(chromium, "--dump-dom", url);
       assertEquals(0, dom.exit, dom.stderr);
       String html = dom.stdout;
@@ -81,9 +108,27 @@ class DashboardBrowserTest {
           && budgets.contains("<td>200.000000</td>"), budgets);
       assertTrue(text(html, "budgets-state").contains("alert at 80 %"), text(html, "budgets-state"));
 
+      assertEquals("usage panels: " + from + " to " + today, text(html, "range-state"));
       assertTrue(html.contains("id=\"spend-chart\""), "spend chart present");
-      assertTrue(html.contains("class=\"spend\""), "the spend chart has a line per tier");
-      assertTrue(text(html, "spend-legend").contains("tier 2: $0.0"), text(html, "spend-legend"));
+      // Drawn bars (the page's script holds the same markup with a placeholder, not a number).
+      Pattern bar = Pattern.compile("<rect class=\"spend\" x=\"[0-9]");
+      // Tier 1 is free: today's only bar is tier 2's.
+      assertEquals(1, bar.matcher(html).results().count(), html);
+      String legend = text(html, "spend-legend");
+      assertTrue(legend.startsWith(from + " to " + today + " (UTC): tier 1 (blue): $0.000000 · "
+          + "tier 2 (orange): $0.0"), legend);
+      String days = tbody(html, "spend-days");
+      // Tier 1 served three (the cache hit included), tier 2 one, all today.
+      assertTrue(days.contains("<tr><td>" + today + "</td><td>1</td><td>3</td>"), days);
+      assertTrue(days.contains("<tr><td>" + today + "</td><td>2</td><td>1</td>"), days);
+      assertTrue(text(html, "keys-usage-state").startsWith(from + " to " + today + " (UTC)"),
+          text(html, "keys-usage-state"));
+
+      String alerts = tbody(html, "alerts");
+      assertTrue(alerts.contains("<tr class=\"firing\"><td>budget</td><td>rule:quality-high / day "
+          + today + "</td><td>100.0 %</td><td>1 / 1 requests</td>"), alerts);
+      assertTrue(text(html, "alerts-state").matches("1 alert, 1 firing"),
+          text(html, "alerts-state"));
 
       String decisions = tbody(html, "decisions");
       int decisionRows = decisions.split("<tr>", -1).length - 1;
@@ -95,6 +140,8 @@ class DashboardBrowserTest {
 
       String byKey = tbody(html, "keys-usage");
       assertTrue(byKey.contains("<td>bootstrap</td>") && byKey.contains("<td>2</td>"), byKey);
+      // Tracing is off in this mesh: the audit rows carry no trace id.
+      assertTrue(decisions.contains("<td>–</td></tr>"), decisions);
       List<String> consoleErrors = new ArrayList<>();
       for (String line : dom.stderr.split("\n")) {
         if (line.contains("CONSOLE") && (line.contains("ERROR") || line.contains("Uncaught"))) {
@@ -102,6 +149,16 @@ class DashboardBrowserTest {
         }
       }
       assertEquals(List.of(), consoleErrors);
+
+      // Another range: days without traffic show nothing, in both usage panels.
+      Run past = chromium(chromium, "--dump-dom", mesh.url("/dashboard") + "#key="
+          + TestMesh.ADMIN_KEY + "&from=2020-01-01&to=2020-01-07");
+      assertEquals(0, past.exit, past.stderr);
+      assertTrue(text(past.stdout, "spend-legend").startsWith("2020-01-01 to 2020-01-07 (UTC): "),
+          text(past.stdout, "spend-legend"));
+      assertEquals("", tbody(past.stdout, "spend-days").strip());
+      assertEquals("", tbody(past.stdout, "keys-usage").strip());
+      assertEquals(0, bar.matcher(past.stdout).results().count(), "no bars");
 
       Files.deleteIfExists(SHOT);
       Run shot = chromium(chromium, "--screenshot=" + SHOT, "--window-size=1280,1800", url);

@@ -20,18 +20,20 @@ import java.util.Map;
  * @param costMicros what the request was charged, or null when unknown (streams, refusals)
  * @param change     for an admin API change (a budget set, a key created, a tenant deleted):
  *                   what it changed, e.g. {@code set day tenant:acme/user:* usd=20}; else null
+ * @param traceId    the request's trace id (answered in {@code X-Trace-Id}), or null when the
+ *                   gateway does not trace
  */
 public record AuditRecord(long timeMs, String requestId, String tenant, String keyId,
     String clientAddress, String endpoint, String classification, String routeReason,
     Integer tier, String provider, String model, int status, Long costMicros, long latencyMs,
-    Integer attempts, String change) {
+    Integer attempts, String change, String traceId) {
 
   public AuditRecord(long timeMs, String requestId, String tenant, String keyId,
       String clientAddress, String endpoint, String classification, String routeReason,
       Integer tier, String provider, String model, int status, Long costMicros, long latencyMs,
       Integer attempts) {
     this(timeMs, requestId, tenant, keyId, clientAddress, endpoint, classification,
-        routeReason, tier, provider, model, status, costMicros, latencyMs, attempts, null);
+        routeReason, tier, provider, model, status, costMicros, latencyMs, attempts, null, null);
   }
 
   /** Stream field names, short: a field name is stored in every entry. */
@@ -53,6 +55,7 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
     add(f, "lat", Long.toString(latencyMs));
     add(f, "att", attempts == null ? null : attempts.toString());
     add(f, "chg", change);
+    add(f, "trace", traceId);
     return f;
   }
 
@@ -69,7 +72,7 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
         f.get("prov"), f.get("model"), intOrNull(f.get("st")) == null ? 0
             : Integer.parseInt(f.get("st")),
         f.get("cost") == null ? null : longOr(f.get("cost"), 0L), longOr(f.get("lat"), 0L),
-        intOrNull(f.get("att")), f.get("chg"));
+        intOrNull(f.get("att")), f.get("chg"), f.get("trace"));
   }
 
   /** The code a refusal is counted under in the usage rollups; null for a served request. */
@@ -100,7 +103,8 @@ public record AuditRecord(long timeMs, String requestId, String tenant, String k
         .put("tier", tier).put("provider", provider).put("model", model).put("status", status)
         .put("cost_usd", costMicros == null ? null
             : BigDecimal.valueOf(costMicros, 6).toPlainString())
-        .put("latency_ms", latencyMs).put("attempts", attempts).put("change", change);
+        .put("latency_ms", latencyMs).put("attempts", attempts).put("change", change)
+        .put("trace_id", traceId);
   }
 
   static Map<String, String> map(List<String> pairs) {

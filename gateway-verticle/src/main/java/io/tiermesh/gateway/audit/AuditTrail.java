@@ -136,7 +136,7 @@ public final class AuditTrail {
       Object change = ctx.get(CHANGE);
       offer(new AuditRecord(r.timeMs(), r.requestId(), r.tenant(), "admin", r.clientAddress(),
           m.name() + " " + r.endpoint(), null, null, null, null, null, r.status(), null,
-          r.latencyMs(), null, change == null ? null : change.toString()));
+          r.latencyMs(), null, change == null ? null : change.toString(), r.traceId()));
     });
     ctx.next();
   }
@@ -273,7 +273,8 @@ public final class AuditTrail {
         path == null ? null : path.length() > MAX_ENDPOINT ? path.substring(0, MAX_ENDPOINT)
             : path,
         classification == null ? null : classification.toString(), reason, tier, provider,
-        model, status, cost, (endedNanos - startedNanos) / 1_000_000, attempts);
+        model, status, cost, (endedNanos - startedNanos) / 1_000_000, attempts, null,
+        h.get("X-Trace-Id"));
   }
 
   /** The classification routing applies: an unlabelled request is routed as public. */

@@ -16,7 +16,7 @@ class AuditTrailTest {
   static AuditRecord served(int status, String reason) {
     return new AuditRecord(1_700_000_000_000L, "r1", "acme", "k1", "127.0.0.1",
         "/v1/chat/completions", "public", reason, 2, "hosted", "gpt-4o-mini", status, 540L, 12,
-        1);
+        1, null, "4bf92f3577b34da6a3ce929d0e0e4736");
   }
 
   @Test
@@ -58,7 +58,7 @@ class AuditTrailTest {
     assertEquals("invalid_api_key", served(401, null).refusalCode());
     assertEquals("payload_too_large", served(413, null).refusalCode());
     AuditRecord bare = new AuditRecord(5, null, null, null, null, "/v1/x", null, null, null,
-        null, null, 404, null, 3, null);
+        null, null, 404, null, 3, null, null, null);
     assertEquals(bare, AuditRecord.of(AuditRecord.map(bare.fields())));
   }
 }
