@@ -61,6 +61,21 @@ public final class RequiredTool {
     return List.copyOf(lookup.found().values());
   }
 
+  /**
+   * For a capability that is not a program on the PATH (network namespaces, say): fails the
+   * calling test under CI and aborts it (a skip, with a banner) elsewhere, as {@link #require}
+   * does for a missing tool.
+   */
+  public static void unavailable(String message) {
+    if (isCi(System.getenv())) {
+      Assertions.fail("CI is set and " + message);
+    }
+    System.err.println("\n**************** SKIPPED ****************\n" + message
+        + ", so this test is SKIPPED. Under CI=true it fails instead."
+        + "\n*****************************************\n");
+    Assumptions.abort(message);
+  }
+
   /** The path of one tool; see {@link #require(String...)}. */
   public static Path path(String tool) {
     return require(tool).get(0);
