@@ -77,7 +77,9 @@ class RuntimeLimitsTest {
       BudgetPolicy file = new BudgetPolicy(ZoneOffset.UTC, 0.8, List.of(
           ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 1_000_000)));
       BudgetSettings settings = new BudgetSettings(
-          BudgetRedis.of(io.tiermesh.contracts.redis.RedisTarget.standalone(redis.url())), file,
+          // forced: the test's throwaway Redis keeps no append-only file
+          new BudgetRedis(io.tiermesh.contracts.redis.RedisTarget.standalone(redis.url()), true,
+              0, BudgetStoreOptions.DEFAULT_REPLICA_ACK_TIMEOUT), file,
           new PriceTable(Map.of()), Map.of(), Set.of(), Optional.empty(),
           Duration.ofMinutes(6), Duration.ofSeconds(1), Duration.ofSeconds(5),
           List.of(), Optional.empty());
