@@ -56,7 +56,7 @@ public final class TracingOverheadBench {
           .awaitOutput("listening", 60));
       int redisPort = BenchMain.freePort();
       started.add(ManagedProcess.start("redis", List.of(BenchMain.redisBinary(), "--port",
-          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"),
           Map.of(), work).awaitOutput("Ready to accept connections", 30));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
 
