@@ -114,12 +114,6 @@ final class EmbeddingsEndpoint {
     return input;
   }
 
-  /** Whether the body's input is one of the two token-id forms (the decode needs the table). */
-  static boolean tokenIds(JsonObject body) {
-    return body != null && body.getValue("input") instanceof JsonArray arr && !arr.isEmpty()
-        && (arr.getValue(0) instanceof Number || arr.getValue(0) instanceof JsonArray);
-  }
-
   private static String tokens(JsonArray ids, String where) {
     List<Integer> tokens = new ArrayList<>(ids.size());
     for (Object id : ids) {
@@ -143,23 +137,7 @@ final class EmbeddingsEndpoint {
     RoutingHints hints;
     try {
       limits.checkBody(ctx.body().buffer());
-      JsonObject body = StrictJson.object(ctx.body().buffer());
-      if (!TokenText.loaded() && tokenIds(body)) {
-        // The first token-array input loads the encoding table off the event loop; the
-        // request then runs as if it had been there all along.
-        vertx.executeBlocking(() -> {
-          TokenText.warm();
-          return null;
-        }).onComplete(ar -> {
-          if (ar.failed()) {
-            ErrorResponses.send(resp, FailureCode.INTERNAL, "token table unavailable", null);
-          } else {
-            handle(ctx, requestId);
-          }
-        });
-        return;
-      }
-      parsed = parse(body);
+      parsed = parse(StrictJson.object(ctx.body().buffer()));
       hints = RoutingHintParser.parse(ctx.request().headers(), parsed.metadata());
       Principal caller = AccessLayer.principal(ctx);
       hints = caller.privacy().apply(hints, caller.tenant(), parsed.input());

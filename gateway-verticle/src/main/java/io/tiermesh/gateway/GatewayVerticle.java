@@ -225,7 +225,12 @@ public final class GatewayVerticle extends VerticleBase {
       errors(ctx).send(ctx.response(), FailureCode.INTERNAL, "internal error", null);
     });
 
-    return Future.all(accessReady, providerAdmin.start())
+    // The token table for token-array embedding input is read once, off the event loop.
+    Future<Void> tokenTable = vertx.executeBlocking(() -> {
+      TokenText.warm();
+      return null;
+    });
+    return Future.all(accessReady, providerAdmin.start(), tokenTable)
         .compose(v -> chunkInbox.consumer(vertx.eventBus(), this::onChunk)
             .completion())
         // Only a gateway that can write the answer store may adopt another one's answers.

@@ -19,21 +19,9 @@ final class TokenText {
 
   private TokenText() {}
 
-  private static volatile boolean loaded;
-
-  /**
-   * Loading the encoding reads a 1.7 MB file into tables of about 20 MB of heap, which only
-   * token-array embedding input needs: the gateway calls this off the event loop on the first
-   * such request rather than at start, so a node that never sees one never pays for it.
-   */
+  /** Loading the encoding reads a 1.7 MB table: call once off the event loop before serving. */
   static void warm() {
     Holder.CL100K.countTokens("");
-    loaded = true;
-  }
-
-  /** Whether {@link #warm()} has run, so a decode will not read the table on the caller's thread. */
-  static boolean loaded() {
-    return loaded;
   }
 
   /**
