@@ -91,7 +91,10 @@ public final class CompareRoutes {
       batch.add(Request.cmd(Command.HGETALL).arg(ComparisonKeys.FEEDBACK_PREFIX + h));
     }
     CompareReport report = new CompareReport(p.get("rule"), p.get("tenant"));
-    redis.batch(batch).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).onSuccess(replies -> {
+    // A transaction on a connection of its own, never through the shared pool (see
+    // PairRecorder.flush).
+    redis.connect().compose(conn -> conn.batch(batch).eventually(conn::close))
+        .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).onSuccess(replies -> {
       for (int i = 0; i < replies.size(); i += 2) {
         report.addPairs(fields(replies.get(i)));
         report.addFeedback(fields(replies.get(i + 1)));
@@ -182,7 +185,10 @@ public final class CompareRoutes {
     batch.add(Request.cmd(Command.EXPIRE).arg(key).arg(ComparisonKeys.RETENTION_SECONDS
         + 3_600));
     batch.add(Request.cmd(Command.EXEC));
-    redis.batch(batch).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    // A transaction on a connection of its own, never through the shared pool (see
+    // PairRecorder.flush).
+    redis.connect().compose(conn -> conn.batch(batch).eventually(conn::close))
+        .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onSuccess(r -> ctx.response().putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("recorded", true).put("request_id", requestId)
                 .put("rule", d.rule()).put("model", d.arm()).put("score", value).toBuffer()))
