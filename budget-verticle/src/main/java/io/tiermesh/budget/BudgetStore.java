@@ -280,10 +280,12 @@ public final class BudgetStore {
 
   /** Every runtime limit with the version it belongs to (one MULTI: never torn). */
   public Future<StoredLimits> runtimeLimits() {
-    return bounded(redis.batch(List.of(Request.cmd(Command.MULTI),
+    // A transaction on a connection of its own, never through the shared pool (see
+    // PairRecorder.flush in the router).
+    return bounded(redis.connect().compose(conn -> conn.batch(List.of(Request.cmd(Command.MULTI),
         Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION),
         Request.cmd(Command.HGETALL).arg(BudgetKeys.RUNTIME_LIMITS),
-        Request.cmd(Command.EXEC)))).map(all -> {
+        Request.cmd(Command.EXEC))).eventually(conn::close))).map(all -> {
           Response exec = all.get(all.size() - 1);
           Response ver = exec.get(0);
           return new StoredLimits(ver == null ? 0L : ver.toLong(), hash(exec.get(1)));
