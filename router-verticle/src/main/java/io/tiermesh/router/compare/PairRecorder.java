@@ -178,9 +178,8 @@ public final class PairRecorder {
     fields = 0;
     flushing = true;
     int written = n;
-    // On a connection of its own: with the transaction sent through the pooled client, the
-    // budget role's reservations on the same Redis timed out under load (BudgetConcurrencyTest,
-    // about 100 store timeouts a run); with its own connection they do not.
+    // On a connection of its own, so MULTI..EXEC never travels on a pooled connection that
+    // other callers borrow (suspected, not proven, in budget-store timeouts under load).
     return redis.connect().compose(conn -> conn.batch(batch).eventually(conn::close))
         .timeout(5, TimeUnit.SECONDS).<Void>transform(ar -> {
       flushing = false;
