@@ -171,7 +171,9 @@ final class Reconciliation {
       int ok = 0;
       int partial = 0;
       for (RequestLog.Entry e : mine) {
-        Price p = prices.get(e.model());
+        // No model: the connection closed before the body arrived (a node killed mid-send),
+        // so the backend had nothing to run and nothing to bill.
+        Price p = e.model() == null ? null : prices.get(e.model());
         if (p == null) {
           continue;
         }

@@ -63,6 +63,18 @@ class ReconciliationTest {
   }
 
   @Test
+  void aCallCutBeforeItsBodyArrivedHasNoModelAndCostsNothing() {
+    Reconciliation.Result r = rec()
+        .backend(List.of(call("a", null, "client_cancelled", 0, 0, 0),
+            call("a", PAID, "ok", 0, 10, 20)))
+        .ledger(List.of(new Charge("a", 2, PAID, 10, 20, 14)))
+        .reconcile();
+    assertEquals(List.of(), r.problems());
+    assertEquals(1, r.paidExecutions());
+    assertEquals(2, r.executions());
+  }
+
+  @Test
   void aChargeForAFailedCallIsCaught() {
     Reconciliation.Result r = rec()
         .backend(List.of(call("a", PAID, "error:503", 0, 10, 0)))
