@@ -58,11 +58,6 @@ final class RedisSection {
             + BudgetStoreOptions.DEFAULT_OPERATION_TIMEOUT.toMillis()
             + " (the budget's bound on one operation)");
       }
-      String mode = b.names() ? b.mode() : r.mode();
-      if (b.replicaAcks() != null && b.replicaAcks() > 0 && "cluster".equals(mode)) {
-        out.add("'redis.budget.replicaAcks' is for standalone and sentinel Redis: on a "
-            + "cluster, WAIT cannot be sent to the node that ran the reservation");
-      }
     }
     return out;
   }
@@ -139,10 +134,11 @@ final class RedisSection {
     RedisTarget ephemeral = e != null && e.names() ? target(e.url(), e.mode(), e.endpoints(),
         e.masterName(), e.userEnv(), e.passwordEnv(), e.tls(), secrets, "redis.ephemeral")
         : shared;
-    // Under Sentinel a replica exists by design: a reservation it has not confirmed could be
-    // forgotten by a failover, so it is confirmed unless the operator says otherwise.
+    // Under Sentinel and Cluster a replica is what a failover promotes: a reservation it has
+    // not confirmed could be forgotten, so it is confirmed unless the operator says otherwise
+    // (a master without replicas admits on its own word, as the budget store counts them).
     int acks = b != null && b.replicaAcks() != null ? b.replicaAcks()
-        : budget.mode() == RedisTarget.Mode.SENTINEL ? 1 : 0;
+        : budget.mode() == RedisTarget.Mode.STANDALONE ? 0 : 1;
     Duration ackTimeout = b != null && b.replicaAckTimeoutMs() != null
         ? Duration.ofMillis(b.replicaAckTimeoutMs())
         : BudgetStoreOptions.DEFAULT_REPLICA_ACK_TIMEOUT;
