@@ -87,7 +87,7 @@ public final class BudgetStore {
         options.maxPoolWaiting());
     redisOptions.getNetClientOptions()
         .setConnectTimeout((int) options.connectTimeout().toMillis());
-    this.redis = RedisClients.create(vertx, redisOptions, options.redis().mode());
+    this.redis = RedisClients.create(vertx, redisOptions, options.redis());
   }
 
   /** Loads the scripts and learns (or starts) the epoch. Fails if Redis is unavailable. */
