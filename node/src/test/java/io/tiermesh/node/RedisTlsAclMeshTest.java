@@ -176,6 +176,7 @@ class RedisTlsAclMeshTest {
         "TM_KEY_SECRET", "tls-acl-key-secret-0123456789abcdef", "TM_REDIS_USER", USER,
         "TM_REDIS_PASSWORD", PASSWORD)));
     try {
+      awaitReady(node);
       int answered = 0;
       // Budget: reserved, confirmed and settled; usage rolled up.
       HttpResponse<String> paid = chat(node, KEY, body("paid over tls", ""),
@@ -300,5 +301,23 @@ class RedisTlsAclMeshTest {
   private static Response call(Redis client, String[] commandAndArgs) throws Exception {
     return call(client, commandAndArgs[0], java.util.Arrays.copyOfRange(commandAndArgs, 1,
         commandAndArgs.length));
+  }
+
+  /**
+   * Until the budget role has started its store (on a loaded machine a Cluster's or a TLS
+   * server's first connections take seconds), paid calls fall back to tier 1; bounded.
+   */
+  void awaitReady(Node node) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + node.httpPort() + "/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode();
+      if (status == 200) {
+        return;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "the node never became ready");
+      Thread.sleep(200);
+    }
   }
 }
