@@ -106,7 +106,8 @@ public final class BenchMain {
       // With an append-only file (in the work directory), as the budget role requires of its
       // Redis: the paid and clustered scenarios run one.
       track(started, ManagedProcess.start("redis", List.of(redisBinary(), "--port",
-          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"),
+          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+          "--dir", work.toString()),
           Map.of(), work).awaitOutput("Ready to accept connections", 30));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
       if (scenarios.contains("paid-wait")) {
@@ -114,7 +115,8 @@ public final class BenchMain {
         // its replication stream and differ only in waiting for it.
         track(started, ManagedProcess.start("redis-replica", List.of(redisBinary(), "--port",
             String.valueOf(freePort()), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-            "yes", "--appenddirname", "replica-aof", "--replicaof", "127.0.0.1",
+            "yes", "--dir", work.toString(), "--appenddirname", "replica-aof",
+            "--dbfilename", "replica.rdb", "--replicaof", "127.0.0.1",
             String.valueOf(redisPort)), Map.of(), work)
             .awaitOutput("MASTER <-> REPLICA sync: Finished with success", 60));
       }
