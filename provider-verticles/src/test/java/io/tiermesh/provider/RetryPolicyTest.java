@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
 
-  static final RetryConfig CONFIG = new RetryConfig(2, 100, 2_000, 0.2, 3);
+  static final RetryConfig CONFIG = new RetryConfig(2, 100, 2_000, 0.2, 3.0);
 
   record Case(String name, int retry, FailureCode code, long chunks, long retryAfter,
       long remaining, double random, long expected) {}
