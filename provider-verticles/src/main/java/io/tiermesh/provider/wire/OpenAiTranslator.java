@@ -273,7 +273,12 @@ public final class OpenAiTranslator implements WireTranslator {
     for (int i = 0; i < data.size(); i++) {
       JsonObject item = data.getJsonObject(i);
       // Entries carry their input position; servers may answer out of order.
-      vectors.set(item.getInteger("index", i), vector(item.getJsonArray("embedding")));
+      int index = item.getInteger("index", i);
+      if (index < 0 || index >= data.size() || vectors.get(index) != null) {
+        // A repeated or stray index would leave some input without a vector.
+        throw new DecodeException("embedding index " + index + " is repeated or out of range");
+      }
+      vectors.set(index, vector(item.getJsonArray("embedding")));
     }
     JsonObject u = o.getJsonObject("usage");
     Usage usage = u == null ? null

@@ -141,6 +141,28 @@ class OpenAiAnswerParsingTest {
     assertEquals("stop", r.finishReason());
   }
 
+  // --- embeddings ------------------------------------------------------------------------
+
+  @Test
+  void embeddingsAnsweredOutOfOrderAreReorderedByIndex() {
+    Embeddings e = openAi.decodeEmbed(Buffer.buffer("""
+        {"data":[{"index":1,"embedding":[0.5]},{"index":0,"embedding":[1,-2.5]}],
+         "model":"e","usage":{"prompt_tokens":4,"total_tokens":4}}"""));
+    assertEquals(List.of(List.of(1.0, -2.5), List.of(0.5)), e.vectors());
+    assertEquals(new Usage(4, 0, false), e.usage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"data\":[{\"index\":0,\"embedding\":[1]},{\"index\":0,\"embedding\":[2]}]}",
+      "{\"data\":[{\"index\":0,\"embedding\":[1]},{\"index\":2,\"embedding\":[2]}]}",
+      "{\"data\":[{\"index\":-1,\"embedding\":[1]}]}",
+      "{\"data\":[{\"index\":0}]}",
+      "{\"object\":\"list\"}"})
+  void embeddingsThatLeaveAnInputWithoutAVectorAreMalformed(String body) {
+    assertThrows(DecodeException.class, () -> openAi.decodeEmbed(Buffer.buffer(body)));
+  }
+
   // --- error bodies ----------------------------------------------------------------------
 
   @ParameterizedTest
