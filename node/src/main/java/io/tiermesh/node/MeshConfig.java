@@ -16,6 +16,9 @@ import java.util.List;
  *                  own)
  * @param budget    spend limits and prices (see {@link BudgetSection}); null = no limits, and
  *                  then only local providers may be unpriced
+ * @param drainMs   how long a stopping node waits for its requests, streams and calls; 0 cuts
+ *                  them at once (null in a file that does not set it, until the loader puts
+ *                  the default)
  * @param eventLoops Vert.x event-loop threads; 0 = Vert.x's default (twice the cores). Fewer
  *                   loops mean fewer thread hand-offs between the roles of one node
  * @param access    API keys, tenants, rate limits and input limits at the gateway
@@ -34,7 +37,7 @@ public record MeshConfig(
     RedisConfig redis,
     RouterConfig router,
     List<ProviderConfig> providers,
-    long drainMs,
+    Long drainMs,
     BudgetSection budget,
     AccessConfig access,
     int eventLoops,

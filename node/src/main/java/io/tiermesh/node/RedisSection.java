@@ -50,6 +50,13 @@ final class RedisSection {
             + "to connect names its own Redis");
       }
     }
+    var e = r.ephemeral();
+    if (e != null && (e.force() != null || e.replicaAcks() != null
+        || e.replicaAckTimeoutMs() != null)) {
+      // The shared record accepts them; read only for the budget store, they would be ignored.
+      out.add("'redis.ephemeral' takes no 'force', 'replicaAcks' or 'replicaAckTimeoutMs': "
+          + "they are settings of 'redis.budget'");
+    }
     var b = r.budget();
     if (b != null) {
       if (b.replicaAcks() != null && b.replicaAcks() < 0) {
