@@ -141,8 +141,10 @@ public final class AccessLayer {
   /** First route handler of every request: resolves and records the client address. */
   public void resolveClientAddress(RoutingContext ctx) {
     if (ctx.request().remoteAddress() != null) {
+      // Without a trusted proxy the forwarding header is never believed: not read at all.
       ctx.put(CLIENT_ADDRESS, proxies.clientAddress(ctx.request().remoteAddress().host(),
-          ctx.request().headers().getAll(proxies.header().httpName())));
+          proxies.isEmpty() ? java.util.List.of()
+              : ctx.request().headers().getAll(proxies.header().httpName())));
     }
     ctx.next();
   }

@@ -38,8 +38,6 @@ public final class TrustedProxies {
     }
   }
 
-  private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
   private final List<Cidr> trusted;
@@ -80,6 +78,11 @@ public final class TrustedProxies {
    * @param headerValues  every value of the configured forwarding header, in arrival order
    */
   public String clientAddress(String peer, List<String> headerValues) {
+    if (trusted.isEmpty() && ipv4(peer) != null) {
+      // No proxy is trusted (the default) and the peer is a dotted quad, which the check
+      // admits only without leading zeros: it is already canonical. This runs on every request.
+      return peer;
+    }
     InetAddress current = literal(peer);
     if (current == null) {
       return peer;
@@ -162,7 +165,15 @@ public final class TrustedProxies {
     if (s == null || s.isEmpty()) {
       return null;
     }
-    if (!IPV4.matcher(s).matches() && !IPV6.matcher(s).matches()) {
+    byte[] v4 = ipv4(s);
+    if (v4 != null) {
+      try {
+        return InetAddress.getByAddress(v4);
+      } catch (UnknownHostException e) {
+        return null;
+      }
+    }
+    if (!IPV6.matcher(s).matches()) {
       return null;
     }
     try {
@@ -171,6 +182,44 @@ public final class TrustedProxies {
       return InetAddress.getByName(s);
     } catch (UnknownHostException | RuntimeException e) {
       return null;
+    }
+  }
+
+  /**
+   * The four octets of a dotted-quad literal, each 0-255 written without leading zeros (so
+   * "010.0.0.1", which some parsers read as octal, is not one), or null. Written out rather
+   * than a regular expression because every request's peer address passes through it.
+   */
+  static byte[] ipv4(String s) {
+    if (s == null) {
+      return null;
+    }
+    int n = s.length();
+    if (n < 7 || n > 15) {
+      return null;
+    }
+    byte[] out = new byte[4];
+    int octet = 0;
+    int i = 0;
+    while (true) {
+      int start = i;
+      int value = 0;
+      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        value = value * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      int digits = i - start;
+      if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+        return null;
+      }
+      out[octet++] = (byte) value;
+      if (octet == 4) {
+        return i == n ? out : null;
+      }
+      if (i >= n || s.charAt(i) != '.') {
+        return null;
+      }
+      i++;
     }
   }
 

@@ -72,6 +72,43 @@ class TrustedProxiesTest {
   }
 
   @Test
+  void theDottedQuadCheckAcceptsExactlyWhatTheRegularExpressionItReplacedDid() {
+    java.util.regex.Pattern old = java.util.regex.Pattern.compile(
+        "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    List<String> samples = new java.util.ArrayList<>(List.of("0.0.0.0", "255.255.255.255",
+        "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "01.2.3.4", "1.2.3.04", "1.2.3.0",
+        "10.0.0.1", "1.2.3.4 ", "-1.2.3.4", "1.2.3.4/8", "1000.1.1.1", "", "a.b.c.d", "::1",
+        "1.2.3.4:80", "199.249.250.251", "249.1.1.1", "260.0.0.0"));
+    java.util.Random random = new java.util.Random(11);
+    for (int i = 0; i < 20_000; i++) {
+      // Four octets up to 299, some with a leading zero, then sometimes one character changed.
+      StringBuilder b = new StringBuilder();
+      for (int j = 0; j < 4; j++) {
+        b.append(j == 0 ? "" : ".").append(random.nextInt(8) == 0 ? "0" : "")
+            .append(random.nextInt(300));
+      }
+      int k = random.nextInt(b.length());
+      switch (random.nextInt(4)) {
+        case 0 -> b.deleteCharAt(k);
+        case 1 -> b.insert(k, "0123456789.".charAt(random.nextInt(11)));
+        default -> { }
+      }
+      samples.add(b.toString());
+    }
+    int accepted = 0;
+    for (String s : samples) {
+      byte[] octets = TrustedProxies.ipv4(s);
+      assertEquals(old.matcher(s).matches(), octets != null, s);
+      if (octets != null) {
+        accepted++;
+        assertEquals(s, TrustedProxies.literal(s).getHostAddress(), s);
+      }
+    }
+    // The random strings must reach both outcomes, or the comparison says little.
+    assertEquals(true, accepted > 100, "accepted " + accepted);
+  }
+
+  @Test
   void noTrustedProxiesMeansThePeer() {
     assertEquals("10.1.2.3", TrustedProxies.NONE.clientAddress("10.1.2.3",
         List.of("198.51.100.4")));
