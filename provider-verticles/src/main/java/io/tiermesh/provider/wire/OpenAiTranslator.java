@@ -344,6 +344,16 @@ public final class OpenAiTranslator implements WireTranslator {
   static final class SseDecoder extends LineDecoder {
     private String finishReason;
     private Usage usage;
+    /** Off only in the test that holds the two paths side by side. */
+    private final boolean textFastPath;
+
+    SseDecoder() {
+      this(true);
+    }
+
+    SseDecoder(boolean textFastPath) {
+      this.textFastPath = textFastPath;
+    }
 
     @Override
     protected void onLine(String line, StreamSink sink) {
@@ -354,6 +364,9 @@ public final class OpenAiTranslator implements WireTranslator {
       if (payload.equals("[DONE]")) {
         done = true;
         sink.end(finishReason, usage);
+        return;
+      }
+      if (textFastPath && TextChunk.read(payload, this, sink)) {
         return;
       }
       JsonObject chunk = new JsonObject(payload);
@@ -389,6 +402,10 @@ public final class OpenAiTranslator implements WireTranslator {
       } else if ((text != null && !text.isEmpty()) || tools != null) {
         sink.delta(text, tools);
       }
+    }
+
+    void finishReason(String reason) {
+      finishReason = reason;
     }
 
     private static List<ToolCallDelta> decodeToolDeltas(JsonArray calls) {
