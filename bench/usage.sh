@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Usage report benchmark (UsageBench): the rollups of 30 days × 300,000 requests a day in a
 # fresh redis-server, report latency per grouping, and the paid path's reserve + settle latency
-# with and without reports running. Saves the raw output to bench/usage-results.txt (the figures
-# in bench/RESULTS.md's usage section are copied from it). Not a test: run it on a quiet box.
+# with and without reports running. Saves the raw output to bench/usage-results.txt, or to the
+# file USAGE_RESULTS names (the figures in bench/RESULTS.md's usage section are copied from
+# them). Not a test: run it on a quiet box.
 #   bench/usage.sh [days] [requestsPerDay] [iterations]
+#   USAGE_RESULTS=bench/usage-results-1m.txt bench/usage.sh 30 33334   # 1 million requests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=node/target/tiermesh.jar
@@ -27,4 +29,4 @@ LOAD=$(cut -d" " -f1-3 /proc/loadavg)
   REDIS_URL="redis://127.0.0.1:$PORT" java -Xmx512m -cp "$JAR:$OUT/classes" UsageBench \
     "${1:-30}" "${2:-300000}" "${3:-200}" | grep '^RESULT'
   printf '# load average after the run: %s\n' "$(cut -d" " -f1-3 /proc/loadavg)"
-} | tee bench/usage-results.txt
+} | tee "${USAGE_RESULTS:-bench/usage-results.txt}"

@@ -90,6 +90,19 @@ public record BudgetSettings(
   public BudgetStoreOptions storeOptions() {
     return new BudgetStoreOptions().redis(redis.target()).zone(policy.zone())
         .operationTimeout(operationTimeout).replicaAcks(redis.replicaAcks())
-        .replicaAckTimeout(redis.replicaAckTimeout());
+        .replicaAckTimeout(redis.replicaAckTimeout()).settledRetention(settledRetention());
+  }
+
+  /**
+   * How long a settled reservation's record is kept (it makes a retried settle a no-op and
+   * points at the ledger entry). Kept as long as that entry, at most the store's 7 days: with a
+   * short ledger retention these records, one per paid call, would otherwise be the one thing
+   * in Redis that keeps growing for a week. Never shorter than the reservation deadline, the
+   * longest a settle of the same call can still arrive.
+   */
+  Duration settledRetention() {
+    Duration cap = BudgetStoreOptions.DEFAULT_SETTLED_RETENTION;
+    Duration keep = ledgerRetention.filter(r -> r.compareTo(cap) < 0).orElse(cap);
+    return keep.compareTo(reservationDeadline) < 0 ? reservationDeadline : keep;
   }
 }

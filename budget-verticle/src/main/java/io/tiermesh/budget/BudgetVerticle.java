@@ -297,11 +297,13 @@ public final class BudgetVerticle extends VerticleBase {
       change = switch (c.op()) {
         case LIST -> Future.succeededFuture(limitsVersion);
         case SET -> {
+          Long cap = c.cutoffMicros() != null ? c.cutoffMicros() : c.limitMicros();
           ScopeLimit limit = new ScopeLimit(BudgetScope.parse(c.scope()),
               BudgetWindow.parse(c.window()),
-              c.limitMicros() == null ? OptionalLong.empty() : OptionalLong.of(c.limitMicros()),
+              cap == null ? OptionalLong.empty() : OptionalLong.of(cap),
               c.maxRequests() == null ? OptionalLong.empty() : OptionalLong.of(c.maxRequests()),
-              c.alerts());
+              c.limitMicros() == null ? OptionalLong.empty() : OptionalLong.of(c.limitMicros()),
+              c.alerts() == null ? List.of() : c.alerts());
           if (limit.scope() instanceof BudgetScope.Rule) {
             throw new IllegalArgumentException("a rule's cap is its maxPerDay in the rules file");
           }
@@ -344,13 +346,18 @@ public final class BudgetVerticle extends VerticleBase {
     for (ScopeLimit l : policy.limits()) {
       ScopeLimit f = file.get(l.name());
       boolean fromFile = f == l;
-      out.add(new BudgetLimits.Limit(l.scope().id(), l.window().id(), boxed(l.limitMicros()),
+      out.add(new BudgetLimits.Limit(l.scope().id(), l.window().id(), boxed(l.budgetMicros()),
           boxed(l.maxRequests()), l.alerts().isEmpty() ? null : l.alerts(),
           fromFile ? "file" : "runtime", fromFile || f == null ? null
-              : new BudgetLimits.FileLimit(boxed(f.limitMicros()), boxed(f.maxRequests()),
-                  f.alerts().isEmpty() ? null : f.alerts())));
+              : new BudgetLimits.FileLimit(boxed(f.budgetMicros()), boxed(f.maxRequests()),
+                  f.alerts().isEmpty() ? null : f.alerts(), cutoff(f)), cutoff(l)));
     }
     return new BudgetLimits(settings.policy().zone().getId(), out, limitsVersion);
+  }
+
+  /** The hard cap when it sits above the budget; null when the budget is the cap. */
+  private static Long cutoff(ScopeLimit l) {
+    return l.limitMicros().equals(l.budgetMicros()) ? null : boxed(l.limitMicros());
   }
 
   /** Explain: the limits each paid target would spend from for this caller, with their room. */
@@ -392,6 +399,18 @@ public final class BudgetVerticle extends VerticleBase {
       }
       msg.reply(new BudgetScopes(out));
     });
+  }
+
+  /** The line with its limit's budget and the alert levels in force (the admin view). */
+  private BudgetSnapshot.Line withLevels(BudgetSnapshot.Line l, ScopeKey key) {
+    List<AlertThreshold> levels = policy.alertLevels(key);
+    Long budget = policy.limitOf(key).map(x -> boxed(x.budgetMicros())).orElse(null);
+    if (budget == null) {
+      return l;
+    }
+    return new BudgetSnapshot.Line(l.scope(), l.window(), l.period(), l.limitMicros(),
+        l.spentMicros(), l.reservedMicros(), l.remainingMicros(), l.requests(), l.maxRequests(),
+        budget, levels.stream().map(AlertThreshold::share).toList());
   }
 
   private static BudgetSnapshot.Line line(ScopeUsage u) {
@@ -615,7 +634,8 @@ public final class BudgetVerticle extends VerticleBase {
       }
       List<ScopeUsage> usage = ar.result().resultAt(0);
       long open = ar.result().<Long>resultAt(1);
-      List<BudgetSnapshot.Line> lines = usage.stream().map(BudgetVerticle::line).toList();
+      List<BudgetSnapshot.Line> lines = usage.stream().map(u -> withLevels(line(u), u.key()))
+          .toList();
       msg.reply(new BudgetSnapshot(settings.policy().zone().getId(), lines, open));
       alerts.snapshot(usage);
       meters.snapshot(usage);

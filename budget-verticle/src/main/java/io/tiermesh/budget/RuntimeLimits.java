@@ -9,7 +9,9 @@ import java.util.TreeMap;
 /**
  * Budget limits set through the admin API, as kept in Redis: a hash from the limit's
  * {@link ScopeLimit#name()} ({@code day:tenant:acme/user:*}) to
- * {@code <µ$ cap>|<request cap>|<alert shares, comma-separated>} (an empty part = none), plus
+ * {@code <µ$ cap>|<request cap>|<alert shares, comma-separated>} (an empty part = none), with
+ * a fourth part {@code |<µ$ budget>} only when a cut-off sits above the budget (so that a limit
+ * without one reads the same in releases before cut-offs could be set at runtime), plus
  * a version counter every change increments, which budget nodes poll to pick changes up.
  * A runtime limit replaces the config file's limit of the same scope and window; deleting it
  * brings the file's back.
@@ -25,7 +27,8 @@ public final class RuntimeLimits {
     }
     return (l.limitMicros().isPresent() ? Long.toString(l.limitMicros().getAsLong()) : "") + "|"
         + (l.maxRequests().isPresent() ? Long.toString(l.maxRequests().getAsLong()) : "") + "|"
-        + alerts;
+        + alerts + (l.budgetMicros().equals(l.limitMicros()) ? ""
+            : "|" + l.budgetMicros().getAsLong());
   }
 
   /** Reads one stored limit back. Throws IllegalArgumentException on anything malformed. */
@@ -35,7 +38,7 @@ public final class RuntimeLimits {
       throw new IllegalArgumentException("not a limit name: " + name);
     }
     String[] p = value.split("\\|", -1);
-    if (p.length != 3) {
+    if (p.length != 3 && p.length != 4) {
       throw new IllegalArgumentException("not a stored limit: " + value);
     }
     List<Double> alerts = new ArrayList<>();
@@ -44,10 +47,11 @@ public final class RuntimeLimits {
         alerts.add(Double.parseDouble(a));
       }
     }
+    OptionalLong cap = p[0].isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(p[0]));
     return new ScopeLimit(BudgetScope.parse(name.substring(colon + 1)),
-        BudgetWindow.parse(name.substring(0, colon)),
-        p[0].isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(p[0])),
-        p[1].isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(p[1])), alerts);
+        BudgetWindow.parse(name.substring(0, colon)), cap,
+        p[1].isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(p[1])),
+        p.length == 4 ? OptionalLong.of(Long.parseLong(p[3])) : cap, alerts);
   }
 
   /**

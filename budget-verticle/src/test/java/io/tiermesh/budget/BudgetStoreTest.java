@@ -191,7 +191,10 @@ class BudgetStoreTest {
     assertTrue(maxSeen.get() <= cap, "sampled " + maxSeen.get() + " over the cap " + cap);
   }
 
-  /** PLATFORM.md: the client's default pool refuses 64 concurrent callers; ours must not. */
+  /**
+   * The Redis client's default pool (6 connections, 24 waiting) refuses 64 concurrent
+   * callers; ours must not.
+   */
   @Test
   void sixtyFourConcurrentCallersWithDefaultOptionsAreServed(Vertx vertx) throws Exception {
     BudgetStore defaults = StoreTesting.startStore(vertx,

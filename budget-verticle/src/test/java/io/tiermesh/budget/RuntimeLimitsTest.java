@@ -47,6 +47,13 @@ class RuntimeLimitsTest {
     ScopeLimit l = new ScopeLimit(BudgetScope.parse("tenant:acme/user:*/model:claude-opus*"),
         BudgetWindow.MONTH, OptionalLong.of(50_000_000), OptionalLong.empty(), List.of(0.5, 0.8));
     assertEquals(l, RuntimeLimits.decode(l.name(), RuntimeLimits.encode(l)));
+    // A cut-off above the budget ("$8 alert, $10 budget, $12 cut-off") keeps all three.
+    ScopeLimit cut = new ScopeLimit(BudgetScope.parse("tenant:acme"), BudgetWindow.DAY,
+        OptionalLong.of(12_000_000), OptionalLong.empty(), OptionalLong.of(10_000_000),
+        List.of(0.7999999999999999, 1.2));
+    assertEquals(cut, RuntimeLimits.decode(cut.name(), RuntimeLimits.encode(cut)));
+    assertEquals("12000000||0.7999999999999999,1.2|10000000", RuntimeLimits.encode(cut));
+    assertEquals("50000000||0.5,0.8", RuntimeLimits.encode(l), "no fourth part without one");
     ScopeLimit r = ScopeLimit.requests(BudgetScope.parse("key:k_1"), BudgetWindow.DAY, 0);
     assertEquals(r, RuntimeLimits.decode(r.name(), RuntimeLimits.encode(r)));
     List<String> skipped = new ArrayList<>();

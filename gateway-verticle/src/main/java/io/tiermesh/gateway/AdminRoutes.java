@@ -186,7 +186,8 @@ final class AdminRoutes {
       // ...and as a given key and person would, for the per-key and per-user budgets.
       keyId = ctx.request().getHeader("X-TierMesh-Key-Id");
       user = ctx.request().getHeader("X-TierMesh-User");
-      route = new RouteRequest(requestId, tenant == null || tenant.isBlank() ? "default" : tenant,
+      route = new RouteRequest(requestId, tenant == null || tenant.isBlank()
+          ? io.tiermesh.gateway.access.Tenant.DEFAULT_ID : tenant,
           parsed.chat(), hints, null,
           System.currentTimeMillis() + ADMIN_TIMEOUT_MS);
       assume = tiers(ctx.request().getHeader(ASSUME_EXHAUSTED_HEADER));

@@ -83,11 +83,22 @@ public final class BudgetAdminRoutes {
         .onSuccess(s -> {
           JsonArray lines = new JsonArray();
           for (BudgetSnapshot.Line l : s.lines()) {
-            lines.add(new JsonObject().put("scope", l.scope()).put("window", l.window())
+            JsonObject line = new JsonObject().put("scope", l.scope()).put("window", l.window())
                 .put("period", l.period()).put("limit_usd", usd(l.limitMicros()))
                 .put("spent_usd", usd(l.spentMicros())).put("reserved_usd", usd(l.reservedMicros()))
                 .put("remaining_usd", usd(l.remainingMicros())).put("requests", l.requests())
-                .put("max_requests", l.maxRequests()));
+                .put("max_requests", l.maxRequests());
+            if (l.budgetMicros() != null) {
+              // The budget the levels are shares of; limit_usd is the cut-off reservations stop at.
+              line.put("budget_usd", usd(l.budgetMicros()));
+              JsonArray alerts = new JsonArray();
+              for (double a : l.alerts() == null ? List.<Double>of() : l.alerts()) {
+                alerts.add(new JsonObject().put("share", a)
+                    .put("usd", usd((long) Math.ceil(l.budgetMicros() * a))));
+              }
+              line.put("alerts", alerts);
+            }
+            lines.add(line);
           }
           json(ctx, new JsonObject().put("time_zone", s.zone()).put("budgets", lines)
               .put("open_reservations", s.openReservations()));

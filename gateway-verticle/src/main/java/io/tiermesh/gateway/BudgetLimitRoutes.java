@@ -1,5 +1,6 @@
 package io.tiermesh.gateway;
 
+import io.tiermesh.contracts.BudgetLimitMoney;
 import io.tiermesh.contracts.BudgetLimits;
 import io.tiermesh.contracts.BudgetLimitsCommand;
 import io.tiermesh.contracts.ClientText;
@@ -12,8 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -23,7 +22,8 @@ import java.util.Set;
  *   <li>{@code GET /admin/budgets/limits}: every limit in force, with its source ({@code file}
  *       or {@code runtime}) and, for a runtime one, the file's limit it replaces
  *   <li>{@code PUT /admin/budgets/limits} {@code {"scope","window","usd"?,"requests"?,
- *       "alerts"?}}: sets one (kept in Redis; every budget node applies it within a second)
+ *       "alerts"?,"cutoffUsd"?}}: sets one (kept in Redis; every budget node applies it within
+ *       a second); the money fields read as in the config file ({@link BudgetLimitMoney})
  *   <li>{@code DELETE /admin/budgets/limits?scope=&window=}: back to the file's limit (or to
  *       none, when the file has none for that scope and window)
  * </ul>
@@ -31,7 +31,8 @@ import java.util.Set;
  */
 public final class BudgetLimitRoutes {
 
-  static final Set<String> FIELDS = Set.of("scope", "window", "usd", "requests", "alerts");
+  static final Set<String> FIELDS =
+      Set.of("scope", "window", "usd", "requests", "alerts", "cutoffUsd");
 
   private final Vertx vertx;
 
@@ -57,6 +58,8 @@ public final class BudgetLimitRoutes {
     ctx.put(AuditTrail.CHANGE, "set " + c.window() + " " + c.scope()
         + (c.limitMicros() == null ? "" : " usd=" + BudgetHeaders.dollars(c.limitMicros()))
         + (c.maxRequests() == null ? "" : " requests=" + c.maxRequests())
+        + (c.cutoffMicros() == null ? "" : " cutoffUsd="
+            + BudgetHeaders.dollars(c.cutoffMicros()))
         + (c.alerts() == null ? "" : " alerts=" + c.alerts()));
     send(ctx, c);
   }
@@ -90,7 +93,6 @@ public final class BudgetLimitRoutes {
         || !(window.equals("day") || window.equals("month"))) {
       throw bad("'window' must be \"day\" or \"month\"");
     }
-    Long usd = body.getValue("usd") == null ? null : micros(body.getValue("usd"));
     Long requests = null;
     Object r = body.getValue("requests");
     if (r != null) {
@@ -100,41 +102,22 @@ public final class BudgetLimitRoutes {
       }
       requests = n.longValue();
     }
-    if (usd == null && requests == null) {
+    if (body.getValue("usd") == null && requests == null) {
       throw bad("give 'usd' (a dollar string such as \"20.00\") and/or 'requests'");
     }
-    List<Double> alerts = null;
-    Object a = body.getValue("alerts");
-    if (a != null) {
-      if (!(a instanceof JsonArray arr)) {
-        throw bad("'alerts' must be a list of shares of 'usd', e.g. [0.5, 0.8]");
-      }
-      alerts = new ArrayList<>();
-      for (Object v : arr) {
-        if (!(v instanceof Number n) || !(n.doubleValue() > 0 && n.doubleValue() <= 1)) {
-          throw bad("each of 'alerts' must be above 0 and at most 1");
-        }
-        alerts.add(n.doubleValue());
-      }
-    }
-    return new BudgetLimitsCommand(BudgetLimitsCommand.Op.SET, scope, window, usd, requests,
-        alerts);
-  }
-
-  /** Dollars as a string ("20.00") or a number, at most six decimals, never negative. */
-  static long micros(Object v) {
-    BigDecimal d;
+    Object alerts = body.getValue("alerts");
+    BudgetLimitMoney money;
     try {
-      d = v instanceof String s ? new BigDecimal(s.trim())
-          : v instanceof Number n ? new BigDecimal(n.toString()) : null;
-    } catch (NumberFormatException e) {
-      d = null;
+      // The config file's reader: the same fields mean the same and fail the same way.
+      money = BudgetLimitMoney.parse(body.getValue("usd"), body.getValue("cutoffUsd"),
+          alerts instanceof JsonArray a ? a.getList() : alerts);
+    } catch (IllegalArgumentException e) {
+      throw bad(e.getMessage());
     }
-    if (d == null || d.signum() < 0 || d.stripTrailingZeros().scale() > 6
-        || d.compareTo(BigDecimal.valueOf(9_000_000_000L)) > 0) {
-      throw bad("'usd' must be a dollar amount such as \"20.00\" (at most 6 decimals)");
-    }
-    return d.movePointRight(6).longValueExact();
+    Long budget = money.budgetMicros();
+    return new BudgetLimitsCommand(BudgetLimitsCommand.Op.SET, scope, window, budget, requests,
+        money.alerts(), money.cutoffMicros() == null || money.cutoffMicros().equals(budget)
+            ? null : money.cutoffMicros());
   }
 
   private void send(RoutingContext ctx, BudgetLimitsCommand c) {
@@ -153,18 +136,36 @@ public final class BudgetLimitRoutes {
   static JsonObject view(BudgetLimits l) {
     JsonArray limits = new JsonArray();
     for (BudgetLimits.Limit x : l.limits()) {
-      JsonObject o = new JsonObject().put("scope", x.scope()).put("window", x.window())
-          .put("usd", BudgetAdminRoutes.usd(x.limitMicros())).put("requests", x.maxRequests())
-          .put("alerts", x.alerts()).put("source", x.source());
+      JsonObject o = money(new JsonObject().put("scope", x.scope()).put("window", x.window()),
+          x.limitMicros(), x.cutoffMicros(), x.alerts()).put("requests", x.maxRequests())
+          .put("source", x.source());
       if (x.fileLimit() != null) {
-        o.put("file", new JsonObject().put("usd", BudgetAdminRoutes.usd(
-            x.fileLimit().limitMicros())).put("requests", x.fileLimit().maxRequests())
-            .put("alerts", x.fileLimit().alerts()));
+        BudgetLimits.FileLimit f = x.fileLimit();
+        o.put("file", money(new JsonObject(), f.limitMicros(), f.cutoffMicros(), f.alerts())
+            .put("requests", f.maxRequests()));
       }
       limits.add(o);
     }
     return new JsonObject().put("time_zone", l.zone()).put("version", l.version())
         .put("limits", limits);
+  }
+
+  /**
+   * The money fields as a PUT takes them, plus each alert level in dollars: {@code usd}, the
+   * budget; {@code cutoffUsd} only when a cut-off sits above it; {@code alerts} as shares of it.
+   */
+  private static JsonObject money(JsonObject o, Long budget, Long cutoff, List<Double> alerts) {
+    o.put("usd", BudgetAdminRoutes.usd(budget));
+    if (cutoff != null && !cutoff.equals(budget)) {
+      o.put("cutoffUsd", BudgetAdminRoutes.usd(cutoff));
+    }
+    o.put("alerts", alerts);
+    if (alerts != null && budget != null) {
+      JsonArray usd = new JsonArray();
+      alerts.forEach(a -> usd.add(BudgetAdminRoutes.usd((long) Math.ceil(budget * a))));
+      o.put("alertsUsd", usd);
+    }
+    return o;
   }
 
   private static MeshFailure bad(String message) {

@@ -29,8 +29,14 @@ final class Dashboard {
     }
   }
 
-  static void touch() {
-    // forces class initialisation, so the page is read before the verticle starts
+  /**
+   * Reads the page now, off the event loop (the first use of the class loads it), and fails
+   * the gateway's construction if the jar holds an empty page.
+   */
+  static void loadNow() {
+    if (PAGE.length() == 0) {
+      throw new IllegalStateException("dashboard.html is empty");
+    }
   }
 
   static void serve(RoutingContext ctx) {

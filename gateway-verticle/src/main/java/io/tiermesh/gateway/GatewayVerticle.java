@@ -98,8 +98,8 @@ public final class GatewayVerticle extends VerticleBase {
     this.accessSettings = access;
     this.metrics = metrics;
     this.retryAfter = RetryAfter.of(catalog);
-    Dashboard.touch();
-    Playground.touch();
+    Dashboard.loadNow();
+    Playground.loadNow();
   }
 
   /** Shares the node's drain flag, so that readiness turns 503 as soon as draining starts. */

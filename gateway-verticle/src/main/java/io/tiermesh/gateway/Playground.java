@@ -72,8 +72,16 @@ final class Playground {
     }
   }
 
-  static void touch() {
-    // forces class initialisation, so the files are read before the verticle starts
+  /**
+   * Reads the page and its files now, off the event loop (the first use of the class loads
+   * them), and fails the gateway's construction if one of them is empty.
+   */
+  static void loadNow() {
+    ASSETS.forEach((name, asset) -> {
+      if (asset.bytes().length() == 0) {
+        throw new IllegalStateException("playground file " + name + " is empty");
+      }
+    });
   }
 
   static void mount(Router router) {

@@ -10,6 +10,7 @@ import io.tiermesh.budget.ModelPrice;
 import io.tiermesh.budget.Money;
 import io.tiermesh.budget.PriceTable;
 import io.tiermesh.budget.ScopeLimit;
+import io.tiermesh.contracts.BudgetLimitMoney;
 import io.tiermesh.contracts.config.ProviderConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -192,20 +193,17 @@ final class BudgetConfigs {
     try {
       BudgetScope scope = BudgetScope.parse(l.scope());
       BudgetWindow window = BudgetWindow.parse(l.window());
-      OptionalLong usd = l.usd() == null ? OptionalLong.empty()
-          : OptionalLong.of(dollars(l.usd(), where + ".usd"));
       OptionalLong requests = l.requests() == null ? OptionalLong.empty()
           : OptionalLong.of(l.requests());
-      if (l.cutoffUsd() != null && usd.isEmpty()) {
-        throw new ConfigException(where + ".cutoffUsd needs 'usd', the budget it sits above");
+      BudgetLimitMoney money;
+      try {
+        // The admin API's reader too: a limit reads and fails the same wherever it is written.
+        money = BudgetLimitMoney.parse(l.usd(), l.cutoffUsd(), l.alerts());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": " + e.getMessage());
       }
-      OptionalLong cutoff = l.cutoffUsd() == null ? usd
-          : OptionalLong.of(dollars(l.cutoffUsd(), where + ".cutoffUsd"));
-      if (l.alerts() != null && l.alerts().stream().anyMatch(a -> a == null)) {
-        throw new ConfigException(where + ".alerts must be numbers, e.g. [0.8, 1.0]");
-      }
-      return new ScopeLimit(scope, window, cutoff, requests, usd,
-          l.alerts() == null ? List.of() : l.alerts());
+      return new ScopeLimit(scope, window, optional(money.cutoffMicros()), requests,
+          optional(money.budgetMicros()), money.alerts() == null ? List.of() : money.alerts());
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -214,6 +212,10 @@ final class BudgetConfigs {
           + " tenant:<name>, tenant:<name>/provider:<id>, or [tenant:<name>/]key:<id>|key:*|"
           + "user:<name>|user:*[/model:<pattern>]; window day or month)");
     }
+  }
+
+  private static OptionalLong optional(Long micros) {
+    return micros == null ? OptionalLong.empty() : OptionalLong.of(micros);
   }
 
   private static long dollars(String value, String where) {

@@ -44,12 +44,13 @@ public record BudgetSection(
    * @param usd       the budget in dollars, e.g. {@code "200.00"}; also the hard cap unless
    *                  {@code cutoffUsd} sets one above it
    * @param requests  cap on admitted requests in the window
-   * @param alerts    shares of {@code usd} at which an alert fires once per window, e.g.
-   *                  {@code [0.8, 1.0]}; default: {@code alertFraction}
+   * @param alerts    levels at which an alert fires once per window: shares of {@code usd}
+   *                  ({@code [0.8, 1.0]}) or dollar strings ({@code ["8.00"]}), read by
+   *                  {@link io.tiermesh.contracts.BudgetLimitMoney}; default: {@code alertFraction}
    * @param cutoffUsd hard cap in dollars above the budget: reservations are refused there, not
    *                  at {@code usd}
    */
-  public record Limit(String scope, String window, String usd, Long requests, List<Double> alerts,
+  public record Limit(String scope, String window, String usd, Long requests, List<Object> alerts,
       String cutoffUsd) {}
 
   /**

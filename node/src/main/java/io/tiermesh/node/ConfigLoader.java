@@ -329,12 +329,13 @@ public final class ConfigLoader {
         () -> tracing(c.tracing(), source), null);
     MeshConfig.LoggingConfig logging = attempt(errors, doc, source, "logging",
         () -> logging(c.logging(), source), null);
+    long drainMs = drainMs(c.drainMs(), source, doc, errors);
     if (!errors.isEmpty()) {
       return null;
     }
     return new MeshConfig(List.copyOf(roles), cl, g, redis,
         new MeshConfig.RouterConfig(ack, rules), List.copyOf(providers),
-        c.drainMs() <= 0 ? DEFAULT_DRAIN_MS : c.drainMs(), c.budget(), access, loops,
+        drainMs, c.budget(), access, loops,
         management, drain, ledger, audit, images, tracing, logging);
   }
 
@@ -486,7 +487,7 @@ public final class ConfigLoader {
             orDefault(p.timeouts().totalMs(), ProviderConfig.Timeouts.DEFAULT.totalMs()));
     ProviderConfig.BreakerConfig b = p.breaker() == null ? ProviderConfig.BreakerConfig.DEFAULT
         : new ProviderConfig.BreakerConfig(
-            orDefault(p.breaker().maxFailures(), ProviderConfig.BreakerConfig.DEFAULT.maxFailures()),
+            maxFailures(p.breaker().maxFailures(), where),
             p.breaker().resetMs() > 0 ? p.breaker().resetMs()
                 : ProviderConfig.BreakerConfig.DEFAULT.resetMs());
     return new ProviderConfig(p.id(), p.kind(), p.tier(), p.baseUrl(), p.apiKeyEnv(),
@@ -529,8 +530,8 @@ public final class ConfigLoader {
     if (r == null) {
       return d;
     }
-    if (r.maxRetries() != null && r.maxRetries() < 0 || r.budgetRatio() < 0
-        || r.budgetRatio() > 1) {
+    if (r.maxRetries() != null && r.maxRetries() < 0
+        || r.budgetRatio() != null && (r.budgetRatio() < 0 || r.budgetRatio() > 1)) {
       throw new ConfigException(where + ": 'retry.maxRetries' must be >= 0 and "
           + "'retry.budgetRatio' between 0 and 1");
     }
@@ -538,8 +539,8 @@ public final class ConfigLoader {
         r.maxRetries() == null ? d.maxRetries() : r.maxRetries(),
         r.baseDelayMs() > 0 ? r.baseDelayMs() : d.baseDelayMs(),
         r.maxDelayMs() > 0 ? r.maxDelayMs() : d.maxDelayMs(),
-        r.budgetRatio() > 0 ? r.budgetRatio() : d.budgetRatio(),
-        r.budgetBurst() > 0 ? r.budgetBurst() : d.budgetBurst());
+        r.budgetRatio() == null ? d.budgetRatio() : r.budgetRatio(),
+        budgetBurst(r.budgetBurst(), d.budgetBurst(), where));
   }
 
   private static ProviderConfig.ProbeConfig probe(ProviderConfig.ProbeConfig p) {
@@ -687,7 +688,7 @@ public final class ConfigLoader {
     }
     GatewayConfig out = new GatewayConfig(
         g.host() == null ? d.host() : g.host(),
-        g.port() == 0 ? d.port() : g.port(),
+        g.port() == null ? d.port() : g.port(), // 0: any free port, as on the command line
         g.apiKeyEnv() == null ? d.apiKeyEnv() : g.apiKeyEnv(),
         g.adminKeyEnv() == null ? d.adminKeyEnv() : g.adminKeyEnv(),
         g.maxBodyBytes() <= 0 ? d.maxBodyBytes() : g.maxBodyBytes(),
@@ -808,6 +809,44 @@ public final class ConfigLoader {
     if (port < 0 || port > 65535) {
       throw new ConfigException(source + ": '" + key + "' must be a port from 0 to 65535");
     }
+  }
+
+  /*
+   * Absent means the default and 0 means zero: these settings are boxed in their records so
+   * that a written 0 is not mistaken for a missing key.
+   */
+
+  private static long drainMs(Long v, String source, ConfigDocument doc, List<String> errors) {
+    if (v == null) {
+      return DEFAULT_DRAIN_MS;
+    }
+    if (v < 0) {
+      errors.add(atLine(source + ": 'drainMs' must be >= 0 (0: in-flight work is cut at once)",
+          source, doc, "drainMs"));
+    }
+    return v;
+  }
+
+  /** A breaker needs at least one fault to open: 0 has no meaning, so it is refused. */
+  private static int maxFailures(Integer v, String where) {
+    if (v == null) {
+      return ProviderConfig.BreakerConfig.DEFAULT.maxFailures();
+    }
+    if (v < 1) {
+      throw new ConfigException(where + ": 'breaker.maxFailures' must be at least 1 "
+          + "(backend faults in a row that open the breaker)");
+    }
+    return v;
+  }
+
+  private static double budgetBurst(Double v, double d, String where) {
+    if (v == null) {
+      return d;
+    }
+    if (v < 0) {
+      throw new ConfigException(where + ": 'retry.budgetBurst' must be >= 0");
+    }
+    return v;
   }
 
   private static int orDefault(int v, int d) {

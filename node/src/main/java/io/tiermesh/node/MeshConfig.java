@@ -16,6 +16,9 @@ import java.util.List;
  *                  own)
  * @param budget    spend limits and prices (see {@link BudgetSection}); null = no limits, and
  *                  then only local providers may be unpriced
+ * @param drainMs   how long a stopping node waits for its requests, streams and calls; 0 cuts
+ *                  them at once (null in a file that does not set it, until the loader puts
+ *                  the default)
  * @param eventLoops Vert.x event-loop threads; 0 = Vert.x's default (twice the cores). Fewer
  *                   loops mean fewer thread hand-offs between the roles of one node
  * @param access    API keys, tenants, rate limits and input limits at the gateway
@@ -34,7 +37,7 @@ public record MeshConfig(
     RedisConfig redis,
     RouterConfig router,
     List<ProviderConfig> providers,
-    long drainMs,
+    Long drainMs,
     BudgetSection budget,
     AccessConfig access,
     int eventLoops,
@@ -221,12 +224,18 @@ public record MeshConfig(
    */
   public record RedisConfig(String url, String mode, List<String> endpoints, String masterName,
       String userEnv, String passwordEnv, RedisTls tls, RedisStore budget,
-      RedisStore ephemeral) {
+      RedisStore ephemeral, SentinelAuth sentinelAuth) {
 
     public RedisConfig(String url) {
-      this(url, null, null, null, null, null, null, null, null);
+      this(url, null, null, null, null, null, null, null, null, null);
     }
   }
+
+  /**
+   * The sentinels' own credentials, when they differ from the data servers' (sentinel mode):
+   * names of environment variables, like {@code userEnv} / {@code passwordEnv}.
+   */
+  public record SentinelAuth(String userEnv, String passwordEnv) {}
 
   /** PEM files for TLS to Redis: the CA, and a client certificate and key when required. */
   public record RedisTls(String caFile, String certFile, String keyFile) {}
@@ -237,7 +246,7 @@ public record MeshConfig(
    */
   public record RedisStore(String url, String mode, List<String> endpoints, String masterName,
       String userEnv, String passwordEnv, RedisTls tls, Boolean force, Integer replicaAcks,
-      Long replicaAckTimeoutMs) {
+      Long replicaAckTimeoutMs, SentinelAuth sentinelAuth) {
 
     boolean names() {
       return url != null || endpoints != null;

@@ -78,7 +78,7 @@ class BudgetConfigTest {
       "misspelt price key|  prices:\\n    hosted: {mini: {inptu: '1', output: '1'}}|unknown key 'inptu'",
       "price for unknown provider|  prices:\\n    ghost: {m: {input: '1', output: '1'}}|budget.prices names no provider 'ghost'",
       "webhook not http|  alertWebhook: file:///etc/passwd\\nPRICES|alertWebhook must be an http:// or https:// URL",
-      "cutoff below budget|  limits:\\n    - {scope: global, window: day, usd: '10', cutoffUsd: '9'}\\nPRICES|cut-off of global must be at least its budget",
+      "cutoff below budget|  limits:\\n    - {scope: global, window: day, usd: '10', cutoffUsd: '9'}\\nPRICES|cutoffUsd must be at least 'usd'",
       "cutoff without budget|  limits:\\n    - {scope: global, window: day, requests: 5, cutoffUsd: '9'}\\nPRICES|cutoffUsd needs 'usd'",
       "alert above cutoff|  limits:\\n    - {scope: global, window: day, usd: '10', cutoffUsd: '12', alerts: [0.8, 1.3]}\\nPRICES|none above the cut-off",
       "webhook format|  webhooks:\\n    - {url: 'https://hooks.example.org/x', format: teams}\\nPRICES|webhooks[0].format must be json or slack",

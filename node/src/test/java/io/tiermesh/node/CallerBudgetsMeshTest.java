@@ -230,6 +230,53 @@ class CallerBudgetsMeshTest {
     assertTrue(changes.contains("404 reset day tenant:rt/key:*"), changes.toString());
   }
 
+  @Test
+  void aRuntimeSpendLimitTakesAlertLevelsInDollarsAndACutoffShownWithItsCounter()
+      throws Exception {
+    HttpResponse<String> set = mesh.admin("PUT", "/admin/budgets/limits",
+        "{\"scope\":\"tenant:money\",\"window\":\"day\",\"usd\":\"10.00\","
+            + "\"cutoffUsd\":\"12.00\",\"alerts\":[0.5,\"8.00\"]}");
+    assertEquals(200, set.statusCode(), set.body());
+    JsonObject listed = limit(new JsonObject(set.body()), "tenant:money");
+    assertEquals("10.000000", listed.getString("usd"), listed.encode());
+    assertEquals("12.000000", listed.getString("cutoffUsd"), listed.encode());
+    assertEquals(new JsonArray().add("5.000000").add("8.000000"),
+        listed.getJsonArray("alertsUsd"), listed.encode());
+
+    // The counter's view: reservations stop at the cut-off; the levels are of the budget.
+    JsonObject line = null;
+    for (Object o : new JsonObject(mesh.admin("GET", "/admin/budgets", null).body())
+        .getJsonArray("budgets")) {
+      JsonObject l = (JsonObject) o;
+      if ("tenant:money".equals(l.getString("scope")) && "day".equals(l.getString("window"))) {
+        line = l;
+      }
+    }
+    assertNotNull(line, "GET /admin/budgets lists the runtime limit's counter");
+    assertEquals("12.000000", line.getString("limit_usd"), line.encode());
+    assertEquals("10.000000", line.getString("budget_usd"), line.encode());
+    JsonArray levels = line.getJsonArray("alerts");
+    assertEquals(2, levels.size(), line.encode());
+    assertEquals(0.5, levels.getJsonObject(0).getDouble("share"), 1e-9);
+    assertEquals("8.000000", levels.getJsonObject(1).getString("usd"), line.encode());
+
+    // Refused as the config file refuses them, before anything is stored.
+    for (String bad : List.of(
+        "{\"scope\":\"tenant:money\",\"window\":\"day\",\"usd\":\"10\","
+            + "\"cutoffUsd\":\"12\",\"alerts\":[\"13.00\"]}",
+        "{\"scope\":\"tenant:money\",\"window\":\"day\",\"requests\":5,"
+            + "\"cutoffUsd\":\"12\"}",
+        "{\"scope\":\"tenant:money\",\"window\":\"day\",\"usd\":\"10\","
+            + "\"cutoffUsd\":\"9\"}")) {
+      HttpResponse<String> r = mesh.admin("PUT", "/admin/budgets/limits", bad);
+      assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+    }
+    assertEquals("12.000000", limit(new JsonObject(mesh.admin("GET", "/admin/budgets/limits",
+        null).body()), "tenant:money").getString("cutoffUsd"), "the refusals changed nothing");
+    assertEquals(200, mesh.admin("DELETE",
+        "/admin/budgets/limits?scope=tenant:money&window=day", null).statusCode());
+  }
+
   private static JsonObject limit(JsonObject limits, String scope) {
     for (Object o : limits.getJsonArray("limits")) {
       JsonObject l = (JsonObject) o;

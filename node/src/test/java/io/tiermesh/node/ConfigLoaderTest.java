@@ -27,7 +27,7 @@ class ConfigLoaderTest {
   void minimalConfigGetsDocumentedDefaults() {
     MeshConfig c = ConfigLoader.parse("roles: [gateway, router, provider:local]\n" + PROVIDER,
         "t.yaml");
-    assertEquals(8080, c.gateway().port());
+    assertEquals(8080, (int) c.gateway().port());
     assertEquals("redis://127.0.0.1:6379", c.redis().url());
     assertTrue(c.cluster().enabled());
     assertEquals("llama3.1:8b", c.providers().get(0).defaultModel());
@@ -262,7 +262,7 @@ class ConfigLoaderTest {
     assertEquals(9090, c.management().port());
     assertEquals("0.0.0.0", c.management().host());
     assertEquals(5000, c.drain().notReadyDelayMs());
-    assertEquals(20000, c.drainMs());
+    assertEquals(20000, (long) c.drainMs());
     MeshConfig none = ConfigLoader.parse("roles: [router]\n", "t.yaml", name -> null);
     assertEquals(null, none.management());
     assertEquals(0, none.drain().notReadyDelayMs());

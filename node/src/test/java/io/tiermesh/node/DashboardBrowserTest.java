@@ -70,7 +70,14 @@ class DashboardBrowserTest {
       mesh.post("/v1/chat/completions", det);
       assertEquals("2", mesh.post("/v1/chat/completions", TestMesh.chat("two", false),
           "X-TierMesh-Quality", "high").headers().firstValue("X-TierMesh-Tier").orElse(null));
-      assertEquals(201, mesh.admin("POST", "/admin/keys", "{\"name\":\"dash\"}").statusCode());
+      // A stored key with an owner: the usage panel groups by person and key.
+      var created = mesh.admin("POST", "/admin/keys",
+          "{\"name\":\"dash\",\"owner\":\"dana@example.com\"}");
+      assertEquals(201, created.statusCode(), created.body());
+      io.vertx.core.json.JsonObject dana = new io.vertx.core.json.JsonObject(created.body());
+      assertEquals(200, mesh.send("POST", "/v1/chat/completions", TestMesh.chat("three", false),
+          "Authorization", "Bearer " + dana.getString("key"), "Content-Type", "application/json")
+          .statusCode());
       assertEquals(401, mesh.send("GET", "/admin/keys", null).statusCode(),
           "the data behind the page needs the admin key");
       assertEquals(401, mesh.send("GET", "/admin/decisions", null).statusCode(),
@@ -88,7 +95,7 @@ class DashboardBrowserTest {
       assertEquals(0, dom.exit, dom.stderr);
       String html = dom.stdout;
       assertTrue(html.contains("live, updated"), "state: " + text(html, "state"));
-      assertEquals("4", text(html, "total-requests"));
+      assertEquals("5", text(html, "total-requests"));
       assertEquals("50 %", text(html, "cache-hit-rate"));
       assertEquals("1", text(html, "keys-active"));
       assertEquals("ready", text(html, "ready"));
@@ -106,7 +113,10 @@ class DashboardBrowserTest {
       String budgets = tbody(html, "budgets");
       assertTrue(budgets.contains("<td>global</td>") && budgets.contains("<td>month</td>")
           && budgets.contains("<td>200.000000</td>"), budgets);
-      assertTrue(text(html, "budgets-state").contains("alert at 80 %"), text(html, "budgets-state"));
+      // The file's limit has no levels of its own: the default 80 % of its $200, in dollars.
+      assertTrue(budgets.contains("<td>160.000000 (80 %)</td>"), budgets);
+      assertTrue(text(html, "budgets-state").contains("alerts at its first level"),
+          text(html, "budgets-state"));
 
       assertEquals("usage panels: " + from + " to " + today, text(html, "range-state"));
       assertTrue(html.contains("id=\"spend-chart\""), "spend chart present");
@@ -118,8 +128,8 @@ class DashboardBrowserTest {
       assertTrue(legend.startsWith(from + " to " + today + " (UTC): tier 1 (blue): $0.000000 · "
           + "tier 2 (orange): $0.0"), legend);
       String days = tbody(html, "spend-days");
-      // Tier 1 served three (the cache hit included), tier 2 one, all today.
-      assertTrue(days.contains("<tr><td>" + today + "</td><td>1</td><td>3</td>"), days);
+      // Tier 1 served four (the cache hit included), tier 2 one, all today.
+      assertTrue(days.contains("<tr><td>" + today + "</td><td>1</td><td>4</td>"), days);
       assertTrue(days.contains("<tr><td>" + today + "</td><td>2</td><td>1</td>"), days);
       assertTrue(text(html, "keys-usage-state").startsWith(from + " to " + today + " (UTC)"),
           text(html, "keys-usage-state"));
@@ -133,16 +143,22 @@ class DashboardBrowserTest {
       String decisions = tbody(html, "decisions");
       int decisionRows = decisions.split("<tr>", -1).length - 1;
       int adminRows = decisions.split("<td>admin</td>", -1).length - 1;
-      // 4 requests, the one answered from the cache included: the audit trail has them all,
+      // 5 requests, the one answered from the cache included: the audit trail has them all,
       // beside the admin call that created the test's key (admin changes are audited too)
-      assertEquals(4, decisionRows - adminRows, decisions);
+      assertEquals(5, decisionRows - adminRows, decisions);
       assertTrue(adminRows >= 1, decisions);
       assertTrue(decisions.contains("<td>hosted</td>") && decisions.contains("<td>200</td>")
           && decisions.contains("<td>bootstrap</td>"), decisions);
       assertEquals(decisionRows + " most recent requests", text(html, "decisions-state"));
 
       String byKey = tbody(html, "keys-usage");
-      assertTrue(byKey.contains("<td>bootstrap</td>") && byKey.contains("<td>2</td>"), byKey);
+      assertTrue(byKey.contains("<tr><td>–</td><td>bootstrap</td><td>2</td><td>1</td>"), byKey);
+      assertTrue(byKey.contains("<tr><td>dana@example.com</td><td>" + dana.getString("id")
+          + "</td><td>1</td><td>1</td>"), byKey);
+      String people = tbody(html, "people-usage");
+      assertTrue(people.contains("<tr><td>dana@example.com</td><td>" + dana.getString("id")
+          + "</td><td>1</td>"), people);
+      assertTrue(people.contains("<tr><td>–</td><td>bootstrap</td><td>4</td>"), people);
       // Tracing is off in this mesh: the audit rows carry no trace id.
       assertTrue(decisions.contains("<td>–</td></tr>"), decisions);
       List<String> consoleErrors = new ArrayList<>();
@@ -161,6 +177,7 @@ class DashboardBrowserTest {
           text(past.stdout, "spend-legend"));
       assertEquals("", tbody(past.stdout, "spend-days").strip());
       assertEquals("", tbody(past.stdout, "keys-usage").strip());
+      assertEquals("", tbody(past.stdout, "people-usage").strip());
       assertEquals(0, bar.matcher(past.stdout).results().count(), "no bars");
 
       Files.deleteIfExists(SHOT);

@@ -76,7 +76,7 @@ public final class ProviderVerticle extends VerticleBase {
   private MessageConsumer<EmbedCall> embedConsumer;
   private MessageConsumer<StreamControl> controlConsumer;
   private final Map<String, Running> active = new HashMap<>();
-  private RetryPolicy retries;
+  private UpstreamRetryPolicy retries;
   private String probeResult;
   private long probeMillis;
   /** Still loading its models (warm-up configured): takes no calls, says so in its status. */
@@ -129,7 +129,7 @@ public final class ProviderVerticle extends VerticleBase {
     backend = new UpstreamAttempt.Backend(vertx, client, config, basePath, apiKey, translator,
         node.nodeId());
     legs();
-    retries = new RetryPolicy(config.retry() == null ? ProviderConfig.RetryConfig.DEFAULT
+    retries = new UpstreamRetryPolicy(config.retry() == null ? ProviderConfig.RetryConfig.DEFAULT
         : config.retry());
     long probeEvery = config.probe() == null ? ProviderConfig.ProbeConfig.DEFAULT.intervalMs()
         : config.probe().intervalMs();

@@ -106,7 +106,7 @@ abstract class UpstreamAttempt<R extends AttemptReply<R>> {
 
   private void onResponse(HttpClientResponse resp) {
     if (resp.statusCode() != 200) {
-      retryAfterMs = RetryPolicy.retryAfterMs(resp.getHeader("Retry-After"));
+      retryAfterMs = UpstreamRetryPolicy.retryAfterMs(resp.getHeader("Retry-After"));
       resp.body().onComplete(ar -> {
         Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
         String detail = UpstreamFailures.detail(config.id(), resp.statusCode(),

@@ -35,7 +35,7 @@ class CircuitBreakerTest {
     h = new ProviderHarness("ollama", "llama3.1:8b", null,
         new ProviderConfig.Timeouts(1_000, 2_000, 5_000),
         new ProviderConfig.BreakerConfig(MAX_FAILURES, RESET_MS),
-        new ProviderConfig.RetryConfig(0, 20, 1_000, 0.2, 3), PROBE_MS);
+        new ProviderConfig.RetryConfig(0, 20, 1_000, 0.2, 3.0), PROBE_MS);
   }
 
   @AfterEach

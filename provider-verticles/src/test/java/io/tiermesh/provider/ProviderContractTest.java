@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 abstract class ProviderContractTest {
 
   static final ProviderConfig.RetryConfig RETRY =
-      new ProviderConfig.RetryConfig(2, 20, 2_000, 0.2, 3);
+      new ProviderConfig.RetryConfig(2, 20, 2_000, 0.2, 3.0);
 
   ProviderHarness h;
 

@@ -127,7 +127,8 @@ public final class BudgetGate {
     private Tab(RouteRequest request, RoutePlan plan) {
       this.request = request;
       this.plan = plan;
-      this.tenant = request.tenant() == null ? "default" : request.tenant();
+      this.tenant = request.tenant() == null ? io.tiermesh.router.rules.RequestFacts.DEFAULT_TENANT
+          : request.tenant();
       this.keyId = request.keyId();
       this.user = request.user();
     }

@@ -29,9 +29,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class EnginePlanner implements RoutePlanner {
 
-  static final String BUDGET_NOT_WIRED = "budget: no budget signals yet (budget role not"
-      + " wired): no tier counts as exhausted and maxPerDay caps are not enforced";
-
   private final AtomicReference<ActiveRules> active;
   private final RouterBudgetSignals budget;
   private final FactsExtractor extractor = new FactsExtractor();

@@ -35,9 +35,13 @@ public interface RouterBudgetSignals {
   /** Whether {@link #view()} reflects real spend and counts. */
   boolean enforced();
 
+  /** The note of signals that are not {@link #enforced()}: no budget role reached yet. */
+  String NOT_WIRED_NOTE = "budget: no budget signals yet (budget role not"
+      + " wired): no tier counts as exhausted and maxPerDay caps are not enforced";
+
   /** The explain note saying why {@link #enforced()} is false. */
   default String notEnforcedNote() {
-    return EnginePlanner.BUDGET_NOT_WIRED;
+    return NOT_WIRED_NOTE;
   }
 
   /**

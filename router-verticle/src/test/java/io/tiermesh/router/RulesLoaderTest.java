@@ -98,7 +98,7 @@ class RulesLoaderTest {
     assertEquals(priv.chain(), explained.chain());
     assertEquals("private-data", explained.view().rule());
     assertEquals("pii", explained.view().facts().get("classification"));
-    assertTrue(explained.notes().contains(EnginePlanner.BUDGET_NOT_WIRED));
+    assertTrue(explained.notes().contains(RouterBudgetSignals.NOT_WIRED_NOTE));
 
     RoutePlan forced = planner.plan(request("r3", "hosted/gpt-4o-mini",
         new RoutingHints("hipaa", null, null, null, null)));

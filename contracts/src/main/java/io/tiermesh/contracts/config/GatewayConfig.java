@@ -3,6 +3,8 @@ package io.tiermesh.contracts.config;
 /**
  * The HTTP front door.
  *
+ * @param port           HTTP port; 0 = any free port (the node logs the one it got). Null in a
+ *                       file that does not set it, until the loader puts the default 8080
  * @param apiKeyEnv      environment variable holding the client API key
  * @param adminKeyEnv    environment variable holding the admin key; no admin API without it
  * @param maxBodyBytes   request bodies above this are refused with 413 while being read; the
@@ -14,7 +16,7 @@ package io.tiermesh.contracts.config;
  */
 public record GatewayConfig(
     String host,
-    int port,
+    Integer port,
     String apiKeyEnv,
     String adminKeyEnv,
     int maxBodyBytes,

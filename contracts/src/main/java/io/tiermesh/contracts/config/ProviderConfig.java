@@ -101,10 +101,11 @@ public record ProviderConfig(
   }
 
   /**
-   * @param maxFailures    consecutive upstream faults that open the breaker
+   * @param maxFailures    consecutive upstream faults that open the breaker (at least 1; null
+   *                       in a file that does not set it, until the loader puts the default)
    * @param resetMs        how long it stays open before letting one probe through
    */
-  public record BreakerConfig(int maxFailures, long resetMs) {
+  public record BreakerConfig(Integer maxFailures, long resetMs) {
     public static final BreakerConfig DEFAULT = new BreakerConfig(5, 10_000);
   }
 
@@ -118,12 +119,15 @@ public record ProviderConfig(
    * @param baseDelayMs first backoff; doubles per retry, with full jitter over its upper half
    * @param maxDelayMs  cap on one backoff and on a honoured {@code Retry-After}: a backend asking
    *                    for a longer wait is left to the fallback chain instead
-   * @param budgetRatio retries earned per call (0.2: at most 20 % extra attempts)
-   * @param budgetBurst retries that may be spent before any were earned
+   * @param budgetRatio retries earned per call (0.2: at most 20 % extra attempts; 0: none)
+   * @param budgetBurst retries that may be spent before any were earned (0: none)
+   *
+   * <p>The boxed fields are null in a file that does not set them, until the loader puts the
+   * default: a written 0 means zero, so it cannot stand for "not given".
    */
   public record RetryConfig(Integer maxRetries, long baseDelayMs, long maxDelayMs,
-      double budgetRatio, double budgetBurst) {
-    public static final RetryConfig DEFAULT = new RetryConfig(2, 250, 5_000, 0.2, 3);
+      Double budgetRatio, Double budgetBurst) {
+    public static final RetryConfig DEFAULT = new RetryConfig(2, 250, 5_000, 0.2, 3.0);
   }
 
   /**

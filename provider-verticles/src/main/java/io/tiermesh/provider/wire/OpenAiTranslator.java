@@ -190,9 +190,19 @@ public final class OpenAiTranslator implements WireTranslator {
     for (int i = 0; i < calls.size(); i++) {
       JsonObject c = calls.getJsonObject(i);
       JsonObject fn = c.getJsonObject("function", new JsonObject());
-      out.add(new ToolCall(c.getString("id"), fn.getString("name"), fn.getString("arguments")));
+      out.add(new ToolCall(c.getString("id"), fn.getString("name"), arguments(fn)));
     }
     return out;
+  }
+
+  /**
+   * A call's arguments as the JSON text OpenAI sends. Some compatible servers send the object
+   * itself; read as a string it would become Java's {@code {city=Oslo}}, which no client can
+   * parse, so it is encoded back to JSON.
+   */
+  static String arguments(JsonObject function) {
+    Object v = function.getValue("arguments");
+    return v == null || v instanceof String ? (String) v : io.vertx.core.json.Json.encode(v);
   }
 
   /** OpenAI's (and Ollama's) per-token entries: token, logprob, bytes, top_logprobs. */
@@ -263,7 +273,12 @@ public final class OpenAiTranslator implements WireTranslator {
     for (int i = 0; i < data.size(); i++) {
       JsonObject item = data.getJsonObject(i);
       // Entries carry their input position; servers may answer out of order.
-      vectors.set(item.getInteger("index", i), vector(item.getJsonArray("embedding")));
+      int index = item.getInteger("index", i);
+      if (index < 0 || index >= data.size() || vectors.get(index) != null) {
+        // A repeated or stray index would leave some input without a vector.
+        throw new DecodeException("embedding index " + index + " is repeated or out of range");
+      }
+      vectors.set(index, vector(item.getJsonArray("embedding")));
     }
     JsonObject u = o.getJsonObject("usage");
     Usage usage = u == null ? null
@@ -292,11 +307,23 @@ public final class OpenAiTranslator implements WireTranslator {
     headers.set("Authorization", "Bearer " + apiKey);
   }
 
+  /**
+   * OpenAI's {@code {"error":{"message"}}}, and the shapes compatible servers use instead: a
+   * bare string under {@code error}, or vLLM's top-level {@code {"object":"error","message"}}.
+   */
   @Override
   public String errorMessage(Buffer body) {
     try {
-      JsonObject err = body.toJsonObject().getJsonObject("error");
-      return err == null ? null : err.getString("message");
+      JsonObject o = body.toJsonObject();
+      Object err = o.getValue("error");
+      if (err instanceof JsonObject e) {
+        return e.getValue("message") instanceof String m ? m : null;
+      }
+      if (err instanceof String m) {
+        return m;
+      }
+      return "error".equals(o.getValue("object")) && o.getValue("message") instanceof String m
+          ? m : null;
     } catch (RuntimeException notJson) {
       return null;
     }
@@ -417,7 +444,7 @@ public final class OpenAiTranslator implements WireTranslator {
         JsonObject c = calls.getJsonObject(i);
         JsonObject fn = c.getJsonObject("function", new JsonObject());
         out.add(new ToolCallDelta(c.getInteger("index", i), c.getString("id"),
-            fn.getString("name"), fn.getString("arguments")));
+            fn.getString("name"), arguments(fn)));
       }
       return out;
     }

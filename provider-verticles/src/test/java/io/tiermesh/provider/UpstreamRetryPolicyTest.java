@@ -7,9 +7,9 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.config.ProviderConfig.RetryConfig;
 import org.junit.jupiter.api.Test;
 
-class RetryPolicyTest {
+class UpstreamRetryPolicyTest {
 
-  static final RetryConfig CONFIG = new RetryConfig(2, 100, 2_000, 0.2, 3);
+  static final RetryConfig CONFIG = new RetryConfig(2, 100, 2_000, 0.2, 3.0);
 
   record Case(String name, int retry, FailureCode code, long chunks, long retryAfter,
       long remaining, double random, long expected) {}
@@ -37,7 +37,7 @@ class RetryPolicyTest {
         new Case("no time left", 1, FailureCode.UPSTREAM_ERROR, 0, -1, 40, 0, -1),
     };
     for (Case c : cases) {
-      RetryPolicy p = new RetryPolicy(CONFIG);
+      UpstreamRetryPolicy p = new UpstreamRetryPolicy(CONFIG);
       assertEquals(c.expected(), p.delayBeforeRetry(c.retry(), c.code(), c.chunks(),
           c.retryAfter(), c.remaining(), c.random()), c.name());
     }
@@ -45,7 +45,7 @@ class RetryPolicyTest {
 
   @Test
   void budgetBoundsExtraAttemptsUnderAStorm() {
-    RetryPolicy p = new RetryPolicy(CONFIG);
+    UpstreamRetryPolicy p = new UpstreamRetryPolicy(CONFIG);
     int calls = 1_000;
     long retries = 0;
     for (int i = 0; i < calls; i++) {
@@ -61,9 +61,9 @@ class RetryPolicyTest {
 
   @Test
   void parsesRetryAfter() {
-    assertEquals(2_000, RetryPolicy.retryAfterMs("2"));
-    assertEquals(500, RetryPolicy.retryAfterMs(" 0.5 "));
-    assertEquals(-1, RetryPolicy.retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT"));
-    assertEquals(-1, RetryPolicy.retryAfterMs(null));
+    assertEquals(2_000, UpstreamRetryPolicy.retryAfterMs("2"));
+    assertEquals(500, UpstreamRetryPolicy.retryAfterMs(" 0.5 "));
+    assertEquals(-1, UpstreamRetryPolicy.retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT"));
+    assertEquals(-1, UpstreamRetryPolicy.retryAfterMs(null));
   }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
  * credit (up to {@code budgetBurst} saved), each retry spends one. Under a storm where every
  * call fails, retries therefore stay below {@code budgetRatio × calls + budgetBurst}.
  */
-final class RetryPolicy {
+final class UpstreamRetryPolicy {
 
   /** Failures a second try of the same backend can cure. Timeouts are not: they already cost
    *  the whole first-token wait, and the fallback chain is the better use of the deadline. */
@@ -25,7 +25,7 @@ final class RetryPolicy {
   private long calls;
   private long retries;
 
-  RetryPolicy(RetryConfig config) {
+  UpstreamRetryPolicy(RetryConfig config) {
     this.config = config;
     this.credits = config.budgetBurst();
   }
