@@ -120,6 +120,11 @@ public final class BenchMain {
             String.valueOf(redisPort)), Map.of(), work)
             .awaitOutput("MASTER <-> REPLICA sync: Finished with success", 60));
       }
+      if (opts.containsKey("--growth") && baselineJar != null) {
+        growthPair(vertx, started, jar, baselineJar, work, simPort, redisUrl, rounds, seconds,
+            out);
+        return;
+      }
       if (opts.containsKey("--growth")) {
         growth(vertx, started, jar, work, simPort, redisUrl, seconds, out);
         return;
@@ -247,6 +252,34 @@ public final class BenchMain {
         + "the load generator and the simulator; load average before / after: %s / %s.",
         Instant.now().toString().substring(0, 10), seconds,
         Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+  }
+
+  /** The cost-growth steps of two builds side by side (see {@link GrowthPair}). */
+  private static void growthPair(Vertx vertx, List<AutoCloseable> started, Path jar,
+      Path baselineJar, Path work, int simPort, String redisUrl, int rounds, int seconds,
+      Path out) throws Exception {
+    String loadBefore = loadAverage();
+    localCapabilities = ", capabilities: {models: {gpt-4o-mini: {maxContextTokens: 4000000}}}";
+    Target current = startScenario(started, jar, "", "single", work, simPort, redisUrl);
+    Target baseline = startScenario(started, baselineJar, BASE, "single", work, simPort,
+        redisUrl);
+    JsonArray rows = GrowthPair.run(vertx, current, baseline, rounds, seconds);
+    String loadAfter = loadAverage();
+    Files.writeString(out.resolve("growth-pair-results.json"), new JsonObject()
+        .put("time", Instant.now().toString()).put("seconds", seconds).put("rounds", rounds)
+        .put("cpus", Runtime.getRuntime().availableProcessors())
+        .put("jar", jar.toString()).put("baseline_jar", baselineJar.toString())
+        .put("loadavg_before", loadBefore).put("loadavg_after", loadAfter)
+        .put("rows", rows).encodePrettily());
+    GrowthPair.writeInto(out.resolve("RESULTS.md"), rows, String.format(java.util.Locale.ROOT,
+        "Run of %s: two single nodes (gateway, router and a local provider on one event loop), "
+        + "one from each build, in front of the same simulator; %d rounds, the builds swapping "
+        + "places each round; each step a closed loop of 2–4 users without pause for %d s after "
+        + "an unmeasured pass, CPU of the node from /proc; %d cores shared with the load "
+        + "generator and the simulator; load average before / after: %s / %s (each step's own "
+        + "is in the JSON).", Instant.now().toString().substring(0, 10), rounds, seconds,
+        Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+    System.out.println(GrowthPair.table(rows));
   }
 
   /** The suffix of a target run by the --baseline-jar build. */

@@ -82,7 +82,7 @@ final class Growth {
    * threads get little time): mixed requests until at least 30,000 have been served and two
    * 5-second passes in a row agree on CPU per request within 15 %, at most 4 minutes.
    */
-  private static void warm(Vertx vertx, BenchMain.Target node) throws Exception {
+  static void warm(Vertx vertx, BenchMain.Target node) throws Exception {
     double last = Double.MAX_VALUE;
     long served = 0;
     for (int pass = 0; pass < 48; pass++) {
@@ -104,7 +104,7 @@ final class Growth {
     }
   }
 
-  private static JsonObject step(Vertx vertx, BenchMain.Target node, String kind, long size,
+  static JsonObject step(Vertx vertx, BenchMain.Target node, String kind, long size,
       String body, int users, int seconds) throws Exception {
     // One unmeasured pass warms the JIT for this size.
     ClosedLoad.run(vertx, node.url(), body, node.apiKey(), users, 0, Math.max(2, seconds / 3));

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The rendered sections of bench/RESULTS.md are what the committed JSON gives: the gateway
  * tables re-rendered from bench/results.json, the cost-growth tables from
- * bench/growth-results.json and the JMH table from bench/jmh-results.json must
+ * bench/growth-results.json, the side-by-side growth table from bench/growth-pair-results.json
+ * and the JMH table from bench/jmh-results.json must
  * appear in the document exactly, so no figure in them can be edited by hand or left over from
  * a run whose data is gone.
  */
@@ -52,6 +53,15 @@ class ResultsFromSavedDataTest {
     String table = Growth.table(saved.getJsonArray("rows"));
     assertTrue(section(doc, Growth.START, Growth.END).contains(table.trim()),
         "bench/RESULTS.md's growth tables differ from bench/growth-results.json");
+  }
+
+  @Test
+  void theSideBySideGrowthTableIsRenderedFromGrowthPairResultsJson() throws Exception {
+    JsonObject saved = new JsonObject(Files.readString(BENCH.resolve("growth-pair-results.json")));
+    String doc = Files.readString(BENCH.resolve("RESULTS.md"));
+    String table = GrowthPair.table(saved.getJsonArray("rows"));
+    assertTrue(section(doc, GrowthPair.START, GrowthPair.END).contains(table.trim()),
+        "bench/RESULTS.md's side-by-side growth table differs from bench/growth-pair-results.json");
   }
 
   @Test

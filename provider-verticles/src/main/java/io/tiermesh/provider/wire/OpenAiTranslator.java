@@ -371,6 +371,16 @@ public final class OpenAiTranslator implements WireTranslator {
   static final class SseDecoder extends LineDecoder {
     private String finishReason;
     private Usage usage;
+    /** Off only in the test that holds the two paths side by side. */
+    private final boolean textFastPath;
+
+    SseDecoder() {
+      this(true);
+    }
+
+    SseDecoder(boolean textFastPath) {
+      this.textFastPath = textFastPath;
+    }
 
     @Override
     protected void onLine(String line, StreamSink sink) {
@@ -381,6 +391,9 @@ public final class OpenAiTranslator implements WireTranslator {
       if (payload.equals("[DONE]")) {
         done = true;
         sink.end(finishReason, usage);
+        return;
+      }
+      if (textFastPath && TextChunk.read(payload, this, sink)) {
         return;
       }
       JsonObject chunk = new JsonObject(payload);
@@ -416,6 +429,10 @@ public final class OpenAiTranslator implements WireTranslator {
       } else if ((text != null && !text.isEmpty()) || tools != null) {
         sink.delta(text, tools);
       }
+    }
+
+    void finishReason(String reason) {
+      finishReason = reason;
     }
 
     private static List<ToolCallDelta> decodeToolDeltas(JsonArray calls) {

@@ -115,10 +115,11 @@ public final class ComplexityEstimator {
     int turnPoints = turns >= TURNS_FOR_POINT ? 1 : 0;
     int code = blocks >= 3 ? 2 : blocks >= 1 ? 1 : 0;
     int toolPoints = toolCount >= 5 ? 2 : toolCount >= 1 ? 1 : 0;
-    int cues = CUE_SCAN.count(text, MAX_CUE_POINTS);
-    int reasoning = Math.min(cues, MAX_CUE_POINTS);
+    // Cues and chaining phrases in one walk of the text: it is as long as the prompt.
+    int[] found = CUE_AND_HOP_SCAN.counts(text, MAX_CUE_POINTS, 1);
+    int reasoning = Math.min(found[0], MAX_CUE_POINTS);
     int questions = count(text, "?");
-    int hops = (questions >= 2 ? 1 : 0) + (HOP_SCAN.count(text, 1) > 0 ? 1 : 0);
+    int hops = (questions >= 2 ? 1 : 0) + (found[1] > 0 ? 1 : 0);
     return new Score(length, turnPoints, code, toolPoints, reasoning, hops);
   }
 
@@ -138,8 +139,7 @@ public final class ComplexityEstimator {
     return n;
   }
 
-  private static final Scan CUE_SCAN = new Scan(CUES);
-  private static final Scan HOP_SCAN = new Scan(HOPS);
+  private static final Scan CUE_AND_HOP_SCAN = Scan.of(List.of(CUES, HOPS));
 
   /**
    * Finds which of a list of {@code \b(?:...)\b} patterns occur in a lower-cased text, with
@@ -151,13 +151,35 @@ public final class ComplexityEstimator {
    */
   static final class Scan {
     private final List<Pattern> patterns;
+    /** For each pattern, the index of the list it came from. */
+    private final int[] group;
+    private final int groups;
     /** For each ASCII first character: pairs (pattern index, anchor) starting with it. */
     private final int[][] byFirst = new int[128][];
     private final String[] anchors;
     private final int[] owner;
 
     Scan(List<Pattern> patterns) {
-      this.patterns = patterns;
+      this(List.of(patterns), 0);
+    }
+
+    /** One walk for several lists of patterns, each counted on its own ({@link #counts}). */
+    static Scan of(List<List<Pattern>> lists) {
+      return new Scan(lists, 0);
+    }
+
+    private Scan(List<List<Pattern>> lists, int unused) {
+      List<Pattern> all = new ArrayList<>();
+      List<Integer> g = new ArrayList<>();
+      for (int i = 0; i < lists.size(); i++) {
+        all.addAll(lists.get(i));
+        for (int k = 0; k < lists.get(i).size(); k++) {
+          g.add(i);
+        }
+      }
+      this.patterns = all;
+      this.group = g.stream().mapToInt(Integer::intValue).toArray();
+      this.groups = lists.size();
       List<String> a = new ArrayList<>();
       List<Integer> o = new ArrayList<>();
       for (int i = 0; i < patterns.size(); i++) {
@@ -177,18 +199,38 @@ public final class ComplexityEstimator {
 
     /** How many distinct patterns occur in {@code text}, counting up to {@code enough}. */
     int count(String text, int enough) {
+      return counts(text, enough)[0];
+    }
+
+    /**
+     * For each list of patterns, how many distinct ones occur in {@code text}, counting up to
+     * that list's {@code enough}; the walk stops once every list has enough.
+     */
+    int[] counts(String text, int... enough) {
       boolean[] seen = new boolean[patterns.size()];
       Matcher[] matchers = new Matcher[patterns.size()];
-      int found = 0;
+      int[] found = new int[groups];
+      int satisfied = 0;
+      for (int g = 0; g < groups; g++) {
+        satisfied += enough[g] <= 0 ? 1 : 0;
+      }
       int n = text.length();
-      for (int i = 0; i < n && found < enough; i++) {
+      for (int i = 0; i < n && satisfied < groups; i++) {
         char c = text.charAt(i);
         if (c >= 128) {
           continue;
         }
+        // Every pattern opens with \b and every anchor with a letter, so a match cannot start
+        // right after an ASCII word character: most positions of a text (the inside of its
+        // words) are passed over without trying an anchor. Non-ASCII neighbours are left to the
+        // pattern, whose \b has its own rules for them.
+        if (i > 0 && isAsciiWordChar(text.charAt(i - 1))) {
+          continue;
+        }
         for (int k : byFirst[c]) {
           int p = owner[k];
-          if (seen[p] || !text.startsWith(anchors[k], i)) {
+          if (seen[p] || found[group[p]] >= enough[group[p]]
+              || !text.startsWith(anchors[k], i)) {
             continue;
           }
           if (matchers[p] == null) {
@@ -197,11 +239,18 @@ public final class ComplexityEstimator {
           }
           if (matchers[p].region(i, n).lookingAt()) {
             seen[p] = true;
-            found++;
+            if (++found[group[p]] == enough[group[p]]) {
+              satisfied++;
+            }
           }
         }
       }
       return found;
+    }
+
+    private static boolean isAsciiWordChar(char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_';
     }
 
     /**

@@ -84,6 +84,8 @@ class ComplexityEstimatorTest {
     java.util.Random random = new java.util.Random(7);
     ComplexityEstimator.Scan cues = new ComplexityEstimator.Scan(ComplexityEstimator.CUES);
     ComplexityEstimator.Scan hops = new ComplexityEstimator.Scan(ComplexityEstimator.HOPS);
+    ComplexityEstimator.Scan both = ComplexityEstimator.Scan.of(
+        List.of(ComplexityEstimator.CUES, ComplexityEstimator.HOPS));
     for (int t = 0; t < 3000; t++) {
       StringBuilder sb = new StringBuilder();
       int n = random.nextInt(12);
@@ -100,6 +102,12 @@ class ComplexityEstimatorTest {
           () -> "cues in '" + text + "'");
       assertEquals(found(ComplexityEstimator.HOPS, text), hops.count(text, Integer.MAX_VALUE),
           () -> "hops in '" + text + "'");
+      // One walk for both lists, each capped as the score caps it.
+      int[] capped = both.counts(text, 3, 1);
+      assertEquals(Math.min(3, found(ComplexityEstimator.CUES, text)), capped[0],
+          () -> "capped cues in '" + text + "'");
+      assertEquals(Math.min(1, found(ComplexityEstimator.HOPS, text)), capped[1],
+          () -> "capped hops in '" + text + "'");
     }
   }
 
