@@ -25,14 +25,23 @@ public final class RedisClients {
   public static Redis create(Vertx vertx, RedisTarget target, int maxPoolSize,
       int maxPoolWaiting) {
     Redis client = Redis.createClient(vertx, options(target, maxPoolSize, maxPoolWaiting));
-    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client)
+    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedConnection(client)
         : client;
   }
 
   /** A client from options already adjusted by the caller (timeouts) for a target's mode. */
   public static Redis create(Vertx vertx, RedisOptions options, RedisTarget.Mode mode) {
     Redis client = Redis.createClient(vertx, options);
-    return mode == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client) : client;
+    return mode == RedisTarget.Mode.CLUSTER ? new SharedConnection(client) : client;
+  }
+
+  /**
+   * A client whose commands all travel pipelined over one shared connection, whatever the
+   * mode ({@link SharedConnection}); {@link Redis#connect()} still lends a pooled connection.
+   * For a store whose every command is bounded by a short timeout.
+   */
+  public static Redis pipelined(Vertx vertx, RedisOptions options) {
+    return new SharedConnection(Redis.createClient(vertx, options));
   }
 
   public static RedisOptions options(RedisTarget target, int maxPoolSize, int maxPoolWaiting) {
