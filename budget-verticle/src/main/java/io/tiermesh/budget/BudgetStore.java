@@ -802,7 +802,7 @@ public final class BudgetStore {
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
         BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId),
         UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
-    return bounded(confirmed(SETTLE, keys, args, false)).map(reply -> {
+    return bounded(confirmed(SETTLE, keys, args, false), options.settleTimeout()).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<SettleResult.Charged> charged = new ArrayList<>();
       Response figures = reply.get(6);
