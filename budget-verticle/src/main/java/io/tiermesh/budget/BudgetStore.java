@@ -282,8 +282,7 @@ public final class BudgetStore {
 
   /** Every runtime limit with the version it belongs to (one MULTI: never torn). */
   public Future<StoredLimits> runtimeLimits() {
-    // A transaction on a connection of its own, never through the shared pool (see
-    // PairRecorder.flush in the router).
+    // A transaction on a borrowed connection of its own, not on the pipelined one.
     return bounded(redis.connect().compose(conn -> conn.batch(List.of(Request.cmd(Command.MULTI),
         Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION),
         Request.cmd(Command.HGETALL).arg(BudgetKeys.RUNTIME_LIMITS),
