@@ -24,15 +24,13 @@ public final class RedisClients {
    */
   public static Redis create(Vertx vertx, RedisTarget target, int maxPoolSize,
       int maxPoolWaiting) {
-    Redis client = Redis.createClient(vertx, options(target, maxPoolSize, maxPoolWaiting));
-    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedConnection(client)
-        : client;
+    return create(vertx, options(target, maxPoolSize, maxPoolWaiting), target);
   }
 
-  /** A client from options already adjusted by the caller (timeouts) for a target's mode. */
-  public static Redis create(Vertx vertx, RedisOptions options, RedisTarget.Mode mode) {
-    Redis client = Redis.createClient(vertx, options);
-    return mode == RedisTarget.Mode.CLUSTER ? new SharedConnection(client) : client;
+  /** A client from options already adjusted by the caller (timeouts) for a target. */
+  public static Redis create(Vertx vertx, RedisOptions options, RedisTarget target) {
+    Redis client = plain(vertx, options, target);
+    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedConnection(client) : client;
   }
 
   /**
@@ -40,8 +38,22 @@ public final class RedisClients {
    * mode ({@link SharedConnection}); {@link Redis#connect()} still lends a pooled connection.
    * For a store whose every command is bounded by a short timeout.
    */
-  public static Redis pipelined(Vertx vertx, RedisOptions options) {
-    return new SharedConnection(Redis.createClient(vertx, options));
+  public static Redis pipelined(Vertx vertx, RedisOptions options, RedisTarget target) {
+    return new SharedConnection(plain(vertx, options, target));
+  }
+
+  private static Redis plain(Vertx vertx, RedisOptions options, RedisTarget target) {
+    if (target.sentinelsHaveOwnAuth()) {
+      return new SentinelWithOwnAuth(vertx, target,
+          endpoint -> new RedisOptions(options).setEndpoints(new java.util.ArrayList<>(
+                  java.util.List.of(endpoint))).setUser(target.sentinelUser())
+              .setPassword(target.sentinelPassword()).setMaxPoolSize(1)
+              .setMaxPoolWaiting(Math.max(8, options.getMaxPoolWaiting())),
+          endpoint -> Redis.createClient(vertx, new RedisOptions(options)
+              .setType(RedisClientType.STANDALONE)
+              .setEndpoints(new java.util.ArrayList<>(java.util.List.of(endpoint)))));
+    }
+    return Redis.createClient(vertx, options);
   }
 
   public static RedisOptions options(RedisTarget target, int maxPoolSize, int maxPoolWaiting) {
