@@ -9,6 +9,7 @@ import io.tiermesh.contracts.FailureCode;
 import io.tiermesh.contracts.MeshFailure;
 import io.tiermesh.contracts.redis.RedisClients;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Budget counters, reservations and the ledger in Redis. Each state change is one Lua script,
@@ -87,7 +87,9 @@ public final class BudgetStore {
         options.maxPoolWaiting());
     redisOptions.getNetClientOptions()
         .setConnectTimeout((int) options.connectTimeout().toMillis());
-    this.redis = RedisClients.create(vertx, redisOptions, options.redis());
+    // Pipelined over one connection: a pooled send holds a connection for its whole round trip,
+    // and under a burst the wait for a free one counted against the operation timeout.
+    this.redis = RedisClients.pipelined(vertx, redisOptions, options.redis());
   }
 
   /** Loads the scripts and learns (or starts) the epoch. Fails if Redis is unavailable. */
@@ -280,8 +282,7 @@ public final class BudgetStore {
 
   /** Every runtime limit with the version it belongs to (one MULTI: never torn). */
   public Future<StoredLimits> runtimeLimits() {
-    // A transaction on a connection of its own, never through the shared pool (see
-    // PairRecorder.flush in the router).
+    // A transaction on a borrowed connection of its own, not on the pipelined one.
     return bounded(redis.connect().compose(conn -> conn.batch(List.of(Request.cmd(Command.MULTI),
         Request.cmd(Command.GET).arg(BudgetKeys.RUNTIME_LIMITS_VERSION),
         Request.cmd(Command.HGETALL).arg(BudgetKeys.RUNTIME_LIMITS),
@@ -803,7 +804,7 @@ public final class BudgetStore {
     List<String> keys = List.of(BudgetKeys.reservation(member), BudgetKeys.RESERVATIONS,
         BudgetKeys.done(member), BudgetKeys.LEDGER, BudgetKeys.halt(providerId),
         UsageRollups.hourKey(now), UsageRollups.dayKey(now, options.zone()));
-    return bounded(confirmed(SETTLE, keys, args, false)).map(reply -> {
+    return bounded(confirmed(SETTLE, keys, args, false), options.settleTimeout()).map(reply -> {
       String ledgerId = reply.get(3) == null ? "" : reply.get(3).toString();
       List<SettleResult.Charged> charged = new ArrayList<>();
       Response figures = reply.get(6);
@@ -986,10 +987,30 @@ public final class BudgetStore {
     return bounded(operation, options.operationTimeout());
   }
 
-  /** The single place where Redis trouble becomes the mesh's "budget unavailable". */
-  private static <T> Future<T> bounded(Future<T> operation, Duration limit) {
-    return operation.timeout(limit.toMillis(), TimeUnit.MILLISECONDS).recover(t ->
-        Future.failedFuture(t instanceof MeshFailure ? t
-            : new MeshFailure(FailureCode.BUDGET_UNAVAILABLE, "budget store unavailable")));
+  /**
+   * The single place where Redis trouble becomes the mesh's "budget unavailable". The bound is
+   * a timer of the caller's context (the budget role's event loop), so whatever follows a
+   * timeout runs there too: {@code Future.timeout} on a future without a context (any
+   * {@code Future.all}) fires on Netty's global executor thread instead, and code continuing
+   * from there (the role's retried start, the timers it then sets, the connections it opens)
+   * ran on another event loop than the role's own for the rest of the node's life.
+   */
+  private <T> Future<T> bounded(Future<T> operation, Duration limit) {
+    Promise<T> result = Promise.promise();
+    long timer = vertx.setTimer(limit.toMillis(), id -> result.tryFail(unavailable()));
+    operation.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(ar.cause() instanceof MeshFailure ? ar.cause() : unavailable());
+      }
+    });
+    return result.future();
   }
+
+  private static MeshFailure unavailable() {
+    return new MeshFailure(FailureCode.BUDGET_UNAVAILABLE, "budget store unavailable");
+  }
+
 }

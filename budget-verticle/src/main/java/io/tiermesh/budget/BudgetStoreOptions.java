@@ -11,6 +11,13 @@ public final class BudgetStoreOptions {
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   /** Longer than a healthy Lua call by orders of magnitude, short enough to fail closed quickly. */
   public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofMillis(250);
+  /**
+   * Bound on a settlement or release. Longer than {@link #DEFAULT_OPERATION_TIMEOUT}: a
+   * settlement decides nothing (the call it charges already happened; an unconfirmed one is
+   * retried), so it need not fail fast, and the client's non-streamed answer waits for it to
+   * state its cost. Kept under the router's 1 s wait for the budget role.
+   */
+  public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofMillis(750);
   public static final int DEFAULT_MAX_POOL_SIZE = 8;
   /**
    * The client's default (24) refuses with "pool too busy" under 64 concurrent callers; waiting
@@ -37,6 +44,7 @@ public final class BudgetStoreOptions {
   private int replicaAcks;
   private Duration replicaAckTimeout = DEFAULT_REPLICA_ACK_TIMEOUT;
   private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
+  private Duration settleTimeout = DEFAULT_SETTLE_TIMEOUT;
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
   private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
   private int maxPoolWaiting = DEFAULT_MAX_POOL_WAITING;
@@ -95,6 +103,16 @@ public final class BudgetStoreOptions {
 
   public BudgetStoreOptions operationTimeout(Duration operationTimeout) {
     this.operationTimeout = positive(operationTimeout);
+    return this;
+  }
+
+  /** Bound on a settlement or release: never shorter than {@link #operationTimeout()}. */
+  public Duration settleTimeout() {
+    return settleTimeout.compareTo(operationTimeout) < 0 ? operationTimeout : settleTimeout;
+  }
+
+  public BudgetStoreOptions settleTimeout(Duration settleTimeout) {
+    this.settleTimeout = positive(settleTimeout);
     return this;
   }
 

@@ -118,6 +118,7 @@ public final class BudgetVerticle extends VerticleBase {
     meters = new BudgetMeters(registry, () -> policy);
     pingClient = RedisClients.create(vertx, settings.redis().target(), 2, 64);
     ping = RedisAPI.api(pingClient);
+    io.vertx.core.Context own = context;
     var bus = vertx.eventBus();
     consumers = List.of(
         Endpoints.BUDGET_RESERVE.consumer(bus, this::reserve),
@@ -140,10 +141,13 @@ public final class BudgetVerticle extends VerticleBase {
     // the role refuses to run on it.
     return registered.compose(v -> startStore().recover(t -> t instanceof
         RedisDurability.UnsafeStore ? Future.failedFuture(t) : Future.succeededFuture()))
-        .compose(v -> loadLimits().otherwiseEmpty()).onSuccess(v -> {
+        .compose(v -> loadLimits().otherwiseEmpty()).onSuccess(v -> own.runOnContext(x -> {
+          // On the role's own context whichever thread finished the start: timers set from
+          // another would run maintenance and the limits poll on another event loop, racing
+          // the message handlers over this verticle's state.
           timer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> maintain());
           limitsTimer = vertx.setPeriodic(LIMITS_POLL_MS, id -> pollLimits());
-        });
+        }));
   }
 
   /**
@@ -194,11 +198,32 @@ public final class BudgetVerticle extends VerticleBase {
 
   private Future<Void> startStore() {
     Future<Void> checked = settings.redis().force() ? Future.succeededFuture()
-        : RedisDurability.check(pingClient, settings.redis().target())
-            .timeout(PING_TIMEOUT_MS * 4, TimeUnit.MILLISECONDS);
+        : onOwnLoop(RedisDurability.check(pingClient, settings.redis().target()),
+            PING_TIMEOUT_MS * 4);
     return checked.compose(v -> store.start()).onSuccess(v -> storeStarted = true)
         .onFailure(t -> LOG.log(t instanceof RedisDurability.UnsafeStore ? Level.ERROR
             : Level.WARNING, "budget store not started: {0}", t.getMessage()));
+  }
+
+  /**
+   * Bounds {@code op} with a timer of this verticle's context. {@code Future.timeout} on a future
+   * without a context (a {@code Future.join}) fires on Netty's global executor thread, and the
+   * start continued from there: the store then opened its connection from a new context on
+   * another event loop, and the role's timers were set there.
+   */
+  private <T> Future<T> onOwnLoop(Future<T> op, long ms) {
+    Promise<T> result = Promise.promise();
+    long t = vertx.setTimer(ms, id -> result.tryFail(new java.util.concurrent.TimeoutException(
+        "Redis did not answer in " + ms + " ms")));
+    op.onComplete(ar -> {
+      vertx.cancelTimer(t);
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(ar.cause());
+      }
+    });
+    return result.future();
   }
 
   /** Reaps expired reservations and rebuilds lost counters; one run at a time per node. */

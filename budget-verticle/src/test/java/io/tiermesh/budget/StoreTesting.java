@@ -33,8 +33,19 @@ final class StoreTesting {
   static BudgetStore startStore(Vertx vertx, BudgetStoreOptions options, TestClock clock)
       throws Exception {
     BudgetStore store = new BudgetStore(vertx, options, clock);
-    await(store.start());
-    return store;
+    // The budget role retries a start that timed out (its maintenance runs it again); so does
+    // this, for the tests that keep the production 250 ms bound on a loaded machine. A start
+    // that never succeeds still fails the test.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        await(store.start());
+        return store;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (attempt == 5 || !(e.getCause() instanceof io.tiermesh.contracts.MeshFailure)) {
+          throw e;
+        }
+      }
+    }
   }
 
   static ChargeDetails charge(String tenant, int tier, String provider, int in, int out) {

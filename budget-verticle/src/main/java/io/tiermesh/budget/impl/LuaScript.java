@@ -95,6 +95,14 @@ public final class LuaScript {
   public Future<Confirmed> runConfirmed(Redis redis, List<String> keys, List<String> args,
       int replicas, long timeoutMs) {
     Request wait = Request.cmd(Command.WAIT).arg(replicas).arg(timeoutMs);
+    // On a borrowed connection of its own: WAIT blocks the connection it runs on, and the
+    // budget store's send and batch share one pipelined connection with every other caller.
+    return redis.connect().compose(conn -> confirmedOn(conn, keys, args, wait)
+        .eventually(conn::close));
+  }
+
+  private Future<Confirmed> confirmedOn(io.vertx.redis.client.RedisConnection redis,
+      List<String> keys, List<String> args, Request wait) {
     return redis.batch(List.of(request(Command.EVALSHA, sha, keys, args), wait))
         .recover(t -> {
           // A batch reports a failed command as "ERR [index] <error>"; WAIT after a NOSCRIPT

@@ -29,6 +29,20 @@ public final class RedisClients {
 
   /** A client from options already adjusted by the caller (timeouts) for a target. */
   public static Redis create(Vertx vertx, RedisOptions options, RedisTarget target) {
+    Redis client = plain(vertx, options, target);
+    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedConnection(client) : client;
+  }
+
+  /**
+   * A client whose commands all travel pipelined over one shared connection, whatever the
+   * mode ({@link SharedConnection}); {@link Redis#connect()} still lends a pooled connection.
+   * For a store whose every command is bounded by a short timeout.
+   */
+  public static Redis pipelined(Vertx vertx, RedisOptions options, RedisTarget target) {
+    return new SharedConnection(plain(vertx, options, target));
+  }
+
+  private static Redis plain(Vertx vertx, RedisOptions options, RedisTarget target) {
     if (target.sentinelsHaveOwnAuth()) {
       return new SentinelWithOwnAuth(vertx, target,
           endpoint -> new RedisOptions(options).setEndpoints(new java.util.ArrayList<>(
@@ -39,9 +53,7 @@ public final class RedisClients {
               .setType(RedisClientType.STANDALONE)
               .setEndpoints(new java.util.ArrayList<>(java.util.List.of(endpoint)))));
     }
-    Redis client = Redis.createClient(vertx, options);
-    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client)
-        : client;
+    return Redis.createClient(vertx, options);
   }
 
   public static RedisOptions options(RedisTarget target, int maxPoolSize, int maxPoolWaiting) {

@@ -178,8 +178,7 @@ public final class PairRecorder {
     fields = 0;
     flushing = true;
     int written = n;
-    // On a connection of its own, so MULTI..EXEC never travels on a pooled connection that
-    // other callers borrow (suspected, not proven, in budget-store timeouts under load).
+    // One borrowed connection for the whole batch: MULTI..EXEC is written in one piece on it.
     return redis.connect().compose(conn -> conn.batch(batch).eventually(conn::close))
         .timeout(5, TimeUnit.SECONDS).<Void>transform(ar -> {
       flushing = false;
