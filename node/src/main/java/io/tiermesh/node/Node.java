@@ -398,6 +398,13 @@ public final class Node {
     net.setPort(c.port()).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).setInterfaces(List.of(c.host()));
     JoinConfig join = net.getJoin();
+    // How long a starting node waits for an existing member to answer before it decides it is
+    // alone and becomes a cluster of its own (Hazelcast's default is 5 s, whatever the
+    // discovery mode). A busy member may take longer to answer; the new node then formed a
+    // cluster of one and was merged into the real one a few seconds later, half way through
+    // its start, and exited "could not join" (row 25 on a loaded 2-core machine). A member as
+    // slow as the heartbeat timeout is still a member, so the node waits as long as that.
+    join.getTcpIpConfig().setConnectionTimeoutSeconds(joinWaitSeconds(c));
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     switch (c.discoveryMode()) {
@@ -424,6 +431,11 @@ public final class Node {
       default -> throw new IllegalStateException(c.discovery());
     }
     return hz;
+  }
+
+  /** Hazelcast's own 5 s, or the heartbeat timeout when that is longer. */
+  static int joinWaitSeconds(MeshConfig.ClusterConfig c) {
+    return Math.max(5, c.maxNoHeartbeatSeconds());
   }
 
   private static Set<String> ids(MembershipEvent e) {
