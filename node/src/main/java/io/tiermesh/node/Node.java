@@ -46,6 +46,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Node {
 
+  private static final System.Logger LOG = System.getLogger(Node.class.getName());
   private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   private final Vertx vertx;
@@ -184,6 +185,8 @@ public final class Node {
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
     Codecs.register(vertx.eventBus());
+    io.tiermesh.contracts.WireVersion.install(vertx.eventBus(),
+        note -> LOG.log(System.Logger.Level.WARNING, note));
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
     node.stores = stores;
