@@ -48,6 +48,13 @@ public final class Node {
 
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
   private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  /**
+   * How long one role may take to start. A role that starts slowly (a starved machine: 3
+   * nodes starting at once on 2 busy cores took over 30 s for a gateway) is not a role that
+   * failed; readiness stays 503 meanwhile, and an orchestrator's start-up probe decides when
+   * waiting is over.
+   */
+  private static final long ROLE_START_SECONDS = 120;
 
   private final Vertx vertx;
   private final MeshNode meshNode;
@@ -201,7 +208,12 @@ public final class Node {
           new GatewayMetrics(registry, registry::scrape));
       node.drain.starting(false);
     } catch (Exception e) {
-      vertx.close().await(10, TimeUnit.SECONDS);
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception closing) {
+        // The start's own failure is what the operator must read, not the close's timeout.
+        e.addSuppressed(closing);
+      }
       tracing.close();
       throw e;
     }
@@ -286,7 +298,7 @@ public final class Node {
     ManagementVerticle mv = new ManagementVerticle(m.host(), m.port(), meshNode, gateway, drain,
         adminKey, config.gateway().adminKeyEnv(), registry, registry::scrape, !gateway);
     try {
-      vertx.deployVerticle(mv).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(mv).await(ROLE_START_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
       String msg = rootMessage(e);
       if (msg.toLowerCase().contains("address already in use")) {
@@ -302,7 +314,7 @@ public final class Node {
       int instances) throws Exception {
     try {
       return vertx.deployVerticle(f, new DeploymentOptions().setInstances(instances))
-          .await(30, TimeUnit.SECONDS);
+          .await(ROLE_START_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
       String msg = rootMessage(e);
       if ("gateway".equals(role) && msg.toLowerCase().contains("address already in use")) {
