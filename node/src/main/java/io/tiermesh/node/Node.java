@@ -55,6 +55,8 @@ public final class Node {
    * waiting is over.
    */
   private static final long ROLE_START_SECONDS = 120;
+  /** Joins tried when the cluster merges this node in half way through its start. */
+  private static final int JOIN_ATTEMPTS = 3;
 
   private final Vertx vertx;
   private final MeshNode meshNode;
@@ -129,7 +131,7 @@ public final class Node {
       }
     }
 
-    Vertx vertx;
+    Vertx vertx = null;
     MeshNode meshNode;
     // One registry per node: Vert.x's own meters and the roles' meters, scraped at /metrics.
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -152,24 +154,45 @@ public final class Node {
         java.security.Security.setProperty("networkaddress.cache.ttl",
             String.valueOf(config.cluster().dns().refreshSeconds()));
       }
-      HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
-      EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
-          .setPort(config.cluster().eventBusPort());
-      io.vertx.core.spi.cluster.ClusterManager manager = cm;
-      if (config.cluster().tls() != null) {
-        BusTlsOptions tls = BusTlsOptions.of(config.cluster().tls(), secrets);
-        tls.apply(bus);
-        manager = new VerifiedMembers(cm, tls.probeClient());
-      }
-      VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
-          .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
-      try {
-        vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
-            .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
-            .await(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new ConfigException("could not join the cluster on " + config.cluster().host()
-            + ":" + config.cluster().port() + ": " + rootMessage(e));
+      HazelcastClusterManager cm = null;
+      for (int attempt = 1; vertx == null; attempt++) {
+        // A node that formed a cluster of its own while the members were slow to answer is
+        // merged into theirs a few seconds later, and a merge half way through Vert.x's start
+        // fails it. Nothing runs yet, so the node joins again, as a restarted process would.
+        java.util.concurrent.atomic.AtomicBoolean merged =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        Config hzConfig = hazelcastConfig(config.cluster());
+        hzConfig.addListenerConfig(new com.hazelcast.config.ListenerConfig(
+            (com.hazelcast.core.LifecycleListener) event -> {
+              if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGING) {
+                merged.set(true);
+              }
+            }));
+        cm = new HazelcastClusterManager(hzConfig);
+        EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
+            .setPort(config.cluster().eventBusPort());
+        io.vertx.core.spi.cluster.ClusterManager manager = cm;
+        if (config.cluster().tls() != null) {
+          BusTlsOptions tls = BusTlsOptions.of(config.cluster().tls(), secrets);
+          tls.apply(bus);
+          manager = new VerifiedMembers(cm, tls.probeClient());
+        }
+        VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
+            .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
+        try {
+          vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
+              .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
+              .await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          leave(cm);
+          if (merged.get() && attempt < JOIN_ATTEMPTS) {
+            LOG.log(System.Logger.Level.WARNING, "the cluster merged this node in while it "
+                + "started (" + rootMessage(e) + "); joining again");
+            continue;
+          }
+          throw new ConfigException("could not join the cluster on " + config.cluster().host()
+              + ":" + config.cluster().port() + ": " + rootMessage(e));
+        }
       }
       meshNode = new MeshNode(cm.getNodeId());
       MeshNode mn = meshNode;
@@ -451,6 +474,18 @@ public final class Node {
   /** Hazelcast's own 5 s, or the heartbeat timeout when that is longer. */
   static int joinWaitSeconds(MeshConfig.ClusterConfig c) {
     return Math.max(5, c.maxNoHeartbeatSeconds());
+  }
+
+  /** Frees the ports of a join that failed, so that the next attempt can bind them again. */
+  private static void leave(HazelcastClusterManager cm) {
+    try {
+      com.hazelcast.core.HazelcastInstance hz = cm.getHazelcastInstance();
+      if (hz != null && hz.getLifecycleService().isRunning()) {
+        hz.getLifecycleService().terminate();
+      }
+    } catch (RuntimeException ignored) {
+      // already gone
+    }
   }
 
   private static Set<String> ids(MembershipEvent e) {
