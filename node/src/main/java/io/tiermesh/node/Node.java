@@ -49,7 +49,7 @@ public final class Node {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
   private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   /**
-   * How long one role may take to start. A role that starts slowly (a starved machine: 3
+   * How long joining the cluster, and then each role, may take to start. A role that starts slowly (a starved machine: 3
    * nodes starting at once on 2 busy cores took over 30 s for a gateway) is not a role that
    * failed; readiness stays 503 meanwhile, and an orchestrator's start-up probe decides when
    * waiting is over.
@@ -182,7 +182,7 @@ public final class Node {
         try {
           vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
               .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
-              .await(60, TimeUnit.SECONDS);
+              .await(ROLE_START_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
           leave(cm);
           if (merged.get() && attempt < JOIN_ATTEMPTS) {
