@@ -49,10 +49,10 @@ public final class Node {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
   private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   /**
-   * How long joining the cluster, and then each role, may take to start. A role that starts slowly (a starved machine: 3
-   * nodes starting at once on 2 busy cores took over 30 s for a gateway) is not a role that
-   * failed; readiness stays 503 meanwhile, and an orchestrator's start-up probe decides when
-   * waiting is over.
+   * How long joining the cluster, and then each role, may take to start. A slow start (a
+   * starved machine: 3 nodes starting at once on 2 busy cores took over 30 s for a gateway) is
+   * not a failed one; readiness stays 503 meanwhile, and an orchestrator's start-up probe
+   * decides when waiting is over.
    */
   private static final long ROLE_START_SECONDS = 120;
   /** Joins tried when the cluster merges this node in half way through its start. */
