@@ -6,6 +6,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +28,21 @@ public record Endpoint<Req, Resp>(String address) {
 
   public Future<Message<Resp>> request(EventBus bus, Req body, DeliveryOptions options) {
     return bus.request(address, body, options);
+  }
+
+  /**
+   * Like {@link #request(EventBus, Object, long)}, to a consumer on this node when there is one,
+   * and to any consumer in the cluster only when there is none here. A request sent to another
+   * node in the moment that node's consumer unregisters (a drain) arrives after the handler is
+   * gone, and the bus drops it without an answer: the sender then waits its whole timeout. A
+   * consumer on this node is never left that way, since the node drains its senders first.
+   */
+  public Future<Message<Resp>> requestLocalFirst(EventBus bus, Req body, long timeoutMs) {
+    return bus.<Resp>request(address, body,
+            new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true))
+        .recover(err -> err instanceof ReplyException re
+            && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? request(bus, body, timeoutMs) : Future.failedFuture(err));
   }
 
   /** The reply's body only. */

@@ -164,7 +164,7 @@ final class EmbeddingsEndpoint {
     EmbedRequest req = new EmbedRequest(requestId, principal.tenant(), parsed.model(),
         parsed.input(), parsed.dimensions(), hints, System.currentTimeMillis() + timeoutMs,
         principal.policy(), principal.keyId(), principal.budgetUser(null));
-    Endpoints.ROUTER_EMBED.request(vertx.eventBus(), req, timeoutMs + 1_000)
+    Endpoints.ROUTER_EMBED.requestLocalFirst(vertx.eventBus(), req, timeoutMs + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {
             key.released();

@@ -525,7 +525,10 @@ public final class GatewayVerticle extends VerticleBase {
       StreamFlow.cancelWhenClientLeaves(vertx.eventBus(), requestId, resp);
     }
     StreamRelay streamRelay = relay;
-    Endpoints.ROUTER_ROUTE.request(vertx.eventBus(), route, config.requestTimeoutMs() + 1_000)
+    // This node's router when it runs one: a router elsewhere that starts draining as the
+    // request travels would drop it unanswered.
+    Endpoints.ROUTER_ROUTE.requestLocalFirst(vertx.eventBus(), route,
+            config.requestTimeoutMs() + 1_000)
         .onComplete(ar -> {
           if (ar.failed()) {
             MeshFailure f = MeshFailure.of(ar.cause());

@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class StreamRelay {
 
+  private static final System.Logger LOG = System.getLogger(StreamRelay.class.getName());
+
   /** How long a successful outcome may precede its last chunk (they travel different paths). */
   static final long END_GRACE_MS = 5_000;
 
@@ -84,6 +86,10 @@ final class StreamRelay {
       return;
     }
     if (c.seq() != expectedSeq) {
+      // Which chunk was missing and from which attempt tells a drop on the bus from a
+      // duplicate or a reordering.
+      LOG.log(System.Logger.Level.WARNING, "stream " + c.requestId() + " attempt " + c.attempt()
+          + ": expected chunk " + expectedSeq + ", got " + c.seq() + (c.end() ? " (its end)" : ""));
       fail(FailureCode.STREAM_INTERRUPTED, "stream lost chunks in transit");
       return;
     }

@@ -89,10 +89,16 @@ abstract class MultiHostRig {
   }
 
   NodeProcess start(int host, String roles) throws Exception {
+    return start(host, roles, NodeProcess.JAR);
+  }
+
+  /** A node of the build in {@code jar} (this build's, or a previous release's). */
+  NodeProcess start(int host, String roles, Path jar) throws Exception {
     String name = "h" + host + "-" + nodes.size();
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, yaml(host, roles));
-    NodeProcess n = NodeProcess.startIn(hosts.launcher(host), name, file, Map.of("IT_KEY", KEY));
+    NodeProcess n = NodeProcess.startIn(jar, hosts.launcher(host), name, file,
+        Map.of("IT_KEY", KEY));
     nodes.add(n);
     return n;
   }

@@ -58,13 +58,24 @@ final class NodeProcess implements AutoCloseable {
    */
   static NodeProcess startIn(List<String> launcher, String name, Path config,
       Map<String, String> env) throws IOException {
-    return startCommand(launcher, name, env, "node", "--config", config.toString());
+    return startIn(JAR, launcher, name, config, env);
+  }
+
+  /** The same from another build's jar (a previous release, for a mixed-version cluster). */
+  static NodeProcess startIn(Path jar, List<String> launcher, String name, Path config,
+      Map<String, String> env) throws IOException {
+    return startCommand(jar, launcher, name, env, "node", "--config", config.toString());
   }
 
   private static NodeProcess startCommand(List<String> launcher, String name,
       Map<String, String> env, String... args) throws IOException {
-    if (!Files.exists(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run the tests with 'mvn verify' "
+    return startCommand(JAR, launcher, name, env, args);
+  }
+
+  private static NodeProcess startCommand(Path jar, List<String> launcher, String name,
+      Map<String, String> env, String... args) throws IOException {
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: run the tests with 'mvn verify' "
           + "(bin/test), which packages the node jar first");
     }
     List<String> cmd = new ArrayList<>(launcher);
@@ -76,7 +87,7 @@ final class NodeProcess implements AutoCloseable {
         "--add-opens", "java.management/sun.management=ALL-UNNAMED",
         "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
         "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-        "-jar", JAR.toString()));
+        "-jar", jar.toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);

@@ -46,7 +46,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Node {
 
+  private static final System.Logger LOG = System.getLogger(Node.class.getName());
   private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  /**
+   * How long joining the cluster, and then each role, may take to start. A slow start (a
+   * starved machine: 3 nodes starting at once on 2 busy cores took over 30 s for a gateway) is
+   * not a failed one; readiness stays 503 meanwhile, and an orchestrator's start-up probe
+   * decides when waiting is over.
+   */
+  private static final long ROLE_START_SECONDS = 120;
+  /** Joins tried when the cluster merges this node in half way through its start. */
+  private static final int JOIN_ATTEMPTS = 3;
 
   private final Vertx vertx;
   private final MeshNode meshNode;
@@ -121,7 +131,7 @@ public final class Node {
       }
     }
 
-    Vertx vertx;
+    Vertx vertx = null;
     MeshNode meshNode;
     // One registry per node: Vert.x's own meters and the roles' meters, scraped at /metrics.
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -144,24 +154,45 @@ public final class Node {
         java.security.Security.setProperty("networkaddress.cache.ttl",
             String.valueOf(config.cluster().dns().refreshSeconds()));
       }
-      HazelcastClusterManager cm = new HazelcastClusterManager(hazelcastConfig(config.cluster()));
-      EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
-          .setPort(config.cluster().eventBusPort());
-      io.vertx.core.spi.cluster.ClusterManager manager = cm;
-      if (config.cluster().tls() != null) {
-        BusTlsOptions tls = BusTlsOptions.of(config.cluster().tls(), secrets);
-        tls.apply(bus);
-        manager = new VerifiedMembers(cm, tls.probeClient());
-      }
-      VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
-          .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
-      try {
-        vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
-            .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
-            .await(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new ConfigException("could not join the cluster on " + config.cluster().host()
-            + ":" + config.cluster().port() + ": " + rootMessage(e));
+      HazelcastClusterManager cm = null;
+      for (int attempt = 1; vertx == null; attempt++) {
+        // A node that formed a cluster of its own while the members were slow to answer is
+        // merged into theirs a few seconds later, and a merge half way through Vert.x's start
+        // fails it. Nothing runs yet, so the node joins again, as a restarted process would.
+        java.util.concurrent.atomic.AtomicBoolean merged =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        Config hzConfig = hazelcastConfig(config.cluster());
+        hzConfig.addListenerConfig(new com.hazelcast.config.ListenerConfig(
+            (com.hazelcast.core.LifecycleListener) event -> {
+              if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGING) {
+                merged.set(true);
+              }
+            }));
+        cm = new HazelcastClusterManager(hzConfig);
+        EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host())
+            .setPort(config.cluster().eventBusPort());
+        io.vertx.core.spi.cluster.ClusterManager manager = cm;
+        if (config.cluster().tls() != null) {
+          BusTlsOptions tls = BusTlsOptions.of(config.cluster().tls(), secrets);
+          tls.apply(bus);
+          manager = new VerifiedMembers(cm, tls.probeClient());
+        }
+        VertxOptions options = tracing.options(eventLoops(new VertxOptions(), config)
+            .setEventBusOptions(bus).setMetricsOptions(metricsOptions));
+        try {
+          vertx = tracing.tracer(Vertx.builder().with(options)).withClusterManager(manager)
+              .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
+              .await(ROLE_START_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          leave(cm);
+          if (merged.get() && attempt < JOIN_ATTEMPTS) {
+            LOG.log(System.Logger.Level.WARNING, "the cluster merged this node in while it "
+                + "started (" + rootMessage(e) + "); joining again");
+            continue;
+          }
+          throw new ConfigException("could not join the cluster on " + config.cluster().host()
+              + ":" + config.cluster().port() + ": " + rootMessage(e));
+        }
       }
       meshNode = new MeshNode(cm.getNodeId());
       MeshNode mn = meshNode;
@@ -184,6 +215,8 @@ public final class Node {
       meshNode = new MeshNode("standalone-" + UUID.randomUUID().toString().substring(0, 8));
     }
     Codecs.register(vertx.eventBus());
+    io.tiermesh.contracts.WireVersion.install(vertx.eventBus(),
+        note -> LOG.log(System.Logger.Level.WARNING, note));
     Node node = new Node(vertx, meshNode, config);
     node.meterRegistry = registry;
     node.stores = stores;
@@ -198,7 +231,12 @@ public final class Node {
           new GatewayMetrics(registry, registry::scrape));
       node.drain.starting(false);
     } catch (Exception e) {
-      vertx.close().await(10, TimeUnit.SECONDS);
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception closing) {
+        // The start's own failure is what the operator must read, not the close's timeout.
+        e.addSuppressed(closing);
+      }
       tracing.close();
       throw e;
     }
@@ -283,7 +321,7 @@ public final class Node {
     ManagementVerticle mv = new ManagementVerticle(m.host(), m.port(), meshNode, gateway, drain,
         adminKey, config.gateway().adminKeyEnv(), registry, registry::scrape, !gateway);
     try {
-      vertx.deployVerticle(mv).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(mv).await(ROLE_START_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
       String msg = rootMessage(e);
       if (msg.toLowerCase().contains("address already in use")) {
@@ -299,7 +337,7 @@ public final class Node {
       int instances) throws Exception {
     try {
       return vertx.deployVerticle(f, new DeploymentOptions().setInstances(instances))
-          .await(30, TimeUnit.SECONDS);
+          .await(ROLE_START_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
       String msg = rootMessage(e);
       if ("gateway".equals(role) && msg.toLowerCase().contains("address already in use")) {
@@ -398,6 +436,13 @@ public final class Node {
     net.setPort(c.port()).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).setInterfaces(List.of(c.host()));
     JoinConfig join = net.getJoin();
+    // How long a starting node waits for an existing member to answer before it decides it is
+    // alone and becomes a cluster of its own (Hazelcast's default is 5 s, whatever the
+    // discovery mode). A busy member may take longer to answer; the new node then formed a
+    // cluster of one and was merged into the real one a few seconds later, half way through
+    // its start, and exited "could not join" (row 25 on a loaded 2-core machine). A member as
+    // slow as the heartbeat timeout is still a member, so the node waits as long as that.
+    join.getTcpIpConfig().setConnectionTimeoutSeconds(joinWaitSeconds(c));
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     switch (c.discoveryMode()) {
@@ -424,6 +469,23 @@ public final class Node {
       default -> throw new IllegalStateException(c.discovery());
     }
     return hz;
+  }
+
+  /** Hazelcast's own 5 s, or the heartbeat timeout when that is longer. */
+  static int joinWaitSeconds(MeshConfig.ClusterConfig c) {
+    return Math.max(5, c.maxNoHeartbeatSeconds());
+  }
+
+  /** Frees the ports of a join that failed, so that the next attempt can bind them again. */
+  private static void leave(HazelcastClusterManager cm) {
+    try {
+      com.hazelcast.core.HazelcastInstance hz = cm.getHazelcastInstance();
+      if (hz != null && hz.getLifecycleService().isRunning()) {
+        hz.getLifecycleService().terminate();
+      }
+    } catch (RuntimeException ignored) {
+      // already gone
+    }
   }
 
   private static Set<String> ids(MembershipEvent e) {

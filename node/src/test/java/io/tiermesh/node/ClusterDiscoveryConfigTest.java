@@ -56,6 +56,16 @@ class ClusterDiscoveryConfigTest {
   }
 
   @Test
+  void aStartingNodeWaitsForAnswersAsLongAsTheHeartbeatTimeout() {
+    // Every discovery mode joins through Hazelcast's TCP joiner, which reads this timeout.
+    assertEquals(5, Node.hazelcastConfig(cluster("  members: [a:5701]\n")).getNetworkConfig()
+        .getJoin().getTcpIpConfig().getConnectionTimeoutSeconds());
+    assertEquals(10, Node.hazelcastConfig(cluster("  discovery: dns\n  dns: {name: a}\n"
+            + "  maxNoHeartbeatSeconds: 10\n")).getNetworkConfig().getJoin().getTcpIpConfig()
+        .getConnectionTimeoutSeconds());
+  }
+
+  @Test
   void kubernetesIsHazelcastsOwnDiscoveryOfTheService() {
     MeshConfig.ClusterConfig c = cluster("  discovery: kubernetes\n"
         + "  kubernetes: {namespace: tiermesh, serviceName: tiermesh-cluster}\n");
