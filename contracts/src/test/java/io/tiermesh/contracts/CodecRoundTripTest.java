@@ -122,9 +122,12 @@ class CodecRoundTripTest {
         new BudgetSnapshot("Europe/Berlin", List.of(
             new BudgetSnapshot.Line("tier:2", "month", "2026-11", 120_000_000L, 5, 7,
                 119_999_988L, 3, null),
-            new BudgetSnapshot.Line("tier:3", "day", "2026-11-21", null, 0, 0, null, 3, 20L),
-            new BudgetSnapshot.Line("global", "day", "2026-11-21", 12_000_000L, 8_000_000L, 0,
-                4_000_000L, 40, null, 10_000_000L, List.of(0.8, 1.0))),
+            new BudgetSnapshot.Line("tier:3", "day", "2026-11-21", null, 0, 0, null, 3, 20L)),
+            2),
+        // Samples added after the golden wire files were first written go after the older
+        // samples of their type (WireCompatibilityTest compares them by position).
+        new BudgetSnapshot("UTC", List.of(new BudgetSnapshot.Line("global", "day", "2026-11-21",
+            12_000_000L, 8_000_000L, 0, 4_000_000L, 40, null, 10_000_000L, List.of(0.8, 1.0))),
             2),
         new UsageQuery("tier"),
         new LedgerPageQuery("2026-11-01", "2026-11-30", "1700000000000-3", 1000),
@@ -141,9 +144,9 @@ class CodecRoundTripTest {
                 20_000_000L, 1_000, 500, 18_999_500L, 3, null)), "tenant:acme/user:alice"))),
         new BudgetLimitsCommand(BudgetLimitsCommand.Op.SET, "user:*/model:claude-opus*", "month",
             50_000_000L, null, List.of(0.5, 0.8)),
+        BudgetLimitsCommand.list(),
         new BudgetLimitsCommand(BudgetLimitsCommand.Op.SET, "tenant:acme", "day", 10_000_000L,
             null, List.of(0.8, 1.0), 12_000_000L),
-        BudgetLimitsCommand.list(),
         new BudgetLimits("UTC", List.of(new BudgetLimits.Limit("tenant:acme/user:*", "day",
             20_000_000L, null, List.of(0.8), "runtime",
             new BudgetLimits.FileLimit(10_000_000L, null, null))), 7),
