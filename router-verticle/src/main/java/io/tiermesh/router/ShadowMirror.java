@@ -63,7 +63,7 @@ public final class ShadowMirror {
 
   /** Fire and forget; call on the router's event loop after the answer was handed back. */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly) {
-    mirror(req, target, localOnly, null, 0, null, false);
+    mirror(req, target, localOnly, null, 0, null, false, null);
   }
 
   /**
@@ -74,9 +74,11 @@ public final class ShadowMirror {
    * @param primaryMs how long the client's answer took
    * @param rule      the rule that decided
    * @param fellBack  whether the client's answer came from a fallback target
+   * @param alsoTo    also told each recorded pair (a rollout's evidence), or null
    */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly, RouteOutcome primary,
-      long primaryMs, String rule, boolean fellBack) {
+      long primaryMs, String rule, boolean fellBack,
+      java.util.function.Consumer<PairRecorder.Pair> alsoTo) {
     if (inFlight >= MAX_IN_FLIGHT) {
       skipped.incrementAndGet();
       LOG.info("shadow " + req.requestId() + " -> " + target.providerId() + ": skipped ("
@@ -121,10 +123,13 @@ public final class ShadowMirror {
               : Future.succeededFuture();
           scored.onComplete(s -> {
             inFlight--;
-            pairs.record(new PairRecorder.Pair(req.tenant(), rule, primary.route(), fellBack,
-                primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
-                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null),
-                System.currentTimeMillis());
+            PairRecorder.Pair pair = new PairRecorder.Pair(req.tenant(), rule, primary.route(),
+                fellBack, primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
+                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null);
+            pairs.record(pair, System.currentTimeMillis());
+            if (alsoTo != null) {
+              alsoTo.accept(pair);
+            }
           });
         });
   }

@@ -53,7 +53,7 @@ class RuleSetParserTest {
         bad("rules not a list", "rules: {a: 1}", "rules: expected a non-empty list of rules"),
         bad("unknown rule key", rules("{name: a, when: always, targt: {tier: 1}}"),
             "rule 1 'a': targt: unknown key 'targt' (allowed: [name, when, target, split,"
-                + " shadow, maxPerDay, reason, fallback])"),
+                + " shadow, maxPerDay, reason, fallback, rollout, guards])"),
         bad("missing name", rules("{when: always, target: {tier: 1}}"),
             "rule 1: name: missing or not a non-empty string"),
         bad("missing when", rules("{name: a, target: {tier: 1}}"),
