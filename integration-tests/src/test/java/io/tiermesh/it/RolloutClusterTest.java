@@ -87,7 +87,10 @@ class RolloutClusterTest {
     for (int m : members) {
       list.append(list.isEmpty() ? "" : ", ").append("\"127.0.0.1:").append(m).append('"');
     }
-    String yaml = "roles: [gateway, router]\n"
+    // Every node serves both tiers; node 0 also runs the budget role, which tells of reverts.
+    String roles = "gateway, router, \"provider:local\", \"provider:hosted\""
+        + (name.equals("n0") ? ", budget" : "");
+    String yaml = "roles: [" + roles + "]\n"
         + "cluster: {name: it-rollout-" + members[0] + ", host: 127.0.0.1, port: " + clusterPort
         + ", members: [" + list + "]}\n"
         + "gateway: {port: " + httpPort + ", apiKeyEnv: IT_KEY, adminKeyEnv: IT_ADMIN}\n"
@@ -97,7 +100,8 @@ class RolloutClusterTest {
         + "  - {id: local, kind: ollama, tier: 1, baseUrl: \"http://127.0.0.1:" + simPort
         + "\", models: [\"llama3.1:8b\"]}\n"
         + "  - {id: hosted, kind: openai, tier: 2, baseUrl: \"http://127.0.0.1:" + simPort
-        + "/v1\", models: [gpt-4o-mini]}\n";
+        + "\", models: [gpt-4o-mini]}\n"
+        + "budget: {prices: {hosted: {gpt-4o-mini: {input: \"0.15\", output: \"0.60\"}}}}\n";
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, yaml);
     return file;
@@ -214,8 +218,8 @@ class RolloutClusterTest {
         + " ms after the controller recorded it");
     assertNull(advanced.getString("halted"));
 
-    // A regression: every call of the candidate now takes 2.5 s.
-    sim.faults().install(Fault.latency(2_500), FaultPlan.UNLIMITED, "gpt-4o-mini", null);
+    // A regression: every call of the candidate now takes 2.1 s.
+    sim.faults().install(Fault.latency(2_100), FaultPlan.UNLIMITED, "gpt-4o-mini", null);
     JsonObject reverted = driveUntilWeight(ports, 10);
     sim.faults().clear();
     JsonObject back = reverted.getJsonObject("lastDecision");
@@ -224,7 +228,10 @@ class RolloutClusterTest {
     assertEquals("maxP95Ms", back.getString("guard"));
     assertEquals(50, back.getInteger("fromWeight"));
     assertEquals(10, back.getInteger("toWeight"));
-    assertTrue(back.getString("why").contains("p95 2000-2500 ms (limit 1000)"), back.encode());
+    // 2.1 s and the mesh's own time: the bucket from 2000 ms up (its exact bound depends on
+    // the load of the machine).
+    assertTrue(back.getString("why").matches("maxP95Ms violated: p95 (2000|2500|3000)-\\d+ ms"
+        + " \\(limit 1000\\); weight 50 -> 10"), back.encode());
     assertNotNull(reverted.getString("halted"), reverted.encodePrettily());
     assertEquals(null, reverted.getValue("nextStep"));
     String tenAgain = publishedVersion(ports[2], back.getLong("published"));
@@ -242,9 +249,18 @@ class RolloutClusterTest {
     assertEquals(back.getLong("published"), newest.getLong("number"));
     JsonArray audit = get(ports[1], "/admin/audit?key=rollout-controller")
         .getJsonArray("records");
-    assertTrue(audit.size() >= 2, audit.encode());
+    // Newest first: the revert, then the advance.
+    assertTrue(audit.size() >= 1, audit.encode());
     String change = audit.getJsonObject(0).getString("change");
-    assertTrue(change.contains("maxP95Ms violated: p95 2000-2500 ms (limit 1000)"), change);
+    assertTrue(change.contains(back.getString("why")), change);
+    // The budget role (node 0) told operators: its log line, as its webhooks would.
+    long told = System.currentTimeMillis() + 10_000;
+    while (!nodes.get(0).output().contains("rollout reverted: rule support, maxP95Ms violated (")
+        && System.currentTimeMillis() < told) {
+      Thread.sleep(100);
+    }
+    assertTrue(nodes.get(0).output().contains("rollout reverted: rule support, maxP95Ms "
+        + "violated ("), "no alert from the budget role");
 
     // Halted: more good evidence does not advance it again.
     for (int i = 0; i < 3; i++) {

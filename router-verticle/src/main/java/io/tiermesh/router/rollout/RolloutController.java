@@ -263,11 +263,11 @@ public final class RolloutController {
       if (revert) {
         RolloutAlert alert = new RolloutAlert(rule, d.guard(), figure(d), cand, d.fromWeight(),
             d.toWeight(), published, nodeId);
-        LOG.warning("rollout reverted: rule " + rule + ", " + d.why());
+        LOG.warning("rollout " + rule + " reverted by this node's controller: " + d.why());
         Endpoints.BUDGET_ROLLOUT_ALERT.send(vertx.eventBus(), alert);
-        return audit(rule, why, published).compose(v -> remember(j, published));
       }
-      return remember(j, published);
+      // Every change the controller makes is on the audit trail, as an admin's would be.
+      return audit(rule, why, published).compose(v -> remember(j, published));
     }, err -> {
       LOG.warning("rollout " + rule + ": " + d.action() + " not published: "
           + err.getMessage());

@@ -75,6 +75,11 @@ public final class RolloutRecorder {
     return dropped.get();
   }
 
+  /** The sums not yet written for {@code key} (a copy), for tests. */
+  Map<String, Double> pending(String key) {
+    return Map.copyOf(pending.getOrDefault(key, Map.of()));
+  }
+
   /** The rule named {@code name} when it runs a rollout that is not halted; else null. */
   Rule rollout(RuleSet rules, String name) {
     if (name == null) {
