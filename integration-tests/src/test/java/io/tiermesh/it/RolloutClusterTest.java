@@ -48,8 +48,8 @@ class RolloutClusterTest {
             - {target: tier-1, weight: 90}
             - {target: tier-2, weight: 10}
           shadow: {target: tier-2, percent: 100}
-          rollout: {target: tier-2, steps: [10, 50, 100], minSamples: 5, hold: 2s}
-          guards: {maxQualityDrop: 0.05, maxP95Ms: 1000, maxFallbackRate: 0.2}
+          rollout: {target: tier-2, steps: [10, 50, 100], minSamples: 10, hold: 2s}
+          guards: {maxQualityDrop: 0.05, maxP95Ms: 1500, maxFallbackRate: 0.2}
       """;
   /** A schema both simulated models fill the same way: the arms agree on every pair. */
   static final String BODY = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":"
@@ -198,6 +198,17 @@ class RolloutClusterTest {
       n.awaitReady(240);
     }
 
+    // Every node's tier-2 path warmed up first (a model named by the client is decided by no
+    // rule, so it is no rollout's evidence): a cold first call on this shared machine can take
+    // over a second, which is not what the guard is about.
+    for (int i = 0; i < 30; i++) {
+      HttpResponse<String> w = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + ports[i % 3] + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
+          .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(BODY.replace("auto", "hosted/gpt-4o-mini")))
+          .build(), LeakScan.bodies());
+      assertEquals(200, w.statusCode(), w.body());
+    }
     JsonObject start = rollout(ports[1]);
     assertEquals(10, start.getInteger("weight"), start.encodePrettily());
     assertEquals(50, start.getInteger("nextStep"));
@@ -211,11 +222,12 @@ class RolloutClusterTest {
     assertEquals(10, step.getInteger("fromWeight"));
     assertEquals(50, step.getInteger("toWeight"));
     assertTrue(step.getString("why").startsWith("guards met over "), step.encode());
-    String fifty = publishedVersion(ports[0], step.getLong("published"));
-    long visible = awaitEverywhere(ports, fifty);
-    System.out.println("step to 50 % running on all 3 routers "
-        + (visible - java.time.Instant.parse(step.getString("at")).toEpochMilli())
-        + " ms after the controller recorded it");
+    JsonObject fifty = published(ports[0], step.getLong("published"));
+    long visible = awaitEverywhere(ports, fifty.getString("rulesVersion"));
+    long advanceMs = visible - java.time.Instant.parse(fifty.getString("at")).toEpochMilli();
+    int advancedAfter = sent;
+    System.out.println("step to 50 % running on all 3 routers " + advanceMs
+        + " ms after it was published (polled through each node's explain)");
     assertNull(advanced.getString("halted"));
 
     // A regression: every call of the candidate now takes 2.1 s.
@@ -231,14 +243,16 @@ class RolloutClusterTest {
     // 2.1 s and the mesh's own time: the bucket from 2000 ms up (its exact bound depends on
     // the load of the machine).
     assertTrue(back.getString("why").matches("maxP95Ms violated: p95 (2000|2500|3000)-\\d+ ms"
-        + " \\(limit 1000\\); weight 50 -> 10"), back.encode());
+        + " \\(limit 1500\\); weight 50 -> 10"), back.encode());
     assertNotNull(reverted.getString("halted"), reverted.encodePrettily());
     assertEquals(null, reverted.getValue("nextStep"));
-    String tenAgain = publishedVersion(ports[2], back.getLong("published"));
-    long revertedEverywhere = awaitEverywhere(ports, tenAgain);
-    System.out.println("revert running on all 3 routers " + (revertedEverywhere
-        - java.time.Instant.parse(back.getString("at")).toEpochMilli())
-        + " ms after the controller recorded it");
+    JsonObject tenAgain = published(ports[2], back.getLong("published"));
+    long revertedEverywhere = awaitEverywhere(ports, tenAgain.getString("rulesVersion"));
+    long revertMs = revertedEverywhere - java.time.Instant.parse(tenAgain.getString("at"))
+        .toEpochMilli();
+    int revertedAfter = sent - advancedAfter;
+    System.out.println("revert running on all 3 routers " + revertMs
+        + " ms after it was published (polled through each node's explain)");
 
     // The history names the controller and why; the audit trail names the guard and figures.
     JsonObject newest = get(ports[0], "/admin/rules/history").getJsonArray("versions")
@@ -270,14 +284,27 @@ class RolloutClusterTest {
     assertEquals(10, still.getInteger("weight"));
     assertEquals("halted", still.getJsonObject("now").getString("action"));
     assertTrue(sent <= 3 * MAX_REQUESTS);
+    ChaosRecord.record(28, "staged rollout of a split to tier 2 with guards (3 JVMs, each "
+            + "gateway + router + both tiers, one Redis, one simulator); the candidate turns slow "
+            + "mid-rollout",
+        "bursts of 10 concurrent chats over the 3 gateways until each decision ("
+            + sent + " requests in all)",
+        "the tier-2 simulator scripted to take 2.1 s on every call after the first step",
+        "a step advances only on evidence meeting every guard; a violated guard reverts to the "
+            + "last good weight and halts, as a published rules version every router runs",
+        "advanced 10 -> 50 after " + advancedAfter + " requests (" + step.getString("why")
+            + "), on all 3 routers " + advanceMs + " ms after it was published; "
+            + "reverted 50 -> 10 after " + revertedAfter + " more requests (" + back.getString("why")
+            + "), on all 3 routers " + revertMs + " ms after; halted afterwards (weight 10 after "
+            + "30 more requests); history, audit trail and the budget role's alert name the guard");
   }
 
-  /** The rules hash of published version {@code number}, from the history. */
-  private String publishedVersion(int port, long number) throws Exception {
+  /** Published version {@code number} as the history lists it. */
+  private JsonObject published(int port, long number) throws Exception {
     for (Object o : get(port, "/admin/rules/history").getJsonArray("versions")) {
       JsonObject v = (JsonObject) o;
       if (v.getLong("number") == number) {
-        return v.getString("rulesVersion");
+        return v;
       }
     }
     throw new AssertionError("no published version #" + number);

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The README's migration walk-through (*Staged rollout and automatic rollback*), run as
  * written: its rules files are put in force, its commands' requests are sent to a mesh, and
  * each answer must have the shape the README shows (every key shown is there, every value shown
- * in full is equal). Two figures are changed, and only these: {@code minSamples: 200} becomes 5
+ * in full is equal). Two figures are changed, and only these: {@code minSamples: 200} becomes 10
  * and {@code hold: 1h} becomes 2s, so that the walk-through takes seconds. The regression is
  * the tier-2 simulator taking 2.1 s.
  */
@@ -215,13 +215,13 @@ class RolloutWalkthroughTest {
 
     // 3. The rollout starts at 10 %.
     Files.writeString(rules, readme.block(MARKER, "yaml", 1)
-        .replace("minSamples: 200", "minSamples: 5").replace("hold: 1h", "hold: 2s"));
+        .replace("minSamples: 200", "minSamples: 10").replace("hold: 1h", "hold: 2s"));
     List<Command> step3 = commands(readme.block(MARKER, "sh", 2));
     assertEquals(2, step3.size());
     run(step3.get(0));
     Command shown3 = step3.get(1);
     run(new Command(shown3.method(), shown3.path(), shown3.headers(), shown3.body(),
-        shown3.shown().replace("of 200 requests", "of 5 requests")));
+        shown3.shown().replace("of 200 requests", "of 10 requests")));
 
     // 4. Good evidence: the next step.
     trafficUntilWeight(30);
