@@ -93,7 +93,8 @@ public final class ShadowMirror {
     long started = System.currentTimeMillis();
     ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,
         started + TIMEOUT_MS);
-    budget.open(req).around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
+    BudgetGate.Tab tab = budget.open(req);
+    tab.around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
             .ask(vertx.eventBus(), capped, TIMEOUT_MS))
         .onComplete(ar -> {
           long ms = System.currentTimeMillis() - started;
@@ -125,7 +126,8 @@ public final class ShadowMirror {
             inFlight--;
             PairRecorder.Pair pair = new PairRecorder.Pair(req.tenant(), rule, primary.route(),
                 fellBack, primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
-                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null);
+                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null,
+                ok ? tab.costMicros() : null);
             pairs.record(pair, System.currentTimeMillis());
             if (alsoTo != null) {
               alsoTo.accept(pair);
