@@ -226,6 +226,7 @@ class RolloutClusterTest {
     JsonObject fifty = published(ports[0], step.getLong("published"));
     long visible = awaitEverywhere(ports, fifty.getString("rulesVersion"));
     long advanceMs = visible - java.time.Instant.parse(fifty.getString("at")).toEpochMilli();
+    long advanceApplied = appliedEverywhereMs(fifty);
     int advancedAfter = sent;
     System.out.println("step to 50 % running on all 3 routers " + advanceMs
         + " ms after it was published (polled through each node's explain)");
@@ -251,6 +252,9 @@ class RolloutClusterTest {
     long revertedEverywhere = awaitEverywhere(ports, tenAgain.getString("rulesVersion"));
     long revertMs = revertedEverywhere - java.time.Instant.parse(tenAgain.getString("at"))
         .toEpochMilli();
+    long revertApplied = appliedEverywhereMs(tenAgain);
+    System.out.println("by the routers' own logs: the step applied on all 3 routers "
+        + advanceApplied + " ms after publication, the revert " + revertApplied + " ms after");
     int revertedAfter = sent - advancedAfter;
     System.out.println("revert running on all 3 routers " + revertMs
         + " ms after it was published (polled through each node's explain)");
@@ -294,10 +298,39 @@ class RolloutClusterTest {
         "a step advances only on evidence meeting every guard; a violated guard reverts to the "
             + "last good weight and halts, as a published rules version every router runs",
         "advanced 10 -> 50 after " + advancedAfter + " requests (" + step.getString("why")
-            + "), on all 3 routers " + advanceMs + " ms after it was published; "
+            + "), applied by all 3 routers " + advanceApplied + " ms after it was published "
+            + "(their logs; " + advanceMs + " ms until 3 explains over HTTP all showed it); "
             + "reverted 50 -> 10 after " + revertedAfter + " more requests (" + back.getString("why")
-            + "), on all 3 routers " + revertMs + " ms after; halted afterwards (weight 10 after "
+            + "), applied by all 3 routers " + revertApplied + " ms after (" + revertMs
+            + " ms by explains); halted afterwards (weight 10 after "
             + "30 more requests); history, audit trail and the budget role's alert name the guard");
+  }
+
+  /**
+   * How long after its publication the last of the three routers logged a version in force
+   * ({@code rules <version> (… rules) in force}); the log's times are the node's local time,
+   * UTC on the machines these tests run on.
+   */
+  private long appliedEverywhereMs(JsonObject version) throws Exception {
+    long published = java.time.Instant.parse(version.getString("at")).toEpochMilli();
+    String marker = "rules " + version.getString("rulesVersion") + " (";
+    long last = 0;
+    for (NodeProcess n : nodes) {
+      long deadline = System.currentTimeMillis() + 10_000;
+      String line = null;
+      while (line == null) {
+        line = n.output().lines().filter(l -> l.contains(marker) && l.contains(" in force"))
+            .findFirst().orElse(null);
+        if (line == null) {
+          assertTrue(System.currentTimeMillis() < deadline, n + " never logged " + marker);
+          Thread.sleep(100);
+        }
+      }
+      long at = java.time.LocalDateTime.parse(line.substring(0, line.indexOf(' ')))
+          .toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+      last = Math.max(last, at - published);
+    }
+    return last;
   }
 
   /** Published version {@code number} as the history lists it. */
