@@ -106,9 +106,20 @@ public final class BenchMain {
       // With an append-only file (in the work directory), as the budget role requires of its
       // Redis: the paid and clustered scenarios run one.
       track(started, ManagedProcess.start("redis", List.of(redisBinary(), "--port",
-          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"),
+          String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+          "--dir", work.toString()),
           Map.of(), work).awaitOutput("Ready to accept connections", 30));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
+      if (scenarios.contains("paid-wait")) {
+        // A replica for WAIT to count. The paid scenario shares this master, so both pay for
+        // its replication stream and differ only in waiting for it.
+        track(started, ManagedProcess.start("redis-replica", List.of(redisBinary(), "--port",
+            String.valueOf(freePort()), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+            "yes", "--dir", work.toString(), "--appenddirname", "replica-aof",
+            "--dbfilename", "replica.rdb", "--replicaof", "127.0.0.1",
+            String.valueOf(redisPort)), Map.of(), work)
+            .awaitOutput("MASTER <-> REPLICA sync: Finished with success", 60));
+      }
       if (opts.containsKey("--growth")) {
         growth(vertx, started, jar, work, simPort, redisUrl, seconds, out);
         return;
@@ -263,6 +274,42 @@ public final class BenchMain {
         t = new Target("tiermesh-paid" + suffix, chatUrl(http), KEY, List.of(n),
             "paid/gpt-4o-mini");
       }
+      case "paid-wait" -> {
+        // The paid scenario with every reservation confirmed by the replica (WAIT 1 100).
+        int http = freePort();
+        int cluster = freePort();
+        ManagedProcess n = track(started, node(jar, work, "paid-wait" + tag, "paid-wait" + tag,
+            "[gateway, router, budget, \"provider:local\", \"provider:paid\"]", http,
+            cluster, List.of(cluster), simPort, redisUrl, "", "budget: {replicaAcks: 1}"));
+        t = new Target("tiermesh-paid-wait" + suffix, chatUrl(http), KEY, List.of(n),
+            "paid/gpt-4o-mini");
+      }
+      case "clustered-paid", "clustered-paid-tls" -> {
+        // The paid path across the event bus: gateway + router on one node, the budget and
+        // the providers on another; "-tls" with mutual TLS between them (cluster.tls).
+        boolean tls = scenario.endsWith("-tls");
+        String busTls = "";
+        if (tls) {
+          io.vertx.core.net.SelfSignedCertificate cert =
+              io.vertx.core.net.SelfSignedCertificate.create("tiermesh-bench");
+          track(started, (AutoCloseable) cert::delete);
+          busTls = ", tls: {certFile: \"" + cert.certificatePath() + "\", keyFile: \""
+              + cert.privateKeyPath() + "\", caFile: \"" + cert.certificatePath() + "\"}";
+        }
+        int http = freePort();
+        int gwCluster = freePort();
+        int provCluster = freePort();
+        List<Integer> members = List.of(gwCluster, provCluster);
+        ManagedProcess gw = track(started, node(jar, work, scenario + "-gateway" + tag,
+            scenario + tag, "[gateway, router]", http, gwCluster, members, simPort, redisUrl,
+            tls ? busTls + ", eventBusPort: " + freePort() : "", ""));
+        ManagedProcess prov = track(started, node(jar, work, scenario + "-budget" + tag,
+            scenario + tag, "[budget, \"provider:local\", \"provider:paid\"]", freePort(),
+            provCluster, members, simPort, redisUrl,
+            tls ? busTls + ", eventBusPort: " + freePort() : "", ""));
+        t = new Target("tiermesh-" + scenario + suffix, chatUrl(http), KEY, List.of(gw, prov),
+            "paid/gpt-4o-mini");
+      }
       case "clustered" -> {
         int http = freePort();
         int gwCluster = freePort();
@@ -276,13 +323,13 @@ public final class BenchMain {
         t = new Target("tiermesh-clustered" + suffix, chatUrl(http), KEY, List.of(gw, prov));
       }
       default -> throw new IllegalArgumentException("unknown scenario " + scenario
-          + " (single, paid, clustered)");
+          + " (single, paid, paid-wait, clustered, clustered-paid, clustered-paid-tls)");
     }
     for (ManagedProcess p : t.tiermesh()) {
       p.awaitOutput("tiermesh node ready", STARTUP_SECONDS);
     }
     awaitServing(URI.create(t.url()).getPort());
-    if (scenario.equals("paid")) {
+    if (t.model().startsWith("paid/")) {
       requirePaidPath(URI.create(t.url()).getPort(), t.body(false));
     }
     return t;
@@ -404,13 +451,26 @@ public final class BenchMain {
       String roles, int http, int clusterPort, List<Integer> members, int simPort,
       String redisUrl)
       throws IOException {
+    return node(jar, work, name, clusterName, roles, http, clusterPort, members, simPort,
+        redisUrl, "", "");
+  }
+
+  /**
+   * @param clusterExtra more keys of the {@code cluster} map, each after ", "
+   * @param redisExtra   more keys of the {@code redis} map (e.g. the budget store's settings)
+   */
+  private static ManagedProcess node(Path jar, Path work, String name, String clusterName,
+      String roles, int http, int clusterPort, List<Integer> members, int simPort,
+      String redisUrl, String clusterExtra, String redisExtra)
+      throws IOException {
     StringBuilder m = new StringBuilder();
     for (int p : members) {
       m.append(m.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
     }
     String yaml = "roles: " + roles + "\n"
         + "cluster: {name: bench-" + work.getFileName() + "-" + clusterName
-        + ", host: 127.0.0.1, port: " + clusterPort + ", members: [" + m + "]}\n"
+        + ", host: 127.0.0.1, port: " + clusterPort + ", members: [" + m + "]" + clusterExtra
+        + "}\n"
         + "gateway: {host: 127.0.0.1, port: " + http + ", apiKeyEnv: BENCH_KEY}\n"
         // One event loop: the roles of a node then hand requests to each other without thread
         // wake-ups (on this 2-core machine: 96 vs 138-341 µs CPU per request at one request
@@ -421,7 +481,8 @@ public final class BenchMain {
         + "/v1\", models: [gpt-4o-mini], maxConcurrent: 4096" + localCapabilities + "}\n"
         + "  - {id: paid, kind: openai, tier: 2, baseUrl: \"http://127.0.0.1:" + simPort
         + "/v1\", models: [gpt-4o-mini], maxConcurrent: 4096}\n"
-        + "redis: {url: \"" + redisUrl + "\"}\n"
+        + "redis: {url: \"" + redisUrl + "\"" + (redisExtra.isEmpty() ? "" : ", " + redisExtra)
+        + "}\n"
         // A cap far above what a run spends: the paid path does its full reserve + settle.
         + "budget:\n  limits: [{scope: global, window: month, usd: \"1000000.00\"}]\n"
         + "  prices: {paid: {gpt-4o-mini: {input: \"0.15\", output: \"0.60\"}}}\n";

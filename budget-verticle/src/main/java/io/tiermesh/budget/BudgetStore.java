@@ -87,7 +87,7 @@ public final class BudgetStore {
         options.maxPoolWaiting());
     redisOptions.getNetClientOptions()
         .setConnectTimeout((int) options.connectTimeout().toMillis());
-    this.redis = RedisClients.create(vertx, redisOptions, options.redis().mode());
+    this.redis = RedisClients.create(vertx, redisOptions, options.redis());
   }
 
   /** Loads the scripts and learns (or starts) the epoch. Fails if Redis is unavailable. */
@@ -744,7 +744,10 @@ public final class BudgetStore {
     if (options.replicaAcks() == 0) {
       return Future.succeededFuture(0);
     }
-    return bounded(redis.send(Request.cmd(Command.INFO).arg("replication"))).map(r -> {
+    // Batched behind a read of a budget key, so that on a Cluster INFO reaches the master that
+    // holds the budget's slot (alone, a command without keys goes to any master).
+    return bounded(redis.batch(List.of(Request.cmd(Command.EXISTS).arg(BudgetKeys.EPOCH),
+        Request.cmd(Command.INFO).arg("replication")))).map(replies -> replies.get(1)).map(r -> {
       int n = r.toString().lines().filter(l -> l.startsWith("connected_slaves:"))
           .map(l -> Integer.parseInt(l.substring("connected_slaves:".length()).trim()))
           .findFirst().orElse(0);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiermesh.budget.ReserveResult.Status;
+import io.tiermesh.contracts.redis.RedisTarget;
+import io.tiermesh.testsupport.RedisCluster;
 import io.tiermesh.testsupport.RedisServer;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -66,6 +68,45 @@ class BudgetReplicaAckTest {
         // word admits, as it does when no confirmation is configured.
         assertEquals(0, await(store.refreshReplicas()));
         assertEquals(Status.ADMITTED, await(store.reserve(new Reservation("alone", 0, "n",
+            1_000, limits, clock.millis() + 60_000))).status());
+        assertEquals(1, store.unconfirmedWrites());
+      } finally {
+        await(store.close());
+      }
+    }
+  }
+
+  /**
+   * On a Cluster, WAIT must reach the master that ran the reservation: sent to any other master
+   * (whose own replica is alive and which has no writes from this connection) it would report a
+   * confirmation that never happened. With the budget master's replica killed, a reservation
+   * therefore must fail closed while the other masters' replicas still run.
+   */
+  @Test
+  void onAClusterTheReplicaOfTheBudgetsMasterConfirms(Vertx vertx) throws Exception {
+    try (RedisCluster cluster = RedisCluster.start(3, 1, List.of("--appendonly", "yes",
+        "--cluster-node-timeout", "60000"))) {
+      int master = cluster.masterOf(BudgetKeys.EPOCH, cluster.ports().get(0));
+      int replica = cluster.replicaOf(master);
+      TestClock clock = new TestClock(Instant.parse("2031-03-14T10:00:00Z"));
+      BudgetStore store = StoreTesting.startStore(vertx, new BudgetStoreOptions()
+          .redis(new RedisTarget(RedisTarget.Mode.CLUSTER, cluster.urls(), null, null, null,
+              null))
+          .zone(ZoneOffset.UTC).replicaAcks(1).replicaAckTimeout(Duration.ofMillis(200))
+          .operationTimeout(StoreTesting.TEST_OPERATION_TIMEOUT), clock);
+      try {
+        assertEquals(1, await(store.refreshReplicas()));
+        BudgetPolicy policy = new BudgetPolicy(ZoneOffset.UTC, 0.8, List.of(
+            ScopeLimit.spend(BudgetScope.global(), BudgetWindow.MONTH, 10_000)));
+        List<ApplicableLimit> limits = policy.applicableScopes("acme", 3, "openai",
+            clock.instant());
+        for (int i = 0; i < 3; i++) {
+          assertEquals(Status.ADMITTED, await(store.reserve(new Reservation("c-" + i, 0, "n",
+              1_000, limits, clock.millis() + 60_000))).status());
+        }
+        assertEquals(0, store.unconfirmedWrites());
+        cluster.kill(replica);
+        assertEquals(Status.UNAVAILABLE, await(store.reserve(new Reservation("lost", 0, "n",
             1_000, limits, clock.millis() + 60_000))).status());
         assertEquals(1, store.unconfirmedWrites());
       } finally {

@@ -221,12 +221,18 @@ public record MeshConfig(
    */
   public record RedisConfig(String url, String mode, List<String> endpoints, String masterName,
       String userEnv, String passwordEnv, RedisTls tls, RedisStore budget,
-      RedisStore ephemeral) {
+      RedisStore ephemeral, SentinelAuth sentinelAuth) {
 
     public RedisConfig(String url) {
-      this(url, null, null, null, null, null, null, null, null);
+      this(url, null, null, null, null, null, null, null, null, null);
     }
   }
+
+  /**
+   * The sentinels' own credentials, when they differ from the data servers' (sentinel mode):
+   * names of environment variables, like {@code userEnv} / {@code passwordEnv}.
+   */
+  public record SentinelAuth(String userEnv, String passwordEnv) {}
 
   /** PEM files for TLS to Redis: the CA, and a client certificate and key when required. */
   public record RedisTls(String caFile, String certFile, String keyFile) {}
@@ -237,7 +243,7 @@ public record MeshConfig(
    */
   public record RedisStore(String url, String mode, List<String> endpoints, String masterName,
       String userEnv, String passwordEnv, RedisTls tls, Boolean force, Integer replicaAcks,
-      Long replicaAckTimeoutMs) {
+      Long replicaAckTimeoutMs, SentinelAuth sentinelAuth) {
 
     boolean names() {
       return url != null || endpoints != null;

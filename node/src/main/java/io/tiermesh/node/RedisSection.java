@@ -31,6 +31,7 @@ final class RedisSection {
       return out;
     }
     where(r.url(), r.mode(), r.endpoints(), r.masterName(), r.tls(), "redis", out);
+    sentinelAuth(r.sentinelAuth(), r.mode(), "redis", out);
     for (var s : new Object[][] {{r.budget(), "redis.budget"}, {r.ephemeral(),
         "redis.ephemeral"}}) {
       MeshConfig.RedisStore store = (MeshConfig.RedisStore) s[0];
@@ -41,8 +42,10 @@ final class RedisSection {
       if (store.names()) {
         where(store.url(), store.mode(), store.endpoints(), store.masterName(), store.tls(), at,
             out);
+        sentinelAuth(store.sentinelAuth(), store.mode(), at, out);
       } else if (store.mode() != null || store.masterName() != null || store.tls() != null
-          || store.userEnv() != null || store.passwordEnv() != null) {
+          || store.userEnv() != null || store.passwordEnv() != null
+          || store.sentinelAuth() != null) {
         out.add("'" + at + ".url' or '" + at + ".endpoints' is needed: a section that sets how "
             + "to connect names its own Redis");
       }
@@ -58,13 +61,18 @@ final class RedisSection {
             + BudgetStoreOptions.DEFAULT_OPERATION_TIMEOUT.toMillis()
             + " (the budget's bound on one operation)");
       }
-      String mode = b.names() ? b.mode() : r.mode();
-      if (b.replicaAcks() != null && b.replicaAcks() > 0 && "cluster".equals(mode)) {
-        out.add("'redis.budget.replicaAcks' is for standalone and sentinel Redis: on a "
-            + "cluster, WAIT cannot be sent to the node that ran the reservation");
-      }
     }
     return out;
+  }
+
+  private static void sentinelAuth(MeshConfig.SentinelAuth auth, String mode, String at,
+      List<String> out) {
+    if (auth != null && Mode.of(mode) != Mode.SENTINEL) {
+      out.add("'" + at + ".sentinelAuth' is only read in sentinel mode");
+    }
+    if (auth != null && auth.userEnv() == null && auth.passwordEnv() == null) {
+      out.add("'" + at + ".sentinelAuth' needs 'passwordEnv' (and 'userEnv' for an ACL user)");
+    }
   }
 
   private static void where(String url, String mode, List<String> endpoints, String masterName,
@@ -131,18 +139,20 @@ final class RedisSection {
       throw new ConfigException("configuration: " + String.join("; ", problems));
     }
     RedisTarget shared = target(c.url(), c.mode(), c.endpoints(), c.masterName(), c.userEnv(),
-        c.passwordEnv(), c.tls(), secrets, "redis");
+        c.passwordEnv(), c.tls(), c.sentinelAuth(), secrets, "redis");
     var b = c.budget();
     RedisTarget budget = b != null && b.names() ? target(b.url(), b.mode(), b.endpoints(),
-        b.masterName(), b.userEnv(), b.passwordEnv(), b.tls(), secrets, "redis.budget") : shared;
+        b.masterName(), b.userEnv(), b.passwordEnv(), b.tls(), b.sentinelAuth(), secrets,
+        "redis.budget") : shared;
     var e = c.ephemeral();
     RedisTarget ephemeral = e != null && e.names() ? target(e.url(), e.mode(), e.endpoints(),
-        e.masterName(), e.userEnv(), e.passwordEnv(), e.tls(), secrets, "redis.ephemeral")
-        : shared;
-    // Under Sentinel a replica exists by design: a reservation it has not confirmed could be
-    // forgotten by a failover, so it is confirmed unless the operator says otherwise.
+        e.masterName(), e.userEnv(), e.passwordEnv(), e.tls(), e.sentinelAuth(), secrets,
+        "redis.ephemeral") : shared;
+    // Under Sentinel and Cluster a replica is what a failover promotes: a reservation it has
+    // not confirmed could be forgotten, so it is confirmed unless the operator says otherwise
+    // (a master without replicas admits on its own word, as the budget store counts them).
     int acks = b != null && b.replicaAcks() != null ? b.replicaAcks()
-        : budget.mode() == RedisTarget.Mode.SENTINEL ? 1 : 0;
+        : budget.mode() == RedisTarget.Mode.STANDALONE ? 0 : 1;
     Duration ackTimeout = b != null && b.replicaAckTimeoutMs() != null
         ? Duration.ofMillis(b.replicaAckTimeoutMs())
         : BudgetStoreOptions.DEFAULT_REPLICA_ACK_TIMEOUT;
@@ -152,14 +162,19 @@ final class RedisSection {
 
   private static RedisTarget target(String url, String mode, List<String> endpoints,
       String masterName, String userEnv, String passwordEnv, MeshConfig.RedisTls tls,
-      Secrets secrets, String at) {
+      MeshConfig.SentinelAuth sentinelAuth, Secrets secrets, String at) {
     Mode m = Mode.of(mode);
     String user = secret(userEnv, secrets, at + ".userEnv");
     String password = secret(passwordEnv, secrets, at + ".passwordEnv");
+    String sentinelUser = sentinelAuth == null ? null
+        : secret(sentinelAuth.userEnv(), secrets, at + ".sentinelAuth.userEnv");
+    String sentinelPassword = sentinelAuth == null ? null
+        : secret(sentinelAuth.passwordEnv(), secrets, at + ".sentinelAuth.passwordEnv");
     List<String> all = url != null ? List.of(url)
         : endpoints != null ? endpoints : List.of(DEFAULT_URL);
     return new RedisTarget(RedisTarget.Mode.valueOf(m.name()), all, masterName, user, password,
-        tls == null ? null : new RedisTarget.Tls(tls.caFile(), tls.certFile(), tls.keyFile()));
+        tls == null ? null : new RedisTarget.Tls(tls.caFile(), tls.certFile(), tls.keyFile()),
+        sentinelUser, sentinelPassword);
   }
 
   private static String secret(String env, Secrets secrets, String key) {

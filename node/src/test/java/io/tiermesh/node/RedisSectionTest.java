@@ -133,12 +133,21 @@ class RedisSectionTest {
       assertTrue(m.contains(expected), "missing «" + expected + "» in\n" + m);
     }
     assertTrue(m.contains("r.yaml line "), m);
-    ConfigException onCluster = assertThrows(ConfigException.class, () -> parse("""
+    // A Cluster confirms too: WAIT is pipelined behind the script to the master that ran it.
+    assertEquals(2, resolve("""
           mode: cluster
           endpoints: ["redis://c1:6379"]
-          budget: {replicaAcks: 1}
+          budget: {replicaAcks: 2}
+        """, Map.of()).budget().replicaAcks());
+    ConfigException sentinelAuthElsewhere = assertThrows(ConfigException.class, () -> parse("""
+          mode: cluster
+          endpoints: ["redis://c1:6379"]
+          sentinelAuth: {}
         """));
-    assertTrue(onCluster.getMessage().contains("WAIT cannot be sent"), onCluster.getMessage());
+    assertTrue(sentinelAuthElsewhere.getMessage().contains(
+        "'redis.sentinelAuth' is only read in sentinel mode"), sentinelAuthElsewhere.getMessage());
+    assertTrue(sentinelAuthElsewhere.getMessage().contains("'redis.sentinelAuth' needs "
+        + "'passwordEnv'"), sentinelAuthElsewhere.getMessage());
     ConfigException bothWays = assertThrows(ConfigException.class, () -> parse("""
           url: redis://a:1
           endpoints: ["redis://b:2"]
@@ -149,6 +158,7 @@ class RedisSectionTest {
   @Test
   void theExampleRedisConfigsLoadAndResolve() {
     Map<String, String> env = Map.of("TIERMESH_REDIS_USER", "tm", "TIERMESH_REDIS_PASSWORD", "p",
+        "TIERMESH_SENTINEL_PASSWORD", "sp",
         "TIERMESH_BUDGET_REDIS_USER", "b", "TIERMESH_BUDGET_REDIS_PASSWORD", "bp",
         "TIERMESH_CACHE_REDIS_USER", "c", "TIERMESH_CACHE_REDIS_PASSWORD", "cp");
     java.nio.file.Path dir = java.nio.file.Path.of("..", "cluster-config", "redis");
@@ -156,10 +166,13 @@ class RedisSectionTest {
         dir.resolve("sentinel.yaml")).redis(), new Secrets(env));
     assertEquals(RedisTarget.Mode.SENTINEL, sentinel.budget().target().mode());
     assertEquals(1, sentinel.budget().replicaAcks());
+    assertEquals("sp", sentinel.budget().target().sentinelPassword());
+    assertEquals("p", sentinel.budget().target().password());
+    assertTrue(sentinel.budget().target().sentinelsHaveOwnAuth());
     RedisSection.Resolved cluster = RedisSection.resolve(ConfigLoader.load(
         dir.resolve("cluster.yaml")).redis(), new Secrets(env));
     assertEquals(RedisTarget.Mode.CLUSTER, cluster.ephemeral().mode());
-    assertEquals(0, cluster.budget().replicaAcks());
+    assertEquals(1, cluster.budget().replicaAcks());
     RedisSection.Resolved split = RedisSection.resolve(ConfigLoader.load(
         dir.resolve("tls-acl.yaml")).redis(), new Secrets(env));
     assertEquals(List.of("rediss://budget-redis.internal:6380"),

@@ -103,6 +103,7 @@ class RedisTopologiesMeshTest {
           .map(u -> "\"" + u + "\"").toList());
       Node node = start(config("{mode: cluster, endpoints: [" + endpoints + "]}"));
       try {
+        awaitReady(node);
         int answered = 0;
         // A paid call: reserved and settled by the budget role on the cluster.
         HttpResponse<String> paid = chat(node, body("paid on a cluster", ""),
@@ -190,5 +191,23 @@ class RedisTopologiesMeshTest {
       all.append(c.getMessage()).append(" | ");
     }
     return all.toString();
+  }
+
+  /**
+   * Until the budget role has started its store (on a loaded machine a Cluster's or a TLS
+   * server's first connections take seconds), paid calls fall back to tier 1; bounded.
+   */
+  void awaitReady(Node node) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + node.httpPort() + "/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode();
+      if (status == 200) {
+        return;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "the node never became ready");
+      Thread.sleep(200);
+    }
   }
 }

@@ -64,7 +64,7 @@ public final class PublishedRules {
   public static PublishedRules connect(Vertx vertx, RedisTarget target) {
     RedisOptions options = RedisClients.options(target, 2, 16);
     options.getNetClientOptions().setConnectTimeout((int) TIMEOUT_MS);
-    return new PublishedRules(RedisClients.create(vertx, options, target.mode()));
+    return new PublishedRules(RedisClients.create(vertx, options, target));
   }
 
   public Future<Void> close() {

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * processes on free loopback ports (client and cluster-bus ports both chosen, never derived as
  * port + 10000, which could land in the ephemeral range), joined with
  * {@code redis-cli --cluster create}, and ready once every node reports
- * {@code cluster_state:ok}. No replicas: what is under test is key routing, not failover.
+ * {@code cluster_state:ok}. Without replicas by default (key routing); with
+ * {@link #start(int, int, List)} each master gets replicas, for failover tests.
  * {@link #close()} stops every process and deletes the working directory.
  */
 public final class RedisCluster implements AutoCloseable {
@@ -45,17 +46,30 @@ public final class RedisCluster implements AutoCloseable {
    */
   public static RedisCluster start(int masters, List<String> extraArgs)
       throws IOException, InterruptedException {
+    return start(masters, 0, extraArgs);
+  }
+
+  /**
+   * @param replicasPerMaster replicas of each master ({@code --cluster-replicas}); ready once
+   *                          every replica's link to its master is up
+   */
+  public static RedisCluster start(int masters, int replicasPerMaster, List<String> extraArgs)
+      throws IOException, InterruptedException {
     List<Path> tools = RequiredTool.require("redis-server", "redis-cli");
     RedisCluster c = new RedisCluster(Files.createTempDirectory("tiermesh-redis-cluster"),
         tools.get(1));
     c.extraArgs.addAll(extraArgs);
     try {
-      for (int i = 0; i < masters; i++) {
+      for (int i = 0; i < masters * (1 + replicasPerMaster); i++) {
         c.launch(tools.get(0));
       }
       List<String> create = new ArrayList<>(List.of(c.redisCli.toString(), "--cluster", "create"));
       for (int p : c.ports) {
         create.add("127.0.0.1:" + p);
+      }
+      if (replicasPerMaster > 0) {
+        create.add("--cluster-replicas");
+        create.add(String.valueOf(replicasPerMaster));
       }
       create.add("--cluster-yes");
       String out = c.run(create);
@@ -63,6 +77,7 @@ public final class RedisCluster implements AutoCloseable {
         throw new IOException("redis-cli --cluster create failed: " + out);
       }
       c.awaitClusterOk();
+      c.awaitReplicas(masters * replicasPerMaster);
       return c;
     } catch (IOException | InterruptedException | RuntimeException e) {
       c.close();
@@ -111,6 +126,27 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
+  private void awaitReplicas(int expected) throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    while (true) {
+      int linked = 0;
+      for (int p : ports) {
+        if (cli(p, "INFO", "replication").contains("master_link_status:up")) {
+          linked++;
+        }
+      }
+      if (linked == expected) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IOException(linked + " of " + expected + " replicas linked within "
+            + READY_TIMEOUT_MS + " ms");
+      }
+      // Paces the poll; the processes' early exits show as a timeout with their logs kept.
+      processes.get(0).waitFor(100, TimeUnit.MILLISECONDS);
+    }
+  }
+
   private String run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     if (!p.waitFor(20, TimeUnit.SECONDS)) {
@@ -120,12 +156,57 @@ public final class RedisCluster implements AutoCloseable {
     return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
-  /** The client ports of the masters. */
+  /** The client ports of every node (the masters only, for a cluster without replicas). */
   public List<Integer> ports() {
     return List.copyOf(ports);
   }
 
-  /** {@code redis://127.0.0.1:<port>} of every master. */
+  /**
+   * The client port of the master that serves {@code key}'s slot now, as {@code via} sees the
+   * cluster ({@code CLUSTER KEYSLOT} and {@code CLUSTER NODES}).
+   */
+  public int masterOf(String key, int via) throws IOException, InterruptedException {
+    int slot = Integer.parseInt(cli(via, "CLUSTER", "KEYSLOT", key).trim());
+    for (String line : cli(via, "CLUSTER", "NODES").split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length < 9 || !f[2].contains("master") || f[2].contains("fail")) {
+        continue;
+      }
+      for (int i = 8; i < f.length; i++) {
+        if (f[i].startsWith("[")) {
+          continue;  // a slot being migrated
+        }
+        String[] range = f[i].split("-");
+        int from = Integer.parseInt(range[0]);
+        int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+        if (slot >= from && slot <= to) {
+          String address = f[1].substring(0, f[1].indexOf('@'));
+          return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        }
+      }
+    }
+    throw new IOException("no master serves slot " + slot + " of " + key);
+  }
+
+  /** The client port of a replica of the master on {@code masterPort}. */
+  public int replicaOf(int masterPort) throws IOException, InterruptedException {
+    String id = cli(masterPort, "CLUSTER", "MYID").trim();
+    for (String line : cli(masterPort, "CLUSTER", "NODES").split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length > 3 && f[2].contains("slave") && f[3].equals(id)) {
+        String address = f[1].substring(0, f[1].indexOf('@'));
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+      }
+    }
+    throw new IOException("the master on " + masterPort + " has no replica");
+  }
+
+  /** {@code kill -9} of the node on {@code port}: no shutdown, no final write. */
+  public void kill(int port) throws InterruptedException {
+    processes.get(ports.indexOf(port)).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** {@code redis://127.0.0.1:<port>} of every node. */
   public List<String> urls() {
     return ports.stream().map(p -> "redis://127.0.0.1:" + p).toList();
   }

@@ -61,6 +61,15 @@ public final class RedisServer implements AutoCloseable {
    */
   public static RedisServer sentinel(String masterName, int masterPort, int quorum,
       long downAfterMs) throws IOException, InterruptedException {
+    return sentinel(masterName, masterPort, quorum, downAfterMs, List.of());
+  }
+
+  /**
+   * As above, with more lines for its configuration file (e.g. {@code requirepass},
+   * {@code sentinel auth-pass}).
+   */
+  public static RedisServer sentinel(String masterName, int masterPort, int quorum,
+      long downAfterMs, List<String> moreConf) throws IOException, InterruptedException {
     Path sentinel = RequiredTool.require("redis-sentinel").get(0);
     int port = FreePorts.next();
     Path dir = Files.createTempDirectory("tiermesh-sentinel");
@@ -74,7 +83,8 @@ public final class RedisServer implements AutoCloseable {
         "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " " + quorum,
         "sentinel down-after-milliseconds " + masterName + " " + downAfterMs,
         "sentinel failover-timeout " + masterName + " 10000",
-        "sentinel parallel-syncs " + masterName + " 1", ""));
+        "sentinel parallel-syncs " + masterName + " 1",
+        String.join("\n", moreConf), ""));
     return launch(List.of(sentinel.toString(), conf.toString()), port, dir,
         "Sentinel ID is");
   }

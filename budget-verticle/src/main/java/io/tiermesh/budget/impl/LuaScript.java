@@ -86,16 +86,26 @@ public final class LuaScript {
   public record Confirmed(Response reply, int replicas) {}
 
   /**
-   * Runs the script, then {@code WAIT replicas timeoutMs} on the same connection (WAIT counts
-   * the replicas that have this connection's writes), so the answer says whether the writes
-   * would survive the master's loss.
+   * Runs the script and {@code WAIT replicas timeoutMs} pipelined as one batch on one connection
+   * (WAIT counts the replicas that have this connection's writes), so the answer says whether
+   * the writes would survive the master's loss. One batch rather than two sends because on a
+   * Redis Cluster a command without keys (WAIT) sent alone goes to any master: in a batch it
+   * goes where the script's keys send the batch, to the master that ran the script.
    */
   public Future<Confirmed> runConfirmed(Redis redis, List<String> keys, List<String> args,
       int replicas, long timeoutMs) {
-    return redis.connect().compose(conn -> run(conn::send, keys, args)
-        .compose(reply -> conn.send(Request.cmd(Command.WAIT).arg(replicas).arg(timeoutMs))
-            .map(acks -> new Confirmed(reply, acks.toInteger())))
-        .andThen(ar -> conn.close()));
+    Request wait = Request.cmd(Command.WAIT).arg(replicas).arg(timeoutMs);
+    return redis.batch(List.of(request(Command.EVALSHA, sha, keys, args), wait))
+        .recover(t -> {
+          // A batch reports a failed command as "ERR [index] <error>"; WAIT after a NOSCRIPT
+          // only waited for nothing, so the pair is sent again with the script's body.
+          String message = t.getMessage();
+          if (message != null && message.contains("NOSCRIPT")) {
+            return redis.batch(List.of(request(Command.EVAL, source, keys, args), wait));
+          }
+          return Future.failedFuture(t);
+        })
+        .map(replies -> new Confirmed(replies.get(0), replies.get(1).toInteger()));
   }
 
   private static Request request(Command cmd, String script, List<String> keys,

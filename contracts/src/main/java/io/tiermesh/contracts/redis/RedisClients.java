@@ -24,15 +24,24 @@ public final class RedisClients {
    */
   public static Redis create(Vertx vertx, RedisTarget target, int maxPoolSize,
       int maxPoolWaiting) {
-    Redis client = Redis.createClient(vertx, options(target, maxPoolSize, maxPoolWaiting));
-    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client)
-        : client;
+    return create(vertx, options(target, maxPoolSize, maxPoolWaiting), target);
   }
 
-  /** A client from options already adjusted by the caller (timeouts) for a target's mode. */
-  public static Redis create(Vertx vertx, RedisOptions options, RedisTarget.Mode mode) {
+  /** A client from options already adjusted by the caller (timeouts) for a target. */
+  public static Redis create(Vertx vertx, RedisOptions options, RedisTarget target) {
+    if (target.sentinelsHaveOwnAuth()) {
+      return new SentinelWithOwnAuth(vertx, target,
+          endpoint -> new RedisOptions(options).setEndpoints(new java.util.ArrayList<>(
+                  java.util.List.of(endpoint))).setUser(target.sentinelUser())
+              .setPassword(target.sentinelPassword()).setMaxPoolSize(1)
+              .setMaxPoolWaiting(Math.max(8, options.getMaxPoolWaiting())),
+          endpoint -> Redis.createClient(vertx, new RedisOptions(options)
+              .setType(RedisClientType.STANDALONE)
+              .setEndpoints(new java.util.ArrayList<>(java.util.List.of(endpoint)))));
+    }
     Redis client = Redis.createClient(vertx, options);
-    return mode == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client) : client;
+    return target.mode() == RedisTarget.Mode.CLUSTER ? new SharedClusterConnection(client)
+        : client;
   }
 
   public static RedisOptions options(RedisTarget target, int maxPoolSize, int maxPoolWaiting) {

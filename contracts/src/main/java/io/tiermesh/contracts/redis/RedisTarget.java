@@ -18,9 +18,18 @@ import java.util.Objects;
  * @param user       ACL user, or null (the {@code default} user)
  * @param password   or null
  * @param tls        trust and optional client certificate for {@code rediss://} endpoints, or null
+ * @param sentinelUser     the sentinels' own ACL user, or null
+ * @param sentinelPassword the sentinels' own password, or null: the sentinels are asked with
+ *                         the data servers' credentials (or none)
  */
 public record RedisTarget(Mode mode, List<String> endpoints, String masterName, String user,
-    String password, Tls tls) {
+    String password, Tls tls, String sentinelUser, String sentinelPassword) {
+
+  /** A target whose sentinels (if any) take the data servers' credentials. */
+  public RedisTarget(Mode mode, List<String> endpoints, String masterName, String user,
+      String password, Tls tls) {
+    this(mode, endpoints, masterName, user, password, tls, null, null);
+  }
 
   public enum Mode { STANDALONE, SENTINEL, CLUSTER }
 
@@ -52,6 +61,11 @@ public record RedisTarget(Mode mode, List<String> endpoints, String masterName, 
     return new RedisTarget(Mode.STANDALONE, List.of(url), null, null, null, null);
   }
 
+  /** True when the sentinels have credentials of their own. */
+  public boolean sentinelsHaveOwnAuth() {
+    return mode == Mode.SENTINEL && (sentinelUser != null || sentinelPassword != null);
+  }
+
   /** True when the endpoints are reached over TLS. */
   public boolean secure() {
     return endpoints.stream().anyMatch(e -> e.startsWith("rediss://"));
@@ -79,6 +93,7 @@ public record RedisTarget(Mode mode, List<String> endpoints, String masterName, 
 
   @Override
   public String toString() {
-    return "RedisTarget[" + describe() + (password == null ? "" : ", password ***") + "]";
+    return "RedisTarget[" + describe() + (password == null ? "" : ", password ***")
+        + (sentinelPassword == null ? "" : ", sentinel password ***") + "]";
   }
 }

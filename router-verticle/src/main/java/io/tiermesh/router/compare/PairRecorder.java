@@ -64,7 +64,7 @@ public final class PairRecorder {
   public static PairRecorder connect(Vertx vertx, RedisTarget target) {
     RedisOptions options = RedisClients.options(target, 2, 16);
     options.getNetClientOptions().setConnectTimeout(2_000);
-    return new PairRecorder(vertx, RedisClients.create(vertx, options, target.mode()));
+    return new PairRecorder(vertx, RedisClients.create(vertx, options, target));
   }
 
   /** Starts the flush timer; call on the router's context. */
