@@ -57,7 +57,7 @@ public final class RolloutRecorder {
     io.vertx.redis.client.RedisOptions options =
         io.tiermesh.contracts.redis.RedisClients.options(target, 2, 32);
     options.getNetClientOptions().setConnectTimeout(2_000);
-    return io.tiermesh.contracts.redis.RedisClients.create(vertx, options, target.mode());
+    return io.tiermesh.contracts.redis.RedisClients.create(vertx, options, target);
   }
 
   public void start() {
