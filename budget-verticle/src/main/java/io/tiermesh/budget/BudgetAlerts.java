@@ -39,6 +39,7 @@ public final class BudgetAlerts {
   private static final System.Logger LOG = System.getLogger(BudgetAlerts.class.getName());
 
   public static final String ALERTS_METER = "tiermesh.budget.alerts";
+  public static final String ROLLOUT_REVERTS_METER = "tiermesh.rollout.reverts";
   public static final String CUTOFFS_METER = "tiermesh.budget.cutoffs";
   public static final String OVERRUNS_METER = "tiermesh.budget.overruns";
   public static final String WEBHOOK_METER = "tiermesh.budget.webhook.deliveries";
@@ -178,6 +179,14 @@ public final class BudgetAlerts {
           .increment();
     }
     tell(new BudgetEvent.Overrun(providerId, model, chargedMicros, reservedMicros));
+  }
+
+  /** The rollout controller reverted a rollout; sent once by the router that reverted it. */
+  public void rolloutReverted(io.tiermesh.contracts.RolloutAlert alert) {
+    if (registry != null) {
+      registry.counter(ROLLOUT_REVERTS_METER).increment();
+    }
+    tell(new BudgetEvent.RolloutReverted(alert));
   }
 
   private void once(ScopeKey key, String level, BudgetEvent event, String alertTag) {

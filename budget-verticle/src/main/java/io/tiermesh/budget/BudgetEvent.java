@@ -157,4 +157,39 @@ public sealed interface BudgetEvent {
           + providerId + "/ack) or the budget day ends";
     }
   }
+
+  /**
+   * The rollout controller reverted a rule's staged rollout: a guard was violated. Sent by the
+   * router that runs the controller; told here so that operators hear of it where they hear of
+   * budget events.
+   */
+  record RolloutReverted(io.tiermesh.contracts.RolloutAlert alert) implements BudgetEvent {
+
+    @Override
+    public String type() {
+      return "rollout_reverted";
+    }
+
+    @Override
+    public String scopeKind() {
+      return "rule";
+    }
+
+    @Override
+    public JsonObject fields() {
+      return new JsonObject().put("rule", alert.rule()).put("guard", alert.guard())
+          .put("figures", alert.figures()).put("candidate", alert.candidate())
+          .put("fromWeight", alert.fromWeight()).put("toWeight", alert.toWeight())
+          .put("published", alert.published()).put("controllerNode", alert.node());
+    }
+
+    @Override
+    public String text() {
+      return "rollout reverted: rule " + alert.rule() + ", " + alert.guard() + " violated ("
+          + alert.figures() + "); " + alert.candidate() + " back from " + alert.fromWeight()
+          + " % to " + alert.toWeight() + " %"
+          + (alert.published() == null ? "" : " as published rules version #"
+              + alert.published());
+    }
+  }
 }

@@ -133,7 +133,8 @@ public final class BudgetVerticle extends VerticleBase {
         Endpoints.BUDGET_SCOPES.consumer(bus, this::scopes),
         Endpoints.BUDGET_LIMITS.consumer(bus, this::limits),
         Endpoints.BUDGET_LIMITS_CHANGED.consumer(bus, m -> loadLimits()),
-        Endpoints.BUDGET_HEALTH.consumer(bus, this::health));
+        Endpoints.BUDGET_HEALTH.consumer(bus, this::health),
+        Endpoints.BUDGET_ROLLOUT_ALERT.consumer(bus, m -> alerts.rolloutReverted(m.body())));
     Future<Void> registered = Future.all(consumers.stream()
         .map(io.vertx.core.eventbus.MessageConsumer::completion).toList()).mapEmpty();
     // Redis being down at start is not a reason to stay down: maintenance retries the start,

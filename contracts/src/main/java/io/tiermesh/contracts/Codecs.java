@@ -46,7 +46,9 @@ public final class Codecs {
       EmbedOutcome.class,
       StreamControl.class,
       OrphanedOutcome.class,
-      ModelAliasList.class);
+      ModelAliasList.class,
+      RolloutAlert.class,
+      RolloutsView.class);
 
   private Codecs() {}
 

@@ -26,6 +26,11 @@ public final class Endpoints {
   /** The published rules versions, newest first. */
   public static final Endpoint<Object, RulesHistory> ROUTER_RULES_HISTORY =
       at("router.rules.history");
+  /** The state of every rollout of the rules in force (any router answers). */
+  public static final Endpoint<Object, RolloutsView> ROUTER_ROLLOUTS = at("router.rollouts");
+  /** The rollout controller reverted a rollout: the budget role alerts operators. */
+  public static final Endpoint<RolloutAlert, Void> BUDGET_ROLLOUT_ALERT =
+      at("budget.rollout.alert");
   /** The model aliases of the router's rules, for the gateway's {@code GET /v1/models}. */
   public static final Endpoint<Object, ModelAliasList> ROUTER_MODELS = at("router.models");
   /** The router is ready once providers have announced. */

@@ -185,7 +185,17 @@ class CodecRoundTripTest {
         new OrphanedOutcome(new IdempotencyClaim("{tm}:idem:acme:ab12", "cd34"),
             new RouteOutcome("r4", ROUTE, resp, USAGE, 0, List.of(), null)),
         new ModelAliasList(List.of(new ModelAliasList.Alias("gpt-4.1", "tier-2"),
-            new ModelAliasList.Alias("claude-*", "auto")), "7bf966117ec7"));
+            new ModelAliasList.Alias("claude-*", "auto")), "7bf966117ec7"),
+        new RolloutAlert("support", "maxP95Ms", "p95 1600-1800 ms (limit 1000)", "tier-2", 30,
+            10, 7L, "n1"),
+        new RolloutsView("7bf966117ec7", "n1", List.of(new RolloutsView.Rollout("support",
+            "tier-2", "tier-1", List.of(10, 30, 100), 30, 100, 20, 60_000L, null, 1700000000000L,
+            new RolloutsView.Evidence(25, 1, 24, 750L, 1200, 75, 60, 0.98, 0, null, 3, 0.5),
+            List.of(new RolloutsView.Guard("maxP95Ms", "met", "p95 700-750 ms (limit 1000)")),
+            new RolloutsView.Decision("wait", 30, 30, null, "holding: 5 s of 60 s",
+                1700000001000L, null),
+            new RolloutsView.Decision("advance", 10, 30, null, "guards met", 1700000000000L,
+                6L))), null));
   }
 
   @ParameterizedTest

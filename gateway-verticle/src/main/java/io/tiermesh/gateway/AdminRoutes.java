@@ -14,6 +14,7 @@ import io.tiermesh.contracts.RoutePlanView;
 import io.tiermesh.contracts.RouteRequest;
 import io.tiermesh.contracts.RoutingHints;
 import io.tiermesh.contracts.RuleCheckView;
+import io.tiermesh.contracts.RolloutsView;
 import io.tiermesh.contracts.RulesChange;
 import io.tiermesh.contracts.RulesHistory;
 import io.tiermesh.contracts.RulesReloadResult;
@@ -47,7 +48,9 @@ import java.util.regex.Pattern;
  *       good rules stay;
  *   <li>{@code GET /admin/rules/history}: the published rules versions, who and why;
  *   <li>{@code POST /admin/rules/rollback}: back to the previous published version (or
- *       {@code to}), published anew for every router.
+ *       {@code to}), published anew for every router;
+ *   <li>{@code GET /admin/rollouts}: each staged rollout of the rules in force: its step,
+ *       weight, evidence, guards and last decision.
  * </ul>
  * Both ask this node's router first, so that an answer reflects the node the caller addressed,
  * and any router in the cluster when this node runs none.
@@ -79,6 +82,7 @@ final class AdminRoutes {
     router.post("/admin/config/reload").handler(this::reload);
     router.post("/admin/rules/rollback").handler(this::rollback);
     router.get("/admin/rules/history").handler(this::history);
+    router.get("/admin/rollouts").handler(this::rollouts);
   }
 
   /** Who asks for a rules change, for the history: one admin key, so the caller names itself. */
@@ -165,6 +169,61 @@ final class AdminRoutes {
       json(resp, 200, new JsonObject().put("current", h.current())
           .put("routerRunning", h.running()).put("versions", versions));
     }).onFailure(err -> routerFailure(resp, err));
+  }
+
+  private void rollouts(RoutingContext ctx) {
+    HttpServerResponse resp = ctx.response();
+    askRouter(Endpoints.ROUTER_ROLLOUTS, (Object) 0).onSuccess(m -> {
+      RolloutsView v = m.body();
+      if (v.error() != null) {
+        ErrorResponses.send(resp, FailureCode.NO_PROVIDER_AVAILABLE, v.error(), null);
+        return;
+      }
+      json(resp, 200, rolloutsJson(v));
+    }).onFailure(err -> routerFailure(resp, err));
+  }
+
+  static JsonObject rolloutsJson(RolloutsView v) {
+    JsonArray list = new JsonArray();
+    for (RolloutsView.Rollout r : v.rollouts()) {
+      RolloutsView.Evidence e = r.evidence();
+      JsonArray guards = new JsonArray();
+      for (RolloutsView.Guard g : r.guards()) {
+        guards.add(new JsonObject().put("guard", g.guard()).put("verdict", g.verdict())
+            .put("figure", g.figure()));
+      }
+      list.add(new JsonObject().put("rule", r.rule()).put("candidate", r.candidate())
+          .put("other", r.other()).put("steps", new JsonArray(new ArrayList<>(r.steps())))
+          .put("weight", r.weight()).put("nextStep", r.nextStep())
+          .put("minSamples", r.minSamples()).put("holdSeconds", r.holdMs() / 1000.0)
+          .put("halted", r.halted())
+          .put("stepStarted", java.time.Instant.ofEpochMilli(r.windowStartMs()).toString())
+          .put("evidence", new JsonObject().put("candidateRequests", e.candidateRequests())
+              .put("candidateFellBack", e.candidateFellBack())
+              .put("candidateP95Ms", e.candidateP95Ms())
+              .put("candidateCostUsd", java.math.BigDecimal.valueOf(e.candidateCostMicros(), 6)
+                  .toPlainString())
+              .put("otherRequests", e.otherRequests()).put("pairs", e.pairs())
+              .put("agreement", e.agreement())
+              .put("candidateFeedback", e.candidateFeedback())
+              .put("candidateFeedbackMean", e.candidateFeedbackMean())
+              .put("otherFeedback", e.otherFeedback())
+              .put("otherFeedbackMean", e.otherFeedbackMean()))
+          .put("guards", guards).put("now", decisionJson(r.now()))
+          .put("lastDecision", decisionJson(r.last())));
+    }
+    return new JsonObject().put("rulesVersion", v.rulesVersion()).put("controller", v.owner())
+        .put("rollouts", list);
+  }
+
+  private static JsonObject decisionJson(RolloutsView.Decision d) {
+    if (d == null) {
+      return null;
+    }
+    return new JsonObject().put("action", d.action()).put("fromWeight", d.fromWeight())
+        .put("toWeight", d.toWeight()).put("guard", d.guard()).put("why", d.why())
+        .put("at", java.time.Instant.ofEpochMilli(d.atMillis()).toString())
+        .put("published", d.published());
   }
 
   private void explain(RoutingContext ctx) {

@@ -285,7 +285,9 @@ public final class Node {
             new RulesReloader(planner, RouterRules.catalog(config), config.router().rulesFile(),
                 io.tiermesh.router.PublishedRules.connect(vertx, stores.budget().target())),
             config.providers()).comparingPairs(io.tiermesh.router.compare.PairRecorder
-                .connect(vertx, stores.budget().target()));
+                .connect(vertx, stores.budget().target()))
+            .runningRollouts(io.tiermesh.router.rollout.RolloutRecorder.client(vertx,
+                stores.budget().target()));
         routers.add(r);
         return r;
       }, 1);

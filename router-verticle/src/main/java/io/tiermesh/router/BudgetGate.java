@@ -214,6 +214,11 @@ public final class BudgetGate {
           });
     }
 
+    /** What the attempts so far were charged, or null when a charge is unknown. */
+    public Long costMicros() {
+      return costKnown ? costMicros : null;
+    }
+
     /** The request's outcome with what it cost and the budget room left. */
     public RouteOutcome stamp(RouteOutcome outcome) {
       return outcome.withBudget(costKnown ? costMicros : null, remainingMicros);

@@ -108,6 +108,25 @@ public final class RouterVerticle extends VerticleBase {
     return this;
   }
 
+  /** Null: no rollouts are recorded or run (tests, a router without Redis). */
+  private io.vertx.redis.client.Redis rolloutRedis;
+  private io.tiermesh.router.rollout.RolloutRecorder rolloutRecorder;
+  private io.tiermesh.router.rollout.RolloutController rolloutController;
+
+  /**
+   * Records the evidence of the rules' staged rollouts, and runs their controller when this
+   * router holds its lease; call before deploy. The client is this router's to close.
+   */
+  public RouterVerticle runningRollouts(io.vertx.redis.client.Redis redis) {
+    this.rolloutRedis = redis;
+    return this;
+  }
+
+  /** The rollout controller of this router, or null. */
+  public io.tiermesh.router.rollout.RolloutController rollouts() {
+    return rolloutController;
+  }
+
   /** Counts of shadow calls sent, succeeded, failed and skipped. */
   public ShadowMirror shadow() {
     return shadow;
@@ -126,6 +145,14 @@ public final class RouterVerticle extends VerticleBase {
     shadow = new ShadowMirror(vertx, ack.address(), budget).comparing(pairRecorder);
     if (pairRecorder != null) {
       pairRecorder.start();
+    }
+    Future<Void> rolloutsReady = Future.succeededFuture();
+    if (rolloutRedis != null && planner instanceof EnginePlanner engine && reloader != null) {
+      rolloutRecorder = new io.tiermesh.router.rollout.RolloutRecorder(vertx, rolloutRedis);
+      rolloutRecorder.start();
+      rolloutController = new io.tiermesh.router.rollout.RolloutController(vertx, rolloutRedis,
+          engine, reloader, node.nodeId());
+      rolloutsReady = rolloutController.start();
     }
     Context ctx = context;
     orphans = new OrphanedOutcomes(o -> handOver(o, 1), System::currentTimeMillis,
@@ -154,7 +181,8 @@ public final class RouterVerticle extends VerticleBase {
                 ? engine.active().engine().ruleSet().aliases().entries() : List.of(),
             planner.rulesVersion()))).completion(),
         (embedConsumer = Endpoints.ROUTER_EMBED.consumer(vertx.eventBus(), this::onEmbed))
-            .completion()));
+            .completion(),
+        rolloutsReady));
   }
 
   /**
@@ -225,8 +253,12 @@ public final class RouterVerticle extends VerticleBase {
       reloader.stop();
     }
     node.removeListener(nodeLeftListener);
-    // The last second of pair scores is written before the node goes.
-    return pairRecorder == null ? Future.succeededFuture() : pairRecorder.stop();
+    // The last second of pair scores and rollout evidence is written before the node goes.
+    Future<Void> rollouts = rolloutRecorder == null ? Future.succeededFuture()
+        : Future.join(rolloutRecorder.stop(), rolloutController.stop()).<Void>mapEmpty()
+            .eventually(() -> rolloutRedis.close());
+    return Future.join(rollouts, pairRecorder == null ? Future.succeededFuture()
+        : pairRecorder.stop());
   }
 
   /** The plan for {@code req}, or null once {@code msg} was failed because planning broke. */
@@ -242,6 +274,8 @@ public final class RouterVerticle extends VerticleBase {
   private void onRoute(Message<RouteRequest> msg) {
     long started = System.currentTimeMillis();
     RouteRequest req = msg.body();
+    // The rules the plan is made with: a rollout's evidence counts under their version.
+    ActiveRules rules = planner instanceof EnginePlanner engine ? engine.active() : null;
     RoutePlan plan = plan(req, msg);
     if (plan == null) {
       return;
@@ -261,12 +295,37 @@ public final class RouterVerticle extends VerticleBase {
       msg.reply(replied);
       orphans.completed(req, replied, node.members());
       // Only once the answer is on its way, so the copy cannot slow it down.
+      long tookMs = System.currentTimeMillis() - started;
+      if (rolloutRecorder != null && rules != null && plan.rule() != null) {
+        rolloutRecorder.request(rules.engine().ruleSet(), rules.version(), plan.rule(),
+            req.requestId(), plan.chain().isEmpty() ? null : plan.chain().get(0),
+            outcome.ok() ? outcome.route() : null, backendFailed(outcome), tookMs,
+            outcome.costMicros());
+      }
       if (plan.shadow() != null && outcome.ok()) {
-        shadow.mirror(req, plan.shadow(), plan.localOnly(), replied,
-            System.currentTimeMillis() - started, plan.rule(),
-            !plan.chain().isEmpty() && !plan.chain().get(0).equals(outcome.route()));
+        shadow.mirror(req, plan.shadow(), plan.localOnly(), replied, tookMs, plan.rule(),
+            !plan.chain().isEmpty() && !plan.chain().get(0).equals(outcome.route()),
+            rolloutRecorder == null || rules == null ? null : pair -> {
+              if (pair.score() != null) {
+                rolloutRecorder.pair(rules.engine().ruleSet(), rules.version(), pair.rule(),
+                    pair.primary(), pair.shadow(), pair.score().agreement());
+              }
+            });
       }
     }));
+  }
+
+  /**
+   * Whether a request went unanswered through no fault of its client: a backend's failure that
+   * the chain would try elsewhere. A client's mistake or a budget refusal never counts against
+   * a rollout's arm.
+   */
+  static boolean backendFailed(RouteOutcome outcome) {
+    if (outcome.ok() || outcome.failure() == null) {
+      return false;
+    }
+    FailureCode c = outcome.failure().code();
+    return c.tryNext() && c != FailureCode.BUDGET_EXHAUSTED && c != FailureCode.BUDGET_UNAVAILABLE;
   }
 
   /**

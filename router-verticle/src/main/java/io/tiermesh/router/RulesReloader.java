@@ -187,6 +187,35 @@ public final class RulesReloader {
         "published rules history unavailable: " + ar.cause().getMessage())));
   }
 
+  /**
+   * Puts {@code text} in force on every router as a new published version (the rollout
+   * controller's way in, the same path as a rollback). Yields the version number, or null
+   * without a history.
+   *
+   * @throws RuleSetException (as the future's failure) when this router rejects the text
+   */
+  public Future<Long> publish(String text, String who, String why) {
+    ActiveRules next;
+    try {
+      next = RulesLoader.parse(text, planner.active().source(), catalog);
+    } catch (RuleSetException e) {
+      return Future.failedFuture(e);
+    }
+    Future<Long> recorded = history == null ? Future.succeededFuture()
+        : history.publish(next.version(), text, next.source(), who, why, nodeId, true)
+            .map(PublishedRules.Publication::number);
+    return recorded.onSuccess(n -> putInForce(next, who + " (" + why + ")"));
+  }
+
+  /** The published rules history, or null without one. */
+  public PublishedRules history() {
+    return history;
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
   private void onHistory(Message<Object> msg) {
     String running = planner.active().version();
     int limit = msg.body() instanceof Integer n ? n : PublishedRules.KEEP;

@@ -63,7 +63,7 @@ public final class ShadowMirror {
 
   /** Fire and forget; call on the router's event loop after the answer was handed back. */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly) {
-    mirror(req, target, localOnly, null, 0, null, false);
+    mirror(req, target, localOnly, null, 0, null, false, null);
   }
 
   /**
@@ -74,9 +74,11 @@ public final class ShadowMirror {
    * @param primaryMs how long the client's answer took
    * @param rule      the rule that decided
    * @param fellBack  whether the client's answer came from a fallback target
+   * @param alsoTo    also told each recorded pair (a rollout's evidence), or null
    */
   public void mirror(RouteRequest req, RouteInfo target, boolean localOnly, RouteOutcome primary,
-      long primaryMs, String rule, boolean fellBack) {
+      long primaryMs, String rule, boolean fellBack,
+      java.util.function.Consumer<PairRecorder.Pair> alsoTo) {
     if (inFlight >= MAX_IN_FLIGHT) {
       skipped.incrementAndGet();
       LOG.info("shadow " + req.requestId() + " -> " + target.providerId() + ": skipped ("
@@ -91,7 +93,8 @@ public final class ShadowMirror {
     long started = System.currentTimeMillis();
     ProviderCall call = new ProviderCall(id, 1, copy, target, localOnly, ackAddress, null,
         started + TIMEOUT_MS);
-    budget.open(req).around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
+    BudgetGate.Tab tab = budget.open(req);
+    tab.around(call, capped -> Endpoints.PROVIDER_CHAT.of(target.providerId())
             .ask(vertx.eventBus(), capped, TIMEOUT_MS))
         .onComplete(ar -> {
           long ms = System.currentTimeMillis() - started;
@@ -121,10 +124,14 @@ public final class ShadowMirror {
               : Future.succeededFuture();
           scored.onComplete(s -> {
             inFlight--;
-            pairs.record(new PairRecorder.Pair(req.tenant(), rule, primary.route(), fellBack,
-                primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
-                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null),
-                System.currentTimeMillis());
+            PairRecorder.Pair pair = new PairRecorder.Pair(req.tenant(), rule, primary.route(),
+                fellBack, primaryMs, primary.usage(), primary.costMicros(), target, ok, ms,
+                ok ? ar.result().usage() : null, s.succeeded() ? s.result() : null,
+                ok ? tab.costMicros() : null);
+            pairs.record(pair, System.currentTimeMillis());
+            if (alsoTo != null) {
+              alsoTo.accept(pair);
+            }
           });
         });
   }

@@ -130,7 +130,8 @@ public final class CompareReport {
           .put("primaryArm", arm(r, "p", pairs)
               .put("fallbackRate", ratio(r.get("pFallback"), pairs))
               .put("costUsd", r.get("pCost") / 1_000_000.0))
-          .put("shadowArm", arm(r, "s", answered))
+          .put("shadowArm", arm(r, "s", answered)
+              .put("costUsd", r.get("sCost") / 1_000_000.0))
           .put("latencyDeltaMs", answered == 0 || pairs == 0 ? null
               : round(r.get("sMs") / answered - r.get("pMs") / pairs))
           .put("feedback", new JsonObject().put("count", (long) r.feedbackN)
@@ -189,7 +190,7 @@ public final class CompareReport {
       "scored", "agreement", "exactMatch", "similarity", "jsonValid", "schemaAgreement",
       "toolAgreement", "lengthRatio", "primaryP50Ms", "primaryP95Ms", "shadowP50Ms",
       "shadowP95Ms", "latencyDeltaMs", "primaryFallbackRate", "primaryCostUsd",
-      "shadowFailed", "feedbackCount", "feedbackMeanScore");
+      "shadowFailed", "feedbackCount", "feedbackMeanScore", "shadowCostUsd");
 
   /** One line per row, RFC 4180 quoting, empty cells for figures without samples. */
   public String csv() {
@@ -206,7 +207,7 @@ public final class CompareReport {
           r.getValue("lengthRatio"), p.getValue("p50Ms"), p.getValue("p95Ms"),
           s.getValue("p50Ms"), s.getValue("p95Ms"), r.getValue("latencyDeltaMs"),
           p.getValue("fallbackRate"), p.getValue("costUsd"), r.getValue("shadowFailed"),
-          f.getValue("count"), f.getValue("meanScore")};
+          f.getValue("count"), f.getValue("meanScore"), s.getValue("costUsd")};
       for (int i = 0; i < cells.length; i++) {
         sb.append(i == 0 ? "" : ",").append(cell(cells[i]));
       }

@@ -26,6 +26,9 @@ class CompareReportTest {
     h1.put(f("beta", "support", "local/a", "hosted/b", "scored"), "1");
     h1.put(f("beta", "support", "local/a", "hosted/b", "agree"), "0.5");
     h1.put(f("acme", "other", "local/a", "hosted/b", "pairs"), "9");
+    h1.put(f("acme", "support", "local/a", "hosted/b", "pCost"), "0");
+    h1.put(f("acme", "support", "local/a", "hosted/b", "sCost"), "120");
+    h1.put(f("beta", "support", "local/a", "hosted/b", "sCost"), "30");
     Map<String, String> fb = new HashMap<>();
     fb.put(String.join(ComparisonKeys.SEP, "acme", "support", "local/a", "n"), "2");
     fb.put(String.join(ComparisonKeys.SEP, "acme", "support", "local/a", "sum"), "1.5");
@@ -37,6 +40,10 @@ class CompareReportTest {
     assertEquals(4, row.getLong("pairs"));
     assertEquals(0.75, row.getDouble("agreement"), 1e-9);
     assertEquals(0.75, row.getJsonObject("feedback").getDouble("meanScore"), 1e-9);
+    // The shadow's own calls cost something, the client's (tier 1) nothing.
+    assertEquals(0.00015, row.getJsonObject("shadowArm").getDouble("costUsd"), 1e-12);
+    assertEquals(0.0, row.getJsonObject("primaryArm").getDouble("costUsd"));
+    assertTrue(all.csv().split("\r\n")[0].endsWith(",feedbackMeanScore,shadowCostUsd"));
     CompareReport beta = new CompareReport("support", "beta");
     beta.addPairs(h1);
     beta.addFeedback(fb);

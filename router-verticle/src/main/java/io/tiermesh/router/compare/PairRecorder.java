@@ -35,10 +35,16 @@ public final class PairRecorder {
   /** Distinct sums held between flushes; a pair adds about 25. */
   public static final int MAX_FIELDS = 50_000;
 
-  /** One finished pair: what the client got and what the shadow answered. */
+  /**
+   * One finished pair: what the client got and what the shadow answered.
+   *
+   * @param shadowCostMicros what the shadow call was charged (its own reservation and
+   *                         settle), or null when unknown
+   */
   public record Pair(String tenant, String rule, RouteInfo primary, boolean primaryFellBack,
       long primaryMs, Usage primaryUsage, Long primaryCostMicros, RouteInfo shadow,
-      boolean shadowOk, long shadowMs, Usage shadowUsage, PairScore score) {}
+      boolean shadowOk, long shadowMs, Usage shadowUsage, PairScore score,
+      Long shadowCostMicros) {}
 
   private final Vertx vertx;
   private final Redis redis;
@@ -108,6 +114,9 @@ public final class PairRecorder {
     add(sums, base, "sL" + ComparisonKeys.latencyBucket(p.shadowMs()), 1);
     add(sums, base, "sMs", p.shadowMs());
     tokens(sums, base, "s", p.shadowUsage());
+    if (p.shadowCostMicros() != null) {
+      add(sums, base, "sCost", p.shadowCostMicros());
+    }
     PairScore s = p.score();
     if (s == null) {
       // The client's answer was streamed: the router never held its text.

@@ -16,6 +16,7 @@ import java.util.List;
  * @param shadow    optional mirroring of a sample; null for none
  * @param reason    the stable route reason reported for this rule (defaults to the name)
  * @param fallback  what follows the target in the chain
+ * @param rollout   a staged rollout of the split's candidate arm, or null
  */
 public record Rule(
     String name,
@@ -25,12 +26,31 @@ public record Rule(
     List<WeightedTarget> split,
     Shadow shadow,
     String reason,
-    Fallback fallback) {
+    Fallback fallback,
+    Rollout rollout) {
+
+  public Rule(String name, Condition when, Target target, Integer maxPerDay,
+      List<WeightedTarget> split, Shadow shadow, String reason, Fallback fallback) {
+    this(name, when, target, maxPerDay, split, shadow, reason, fallback, null);
+  }
 
   public Rule {
     split = split == null ? List.of() : List.copyOf(split);
     fallback = fallback == null ? Fallback.DOWN : fallback;
     reason = reason == null ? name : reason;
+  }
+
+  /** The split arm the rollout moves, or null without a rollout. */
+  public WeightedTarget candidateArm() {
+    if (rollout == null) {
+      return null;
+    }
+    for (WeightedTarget w : split) {
+      if (w.target().equals(rollout.candidate())) {
+        return w;
+      }
+    }
+    return null;
   }
 
   /** Matches every request and is never skipped: nothing after it can run. */

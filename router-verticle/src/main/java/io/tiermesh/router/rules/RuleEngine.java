@@ -70,6 +70,26 @@ public final class RuleEngine {
     return h;
   }
 
+  /**
+   * The arm of {@code r}'s split a request falls in, from its hash; null for a rule without a
+   * split. The router asks again after the answer, to count it for the arm (a rollout's
+   * evidence), without carrying the arm through the plan.
+   */
+  public static WeightedTarget splitArm(Rule r, long requestHash) {
+    if (r.split().isEmpty()) {
+      return null;
+    }
+    int b = bucket(requestHash, SPLIT_SALT);
+    int upTo = 0;
+    for (WeightedTarget w : r.split()) {
+      upTo += w.weight();
+      if (b < upTo) {
+        return w;
+      }
+    }
+    return r.split().get(r.split().size() - 1);
+  }
+
   /** 0–99: the percentile of a request for a salt; SplitMix64 spreads near-equal hashes. */
   static int bucket(long hash, long salt) {
     long z = hash + salt * 0x9e3779b97f4a7c15L;
@@ -261,15 +281,7 @@ public final class RuleEngine {
         return r.target();
       }
       int b = bucket(hash, SPLIT_SALT);
-      int upTo = 0;
-      WeightedTarget chosen = r.split().get(r.split().size() - 1);
-      for (WeightedTarget w : r.split()) {
-        upTo += w.weight();
-        if (b < upTo) {
-          chosen = w;
-          break;
-        }
-      }
+      WeightedTarget chosen = splitArm(r, hash);
       notes.add("split: bucket " + b + " -> " + chosen.target().label() + " (" + chosen.weight()
           + "%)");
       return chosen.target();

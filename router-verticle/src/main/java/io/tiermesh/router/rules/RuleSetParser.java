@@ -35,10 +35,19 @@ public final class RuleSetParser {
   static final Set<String> SETTINGS_KEYS =
       ordered("legalIsPrivate", "privateForcedModel", "onBudgetExhausted");
   static final Set<String> RULE_KEYS =
-      ordered("name", "when", "target", "split", "shadow", "maxPerDay", "reason", "fallback");
+      ordered("name", "when", "target", "split", "shadow", "maxPerDay", "reason", "fallback",
+          "rollout", "guards");
   static final Set<String> TARGET_KEYS = ordered("tier", "provider", "model");
   static final Set<String> SPLIT_KEYS = ordered("target", "weight");
   static final Set<String> SHADOW_KEYS = ordered("target", "percent");
+  static final Set<String> ROLLOUT_KEYS =
+      ordered("target", "steps", "minSamples", "hold", "halted");
+  static final Set<String> GUARD_KEYS =
+      ordered("maxQualityDrop", "maxP95Ms", "maxFallbackRate", "maxCostUsdPerMonth");
+  /** A rollout's defaults: enough answers to see a 5 % rate, and an hour per step. */
+  static final int DEFAULT_MIN_SAMPLES = 100;
+  static final long DEFAULT_HOLD_MS = 3_600_000L;
+  static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   static final Set<String> LOGIC_OPERATORS = ordered("and", "or", "not", "always");
   static final Set<String> FACT_OPERATORS = ordered("eq", "in", "lte", "gte");
 
@@ -282,11 +291,18 @@ public final class RuleSetParser {
       fallback = fallback(m.get("fallback"), at + ": fallback");
     }
 
+    Rollout rollout = null;
+    if (m.containsKey("rollout")) {
+      rollout = rollout(m.get("rollout"), m.get("guards"), split, at + ": rollout");
+    } else if (m.containsKey("guards")) {
+      error(at + ": guards: only a rule with a 'rollout' takes guards");
+    }
+
     if (errors.size() > before || name == null || when == null || fallback == null
         || (hasTarget && target == null)) {
       return null;
     }
-    return new Rule(name, when, target, maxPerDay, split, shadow, reason, fallback);
+    return new Rule(name, when, target, maxPerDay, split, shadow, reason, fallback, rollout);
   }
 
   private Condition condition(Object raw, String at) {
@@ -528,6 +544,118 @@ public final class RuleSetParser {
       }
     }
     return out;
+  }
+
+  /**
+   * A rollout moves the weight of one arm of a two-armed split (the other arm takes the rest),
+   * so that "the last good weight" is one number.
+   */
+  private Rollout rollout(Object raw, Object rawGuards, List<WeightedTarget> split, String at) {
+    Map<String, Object> m = map(raw, at);
+    if (m == null) {
+      return null;
+    }
+    int before = errors.size();
+    keys(m, ROLLOUT_KEYS, at + ".");
+    if (split.size() != 2) {
+      error(at + ": needs a 'split' of exactly two arms (the candidate and the one it replaces)");
+    }
+    Target candidate = target(m.get("target"), at + ".target");
+    if (candidate != null && split.size() == 2
+        && split.stream().noneMatch(w -> w.target().equals(candidate))) {
+      error(at + ".target: '" + candidate.label() + "' is not an arm of the split");
+    }
+    List<Integer> steps = new ArrayList<>();
+    if (!(m.get("steps") instanceof List<?> list) || list.isEmpty()) {
+      error(at + ".steps: expected a non-empty list of weights, e.g. [10, 30, 50, 75, 100]");
+    } else {
+      for (int i = 0; i < list.size(); i++) {
+        Integer w = integer(list.get(i), at + ".steps[" + i + "]", 1, 100);
+        if (w != null && !steps.isEmpty() && w <= steps.get(steps.size() - 1)) {
+          error(at + ".steps: weights must rise, got " + list);
+        }
+        if (w != null) {
+          steps.add(w);
+        }
+      }
+    }
+    int minSamples = m.containsKey("minSamples")
+        ? orZero(integer(m.get("minSamples"), at + ".minSamples", 1, Integer.MAX_VALUE))
+        : DEFAULT_MIN_SAMPLES;
+    long hold = DEFAULT_HOLD_MS;
+    if (m.containsKey("hold")) {
+      var d = m.get("hold") instanceof String s ? DURATION.matcher(s.strip()) : null;
+      if (d == null || !d.matches()) {
+        error(at + ".hold: expected a duration such as 30s, 15m, 1h or 2d, got '"
+            + m.get("hold") + "'");
+      } else {
+        long n = Long.parseLong(d.group(1));
+        hold = n * switch (d.group(2)) {
+          case "ms" -> 1L;
+          case "s" -> 1_000L;
+          case "m" -> 60_000L;
+          case "h" -> 3_600_000L;
+          default -> 86_400_000L;
+        };
+      }
+    }
+    String halted = null;
+    if (m.get("halted") != null) {
+      if (m.get("halted") instanceof String h && !h.isBlank()) {
+        halted = h;
+      } else {
+        error(at + ".halted: expected the text of why the rollout stopped");
+      }
+    }
+    Rollout.Guards guards = Rollout.Guards.NONE;
+    if (rawGuards != null) {
+      String gat = at.substring(0, at.length() - "rollout".length()) + "guards";
+      Map<String, Object> g = map(rawGuards, gat);
+      if (g != null) {
+        keys(g, GUARD_KEYS, gat + ".");
+        Long p95 = null;
+        if (g.containsKey("maxP95Ms")) {
+          Integer v = integer(g.get("maxP95Ms"), gat + ".maxP95Ms", 1, Integer.MAX_VALUE);
+          p95 = v == null ? null : v.longValue();
+        }
+        guards = new Rollout.Guards(share(g, "maxQualityDrop", gat),
+            p95, share(g, "maxFallbackRate", gat),
+            amount(g, "maxCostUsdPerMonth", gat));
+      }
+    }
+    if (errors.size() > before || candidate == null) {
+      return null;
+    }
+    return new Rollout(candidate, steps, minSamples, hold, guards, halted);
+  }
+
+  private static int orZero(Integer v) {
+    return v == null ? 0 : v;
+  }
+
+  /** A number from 0 to 1, or null when absent. */
+  private Double share(Map<String, Object> m, String key, String at) {
+    if (!m.containsKey(key)) {
+      return null;
+    }
+    if (m.get(key) instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1) {
+      return n.doubleValue();
+    }
+    error(at + "." + key + ": expected a share from 0 to 1 (0.05 is 5 %), got '" + m.get(key)
+        + "'");
+    return null;
+  }
+
+  /** A non-negative amount, or null when absent. */
+  private Double amount(Map<String, Object> m, String key, String at) {
+    if (!m.containsKey(key)) {
+      return null;
+    }
+    if (m.get(key) instanceof Number n && n.doubleValue() >= 0) {
+      return n.doubleValue();
+    }
+    error(at + "." + key + ": expected an amount in US dollars, got '" + m.get(key) + "'");
+    return null;
   }
 
   private Fallback fallback(Object raw, String at) {

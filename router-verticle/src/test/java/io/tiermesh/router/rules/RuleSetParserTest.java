@@ -20,6 +20,24 @@ class RuleSetParserTest {
 
   static Stream<Arguments> rejections() {
     return Stream.of(
+        bad("rollout without a split", "rules:\n  - {name: r, when: always, target: tier-1,"
+            + " rollout: {target: tier-2, steps: [10]}}",
+            "rule 1 'r': rollout: needs a 'split' of exactly two arms"),
+        bad("rollout of no arm", "rules:\n  - {name: r, when: always, split: [{target: tier-1,"
+            + " weight: 90}, {target: tier-2, weight: 10}], rollout: {target: tier-3, steps:"
+            + " [10]}}", "rule 1 'r': rollout.target: 'tier-3' is not an arm of the split"),
+        bad("falling steps", "rules:\n  - {name: r, when: always, split: [{target: tier-1,"
+            + " weight: 90}, {target: tier-2, weight: 10}], rollout: {target: tier-2, steps:"
+            + " [30, 10]}}", "rule 1 'r': rollout.steps: weights must rise"),
+        bad("bad hold", "rules:\n  - {name: r, when: always, split: [{target: tier-1,"
+            + " weight: 90}, {target: tier-2, weight: 10}], rollout: {target: tier-2, steps:"
+            + " [10], hold: 1 hour}}", "rule 1 'r': rollout.hold: expected a duration"),
+        bad("guard as a percent", "rules:\n  - {name: r, when: always, split: [{target: tier-1,"
+            + " weight: 90}, {target: tier-2, weight: 10}], rollout: {target: tier-2, steps:"
+            + " [10]}, guards: {maxFallbackRate: 5}}",
+            "rule 1 'r': guards.maxFallbackRate: expected a share from 0 to 1"),
+        bad("guards without rollout", "rules:\n  - {name: r, when: always, target: tier-1,"
+            + " guards: {maxP95Ms: 5}}", "rule 1 'r': guards: only a rule with a 'rollout'"),
         bad("unknown top-level key", "rulez: []\nrules:" + CATCH_ALL,
             "rulez: unknown key 'rulez' (allowed: [version, settings, tenants, models, rules])"),
         bad("alias to an unknown tier", "models: {\"claude-*\": tier-9}\nrules:" + CATCH_ALL,
@@ -35,7 +53,7 @@ class RuleSetParserTest {
         bad("rules not a list", "rules: {a: 1}", "rules: expected a non-empty list of rules"),
         bad("unknown rule key", rules("{name: a, when: always, targt: {tier: 1}}"),
             "rule 1 'a': targt: unknown key 'targt' (allowed: [name, when, target, split,"
-                + " shadow, maxPerDay, reason, fallback])"),
+                + " shadow, maxPerDay, reason, fallback, rollout, guards])"),
         bad("missing name", rules("{when: always, target: {tier: 1}}"),
             "rule 1: name: missing or not a non-empty string"),
         bad("missing when", rules("{name: a, target: {tier: 1}}"),
@@ -150,6 +168,30 @@ class RuleSetParserTest {
     assertTrue(e.errors().stream().anyMatch(m -> m.startsWith(expected)),
         () -> "expected an error starting with\n  " + expected + "\ngot\n  " + e.errors());
     assertTrue(e.getMessage().startsWith("test.yaml: "), e.getMessage());
+  }
+
+  @Test
+  void readsARolloutWithItsGuards() throws RuleSetException {
+    RuleSet rs = RuleSetParser.parse(Fixtures.yaml("""
+        rules:
+          - name: support
+            when: always
+            split: [{target: tier-1, weight: 70}, {target: tier-2, weight: 30}]
+            rollout: {target: tier-2, steps: [10, 30, 50, 75, 100], minSamples: 200, hold: 2h}
+            guards: {maxQualityDrop: 0.05, maxP95Ms: 1000, maxFallbackRate: 0.05,
+                     maxCostUsdPerMonth: 400}
+        """), Fixtures.CATALOG, "rollout.yaml");
+    Rule r = rs.rules().get(0);
+    Rollout ro = r.rollout();
+    assertEquals(new Target.Tier(2), ro.candidate());
+    assertEquals(java.util.List.of(10, 30, 50, 75, 100), ro.steps());
+    assertEquals(200, ro.minSamples());
+    assertEquals(7_200_000L, ro.holdMs());
+    assertEquals(new Rollout.Guards(0.05, 1_000L, 0.05, 400.0), ro.guards());
+    assertEquals(30, r.candidateArm().weight());
+    assertEquals(50, ro.nextStep(30));
+    assertEquals(10, ro.lastGood(30));
+    assertEquals(null, ro.halted());
   }
 
   @Test
