@@ -233,7 +233,10 @@ class ChaosClusterFailoverTest {
     List<Seen> paid = Collections.synchronizedList(new ArrayList<>());
     List<Seen> free = Collections.synchronizedList(new ArrayList<>());
     List<Thread> clients = new ArrayList<>();
-    int perClient = 150 * scale;
+    // Enough for the whole run on a fast machine: fail-closed answers during the failover are
+    // quick (tier 1), and a client must still have requests left to spend the cap after the
+    // promotion. The run stops on `running`, at the cap or its deadline.
+    int perClient = 5_000 * scale;
     for (int g = 0; g < 2; g++) {
       int port = ports[g];
       for (int c = 0; c < CLIENTS_PER_GATEWAY; c++) {
