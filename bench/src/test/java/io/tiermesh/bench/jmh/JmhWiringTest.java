@@ -33,6 +33,7 @@ class JmhWiringTest {
       Map.entry("CodecBench.local", 4),
       Map.entry("CodecBench.wireEncode", 4),
       Map.entry("CodecBench.wireDecode", 4),
+      Map.entry("PairScoreBench.score", 3),
       Map.entry("TranslatorBench.encodeChat", 3),
       Map.entry("TranslatorBench.decodeChat", 3),
       Map.entry("TranslatorBench.decodeStream", 3),
